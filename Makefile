@@ -1,0 +1,44 @@
+# Two entry points: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := gettext
+export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
+
+.PHONY: demo test install system-packages lint schema
+
+# Install the Debian packages the build and tests need, only when missing.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(BIN)/stratmap: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: system-packages $(BIN)/stratmap
+	cd stratmap && ../$(BIN)/stratmap compilemessages -v0
+
+demo: install
+	mkdir -p var
+	$(BIN)/stratmap migrate -v0
+	$(BIN)/stratmap load --demo
+	$(BIN)/stratmap demoadmin
+	@echo "stratmap is at http://127.0.0.1:8000/ (administration: http://127.0.0.1:8000/admin/)"
+	STRATMAP_DEBUG=1 $(BIN)/stratmap runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/ruff check stratmap tests
+	$(BIN)/ruff format --check stratmap tests
+	$(BIN)/pytest
+
+# Regenerate the JSON Schema shipped with the package from stratmap/exchange/schema.py.
+schema: $(BIN)/stratmap
+	$(BIN)/python -c "import json; from stratmap.exchange.schema import json_schema; \
+	open('stratmap/exchange/dataset.schema.json', 'w').write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + '\n')"

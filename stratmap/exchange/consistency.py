@@ -1,0 +1,225 @@
+"""The consistency report: oddities in valid dataset files.
+
+These are warnings, not errors. The Taipei documents themselves renumber items,
+misprint codes and publish tables that do not add up; such data must load, and
+every oddity must be visible. The report works on parsed files only, so it can
+run before anything is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stratmap.core.years import to_roc_year
+from stratmap.exchange.parse import ParsedFile
+from stratmap.exchange.schema import MapFile, ObjectiveIn, OrganizationsFile
+
+_PRINTED_DELTA = re.compile(r"\(([+-]\d+)\)")
+
+
+@dataclass(frozen=True)
+class Warning:
+    """One oddity: where it is and what is odd about it."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}"
+
+
+def _objectives(doc: MapFile) -> Iterator[tuple[str, str | None, ObjectiveIn]]:
+    for i, objective in enumerate(doc.objectives):
+        yield f"objectives[{i}]", None, objective
+    for t, theme in enumerate(doc.themes):
+        for i, objective in enumerate(theme.objectives):
+            yield f"themes[{t}].objectives[{i}]", theme.code, objective
+
+
+def _prefix_ok(code: str, parent: str) -> bool:
+    return code.startswith(parent + ".")
+
+
+def check_files(files: list[ParsedFile]) -> list[Warning]:
+    """Every warning for a set of parsed files, in file order."""
+    maps = [f for f in files if isinstance(f.document, MapFile)]
+    parents = {
+        org.code: org.parent
+        for f in files
+        if isinstance(f.document, OrganizationsFile)
+        for org in f.document.organizations
+    }
+    by_key = {(f.document.organization, f.document.year): f.document for f in maps}
+    warnings: list[Warning] = []
+    for f in maps:
+        warnings += _check_map(f, by_key, parents)
+    return warnings
+
+
+def _check_map(f: ParsedFile, by_key: dict, parents: dict) -> list[Warning]:
+    doc: MapFile = f.document
+    file = str(f.path)
+    out: list[Warning] = []
+
+    def warn(path: str, message: str) -> None:
+        out.append(Warning(file, path, message))
+
+    objectives = list(_objectives(doc))
+    themes_with_kpis = {theme for _, theme, o in objectives if o.kpis}
+    map_has_plans = any(k.action_plans for _, _, o in objectives for k in o.kpis)
+    unscheduled = 0
+    for path, theme, objective in objectives:
+        if objective.printed_code and objective.printed_code != objective.code:
+            warn(f"{path}.code", f"objective {objective.code} is printed as {objective.printed_code!r}")
+        if theme in themes_with_kpis and not objective.kpis:
+            warn(path, f"objective {objective.code} has no KPI")
+        for k, kpi in enumerate(objective.kpis):
+            kpath = f"{path}.kpis[{k}]"
+            if not _prefix_ok(kpi.code, objective.code):
+                warn(f"{kpath}.code", f"KPI {kpi.code} does not start with its objective's code {objective.code}")
+            if kpi.printed_code and kpi.printed_code != kpi.code:
+                warn(f"{kpath}.code", f"KPI {kpi.code} is printed as {kpi.printed_code!r}")
+            if map_has_plans and not kpi.action_plans:
+                warn(kpath, f"KPI {kpi.code} has no action plan")
+            for year, result in kpi.results.items():
+                if result.actual is None and not result.unknown_reason:
+                    warn(f"{kpath}.results.{to_roc_year(year)}", f"KPI {kpi.code} has no actual and no reason why")
+            for p, plan in enumerate(kpi.action_plans):
+                ppath = f"{kpath}.action_plans[{p}]"
+                if not _prefix_ok(plan.code, kpi.code):
+                    warn(f"{ppath}.code", f"action plan {plan.code} does not start with its KPI's code {kpi.code}")
+                if plan.printed_code and plan.printed_code != plan.code:
+                    warn(f"{ppath}.code", f"action plan {plan.code} is printed as {plan.printed_code!r}")
+                if plan.also_printed_as:
+                    others = ", ".join(plan.also_printed_as)
+                    warn(f"{ppath}.also_printed_as", f"action plan {plan.code} is also printed as {others}")
+                unscheduled += sum(1 for task in plan.tasks if task.months is None)
+    if unscheduled:
+        warn("themes", f"{unscheduled} task(s) have no monthly schedule (months: null)")
+    if objectives and not doc.links:
+        warn("links", "the map has no cause-and-effect links")
+    out += _check_citations(doc, file, by_key, parents)
+    if doc.revisions:
+        out += _check_revision_counts(doc, file, by_key)
+    return out
+
+
+def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> list[Warning]:
+    """Bureau KPIs cite city KPIs (府級KPI：DC3.2) and bureau themes take over city codes."""
+    out: list[Warning] = []
+    parent = parents.get(doc.organization)
+    city = by_key.get((parent, doc.year)) if parent else None
+    year = to_roc_year(doc.year)
+    citing = [(p, k, kpi) for p, _, o in _objectives(doc) for k, kpi in enumerate(o.kpis) if kpi.cites]
+    if citing:
+        city_kpis = {kpi.code for _, _, o in _objectives(city) for kpi in o.kpis} if city else set()
+        if not city_kpis:
+            out.append(
+                Warning(
+                    file,
+                    "themes",
+                    f"{len(citing)} KPI(s) cite city KPIs, but the dataset has no KPIs of "
+                    f"{parent or 'the parent organization'} for {year}, so the citations cannot be checked",
+                )
+            )
+        else:
+            for path, k, kpi in citing:
+                if kpi.cites not in city_kpis:
+                    out.append(
+                        Warning(
+                            file,
+                            f"{path}.kpis[{k}].cites",
+                            f"KPI {kpi.code} cites {kpi.cites}, which the city's {year} map does not have",
+                        )
+                    )
+    if city:
+        city_codes = {o.code for _, _, o in _objectives(city)} | {t.code for t in city.themes}
+        for t, theme in enumerate(doc.themes):
+            if theme.takes_over and theme.takes_over not in city_codes:
+                out.append(
+                    Warning(
+                        file,
+                        f"themes[{t}].takes_over",
+                        f"theme {theme.code} takes over {theme.takes_over}, which the city's {year} map does not have",
+                    )
+                )
+    return out
+
+
+def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter]:
+    """Objectives, KPIs and action plans per perspective, of one theme or the whole map."""
+    counts = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
+    for _, code, objective in _objectives(doc):
+        if theme and code != theme:
+            continue
+        p = objective.perspective
+        counts["objectives"][p] += 1
+        counts["kpis"][p] += len(objective.kpis)
+        counts["action_plans"][p] += sum(len(k.action_plans) for k in objective.kpis)
+    return counts
+
+
+def _check_revision_counts(doc: MapFile, file: str, by_key: dict) -> list[Warning]:
+    """The published 修訂前/修訂後 table against itself and against the maps it describes."""
+    out: list[Warning] = []
+    revisions = doc.revisions
+    rows = {row.perspective: (i, row) for i, row in enumerate(revisions.counts)}
+    after_actual = _counts(doc, revisions.theme)
+    before_doc = by_key.get((doc.organization, revisions.compared_to)) if revisions.compared_to else None
+    before_actual = _counts(before_doc, revisions.theme) if before_doc else None
+    levels = ("objectives", "kpis", "action_plans")
+    for perspective, (i, row) in rows.items():
+        for level in levels:
+            cell = getattr(row, level)
+            path = f"revisions.counts[{i}].{level}"
+            match = _PRINTED_DELTA.search(cell.printed)
+            if match and None not in (cell.before, cell.after):
+                delta = int(match.group(1))
+                if cell.before + delta != cell.after:
+                    out.append(
+                        Warning(
+                            file,
+                            path,
+                            f"printed {cell.printed!r}: {cell.before} {delta:+d} is "
+                            f"{cell.before + delta}, not {cell.after}",
+                        )
+                    )
+            if perspective == "total":
+                continue
+            actual = after_actual[level][perspective]
+            if cell.after is not None and cell.after != actual:
+                out.append(
+                    Warning(file, f"{path}.after", f"the table says {cell.after} after revision, the map has {actual}")
+                )
+            if (
+                before_actual is not None
+                and cell.before is not None
+                and cell.before != before_actual[level][perspective]
+            ):
+                out.append(
+                    Warning(
+                        file,
+                        f"{path}.before",
+                        f"the table says {cell.before} before revision, the "
+                        f"{to_roc_year(revisions.compared_to)} map has {before_actual[level][perspective]}",
+                    )
+                )
+    if "total" in rows:
+        i, total = rows["total"]
+        for level in levels:
+            for part in ("before", "after"):
+                stated = getattr(getattr(total, level), part)
+                summed = sum(getattr(getattr(row, level), part) or 0 for p, (_, row) in rows.items() if p != "total")
+                if stated is not None and stated != summed:
+                    out.append(
+                        Warning(
+                            file,
+                            f"revisions.counts[{i}].{level}.{part}",
+                            f"the total says {stated}, the rows add up to {summed}",
+                        )
+                    )
+    return out

@@ -1,0 +1,293 @@
+"""Writing the database back out in the dataset format.
+
+The dump goes through the same pydantic models the loader validates with, and
+leaves out keys that hold their default, so a dump reads like a hand-written
+file and loading it gives the same data. Years are written as ROC years, as the
+Taipei documents print them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import yaml
+from django.db.models import Prefetch
+
+from stratmap.core.models import Organization
+from stratmap.core.years import to_roc_year
+from stratmap.exchange.schema import FORMAT, MapFile, OrganizationsFile
+from stratmap.kpis.models import Kpi
+from stratmap.plans.models import ActionPlan, Outcome
+from stratmap.strategy.models import StrategyMap
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style YAML with numbers written as numbers and text left readable."""
+
+
+def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = format(value.normalize(), "f")
+    if "." not in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:int", text)
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+_Dumper.add_representer(Decimal, _decimal)
+
+
+def to_yaml(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def dump_organizations(codes: list[str] | None = None) -> str:
+    orgs = Organization.objects.select_related("parent", "lead").prefetch_related("members").order_by("pk")
+    if codes:
+        orgs = orgs.filter(code__in=codes)
+    doc = OrganizationsFile(
+        format=FORMAT,
+        organizations=[
+            {
+                "code": o.code,
+                "name": o.name,
+                "short_name": o.short_name,
+                "name_en": o.name_en,
+                "kind": o.kind,
+                "parent": o.parent.code if o.parent else None,
+                "lead": o.lead.code if o.lead else None,
+                "members": sorted(m.code for m in o.members.all()),
+            }
+            for o in orgs
+        ],
+    )
+    return to_yaml(doc.model_dump(exclude_defaults=True))
+
+
+def _codes(related) -> list[str]:
+    return [o.code for o in related.all()]
+
+
+def map_document(smap: StrategyMap) -> dict:
+    """The dataset-format document of one map version, as plain data."""
+    kpis = Kpi.objects.select_related("lineage").prefetch_related(
+        "agencies",
+        "tags",
+        "targets",
+        "results",
+        Prefetch(
+            "action_plans",
+            queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
+        ),
+    )
+    objectives = (
+        smap.objectives.select_related("perspective", "theme")
+        .prefetch_related(
+            Prefetch("kpis", queryset=kpis.order_by("order")),
+            Prefetch("outcomes", queryset=Outcome.objects.filter(plan=None).order_by("order"), to_attr="own_outcomes"),
+        )
+        .order_by("order")
+    )
+    by_theme: dict[int | None, list] = defaultdict(list)
+    for objective in objectives:
+        by_theme[objective.theme_id].append(_objective(objective))
+    tows = None
+    if smap.has_tows:
+        entries = defaultdict(list)
+        for e in smap.tows_entries.order_by("kind", "order"):
+            entries[e.kind].append(e)
+        tows = {"title": smap.tows_title}
+        for kind in ("s", "w", "o", "t"):
+            tows[kind] = [{"code": e.code, "text": e.text} for e in entries[kind]]
+        for kind in ("so", "wo", "st", "wt"):
+            items = entries[kind]
+            tows[kind] = {
+                "title": items[0].heading if items else "",
+                "items": [{"code": e.code, "text": e.text} for e in items],
+            }
+    revisions = None
+    counts = list(smap.revision_counts.order_by("order"))
+    changes = list(smap.revisions.prefetch_related("agencies").order_by("order"))
+    if counts or changes or smap.revisions_compared_to or smap.revisions_note or smap.revisions_theme:
+        revisions = {
+            "compared_to": smap.revisions_compared_to,
+            "theme": smap.revisions_theme or None,
+            "note": smap.revisions_note,
+            "counts": [
+                {
+                    "perspective": row.perspective,
+                    **{
+                        level: {part: getattr(row, f"{level}_{part}") for part in ("before", "after", "printed")}
+                        for level in ("objectives", "kpis", "action_plans")
+                    },
+                }
+                for row in counts
+            ],
+            "changes": [
+                {
+                    "level": c.level,
+                    "action": c.action,
+                    "objective": c.objective_code or None,
+                    "code": c.code,
+                    "old_name": c.old_name,
+                    "new_name": c.new_name,
+                    "reason": c.reason,
+                    "printed_action": c.printed_action,
+                    "agencies": _codes(c.agencies),
+                    "agencies_printed": c.agencies_printed,
+                }
+                for c in changes
+            ],
+        }
+    doc = MapFile.model_validate(
+        {
+            "format": FORMAT,
+            "organization": smap.organization.code,
+            "year": smap.year,
+            "version": {
+                "label": smap.version_label,
+                "date": smap.version_date,
+                "in_force": smap.in_force,
+                "source": smap.source,
+            },
+            "title": smap.title,
+            "mission": smap.mission,
+            "vision": smap.vision,
+            "values": smap.values,
+            "note": smap.note,
+            "construction_steps": smap.construction_steps,
+            "thrusts": [
+                {"code": t.code, "name": t.name, "name_en": t.name_en, "strategies": t.strategies}
+                for t in smap.thrusts.order_by("order")
+            ],
+            "tows": tows,
+            "perspectives": [
+                {"code": p.code, "name": p.name, "name_en": p.name_en} for p in smap.perspectives.order_by("order")
+            ],
+            "objectives": by_theme[None],
+            "themes": [
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "name_en": t.name_en,
+                    "group": t.group.code if t.group else None,
+                    "takes_over": t.takes_over or None,
+                    "takes_over_printed": t.takes_over_printed,
+                    "note": t.note,
+                    "objectives": by_theme[t.pk],
+                }
+                for t in smap.themes.select_related("group").order_by("order")
+            ],
+            "links": [
+                {"from": link.source.code, "to": link.target.code, "note": link.note}
+                for link in smap.links.select_related("source", "target").order_by("pk")
+            ],
+            "revisions": revisions,
+        }
+    )
+    data = doc.model_dump(exclude_defaults=True, by_alias=True)
+    return _roc_years(data)
+
+
+def _roc_years(data: dict) -> dict:
+    """Write years as ROC years (108), as the documents print them."""
+    data["year"] = to_roc_year(data["year"])
+    if "revisions" in data and data["revisions"].get("compared_to"):
+        data["revisions"]["compared_to"] = to_roc_year(data["revisions"]["compared_to"])
+    for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
+        for kpi in holder.get("kpis", []):
+            for key in ("targets", "results"):
+                if key in kpi:
+                    kpi[key] = {to_roc_year(y): _plain_target(v) for y, v in kpi[key].items()}
+    return data
+
+
+def _plain_target(value: object) -> object:
+    """A target with only a value is written as the bare number."""
+    if isinstance(value, dict) and set(value) == {"value"}:
+        return value["value"]
+    return value
+
+
+def _objective(o) -> dict:
+    return {
+        "code": o.code,
+        "printed_code": o.printed_code,
+        "name": o.name,
+        "perspective": o.perspective.code,
+        "ksf": o.ksf,
+        "goal": o.goal,
+        "key_works": o.key_works,
+        "note": o.note,
+        "outcomes": [_outcome(x) for x in o.own_outcomes],
+        "kpis": [_kpi(k) for k in o.kpis.all()],
+    }
+
+
+def _outcome(o: Outcome) -> dict:
+    return {"text": o.text, "quantity": o.quantity, "unit": o.unit}
+
+
+def _kpi(k: Kpi) -> dict:
+    return {
+        "code": k.code,
+        "printed_code": k.printed_code,
+        "name": k.name,
+        "unit": k.unit,
+        "polarity": k.polarity,
+        "frequency": k.frequency,
+        "data_source": k.data_source,
+        "release": k.release,
+        "agencies": _codes(k.agencies),
+        "agencies_printed": k.agencies_printed,
+        "tags": [t.name for t in k.tags.all()],
+        "cites": k.cites or None,
+        "cites_printed": k.cites_printed,
+        "weight": k.weight,
+        "lineage": k.lineage.key if k.lineage else None,
+        "note": k.note,
+        "targets": {
+            t.year: {"value": t.value, "printed": t.printed, "note": t.note}
+            for t in sorted(k.targets.all(), key=lambda t: t.year)
+        },
+        "results": {
+            r.year: {
+                "actual": r.actual,
+                "printed": r.printed,
+                "unknown_reason": r.unknown_reason,
+                "rate_reported": r.rate_reported,
+                "innovation": r.innovation,
+                "innovation_note": r.innovation_note,
+                "challenge": r.challenge,
+                "challenge_note": r.challenge_note,
+                "contribution": r.contribution,
+                "contribution_note": r.contribution_note,
+                "score_reported": r.score_reported,
+                "light_reported": r.light_reported or None,
+                "situation_analysis": r.situation_analysis,
+                "countermeasures": r.countermeasures,
+                "note": r.note,
+            }
+            for r in sorted(k.results.all(), key=lambda r: r.year)
+        },
+        "action_plans": [
+            {
+                "code": p.code,
+                "printed_code": p.printed_code,
+                "also_printed_as": p.also_printed_as,
+                "name": p.name,
+                "agencies": _codes(p.agencies),
+                "agencies_printed": p.agencies_printed,
+                "note": p.note,
+                "tasks": [{"name": t.name, "months": t.months} for t in p.tasks.all()],
+                "outcomes": [_outcome(x) for x in p.outcomes.all()],
+            }
+            for p in k.action_plans.all()
+        ],
+    }
+
+
+def dump_map(organization: str, year: int, version: str | None = None) -> str:
+    """The YAML of an organization's map for a year: the version in force unless one is named."""
+    maps = StrategyMap.objects.select_related("organization").filter(organization__code=organization, year=year)
+    smap = maps.get(version_label=version) if version is not None else maps.get(in_force=True)
+    return to_yaml(map_document(smap))

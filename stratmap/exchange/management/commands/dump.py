@@ -1,0 +1,54 @@
+"""``stratmap dump --org CODE --year YEAR``: write a map in the dataset format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from stratmap.core.models import Organization
+from stratmap.core.years import YearError, to_ad_year
+from stratmap.exchange.dumper import dump_map, dump_organizations
+from stratmap.strategy.models import StrategyMap
+
+
+class Command(BaseCommand):
+    help = "Write an organization's map for a year (or the organizations) in the dataset format."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", help="organization code, e.g. taipei")
+        parser.add_argument("--year", help="ROC (108) or AD (2019) year")
+        parser.add_argument("--map-version", dest="map_version", help="version label (default: the version in force)")
+        parser.add_argument("--organizations", action="store_true", help="dump the organizations instead")
+        parser.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    def handle(
+        self,
+        *args,
+        org: str | None,
+        year: str | None,
+        map_version: str | None,
+        organizations: bool,
+        output: Path | None,
+        **options,
+    ) -> None:
+        if organizations:
+            text = dump_organizations()
+        else:
+            if not org or not year:
+                raise CommandError("give --org and --year (or --organizations)")
+            try:
+                ad_year = to_ad_year(year)
+            except YearError as exc:
+                raise CommandError(f"--year: {exc}") from None
+            if not Organization.objects.filter(code=org).exists():
+                raise CommandError(f"--org: no organization with code {org!r}")
+            try:
+                text = dump_map(org, ad_year, map_version)
+            except StrategyMap.DoesNotExist:
+                what = f"version {map_version!r}" if map_version is not None else "map in force"
+                raise CommandError(f"{org} has no {what} for {year}") from None
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")

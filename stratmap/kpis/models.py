@@ -1,0 +1,159 @@
+"""KPIs (關鍵績效指標), their targets and their yearly results."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stratmap.core.models import Organization
+from stratmap.strategy.models import Objective
+
+NUMBER = {"max_digits": 16, "decimal_places": 4}
+SCORE = {"max_digits": 7, "decimal_places": 3}
+
+
+class Tag(models.Model):
+    """A label on KPIs, e.g. 非營業基金考核指標 (non-business fund evaluation indicator)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KpiLineage(models.Model):
+    """The identity of one indicator across years, whatever its code in each year.
+
+    The MICE KPI is DP3.4 in 108 and DP3.3 in 109: both KPIs point to the same
+    lineage, which is what a multi-year chart follows.
+    """
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="kpi_lineages", verbose_name=_("organization")
+    )
+    key = models.SlugField(_("key"), max_length=100)
+
+    class Meta:
+        verbose_name = _("KPI lineage")
+        verbose_name_plural = _("KPI lineages")
+        ordering = ["organization", "key"]
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="unique_lineage_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Kpi(models.Model):
+    """A key performance indicator of one objective in one year's map."""
+
+    class Polarity(models.TextChoices):
+        POSITIVE = "positive", _("positive (higher is better)")
+        NEGATIVE = "negative", _("negative (lower is better)")
+
+    class Frequency(models.TextChoices):
+        YEARLY = "yearly", _("yearly")
+        BIENNIAL = "biennial", _("every two years")
+        QUARTERLY = "quarterly", _("quarterly")
+        MONTHLY = "monthly", _("monthly")
+        ONCE = "once", _("once")
+
+    objective = models.ForeignKey(Objective, models.CASCADE, related_name="kpis", verbose_name=_("objective"))
+    code = models.CharField(_("code"), max_length=40)
+    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    polarity = models.CharField(_("polarity"), max_length=10, choices=Polarity.choices, default=Polarity.POSITIVE)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
+    data_source = models.CharField(_("data source"), max_length=300, blank=True)
+    release = models.CharField(_("data release"), max_length=300, blank=True)
+    agencies = models.ManyToManyField(
+        Organization, blank=True, related_name="kpis", verbose_name=_("responsible agencies")
+    )
+    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="kpis", verbose_name=_("tags"))
+    cites = models.CharField(
+        _("cites city KPI"), max_length=40, blank=True, help_text=_("Code of the city KPI this KPI supports.")
+    )
+    cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True)
+    weight = models.DecimalField(_("weight"), null=True, blank=True, **NUMBER)
+    lineage = models.ForeignKey(
+        KpiLineage, models.SET_NULL, null=True, blank=True, related_name="kpis", verbose_name=_("lineage")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["objective__map", "objective__order", "order"]
+        constraints = [models.UniqueConstraint(fields=["objective", "code"], name="unique_kpi_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class KpiTarget(models.Model):
+    """The target (目標值) of a KPI for one year; a map sets targets for several years."""
+
+    kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="targets", verbose_name=_("KPI"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("target"), null=True, blank=True, **NUMBER)
+    printed = models.CharField(_("as printed"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["kpi", "year"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_target_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.year}: {self.value}"
+
+
+class KpiResult(models.Model):
+    """What a KPI achieved in a year, with the self-assessment as published.
+
+    An empty ``actual`` is a real state (unknown, with ``unknown_reason``), not a
+    zero. The reported rate, total and light are kept as published, because the
+    published totals cannot all be reproduced by one formula.
+    """
+
+    class Light(models.TextChoices):
+        EXCELLENT = "excellent", _("★ excellent")
+        GOOD = "good", _("● good")
+        FAIR = "fair", _("▲ fair")
+        POOR = "poor", _("╳ poor")
+        UNKNOWN = "unknown", _("？ unknown")
+
+    kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="results", verbose_name=_("KPI"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    actual = models.DecimalField(_("actual"), null=True, blank=True, **NUMBER)
+    printed = models.CharField(_("as printed"), max_length=100, blank=True)
+    unknown_reason = models.TextField(_("reason the actual is unknown"), blank=True)
+    rate_reported = models.DecimalField(_("achievement rate as published (%)"), null=True, blank=True, **NUMBER)
+    innovation = models.DecimalField(_("innovation"), null=True, blank=True, **SCORE)
+    innovation_note = models.TextField(_("innovation narrative"), blank=True)
+    challenge = models.DecimalField(_("challenge"), null=True, blank=True, **SCORE)
+    challenge_note = models.TextField(_("challenge narrative"), blank=True)
+    contribution = models.DecimalField(_("contribution"), null=True, blank=True, **SCORE)
+    contribution_note = models.TextField(_("contribution narrative"), blank=True)
+    score_reported = models.DecimalField(_("total score as published"), null=True, blank=True, **SCORE)
+    light_reported = models.CharField(_("light as published"), max_length=10, choices=Light.choices, blank=True)
+    situation_analysis = models.TextField(_("situation analysis"), blank=True)
+    countermeasures = models.TextField(_("countermeasures"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("KPI result")
+        verbose_name_plural = _("KPI results")
+        ordering = ["kpi", "year"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_result_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.year}"

@@ -1,0 +1,97 @@
+"""Django settings for stratmap.
+
+Configuration comes from the environment, so one build runs everywhere:
+
+- ``DATABASE_URL``: any URL dj-database-url understands (``postgres://…``); without
+  it, an SQLite file ``var/stratmap.sqlite3`` under the current directory.
+- ``STRATMAP_SECRET_KEY``, ``STRATMAP_DEBUG``, ``STRATMAP_ALLOWED_HOSTS``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("STRATMAP_VAR_DIR", Path.cwd() / "var"))
+
+DEBUG = os.environ.get("STRATMAP_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("STRATMAP_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and os.environ.get("STRATMAP_INSECURE_DEV_KEY", "1") != "1":
+        raise RuntimeError("set STRATMAP_SECRET_KEY")
+    # A development key; production must set STRATMAP_SECRET_KEY.
+    SECRET_KEY = "django-insecure-stratmap-development-only"
+ALLOWED_HOSTS = os.environ.get("STRATMAP_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    # Our apps first: stratmap.exchange's `check` extends Django's own.
+    "stratmap.core",
+    "stratmap.strategy",
+    "stratmap.kpis",
+    "stratmap.plans",
+    "stratmap.exchange",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "stratmap.urls"
+WSGI_APPLICATION = "stratmap.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'stratmap.sqlite3'}",
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Traditional Chinese is the default; English is the other language.
+LANGUAGE_CODE = "zh-hant"
+LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Taipei"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"

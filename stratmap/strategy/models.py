@@ -1,0 +1,277 @@
+"""Strategy maps: the yearly map of an organization and everything drawn on it.
+
+Codes (DC1, DP3 …) are data, not derived from names or positions: the source
+documents renumber items between years and sometimes misprint them, so every
+coded item also keeps the code as printed (``printed_code``) when it differs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stratmap.core.models import Organization
+from stratmap.core.years import format_year
+
+
+class StrategyMap(models.Model):
+    """One version of an organization's strategy map for one year.
+
+    A year may hold several versions (the bureau's 110 map is the October edition
+    revised for COVID-19); exactly one of them may be in force.
+    """
+
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="maps", verbose_name=_("organization"))
+    year = models.PositiveSmallIntegerField(_("year"), help_text=_("AD year; shown as an ROC year in Chinese."))
+    version_label = models.CharField(_("version"), max_length=200, blank=True)
+    version_date = models.DateField(_("version date"), null=True, blank=True)
+    in_force = models.BooleanField(_("in force"), default=True)
+    source = models.CharField(_("source document"), max_length=500, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    mission = models.TextField(_("mission"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    values = models.JSONField(_("core values"), default=list, blank=True)
+    construction_steps = models.JSONField(
+        _("construction steps"), default=list, blank=True, help_text=_("STEP 1–5 of how the map was built.")
+    )
+    tows_title = models.CharField(_("TOWS heading"), max_length=300, blank=True)
+    has_tows = models.BooleanField(_("has a TOWS analysis"), default=False)
+    revisions_compared_to = models.PositiveSmallIntegerField(_("revisions compared to year"), null=True, blank=True)
+    revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True)
+    revisions_note = models.TextField(_("revisions note"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("strategy map")
+        verbose_name_plural = _("strategy maps")
+        ordering = ["organization__code", "year", "version_label"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "version_label"], name="unique_map_version"),
+            models.UniqueConstraint(
+                fields=["organization", "year"], condition=Q(in_force=True), name="one_map_in_force_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = f" {self.version_label}" if self.version_label else ""
+        return f"{self.organization} {format_year(self.year)}{label}"
+
+
+class Perspective(models.Model):
+    """A BSC perspective (構面) of a map, in the order drawn from top to bottom."""
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="perspectives", verbose_name=_("map"))
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+
+    class Meta:
+        verbose_name = _("perspective")
+        verbose_name_plural = _("perspectives")
+        ordering = ["map", "order"]
+        constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_perspective_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Theme(models.Model):
+    """A strategic theme (策略主題), a column of the map.
+
+    A bureau theme takes over a city objective or theme (``takes_over``, e.g. DP1
+    for 「對應府級DP1」); a city theme can be owned by a theme group.
+    """
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="themes", verbose_name=_("map"))
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+    group = models.ForeignKey(
+        Organization,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="themes",
+        verbose_name=_("theme group"),
+    )
+    takes_over = models.CharField(_("takes over (city code)"), max_length=40, blank=True)
+    takes_over_printed = models.CharField(_("takes over, as printed"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("strategic theme")
+        verbose_name_plural = _("strategic themes")
+        ordering = ["map", "order"]
+        constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_theme_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Objective(models.Model):
+    """A strategic objective (策略目標) in one perspective, usually of one theme.
+
+    Objectives without a theme are drawn across all themes (the city's TC row).
+    """
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="objectives", verbose_name=_("map"))
+    theme = models.ForeignKey(
+        Theme, models.CASCADE, null=True, blank=True, related_name="objectives", verbose_name=_("theme")
+    )
+    perspective = models.ForeignKey(
+        Perspective, models.CASCADE, related_name="objectives", verbose_name=_("perspective")
+    )
+    code = models.CharField(_("code"), max_length=40)
+    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    ksf = models.TextField(_("key success factor"), blank=True)
+    goal = models.TextField(_("vision goal"), blank=True)
+    key_works = models.JSONField(_("key works"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("strategic objective")
+        verbose_name_plural = _("strategic objectives")
+        ordering = ["map", "order"]
+        constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_objective_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ObjectiveLink(models.Model):
+    """A cause-and-effect arrow (因果關係) from one objective to another."""
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="links", verbose_name=_("map"))
+    source = models.ForeignKey(Objective, models.CASCADE, related_name="links_out", verbose_name=_("from"))
+    target = models.ForeignKey(Objective, models.CASCADE, related_name="links_in", verbose_name=_("to"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("cause-and-effect link")
+        verbose_name_plural = _("cause-and-effect links")
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="unique_link")]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} → {self.target.code}"
+
+
+class TowsEntry(models.Model):
+    """An item of a TOWS analysis: a strength, weakness, opportunity or threat, or a strategy.
+
+    Each entry of a strategy quadrant (SO, WO, ST, WT) carries the quadrant's
+    printed heading, e.g. 【掌握機會，發揮優勢】.
+    """
+
+    class Kind(models.TextChoices):
+        S = "s", _("strength")
+        W = "w", _("weakness")
+        O = "o", _("opportunity")  # noqa: E741 - TOWS letters
+        T = "t", _("threat")
+        SO = "so", _("SO strategy")
+        WO = "wo", _("WO strategy")
+        ST = "st", _("ST strategy")
+        WT = "wt", _("WT strategy")
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="tows_entries", verbose_name=_("map"))
+    kind = models.CharField(_("kind"), max_length=2, choices=Kind.choices)
+    heading = models.CharField(_("quadrant heading"), max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    text = models.TextField(_("text"))
+    order = models.PositiveSmallIntegerField(_("order"))
+
+    class Meta:
+        verbose_name = _("TOWS entry")
+        verbose_name_plural = _("TOWS entries")
+        ordering = ["map", "kind", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:40]}"
+
+
+class PolicyThrust(models.Model):
+    """A policy thrust (政策主軸) with its strategies (推動策略)."""
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="thrusts", verbose_name=_("map"))
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    strategies = models.JSONField(_("strategies"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+
+    class Meta:
+        verbose_name = _("policy thrust")
+        verbose_name_plural = _("policy thrusts")
+        ordering = ["map", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RevisionCount(models.Model):
+    """A row of the revision count table (修訂前/修訂後) as published.
+
+    ``printed`` keeps the after-cell as printed (e.g. 「7(-1)」); the published
+    table does not always add up, and that is reported, not corrected.
+    """
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="revision_counts", verbose_name=_("map"))
+    perspective = models.CharField(_("perspective"), max_length=10, help_text=_("A perspective code, or 'total'."))
+    order = models.PositiveSmallIntegerField(_("order"))
+    objectives_before = models.PositiveSmallIntegerField(_("objectives before"), null=True, blank=True)
+    objectives_after = models.PositiveSmallIntegerField(_("objectives after"), null=True, blank=True)
+    objectives_printed = models.CharField(_("objectives after, as printed"), max_length=40, blank=True)
+    kpis_before = models.PositiveSmallIntegerField(_("KPIs before"), null=True, blank=True)
+    kpis_after = models.PositiveSmallIntegerField(_("KPIs after"), null=True, blank=True)
+    kpis_printed = models.CharField(_("KPIs after, as printed"), max_length=40, blank=True)
+    action_plans_before = models.PositiveSmallIntegerField(_("action plans before"), null=True, blank=True)
+    action_plans_after = models.PositiveSmallIntegerField(_("action plans after"), null=True, blank=True)
+    action_plans_printed = models.CharField(_("action plans after, as printed"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("revision count")
+        verbose_name_plural = _("revision counts")
+        ordering = ["map", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.map} {self.perspective}"
+
+
+class Revision(models.Model):
+    """A change made to a map against the previous year's, with its reason (滾動修正)."""
+
+    class Level(models.TextChoices):
+        OBJECTIVE = "objective", _("objective")
+        KPI = "kpi", _("KPI")
+        ACTION_PLAN = "action_plan", _("action plan")
+
+    class Action(models.TextChoices):
+        ADD = "add", _("added")
+        DELETE = "delete", _("deleted")
+        RENAME = "rename", _("renamed")
+        CHANGE = "change", _("changed")
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="revisions", verbose_name=_("map"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    objective_code = models.CharField(_("objective"), max_length=40, blank=True)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    old_name = models.CharField(_("old name"), max_length=300, blank=True)
+    new_name = models.CharField(_("new name"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    printed_action = models.CharField(_("action, as printed"), max_length=100, blank=True)
+    agencies = models.ManyToManyField(Organization, blank=True, related_name="+", verbose_name=_("agencies"))
+    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["map", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.get_level_display()} {self.code}"

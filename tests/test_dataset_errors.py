@@ -1,0 +1,183 @@
+"""Bad dataset files: every error names file, path, value and expectation, and nothing is written."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from stratmap.exchange.loader import load_paths
+from stratmap.exchange.parse import DatasetInvalid
+from tests.conftest import row_counts
+
+GOOD = """\
+format: stratmap/1
+organization: taipei
+year: 108
+perspectives:
+  - {code: C, name: 顧客}
+  - {code: P, name: 內部流程}
+themes:
+  - code: D
+    name: 優化產業勞動
+    objectives:
+      - code: DC1
+        name: 促進充分就業
+        perspective: C
+        kpis:
+          - code: DC1.1
+            name: 失業率
+            polarity: negative
+            targets: {108: 3.8, 2020: 3.8}
+      - code: DP5
+        name: 建構職場安全體系
+        perspective: P
+links:
+  - {from: DP5, to: DC1}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "map.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def load_errors(*paths: Path) -> list[str]:
+    with pytest.raises(DatasetInvalid) as caught:
+        load_paths(paths)
+    return [str(e) for e in caught.value.errors]
+
+
+@pytest.fixture
+def baseline(demo):
+    """The demo data is in the database; a failed load must leave it exactly as it is."""
+    return row_counts()
+
+
+def test_a_good_file_loads(baseline, tmp_path):
+    report = load_paths([write(tmp_path, GOOD)])
+    assert report.maps == ["taipei 2019"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "value", "expected"),
+    [
+        pytest.param(
+            "name: 失業率",
+            "name: 失業率\n            colour: red",
+            "kpis[0].colour",
+            "'red'",
+            "no such key",
+            id="unknown key",
+        ),
+        pytest.param(
+            "2020: 3.8}", "2020: lots}", "kpis[0].targets.2020", "'lots'", "valid decimal", id="non-numeric number"
+        ),
+        pytest.param("2020: 3.8}", "2020: .inf}", "kpis[0].targets.2020", "inf", "finite number", id="infinite number"),
+        pytest.param(
+            "2020: 3.8}", "2150: 3.8}", "kpis[0].targets.2150", "2150", "out of range", id="year out of range"
+        ),
+        pytest.param("year: 108", "year: 1850", "year", "1850", "out of range", id="map year out of range"),
+        pytest.param(
+            "- code: DP5",
+            "- code: DC1",
+            "themes[0].objectives[1].code",
+            "'DC1'",
+            "unique objective code",
+            id="duplicate code",
+        ),
+        pytest.param(
+            "{from: DP5, to: DC1}",
+            "{from: DP5, to: DC9}",
+            "links[0].to",
+            "'DC9'",
+            "the code of an objective",
+            id="link to a missing objective",
+        ),
+        pytest.param(
+            "perspective: P",
+            "perspective: X",
+            "themes[0].objectives[1].perspective",
+            "'X'",
+            "one of the map's perspectives",
+            id="objective in an unknown perspective",
+        ),
+        pytest.param(
+            "organization: taipei",
+            "organization: nowhere",
+            "organization",
+            "'nowhere'",
+            "the code of an organization",
+            id="unknown organization",
+        ),
+        pytest.param(
+            "2020: 3.8}",
+            "2019: 3.8}",
+            "kpis[0].targets.2019",
+            "2019",
+            "each year once",
+            id="same year twice as ROC and AD",
+        ),
+    ],
+)
+def test_a_bad_file_is_refused_with_where_and_what_and_nothing_is_written(
+    baseline, tmp_path, old, new, path, value, expected
+):
+    assert old in GOOD
+    file = write(tmp_path, GOOD.replace(old, new, 1))
+    first, *_ = load_errors(file)
+    assert first.startswith(f"{file}: ")
+    assert path in first
+    assert f"got {value}" in first
+    assert expected in first
+    assert row_counts() == baseline
+
+
+def test_an_error_in_one_file_keeps_every_other_file_out(baseline, tmp_path):
+    good = write(tmp_path, GOOD.replace("year: 108", "year: 112"), "a-good.yaml")
+    bad = write(tmp_path, GOOD.replace("name: 失業率", "name: 失業率\n            bogus: 1"), "b-bad.yaml")
+    errors = load_errors(good, bad)
+    assert all(str(bad) in e for e in errors)
+    assert row_counts() == baseline
+
+
+def test_an_error_in_the_database_write_rolls_everything_back(baseline, tmp_path, monkeypatch):
+    """All or nothing holds even for a failure the validation could not foresee."""
+    from stratmap.exchange import loader
+
+    def explode(self, smap):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader._MapWriter, "_write_revisions", explode)
+    with pytest.raises(RuntimeError):
+        load_paths([write(tmp_path, GOOD.replace("year: 108", "year: 112"))])
+    assert row_counts() == baseline
+
+
+def test_yaml_that_does_not_parse_names_the_line(baseline, tmp_path):
+    errors = load_errors(write(tmp_path, GOOD.replace("name: 失業率", "name: [失業率")))
+    assert "line " in errors[0] and "valid YAML" in errors[0]
+    assert row_counts() == baseline
+
+
+def test_the_command_prints_every_error_and_fails(baseline, tmp_path, capsys):
+    file = write(tmp_path, GOOD.replace("2020: 3.8}", "2020: .nan}"))
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("load", str(file))
+    assert "targets.2020" in capsys.readouterr().err
+    assert row_counts() == baseline
+
+
+def test_loading_the_same_file_twice_updates_it(baseline, tmp_path):
+    file = write(tmp_path, GOOD.replace("year: 108", "year: 112"))
+    load_paths([file])
+    once = row_counts()
+    load_paths([write(tmp_path, GOOD.replace("year: 108", "year: 112").replace("失業率", "失業率（修正）"))])
+    assert row_counts() == once
+    from stratmap.kpis.models import Kpi
+
+    assert Kpi.objects.get(objective__map__year=2023, code="DC1.1").name == "失業率（修正）"

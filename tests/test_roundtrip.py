@@ -1,0 +1,42 @@
+"""Dumping and loading again gives the same data, over the whole demo dataset."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from stratmap.core.models import Organization
+from stratmap.exchange.dumper import dump_map, dump_organizations
+from stratmap.exchange.loader import load_paths
+from stratmap.strategy.models import StrategyMap
+from tests.conftest import row_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def dump_everything() -> dict[str, str]:
+    dumps = {"organizations.yaml": dump_organizations()}
+    for smap in StrategyMap.objects.select_related("organization"):
+        dumps[f"{smap.organization.code}-{smap.year}.yaml"] = dump_map(smap.organization.code, smap.year)
+    return dumps
+
+
+def test_a_dump_loaded_into_an_empty_database_dumps_the_same(demo, tmp_path):
+    first = dump_everything()
+    counts = row_counts()
+    assert len(first) == 5
+    for name, text in first.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    StrategyMap.objects.all().delete()
+    Organization.objects.update(parent=None, lead=None)
+    Organization.objects.all().delete()
+    load_paths([tmp_path])
+    assert dump_everything() == first
+    assert row_counts() == counts
+
+
+def test_a_dump_writes_roc_years_and_plain_numbers(demo):
+    data = yaml.safe_load(dump_map("taipei", 2020))
+    assert data["year"] == 109
+    dc11 = next(o for t in data["themes"] if t["code"] == "D" for o in t["objectives"] if o["code"] == "DC1")["kpis"][0]
+    assert dc11["targets"] == {109: 3.8, 110: 3.8, 111: 3.8}
