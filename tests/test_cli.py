@@ -45,3 +45,12 @@ def test_load_needs_something_to_load(db):
 def test_check_without_paths_is_djangos_system_check(db, capsys):
     call_command("check")
     assert "System check identified no issues" in capsys.readouterr().out
+
+
+def test_the_load_benchmark_prints_its_figures_and_leaves_the_database_as_it_was(db, capsys):
+    from stratmap.strategy.models import StrategyMap
+
+    call_command("benchmark-load", repeat=1)
+    out = capsys.readouterr().out
+    assert "4 maps" in out and " s" in out and "queries" in out
+    assert not StrategyMap.objects.exists()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.models import Organization
+from stratmap.core.years import format_year
 from stratmap.strategy.models import Objective
 
 NUMBER = {"max_digits": 16, "decimal_places": 4}
@@ -113,7 +114,7 @@ class KpiTarget(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_target_year")]
 
     def __str__(self) -> str:
-        return f"{self.kpi.code} {self.year}: {self.value}"
+        return f"{self.kpi.code} {format_year(self.year)}: {self.value}"
 
 
 class KpiResult(models.Model):
@@ -156,4 +157,4 @@ class KpiResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_result_year")]
 
     def __str__(self) -> str:
-        return f"{self.kpi.code} {self.year}"
+        return f"{self.kpi.code} {format_year(self.year)}"

@@ -1,0 +1,280 @@
+"""Admin for KPIs, their lineages and tags, targets and yearly results."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Max, Min
+from django.utils.translation import gettext_lazy as _
+
+from stratmap.core.admin import YearFieldsMixin, map_year_filter, year_filter, year_or_empty
+from stratmap.core.years import format_year
+from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, Tag
+from stratmap.plans.models import ActionPlan
+
+KPI_MAP_ORDERING = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "kpi_count"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(kpi_count=Count("kpis"))
+
+    @admin.display(description=_("number of KPIs"), ordering="kpi_count")
+    def kpi_count(self, obj):
+        return obj.kpi_count
+
+
+class LineageKpiInline(admin.TabularInline):
+    """The KPIs of a lineage, year by year (read only: a KPI joins a lineage on its own page)."""
+
+    model = Kpi
+    fields = ["map_year", "code", "name", "objective"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+    ordering = ["objective__map__year", "code"]
+    verbose_name_plural = _("KPIs of this lineage")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("objective__map")
+
+    @admin.display(description=_("map year"))
+    def map_year(self, obj):
+        return year_or_empty(obj.objective.map.year if obj.objective_id else None)
+
+
+@admin.register(KpiLineage)
+class KpiLineageAdmin(admin.ModelAdmin):
+    list_display = ["key", "organization", "kpi_count", "first_year", "last_year"]
+    list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["key", "kpis__code", "kpis__name"]
+    ordering = ["organization__code", "key"]
+    autocomplete_fields = ["organization"]
+    inlines = [LineageKpiInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                kpi_count=Count("kpis", distinct=True),
+                first_year=Min("kpis__objective__map__year"),
+                last_year=Max("kpis__objective__map__year"),
+            )
+        )
+
+    @admin.display(description=_("number of KPIs"), ordering="kpi_count")
+    def kpi_count(self, obj):
+        return obj.kpi_count
+
+    @admin.display(description=_("first year"), ordering="first_year")
+    def first_year(self, obj):
+        return year_or_empty(obj.first_year)
+
+    @admin.display(description=_("last year"), ordering="last_year")
+    def last_year(self, obj):
+        return year_or_empty(obj.last_year)
+
+
+# --- KPIs --------------------------------------------------------------------
+
+
+class KpiTargetInline(YearFieldsMixin, admin.TabularInline):
+    model = KpiTarget
+    fields = ["year", "value", "printed"]
+    extra = 0
+    show_change_link = True
+
+
+class KpiResultInline(YearFieldsMixin, admin.TabularInline):
+    model = KpiResult
+    fields = [
+        "year",
+        "actual",
+        "printed",
+        "rate_reported",
+        "innovation",
+        "challenge",
+        "contribution",
+        "score_reported",
+        "light_reported",
+    ]
+    extra = 0
+    show_change_link = True
+
+
+class ActionPlanInline(admin.TabularInline):
+    model = ActionPlan
+    fields = ["order", "code", "printed_code", "name", "agencies_printed"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Kpi)
+class KpiAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "map_organization",
+        "map_year",
+        "objective_code",
+        "unit",
+        "polarity",
+        "frequency",
+        "lineage",
+    ]
+    list_display_links = ["code", "name"]
+    list_filter = [
+        map_year_filter("objective__map__year"),
+        ("objective__map__organization", admin.RelatedOnlyFieldListFilter),
+        "polarity",
+        "frequency",
+        ("tags", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["objective__map__organization", "lineage"]
+    search_fields = [
+        "code",
+        "printed_code",
+        "name",
+        "objective__code",
+        "objective__name",
+        "lineage__key",
+        "agencies_printed",
+        "cites",
+    ]
+    ordering = KPI_MAP_ORDERING
+    autocomplete_fields = ["objective", "lineage"]
+    filter_horizontal = ["agencies", "tags"]
+    inlines = [KpiTargetInline, KpiResultInline, ActionPlanInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "objective",
+                    "order",
+                    "code",
+                    "printed_code",
+                    "name",
+                    "unit",
+                    "polarity",
+                    "frequency",
+                    "weight",
+                ]
+            },
+        ),
+        (_("Data"), {"fields": ["data_source", "release"]}),
+        (_("Agencies and tags"), {"fields": ["agencies", "agencies_printed", "tags"]}),
+        (_("Links"), {"fields": ["cites", "cites_printed", "lineage"]}),
+        (None, {"fields": ["note"]}),
+    ]
+
+    @admin.display(description=_("organization"), ordering="objective__map__organization__code")
+    def map_organization(self, obj):
+        return obj.objective.map.organization
+
+    @admin.display(description=_("map year"), ordering="objective__map__year")
+    def map_year(self, obj):
+        return format_year(obj.objective.map.year)
+
+    @admin.display(description=_("strategic objective"), ordering="objective__code")
+    def objective_code(self, obj):
+        return obj.objective.code
+
+
+class KpiYearAdmin(YearFieldsMixin, admin.ModelAdmin):
+    """Shared by targets and results: rows of a KPI for one year."""
+
+    list_select_related = ["kpi__objective__map__organization"]
+    list_filter = [
+        year_filter("year"),
+        map_year_filter("kpi__objective__map__year"),
+        ("kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["kpi__code", "kpi__printed_code", "kpi__name", "printed", "note"]
+    ordering = [
+        "kpi__objective__map__organization__code",
+        "-kpi__objective__map__year",
+        "kpi__objective__order",
+        "kpi__order",
+        "year",
+    ]
+    autocomplete_fields = ["kpi"]
+
+    @admin.display(description=_("KPI code"), ordering="kpi__code")
+    def kpi_code(self, obj):
+        return obj.kpi.code
+
+    @admin.display(description=_("KPI"), ordering="kpi__name")
+    def kpi_name(self, obj):
+        return obj.kpi.name
+
+    @admin.display(description=_("organization"), ordering="kpi__objective__map__organization__code")
+    def map_organization(self, obj):
+        return obj.kpi.objective.map.organization
+
+    @admin.display(description=_("map year"), ordering="kpi__objective__map__year")
+    def map_year(self, obj):
+        return format_year(obj.kpi.objective.map.year)
+
+    @admin.display(description=_("year"), ordering="year")
+    def year_display(self, obj):
+        return format_year(obj.year)
+
+
+@admin.register(KpiTarget)
+class KpiTargetAdmin(KpiYearAdmin):
+    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display", "value", "printed"]
+    list_display_links = ["kpi_code", "year_display"]
+    fields = ["kpi", "year", "value", "printed", "note"]
+
+
+@admin.register(KpiResult)
+class KpiResultAdmin(KpiYearAdmin):
+    list_display = [
+        "kpi_code",
+        "kpi_name",
+        "map_organization",
+        "map_year",
+        "year_display",
+        "actual",
+        "rate_reported",
+        "innovation",
+        "challenge",
+        "contribution",
+        "score_reported",
+        "light_reported",
+    ]
+    list_display_links = ["kpi_code", "year_display"]
+    list_filter = ["light_reported", *KpiYearAdmin.list_filter]
+    search_fields = [*KpiYearAdmin.search_fields, "unknown_reason", "situation_analysis", "countermeasures"]
+    fieldsets = [
+        (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_reason"]}),
+        (
+            _("Self-assessment as published"),
+            {
+                "fields": [
+                    "rate_reported",
+                    "innovation",
+                    "innovation_note",
+                    "challenge",
+                    "challenge_note",
+                    "contribution",
+                    "contribution_note",
+                    "score_reported",
+                    "light_reported",
+                ]
+            },
+        ),
+        (_("Analysis"), {"fields": ["situation_analysis", "countermeasures"]}),
+        (None, {"fields": ["note"]}),
+    ]

@@ -1,0 +1,155 @@
+"""Admin for action plans, their tasks and expected outcomes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from stratmap.core.admin import map_year_filter
+from stratmap.core.years import format_year
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask
+
+
+def short(text: str, length: int = 60) -> str:
+    return Truncator(text).chars(length)
+
+
+def months_display(months) -> str:
+    """``1, 2, 3`` for a schedule, empty when it is unknown (None)."""
+    if months is None:
+        return ""
+    return ", ".join(str(month) for month in months)
+
+
+class PlanTaskInline(admin.TabularInline):
+    model = PlanTask
+    fields = ["order", "name", "months"]
+    extra = 0
+
+
+class OutcomeInline(admin.TabularInline):
+    """A plan's expected outcomes; their objective is the plan's KPI's objective (set on save)."""
+
+    model = Outcome
+    fields = ["order", "text", "quantity", "unit"]
+    extra = 0
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "map_organization", "map_year", "kpi_code", "agencies_printed", "order"]
+    list_display_links = ["code", "name"]
+    list_filter = [
+        map_year_filter("kpi__objective__map__year"),
+        ("kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
+        ("agencies", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["kpi__objective__map__organization"]
+    search_fields = ["code", "printed_code", "name", "kpi__code", "kpi__name", "agencies_printed", "note"]
+    ordering = [
+        "kpi__objective__map__organization__code",
+        "-kpi__objective__map__year",
+        "kpi__objective__order",
+        "kpi__order",
+        "order",
+    ]
+    autocomplete_fields = ["kpi"]
+    filter_horizontal = ["agencies"]
+    inlines = [PlanTaskInline, OutcomeInline]
+    fieldsets = [
+        (None, {"fields": ["kpi", "order", "code", "printed_code", "also_printed_as", "name"]}),
+        (_("Agencies"), {"fields": ["agencies", "agencies_printed"]}),
+        (None, {"fields": ["note"]}),
+    ]
+
+    @admin.display(description=_("organization"), ordering="kpi__objective__map__organization__code")
+    def map_organization(self, obj):
+        return obj.kpi.objective.map.organization
+
+    @admin.display(description=_("map year"), ordering="kpi__objective__map__year")
+    def map_year(self, obj):
+        return format_year(obj.kpi.objective.map.year)
+
+    @admin.display(description=_("KPI"), ordering="kpi__code")
+    def kpi_code(self, obj):
+        return obj.kpi.code
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Outcome:
+            objective_id = form.instance.kpi.objective_id
+            for outcome_form in formset.forms:
+                if outcome_form.instance.objective_id is None:
+                    outcome_form.instance.objective_id = objective_id
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(PlanTask)
+class PlanTaskAdmin(admin.ModelAdmin):
+    list_display = ["name_short", "plan", "map_organization", "map_year", "months_column", "order"]
+    list_display_links = ["name_short"]
+    list_filter = [
+        map_year_filter("plan__kpi__objective__map__year"),
+        ("plan__kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["plan__kpi__objective__map__organization"]
+    search_fields = ["name", "plan__code", "plan__name"]
+    ordering = [
+        "plan__kpi__objective__map__organization__code",
+        "-plan__kpi__objective__map__year",
+        "plan__kpi__objective__order",
+        "plan__kpi__order",
+        "plan__order",
+        "order",
+    ]
+    autocomplete_fields = ["plan"]
+    fields = ["plan", "order", "name", "months"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_short(self, obj):
+        return short(obj.name)
+
+    @admin.display(description=_("organization"), ordering="plan__kpi__objective__map__organization__code")
+    def map_organization(self, obj):
+        return obj.plan.kpi.objective.map.organization
+
+    @admin.display(description=_("map year"), ordering="plan__kpi__objective__map__year")
+    def map_year(self, obj):
+        return format_year(obj.plan.kpi.objective.map.year)
+
+    @admin.display(description=_("months"))
+    def months_column(self, obj):
+        return months_display(obj.months)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["text_short", "quantity", "unit", "objective", "plan", "map_organization", "map_year", "order"]
+    list_display_links = ["text_short"]
+    list_filter = [
+        map_year_filter("objective__map__year"),
+        ("objective__map__organization", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["objective__map__organization", "plan"]
+    search_fields = ["text", "objective__code", "objective__name", "plan__code", "plan__name"]
+    ordering = [
+        "objective__map__organization__code",
+        "-objective__map__year",
+        "objective__order",
+        "plan__order",
+        "order",
+    ]
+    autocomplete_fields = ["objective", "plan"]
+    fields = ["objective", "plan", "order", "text", "quantity", "unit"]
+
+    @admin.display(description=_("text"), ordering="text")
+    def text_short(self, obj):
+        return short(obj.text)
+
+    @admin.display(description=_("organization"), ordering="objective__map__organization__code")
+    def map_organization(self, obj):
+        return obj.objective.map.organization
+
+    @admin.display(description=_("map year"), ordering="objective__map__year")
+    def map_year(self, obj):
+        return format_year(obj.objective.map.year)

@@ -1,0 +1,70 @@
+"""The admin works for every model, in Traditional Chinese (default) and English."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse as django_reverse
+from django.utils import translation
+
+from stratmap.strategy.models import StrategyMap
+
+pytestmark = pytest.mark.django_db
+
+
+def reverse(name: str, args=(), language: str = "zh-hant") -> str:
+    """The URL in one language: /admin/… for Chinese (the default), /en/admin/… for English."""
+    with translation.override(language):
+        return django_reverse(name, args=args)
+
+
+OURS = [m for m in admin.site._registry if m._meta.app_label in {"core", "strategy", "kpis", "plans"}]
+
+
+@pytest.fixture
+def staff(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+    client.force_login(user)
+    return client
+
+
+def test_every_model_of_ours_is_in_the_admin():
+    from django.apps import apps
+
+    models = {m for m in apps.get_models() if m._meta.app_label in {"core", "strategy", "kpis", "plans"}}
+    assert models == set(OURS)
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+@pytest.mark.parametrize("model", OURS, ids=lambda m: m._meta.model_name)
+def test_each_list_and_add_page_opens_in_both_languages(demo, staff, language, model):
+    opts = model._meta
+    for view in ("changelist", "add"):
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", language=language)
+        assert staff.get(url).status_code == 200, url
+
+
+def test_each_map_change_page_opens(demo, staff):
+    for smap in StrategyMap.objects.all():
+        assert staff.get(reverse("admin:strategy_strategymap_change", args=[smap.pk])).status_code == 200
+
+
+def test_the_admin_speaks_chinese_by_default_and_english_on_request(demo, staff):
+    chinese = staff.get(reverse("admin:index")).content.decode()
+    assert "策略地圖" in chinese and "關鍵績效指標" in chinese
+    english = staff.get(reverse("admin:index", language="en")).content.decode()
+    assert reverse("admin:index", language="en").startswith("/en/")
+    assert "Strategy maps" in english
+
+
+def test_years_show_as_roc_years_in_chinese_and_ad_years_in_english(demo, staff):
+    url = "admin:strategy_strategymap_changelist"
+    assert "民國108年" in staff.get(reverse(url)).content.decode()
+    english = staff.get(reverse(url, language="en")).content.decode()
+    assert "民國108年" not in english and "2019" in english
+
+
+def test_an_outsider_is_sent_to_the_login_page(demo, client):
+    response = client.get(reverse("admin:kpis_kpi_changelist"))
+    assert response.status_code == 302 and "/login/" in response["Location"]

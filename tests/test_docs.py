@@ -1,0 +1,37 @@
+"""Every command and option of ours is documented (a Datasette habit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import get_commands, load_command_class
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+FORMAT_DOC = (ROOT / "docs" / "dataset-format.md").read_text(encoding="utf-8")
+OURS = sorted(name for name, app in get_commands().items() if app.startswith("stratmap"))
+
+
+def test_we_have_the_commands_the_readme_promises():
+    assert {"load", "dump", "check", "demoadmin", "benchmark-load"} <= set(OURS)
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_each_command_is_in_the_readme_with_its_options(name):
+    assert f"stratmap {name}" in README
+    command = load_command_class(get_commands()[name], name)
+    parser = command.create_parser("stratmap", name)
+    own = {"--demo", "--org", "--year", "--map-version", "--organizations", "--output", "--repeat"}
+    for action in parser._actions:
+        for option in action.option_strings:
+            if option in own and name != "check":
+                assert option in README or option in FORMAT_DOC, f"{name} {option} is undocumented"
+
+
+def test_the_format_document_names_every_key_of_the_schema():
+    from stratmap.exchange.schema import json_schema
+
+    keys = {key for block in json_schema()["$defs"].values() for key in block.get("properties", {})}
+    missing = sorted(key for key in keys if f"{key}:" not in FORMAT_DOC and f"`{key}`" not in FORMAT_DOC)
+    assert not missing, f"undocumented keys: {missing}"
