@@ -105,6 +105,27 @@ def map_year_filter(field_path: str):
     return year_filter(field_path, _("map year"))
 
 
+def map_columns(path: str) -> type:
+    """A mixin with the ``map_organization`` and ``map_year`` list columns of a model
+    that reaches its strategy map through ``path`` (``map``, ``kpi__objective__map`` …)."""
+
+    def the_map(obj):
+        for step in path.split("__"):
+            obj = getattr(obj, step)
+        return obj
+
+    class MapColumns:
+        @admin.display(description=_("organization"), ordering=f"{path}__organization__code")
+        def map_organization(self, obj):
+            return the_map(obj).organization
+
+        @admin.display(description=_("map year"), ordering=f"{path}__year")
+        def map_year(self, obj):
+            return format_year(the_map(obj).year)
+
+    return MapColumns
+
+
 # --- Organizations -----------------------------------------------------------
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.parse import ParsedFile
-from stratmap.exchange.schema import MapFile, ObjectiveIn, OrganizationsFile
+from stratmap.exchange.schema import MapFile, OrganizationsFile
 
 _PRINTED_DELTA = re.compile(r"\(([+-]\d+)\)")
 
@@ -30,14 +29,6 @@ class Warning:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.path}: {self.message}"
-
-
-def _objectives(doc: MapFile) -> Iterator[tuple[str, str | None, ObjectiveIn]]:
-    for i, objective in enumerate(doc.objectives):
-        yield f"objectives[{i}]", None, objective
-    for t, theme in enumerate(doc.themes):
-        for i, objective in enumerate(theme.objectives):
-            yield f"themes[{t}].objectives[{i}]", theme.code, objective
 
 
 def _prefix_ok(code: str, parent: str) -> bool:
@@ -68,7 +59,7 @@ def _check_map(f: ParsedFile, by_key: dict, parents: dict) -> list[Warning]:
     def warn(path: str, message: str) -> None:
         out.append(Warning(file, path, message))
 
-    objectives = list(_objectives(doc))
+    objectives = list(doc.all_objectives())
     themes_with_kpis = {theme for _, theme, o in objectives if o.kpis}
     map_has_plans = any(k.action_plans for _, _, o in objectives for k in o.kpis)
     unscheduled = 0
@@ -114,9 +105,9 @@ def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> li
     parent = parents.get(doc.organization)
     city = by_key.get((parent, doc.year)) if parent else None
     year = to_roc_year(doc.year)
-    citing = [(p, k, kpi) for p, _, o in _objectives(doc) for k, kpi in enumerate(o.kpis) if kpi.cites]
+    citing = [(p, k, kpi) for p, _, o in doc.all_objectives() for k, kpi in enumerate(o.kpis) if kpi.cites]
     if citing:
-        city_kpis = {kpi.code for _, _, o in _objectives(city) for kpi in o.kpis} if city else set()
+        city_kpis = {kpi.code for _, _, o in city.all_objectives() for kpi in o.kpis} if city else set()
         if not city_kpis:
             out.append(
                 Warning(
@@ -137,7 +128,7 @@ def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> li
                         )
                     )
     if city:
-        city_codes = {o.code for _, _, o in _objectives(city)} | {t.code for t in city.themes}
+        city_codes = {o.code for _, _, o in city.all_objectives()} | {t.code for t in city.themes}
         for t, theme in enumerate(doc.themes):
             if theme.takes_over and theme.takes_over not in city_codes:
                 out.append(
@@ -153,7 +144,7 @@ def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> li
 def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter]:
     """Objectives, KPIs and action plans per perspective, of one theme or the whole map."""
     counts = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
-    for _, code, objective in _objectives(doc):
+    for _, code, objective in doc.all_objectives():
         if theme and code != theme:
             continue
         p = objective.perspective

@@ -58,7 +58,7 @@ def _org_references(parsed: ParsedFile) -> Iterator[tuple[str, str]]:
     for t, theme in enumerate(doc.themes):
         if theme.group:
             yield f"themes[{t}].group", theme.group
-    for opath, objective in _all_objectives(doc):
+    for opath, _, objective in doc.all_objectives():
         for k, kpi in enumerate(objective.kpis):
             for a, code in enumerate(kpi.agencies):
                 yield f"{opath}.kpis[{k}].agencies[{a}]", code
@@ -69,14 +69,6 @@ def _org_references(parsed: ParsedFile) -> Iterator[tuple[str, str]]:
         for c, change in enumerate(doc.revisions.changes):
             for a, code in enumerate(change.agencies):
                 yield f"revisions.changes[{c}].agencies[{a}]", code
-
-
-def _all_objectives(doc: MapFile) -> Iterator[tuple[str, object]]:
-    for i, objective in enumerate(doc.objectives):
-        yield f"objectives[{i}]", objective
-    for t, theme in enumerate(doc.themes):
-        for i, objective in enumerate(theme.objectives):
-            yield f"themes[{t}].objectives[{i}]", objective
 
 
 def validate_references(files: list[ParsedFile]) -> list[DatasetError]:

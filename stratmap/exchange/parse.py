@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from stratmap.exchange.schema import MapFile, ObjectiveIn, OrganizationsFile
+from stratmap.exchange.schema import MapFile, OrganizationsFile
 
 #: Names pydantic puts into an error location for the branch of a union or a
 #: constrained type; they are not keys of the document, so we leave them out.
@@ -91,21 +91,13 @@ def _duplicates(items: Iterable[tuple[str, str]], file: str, what: str) -> list[
     return errors
 
 
-def _objectives(doc: MapFile) -> Iterator[tuple[str, ObjectiveIn]]:
-    for i, objective in enumerate(doc.objectives):
-        yield f"objectives[{i}]", objective
-    for t, theme in enumerate(doc.themes):
-        for i, objective in enumerate(theme.objectives):
-            yield f"themes[{t}].objectives[{i}]", objective
-
-
 def check_map(doc: MapFile, file: str) -> list[DatasetError]:
     """Rules that span several parts of a map file (pydantic checks each part alone)."""
     errors: list[DatasetError] = []
     perspectives = [p.code for p in doc.perspectives]
     errors += _duplicates(((f"perspectives[{i}].code", c) for i, c in enumerate(perspectives)), file, "perspective")
     errors += _duplicates(((f"themes[{i}].code", t.code) for i, t in enumerate(doc.themes)), file, "theme")
-    objectives = list(_objectives(doc))
+    objectives = [(path, objective) for path, _, objective in doc.all_objectives()]
     errors += _duplicates(((f"{p}.code", o.code) for p, o in objectives), file, "objective")
     kpis = [(f"{p}.kpis[{k}]", kpi) for p, o in objectives for k, kpi in enumerate(o.kpis)]
     errors += _duplicates(((f"{p}.code", kpi.code) for p, kpi in kpis), file, "KPI")

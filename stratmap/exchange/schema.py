@@ -9,6 +9,7 @@ be checked anywhere. docs/dataset-format.md describes every key for people.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -268,6 +269,14 @@ class MapFile(Strict):
     themes: list[ThemeIn] = []
     links: list[LinkIn] = []
     revisions: RevisionsIn | None = None
+
+    def all_objectives(self) -> Iterator[tuple[str, str | None, ObjectiveIn]]:
+        """Every objective with its path in the file and its theme's code (None: drawn across themes)."""
+        for i, objective in enumerate(self.objectives):
+            yield f"objectives[{i}]", None, objective
+        for t, theme in enumerate(self.themes):
+            for i, objective in enumerate(theme.objectives):
+                yield f"themes[{t}].objectives[{i}]", theme.code, objective
 
 
 def json_schema() -> dict:

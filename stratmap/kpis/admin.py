@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Max, Min
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import YearFieldsMixin, map_year_filter, year_filter, year_or_empty
+from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter, year_filter, year_or_empty
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, Tag
 from stratmap.plans.models import ActionPlan
@@ -120,7 +120,7 @@ class ActionPlanInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(map_columns("objective__map"), admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -178,20 +178,12 @@ class KpiAdmin(admin.ModelAdmin):
         (None, {"fields": ["note"]}),
     ]
 
-    @admin.display(description=_("organization"), ordering="objective__map__organization__code")
-    def map_organization(self, obj):
-        return obj.objective.map.organization
-
-    @admin.display(description=_("map year"), ordering="objective__map__year")
-    def map_year(self, obj):
-        return format_year(obj.objective.map.year)
-
     @admin.display(description=_("strategic objective"), ordering="objective__code")
     def objective_code(self, obj):
         return obj.objective.code
 
 
-class KpiYearAdmin(YearFieldsMixin, admin.ModelAdmin):
+class KpiYearAdmin(map_columns("kpi__objective__map"), YearFieldsMixin, admin.ModelAdmin):
     """Shared by targets and results: rows of a KPI for one year."""
 
     list_select_related = ["kpi__objective__map__organization"]
@@ -217,14 +209,6 @@ class KpiYearAdmin(YearFieldsMixin, admin.ModelAdmin):
     @admin.display(description=_("KPI"), ordering="kpi__name")
     def kpi_name(self, obj):
         return obj.kpi.name
-
-    @admin.display(description=_("organization"), ordering="kpi__objective__map__organization__code")
-    def map_organization(self, obj):
-        return obj.kpi.objective.map.organization
-
-    @admin.display(description=_("map year"), ordering="kpi__objective__map__year")
-    def map_year(self, obj):
-        return format_year(obj.kpi.objective.map.year)
 
     @admin.display(description=_("year"), ordering="year")
     def year_display(self, obj):

@@ -6,8 +6,7 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import map_year_filter
-from stratmap.core.years import format_year
+from stratmap.core.admin import map_columns, map_year_filter
 from stratmap.plans.models import ActionPlan, Outcome, PlanTask
 
 
@@ -37,7 +36,7 @@ class OutcomeInline(admin.TabularInline):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
     list_display = ["code", "name", "map_organization", "map_year", "kpi_code", "agencies_printed", "order"]
     list_display_links = ["code", "name"]
     list_filter = [
@@ -63,14 +62,6 @@ class ActionPlanAdmin(admin.ModelAdmin):
         (None, {"fields": ["note"]}),
     ]
 
-    @admin.display(description=_("organization"), ordering="kpi__objective__map__organization__code")
-    def map_organization(self, obj):
-        return obj.kpi.objective.map.organization
-
-    @admin.display(description=_("map year"), ordering="kpi__objective__map__year")
-    def map_year(self, obj):
-        return format_year(obj.kpi.objective.map.year)
-
     @admin.display(description=_("KPI"), ordering="kpi__code")
     def kpi_code(self, obj):
         return obj.kpi.code
@@ -85,7 +76,7 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanTask)
-class PlanTaskAdmin(admin.ModelAdmin):
+class PlanTaskAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
     list_display = ["name_short", "plan", "map_organization", "map_year", "months_column", "order"]
     list_display_links = ["name_short"]
     list_filter = [
@@ -109,21 +100,13 @@ class PlanTaskAdmin(admin.ModelAdmin):
     def name_short(self, obj):
         return short(obj.name)
 
-    @admin.display(description=_("organization"), ordering="plan__kpi__objective__map__organization__code")
-    def map_organization(self, obj):
-        return obj.plan.kpi.objective.map.organization
-
-    @admin.display(description=_("map year"), ordering="plan__kpi__objective__map__year")
-    def map_year(self, obj):
-        return format_year(obj.plan.kpi.objective.map.year)
-
     @admin.display(description=_("months"))
     def months_column(self, obj):
         return months_display(obj.months)
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(map_columns("objective__map"), admin.ModelAdmin):
     list_display = ["text_short", "quantity", "unit", "objective", "plan", "map_organization", "map_year", "order"]
     list_display_links = ["text_short"]
     list_filter = [
@@ -145,11 +128,3 @@ class OutcomeAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"), ordering="text")
     def text_short(self, obj):
         return short(obj.text)
-
-    @admin.display(description=_("organization"), ordering="objective__map__organization__code")
-    def map_organization(self, obj):
-        return obj.objective.map.organization
-
-    @admin.display(description=_("map year"), ordering="objective__map__year")
-    def map_year(self, obj):
-        return format_year(obj.objective.map.year)

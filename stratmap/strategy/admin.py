@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import YearFieldsMixin, map_year_filter
+from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.strategy.models import (
@@ -28,16 +28,7 @@ def short(text: str, length: int = 60) -> str:
     return Truncator(text).chars(length)
 
 
-class MapColumnsMixin:
-    """List columns and filters for a model with a ``map`` foreign key."""
-
-    @admin.display(description=_("organization"), ordering="map__organization__code")
-    def map_organization(self, obj):
-        return obj.map.organization
-
-    @admin.display(description=_("map year"), ordering="map__year")
-    def map_year(self, obj):
-        return format_year(obj.map.year)
+MapColumnsMixin = map_columns("map")
 
 
 MAP_FILTERS = [
