@@ -126,6 +126,18 @@ def map_columns(path: str) -> type:
     return MapColumns
 
 
+def plain_number(field: str, description=None):
+    """A list column that shows a DecimalField as written (3.6), not padded to its places (3.6000)."""
+
+    @admin.display(description=description or field, ordering=field)
+    def column(obj):
+        value = getattr(obj, field)
+        return "-" if value is None else format(value.normalize(), "f")
+
+    column.__name__ = f"{field}_plain"
+    return column
+
+
 # --- Organizations -----------------------------------------------------------
 
 

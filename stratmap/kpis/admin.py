@@ -6,7 +6,14 @@ from django.contrib import admin
 from django.db.models import Count, Max, Min
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter, year_filter, year_or_empty
+from stratmap.core.admin import (
+    YearFieldsMixin,
+    map_columns,
+    map_year_filter,
+    plain_number,
+    year_filter,
+    year_or_empty,
+)
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, Tag
 from stratmap.plans.models import ActionPlan
@@ -217,7 +224,15 @@ class KpiYearAdmin(map_columns("kpi__objective__map"), YearFieldsMixin, admin.Mo
 
 @admin.register(KpiTarget)
 class KpiTargetAdmin(KpiYearAdmin):
-    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display", "value", "printed"]
+    list_display = [
+        "kpi_code",
+        "kpi_name",
+        "map_organization",
+        "map_year",
+        "year_display",
+        plain_number("value", _("target")),
+        "printed",
+    ]
     list_display_links = ["kpi_code", "year_display"]
     fields = ["kpi", "year", "value", "printed", "note"]
 
@@ -230,12 +245,12 @@ class KpiResultAdmin(KpiYearAdmin):
         "map_organization",
         "map_year",
         "year_display",
-        "actual",
-        "rate_reported",
-        "innovation",
-        "challenge",
-        "contribution",
-        "score_reported",
+        plain_number("actual", _("actual")),
+        plain_number("rate_reported", _("achievement rate as published (%)")),
+        plain_number("innovation", _("innovation")),
+        plain_number("challenge", _("challenge")),
+        plain_number("contribution", _("contribution")),
+        plain_number("score_reported", _("total score as published")),
         "light_reported",
     ]
     list_display_links = ["kpi_code", "year_display"]
