@@ -68,3 +68,43 @@ def test_years_show_as_roc_years_in_chinese_and_ad_years_in_english(demo, staff)
 def test_an_outsider_is_sent_to_the_login_page(demo, client):
     response = client.get(reverse("admin:kpis_kpi_changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_each_result_shows_its_computed_rate_score_light_and_flag(demo, staff):
+    from stratmap.kpis.models import KpiResult
+
+    page = staff.get(reverse("admin:kpis_kpiresult_changelist")).content.decode()
+    assert "85.1" in page and "●" in page and "？" in page
+    dp51 = KpiResult.objects.get(kpi__code="DP5.1", year=2019)
+    change = staff.get(reverse("admin:kpis_kpiresult_change", args=[dp51.pk])).content.decode()
+    assert "85.1" in change and "91.28" in change and "良" in change
+
+
+def test_the_result_list_runs_the_same_queries_for_more_results(demo, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stratmap.kpis.models import KpiResult
+
+    url = reverse("admin:kpis_kpiresult_changelist")
+    with CaptureQueriesContext(connection) as few:
+        staff.get(url + "?q=DP5")
+    with CaptureQueriesContext(connection) as many:
+        staff.get(url)
+    assert KpiResult.objects.count() > 10
+    assert len(many) == len(few)
+
+
+def test_a_bad_policy_is_refused_by_the_admin_form(demo, staff):
+    smap = StrategyMap.objects.get(organization__code="taipei", year=2019)
+    data = {
+        "map": smap.pk, "achievement_weight": "0.5", "innovation_weight": "0.25", "challenge_weight": "0.30",
+        "contribution_weight": "0.20", "achievement_cap": "100", "excellent": "92.5", "good": "84.5",
+        "fair": "74.5", "flag_tolerance": "0.5",
+    }  # fmt: skip
+    response = staff.post(reverse("admin:kpis_scoringpolicy_add"), data)
+    assert response.status_code == 200
+    assert "must add up to 1" in response.content.decode()
+    from stratmap.kpis.models import ScoringPolicy
+
+    assert not ScoringPolicy.objects.exists()

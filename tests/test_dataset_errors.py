@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,31 @@ def test_loading_the_same_file_twice_updates_it(baseline, tmp_path):
     from stratmap.kpis.models import Kpi
 
     assert Kpi.objects.get(objective__map__year=2023, code="DC1.1").name == "失業率（修正）"
+
+
+@pytest.mark.parametrize(
+    ("scoring", "path", "expected"),
+    [
+        ("{achievement_weight: 0.5}", "scoring.weights", "must add up to 1 (they add up to 1.25)"),
+        ("{excellent: 80}", "scoring.thresholds", "must be in order excellent > good > fair"),
+        ("{achievement_cap: -1}", "scoring.achievement_cap", "must not be below 0"),
+    ],
+)
+def test_a_bad_scoring_policy_is_refused_when_loaded(baseline, tmp_path, scoring, path, expected):
+    file = write(tmp_path, GOOD.replace("year: 108", f"year: 108\nscoring: {scoring}"))
+    first, *_ = load_errors(file)
+    assert f"{file}: {path}: got " in first
+    assert expected in first
+    assert row_counts() == baseline
+
+
+def test_a_good_scoring_policy_is_loaded_and_dumped_back(db, tmp_path):
+    from stratmap.exchange.dumper import dump_map
+    from stratmap.kpis.models import ScoringPolicy
+
+    load_paths([write(tmp_path, (Path(__file__).parent.parent / "stratmap/data/taipei/organizations.yaml")
+                      .read_text(encoding="utf-8"), "orgs.yaml")])  # fmt: skip
+    policy = "{achievement_weight: 0.4, innovation_weight: 0.2, challenge_weight: 0.2, contribution_weight: 0.2}"
+    load_paths([write(tmp_path, GOOD.replace("year: 108", f"year: 108\nscoring: {policy}"))])
+    assert ScoringPolicy.objects.get().policy().achievement_weight == Decimal("0.4")
+    assert "achievement_weight: 0.4" in dump_map("taipei", 2019)

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.schema import FORMAT, MapFile, OrganizationsFile
-from stratmap.kpis.models import Kpi
+from stratmap.kpis.models import Kpi, ScoringPolicy
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
 
@@ -154,6 +154,7 @@ def map_document(smap: StrategyMap) -> dict:
             "vision": smap.vision,
             "values": smap.values,
             "note": smap.note,
+            "scoring": _scoring(smap),
             "construction_steps": smap.construction_steps,
             "thrusts": [
                 {"code": t.code, "name": t.name, "name_en": t.name_en, "strategies": t.strategies}
@@ -186,6 +187,14 @@ def map_document(smap: StrategyMap) -> dict:
     )
     data = doc.model_dump(exclude_defaults=True, by_alias=True)
     return _roc_years(data)
+
+
+def _scoring(smap: StrategyMap) -> dict | None:
+    try:
+        policy = smap.scoring_policy
+    except ScoringPolicy.DoesNotExist:
+        return None
+    return {name: getattr(policy, name) for name in ScoringPolicy.FIELDS}
 
 
 def _roc_years(data: dict) -> dict:
@@ -243,6 +252,8 @@ def _kpi(k: Kpi) -> dict:
         "cites": k.cites or None,
         "cites_printed": k.cites_printed,
         "weight": k.weight,
+        "target_type": k.target_type,
+        "stages": k.stages,
         "lineage": k.lineage.key if k.lineage else None,
         "note": k.note,
         "targets": {

@@ -18,7 +18,7 @@ from django.db import transaction
 from stratmap.core.models import Organization
 from stratmap.exchange.parse import DatasetError, DatasetInvalid, ParsedFile, parse_paths
 from stratmap.exchange.schema import MapFile, OrganizationsFile, TargetIn
-from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, Tag
+from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.plans.models import ActionPlan, Outcome, PlanTask
 from stratmap.strategy.models import (
     Objective,
@@ -183,6 +183,8 @@ class _MapWriter:
             note=doc.note,
         )
         self.report.maps.append(f"{org.code} {doc.year} {doc.version.label}".strip())
+        if doc.scoring:
+            ScoringPolicy.objects.create(map=smap, **doc.scoring.model_dump())
         perspectives = {
             p.code: p
             for p in self._bulk(
@@ -278,6 +280,8 @@ class _MapWriter:
                     cites=k.cites or "",
                     cites_printed=k.cites_printed,
                     weight=k.weight,
+                    target_type=k.target_type,
+                    stages=[str(v) for v in k.stages],
                     lineage=lineages[k.lineage] if k.lineage else None,
                     order=i,
                     note=k.note,

@@ -18,10 +18,17 @@ import yaml
 from pydantic import ValidationError
 
 from stratmap.exchange.schema import MapFile, OrganizationsFile
+from stratmap.kpis.scoring import Policy
 
 #: Names pydantic puts into an error location for the branch of a union or a
 #: constrained type; they are not keys of the document, so we leave them out.
 _UNION_TAGS = ("function-before", "function-after", "constrained-", "decimal", "TargetIn", "int")
+
+
+_POLICY_GROUPS = {
+    "weights": {"achievement_weight", "innovation_weight", "challenge_weight", "contribution_weight"},
+    "thresholds": {"excellent", "good", "fair"},
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,12 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
         for end, code in (("from", link.source), ("to", link.target)):
             if code not in codes:
                 errors.append(DatasetError(file, f"links[{i}].{end}", code, "the code of an objective of this map"))
+    if doc.scoring:
+        for name, why in Policy(**doc.scoring.model_dump()).problems():
+            value = getattr(doc.scoring, name, None)
+            if value is None:  # a rule over several fields: show them all
+                value = doc.scoring.model_dump(include=_POLICY_GROUPS[name])
+            errors.append(DatasetError(file, f"scoring.{name}", value, why))
     if doc.revisions:
         themes = [t.code for t in doc.themes]
         if doc.revisions.theme and doc.revisions.theme not in themes:

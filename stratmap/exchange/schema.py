@@ -140,6 +140,9 @@ class KpiIn(Strict):
     cites: Code | None = None
     cites_printed: Text = ""
     weight: Annotated[Decimal, Field(allow_inf_nan=False, ge=0)] | None = None
+    target_type: Literal["ratio", "at_most", "at_least", "milestone"] = "ratio"
+    #: For a milestone KPI: the stages in order; targets and actuals are stage values.
+    stages: list[Number] = []
     lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
     note: Text = ""
     targets: dict[Year, Number | TargetIn] = {}
@@ -250,6 +253,20 @@ class StepIn(Strict):
     items: list[Text] = []
 
 
+class ScoringIn(Strict):
+    """The year's scoring policy; left out, the documented default applies."""
+
+    achievement_weight: Number = Decimal("0.25")
+    innovation_weight: Number = Decimal("0.25")
+    challenge_weight: Number = Decimal("0.30")
+    contribution_weight: Number = Decimal("0.20")
+    achievement_cap: Number = Decimal("100")
+    excellent: Number = Decimal("92.5")
+    good: Number = Decimal("84.5")
+    fair: Number = Decimal("74.5")
+    flag_tolerance: Number = Decimal("0.5")
+
+
 class MapFile(Strict):
     format: Literal["stratmap/1"]
     organization: OrgCode
@@ -260,6 +277,7 @@ class MapFile(Strict):
     vision: Text = ""
     values: list[Text] = []
     note: Text = ""
+    scoring: ScoringIn | None = None
     construction_steps: list[StepIn] = []
     thrusts: list[ThrustIn] = []
     tows: TowsIn | None = None

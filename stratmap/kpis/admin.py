@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin import (
@@ -15,7 +17,9 @@ from stratmap.core.admin import (
     year_or_empty,
 )
 from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, Tag
+from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
+from stratmap.kpis.scoring import KpiScore
+from stratmap.kpis.selectors import score_result
 from stratmap.plans.models import ActionPlan
 
 KPI_MAP_ORDERING = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
@@ -252,9 +256,69 @@ class KpiResultAdmin(KpiYearAdmin):
         plain_number("contribution", _("contribution")),
         plain_number("score_reported", _("total score as published")),
         "light_reported",
+        "computed_rate",
+        "computed_score",
+        "computed_light",
+        "computed_flag",
     ]
     list_display_links = ["kpi_code", "year_display"]
     list_filter = ["light_reported", *KpiYearAdmin.list_filter]
+    readonly_fields = ["computed_rate", "computed_score", "computed_light", "computed_flag"]
+
+    def get_queryset(self, request):
+        # The year's target and the map's policy come with each row, so the
+        # computed columns cost no query per row.
+        target = KpiTarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("year")).values("value")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            # The change list applies list_select_related only to a query without any.
+            .select_related(
+                *self.list_select_related,
+                "kpi__objective__theme",
+                "kpi__objective__perspective",
+                "kpi__objective__map__scoring_policy",
+            )
+            .annotate(target_value=Subquery(target))
+        )
+
+    def _score(self, obj: KpiResult) -> KpiScore | None:
+        if obj.pk is None:
+            return None
+        if not hasattr(obj, "_score"):
+            target = getattr(obj, "target_value", None)
+            if not hasattr(obj, "target_value"):  # the change form's object comes without the annotation
+                target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).values_list("value", flat=True).first()
+            obj._score = score_result(obj, target)
+        return obj._score
+
+    @admin.display(description=_("achievement rate computed (%)"))
+    def computed_rate(self, obj):
+        score = self._score(obj)
+        if score is None or score.rate.percent is None:
+            return "-"
+        return f"{score.rate.percent:.1f}"
+
+    @admin.display(description=_("total score computed"))
+    def computed_score(self, obj):
+        score = self._score(obj)
+        return "-" if score is None or score.score_computed is None else f"{score.score_computed:.2f}"
+
+    @admin.display(description=_("light"))
+    def computed_light(self, obj):
+        score = self._score(obj)
+        if score is None:
+            return "-"
+        light = score.light
+        label = light.label_zh if translation.get_language().startswith("zh") else light.label_en
+        reason = f" ({score.unknown_reason})" if score.unknown_reason else ""
+        return format_html('<span style="color:{}">{} {}</span>{}', light.colour, light.symbol, label, reason)
+
+    @admin.display(description=_("flag"), boolean=True)
+    def computed_flag(self, obj):
+        score = self._score(obj)
+        return None if score is None else score.flag
+
     search_fields = [*KpiYearAdmin.search_fields, "unknown_reason", "situation_analysis", "countermeasures"]
     fieldsets = [
         (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_reason"]}),
@@ -275,5 +339,28 @@ class KpiResultAdmin(KpiYearAdmin):
             },
         ),
         (_("Analysis"), {"fields": ["situation_analysis", "countermeasures"]}),
+        (
+            _("Computed with the year's scoring policy"),
+            {"fields": ["computed_rate", "computed_score", "computed_light", "computed_flag"]},
+        ),
         (None, {"fields": ["note"]}),
     ]
+
+
+@admin.register(ScoringPolicy)
+class ScoringPolicyAdmin(map_columns("map"), admin.ModelAdmin):
+    list_display = [
+        "map",
+        "map_organization",
+        "map_year",
+        "achievement_weight",
+        "innovation_weight",
+        "challenge_weight",
+        "contribution_weight",
+        "achievement_cap",
+        "excellent",
+        "good",
+        "fair",
+    ]
+    list_select_related = ["map__organization"]
+    autocomplete_fields = ["map"]

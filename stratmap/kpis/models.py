@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
+from stratmap.kpis.scoring import Policy
 from stratmap.strategy.models import Objective
 
 NUMBER = {"max_digits": 16, "decimal_places": 4}
 SCORE = {"max_digits": 7, "decimal_places": 3}
+WEIGHT = {"max_digits": 7, "decimal_places": 4}
 
 
 class Tag(models.Model):
@@ -49,6 +54,13 @@ class KpiLineage(models.Model):
         return self.key
 
 
+class TargetTypes(models.TextChoices):
+    RATIO = "ratio", _("ratio of actual to target")
+    AT_MOST = "at_most", _("maintain at most")
+    AT_LEAST = "at_least", _("maintain at least")
+    MILESTONE = "milestone", _("milestone stages")
+
+
 class Kpi(models.Model):
     """A key performance indicator of one objective in one year's map."""
 
@@ -82,6 +94,12 @@ class Kpi(models.Model):
     )
     cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True)
     weight = models.DecimalField(_("weight"), null=True, blank=True, **NUMBER)
+    target_type = models.CharField(
+        _("target type"), max_length=10, choices=TargetTypes.choices, default=TargetTypes.RATIO
+    )
+    stages = models.JSONField(
+        _("stages"), default=list, blank=True, help_text=_("For a milestone KPI: the stage values, in order.")
+    )
     lineage = models.ForeignKey(
         KpiLineage, models.SET_NULL, null=True, blank=True, related_name="kpis", verbose_name=_("lineage")
     )
@@ -158,3 +176,51 @@ class KpiResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.code} {format_year(self.year)}"
+
+
+class ScoringPolicy(models.Model):
+    """The scoring policy of one map (an organization's year): weights, cap, light thresholds.
+
+    Without one, the documented default of :mod:`stratmap.kpis.scoring` applies.
+    """
+
+    map = models.OneToOneField(
+        "strategy.StrategyMap", models.CASCADE, related_name="scoring_policy", verbose_name=_("map")
+    )
+    achievement_weight = models.DecimalField(_("achievement weight"), default=Decimal("0.25"), **WEIGHT)
+    innovation_weight = models.DecimalField(_("innovation weight"), default=Decimal("0.25"), **WEIGHT)
+    challenge_weight = models.DecimalField(_("challenge weight"), default=Decimal("0.30"), **WEIGHT)
+    contribution_weight = models.DecimalField(_("contribution weight"), default=Decimal("0.20"), **WEIGHT)
+    achievement_cap = models.DecimalField(_("achievement cap (%)"), default=Decimal("100"), **SCORE)
+    excellent = models.DecimalField(_("★ excellent from"), default=Decimal("92.5"), **SCORE)
+    good = models.DecimalField(_("● good from"), default=Decimal("84.5"), **SCORE)
+    fair = models.DecimalField(_("▲ fair from"), default=Decimal("74.5"), **SCORE)
+    flag_tolerance = models.DecimalField(_("flag a difference over"), default=Decimal("0.5"), **SCORE)
+
+    FIELDS = (
+        "achievement_weight",
+        "innovation_weight",
+        "challenge_weight",
+        "contribution_weight",
+        "achievement_cap",
+        "excellent",
+        "good",
+        "fair",
+        "flag_tolerance",
+    )
+
+    class Meta:
+        verbose_name = _("scoring policy")
+        verbose_name_plural = _("scoring policies")
+
+    def __str__(self) -> str:
+        return str(self.map)
+
+    def policy(self) -> Policy:
+        return Policy(**{name: getattr(self, name) for name in self.FIELDS})
+
+    def clean(self) -> None:
+        problems = self.policy().problems()
+        if problems:
+            field_of = {"weights": "achievement_weight", "thresholds": "excellent"}
+            raise ValidationError({field_of.get(name, name): why for name, why in problems})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter
 from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi
+from stratmap.kpis.models import Kpi, ScoringPolicy
 from stratmap.strategy.models import (
     Objective,
     ObjectiveLink,
@@ -57,6 +57,14 @@ class PerspectiveNameFilter(admin.SimpleListFilter):
 # --- Strategy maps -----------------------------------------------------------
 
 
+class ScoringPolicyInline(admin.StackedInline):
+    """The map's scoring policy; none means the documented default."""
+
+    model = ScoringPolicy
+    extra = 0
+    max_num = 1
+
+
 class PerspectiveInline(admin.TabularInline):
     model = Perspective
     fields = ["order", "code", "name", "name_en"]
@@ -94,7 +102,7 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     ]
     ordering = ["organization__code", "-year", "version_label"]
     autocomplete_fields = ["organization"]
-    inlines = [PerspectiveInline, ThemeInline]
+    inlines = [ScoringPolicyInline, PerspectiveInline, ThemeInline]
     fieldsets = [
         (None, {"fields": ["organization", "year", "version_label", "version_date", "in_force", "source", "title"]}),
         (_("Mission, vision and core values"), {"fields": ["mission", "vision", "values"]}),

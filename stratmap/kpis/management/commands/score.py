@@ -1,0 +1,184 @@
+"""``stratmap score --org CODE --year YEAR [--theme D] [--format table|json|csv]``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from stratmap.core.models import Organization
+from stratmap.core.text import text_table, truncate
+from stratmap.core.years import YearError, format_year, to_ad_year
+from stratmap.kpis.scoring import Light, Rollup
+from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
+from stratmap.strategy.models import StrategyMap
+
+ROLLUP_LEVELS = {
+    "organization": gettext_lazy("organization"),
+    "theme": gettext_lazy("strategic theme"),
+    "perspective": gettext_lazy("perspective"),
+    "objective": gettext_lazy("strategic objective"),
+    "agency": gettext_lazy("agency"),
+}
+
+
+def rounded(value: Decimal | None, places: int) -> float | None:
+    if value is None:
+        return None
+    return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def plain(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def kpi_record(row: ScoredKpi) -> dict:
+    """One KPI as the JSON and CSV forms give it."""
+    s = row.score
+    return {
+        "code": row.kpi.code,
+        "name": row.kpi.name,
+        "theme": s.kpi.theme,
+        "perspective": s.kpi.perspective,
+        "objective": s.kpi.objective,
+        "agencies": list(s.kpi.agencies),
+        "polarity": s.kpi.polarity,
+        "target": rounded(s.kpi.target, 4),
+        "actual": rounded(s.kpi.actual, 4),
+        "rate": rounded(s.rate.percent, 1),
+        "met": s.met,
+        "score_reported": rounded(s.score_reported, 2),
+        "score_computed": rounded(s.score_computed, 2),
+        "light": s.light.key,
+        "light_reported": (row.result.light_reported or None) if row.result else None,
+        "unknown_reason": s.unknown_reason,
+        "flag": s.flag,
+    }
+
+
+def rollup_record(level: str, r: Rollup) -> dict:
+    return {
+        "level": level,
+        "key": r.key,
+        "count": r.count,
+        "met": r.met,
+        "not_met": r.not_met,
+        "unknown": r.unknown,
+        "lights": r.light_counts,
+        "average": rounded(r.average, 2),
+        "weighted_average": rounded(r.weighted_average, 2),
+    }
+
+
+class Command(BaseCommand):
+    help = "Score an organization's KPIs for a year: rates, totals, lights, and rollups."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, help="organization code, e.g. taipei")
+        parser.add_argument("--year", required=True, help="ROC (108) or AD (2019) year")
+        parser.add_argument("--theme", help="only this theme, e.g. D")
+        parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        parser.add_argument("--language", choices=["zh-hant", "en"], help="language of the table (default zh-hant)")
+
+    def handle(self, *args, org: str, year: str, theme: str | None, format: str, language: str | None, **options):
+        try:
+            ad_year = to_ad_year(year)
+        except YearError as exc:
+            raise CommandError(f"--year: {exc}") from None
+        if not Organization.objects.filter(code=org).exists():
+            raise CommandError(f"--org: no organization with code {org!r}")
+        try:
+            card = scorecard(org, ad_year, theme)
+        except StrategyMap.DoesNotExist:
+            raise CommandError(f"{org} has no map in force for {year}") from None
+        if theme and not card.rows and not card.map.themes.filter(code=theme).exists():
+            raise CommandError(f"--theme: the {year} map of {org} has no theme {theme!r}")
+        with translation.override(language or translation.get_language() or "zh-hant"):
+            getattr(self, f"write_{format}")(card)
+
+    def write_json(self, card: Scorecard) -> None:
+        data = {
+            "organization": card.map.organization.code,
+            "year": card.year,
+            "theme": card.theme,
+            "policy": {k: float(v) for k, v in vars(card.policy).items()},
+            "kpis": [kpi_record(row) for row in card.rows],
+            "rollups": [rollup_record(level, r) for level in ROLLUP_LEVELS for r in card.rollups[level].values()],
+            "summary": {lang: self.summary(card, lang) for lang in ("zh", "en")},
+        }
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+
+    def write_csv(self, card: Scorecard) -> None:
+        records = [kpi_record(row) for row in card.rows]
+        fields = list(records[0]) if records else list(kpi_record.__annotations__)
+        writer = csv.DictWriter(self.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({**record, "agencies": " ".join(record["agencies"])})
+
+    def summary(self, card: Scorecard, language: str) -> str:
+        roc = language.startswith("zh")
+        year = format_year(card.year, "zh" if roc else "en").removeprefix("民國")
+        theme = f"{card.theme}組" if (card.theme and roc) else (f"theme {card.theme}" if card.theme else "")
+        subject = f"{year}{theme}" if roc else f"{year} {theme}".strip()
+        (org_rollup,) = card.rollups["organization"].values()
+        return org_rollup.summary(language, subject)
+
+    def write_table(self, card: Scorecard) -> None:
+        zh = translation.get_language().startswith("zh")
+        headers = [
+            _("code"), _("name"), _("target"), _("actual"), _("rate %"), _("computed"),
+            _("reported"), _("light"), _("met"), _("flag"),
+        ]  # fmt: skip
+        rows = []
+        for row in card.rows:
+            s = row.score
+            light = f"{s.light.symbol}{s.light.label_zh if zh else s.light.label_en}"
+            met = {True: _("yes"), False: _("no"), None: "?"}[s.met]
+            rows.append(
+                [
+                    row.kpi.code,
+                    truncate(row.kpi.name, 24),
+                    plain(s.kpi.target),
+                    plain(s.kpi.actual),
+                    "" if s.rate.percent is None else f"{rounded(s.rate.percent, 1):.1f}",
+                    "" if s.score_computed is None else f"{rounded(s.score_computed, 2):.2f}",
+                    "" if s.score_reported is None else plain(s.score_reported),
+                    light,
+                    met,
+                    "!" if s.flag else "",
+                ]
+            )
+        title = f"{card.map.organization} {format_year(card.year)}" + (f" {card.theme}" if card.theme else "")
+        self.stdout.write(title)
+        self.stdout.write(text_table(headers, rows, right={2, 3, 4, 5, 6}))
+        unknown = [row for row in card.rows if row.score.light is Light.UNKNOWN and row.score.unknown_reason]
+        if unknown:
+            self.stdout.write("\n" + _("unknown:"))
+            for row in unknown:
+                self.stdout.write(f"  {row.kpi.code}: {row.score.unknown_reason}")
+        self.stdout.write("")
+        roll_headers = [_("level"), _("group"), _("KPIs"), _("met"), _("not met"), _("lights"), _("average")]
+        roll_rows = []
+        for level in ROLLUP_LEVELS:
+            for r in card.rollups[level].values():
+                lights = " ".join(f"{light.symbol}{r.lights[light]}" for light in Light if r.lights[light])
+                average = "" if r.average is None else f"{rounded(r.average, 2):.2f}"
+                roll_rows.append(
+                    [
+                        str(ROLLUP_LEVELS[level]),
+                        str(r.key) or "-",
+                        str(r.count),
+                        str(r.met),
+                        ",".join(r.not_met),
+                        lights,
+                        average,
+                    ]
+                )
+        self.stdout.write(text_table(roll_headers, roll_rows, right={2, 3, 6}))
+        self.stdout.write("\n" + self.summary(card, "zh" if zh else "en"))

@@ -1,0 +1,346 @@
+"""Scoring: achievement rates, KPI total scores, rating lights and rollups.
+
+A pure engine: no Django, no database. Callers hand it plain values and get
+plain values back, so scoring a whole city is one read plus arithmetic.
+
+What the 108 report shows and this module reproduces (see DESIGN.md):
+
+- the achievement rate is ``actual / target`` for a positive KPI and
+  ``target / actual`` for a negative one (DP5.1: 6.00 / 7.05 = 85.1 %);
+- a KPI meets its target when the rate is at least 100 %;
+- the light follows the KPI total score with inclusive thresholds
+  (★優 ≥ 92.5, ●良 ≥ 84.5, ▲可 ≥ 74.5, ╳差 below), and ？不明 when data is missing.
+
+The published totals cannot all be reproduced by one formula, so the *reported*
+total (as published or entered) decides the light when present; the total
+computed with the year's policy is shown beside it and a difference over the
+policy's tolerance is flagged.
+
+Rates where a ratio means nothing — a zero denominator, a negative value — are
+not invented: the rate is ``None`` and whether the target is met is decided by
+comparing actual and target directly; the achievement component is then the
+cap when met and 0 when not.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+class Light(enum.Enum):
+    """A rating light. Never colour alone: each has a symbol and a label as well."""
+
+    EXCELLENT = ("excellent", "★", "優", "#1a7f37")
+    GOOD = ("good", "●", "良", "#0969da")
+    FAIR = ("fair", "▲", "可", "#9a6700")
+    POOR = ("poor", "╳", "差", "#cf222e")
+    UNKNOWN = ("unknown", "？", "不明", "#6e7781")
+
+    def __init__(self, key: str, symbol: str, label_zh: str, colour: str):
+        self.key, self.symbol, self.label_zh, self.colour = key, symbol, label_zh, colour
+
+    @property
+    def label_en(self) -> str:
+        return self.key
+
+    @classmethod
+    def from_key(cls, key: str) -> Light:
+        return next(light for light in cls if light.key == key)
+
+
+class TargetType(enum.StrEnum):
+    """How a target is read."""
+
+    RATIO = "ratio"  # the rate is actual/target (or target/actual for a negative KPI)
+    AT_MOST = "at_most"  # "maintain ≤ x": met when actual ≤ x
+    AT_LEAST = "at_least"  # "maintain ≥ x": met when actual ≥ x
+    MILESTONE = "milestone"  # actual and target are stages of a list (25 %, 50 % …)
+
+
+class PolicyError(ValueError):
+    """A scoring policy that cannot be applied; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a KPI total score is computed and turned into a light.
+
+    The default is the least-squares fit in DESIGN.md, which reproduces 8 of the
+    15 published 108 totals: a documented, configurable default, not the city's rule.
+    """
+
+    achievement_weight: Decimal = Decimal("0.25")
+    innovation_weight: Decimal = Decimal("0.25")
+    challenge_weight: Decimal = Decimal("0.30")
+    contribution_weight: Decimal = Decimal("0.20")
+    achievement_cap: Decimal = HUNDRED
+    excellent: Decimal = Decimal("92.5")
+    good: Decimal = Decimal("84.5")
+    fair: Decimal = Decimal("74.5")
+    flag_tolerance: Decimal = Decimal("0.5")
+
+    WEIGHTS = ("achievement_weight", "innovation_weight", "challenge_weight", "contribution_weight")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, what is wrong) for every rule the policy breaks; empty when usable."""
+        out = []
+        for name in self.WEIGHTS:
+            if getattr(self, name) < 0:
+                out.append((name, f"must not be negative (got {getattr(self, name)})"))
+        total = sum(getattr(self, name) for name in self.WEIGHTS)
+        if total != 1:
+            out.append(("weights", f"must add up to 1 (they add up to {total})"))
+        if self.achievement_cap < 0:
+            out.append(("achievement_cap", f"must not be below 0 (got {self.achievement_cap})"))
+        if not self.excellent > self.good > self.fair:
+            out.append(
+                (
+                    "thresholds",
+                    f"must be in order excellent > good > fair (got {self.excellent}, {self.good}, {self.fair})",
+                )
+            )
+        if self.flag_tolerance < 0:
+            out.append(("flag_tolerance", f"must not be negative (got {self.flag_tolerance})"))
+        return out
+
+    def validated(self) -> Policy:
+        problems = self.problems()
+        if problems:
+            raise PolicyError("; ".join(f"{name} {why}" for name, why in problems))
+        return self
+
+    def light(self, score: Decimal | None) -> Light:
+        """The light of a total score; thresholds are inclusive (92.5 is ★)."""
+        if score is None:
+            return Light.UNKNOWN
+        if score >= self.excellent:
+            return Light.EXCELLENT
+        if score >= self.good:
+            return Light.GOOD
+        if score >= self.fair:
+            return Light.FAIR
+        return Light.POOR
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An achievement rate in percent, whether the target is met, and why either is unknown."""
+
+    percent: Decimal | None
+    met: bool | None
+    reason: str = ""
+
+
+def achievement_rate(
+    target: Decimal | None,
+    actual: Decimal | None,
+    *,
+    polarity: str = "positive",
+    target_type: str = TargetType.RATIO,
+    stages: tuple[Decimal, ...] = (),
+) -> Rate:
+    """The achievement rate of ``actual`` against ``target``.
+
+    - missing target or actual: unknown (``percent`` and ``met`` are None);
+    - ratio: positive ``actual/target``, negative ``target/actual``; when the
+      denominator is 0 or either value is negative the ratio means nothing, so
+      ``percent`` is None and ``met`` compares the values;
+    - at_most / at_least ("maintain ≤ x" / "≥ x"): 100 % when maintained, else
+      how far off (``target/actual`` or ``actual/target``);
+    - milestone: both values must be stages of ``stages`` (in order); the rate
+      is the position of the stage reached over the position of the stage targeted.
+    """
+    if target is None or actual is None:
+        return Rate(None, None, "no target" if target is None else "no actual")
+    negative = polarity == "negative"
+    kind = TargetType(target_type)
+    if kind is TargetType.MILESTONE:
+        if actual not in stages or target not in stages:
+            return Rate(None, None, "the value is not one of the KPI's stages")
+        reached, wanted = stages.index(actual) + 1, stages.index(target) + 1
+        return Rate(HUNDRED * reached / wanted, reached >= wanted)
+    if kind is TargetType.AT_MOST:
+        met = actual <= target
+        return Rate(HUNDRED if met else _ratio(target, actual), met)
+    if kind is TargetType.AT_LEAST:
+        met = actual >= target
+        return Rate(HUNDRED if met else _ratio(actual, target), met)
+    met = actual <= target if negative else actual >= target
+    numerator, denominator = (target, actual) if negative else (actual, target)
+    percent = _ratio(numerator, denominator)
+    if percent is None:
+        return Rate(None, met, "a ratio of these values means nothing; met is decided by comparing them")
+    return Rate(percent, percent >= HUNDRED)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if denominator <= 0 or numerator < 0:
+        return None
+    return HUNDRED * numerator / denominator
+
+
+@dataclass(frozen=True)
+class KpiInput:
+    """What scoring one KPI for one year needs, plus the keys rollups group by."""
+
+    code: str
+    name: str = ""
+    polarity: str = "positive"
+    target_type: str = TargetType.RATIO
+    stages: tuple[Decimal, ...] = ()
+    target: Decimal | None = None
+    actual: Decimal | None = None
+    unknown_reason: str = ""
+    innovation: Decimal | None = None
+    challenge: Decimal | None = None
+    contribution: Decimal | None = None
+    score_reported: Decimal | None = None
+    weight: Decimal | None = None
+    objective: str = ""
+    theme: str = ""
+    perspective: str = ""
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KpiScore:
+    """The scored KPI: the rate, the computed and reported totals, the light that counts."""
+
+    kpi: KpiInput
+    rate: Rate
+    score_computed: Decimal | None
+    light: Light
+    unknown_reason: str
+    flag: bool
+
+    @property
+    def score_reported(self) -> Decimal | None:
+        return self.kpi.score_reported
+
+    @property
+    def score(self) -> Decimal | None:
+        """The total that decides the light: the reported one when present."""
+        return self.kpi.score_reported if self.kpi.score_reported is not None else self.score_computed
+
+    @property
+    def met(self) -> bool | None:
+        return self.rate.met
+
+
+def total_score(rate: Rate, kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> Decimal | None:
+    """The policy's weighted total, or None when any input is missing."""
+    scores = (kpi.innovation, kpi.challenge, kpi.contribution)
+    if rate.met is None or None in scores:
+        return None
+    if rate.percent is None:
+        achievement = policy.achievement_cap if rate.met else ZERO
+    else:
+        achievement = min(rate.percent, policy.achievement_cap)
+    return (
+        policy.achievement_weight * achievement
+        + policy.innovation_weight * kpi.innovation
+        + policy.challenge_weight * kpi.challenge
+        + policy.contribution_weight * kpi.contribution
+    )
+
+
+def score_kpi(kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> KpiScore:
+    rate = achievement_rate(
+        kpi.target, kpi.actual, polarity=kpi.polarity, target_type=kpi.target_type, stages=kpi.stages
+    )
+    computed = total_score(rate, kpi, policy)
+    if kpi.actual is None:
+        # Unknown is a state of the data, whatever a published total says.
+        return KpiScore(kpi, rate, computed, Light.UNKNOWN, kpi.unknown_reason or rate.reason, False)
+    reported = kpi.score_reported
+    score = reported if reported is not None else computed
+    flag = reported is not None and computed is not None and abs(reported - computed) > policy.flag_tolerance
+    reason = "" if score is not None else (rate.reason or "a self-assessment score is missing")
+    return KpiScore(kpi, rate, computed, policy.light(score), reason, flag)
+
+
+def score_all(kpis: Iterable[KpiInput], policy: Policy = DEFAULT_POLICY) -> list[KpiScore]:
+    return [score_kpi(kpi, policy) for kpi in kpis]
+
+
+@dataclass
+class Rollup:
+    """The scores of a group of KPIs (an objective, theme, perspective, agency or organization)."""
+
+    key: Hashable
+    count: int = 0
+    met: int = 0
+    not_met: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    lights: Counter = field(default_factory=Counter)
+    average: Decimal | None = None
+    weighted_average: Decimal | None = None
+
+    @property
+    def light_counts(self) -> dict[str, int]:
+        return {light.key: self.lights[light] for light in Light}
+
+    def summary(self, language: str = "zh", subject: str = "") -> str:
+        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」."""
+        zh = language.startswith("zh")
+        if zh:
+            if not self.not_met:
+                sentence = f"{subject}KPI均已達成年度目標值"
+            else:
+                sentence = f"{subject}KPI除{'、'.join(self.not_met)}外，其餘KPI已達成年度目標值"
+            if self.unknown:
+                sentence += f"（{'、'.join(self.unknown)}資料不明）"
+            return sentence
+        subject = f"{subject}: " if subject else ""
+        if not self.not_met:
+            sentence = f"{subject}all KPIs met their yearly targets"
+        else:
+            sentence = f"{subject}all KPIs except {', '.join(self.not_met)} met their yearly targets"
+        if self.unknown:
+            sentence += f" ({', '.join(self.unknown)} unknown)"
+        return sentence + "."
+
+
+def rollup(
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], Hashable | Iterable[Hashable]], *, many: bool = False
+) -> dict[Hashable, Rollup]:
+    """Group ``scores`` by ``key`` (``many``: a KPI may fall in several groups, e.g. its agencies)."""
+    groups: dict[Hashable, list[KpiScore]] = defaultdict(list)
+    for score in scores:
+        keys = key(score) if many else (key(score),)
+        for k in keys:
+            groups[k].append(score)
+    return {k: summarize(k, members) for k, members in groups.items()}
+
+
+def summarize(key: Hashable, scores: list[KpiScore]) -> Rollup:
+    result = Rollup(key=key, count=len(scores))
+    known, weighted, weights = [], ZERO, ZERO
+    for s in scores:
+        result.lights[s.light] += 1
+        if s.met:
+            result.met += 1
+        elif s.met is False:
+            result.not_met.append(s.kpi.code)
+        if s.light is Light.UNKNOWN:
+            result.unknown.append(s.kpi.code)
+        if s.score is not None and s.light is not Light.UNKNOWN:
+            known.append(s.score)
+            if s.kpi.weight is not None:
+                weighted += s.kpi.weight * s.score
+                weights += s.kpi.weight
+    if known:
+        result.average = sum(known, ZERO) / len(known)
+    if weights > 0:
+        result.weighted_average = weighted / weights
+    return result
