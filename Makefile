@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := gettext
+APT_PACKAGES := gettext chromium fonts-noto-cjk
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
 
 .PHONY: demo test install system-packages lint schema

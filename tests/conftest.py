@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 
@@ -19,3 +22,40 @@ def row_counts() -> dict[str, int]:
         for model in apps.get_models()
         if model._meta.app_label in {"core", "strategy", "kpis", "plans"}
     }
+
+
+# --- browser tests (pytest-playwright with Debian's chromium; never `playwright install`) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# pytest-django's live server and Playwright's sync API share the thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (make test installs it)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.test_browser import SHOTS
+
+    if SHOTS.exists() and any(SHOTS.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {SHOTS}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext
 
 from stratmap.core.models import Organization
@@ -22,7 +22,6 @@ from stratmap.kpis.scoring import (
     Policy,
     Rollup,
     rollup,
-    score_all,
     score_kpi,
     summarize,
 )
@@ -99,29 +98,37 @@ def scorecard(organization: Organization | str, year: int, theme: str | None = N
         smap = maps.get(organization=organization)
     else:
         smap = maps.get(organization__code=organization)
-    kpis = (
-        Kpi.objects.filter(objective__map=smap)
-        .select_related("objective__theme", "objective__perspective")
+    return map_scorecard(smap, theme)
+
+
+def _scored_kpis(kpis: list[Kpi], policy_for) -> list[ScoredKpi]:
+    """Score KPIs against the target and result of their own map's year: two queries for any number."""
+    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
+    results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
+    rows = []
+    for k in kpis:
+        target, result = targets.get(k.pk), results.get(k.pk)
+        engine_input = kpi_input(k, target.value if target else None, result, tuple(a.code for a in k.agencies.all()))
+        rows.append(ScoredKpi(k, target, result, score_kpi(engine_input, policy_for(k))))
+    return rows
+
+
+def _kpis() -> QuerySet[Kpi]:
+    return (
+        Kpi.objects.select_related("objective__theme", "objective__perspective")
         .prefetch_related(Prefetch("agencies", queryset=Organization.objects.order_by("code")))
         .order_by("objective__order", "order")
     )
+
+
+def map_scorecard(smap: StrategyMap, theme: str | None = None) -> Scorecard:
+    """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme."""
+    kpis = _kpis().filter(objective__map=smap)
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
-    kpis = list(kpis)
-    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=year)}
-    results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=kpis, year=year)}
     policy = policy_of(smap)
-    inputs = [
-        kpi_input(
-            k,
-            targets[k.pk].value if k.pk in targets else None,
-            results.get(k.pk),
-            tuple(a.code for a in k.agencies.all()),
-        )
-        for k in kpis
-    ]
-    scores = score_all(inputs, policy)
-    rows = [ScoredKpi(k, targets.get(k.pk), results.get(k.pk), s) for k, s in zip(kpis, scores, strict=True)]
+    rows = _scored_kpis(list(kpis), lambda kpi: policy)
+    scores = [row.score for row in rows]
     rollups = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
         "theme": rollup(scores, lambda s: s.kpi.theme),
@@ -129,4 +136,129 @@ def scorecard(organization: Organization | str, year: int, theme: str | None = N
         "objective": rollup(scores, lambda s: s.kpi.objective),
         "agency": rollup(scores, lambda s: s.kpi.agencies, many=True),
     }
-    return Scorecard(smap, year, theme, policy, rows, rollups)
+    return Scorecard(smap, smap.year, theme, policy, rows, rollups)
+
+
+def map_summaries(maps: list[StrategyMap]) -> dict[int, Rollup]:
+    """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
+    policies = {m.pk: policy_of(m) for m in maps}
+    rows = _scored_kpis(list(_kpis().filter(objective__map__in=maps)), lambda k: policies[k.objective.map_id])
+    by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
+    for row in rows:
+        by_map[row.kpi.objective.map_id].append(row.score)
+    return {pk: summarize(pk, scores) for pk, scores in by_map.items()}
+
+
+@dataclass
+class YearPoint:
+    """One year of a KPI's history across its lineage."""
+
+    year: int
+    code: str
+    target: Decimal | None
+    actual: Decimal | None
+
+
+@dataclass
+class KpiDetail:
+    kpi: Kpi
+    scored: ScoredKpi
+    history: list[YearPoint]
+    lineage: list[Kpi]  # the same indicator in every year's map, oldest first
+    cites: Kpi | None  # the city KPI this KPI supports
+    supported_by: list[Kpi]  # bureau KPIs that cite this one
+    revisions: list
+
+
+def kpi_detail(smap: StrategyMap, code: str) -> KpiDetail:
+    """Everything the KPI page shows, in a fixed number of queries. Raises Kpi.DoesNotExist."""
+    from stratmap.plans.models import ActionPlan
+    from stratmap.strategy.models import Revision
+
+    kpi = (
+        _kpis()
+        .select_related("lineage")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "action_plans",
+                queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
+            ),
+        )
+        .get(objective__map=smap, code=code)
+    )
+    (scored,) = _scored_kpis([kpi], lambda k: policy_of(smap))
+    if kpi.lineage_id:
+        lineage = list(
+            Kpi.objects.filter(lineage_id=kpi.lineage_id, objective__map__in_force=True)
+            .select_related("objective__map")
+            .prefetch_related("targets", "results")
+            .order_by("objective__map__year")
+        )
+    else:
+        lineage = [kpi]
+        kpi.objective.map = smap
+    # A year's target is the one set by the latest map that sets it; its actual, the latest map's result.
+    targets: dict[int, tuple[int, Decimal | None]] = {}
+    actuals: dict[int, tuple[int, Decimal | None]] = {}
+    codes: dict[int, str] = {}
+    for member in lineage:
+        map_year = member.objective.map.year
+        codes[map_year] = member.code
+        for t in member.targets.all():
+            if t.year not in targets or targets[t.year][0] <= map_year:
+                targets[t.year] = (map_year, t.value)
+        for r in member.results.all():
+            if r.year not in actuals or actuals[r.year][0] <= map_year:
+                actuals[r.year] = (map_year, r.actual)
+    years = sorted(set(targets) | set(actuals))
+    history = [
+        YearPoint(
+            y,
+            codes.get(y, ""),
+            targets.get(y, (0, None))[1],
+            actuals.get(y, (0, None))[1],
+        )
+        for y in years
+    ]
+    organization = smap.organization
+    cites = None
+    if kpi.cites and organization.parent_id:
+        cites = (
+            Kpi.objects.filter(
+                objective__map__organization_id=organization.parent_id,
+                objective__map__year=smap.year,
+                objective__map__in_force=True,
+                code=kpi.cites,
+            )
+            .select_related("objective__map__organization")
+            .first()
+        )
+    supported_by = list(
+        Kpi.objects.filter(
+            objective__map__organization__parent=organization,
+            objective__map__year=smap.year,
+            objective__map__in_force=True,
+            cites=kpi.code,
+        )
+        .select_related("objective__map__organization")
+        .order_by("objective__map__organization__code", "code")
+    )
+    # Codes are reused across years (109's DP3.3 is 108's DP3.4, while 108's DP3.3 was deleted), so a
+    # revision belongs to this KPI only if its code was this KPI's in the year the revision speaks of.
+    plan_codes = {p.code for p in kpi.action_plans.all()}
+    candidates = Revision.objects.filter(
+        map__organization=organization, code__in={k.code for k in lineage} | plan_codes
+    ).select_related("map")
+    revisions = []
+    for revision in candidates.order_by("map__year", "order"):
+        revised_year = revision.map.year
+        if revision.level == Revision.Level.ACTION_PLAN:
+            if revised_year == smap.year and revision.code in plan_codes:
+                revisions.append(revision)
+            continue
+        if revision.action == Revision.Action.DELETE:
+            revised_year = revision.map.revisions_compared_to or revised_year - 1
+        if codes.get(revised_year) == revision.code:
+            revisions.append(revision)
+    return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions)

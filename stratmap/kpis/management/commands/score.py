@@ -17,6 +17,7 @@ from stratmap.core.years import YearError, format_year, to_ad_year
 from stratmap.kpis.scoring import Light, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
+from stratmap.web.presenters import summary_sentence
 
 ROLLUP_LEVELS = {
     "organization": gettext_lazy("organization"),
@@ -122,12 +123,8 @@ class Command(BaseCommand):
             writer.writerow({**record, "agencies": " ".join(record["agencies"])})
 
     def summary(self, card: Scorecard, language: str) -> str:
-        roc = language.startswith("zh")
-        year = format_year(card.year, "zh" if roc else "en").removeprefix("民國")
-        theme = f"{card.theme}組" if (card.theme and roc) else (f"theme {card.theme}" if card.theme else "")
-        subject = f"{year}{theme}" if roc else f"{year} {theme}".strip()
         (org_rollup,) = card.rollups["organization"].values()
-        return org_rollup.summary(language, subject)
+        return summary_sentence(org_rollup, card.year, card.theme, language)
 
     def write_table(self, card: Scorecard) -> None:
         zh = translation.get_language().startswith("zh")

@@ -1,0 +1,200 @@
+"""Reads of map structure for the pages: each a fixed number of queries, whatever the map's size."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from stratmap.kpis.models import Kpi
+from stratmap.plans.models import ActionPlan
+from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
+
+
+@dataclass
+class MapStructure:
+    """Perspectives, themes, objectives and links of one map, ready to draw."""
+
+    map: StrategyMap
+    perspectives: list[Perspective]
+    themes: list[Theme]
+    objectives: list[Objective]
+    links: list[tuple[str, str]]
+
+    def objectives_of(self, theme: Theme | None, perspective: Perspective) -> list[Objective]:
+        theme_id = theme.pk if theme else None
+        return [o for o in self.objectives if o.theme_id == theme_id and o.perspective_id == perspective.pk]
+
+
+def map_structure(smap: StrategyMap) -> MapStructure:
+    """Four queries: perspectives, themes (with groups), objectives, links."""
+    return MapStructure(
+        map=smap,
+        perspectives=list(smap.perspectives.order_by("order")),
+        themes=list(smap.themes.select_related("group").order_by("order")),
+        objectives=list(smap.objectives.order_by("order")),
+        links=list(smap.links.order_by("pk").values_list("source__code", "target__code")),
+    )
+
+
+@dataclass
+class Change:
+    """A difference between two years of a map, found by comparing them."""
+
+    level: str  # objective | kpi | action_plan
+    action: str  # add | delete | rename | change
+    code: str
+    old: str = ""
+    new: str = ""
+    detail: str = ""
+
+
+@dataclass
+class MapDiff:
+    before: StrategyMap | None
+    after: StrategyMap
+    theme: str
+    changes: list[Change] = field(default_factory=list)
+    counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # perspective → level → (b, a)
+    compared_plans: bool = True
+
+
+def _items(smap: StrategyMap, theme: str) -> dict[str, dict]:
+    """Objectives, KPIs and plans of a map (one theme, or all): three queries."""
+    objectives = smap.objectives.select_related("perspective", "theme")
+    kpis = Kpi.objects.filter(objective__map=smap).select_related("objective__perspective", "lineage")
+    plans = ActionPlan.objects.filter(kpi__objective__map=smap).select_related("kpi__objective__perspective")
+    if theme:
+        objectives = objectives.filter(theme__code=theme)
+        kpis = kpis.filter(objective__theme__code=theme)
+        plans = plans.filter(kpi__objective__theme__code=theme)
+    return {
+        "objective": {o.code: o for o in objectives},
+        "kpi": {k.code: k for k in kpis},
+        "action_plan": {p.code: p for p in plans},
+    }
+
+
+def _perspective(item) -> str:
+    if isinstance(item, Objective):
+        return item.perspective.code
+    if isinstance(item, Kpi):
+        return item.objective.perspective.code
+    return item.kpi.objective.perspective.code
+
+
+def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "") -> MapDiff:
+    """What was added, deleted, renamed or changed from ``before`` to ``after``.
+
+    KPIs are matched by lineage first (the MICE KPI is DP3.4 in 108 and DP3.3 in
+    109: a change of code, not a deletion and an addition), then by code.
+    """
+    diff = MapDiff(before, after, theme)
+    new = _items(after, theme)
+    old = _items(before, theme) if before else {"objective": {}, "kpi": {}, "action_plan": {}}
+    diff.compared_plans = bool(old["action_plan"]) or before is None
+    for level in ("objective", "kpi", "action_plan"):
+        if level == "action_plan" and not diff.compared_plans:
+            continue
+        olds, news = dict(old[level]), dict(new[level])
+        if level == "kpi":
+            by_lineage = {k.lineage_id: k for k in olds.values() if k.lineage_id}
+            for code, kpi in list(news.items()):
+                match = by_lineage.get(kpi.lineage_id) if kpi.lineage_id else None
+                if match is not None and match.code != code:
+                    diff.changes.append(Change(level, "change", code, match.code, code, "code"))
+                    olds.pop(match.code, None)
+                    news.pop(code)
+                    _compare(diff, level, match, kpi)
+        for code in sorted(set(olds) - set(news)):
+            diff.changes.append(Change(level, "delete", code, olds[code].name))
+        for code in sorted(set(news) - set(olds)):
+            diff.changes.append(Change(level, "add", code, new=news[code].name))
+        for code in sorted(set(olds) & set(news)):
+            _compare(diff, level, olds[code], news[code])
+    for level in ("objective", "kpi", "action_plan"):
+        b = Counter(_perspective(x) for x in old[level].values())
+        a = Counter(_perspective(x) for x in new[level].values())
+        for p in set(a) | set(b):
+            diff.counts.setdefault(p, {})[level] = (b[p], a[p])
+    return diff
+
+
+def _compare(diff: MapDiff, level: str, old, new) -> None:
+    if old.name != new.name:
+        diff.changes.append(Change(level, "rename", new.code, old.name, new.name))
+    if level == "kpi":
+        for attribute in ("unit", "polarity", "frequency"):
+            if getattr(old, attribute) != getattr(new, attribute):
+                diff.changes.append(
+                    Change(level, "change", new.code, getattr(old, attribute), getattr(new, attribute), attribute)
+                )
+
+
+@dataclass
+class CascadeRow:
+    """A city objective and what the bureaus take over of it."""
+
+    objective: Objective | None
+    code: str
+    city_kpis: list[Kpi]
+    bureau_kpis: dict[str, list[Kpi]]  # city KPI code → bureau KPIs citing it
+    bureau_themes: list[Theme]
+
+
+@dataclass
+class Cascade:
+    city: StrategyMap
+    bureaus: list[StrategyMap]
+    rows: list[CascadeRow]
+    unsupported: list[Kpi]  # city KPIs no bureau KPI supports
+    unknown_citations: list[Kpi]  # bureau KPIs citing a code the city map does not have
+
+
+def cascade(city: StrategyMap, bureaus: list[StrategyMap]) -> Cascade:
+    """City objectives and KPIs against the bureau KPIs and themes that take them over: four queries."""
+    objectives = list(city.objectives.select_related("theme", "perspective").order_by("order"))
+    city_kpis = list(Kpi.objects.filter(objective__map=city).select_related("objective").order_by("code"))
+    bureau_kpis = list(
+        Kpi.objects.filter(objective__map__in=bureaus)
+        .exclude(cites="")
+        .select_related("objective__map__organization")
+        .order_by("objective__map__organization__code", "code")
+    )
+    themes = list(Theme.objects.filter(map__in=bureaus).exclude(takes_over="").select_related("map__organization"))
+    citing: dict[str, list[Kpi]] = defaultdict(list)
+    for kpi in bureau_kpis:
+        citing[kpi.cites].append(kpi)
+    city_codes = {k.code for k in city_kpis}
+    rows = []
+    for objective in objectives:
+        mine = [k for k in city_kpis if k.objective_id == objective.pk]
+        cited_here = {c: ks for c, ks in citing.items() if c.rsplit(".", 1)[0] == objective.code}
+        taking = [t for t in themes if t.takes_over == objective.code]
+        if mine or cited_here or taking:
+            rows.append(
+                CascadeRow(objective, objective.code, mine, {c: cited_here[c] for c in sorted(cited_here)}, taking)
+            )
+    return Cascade(
+        city=city,
+        bureaus=bureaus,
+        rows=rows,
+        unsupported=[k for k in city_kpis if k.code not in citing],
+        unknown_citations=[k for k in bureau_kpis if k.cites not in city_codes],
+    )
+
+
+def kpis_with_plans(smap: StrategyMap) -> list[Kpi]:
+    """Every KPI of a map with its plans, their agencies, tasks and outcomes: five queries."""
+    return list(
+        Kpi.objects.filter(objective__map=smap)
+        .select_related("objective__theme", "objective__perspective")
+        .prefetch_related(
+            Prefetch(
+                "action_plans",
+                queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
+            )
+        )
+        .order_by("objective__order", "order")
+    )

@@ -1,0 +1,37 @@
+"""Page URLs. Years in URLs are ROC years (/taipei/108/); AD years (/taipei/2019/) work too."""
+
+from django.urls import path, register_converter
+
+from stratmap.core.years import YearError, to_ad_year, to_roc_year
+from stratmap.web import views
+
+
+class YearConverter:
+    regex = r"[0-9]{1,4}"
+
+    def to_python(self, value: str) -> int:
+        try:
+            return to_ad_year(value)
+        except YearError as exc:
+            raise ValueError(str(exc)) from None  # a 404, not a 500
+
+    def to_url(self, value: int) -> str:
+        return str(to_roc_year(int(value)))
+
+
+register_converter(YearConverter, "year")
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<slug:org>/<year:year>/", views.strategy_map, name="map"),
+    path("<slug:org>/<year:year>/map.svg", views.strategy_map_svg, name="map-svg"),
+    path("<slug:org>/<year:year>/themes/<str:code>/", views.theme, name="theme"),
+    path("<slug:org>/<year:year>/scorecard/", views.scorecard, name="scorecard"),
+    path("<slug:org>/<year:year>/scorecard.csv", views.scorecard_csv, name="scorecard-csv"),
+    path("<slug:org>/<year:year>/kpis/<str:code>/", views.kpi, name="kpi"),
+    path("<slug:org>/<year:year>/plans/", views.plans, name="plans"),
+    path("<slug:org>/<year:year>/tows/", views.tows, name="tows"),
+    path("<slug:org>/<year:year>/cascade/", views.cascade_view, name="cascade"),
+    path("<slug:org>/<year:year>/revisions/", views.revisions, name="revisions"),
+]

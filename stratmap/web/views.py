@@ -1,0 +1,352 @@
+"""The public pages. Thin: each view resolves the map through the access choke-point,
+asks selectors for the data and renders a template. Every page runs a fixed number
+of queries whatever the number of KPIs."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from stratmap.core.access import get_map_for_user, visible_maps
+from stratmap.core.models import Organization
+from stratmap.core.years import format_year
+from stratmap.kpis.models import Kpi
+from stratmap.kpis.scoring import Light
+from stratmap.kpis.selectors import kpi_detail, map_scorecard, map_summaries
+from stratmap.plans.models import Outcome
+from stratmap.strategy import diagram
+from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.selectors import cascade, kpis_with_plans, map_diff, map_structure
+from stratmap.web.presenters import light_style, number, summary_sentence
+
+MONTHS = list(range(1, 13))
+
+
+def _context(smap: StrategyMap, **extra) -> dict:
+    return {"map": smap, "org": smap.organization, "year": smap.year, **extra}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    maps = list(
+        visible_maps(request.user)
+        .filter(in_force=True)
+        .select_related("organization", "scoring_policy")
+        .order_by("organization__kind", "organization__code", "-year")
+    )
+    summaries = map_summaries(maps)
+    organizations: dict[Organization, list] = {}
+    for smap in maps:
+        organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
+    return render(request, "web/home.html", {"organizations": organizations})
+
+
+def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
+    card = map_scorecard(smap)
+    return diagram.render_svg(map_spec(smap, card)), card
+
+
+def map_spec(smap: StrategyMap, card=None) -> diagram.MapSpec:
+    """What the diagram module needs to draw a map, with each objective's rollup light."""
+    structure = map_structure(smap)
+    card = card or map_scorecard(smap)
+    objective_rollups = card.rollups["objective"]
+    return diagram.MapSpec(
+        title=smap.title or f"{smap.organization} {format_year(smap.year)}",
+        mission=smap.mission,
+        vision=smap.vision,
+        values=list(smap.values),
+        labels={
+            "mission": _("Mission"),
+            "vision": _("Vision"),
+            "values": _("Core values"),
+            "themes": _("Strategic themes"),
+            "perspectives": _("Perspectives"),
+        },
+        perspectives=[
+            (p.code, p.name if get_language().startswith("zh") else (p.name_en or p.name))
+            for p in structure.perspectives
+        ],
+        themes=[(t.code, t.name) for t in structure.themes],
+        objectives=[
+            diagram.ObjectiveBox(
+                code=o.code,
+                name=o.name,
+                perspective=next(p.code for p in structure.perspectives if p.pk == o.perspective_id),
+                theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
+                light=_objective_light(objective_rollups.get(o.code)),
+                href=_objective_href(smap, o, structure),
+            )
+            for o in structure.objectives
+        ],
+        links=structure.links,
+    )
+
+
+def _objective_light(rollup) -> diagram.LightStyle | None:
+    """An objective's light: the worst known light of its KPIs, unknown if none is known."""
+    if rollup is None or rollup.count == 0:
+        return None
+    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
+    known = [light for light in order if rollup.lights[light]]
+    return light_style(known[0] if known else Light.UNKNOWN)
+
+
+def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
+    theme = next((t for t in structure.themes if t.pk == objective.theme_id), None)
+    if theme is None:
+        return None
+    url = reverse("web:theme", args=[smap.organization.code, smap.year, theme.code])
+    return f"{url}#objective-{objective.code}"
+
+
+@require_GET
+def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    svg, card = _map_svg(request, smap)
+    (summary,) = card.rollups["organization"].values()
+    return render(
+        request,
+        "web/map.html",
+        _context(smap, svg=svg, summary=summary, themes=list(smap.themes.order_by("order"))),
+    )
+
+
+@require_GET
+def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    svg, _card = _map_svg(request, smap)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-map.svg"'
+    return response
+
+
+@require_GET
+def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    structure = map_structure(smap)
+    the_theme = next((t for t in structure.themes if t.code == code), None)
+    if the_theme is None:
+        raise Http404
+    card = map_scorecard(smap, code)
+    rows_by_objective: dict[int, list] = {}
+    for row in card.rows:
+        rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)
+    perspectives = [
+        (p, [(o, rows_by_objective.get(o.pk, [])) for o in structure.objectives_of(the_theme, p)])
+        for p in structure.perspectives
+    ]
+    rollup = card.rollups["theme"].get(code)
+    sentence = summary_sentence(rollup, smap.year, code) if rollup else ""
+    return render(
+        request,
+        "web/theme.html",
+        _context(
+            smap,
+            theme=the_theme,
+            perspectives=perspectives,
+            rollup=rollup,
+            sentence=sentence,
+            card=card,
+        ),
+    )
+
+
+SORTS = {
+    "code": lambda r: r.kpi.code,
+    "rate": lambda r: (r.score.rate.percent is None, r.score.rate.percent or 0),
+    "score": lambda r: (r.score.score is None, r.score.score or 0),
+    "light": lambda r: [light for light in Light].index(r.score.light),
+    "perspective": lambda r: (r.kpi.objective.perspective.order, r.kpi.code),
+}
+
+
+def _filtered_scorecard(request: HttpRequest, smap: StrategyMap):
+    card = map_scorecard(smap, request.GET.get("theme") or None)
+    rows = card.rows
+    filters = {key: request.GET.get(key, "") for key in ("theme", "perspective", "agency", "light")}
+    if filters["perspective"]:
+        rows = [r for r in rows if r.score.kpi.perspective == filters["perspective"]]
+    if filters["agency"]:
+        rows = [r for r in rows if filters["agency"] in r.score.kpi.agencies]
+    if filters["light"]:
+        rows = [r for r in rows if r.score.light.key == filters["light"]]
+    sort = request.GET.get("sort", "")
+    descending = sort.startswith("-")
+    key = SORTS.get(sort.lstrip("-"))
+    if key:
+        rows = sorted(rows, key=key, reverse=descending)
+    return card, rows, filters, sort
+
+
+@require_GET
+def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    card, rows, filters, sort = _filtered_scorecard(request, smap)
+    agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
+    return render(
+        request,
+        "web/scorecard.html",
+        _context(
+            smap,
+            card=card,
+            rows=rows,
+            filters=filters,
+            sort=sort,
+            themes=list(smap.themes.order_by("order")),
+            perspectives=list(smap.perspectives.order_by("order")),
+            agencies=list(agencies),
+            query=request.GET.urlencode(),
+        ),
+    )
+
+
+@require_GET
+def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    _card, rows, _filters, _sort = _filtered_scorecard(request, smap)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-scorecard.csv"'
+    response.write(codecs.BOM_UTF8.decode("utf-8"))  # so that Excel opens it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("perspective"), _("strategic objective"), _("code"), _("name"), _("target"), _("actual"),
+         _("achievement rate (%)"), _("innovation"), _("challenge"), _("contribution"), _("total score"),
+         _("light"), _("met")]
+    )  # fmt: skip
+    for row in rows:
+        s = row.score
+        writer.writerow(
+            [
+                s.kpi.perspective,
+                s.kpi.objective,
+                row.kpi.code,
+                row.kpi.name,
+                number(s.kpi.target),
+                number(s.kpi.actual),
+                number(s.rate.percent, 1),
+                number(s.kpi.innovation),
+                number(s.kpi.challenge),
+                number(s.kpi.contribution),
+                number(s.score, 2),
+                f"{light_style(s.light).symbol}{light_style(s.light).label}",
+                {True: _("yes"), False: _("no"), None: ""}[s.met],
+            ]
+        )
+    return response
+
+
+@require_GET
+def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    try:
+        detail = kpi_detail(smap, code)
+    except Kpi.DoesNotExist:
+        raise Http404 from None
+    chart = {
+        "years": [format_year(p.year) for p in detail.history],
+        "target": [None if p.target is None else float(p.target) for p in detail.history],
+        "actual": [None if p.actual is None else float(p.actual) for p in detail.history],
+        "labels": {"target": _("target"), "actual": _("actual")},
+        "unit": detail.kpi.unit,
+    }
+    return render(
+        request,
+        "web/kpi.html",
+        _context(
+            smap,
+            detail=detail,
+            kpi=detail.kpi,
+            score=detail.scored.score,
+            result=detail.scored.result,
+            light=light_style(detail.scored.score.light),
+            chart=chart,
+            months=MONTHS,
+        ),
+    )
+
+
+@require_GET
+def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    kpis = [k for k in kpis_with_plans(smap) if k.action_plans.all()]
+    objective_outcomes: dict[int, list[Outcome]] = {}
+    for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
+        objective_outcomes.setdefault(outcome.objective_id, []).append(outcome)
+    return render(
+        request, "web/plans.html", _context(smap, kpis=kpis, months=MONTHS, objective_outcomes=objective_outcomes)
+    )
+
+
+@require_GET
+def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    entries: dict[str, list] = {kind: [] for kind in ("s", "w", "o", "t", "so", "wo", "st", "wt")}
+    for entry in smap.tows_entries.order_by("order"):
+        entries[entry.kind].append(entry)
+    headings = {kind: (items[0].heading if items else "") for kind, items in entries.items()}
+    thrusts = list(smap.thrusts.order_by("order"))
+    if not smap.has_tows and not thrusts:
+        raise Http404
+    return render(request, "web/tows.html", _context(smap, entries=entries, headings=headings, thrusts=thrusts))
+
+
+@require_GET
+def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    organization = smap.organization
+    if organization.parent_id:
+        city = get_map_for_user(request.user, organization.parent.code, year)
+        bureaus = [smap]
+    else:
+        city = smap
+        bureaus = list(
+            visible_maps(request.user)
+            .filter(organization__parent=organization, year=year, in_force=True)
+            .exclude(organization__kind=Organization.Kind.THEME_GROUP)
+            .select_related("organization")
+        )
+    result = cascade(city, bureaus)
+    return render(request, "web/cascade.html", _context(smap, cascade=result))
+
+
+@require_GET
+def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap = get_map_for_user(request.user, org, year)
+    compared_to = smap.revisions_compared_to or smap.year - 1
+    before = (
+        visible_maps(request.user)
+        .filter(organization=smap.organization, year=compared_to, in_force=True)
+        .select_related("organization")
+        .first()
+    )
+    theme = request.GET.get("theme", smap.revisions_theme)
+    diff = map_diff(smap, before, theme)
+    published = list(smap.revisions.prefetch_related(Prefetch("agencies")).order_by("order"))
+    counts = list(smap.revision_counts.order_by("order"))
+    perspectives = list(smap.perspectives.order_by("order"))
+    computed = [(p, diff.counts.get(p.code, {})) for p in perspectives]
+    return render(
+        request,
+        "web/revisions.html",
+        _context(
+            smap,
+            diff=diff,
+            before=before,
+            published=published,
+            counts=counts,
+            computed=computed,
+            theme=theme,
+            compared_to=compared_to,
+            themes=list(smap.themes.order_by("order")),
+            levels=["objective", "kpi", "action_plan"],
+        ),
+    )

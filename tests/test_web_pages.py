@@ -1,0 +1,255 @@
+"""The pages, as a client sees them: content, languages, downloads, escaping and query counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from stratmap.core.models import Organization
+from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("web:home", []),
+    ("web:map", ["taipei", 2019]),
+    ("web:map", ["taipei", 2020]),
+    ("web:map", ["taipei-doed", 2021]),
+    ("web:theme", ["taipei", 2019, "D"]),
+    ("web:scorecard", ["taipei", 2019]),
+    ("web:kpi", ["taipei", 2019, "DP5.1"]),
+    ("web:kpi", ["taipei", 2020, "DP3.3"]),
+    ("web:plans", ["taipei", 2020]),
+    ("web:tows", ["taipei-doed", 2021]),
+    ("web:cascade", ["taipei", 2021]),
+    ("web:cascade", ["taipei-doed", 2021]),
+    ("web:revisions", ["taipei", 2020]),
+]
+
+
+def url(name: str, args, language: str = "zh-hant", query: str = "") -> str:
+    with translation.override(language):
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def page(client, name, args, language="zh-hant", query="") -> str:
+    response = client.get(url(name, args, language, query))
+    assert response.status_code == 200, (name, args, language)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+@pytest.mark.parametrize(("name", "args"), PAGES, ids=lambda p: str(p))
+def test_every_page_opens_in_both_languages(demo, client, name, args, language):
+    html = page(client, name, args, language)
+    assert ('<html lang="en">' in html) == (language == "en")
+
+
+def test_urls_use_roc_years_and_accept_ad_years(demo, client):
+    assert url("web:map", ["taipei", 2019]) == "/taipei/108/"
+    assert url("web:map", ["taipei", 2019], "en") == "/en/taipei/108/"
+    assert client.get("/taipei/2019/").status_code == 200
+    assert client.get("/taipei/99999/").status_code == 404
+    assert client.get("/taipei/107/").status_code == 404
+    assert client.get("/nowhere/108/").status_code == 404
+
+
+def test_the_home_page_lists_each_map_with_its_headline_numbers(demo, client):
+    html = page(client, "web:home", [])
+    assert "臺北市政府" in html and "民國108年" in html and "臺北市政府產業發展局" in html
+    assert "/taipei/108/" in html and "/taipei-doed/110/" in html
+    assert page(client, "web:home", [], "en").count("2019") >= 1
+
+
+def test_the_city_map_has_eight_theme_columns(demo, client):
+    html = page(client, "web:map", ["taipei", 2019])
+    assert html.count('class="theme"') == 8
+    assert "為市民服務，替城市創新" in html
+    assert 'data-code="DC1"' in html
+
+
+def test_the_map_downloads_as_svg(demo, client):
+    response = client.get(url("web:map-svg", ["taipei", 2019]))
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.decode().startswith(("<svg", "<?xml"))
+
+
+def test_the_theme_view_lists_objectives_by_perspective_with_lights(demo, client):
+    html = page(client, "web:theme", ["taipei", 2019, "D"])
+    assert "DP5.1" in html and "●" in html and "未達標" in html
+    assert "108年D組KPI除DP5.1外，其餘KPI已達成年度目標值" in html
+
+
+def test_the_theme_d_scorecard_shows_dp51_as_not_met(demo, client):
+    html = page(client, "web:scorecard", ["taipei", 2019], query="theme=D")
+    row = html[html.index(">DP5.1<") :]
+    row = row[: row.index("</tr>")]
+    assert "85.1%" in row and "未達標" in row
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "absent"),
+    [
+        ("perspective=C", "DC1.1", "DP5.1"),
+        ("agency=taipei-dol", "DP5.1", "DC2.1"),
+        ("light=unknown", "DP3.3", "DP5.1"),
+        ("theme=D&light=excellent", "DP5.2", "DP5.1"),
+    ],
+)
+def test_the_scorecard_filters(demo, client, query, expected, absent):
+    html = page(client, "web:scorecard", ["taipei", 2019], query=query)
+    assert f">{expected}<" in html and f">{absent}<" not in html
+
+
+def test_the_scorecard_sorts_by_rate(demo, client):
+    html = page(client, "web:scorecard", ["taipei", 2019], query="sort=-rate")
+    assert html.index(">DP5.2<") < html.index(">DP3.1<") < html.index(">DP5.1<")
+
+
+def test_the_scorecard_downloads_as_csv_that_excel_opens_in_chinese(demo, client):
+    response = client.get(url("web:scorecard-csv", ["taipei", 2019], query="theme=D"))
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][2] == "代碼"
+    dp51 = next(r for r in rows if r[2] == "DP5.1")
+    assert dp51[6] == "85.1" and dp51[3] == "職業災害死亡百萬人率"
+
+
+def test_the_kpi_page_shows_definition_history_narratives_and_explanation(demo, client):
+    html = page(client, "web:kpi", ["taipei", 2019, "DP5.1"])
+    expected = ["職業災害死亡百萬人率", "負向", "勞動局", "85.1%", "狀況分析", "臺北市勞動檢查處降災策略"]
+    for text in [*expected, "kpi-chart-data", "echarts.min.js"]:
+        assert text in html, text
+    assert "/taipei/109/kpis/DP5.1/" in html  # the same KPI next year
+
+
+def test_the_kpi_page_follows_a_change_of_code(demo, client):
+    html = page(client, "web:kpi", ["taipei", 2020, "DP3.3"])
+    assert "/taipei/108/kpis/DP3.4/" in html
+    assert "生技企業營收成長率" not in html  # 108's DP3.3 was another KPI, deleted in 109
+
+
+def test_the_action_plans_show_a_12_month_grid_and_outcomes(demo, client):
+    html = page(client, "web:plans", ["taipei", 2020])
+    assert "Bravo職涯4年計畫" in html and "12月" in html and "獎勵補助225家" in html
+
+
+def test_tows_shows_the_matrix_and_the_policy_thrusts(demo, client):
+    html = page(client, "web:tows", ["taipei-doed", 2021])
+    assert "行政資源與經驗豐富" in html and "【掌握機會，發揮優勢】" in html and "創新創業" in html
+
+
+def test_the_cascade_shows_bureau_themes_and_citations(demo, client):
+    html = page(client, "web:cascade", ["taipei", 2021])
+    assert "DP1" in html and "AC3.1" in html and "DC3.2" in html
+
+
+def test_the_revisions_page_shows_changes_with_reasons_and_counts(demo, client):
+    html = page(client, "web:revisions", ["taipei", 2020])
+    assert "經評估本項KPI" in html and "7(-1)" in html and "2(-1)" in html
+    assert "DP3.4" in html and "DP3.3" in html
+
+
+def test_a_page_of_a_missing_thing_is_404(demo, client):
+    assert client.get(url("web:kpi", ["taipei", 2019, "ZZ9.9"])).status_code == 404
+    assert client.get(url("web:theme", ["taipei", 2019, "Z"])).status_code == 404
+    assert client.get(url("web:tows", ["taipei", 2019])).status_code == 404
+
+
+def test_the_language_switch_keeps_the_page(demo, client):
+    html = page(client, "web:kpi", ["taipei", 2019, "DP5.1"])
+    assert 'href="/en/taipei/108/kpis/DP5.1/"' in html
+    english = page(client, "web:kpi", ["taipei", 2019, "DP5.1"], "en")
+    assert 'href="/taipei/108/kpis/DP5.1/"' in english
+
+
+def test_names_with_markup_show_as_text_everywhere(demo, client):
+    nasty = '<script>alert("x")</script> & "quotes"'
+    Kpi.objects.filter(code="DP5.1", objective__map__year=2019).update(name=nasty)
+    from stratmap.strategy.models import Objective
+
+    Objective.objects.filter(code="DP5", map__year=2019).update(name=nasty)
+    for name, args in [
+        ("web:map", ["taipei", 2019]),
+        ("web:theme", ["taipei", 2019, "D"]),
+        ("web:scorecard", ["taipei", 2019]),
+        ("web:kpi", ["taipei", 2019, "DP5.1"]),
+    ]:
+        html = page(client, name, args)
+        assert "<script>alert" not in html, name
+        assert "&lt;script&gt;alert" in html, name
+    svg = client.get(url("web:map-svg", ["taipei", 2019])).content.decode()
+    assert "<script>alert" not in svg and "&lt;script&gt;alert" in svg
+
+
+def multiply(factor: int) -> None:
+    """Add (factor − 1) copies of every KPI, with its targets, results, plans, tasks and outcomes."""
+    kpis = list(Kpi.objects.all().prefetch_related("agencies", "targets", "results", "action_plans__tasks"))
+    for n in range(1, factor):
+        copies = Kpi.objects.bulk_create(
+            [
+                Kpi(objective_id=k.objective_id, code=f"{k.code}x{n}", name=k.name, order=k.order + 1000 * n)
+                for k in kpis
+            ]
+        )
+        pairs = list(zip(kpis, copies, strict=True))
+        through = Kpi.agencies.through
+        through.objects.bulk_create(
+            [through(kpi_id=c.pk, organization_id=a.pk) for k, c in pairs for a in k.agencies.all()]
+        )
+        KpiTarget.objects.bulk_create(
+            [KpiTarget(kpi=c, year=t.year, value=t.value) for k, c in pairs for t in k.targets.all()]
+        )
+        KpiResult.objects.bulk_create(
+            [
+                KpiResult(kpi=c, year=r.year, actual=r.actual, innovation=r.innovation, challenge=r.challenge,
+                          contribution=r.contribution)
+                for k, c in pairs
+                for r in k.results.all()
+            ]
+        )  # fmt: skip
+        plans = ActionPlan.objects.bulk_create(
+            [
+                ActionPlan(kpi=c, code=f"{p.code}x{n}", name=p.name, order=p.order)
+                for k, c in pairs
+                for p in k.action_plans.all()
+            ]
+        )
+        PlanTask.objects.bulk_create([PlanTask(plan=p, name="task", months=[1, 2], order=0) for p in plans])
+        Outcome.objects.bulk_create(
+            [
+                Outcome(objective_id=p.kpi.objective_id, plan=p, text="outcome", quantity=Decimal(1), order=0)
+                for p in plans
+            ]
+        )
+
+
+def count_queries(client, name, args) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        page(client, name, args)
+    return len(queries)
+
+
+def test_every_page_runs_the_same_queries_for_ten_times_the_kpis(demo, client):
+    before = {(name, str(args)): count_queries(client, name, args) for name, args in PAGES}
+    kpis = Kpi.objects.count()
+    multiply(10)
+    assert Kpi.objects.count() == 10 * kpis
+    after = {(name, str(args)): count_queries(client, name, args) for name, args in PAGES}
+    assert after == before
+    assert max(before.values()) < 30
+
+
+def test_an_organization_without_maps_does_not_show(demo, client):
+    Organization.objects.create(code="empty", name="空機關", kind="bureau")
+    assert "空機關" not in page(client, "web:home", [])
