@@ -253,3 +253,41 @@ def test_every_page_runs_the_same_queries_for_ten_times_the_kpis(demo, client):
 def test_an_organization_without_maps_does_not_show(demo, client):
     Organization.objects.create(code="empty", name="空機關", kind="bureau")
     assert "空機關" not in page(client, "web:home", [])
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_every_page_type_is_reachable_from_the_home_page_by_following_links(demo, client, prefix):
+    """A person who only clicks reaches every kind of page, in each language."""
+    import re
+    from urllib.parse import urldefrag
+
+    from django.urls import resolve
+
+    seen, queue, reached = set(), [prefix + "/"], set()
+    while queue and len(seen) < 400:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        match = resolve(path.split("?")[0])
+        reached.add(match.url_name)
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        for href in re.findall(r'href="([^"]+)"', response.content.decode()):
+            href = urldefrag(href.replace("&amp;", "&"))[0]
+            inside = href.startswith(prefix + "/") and not href.startswith(("/static/", "/admin/", "/en/admin/"))
+            same_language = href.startswith("/en/") == (prefix == "/en")
+            if inside and same_language and href not in seen:
+                queue.append(href)
+    expected = {"home", "map", "map-svg", "theme", "scorecard", "scorecard-csv", "kpi", "plans", "tows", "cascade",
+                "revisions"}  # fmt: skip
+    assert expected <= reached
+
+
+def test_static_files_are_served_by_the_app_itself_even_without_debug(demo, client, settings):
+    settings.DEBUG = False
+    response = client.get("/static/stratmap/vendor/echarts-5.6.0/echarts.min.js")
+    assert response.status_code == 200
+    assert b"echarts" in b"".join(response.streaming_content)[:2000].lower()

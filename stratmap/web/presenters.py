@@ -34,17 +34,17 @@ def lights_context(request) -> dict:
     return {"lights": light_styles()}
 
 
-def number(value: Decimal | None, places: int | None = None) -> str:
-    """3.6 (not 3.6000); with ``places``, rounded half up to that many places."""
+def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:
+    """3.6, not 3.6000; 4,700 with ``grouping`` (off for CSV); with ``places``, rounded half up."""
     if value is None:
         return ""
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return f"{value:,.{places}f}" if abs(value) >= 10000 else f"{value:.{places}f}"
-    text = format(value.normalize(), "f")
-    if "." not in text and abs(value) >= 10000:
-        return f"{int(value):,}"
-    return text
+    else:
+        value = value.normalize()
+        if value == value.to_integral():
+            value = value.quantize(Decimal(1))
+    return format(value, ",f" if grouping else "f")
 
 
 def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, language: str | None = None) -> str:
