@@ -40,7 +40,10 @@ def test_every_model_of_ours_is_in_the_admin():
 @pytest.mark.parametrize("model", OURS, ids=lambda m: m._meta.model_name)
 def test_each_list_and_add_page_opens_in_both_languages(demo, staff, language, model):
     opts = model._meta
-    for view in ("changelist", "add"):
+    views = ["changelist", "add"]
+    if model._meta.label == "core.AuditEvent":
+        views = ["changelist"]  # the trail is read only: nobody adds to it by hand
+    for view in views:
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", language=language)
         assert staff.get(url).status_code == 200, url
 

@@ -7,13 +7,18 @@ year inputs accept either an ROC or an AD year.
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.models import Organization
+from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.core.years import YearError, format_year, to_ad_year
 
 admin.site.site_header = _("Strategy map administration")
@@ -155,3 +160,82 @@ class OrganizationAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "name", "short_name", "name_en", "kind"]}),
         (_("Structure"), {"fields": ["parent", "lead", "members"]}),
     ]
+
+
+# --- People and the audit trail ------------------------------------------------
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user", "organization"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "organization__code",
+        "organization__name",
+    ]
+    autocomplete_fields = ["user", "organization"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StratmapUserAdmin(UserAdmin):
+    """Django's user admin with the person's roles in organizations."""
+
+    inlines = [*UserAdmin.inlines, MembershipInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: read only; the administrator exports it as CSV."""
+
+    list_display = ["at", "username", "action", "object_repr", "field", "old", "new", "reason"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_repr", "field", "old", "new", "reason"]
+    date_hierarchy = "at"
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if request.GET.get("format") == "csv":
+            return audit_csv(self.get_changelist_instance(request).get_queryset(request))
+        extra_context = {**(extra_context or {}), "csv_url": "?format=csv"}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Export the selected events as CSV"))
+    def export_csv(self, request, queryset):
+        return audit_csv(queryset)
+
+
+def audit_csv(events) -> HttpResponse:
+    """The audit trail as CSV (UTF-8 with BOM, so that Excel reads the Chinese)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="stratmap-audit.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(["at", "user", "action", "object_type", "object_id", "object", "field", "old", "new", "reason"])
+    for e in events.order_by("at", "pk").iterator():
+        writer.writerow(
+            [e.at.isoformat(), e.username, e.action, e.object_type, e.object_id, e.object_repr, e.field, e.old, e.new,
+             e.reason]
+        )  # fmt: skip
+    return response

@@ -1,7 +1,8 @@
-"""Organizations: the city, its bureaus and its strategic-theme groups."""
+"""Organizations (the city, its bureaus, its theme groups), who holds which role in them, and the audit trail."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,3 +48,74 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+class Membership(models.Model):
+    """A person's role in one organization; a person may hold roles in several.
+
+    - administrator: the evaluation office (研考會): everything, publication included;
+    - coordinator: reviews the KPIs of the themes its organization owns or leads (主政機關);
+    - editor: enters the results and plan progress of its organization's KPIs and plans;
+    - viewer: reads everything, unpublished included.
+    Without a membership a person is the public: published maps and results only.
+    """
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", _("administrator")
+        COORDINATOR = "coordinator", _("theme coordinator")
+        EDITOR = "editor", _("agency editor")
+        VIEWER = "viewer", _("viewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="memberships", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user__username", "organization__code", "role"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class AuditEvent(models.Model):
+    """One recorded change: who, when, what (object and field), the old and new value, and why.
+
+    Written by the services that change data, never by signals, so every entry
+    carries the reason the person gave.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who")
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=30)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    object_repr = models.CharField(_("object"), max_length=300)
+    kpi = models.ForeignKey(
+        "kpis.Kpi", models.SET_NULL, null=True, blank=True, related_name="audit_events", verbose_name=_("KPI")
+    )
+    object_version = models.PositiveIntegerField(
+        _("object version"), null=True, blank=True, help_text=_("The version the object reached with this change.")
+    )
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    old = models.TextField(_("old value"), blank=True)
+    new = models.TextField(_("new value"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr} {self.field}"

@@ -147,6 +147,7 @@ def map_document(smap: StrategyMap) -> dict:
                 "label": smap.version_label,
                 "date": smap.version_date,
                 "in_force": smap.in_force,
+                "published": smap.published,
                 "source": smap.source,
             },
             "title": smap.title,
@@ -277,6 +278,9 @@ def _kpi(k: Kpi) -> dict:
                 "situation_analysis": r.situation_analysis,
                 "countermeasures": r.countermeasures,
                 "note": r.note,
+                "unknown_kind": r.unknown_kind or None,
+                "status": r.status,
+                "review_comment": r.review_comment,
             }
             for r in sorted(k.results.all(), key=lambda r: r.year)
         },

@@ -169,6 +169,7 @@ class _MapWriter:
             version_label=doc.version.label,
             version_date=doc.version.date,
             in_force=doc.version.in_force,
+            published=doc.version.published,
             source=doc.version.source,
             title=doc.title,
             mission=doc.mission,
@@ -303,7 +304,15 @@ class _MapWriter:
         self._bulk(
             KpiResult,
             [
-                KpiResult(kpi=kpi, year=year, **{**r.model_dump(), "light_reported": r.light_reported or ""})
+                KpiResult(
+                    kpi=kpi,
+                    year=year,
+                    **{
+                        **r.model_dump(),
+                        "light_reported": r.light_reported or "",
+                        "unknown_kind": r.unknown_kind or "",
+                    },
+                )
                 for kpi, k in pairs
                 for year, r in k.results.items()
             ],

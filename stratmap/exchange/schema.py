@@ -68,6 +68,8 @@ class VersionIn(Strict):
     label: Text = ""
     date: datetime.date | None = None
     in_force: bool = True
+    #: A dataset documents published maps; a map created in the app starts unpublished.
+    published: bool = True
     source: Text = ""
 
 
@@ -99,6 +101,10 @@ class ResultIn(Strict):
     situation_analysis: Text = ""
     countermeasures: Text = ""
     note: Text = ""
+    unknown_kind: Literal["not_released", "not_surveyed", "other"] | None = None
+    #: A dataset documents published results; results entered in the app go through review.
+    status: Literal["draft", "submitted", "returned", "approved", "published"] = "published"
+    review_comment: Text = ""
 
 
 class TaskIn(Strict):

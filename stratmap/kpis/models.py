@@ -143,6 +143,18 @@ class KpiResult(models.Model):
     published totals cannot all be reproduced by one formula.
     """
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        APPROVED = "approved", _("approved")
+        PUBLISHED = "published", _("published")
+
+    class UnknownKind(models.TextChoices):
+        NOT_RELEASED = "not_released", _("data not yet released")
+        NOT_SURVEYED = "not_surveyed", _("survey not run this year")
+        OTHER = "other", _("other")
+
     class Light(models.TextChoices):
         EXCELLENT = "excellent", _("★ excellent")
         GOOD = "good", _("● good")
@@ -154,6 +166,9 @@ class KpiResult(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     actual = models.DecimalField(_("actual"), null=True, blank=True, **NUMBER)
     printed = models.CharField(_("as printed"), max_length=100, blank=True)
+    unknown_kind = models.CharField(
+        _("why the actual is unknown"), max_length=20, choices=UnknownKind.choices, blank=True
+    )
     unknown_reason = models.TextField(_("reason the actual is unknown"), blank=True)
     rate_reported = models.DecimalField(_("achievement rate as published (%)"), null=True, blank=True, **NUMBER)
     innovation = models.DecimalField(_("innovation"), null=True, blank=True, **SCORE)
@@ -167,6 +182,10 @@ class KpiResult(models.Model):
     situation_analysis = models.TextField(_("situation analysis"), blank=True)
     countermeasures = models.TextField(_("countermeasures"), blank=True)
     note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    #: Bumped by every save through the services, so a save based on an older read is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("KPI result")

@@ -101,10 +101,16 @@ def scorecard(organization: Organization | str, year: int, theme: str | None = N
     return map_scorecard(smap, theme)
 
 
-def _scored_kpis(kpis: list[Kpi], policy_for) -> list[ScoredKpi]:
+def _visible(results: QuerySet[KpiResult], access) -> QuerySet[KpiResult]:
+    """The results ``access`` may see (all of them for commands and the admin, which pass None)."""
+    return results if access is None else access.results(results)
+
+
+def _scored_kpis(kpis: list[Kpi], policy_for, access=None) -> list[ScoredKpi]:
     """Score KPIs against the target and result of their own map's year: two queries for any number."""
     targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
-    results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
+    year_results = KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))
+    results = {r.kpi_id: r for r in _visible(year_results, access)}
     rows = []
     for k in kpis:
         target, result = targets.get(k.pk), results.get(k.pk)
@@ -121,13 +127,16 @@ def _kpis() -> QuerySet[Kpi]:
     )
 
 
-def map_scorecard(smap: StrategyMap, theme: str | None = None) -> Scorecard:
-    """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme."""
+def map_scorecard(smap: StrategyMap, theme: str | None = None, access=None) -> Scorecard:
+    """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme.
+
+    With ``access``, results the person may not see count as not entered.
+    """
     kpis = _kpis().filter(objective__map=smap)
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
     policy = policy_of(smap)
-    rows = _scored_kpis(list(kpis), lambda kpi: policy)
+    rows = _scored_kpis(list(kpis), lambda kpi: policy, access)
     scores = [row.score for row in rows]
     rollups = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
@@ -139,10 +148,11 @@ def map_scorecard(smap: StrategyMap, theme: str | None = None) -> Scorecard:
     return Scorecard(smap, smap.year, theme, policy, rows, rollups)
 
 
-def map_summaries(maps: list[StrategyMap]) -> dict[int, Rollup]:
+def map_summaries(maps: list[StrategyMap], access=None) -> dict[int, Rollup]:
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
     policies = {m.pk: policy_of(m) for m in maps}
-    rows = _scored_kpis(list(_kpis().filter(objective__map__in=maps)), lambda k: policies[k.objective.map_id])
+    kpis = list(_kpis().filter(objective__map__in=maps))
+    rows = _scored_kpis(kpis, lambda k: policies[k.objective.map_id], access)
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
     for row in rows:
         by_map[row.kpi.objective.map_id].append(row.score)
@@ -170,7 +180,7 @@ class KpiDetail:
     revisions: list
 
 
-def kpi_detail(smap: StrategyMap, code: str) -> KpiDetail:
+def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
     """Everything the KPI page shows, in a fixed number of queries. Raises Kpi.DoesNotExist."""
     from stratmap.plans.models import ActionPlan
     from stratmap.strategy.models import Revision
@@ -187,12 +197,12 @@ def kpi_detail(smap: StrategyMap, code: str) -> KpiDetail:
         )
         .get(objective__map=smap, code=code)
     )
-    (scored,) = _scored_kpis([kpi], lambda k: policy_of(smap))
+    (scored,) = _scored_kpis([kpi], lambda k: policy_of(smap), access)
     if kpi.lineage_id:
         lineage = list(
             Kpi.objects.filter(lineage_id=kpi.lineage_id, objective__map__in_force=True)
             .select_related("objective__map")
-            .prefetch_related("targets", "results")
+            .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
             .order_by("objective__map__year")
         )
     else:

@@ -27,6 +27,7 @@ class StrategyMap(models.Model):
     version_label = models.CharField(_("version"), max_length=200, blank=True)
     version_date = models.DateField(_("version date"), null=True, blank=True)
     in_force = models.BooleanField(_("in force"), default=True)
+    published = models.BooleanField(_("published"), default=False, help_text=_("The public sees published maps only."))
     source = models.CharField(_("source document"), max_length=500, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
     mission = models.TextField(_("mission"), blank=True)

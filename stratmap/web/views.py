@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from stratmap.core.access import get_map_for_user, visible_maps
+from stratmap.core.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
@@ -37,12 +37,12 @@ def _context(smap: StrategyMap, **extra) -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     maps = list(
-        visible_maps(request.user)
+        visible_maps(request)
         .filter(in_force=True)
         .select_related("organization", "scoring_policy")
         .order_by("organization__kind", "organization__code", "-year")
     )
-    summaries = map_summaries(maps)
+    summaries = map_summaries(maps, access_for(request))
     organizations: dict[Organization, list] = {}
     for smap in maps:
         organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
-    card = map_scorecard(smap)
+    card = map_scorecard(smap, access=access_for(request))
     return diagram.render_svg(map_spec(smap, card)), card
 
 
@@ -110,7 +110,7 @@ def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
 
 @require_GET
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     svg, card = _map_svg(request, smap)
     (summary,) = card.rollups["organization"].values()
     return render(
@@ -122,7 +122,7 @@ def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     svg, _card = _map_svg(request, smap)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-map.svg"'
@@ -131,12 +131,12 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     structure = map_structure(smap)
     the_theme = next((t for t in structure.themes if t.code == code), None)
     if the_theme is None:
         raise Http404
-    card = map_scorecard(smap, code)
+    card = map_scorecard(smap, code, access_for(request))
     rows_by_objective: dict[int, list] = {}
     for row in card.rows:
         rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)
@@ -170,7 +170,7 @@ SORTS = {
 
 
 def _filtered_scorecard(request: HttpRequest, smap: StrategyMap):
-    card = map_scorecard(smap, request.GET.get("theme") or None)
+    card = map_scorecard(smap, request.GET.get("theme") or None, access_for(request))
     rows = card.rows
     filters = {key: request.GET.get(key, "") for key in ("theme", "perspective", "agency", "light")}
     if filters["perspective"]:
@@ -189,7 +189,7 @@ def _filtered_scorecard(request: HttpRequest, smap: StrategyMap):
 
 @require_GET
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     card, rows, filters, sort = _filtered_scorecard(request, smap)
     agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
     return render(
@@ -211,7 +211,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     _card, rows, _filters, _sort = _filtered_scorecard(request, smap)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-scorecard.csv"'
@@ -246,9 +246,9 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     try:
-        detail = kpi_detail(smap, code)
+        detail = kpi_detail(smap, code, access_for(request))
     except Kpi.DoesNotExist:
         raise Http404 from None
     chart = {
@@ -276,7 +276,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
 
 @require_GET
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     kpis = [k for k in kpis_with_plans(smap) if k.action_plans.all()]
     objective_outcomes: dict[int, list[Outcome]] = {}
     for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
@@ -288,7 +288,7 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     entries: dict[str, list] = {kind: [] for kind in ("s", "w", "o", "t", "so", "wo", "st", "wt")}
     for entry in smap.tows_entries.order_by("order"):
         entries[entry.kind].append(entry)
@@ -301,15 +301,15 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     organization = smap.organization
     if organization.parent_id:
-        city = get_map_for_user(request.user, organization.parent.code, year)
+        city = get_map_for_user(request, organization.parent.code, year)
         bureaus = [smap]
     else:
         city = smap
         bureaus = list(
-            visible_maps(request.user)
+            visible_maps(request)
             .filter(organization__parent=organization, year=year, in_force=True)
             .exclude(organization__kind=Organization.Kind.THEME_GROUP)
             .select_related("organization")
@@ -320,10 +320,10 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 @require_GET
 def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
-    smap = get_map_for_user(request.user, org, year)
+    smap = get_map_for_user(request, org, year)
     compared_to = smap.revisions_compared_to or smap.year - 1
     before = (
-        visible_maps(request.user)
+        visible_maps(request)
         .filter(organization=smap.organization, year=compared_to, in_force=True)
         .select_related("organization")
         .first()
