@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     *i18n_patterns(
         path("admin/", admin.site.urls),
+        path("accounts/", include("django.contrib.auth.urls")),
         path("", include("stratmap.web.urls")),
         prefix_default_language=False,
     ),

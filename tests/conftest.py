@@ -9,6 +9,14 @@ from django.apps import apps
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 
 
+@pytest.fixture(autouse=True)
+def _login_without_throttle(request, settings):
+    """django-axes needs the request in authenticate(); tests that call it without one opt out of
+    the throttle, except those marked ``login_throttle`` that test it."""
+    if "login_throttle" not in request.keywords:
+        settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+
 @pytest.fixture
 def demo(db):
     """The built-in Taipei demo dataset, loaded."""

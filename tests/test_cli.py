@@ -42,6 +42,7 @@ def test_load_needs_something_to_load(db):
         call_command("load")
 
 
+@pytest.mark.login_throttle  # the real authentication backends, as deployed
 def test_check_without_paths_is_djangos_system_check(db, capsys):
     call_command("check")
     assert "System check identified no issues" in capsys.readouterr().out

@@ -13,8 +13,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -215,11 +216,15 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        if request.GET.get("format") == "csv":
-            return audit_csv(self.get_changelist_instance(request).get_queryset(request))
-        extra_context = {**(extra_context or {}), "csv_url": "?format=csv"}
-        return super().changelist_view(request, extra_context)
+    def get_urls(self):
+        export = path("export.csv", self.admin_site.admin_view(self.export_view), name="core_auditevent_export")
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        """The whole trail, or what the list's filters select, as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return audit_csv(self.get_changelist_instance(request).get_queryset(request))
 
     @admin.action(description=_("Export the selected events as CSV"))
     def export_csv(self, request, queryset):

@@ -28,6 +28,9 @@ class StrategyMap(models.Model):
     version_date = models.DateField(_("version date"), null=True, blank=True)
     in_force = models.BooleanField(_("in force"), default=True)
     published = models.BooleanField(_("published"), default=False, help_text=_("The public sees published maps only."))
+    results_due = models.DateField(
+        _("results due"), null=True, blank=True, help_text=_("Deadline for entering this year's results.")
+    )
     source = models.CharField(_("source document"), max_length=500, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
     mission = models.TextField(_("mission"), blank=True)

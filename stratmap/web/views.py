@@ -268,10 +268,16 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             score=detail.scored.score,
             result=detail.scored.result,
             light=light_style(detail.scored.score.light),
+            may_work=_may_work(request, detail.kpi),
             chart=chart,
             months=MONTHS,
         ),
     )
+
+
+def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
+    access = access_for(request)
+    return access.edits(kpi) or access.reviews(kpi) or access.publishes
 
 
 @require_GET

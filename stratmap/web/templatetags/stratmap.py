@@ -7,7 +7,7 @@ from django.urls import translate_url
 from django.utils.html import format_html
 
 from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi
+from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.scoring import Light
 from stratmap.strategy.models import Revision
 from stratmap.web.presenters import light_style, number
@@ -70,3 +70,8 @@ def change_level(value: str) -> str:
 def change_detail(value: str) -> str:
     """The attribute a change is about, in the page's language (its model field's name)."""
     return str(Kpi._meta.get_field(value).verbose_name)
+
+
+@register.filter
+def result_status(value: str) -> str:
+    return KpiResult.Status(value).label

@@ -1,0 +1,227 @@
+"""Entering and reviewing results: the pages people work in. Thin views over the services.
+
+Every view resolves the map and the KPI through the access choke-point and
+answers 404 to anyone who may not act on them, saying nothing about what exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stratmap.core.access import access_for, get_map_for_user
+from stratmap.core.models import AuditEvent
+from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.kpis.scoring import KpiInput, score_kpi
+from stratmap.kpis.selectors import policy_of
+from stratmap.kpis.services import (
+    EDITABLE,
+    StaleEdit,
+    allowed_actions,
+    kpi_result_record,
+    kpi_result_transition,
+    missed_target,
+)
+from stratmap.strategy.models import StrategyMap
+from stratmap.web.forms import CycleForm, ResultForm
+from stratmap.web.presenters import light_style
+
+
+def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[StrategyMap, Kpi]:
+    """The map and KPI, if this person may work on its results; else 404."""
+    smap = get_map_for_user(request, org, year)
+    try:
+        kpi = (
+            Kpi.objects.select_related("objective__theme__group", "objective__perspective")
+            .prefetch_related("agencies")
+            .get(objective__map=smap, code=code)
+        )
+    except Kpi.DoesNotExist:
+        raise Http404 from None
+    access = access_for(request)
+    if not (access.edits(kpi) or access.reviews(kpi) or access.publishes):
+        raise Http404
+    return smap, kpi
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: dict) -> dict:
+    """The rate, total and light the entered values would give, before anything is saved."""
+    score = score_kpi(
+        KpiInput(
+            code=kpi.code,
+            polarity=kpi.polarity,
+            target_type=kpi.target_type,
+            stages=tuple(Decimal(str(v)) for v in kpi.stages),
+            target=target,
+            actual=values.get("actual"),
+            unknown_reason=values.get("unknown_reason") or values.get("unknown_kind") or "",
+            innovation=values.get("innovation"),
+            challenge=values.get("challenge"),
+            contribution=values.get("contribution"),
+        ),
+        policy_of(smap),
+    )
+    return {"score": score, "light": light_style(score.light), "target": target}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
+    smap, kpi = _kpi_for(request, org, year, code)
+    access = access_for(request)
+    existing = KpiResult.objects.filter(kpi=kpi, year=smap.year).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).values_list("value", flat=True).first()
+    editable = access.edits(kpi) and (existing is None or existing.status in EDITABLE)
+    conflict = None
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        form = ResultForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                kpi_result_record(
+                    access=access,
+                    kpi=kpi,
+                    year=smap.year,
+                    data=data,
+                    version=data["version"] if existing else None,
+                    reason=data["reason"],
+                )
+            except StaleEdit as stale:
+                conflict = stale
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            except PermissionDenied:
+                raise Http404 from None
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("web:result", org=org, year=smap.year, code=code)
+    else:
+        form = ResultForm.for_result(existing)
+    values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else form.initial
+    history = AuditEvent.objects.filter(kpi=kpi).select_related("user").order_by("-at", "-pk")[:200]
+    return render(
+        request,
+        "web/result.html",
+        {
+            "map": smap,
+            "org": smap.organization,
+            "year": smap.year,
+            "kpi": kpi,
+            "result": existing,
+            "form": form,
+            "editable": editable,
+            "conflict": conflict,
+            "actions": allowed_actions(access, existing) if existing else [],
+            "cycle_form": CycleForm(initial={"version": existing.version if existing else None}),
+            "history": history,
+            **_preview(kpi, smap, target, values),
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+@require_POST
+def result_preview(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
+    """The HTMX partial: the computed rate, total and light as the editor types."""
+    smap, kpi = _kpi_for(request, org, year, code)
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).values_list("value", flat=True).first()
+    values = {name: _decimal(request.POST.get(name)) for name in ("actual", "innovation", "challenge", "contribution")}
+    values["unknown_kind"] = request.POST.get("unknown_kind", "")
+    values["unknown_reason"] = request.POST.get("unknown_reason", "")
+    context = _preview(kpi, smap, target, values)
+    context["explanation_required"] = values["actual"] is not None and missed_target(kpi, smap.year, values["actual"])
+    return render(request, "web/_preview.html", context)
+
+
+@login_required
+@require_POST
+def result_action(request: HttpRequest, org: str, year: int, code: str, action: str) -> HttpResponse:
+    smap, kpi = _kpi_for(request, org, year, code)
+    existing = KpiResult.objects.select_related("kpi").filter(kpi=kpi, year=smap.year).first()
+    if existing is None:
+        raise Http404
+    form = CycleForm(request.POST)
+    form.is_valid()
+    try:
+        kpi_result_transition(
+            access=access_for(request),
+            result=existing,
+            action=action,
+            version=form.cleaned_data.get("version"),
+            text=form.cleaned_data.get("text", ""),
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except StaleEdit:
+        messages.error(request, _("Someone else changed this result after you opened it; nothing was done."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("web:result", org=org, year=smap.year, code=code)
+
+
+@login_required
+def due(request: HttpRequest) -> HttpResponse:
+    """What this person must do: results to enter, to review, to publish, with deadlines and release dates."""
+    access = access_for(request)
+    today = timezone.localdate()
+    maps = access.maps().filter(in_force=True, year__lte=today.year).select_related("organization")
+    kpis = (
+        Kpi.objects.filter(objective__map__in=maps)
+        .select_related("objective__map__organization", "objective__theme")
+        .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
+    )
+    results = _year_results(kpis)
+    editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
+    reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
+    to_enter, to_review, to_publish = [], [], []
+    for kpi in kpis:
+        status = results.get(kpi.pk)
+        if kpi.pk in editable and status in (None, KpiResult.Status.DRAFT, KpiResult.Status.RETURNED):
+            to_enter.append((kpi, status))
+        if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
+            to_review.append((kpi, status))
+        if access.publishes and status == KpiResult.Status.APPROVED:
+            to_publish.append((kpi, status))
+    deadlines = {m.pk: m.results_due for m in maps}
+    return render(
+        request,
+        "web/due.html",
+        {
+            "to_enter": to_enter,
+            "to_review": to_review,
+            "to_publish": to_publish,
+            "deadlines": deadlines,
+            "today": today,
+            "soon": today + datetime.timedelta(days=14),
+        },
+    )
+
+
+def _year_results(kpis) -> dict[int, str]:
+    """Each KPI's result status for its own map's year (one query)."""
+    return dict(
+        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")).values_list("kpi_id", "status")
+    )
