@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
@@ -144,11 +145,11 @@ class KpiResult(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SUBMITTED = "submitted", _("submitted")
-        RETURNED = "returned", _("returned")
-        APPROVED = "approved", _("approved")
-        PUBLISHED = "published", _("published")
+        DRAFT = "draft", pgettext_lazy("result status", "draft")
+        SUBMITTED = "submitted", pgettext_lazy("result status", "submitted")
+        RETURNED = "returned", pgettext_lazy("result status", "returned")
+        APPROVED = "approved", pgettext_lazy("result status", "approved")
+        PUBLISHED = "published", pgettext_lazy("result status", "published")
 
     class UnknownKind(models.TextChoices):
         NOT_RELEASED = "not_released", _("data not yet released")

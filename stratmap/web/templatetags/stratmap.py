@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import translate_url
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiResult
@@ -75,3 +77,31 @@ def change_detail(value: str) -> str:
 @register.filter
 def result_status(value: str) -> str:
     return KpiResult.Status(value).label
+
+
+AUDIT_ACTIONS = {
+    "create": gettext_lazy("entered"),
+    "update": gettext_lazy("changed"),
+    "status": gettext_lazy("review step"),
+}
+
+
+@register.filter
+def audit_action(value: str) -> str:
+    return str(AUDIT_ACTIONS.get(value, value))
+
+
+@register.filter
+def audit_field(value: str) -> str:
+    """A result field's name in the page's language; a status shows as the status's name."""
+    try:
+        return str(KpiResult._meta.get_field(value).verbose_name)
+    except FieldDoesNotExist:  # a name from elsewhere is shown as recorded
+        return value
+
+
+@register.filter
+def audit_value(value: str, field: str) -> str:
+    if field == "status" and value in KpiResult.Status.values:
+        return KpiResult.Status(value).label
+    return value
