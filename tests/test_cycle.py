@@ -247,3 +247,39 @@ def test_deploy_check_is_clean_with_the_production_settings(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no issues" in run.stdout
+
+
+PROGRESS = "/taipei/109/plans/DP5.1.1/progress/"
+
+
+def test_an_editor_records_monthly_progress_and_everyone_sees_it_on_the_plans(people, client):
+    from stratmap.plans.models import ActionPlan
+
+    editor = as_user(client, people["dol"])
+    assert editor.get(PROGRESS).status_code == 200
+    version = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020).progress_version
+    data = {"version": version, "planned-1": "on", "done-1": "on", "note-1": "工地觀摩", "planned-2": "on"}
+    assert editor.post(PROGRESS, data).status_code == 302
+    assert AuditEvent.objects.filter(action="progress", field="1月 done", new="True").exists()
+    client.logout()
+    plans = client.get("/taipei/109/plans/").content.decode()
+    assert "✓" in plans and "○" in plans
+
+
+def test_a_stale_progress_save_is_refused_and_writes_nothing(people, client):
+    editor = as_user(client, people["dol"])
+    editor.post(PROGRESS, {"version": 1, "done-3": "on"})
+    before = row_counts()
+    response = editor.post(PROGRESS, {"version": 1, "done-4": "on"})  # read before the first save
+    assert response.status_code == 409
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("who", ["outsider", "doed", "coord", None])
+def test_only_the_plans_agency_records_its_progress(people, client, who):
+    if who:
+        client.force_login(people[who])
+    before = row_counts()
+    assert client.post(PROGRESS, {"version": 1, "done-1": "on"}).status_code in (302, 404)
+    assert client.get(PROGRESS).status_code in (302, 404)
+    assert row_counts() == before

@@ -26,6 +26,7 @@ from stratmap.kpis.scoring import (
     summarize,
 )
 from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.selectors import plans_in_full
 
 
 @dataclass
@@ -182,7 +183,6 @@ class KpiDetail:
 
 def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
     """Everything the KPI page shows, in a fixed number of queries. Raises Kpi.DoesNotExist."""
-    from stratmap.plans.models import ActionPlan
     from stratmap.strategy.models import Revision
 
     kpi = (
@@ -190,10 +190,7 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
         .select_related("lineage")
         .prefetch_related(
             "tags",
-            Prefetch(
-                "action_plans",
-                queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
-            ),
+            Prefetch("action_plans", queryset=plans_in_full()),
         )
         .get(objective__map=smap, code=code)
     )

@@ -24,6 +24,8 @@ class ActionPlan(models.Model):
     agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
     note = models.TextField(_("note"), blank=True)
+    #: Bumped by every progress save, so two people's saves never overwrite each other silently.
+    progress_version = models.PositiveIntegerField(_("progress version"), default=1)
 
     class Meta:
         verbose_name = _("action plan")
@@ -75,3 +77,25 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class PlanProgress(models.Model):
+    """One month of an action plan's year: whether work was planned, whether it was done, and a note."""
+
+    plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="progress", verbose_name=_("action plan"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    planned = models.BooleanField(_("planned"), default=False)
+    done = models.BooleanField(_("done"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly progress")
+        verbose_name_plural = _("monthly progress")
+        ordering = ["plan", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "month"], name="unique_progress_month"),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="progress_month_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} {self.month}"

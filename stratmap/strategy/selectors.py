@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from stratmap.kpis.models import Kpi
 from stratmap.plans.models import ActionPlan
@@ -185,16 +185,16 @@ def cascade(city: StrategyMap, bureaus: list[StrategyMap]) -> Cascade:
     )
 
 
+def plans_in_full() -> QuerySet[ActionPlan]:
+    """Action plans with their agencies, tasks, outcomes and monthly progress (four prefetches)."""
+    return ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes", "progress").order_by("order")
+
+
 def kpis_with_plans(smap: StrategyMap) -> list[Kpi]:
-    """Every KPI of a map with its plans, their agencies, tasks and outcomes: five queries."""
+    """Every KPI of a map with its plans in full: six queries."""
     return list(
         Kpi.objects.filter(objective__map=smap)
         .select_related("objective__theme", "objective__perspective")
-        .prefetch_related(
-            Prefetch(
-                "action_plans",
-                queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
-            )
-        )
+        .prefetch_related(Prefetch("action_plans", queryset=plans_in_full()))
         .order_by("objective__order", "order")
     )

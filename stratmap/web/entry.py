@@ -32,6 +32,8 @@ from stratmap.kpis.services import (
     kpi_result_transition,
     missed_target,
 )
+from stratmap.plans.models import ActionPlan
+from stratmap.plans.services import StaleProgress, plan_progress_record
 from stratmap.strategy.models import StrategyMap
 from stratmap.web.forms import CycleForm, ResultForm
 from stratmap.web.presenters import light_style
@@ -224,4 +226,48 @@ def _year_results(kpis) -> dict[int, str]:
     """Each KPI's result status for its own map's year (one query)."""
     return dict(
         KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")).values_list("kpi_id", "status")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
+    """An editor's monthly progress of one action plan: planned, done, a note per month."""
+    smap = get_map_for_user(request, org, year)
+    plan = (
+        ActionPlan.objects.select_related("kpi__objective")
+        .prefetch_related("kpi__agencies", "progress", "tasks")
+        .filter(kpi__objective__map=smap, code=code)
+        .first()
+    )
+    access = access_for(request)
+    if plan is None or not access.edits(plan.kpi):
+        raise Http404
+    stale = False
+    if request.method == "POST":
+        months = {
+            m: {
+                "planned": request.POST.get(f"planned-{m}") == "on",
+                "done": request.POST.get(f"done-{m}") == "on",
+                "note": request.POST.get(f"note-{m}", "").strip()[:500],
+            }
+            for m in range(1, 13)
+        }
+        try:
+            version = int(request.POST.get("version", "0"))
+            plan_progress_record(
+                access=access, plan=plan, months=months, version=version, reason=request.POST.get("reason", "")
+            )
+        except (ValueError, StaleProgress):
+            stale = True
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("web:plan-progress", org=org, year=smap.year, code=code)
+    stored = {p.month: p for p in plan.progress.all()}
+    rows = [(m, stored.get(m)) for m in range(1, 13)]
+    return render(
+        request,
+        "web/progress.html",
+        {"map": smap, "org": smap.organization, "year": smap.year, "plan": plan, "rows": rows, "stale": stale},
+        status=409 if stale else 200,
     )

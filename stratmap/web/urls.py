@@ -1,6 +1,6 @@
 """Page URLs. Years in URLs are ROC years (/taipei/108/); AD years (/taipei/2019/) work too."""
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from stratmap.core.years import YearError, to_ad_year, to_roc_year
 from stratmap.web import entry, views
@@ -37,5 +37,7 @@ urlpatterns = [
     path("<slug:org>/<year:year>/kpis/<str:code>/result/", entry.result, name="result"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/preview/", entry.result_preview, name="result-preview"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/<slug:action>/", entry.result_action, name="result-action"),
+    path("<slug:org>/<year:year>/plans/<str:code>/progress/", entry.plan_progress, name="plan-progress"),
     path("due/", entry.due, name="due"),
+    path("", include("stratmap.web.workbook_urls")),
 ]

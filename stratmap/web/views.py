@@ -287,8 +287,11 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     objective_outcomes: dict[int, list[Outcome]] = {}
     for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
         objective_outcomes.setdefault(outcome.objective_id, []).append(outcome)
+    editable = set(access_for(request).editable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
     return render(
-        request, "web/plans.html", _context(smap, kpis=kpis, months=MONTHS, objective_outcomes=objective_outcomes)
+        request,
+        "web/plans.html",
+        _context(smap, kpis=kpis, months=MONTHS, objective_outcomes=objective_outcomes, editable=editable),
     )
 
 
