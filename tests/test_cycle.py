@@ -283,3 +283,63 @@ def test_only_the_plans_agency_records_its_progress(people, client, who):
     assert client.post(PROGRESS, {"version": 1, "done-1": "on"}).status_code in (302, 404)
     assert client.get(PROGRESS).status_code in (302, 404)
     assert row_counts() == before
+
+
+def test_the_administrator_rolls_the_map_over_and_revises_it_with_reasons(people, client):
+    from stratmap.kpis.models import KpiTarget
+    from stratmap.strategy.models import Revision
+
+    admin = as_user(client, people["admin"])
+    response = admin.post("/taipei/109/revise/", {"do": "rollover", "year": "112"})
+    assert response.status_code == 302
+    new = StrategyMap.objects.get(organization__code="taipei", year=2023)
+    assert not new.published and new.revisions_compared_to == 2020
+    old = StrategyMap.objects.get(organization__code="taipei", year=2020)
+    assert new.objectives.count() == old.objectives.count()
+    assert Kpi.objects.filter(objective__map=new).count() == Kpi.objects.filter(objective__map=old).count()
+    assert not KpiResult.objects.filter(kpi__objective__map=new).exists()
+    # 109's map set targets for 109–111; nothing is earlier than 112 in the copy.
+    assert not KpiTarget.objects.filter(kpi__objective__map=new, year__lt=2023).exists()
+    # A revision needs a reason; with one, it is recorded and shows on the revisions page.
+    data = {"do": "revise", "level": "kpi", "action": "rename", "code": "DC1.1", "name": "失業率（年平均）"}
+    assert admin.post("/taipei/112/revise/", {**data, "reason": ""}).status_code == 200
+    assert not Revision.objects.filter(map=new).exists()
+    admin.post("/taipei/112/revise/", {**data, "reason": "配合主計總處定義"})
+    admin.post("/taipei/112/revise/", {"do": "revise", "level": "kpi", "action": "add", "code": "DC1.3",
+                                       "name": "長期失業者人數", "parent": "DC1", "reason": "新增觀察指標"})  # fmt: skip
+    admin.post("/taipei/112/revise/", {"do": "revise", "level": "action_plan", "action": "delete",
+                                       "code": "DC2.1.2", "reason": "計畫結束"})  # fmt: skip
+    assert list(Revision.objects.filter(map=new).values_list("action", "code")) == [
+        ("rename", "DC1.1"), ("add", "DC1.3"), ("delete", "DC2.1.2"),
+    ]  # fmt: skip
+    page = admin.get("/taipei/112/revisions/?theme=D").content.decode()
+    assert "配合主計總處定義" in page and "長期失業者人數" in page and "計畫結束" in page
+    assert AuditEvent.objects.filter(action="revise", reason="新增觀察指標").exists()
+
+
+@pytest.mark.parametrize("who", ["dol", "coord", "viewer", "outsider"])
+def test_only_an_administrator_rolls_over_or_revises(people, client, who):
+    client.force_login(people[who])
+    before = row_counts()
+    assert client.get("/taipei/109/revise/").status_code == 404
+    assert client.post("/taipei/109/revise/", {"do": "rollover", "year": "112"}).status_code == 404
+    assert row_counts() == before
+
+
+UNPUBLISHED_PAGES = [
+    "/taipei/110/", "/taipei/110/map.svg", "/taipei/110/themes/D/", "/taipei/110/scorecard/",
+    "/taipei/110/scorecard.csv", "/taipei/110/plans/", "/taipei/110/cascade/", "/taipei/110/revisions/",
+    "/taipei-doed/110/tows/", "/taipei-doed/110/kpis/AC1.1/", "/taipei-doed/110/kpis/AC1.1/result/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", UNPUBLISHED_PAGES)
+def test_the_public_and_outsiders_get_404_for_every_page_of_an_unpublished_map_and_learn_nothing(people, client, path):
+    StrategyMap.objects.filter(year=2021).update(published=False)
+    for user in (None, people["outsider"]):
+        if user:
+            client.force_login(user)
+        response = client.get(path)
+        assert response.status_code in (404, 302), path
+        body = response.content.decode()
+        assert "產業" not in body and "臺北市政府110" not in body

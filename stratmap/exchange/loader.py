@@ -416,3 +416,18 @@ class _MapWriter:
             Revision.agencies,
             [(rev.pk, self.orgs[a].pk) for rev, c in zip(changes, revisions.changes, strict=True) for a in c.agencies],
         )
+
+
+def write_map(doc: MapFile) -> StrategyMap:
+    """Write one validated map document (its organizations already exist); returns the new map.
+
+    Used by the roll-over, which copies a map through the dataset format so that a
+    copy and a load can never disagree about what a map holds.
+    """
+    orgs = {o.code: o for o in Organization.objects.all()}
+    errors = validate_references([ParsedFile(Path("(roll-over)"), doc)])
+    if errors:
+        raise DatasetInvalid(errors)
+    report = LoadReport()
+    _MapWriter(doc, orgs, report).write()
+    return StrategyMap.objects.get(organization__code=doc.organization, year=doc.year, version_label=doc.version.label)

@@ -35,7 +35,8 @@ from stratmap.kpis.services import (
 from stratmap.plans.models import ActionPlan
 from stratmap.plans.services import StaleProgress, plan_progress_record
 from stratmap.strategy.models import StrategyMap
-from stratmap.web.forms import CycleForm, ResultForm
+from stratmap.strategy.services import map_revise, map_roll_over
+from stratmap.web.forms import CycleForm, ResultForm, ReviseForm, RollOverForm
 from stratmap.web.presenters import light_style
 
 
@@ -270,4 +271,49 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
         "web/progress.html",
         {"map": smap, "org": smap.organization, "year": smap.year, "plan": plan, "rows": rows, "stale": stale},
         status=409 if stale else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    """The administrator rolls a map over to a new year and revises it, each change with its reason."""
+    smap = get_map_for_user(request, org, year)
+    access = access_for(request)
+    if not access.is_administrator:
+        raise Http404
+    roll_form, revise_form = RollOverForm(initial={"year": smap.year + 1}), ReviseForm()
+    if request.method == "POST":
+        if request.POST.get("do") == "rollover":
+            roll_form = RollOverForm(request.POST)
+            if roll_form.is_valid():
+                try:
+                    new = map_roll_over(access=access, smap=smap, year=roll_form.cleaned_data["year"])
+                except ValidationError as error:
+                    roll_form.add_error("year", error.messages)
+                else:
+                    messages.success(request, _("The new map is ready to revise; it is not published yet."))
+                    return redirect("web:revise", org=org, year=new.year)
+        else:
+            revise_form = ReviseForm(request.POST)
+            if revise_form.is_valid():
+                try:
+                    map_revise(access=access, smap=smap, **revise_form.cleaned_data)
+                except ValidationError as error:
+                    for field, problems in error.message_dict.items():
+                        revise_form.add_error(field if field in revise_form.fields else None, problems)
+                else:
+                    messages.success(request, _("Revised."))
+                    return redirect("web:revise", org=org, year=smap.year)
+    return render(
+        request,
+        "web/revise.html",
+        {
+            "map": smap,
+            "org": smap.organization,
+            "year": smap.year,
+            "roll_form": roll_form,
+            "revise_form": revise_form,
+            "revisions": smap.revisions.order_by("order"),
+        },
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.years import YearError, to_ad_year
 from stratmap.kpis.models import KpiResult
+from stratmap.strategy.models import Revision
 
 SCORE = {"required": False, "min_value": 0, "max_value": 100, "max_digits": 7, "decimal_places": 3}
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -51,3 +53,31 @@ class CycleForm(forms.Form):
 
     text = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RollOverForm(forms.Form):
+    year = forms.CharField(label=_("new year"), help_text=_("ROC (110) or AD (2021)"))
+
+    def clean_year(self) -> int:
+        try:
+            return to_ad_year(self.cleaned_data["year"])
+        except YearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class ReviseForm(forms.Form):
+    """One revision of the map: what, how, and why (the reason is required)."""
+
+    level = forms.ChoiceField(label=_("level"), choices=Revision.Level.choices)
+    action = forms.ChoiceField(label=_("change"), choices=Revision.Action.choices)
+    code = forms.CharField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name (new or renamed)"), required=False, max_length=300)
+    new_code = forms.CharField(label=_("new code (to change a code)"), required=False, max_length=40)
+    parent = forms.CharField(
+        label=_("belongs to"),
+        required=False,
+        max_length=40,
+        help_text=_("For an addition: the theme of an objective, the objective of a KPI, the KPI of a plan."),
+    )
+    perspective = forms.CharField(label=_("perspective (new objective)"), required=False, max_length=10)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))

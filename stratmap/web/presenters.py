@@ -30,8 +30,10 @@ def light_styles() -> list[LightStyle]:
 
 
 def lights_context(request) -> dict:
-    """The light legend every page's footer shows."""
-    return {"lights": light_styles()}
+    """What every page shows: the light legend, and the administrator's extra links."""
+    from stratmap.core.access import access_for
+
+    return {"lights": light_styles(), "is_administrator": access_for(request).is_administrator}
 
 
 def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:

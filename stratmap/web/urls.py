@@ -38,6 +38,7 @@ urlpatterns = [
     path("<slug:org>/<year:year>/kpis/<str:code>/result/preview/", entry.result_preview, name="result-preview"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/<slug:action>/", entry.result_action, name="result-action"),
     path("<slug:org>/<year:year>/plans/<str:code>/progress/", entry.plan_progress, name="plan-progress"),
+    path("<slug:org>/<year:year>/revise/", entry.revise, name="revise"),
     path("due/", entry.due, name="due"),
     path("", include("stratmap.web.workbook_urls")),
 ]
