@@ -343,3 +343,12 @@ def test_the_public_and_outsiders_get_404_for_every_page_of_an_unpublished_map_a
         assert response.status_code in (404, 302), path
         body = response.content.decode()
         assert "產業" not in body and "臺北市政府110" not in body
+
+
+def test_a_kpis_page_shows_its_history_to_insiders_not_to_the_public(people, client):
+    editor = as_user(client, people["dol"])
+    post_entry(editor, situation_analysis="營造業事故", countermeasures="加強檢查", reason="首次填報")
+    viewer_page = as_user(client, people["viewer"]).get(KPI_PAGE).content.decode()
+    assert "首次填報" in viewer_page
+    client.logout()
+    assert "首次填報" not in client.get(KPI_PAGE).content.decode()

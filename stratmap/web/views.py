@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stratmap.core.access import access_for, get_map_for_user, visible_maps
-from stratmap.core.models import Organization
+from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.scoring import Light
@@ -269,6 +269,11 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             result=detail.scored.result,
             light=light_style(detail.scored.score.light),
             may_work=_may_work(request, detail.kpi),
+            history=(
+                AuditEvent.objects.filter(kpi=detail.kpi).order_by("-at", "-pk")[:100]
+                if access_for(request).reads_unpublished
+                else None
+            ),
             chart=chart,
             months=MONTHS,
         ),
