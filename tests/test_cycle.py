@@ -305,10 +305,10 @@ def test_the_administrator_rolls_the_map_over_and_revises_it_with_reasons(people
     assert admin.post("/taipei/112/revise/", {**data, "reason": ""}).status_code == 200
     assert not Revision.objects.filter(map=new).exists()
     admin.post("/taipei/112/revise/", {**data, "reason": "配合主計總處定義"})
-    admin.post("/taipei/112/revise/", {"do": "revise", "level": "kpi", "action": "add", "code": "DC1.3",
-                                       "name": "長期失業者人數", "parent": "DC1", "reason": "新增觀察指標"})  # fmt: skip
-    admin.post("/taipei/112/revise/", {"do": "revise", "level": "action_plan", "action": "delete",
-                                       "code": "DC2.1.2", "reason": "計畫結束"})  # fmt: skip
+    added = {"level": "kpi", "action": "add", "code": "DC1.3", "name": "長期失業者人數", "parent": "DC1"}
+    admin.post("/taipei/112/revise/", {"do": "revise", **added, "reason": "新增觀察指標"})
+    deleted = {"level": "action_plan", "action": "delete", "code": "DC2.1.2", "reason": "計畫結束"}
+    admin.post("/taipei/112/revise/", {"do": "revise", **deleted})
     assert list(Revision.objects.filter(map=new).values_list("action", "code")) == [
         ("rename", "DC1.1"), ("add", "DC1.3"), ("delete", "DC2.1.2"),
     ]  # fmt: skip
