@@ -4,7 +4,9 @@ Configuration comes from the environment, so one build runs everywhere:
 
 - ``DATABASE_URL``: any URL dj-database-url understands (``postgres://…``); without
   it, an SQLite file ``var/stratmap.sqlite3`` under the current directory.
-- ``STRATMAP_SECRET_KEY``, ``STRATMAP_DEBUG``, ``STRATMAP_ALLOWED_HOSTS``.
+- ``STRATMAP_SECRET_KEY``, ``STRATMAP_DEBUG``, ``STRATMAP_ALLOWED_HOSTS``;
+- ``STRATMAP_HTTPS=1`` behind HTTPS (secure cookies, HSTS, redirect), the production setting
+  with which ``stratmap check --deploy`` is clean.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin import map_columns, map_year_filter
-from stratmap.plans.models import ActionPlan, Outcome, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 
 
 def short(text: str, length: int = 60) -> str:
@@ -35,6 +35,23 @@ class OutcomeInline(admin.TabularInline):
     extra = 0
 
 
+class PlanProgressInline(admin.TabularInline):
+    """The plan's months; editors normally record them on the plan's progress page."""
+
+    model = PlanProgress
+    extra = 0
+    max_num = 12
+
+
+@admin.register(PlanProgress)
+class PlanProgressAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+    list_display = ["plan", "month", "planned", "done", "note", "map_organization", "map_year"]
+    list_filter = ["planned", "done", map_year_filter("plan__kpi__objective__map__year")]
+    list_select_related = ["plan__kpi__objective__map__organization"]
+    search_fields = ["plan__code", "plan__name", "note"]
+    autocomplete_fields = ["plan"]
+
+
 @admin.register(ActionPlan)
 class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
     list_display = ["code", "name", "map_organization", "map_year", "kpi_code", "agencies_printed", "order"]
@@ -55,7 +72,7 @@ class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
     ]
     autocomplete_fields = ["kpi"]
     filter_horizontal = ["agencies"]
-    inlines = [PlanTaskInline, OutcomeInline]
+    inlines = [PlanTaskInline, OutcomeInline, PlanProgressInline]
     fieldsets = [
         (None, {"fields": ["kpi", "order", "code", "printed_code", "also_printed_as", "name"]}),
         (_("Agencies"), {"fields": ["agencies", "agencies_printed"]}),

@@ -209,6 +209,8 @@ def due(request: HttpRequest) -> HttpResponse:
         if access.publishes and status == KpiResult.Status.APPROVED:
             to_publish.append((kpi, status))
     deadlines = {m.pk: m.results_due for m in maps}
+    entering_maps = {kpi.objective.map_id for kpi, _status in to_enter}
+    workbooks = [m for m in maps if m.pk in entering_maps]
     return render(
         request,
         "web/due.html",
@@ -217,6 +219,7 @@ def due(request: HttpRequest) -> HttpResponse:
             "to_review": to_review,
             "to_publish": to_publish,
             "deadlines": deadlines,
+            "workbooks": workbooks,
             "today": today,
             "soon": today + datetime.timedelta(days=14),
         },

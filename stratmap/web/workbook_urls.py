@@ -1,0 +1,10 @@
+"""URLs of the Excel round trip (see stratmap/web/workbook_views.py)."""
+
+from django.urls import path
+
+from stratmap.web import workbook_views
+
+urlpatterns: list = [
+    path("<slug:org>/<year:year>/workbook.xlsx", workbook_views.download, name="workbook"),
+    path("<slug:org>/<year:year>/workbook/", workbook_views.page, name="workbook-upload"),
+]

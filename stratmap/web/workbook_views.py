@@ -1,0 +1,99 @@
+"""The Excel round trip for bulk result entry: download an agency's workbook, upload it back.
+
+Thin views over :mod:`stratmap.exchange.workbook`. The map comes through the access
+choke-point; anyone without an agency workbook to download gets a 404 that names
+nothing. What an upload may change is decided row by row, by ``Access.edits`` and the
+services, inside :func:`stratmap.exchange.workbook.upload`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from stratmap.core.access import access_for, get_map_for_user
+from stratmap.exchange import workbook
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("filled-in workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + workbook.CONTENT_TYPE}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > workbook.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(n)d MB.") % {"n": workbook.MAX_BYTES // 2**20})
+        return upload
+
+
+def _choices(request: HttpRequest, org: str, year: int):
+    """The map and the agencies whose workbook this person may use; 404 when there are none."""
+    smap = get_map_for_user(request, org, year)
+    agencies = workbook.workbook_agencies(access_for(request), smap)
+    if not agencies:
+        raise Http404
+    return smap, agencies
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap, agencies = _choices(request, org, year)
+    code = request.GET.get("agency", "")
+    if not code:
+        if len(agencies) != 1:
+            return redirect("web:workbook-upload", org=smap.organization.code, year=smap.year)
+        agency = agencies[0]
+    else:
+        agency = next((a for a in agencies if a.code == code), None)
+        if agency is None:
+            raise Http404
+    content = workbook.build_workbook(smap=smap, agency=agency, user=request.user)
+    response = HttpResponse(content, content_type=workbook.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{workbook.filename(smap, agency)}"'
+    response["Cache-Control"] = "private, no-store"  # it holds unpublished results
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    smap, agencies = _choices(request, org, year)
+    outcome = None
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            outcome = workbook.upload(
+                access=access_for(request),
+                smap=smap,
+                content=upload.read(),
+                filename=upload.name,
+            )
+            if outcome.ok:
+                form = UploadForm()
+    else:
+        form = UploadForm()
+    failed = bool(form.errors) or (outcome is not None and not outcome.ok)
+    return render(
+        request,
+        "web/workbook.html",
+        {
+            "map": smap,
+            "org": smap.organization,
+            "year": smap.year,
+            "agencies": agencies,
+            "form": form,
+            "outcome": outcome,
+            "kinds": workbook.unknown_kinds(),
+            "max_rows": workbook.MAX_ROWS,
+        },
+        status=400 if failed else 200,
+    )
