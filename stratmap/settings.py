@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "stratmap.plans",
     "stratmap.exchange",
     "stratmap.web",
+    "stratmap.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 
+from stratmap.core.models import Membership, Organization
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 
 
@@ -21,6 +23,26 @@ def _login_without_throttle(request, settings):
 def demo(db):
     """The built-in Taipei demo dataset, loaded."""
     return load_paths([DEMO_DATA])
+
+
+@pytest.fixture
+def people(demo):
+    """An administrator, 勞動局's editor, 產業局's editor, theme D's coordinator, a viewer and an outsider."""
+    make = get_user_model().objects.create_user
+    orgs = {o.code: o for o in Organization.objects.all()}
+    users = {}
+    for name, org, role in [
+        ("admin", "taipei", Membership.Role.ADMINISTRATOR),
+        ("dol", "taipei-dol", Membership.Role.EDITOR),
+        ("doed", "taipei-doed", Membership.Role.EDITOR),
+        ("coord", "taipei-group-d", Membership.Role.COORDINATOR),
+        ("viewer", "taipei", Membership.Role.VIEWER),
+        ("outsider", None, None),
+    ]:
+        users[name] = make(name, password="pw-for-tests-only")
+        if org:
+            Membership.objects.create(user=users[name], organization=orgs[org], role=role)
+    return users
 
 
 def row_counts() -> dict[str, int]:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from stratmap.core.access import Access
-from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.models import AuditEvent
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import StaleEdit, kpi_result_record
 from stratmap.strategy.models import StrategyMap
@@ -20,26 +20,6 @@ pytestmark = pytest.mark.django_db
 RESULT = "/taipei/109/kpis/DP5.1/result/"
 KPI_PAGE = "/taipei/109/kpis/DP5.1/"
 PUBLIC_VALUE = "6.10"
-
-
-@pytest.fixture
-def people(demo):
-    """An administrator, 勞動局's editor, 產業局's editor, theme D's coordinator, a viewer and an outsider."""
-    make = get_user_model().objects.create_user
-    orgs = {o.code: o for o in Organization.objects.all()}
-    users = {}
-    for name, org, role in [
-        ("admin", "taipei", Membership.Role.ADMINISTRATOR),
-        ("dol", "taipei-dol", Membership.Role.EDITOR),
-        ("doed", "taipei-doed", Membership.Role.EDITOR),
-        ("coord", "taipei-group-d", Membership.Role.COORDINATOR),
-        ("viewer", "taipei", Membership.Role.VIEWER),
-        ("outsider", None, None),
-    ]:
-        users[name] = make(name, password="pw-for-tests-only")
-        if org:
-            Membership.objects.create(user=users[name], organization=orgs[org], role=role)
-    return users
 
 
 def as_user(client, user):

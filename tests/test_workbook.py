@@ -11,12 +11,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from stratmap.core.access import Access
-from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.models import AuditEvent
 from stratmap.exchange import workbook
 from stratmap.exchange.workbook import ABOUT, COLUMNS, FONT_NAME, RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
@@ -28,26 +27,6 @@ pytestmark = pytest.mark.django_db
 DOWNLOAD = "/taipei/109/workbook.xlsx"
 PAGE = "/taipei/109/workbook/"
 YEAR = 2020  # ROC 109
-
-
-@pytest.fixture
-def people(demo):
-    """An administrator, 勞動局's editor, 產業局's editor, theme D's coordinator, a viewer and an outsider."""
-    make = get_user_model().objects.create_user
-    orgs = {o.code: o for o in Organization.objects.all()}
-    users = {}
-    for name, org, role in [
-        ("admin", "taipei", Membership.Role.ADMINISTRATOR),
-        ("dol", "taipei-dol", Membership.Role.EDITOR),
-        ("doed", "taipei-doed", Membership.Role.EDITOR),
-        ("coord", "taipei-group-d", Membership.Role.COORDINATOR),
-        ("viewer", "taipei", Membership.Role.VIEWER),
-        ("outsider", None, None),
-    ]:
-        users[name] = make(name, password="pw-for-tests-only")
-        if org:
-            Membership.objects.create(user=users[name], organization=orgs[org], role=role)
-    return users
 
 
 def kpi(code: str) -> Kpi:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stratmap.core.models import Organization
-from stratmap.core.years import YearError, to_ad_year
+from stratmap.core.commands import org_and_year
 from stratmap.exchange.dumper import dump_map, dump_organizations
 from stratmap.strategy.models import StrategyMap
 
@@ -37,12 +36,7 @@ class Command(BaseCommand):
         else:
             if not org or not year:
                 raise CommandError("give --org and --year (or --organizations)")
-            try:
-                ad_year = to_ad_year(year)
-            except YearError as exc:
-                raise CommandError(f"--year: {exc}") from None
-            if not Organization.objects.filter(code=org).exists():
-                raise CommandError(f"--org: no organization with code {org!r}")
+            ad_year = org_and_year(org, year)
             try:
                 text = dump_map(org, ad_year, map_version)
             except StrategyMap.DoesNotExist:

@@ -11,9 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from stratmap.core.models import Organization
+from stratmap.core.commands import org_and_year
 from stratmap.core.text import text_table, truncate
-from stratmap.core.years import YearError, format_year, to_ad_year
+from stratmap.core.years import format_year
 from stratmap.kpis.scoring import Light, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
@@ -87,12 +87,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", choices=["zh-hant", "en"], help="language of the table (default zh-hant)")
 
     def handle(self, *args, org: str, year: str, theme: str | None, format: str, language: str | None, **options):
-        try:
-            ad_year = to_ad_year(year)
-        except YearError as exc:
-            raise CommandError(f"--year: {exc}") from None
-        if not Organization.objects.filter(code=org).exists():
-            raise CommandError(f"--org: no organization with code {org!r}")
+        ad_year = org_and_year(org, year)
         try:
             card = scorecard(org, ad_year, theme)
         except StrategyMap.DoesNotExist:

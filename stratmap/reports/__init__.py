@@ -1,0 +1,1 @@
+"""Reports: the leadership-camp PowerPoint deck (and later PDF and workbook forms)."""

@@ -1,0 +1,226 @@
+"""The leadership-camp deck: native slides, tables and charts built from the 108 theme-D data."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from pptx import Presentation
+from pptx.oxml.ns import qn
+
+from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.reports.deck import DeckError, build_deck
+from stratmap.strategy.models import StrategyMap, Theme
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+PER_KPI_PERSPECTIVES = ("C", "P")
+
+
+def reopened(prs) -> Presentation:
+    """The deck saved to bytes and read back, as PowerPoint or LibreOffice would read it."""
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    buffer.seek(0)
+    return Presentation(buffer)
+
+
+def slide_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if shape.has_table:
+            parts.extend(cell.text_frame.text for row in shape.table.rows for cell in row.cells)
+    return "\n".join(parts)
+
+
+def named(prs, prefix: str) -> list:
+    return [slide for slide in prs.slides if slide.name.startswith(prefix)]
+
+
+def result_108(code: str) -> KpiResult:
+    return KpiResult.objects.get(kpi__code=code, kpi__objective__map__organization__code="taipei", year=2019)
+
+
+@pytest.fixture
+def deck(demo):
+    return reopened(build_deck("taipei", 2019, "D"))
+
+
+def test_the_deck_is_16_by_9_with_cover_summary_scorecard_and_closing(deck):
+    assert (round(deck.slide_width / 914400, 3), round(deck.slide_height / 914400, 3)) == (13.333, 7.5)
+    names = [slide.name for slide in deck.slides]
+    assert names[:3] == ["cover", "divider", "summary"]
+    assert names[-1] == "closing"
+    assert "簡報結束，敬請指教！" in slide_text(deck.slides[-1])
+    cover = slide_text(deck.slides[0])
+    for text in ("臺北市政府首長領航共識營", "108年度施政成果", "優化產業勞動（D）組", "民國108年"):
+        assert text in cover
+
+
+def test_there_is_one_slide_per_theme_d_kpi_of_the_customer_and_process_perspectives(deck):
+    kpis = Kpi.objects.filter(
+        objective__map__organization__code="taipei",
+        objective__map__year=2019,
+        objective__map__in_force=True,
+        objective__theme__code="D",
+        objective__perspective__code__in=PER_KPI_PERSPECTIVES,
+    )
+    assert kpis.count() == 18
+    assert sorted(s.name.removeprefix("kpi:") for s in named(deck, "kpi:")) == sorted(k.code for k in kpis)
+
+
+def test_the_slide_of_dp5_1_shows_its_rate_and_light(deck):
+    (slide,) = named(deck, "kpi:DP5.1")
+    text = slide_text(slide)
+    assert "85.1%" in text
+    assert "●良" in text
+    assert "DP5.1 職業災害死亡百萬人率" in text
+
+
+def test_the_missed_kpi_has_a_slide_with_its_situation_analysis_and_countermeasures_verbatim(deck):
+    result = result_108("DP5.1")
+    assert result.situation_analysis and result.countermeasures
+    (slide,) = named(deck, "missed:")
+    assert slide.name == "missed:DP5.1"
+    text = slide_text(slide)
+    assert "狀況分析" in text and "對策說明" in text
+    assert result.situation_analysis in text
+    assert result.countermeasures in text
+
+
+def test_the_summary_slide_counts_kpis_and_says_the_reports_sentence(deck):
+    (slide,) = named(deck, "summary")
+    text = slide_text(slide)
+    assert "108年D組KPI除DP5.1外，其餘KPI已達成年度目標值" in text
+    assert "顧客（C）" in text and "內部流程（P）" in text
+    assert "本數據由兩年一次生技產業調查分析提供，108年無相關數據" in text  # DP3.3's reason
+
+
+def test_chinese_strings_from_the_data_appear_verbatim(deck):
+    everything = "\n".join(slide_text(slide) for slide in deck.slides)
+    result = result_108("DC1.1")
+    for text in ("臺北市政府", "優化產業勞動", "職業災害死亡百萬人率", "協助本市企業創新家數"):
+        assert text in everything
+    for note in (result.innovation_note, result.challenge_note, result.contribution_note):
+        assert note and note in everything
+
+
+def test_every_run_with_chinese_text_is_tagged_zh_tw_with_an_east_asian_typeface(deck):
+    checked = 0
+    for slide in deck.slides:
+        for run in slide._element.iter(qn("a:r")):
+            text = run.findtext(qn("a:t")) or ""
+            if not CJK.search(text):
+                continue
+            rpr = run.find(qn("a:rPr"))
+            assert rpr is not None, text
+            assert rpr.get("lang") == "zh-TW", text
+            assert rpr.get("altLang") == "en-US", text
+            ea = rpr.find(qn("a:ea"))
+            assert ea is not None and ea.get("typeface") == "Noto Sans CJK TC", text
+            assert rpr.find(qn("a:latin")).get("typeface") == "Noto Sans CJK TC"
+            checked += 1
+    assert checked > 100
+
+
+def test_the_tables_are_native_tables(deck):
+    for name in ("summary", "scorecard:1", "kpi:DP5.1"):
+        (slide,) = named(deck, name)
+        assert slide.shapes._spTree.xpath(".//p:graphicFrame//a:tbl"), name
+    (scorecard,) = named(deck, "scorecard:1")
+    (table,) = [shape.table for shape in scorecard.shapes if shape.has_table]
+    headers = [cell.text_frame.text for cell in table.rows[0].cells]
+    assert headers == ["編號", "KPI名稱", "目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+    assert len(table.rows) == 11  # ten KPIs a slide, the rest on the next slides
+    assert len(named(deck, "scorecard:")) == 3
+
+
+def test_the_history_chart_is_a_native_chart_in_chinese(deck):
+    (slide,) = named(deck, "kpi:DP1.2")
+    (frame,) = [shape for shape in slide.shapes if shape.has_chart]
+    assert slide.shapes._spTree.xpath(".//p:graphicFrame//c:chart")
+    chart = frame.chart
+    assert [series.name for series in chart.plots[0].series] == ["目標值", "實際值"]
+    assert len(list(chart.plots[0].categories)) > 1
+    default = chart._chartSpace.find(qn("c:txPr")).find(".//" + qn("a:defRPr"))
+    assert default.get("lang") == "zh-TW"
+    assert default.find(qn("a:ea")).get("typeface") == "Noto Sans CJK TC"
+
+
+def test_a_long_name_a_missing_actual_and_a_missing_result_still_give_a_deck(demo):
+    long_name = "提升臺北市各行政區中小企業數位轉型與國際行銷能量之輔導成效暨青年就業媒合與職能培訓之整體滿意度指標" * 2
+    Kpi.objects.filter(code="DC1.1", objective__map__year=2019).update(name=long_name)
+    result_108("DC1.1").delete()
+    KpiResult.objects.filter(pk=result_108("DC1.2").pk).update(actual=None, unknown_reason="資料尚未公布")
+    deck = reopened(build_deck("taipei", 2019, "D"))
+    (slide,) = named(deck, "kpi:DC1.1")
+    title = slide.shapes[0].text_frame.text
+    assert len(title) <= 40 and title.endswith("…")
+    assert "不明" in slide_text(slide)
+    (slide,) = named(deck, "kpi:DC1.2")
+    assert "資料尚未公布" in slide_text(slide)
+    assert "？不明" in slide_text(slide)
+
+
+def test_a_theme_without_kpis_gives_a_short_deck(demo):
+    smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
+    Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=99)
+    deck = reopened(build_deck("taipei", 2019, "Z"))
+    assert "測試空白主題（Z）組" in slide_text(deck.slides[0])
+    assert not named(deck, "kpi:")
+    assert "本組無KPI" in slide_text(named(deck, "summary")[0])
+
+
+def test_the_whole_map_gives_a_deck_too(demo):
+    deck = reopened(build_deck("taipei", 2019, None))
+    assert "優化產業勞動" not in slide_text(deck.slides[0])
+    assert "108年KPI除DP5.1外" in slide_text(named(deck, "summary")[0])
+    assert len(named(deck, "kpi:")) >= 18
+
+
+@pytest.mark.parametrize(
+    ("org", "year", "theme", "message"),
+    [
+        ("nowhere", 2019, None, "no organization"),
+        ("taipei", 2001, None, "no map in force"),
+        ("taipei", 2019, "Q", "no theme"),
+    ],
+)
+def test_unknown_organizations_years_and_themes_are_refused_clearly(demo, org, year, theme, message):
+    with pytest.raises(DeckError, match=message):
+        build_deck(org, year, theme)
+
+
+needs_app = pytest.mark.skipif(
+    "stratmap.reports" not in settings.INSTALLED_APPS, reason="stratmap.reports is not in INSTALLED_APPS yet"
+)
+
+
+@needs_app
+def test_the_report_command_writes_the_deck_for_an_roc_year(demo, tmp_path):
+    out = tmp_path / "deck.pptx"
+    call_command("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(out))
+    deck = Presentation(str(out))
+    assert len(named(deck, "kpi:")) == 18
+
+
+@needs_app
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "taipei", "--year", "108", "-o", "deck.pdf"], "PDF output is not supported yet"),
+        (["--org", "taipei", "--year", "108", "-o", "deck.txt"], "must end in .pptx"),
+        (["--org", "nowhere", "--year", "108", "-o", "deck.pptx"], "no organization"),
+        (["--org", "taipei", "--year", "abc", "-o", "deck.pptx"], "--year"),
+        (["--org", "taipei", "--year", "90", "-o", "deck.pptx"], "no map in force"),
+        (["--org", "taipei", "--year", "108", "--theme", "Q", "-o", "deck.pptx"], "no theme"),
+    ],
+)
+def test_the_report_command_refuses_bad_input_clearly(demo, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("report", "deck", *args)
