@@ -20,12 +20,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("STRATMAP_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = os.environ.get("STRATMAP_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("STRATMAP_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.environ.get("STRATMAP_INSECURE_DEV_KEY", "1") != "1":
-        raise RuntimeError("set STRATMAP_SECRET_KEY")
-    # A development key; production must set STRATMAP_SECRET_KEY.
-    SECRET_KEY = "django-insecure-stratmap-development-only"
+# A development key when none is set, so a checkout just works; `check --deploy` flags it,
+# and production sets STRATMAP_SECRET_KEY.
+SECRET_KEY = os.environ.get("STRATMAP_SECRET_KEY") or "django-insecure-stratmap-development-only"
 ALLOWED_HOSTS = os.environ.get("STRATMAP_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 # Behind HTTPS (STRATMAP_HTTPS=1) every cookie is secure and browsers are told to stay on HTTPS.

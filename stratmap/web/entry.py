@@ -190,7 +190,7 @@ def due(request: HttpRequest) -> HttpResponse:
     """What this person must do: results to enter, to review, to publish, with deadlines and release dates."""
     access = access_for(request)
     today = timezone.localdate()
-    maps = access.maps().filter(in_force=True, year__lte=today.year).select_related("organization")
+    maps = list(access.maps().filter(in_force=True, year__lte=today.year).select_related("organization"))
     kpis = (
         Kpi.objects.filter(objective__map__in=maps)
         .select_related("objective__map__organization", "objective__theme")
@@ -202,7 +202,7 @@ def due(request: HttpRequest) -> HttpResponse:
     to_enter, to_review, to_publish = [], [], []
     for kpi in kpis:
         status = results.get(kpi.pk)
-        if kpi.pk in editable and status in (None, KpiResult.Status.DRAFT, KpiResult.Status.RETURNED):
+        if kpi.pk in editable and (status is None or status in EDITABLE):
             to_enter.append((kpi, status))
         if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
             to_review.append((kpi, status))
