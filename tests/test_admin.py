@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -111,3 +113,19 @@ def test_a_bad_policy_is_refused_by_the_admin_form(demo, staff):
     from stratmap.kpis.models import ScoringPolicy
 
     assert not ScoringPolicy.objects.exists()
+
+
+def test_a_result_edited_in_the_admin_is_audited_and_bumps_its_version(demo, staff):
+    from stratmap.core.models import AuditEvent
+    from stratmap.kpis.models import KpiResult
+
+    result = KpiResult.objects.get(kpi__code="DP5.1", year=2019)
+    url = reverse("admin:kpis_kpiresult_change", args=[result.pk])
+    form = staff.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(actual="7.10", kpi=result.kpi_id, year="2019")
+    response = staff.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    result.refresh_from_db()
+    assert result.actual == Decimal("7.10") and result.version == 2
+    assert AuditEvent.objects.filter(kpi=result.kpi, field="actual", old="7.05", new="7.1").exists()

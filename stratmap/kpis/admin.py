@@ -16,6 +16,7 @@ from stratmap.core.admin import (
     year_filter,
     year_or_empty,
 )
+from stratmap.core.audit import record
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.kpis.scoring import KpiScore
@@ -263,7 +264,22 @@ class KpiResultAdmin(KpiYearAdmin):
     ]
     list_display_links = ["kpi_code", "year_display"]
     list_filter = ["light_reported", *KpiYearAdmin.list_filter]
-    readonly_fields = ["computed_rate", "computed_score", "computed_light", "computed_flag"]
+    readonly_fields = ["computed_rate", "computed_score", "computed_light", "computed_flag", "version"]
+
+    def save_model(self, request, obj, form, change):
+        """Admin edits are audited like any other, and bump the version so open entry forms see them."""
+        changes = {name: (form.initial.get(name), form.cleaned_data.get(name)) for name in form.changed_data}
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        record(
+            user=request.user,
+            obj=obj,
+            action="update" if change else "create",
+            changes=changes,
+            reason=_("edited in the administration"),
+            kpi=obj.kpi,
+        )
 
     def get_queryset(self, request):
         # The year's target and the map's policy come with each row, so the
@@ -321,7 +337,8 @@ class KpiResultAdmin(KpiYearAdmin):
 
     search_fields = [*KpiYearAdmin.search_fields, "unknown_reason", "situation_analysis", "countermeasures"]
     fieldsets = [
-        (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_reason"]}),
+        (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_kind", "unknown_reason"]}),
+        (_("Review"), {"fields": ["status", "review_comment", "version"]}),
         (
             _("Self-assessment as published"),
             {

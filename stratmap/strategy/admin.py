@@ -81,11 +81,21 @@ class ThemeInline(admin.TabularInline):
 @admin.register(StrategyMap)
 class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     year_fields = ("year", "revisions_compared_to")
-    list_display = ["__str__", "organization", "year_display", "version_label", "version_date", "in_force", "has_tows"]
+    list_display = [
+        "__str__",
+        "organization",
+        "year_display",
+        "version_label",
+        "in_force",
+        "published",
+        "results_due",
+        "has_tows",
+    ]
     list_display_links = ["__str__"]
     list_filter = [
         map_year_filter("year"),
         "in_force",
+        "published",
         "has_tows",
         "organization__kind",
         ("organization", admin.RelatedOnlyFieldListFilter),
@@ -105,6 +115,7 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     inlines = [ScoringPolicyInline, PerspectiveInline, ThemeInline]
     fieldsets = [
         (None, {"fields": ["organization", "year", "version_label", "version_date", "in_force", "source", "title"]}),
+        (_("Publication and deadline"), {"fields": ["published", "results_due"]}),
         (_("Mission, vision and core values"), {"fields": ["mission", "vision", "values"]}),
         (_("Construction and TOWS"), {"fields": ["construction_steps", "has_tows", "tows_title"]}),
         (
