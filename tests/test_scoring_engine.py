@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from decimal import Decimal as D
@@ -107,7 +108,7 @@ def test_the_reported_total_decides_the_light_and_a_difference_is_flagged():
     scored = score_kpi(kpi)
     assert scored.score == D("88.88") and scored.score_computed == D("87.5")
     assert scored.flag is True and scored.light is Light.GOOD
-    close = score_kpi(KpiInput(**{**kpi.__dict__, "score_reported": D("87.9")}))
+    close = score_kpi(dataclasses.replace(kpi, score_reported=D("87.9")))
     assert close.flag is False
 
 

@@ -132,7 +132,7 @@ class Policy:
 DEFAULT_POLICY = Policy()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rate:
     """An achievement rate in percent, whether the target is met, and why either is unknown."""
 
@@ -189,7 +189,7 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return HUNDRED * numerator / denominator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KpiInput:
     """What scoring one KPI for one year needs, plus the keys rollups group by."""
 
@@ -212,7 +212,7 @@ class KpiInput:
     agencies: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KpiScore:
     """The scored KPI: the rate, the computed and reported totals, the light that counts."""
 
@@ -325,20 +325,28 @@ def rollup(
 
 def summarize(key: Hashable, scores: list[KpiScore]) -> Rollup:
     result = Rollup(key=key, count=len(scores))
-    known, weighted, weights = [], ZERO, ZERO
+    lights: dict[Light, int] = dict.fromkeys(Light, 0)
+    known: list[Decimal] = []
+    weighted, weights = ZERO, ZERO
+    unknown = Light.UNKNOWN
+    # A hot loop (the benchmark rolls up 100,000 results five ways): plain locals, no properties.
     for s in scores:
-        result.lights[s.light] += 1
-        if s.met:
+        light, met, kpi = s.light, s.rate.met, s.kpi
+        lights[light] += 1
+        if met:
             result.met += 1
-        elif s.met is False:
-            result.not_met.append(s.kpi.code)
-        if s.light is Light.UNKNOWN:
-            result.unknown.append(s.kpi.code)
-        if s.score is not None and s.light is not Light.UNKNOWN:
-            known.append(s.score)
-            if s.kpi.weight is not None:
-                weighted += s.kpi.weight * s.score
-                weights += s.kpi.weight
+        elif met is False:
+            result.not_met.append(kpi.code)
+        if light is unknown:
+            result.unknown.append(kpi.code)
+            continue
+        score = kpi.score_reported if kpi.score_reported is not None else s.score_computed
+        if score is not None:
+            known.append(score)
+            if kpi.weight is not None:
+                weighted += kpi.weight * score
+                weights += kpi.weight
+    result.lights = Counter(lights)
     if known:
         result.average = sum(known, ZERO) / len(known)
     if weights > 0:

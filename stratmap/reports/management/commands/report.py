@@ -1,4 +1,8 @@
-"""``stratmap report deck --org CODE --year YEAR [--theme D] -o deck.pptx``."""
+"""``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] -o FILE``.
+
+- ``deck``: the leadership-camp PowerPoint deck (``-o deck.pptx``);
+- ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``).
+"""
 
 from __future__ import annotations
 
@@ -8,31 +12,42 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.reports.deck import DeckError, write_deck
+from stratmap.reports.xlsx import ScorecardError, write_scorecard
+
+SUFFIXES = {"deck": ".pptx", "scorecard": ".xlsx"}
 
 
 class Command(BaseCommand):
-    help = "Write a report: `deck` is the leadership-camp PowerPoint deck of a year's KPI results."
+    help = (
+        "Write a report: `deck` is the leadership-camp PowerPoint deck of a year's KPI results, "
+        "`scorecard` the Excel scorecard workbook (a sheet per theme and the action plans)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["deck"], help="the report to write")
+        parser.add_argument("kind", choices=list(SUFFIXES), help="the report to write")
         parser.add_argument("--org", required=True, help="organization code, e.g. taipei")
         parser.add_argument("--year", required=True, help="ROC (108) or AD (2019) year")
-        parser.add_argument("--theme", help="only this theme, e.g. D")
-        parser.add_argument("-o", "--output", required=True, help="the file to write, e.g. deck.pptx")
+        parser.add_argument("--theme", help="deck only: only this theme, e.g. D")
+        parser.add_argument("-o", "--output", required=True, help="the file to write, e.g. deck.pptx or scorecard.xlsx")
 
     def handle(self, *args, kind: str, org: str, year: str, theme: str | None, output: str, **options):
         path = Path(output)
-        suffix = path.suffix.lower()
+        suffix, wanted = path.suffix.lower(), SUFFIXES[kind]
         if suffix == ".pdf":
-            raise CommandError("-o: PDF output is not supported yet; write a .pptx file")
-        if suffix != ".pptx":
-            raise CommandError(f"-o: {output!r} must end in .pptx")
+            raise CommandError(f"-o: PDF output is not supported yet; write a {wanted} file")
+        if suffix != wanted:
+            raise CommandError(f"-o: {output!r} must end in {wanted} for the {kind} report")
+        if kind == "scorecard" and theme:
+            raise CommandError("--theme: the scorecard workbook always has every theme, one sheet each")
         try:
             ad_year = to_ad_year(year)
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
         try:
-            write_deck(org, ad_year, theme, path)
-        except DeckError as exc:
+            if kind == "deck":
+                write_deck(org, ad_year, theme, path)
+            else:
+                write_scorecard(org, ad_year, path)
+        except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"wrote {path}")

@@ -1,0 +1,492 @@
+"""The Excel scorecard: a year's KPI results of a map as an openpyxl workbook (see docs/reports.md).
+
+Sheets: 「總表」 (one row per theme: KPIs, met, not met, the lights), one sheet per theme of
+the map (one row per KPI, with the achievement rate and the computed total as Excel
+formulas) and 「行動計畫」 (the action plans' tasks against the twelve months).
+
+openpyxl writes formulas but does not compute them, so the computed values are kept in
+:class:`Line` (``line.rate``, ``line.total_computed``): :func:`theme_lines` is what the theme
+sheets are written from, and what tests and other callers read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from stratmap.core.models import Organization
+from stratmap.core.years import to_roc_year
+from stratmap.kpis.scoring import Light, Policy, TargetType
+from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
+from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.selectors import kpis_with_plans
+
+FONT_NAME = "Noto Sans CJK TC"  # as stratmap.exchange.workbook: Chinese readable wherever it is installed
+FONT = Font(name=FONT_NAME, size=10)
+BOLD = Font(name=FONT_NAME, size=10, bold=True)
+TITLE = Font(name=FONT_NAME, size=14, bold=True)
+NOTE = Font(name=FONT_NAME, size=9, color="595959")
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+TOTAL_FILL = PatternFill("solid", fgColor="DEEBF7")
+PROGRESS_FILL = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+SUMMARY_TITLE = "總表"
+PLANS_TITLE = "行動計畫"
+NO_MONTHS = "原始文件未載明月份進度"
+RUNS = "■"
+DONE, PLANNED = "✓", "○"
+MONTHS = [f"{m}月" for m in range(1, 13)]
+HEADER_ROW = 4  # rows 1–3: title, policy, blank
+FIRST_ROW = HEADER_ROW + 1
+SHEET_TITLE_MAX = 31
+BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+# (header, width in characters; a Chinese character counts about two)
+THEME_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("構面", 10),
+    ("策略目標", 26),
+    ("代碼", 9),
+    ("名稱", 40),
+    ("單位", 8),
+    ("目標值", 9),
+    ("達成值", 9),
+    ("達成度", 8),
+    ("創新度", 8),
+    ("挑戰度", 8),
+    ("貢獻度", 8),
+    ("總分(公布)", 10),
+    ("總分(計算)", 10),
+    ("燈號", 7),
+    ("達標", 6),
+)
+COL = {header: get_column_letter(i) for i, (header, _) in enumerate(THEME_COLUMNS, start=1)}
+
+
+class ScorecardError(ValueError):
+    """An organization or year the workbook cannot be built for; the message says which."""
+
+
+# --- the data the sheets are written from ----------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One KPI row of a theme sheet: the values as computed in Python, and the formulas written."""
+
+    perspective: str
+    objective: str
+    code: str
+    name: str
+    unit: str
+    target: Decimal | None
+    actual: Decimal | None
+    rate: Decimal | None  # percent, as computed by the scoring engine
+    innovation: Decimal | None
+    challenge: Decimal | None
+    contribution: Decimal | None
+    total_reported: Decimal | None
+    total_computed: Decimal | None
+    light: Light
+    met: str  # 是 / 否 / 不明
+    negative: bool
+    rate_formula: bool  # the rate is actual/target (or target/actual): write it as a formula
+    target_printed: str = ""
+    actual_printed: str = ""
+
+
+def met_text(met: bool | None) -> str:
+    return "不明" if met is None else ("是" if met else "否")
+
+
+def light_text(light: Light) -> str:
+    return f"{light.symbol}{light.label_zh}"
+
+
+def line_of(row: ScoredKpi) -> Line:
+    kpi, score, result = row.kpi, row.score, row.result
+    objective = kpi.objective
+    target = row.target.value if row.target else None
+    actual = result.actual if result else None
+    return Line(
+        perspective=objective.perspective.name,
+        objective=f"{objective.code} {objective.name}",
+        code=kpi.code,
+        name=kpi.name,
+        unit=kpi.unit,
+        target=target,
+        actual=actual,
+        rate=score.rate.percent,
+        innovation=result.innovation if result else None,
+        challenge=result.challenge if result else None,
+        contribution=result.contribution if result else None,
+        total_reported=score.score_reported,
+        total_computed=score.score_computed,
+        light=score.light,
+        met=met_text(score.met),
+        negative=kpi.polarity == "negative",
+        rate_formula=(
+            score.rate.percent is not None
+            and kpi.target_type == TargetType.RATIO
+            and target is not None
+            and actual is not None
+        ),
+        target_printed=row.target.printed if row.target else "",
+        actual_printed=result.printed if result else "",
+    )
+
+
+def theme_lines(card: Scorecard) -> dict[str, list[Line]]:
+    """Theme code ("" for KPIs of no theme) → the lines of its sheet, in the map's order."""
+    lines: dict[str, list[Line]] = {}
+    for row in card.rows:
+        theme = row.kpi.objective.theme
+        lines.setdefault(theme.code if theme else "", []).append(line_of(row))
+    return lines
+
+
+# --- cells -------------------------------------------------------------------------------------------
+
+
+def cell_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def number_format(printed: str, value: Decimal | None) -> str:
+    """「6.00」 stays 6.00: as many decimals as the source printed, else as the value has."""
+    match = re.fullmatch(r"-?[\d,]*\.(\d+)", printed.strip()) if printed else None
+    places = len(match.group(1)) if match else 0
+    if not match and value is not None and value != value.to_integral_value():
+        places = min(max(-value.normalize().as_tuple().exponent, 0), 4)
+    return "0." + "0" * places if places else "0"
+
+
+def weight(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if len(text.partition(".")[2]) >= 2 else f"{value:.2f}"
+
+
+def rate_formula(line: Line, row: int) -> str | None:
+    if not line.rate_formula:
+        return None
+    t, a = f"{COL['目標值']}{row}", f"{COL['達成值']}{row}"
+    return f"={t}/{a}*100" if line.negative else f"={a}/{t}*100"
+
+
+def total_formula(policy: Policy, row: int) -> str:
+    rate, i, c, k = (f"{COL[h]}{row}" for h in ("達成度", "創新度", "挑戰度", "貢獻度"))
+    cap = format(policy.achievement_cap.normalize(), "f")
+    return (
+        f"={weight(policy.achievement_weight)}*MIN({rate},{cap})"
+        f"+{weight(policy.innovation_weight)}*{i}"
+        f"+{weight(policy.challenge_weight)}*{c}"
+        f"+{weight(policy.contribution_weight)}*{k}"
+    )
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """A valid, unused sheet title: no []:*?/\\, at most 31 characters."""
+    base = BAD_TITLE_CHARS.sub("_", " ".join(text.split()))[:SHEET_TITLE_MAX].strip() or "Sheet"
+    title, n = base, 2
+    while title.lower() in {t.lower() for t in taken}:
+        suffix = f"({n})"
+        title, n = base[: SHEET_TITLE_MAX - len(suffix)] + suffix, n + 1
+    taken.add(title)
+    return title
+
+
+def header(ws: Worksheet, row: int, headers: list[str], widths: list[float] | None = None) -> None:
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row, col, text)
+        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
+        if widths:
+            ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
+    ws.row_dimensions[row].height = 30
+
+
+def heading(ws: Worksheet, title: str, note: str, columns: int) -> None:
+    ws["A1"] = title
+    ws["A1"].font = TITLE
+    ws["A2"] = note
+    ws["A2"].font = NOTE
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
+    ws.row_dimensions[1].height = 24
+
+
+def style_body(ws: Worksheet, first_row: int, last_row: int, columns: int) -> None:
+    for row in ws.iter_rows(min_row=first_row, max_row=last_row, max_col=columns):
+        for cell in row:
+            cell.border, cell.font, cell.alignment = BORDER, FONT, WRAP
+
+
+def text_width(text: str) -> int:
+    """Columns ``text`` takes: two for a CJK or full-width character, one for others."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...] = ()) -> None:
+    """Tall enough rows for wrapped text: openpyxl does not size them, and LibreOffice keeps the default."""
+    merged = {(c.min_row, c.min_col) for c in ws.merged_cells.ranges if c.min_row != c.max_row or c.min_col in skip}
+    for r in range(first_row, last_row + 1):
+        lines = 1
+        for cell in ws[r]:
+            if not isinstance(cell.value, str) or cell.value.startswith("=") or (r, cell.column) in merged:
+                continue
+            if cell.column in skip:
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 8.43
+            lines = max(lines, math.ceil(text_width(cell.value) / max(width * 1.15 - 1, 1)))
+        ws.row_dimensions[r].height = 16 * lines + 2
+
+
+def page_setup(ws: Worksheet, header_row: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+# --- sheets ------------------------------------------------------------------------------------------
+
+
+def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) -> None:
+    headers = [h for h, _ in THEME_COLUMNS]
+    heading(
+        ws,
+        title,
+        "達成度、總分(計算)為公式；總分(計算) = "
+        f"{weight(policy.achievement_weight)}×MIN(達成度,{format(policy.achievement_cap.normalize(), 'f')})"
+        f" + {weight(policy.innovation_weight)}×創新度 + {weight(policy.challenge_weight)}×挑戰度"
+        f" + {weight(policy.contribution_weight)}×貢獻度；燈號依總分(公布)，無則依總分(計算)",
+        len(headers),
+    )
+    header(ws, HEADER_ROW, headers, [w for _, w in THEME_COLUMNS])
+    for r, line in enumerate(lines, start=FIRST_ROW):
+        values = {
+            "構面": line.perspective,
+            "策略目標": line.objective,
+            "代碼": line.code,
+            "名稱": line.name,
+            "單位": line.unit,
+            "目標值": cell_number(line.target),
+            "達成值": cell_number(line.actual),
+            "達成度": rate_formula(line, r) or cell_number(line.rate),
+            "創新度": cell_number(line.innovation),
+            "挑戰度": cell_number(line.challenge),
+            "貢獻度": cell_number(line.contribution),
+            "總分(公布)": cell_number(line.total_reported),
+            "總分(計算)": cell_number(line.total_computed),
+            "燈號": light_text(line.light),
+            "達標": line.met,
+        }
+        if line.total_computed is not None and line.rate is not None:
+            values["總分(計算)"] = total_formula(policy, r)
+        for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
+            ws.cell(r, c, values[name])
+        ws[f"{COL['目標值']}{r}"].number_format = number_format(line.target_printed, line.target)
+        ws[f"{COL['達成值']}{r}"].number_format = number_format(line.actual_printed, line.actual)
+        for name in ("達成度", "總分(公布)", "總分(計算)"):
+            ws[f"{COL[name]}{r}"].number_format = "0.0"
+    last = FIRST_ROW + len(lines) - 1
+    style_body(ws, FIRST_ROW, max(last, FIRST_ROW - 1), len(headers))
+    for r, line in enumerate(lines, start=FIRST_ROW):
+        for name in ("代碼", "單位", "目標值", "達成值", "達成度", "創新度", "挑戰度", "貢獻度"):
+            ws[f"{COL[name]}{r}"].alignment = CENTER
+        for name in ("總分(公布)", "總分(計算)", "達標"):
+            ws[f"{COL[name]}{r}"].alignment = CENTER
+        light = ws[f"{COL['燈號']}{r}"]
+        light.font = Font(name=FONT_NAME, size=10, bold=True, color=line.light.colour.lstrip("#").upper())
+        light.alignment = CENTER
+        if line.met == "否":
+            ws[f"{COL['達標']}{r}"].font = Font(name=FONT_NAME, size=10, bold=True, color="CF222E")
+    fit_rows(ws, FIRST_ROW, last)
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{max(last, HEADER_ROW)}"
+    page_setup(ws, HEADER_ROW)
+
+
+SUMMARY_HEADERS = ["主題", "主題名稱", "KPI數", "達標", "未達標", "未達標KPI", "不明", *(light_text(x) for x in Light)]
+SUMMARY_WIDTHS = [7, 22, 7, 7, 7, 24, 7, 7, 7, 7, 7, 7]
+
+
+def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]], sheets: dict[str, str]) -> None:
+    organization = card.map.organization.name
+    heading(
+        ws,
+        f"{organization} 民國{to_roc_year(card.year)}年 KPI計分總表",
+        f"各主題KPI達成情形；主題工作表見各分頁。策略地圖：{card.map}",
+        len(SUMMARY_HEADERS),
+    )
+    header(ws, HEADER_ROW, SUMMARY_HEADERS, SUMMARY_WIDTHS)
+    rollups = card.rollups["theme"]
+    r = FIRST_ROW
+    for code, name in themes:
+        rollup = rollups.get(code)
+        count = rollup.count if rollup else 0
+        values = [
+            code or "—",
+            name,
+            count,
+            rollup.met if rollup else 0,
+            len(rollup.not_met) if rollup else 0,
+            "、".join(rollup.not_met) if rollup else "",
+            len(rollup.unknown) if rollup else 0,
+            *(rollup.lights[light] if rollup else 0 for light in Light),
+        ]
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value)
+        if code in sheets:
+            link = ws.cell(r, 1)
+            link.hyperlink = f"#'{sheets[code]}'!A1"
+        r += 1
+    total = r
+    ws.cell(total, 1, "合計")
+    ws.cell(total, 2, "")
+    for c in (3, 4, 5, *range(7, len(SUMMARY_HEADERS) + 1)):
+        letter = get_column_letter(c)
+        ws.cell(total, c, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})" if total > FIRST_ROW else 0)
+    ws.cell(total, 6, "、".join(rollups_not_met(card)))
+    style_body(ws, FIRST_ROW, total, len(SUMMARY_HEADERS))
+    fit_rows(ws, FIRST_ROW, total)
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=total, max_col=len(SUMMARY_HEADERS)):
+        for cell in row:
+            if cell.column not in (2, 6):
+                cell.alignment = CENTER
+    for c in range(1, len(SUMMARY_HEADERS) + 1):
+        ws.cell(total, c).font = BOLD
+        ws.cell(total, c).fill = TOTAL_FILL
+    for offset, light in enumerate(Light):
+        ws.cell(HEADER_ROW, 8 + offset).font = Font(
+            name=FONT_NAME, size=10, bold=True, color=light.colour.lstrip("#").upper()
+        )
+        ws.cell(HEADER_ROW, 8 + offset).fill = PatternFill("solid", fgColor="FFFFFF")
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    page_setup(ws, HEADER_ROW)
+
+
+def rollups_not_met(card: Scorecard) -> list[str]:
+    return [row.kpi.code for row in card.rows if row.score.met is False]
+
+
+PLAN_HEADERS = ["計畫代碼", "行動計畫", "主(協)辦機關", "工作項目", *MONTHS]
+PLAN_WIDTHS = [11, 30, 16, 40, *([5] * 12)]
+
+
+def plans_sheet(ws: Worksheet, smap: StrategyMap) -> None:
+    heading(
+        ws,
+        f"{smap.organization.name} 民國{to_roc_year(smap.year)}年 行動計畫",
+        f"{RUNS} 工作項目執行月份；進度列：{DONE} 已完成、{PLANNED} 預定",
+        len(PLAN_HEADERS),
+    )
+    header(ws, HEADER_ROW, PLAN_HEADERS, PLAN_WIDTHS)
+    r = FIRST_ROW
+    first_month = 5
+    for kpi in kpis_with_plans(smap):
+        for plan in kpi.action_plans.all():
+            start = r
+            agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in plan.agencies.all())
+            tasks = list(plan.tasks.all()) or [None]
+            for task in tasks:
+                ws.cell(r, 4, task.name if task else "")
+                months = task.months if task else []
+                if task is not None and months is None:
+                    ws.cell(r, first_month, NO_MONTHS)
+                    ws.merge_cells(start_row=r, start_column=first_month, end_row=r, end_column=first_month + 11)
+                else:
+                    for m in months or []:
+                        if 1 <= int(m) <= 12:
+                            ws.cell(r, first_month + int(m) - 1, RUNS)
+                r += 1
+            progress = {p.month: p for p in plan.progress.all()}
+            if progress:
+                ws.cell(r, 4, "執行進度")
+                for month, p in progress.items():
+                    if 1 <= month <= 12 and (p.done or p.planned):
+                        ws.cell(r, first_month + month - 1, DONE if p.done else PLANNED)
+                for c in range(4, len(PLAN_HEADERS) + 1):
+                    ws.cell(r, c).fill = PROGRESS_FILL
+                r += 1
+            ws.cell(start, 1, plan.code)
+            ws.cell(start, 2, plan.name)
+            ws.cell(start, 3, agencies)
+            if r - 1 > start:
+                for c in (1, 2, 3):
+                    ws.merge_cells(start_row=start, start_column=c, end_row=r - 1, end_column=c)
+    if r == FIRST_ROW:
+        ws.cell(r, 1, "本年度策略地圖無行動計畫資料")
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(PLAN_HEADERS))
+        r += 1
+    style_body(ws, FIRST_ROW, r - 1, len(PLAN_HEADERS))
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, min_col=first_month, max_col=len(PLAN_HEADERS)):
+        for cell in row:
+            cell.alignment = CENTER
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, max_col=1):
+        row[0].alignment = CENTER
+    fit_rows(ws, FIRST_ROW, r - 1, skip=(first_month,))
+    ws.freeze_panes = f"E{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PLAN_HEADERS))}{max(r - 1, HEADER_ROW)}"
+    page_setup(ws, HEADER_ROW)
+
+
+# --- the workbook ------------------------------------------------------------------------------------
+
+
+def load_card(org: str, ad_year: int) -> Scorecard:
+    if not Organization.objects.filter(code=org).exists():
+        raise ScorecardError(f"no organization with code {org!r}")
+    try:
+        return scorecard(org, ad_year)
+    except StrategyMap.DoesNotExist:
+        raise ScorecardError(f"{org} has no map in force for {to_roc_year(ad_year)} ({ad_year})") from None
+
+
+def scorecard_workbook(org: str, ad_year: int) -> openpyxl.Workbook:
+    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 行動計畫."""
+    card = load_card(org, ad_year)
+    smap = card.map
+    lines = theme_lines(card)
+    themes = [(t.code, t.name) for t in smap.themes.order_by("order")]
+    if "" in lines:
+        themes.append(("", "未分主題"))
+    wb = openpyxl.Workbook()
+    summary = wb.active
+    taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE}
+    summary.title = SUMMARY_TITLE
+    sheets: dict[str, str] = {}
+    roc = to_roc_year(ad_year)
+    for code, name in themes:
+        ws = wb.create_sheet(sheet_title(f"{code} {name}".strip(), taken))
+        sheets[code] = ws.title
+        label = f"{name}（{code}）" if code else name
+        theme_sheet(ws, f"{smap.organization.name} 民國{roc}年 {label} KPI計分表", lines.get(code, []), card.policy)
+    summary_sheet(summary, card, themes, sheets)
+    plans_sheet(wb.create_sheet(PLANS_TITLE), smap)
+    for ws in wb.worksheets:
+        ws.sheet_view.zoomScale = 100
+    return wb
+
+
+def write_scorecard(org: str, ad_year: int, path: str | Path) -> Path:
+    path = Path(path)
+    scorecard_workbook(org, ad_year).save(path)
+    return path
+
+
+__all__ = ["Line", "ScorecardError", "scorecard_workbook", "theme_lines", "write_scorecard"]
