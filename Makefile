@@ -2,14 +2,22 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := gettext chromium fonts-noto-cjk
+APT_PACKAGES := gettext
+# The browser tests need Debian's chromium and Chinese fonts; the demo does not.
+TEST_APT_PACKAGES := chromium fonts-noto-cjk
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
 
-.PHONY: demo test install system-packages lint schema
+.PHONY: demo test install system-packages test-packages apt schema
 
-# Install the Debian packages the build and tests need, only when missing.
+# Install Debian packages, only those missing.
 system-packages:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+test-packages:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -33,7 +41,7 @@ demo: install
 	@echo "stratmap is at http://127.0.0.1:8000/ (administration: http://127.0.0.1:8000/admin/)"
 	STRATMAP_DEBUG=1 $(BIN)/stratmap runserver 127.0.0.1:8000
 
-test: install
+test: install test-packages
 	$(BIN)/ruff check stratmap tests
 	$(BIN)/ruff format --check stratmap tests
 	$(BIN)/pytest
