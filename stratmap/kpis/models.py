@@ -48,7 +48,7 @@ class KpiLineage(models.Model):
     class Meta:
         verbose_name = _("KPI lineage")
         verbose_name_plural = _("KPI lineages")
-        ordering = ["organization", "key"]
+        ordering = ["organization_id", "key"]
         constraints = [models.UniqueConstraint(fields=["organization", "key"], name="unique_lineage_key")]
 
     def __str__(self) -> str:
@@ -110,7 +110,9 @@ class Kpi(models.Model):
     class Meta:
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
-        ordering = ["objective__map", "objective__order", "order"]
+        # Orderings use ids, not related models: a related model's own ordering would join
+        # its tables into every prefetch of KPIs, targets, results and plans.
+        ordering = ["objective_id", "order"]
         constraints = [models.UniqueConstraint(fields=["objective", "code"], name="unique_kpi_code")]
 
     def __str__(self) -> str:
@@ -129,7 +131,7 @@ class KpiTarget(models.Model):
     class Meta:
         verbose_name = _("KPI target")
         verbose_name_plural = _("KPI targets")
-        ordering = ["kpi", "year"]
+        ordering = ["kpi_id", "year"]
         constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_target_year")]
 
     def __str__(self) -> str:
@@ -191,7 +193,7 @@ class KpiResult(models.Model):
     class Meta:
         verbose_name = _("KPI result")
         verbose_name_plural = _("KPI results")
-        ordering = ["kpi", "year"]
+        ordering = ["kpi_id", "year"]
         constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_result_year")]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ class ActionPlan(models.Model):
     class Meta:
         verbose_name = _("action plan")
         verbose_name_plural = _("action plans")
-        ordering = ["kpi", "order"]
+        ordering = ["kpi_id", "order"]
         constraints = [models.UniqueConstraint(fields=["kpi", "code"], name="unique_plan_code")]
 
     def __str__(self) -> str:
@@ -52,7 +52,7 @@ class PlanTask(models.Model):
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        ordering = ["plan", "order"]
+        ordering = ["plan_id", "order"]
 
     def __str__(self) -> str:
         return self.name[:60]
@@ -73,7 +73,7 @@ class Outcome(models.Model):
     class Meta:
         verbose_name = _("expected outcome")
         verbose_name_plural = _("expected outcomes")
-        ordering = ["objective", "plan", "order"]
+        ordering = ["objective_id", "plan_id", "order"]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -91,7 +91,7 @@ class PlanProgress(models.Model):
     class Meta:
         verbose_name = _("monthly progress")
         verbose_name_plural = _("monthly progress")
-        ordering = ["plan", "month"]
+        ordering = ["plan_id", "month"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "month"], name="unique_progress_month"),
             models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="progress_month_1_12"),

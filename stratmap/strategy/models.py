@@ -74,7 +74,7 @@ class Perspective(models.Model):
     class Meta:
         verbose_name = _("perspective")
         verbose_name_plural = _("perspectives")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
         constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_perspective_code")]
 
     def __str__(self) -> str:
@@ -108,7 +108,7 @@ class Theme(models.Model):
     class Meta:
         verbose_name = _("strategic theme")
         verbose_name_plural = _("strategic themes")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
         constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_theme_code")]
 
     def __str__(self) -> str:
@@ -140,7 +140,7 @@ class Objective(models.Model):
     class Meta:
         verbose_name = _("strategic objective")
         verbose_name_plural = _("strategic objectives")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
         constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_objective_code")]
 
     def __str__(self) -> str:
@@ -191,7 +191,7 @@ class TowsEntry(models.Model):
     class Meta:
         verbose_name = _("TOWS entry")
         verbose_name_plural = _("TOWS entries")
-        ordering = ["map", "kind", "order"]
+        ordering = ["map_id", "kind", "order"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:40]}"
@@ -210,7 +210,7 @@ class PolicyThrust(models.Model):
     class Meta:
         verbose_name = _("policy thrust")
         verbose_name_plural = _("policy thrusts")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -239,7 +239,7 @@ class RevisionCount(models.Model):
     class Meta:
         verbose_name = _("revision count")
         verbose_name_plural = _("revision counts")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
 
     def __str__(self) -> str:
         return f"{self.map} {self.perspective}"
@@ -275,7 +275,7 @@ class Revision(models.Model):
     class Meta:
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
-        ordering = ["map", "order"]
+        ordering = ["map_id", "order"]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.get_level_display()} {self.code}"
