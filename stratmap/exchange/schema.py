@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from stratmap.core.years import to_ad_year
+from stratmap.kpis.scoring import DEFAULT_POLICY
 
 FORMAT = "stratmap/1"
 
@@ -260,17 +261,17 @@ class StepIn(Strict):
 
 
 class ScoringIn(Strict):
-    """The year's scoring policy; left out, the documented default applies."""
+    """The year's scoring policy; what is left out takes the documented default (DEFAULT_POLICY)."""
 
-    achievement_weight: Number = Decimal("0.25")
-    innovation_weight: Number = Decimal("0.25")
-    challenge_weight: Number = Decimal("0.30")
-    contribution_weight: Number = Decimal("0.20")
-    achievement_cap: Number = Decimal("100")
-    excellent: Number = Decimal("92.5")
-    good: Number = Decimal("84.5")
-    fair: Number = Decimal("74.5")
-    flag_tolerance: Number = Decimal("0.5")
+    achievement_weight: Number = DEFAULT_POLICY.achievement_weight
+    innovation_weight: Number = DEFAULT_POLICY.innovation_weight
+    challenge_weight: Number = DEFAULT_POLICY.challenge_weight
+    contribution_weight: Number = DEFAULT_POLICY.contribution_weight
+    achievement_cap: Number = DEFAULT_POLICY.achievement_cap
+    excellent: Number = DEFAULT_POLICY.excellent
+    good: Number = DEFAULT_POLICY.good
+    fair: Number = DEFAULT_POLICY.fair
+    flag_tolerance: Number = DEFAULT_POLICY.flag_tolerance
 
 
 class MapFile(Strict):

@@ -366,18 +366,6 @@ class KpiResultAdmin(KpiYearAdmin):
 
 @admin.register(ScoringPolicy)
 class ScoringPolicyAdmin(map_columns("map"), admin.ModelAdmin):
-    list_display = [
-        "map",
-        "map_organization",
-        "map_year",
-        "achievement_weight",
-        "innovation_weight",
-        "challenge_weight",
-        "contribution_weight",
-        "achievement_cap",
-        "excellent",
-        "good",
-        "fair",
-    ]
+    list_display = ["map", "map_organization", "map_year", *ScoringPolicy.FIELDS]
     list_select_related = ["map__organization"]
     autocomplete_fields = ["map"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
-from stratmap.kpis.scoring import Policy
+from stratmap.kpis.scoring import DEFAULT_POLICY, Policy
 from stratmap.strategy.models import Objective
 
 NUMBER = {"max_digits": 16, "decimal_places": 4}
@@ -203,21 +201,26 @@ class KpiResult(models.Model):
 class ScoringPolicy(models.Model):
     """The scoring policy of one map (an organization's year): weights, cap, light thresholds.
 
-    Without one, the documented default of :mod:`stratmap.kpis.scoring` applies.
+    Without one, the documented default of :mod:`stratmap.kpis.scoring` applies; the field
+    defaults are that same policy.
     """
 
     map = models.OneToOneField(
         "strategy.StrategyMap", models.CASCADE, related_name="scoring_policy", verbose_name=_("map")
     )
-    achievement_weight = models.DecimalField(_("achievement weight"), default=Decimal("0.25"), **WEIGHT)
-    innovation_weight = models.DecimalField(_("innovation weight"), default=Decimal("0.25"), **WEIGHT)
-    challenge_weight = models.DecimalField(_("challenge weight"), default=Decimal("0.30"), **WEIGHT)
-    contribution_weight = models.DecimalField(_("contribution weight"), default=Decimal("0.20"), **WEIGHT)
-    achievement_cap = models.DecimalField(_("achievement cap (%)"), default=Decimal("100"), **SCORE)
-    excellent = models.DecimalField(_("★ excellent from"), default=Decimal("92.5"), **SCORE)
-    good = models.DecimalField(_("● good from"), default=Decimal("84.5"), **SCORE)
-    fair = models.DecimalField(_("▲ fair from"), default=Decimal("74.5"), **SCORE)
-    flag_tolerance = models.DecimalField(_("flag a difference over"), default=Decimal("0.5"), **SCORE)
+    achievement_weight = models.DecimalField(
+        _("achievement weight"), default=DEFAULT_POLICY.achievement_weight, **WEIGHT
+    )
+    innovation_weight = models.DecimalField(_("innovation weight"), default=DEFAULT_POLICY.innovation_weight, **WEIGHT)
+    challenge_weight = models.DecimalField(_("challenge weight"), default=DEFAULT_POLICY.challenge_weight, **WEIGHT)
+    contribution_weight = models.DecimalField(
+        _("contribution weight"), default=DEFAULT_POLICY.contribution_weight, **WEIGHT
+    )
+    achievement_cap = models.DecimalField(_("achievement cap (%)"), default=DEFAULT_POLICY.achievement_cap, **SCORE)
+    excellent = models.DecimalField(_("★ excellent from"), default=DEFAULT_POLICY.excellent, **SCORE)
+    good = models.DecimalField(_("● good from"), default=DEFAULT_POLICY.good, **SCORE)
+    fair = models.DecimalField(_("▲ fair from"), default=DEFAULT_POLICY.fair, **SCORE)
+    flag_tolerance = models.DecimalField(_("flag a difference over"), default=DEFAULT_POLICY.flag_tolerance, **SCORE)
 
     FIELDS = (
         "achievement_weight",
