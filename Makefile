@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := gettext
-# The browser tests need Debian's chromium and Chinese fonts; the demo does not.
-TEST_APT_PACKAGES := chromium fonts-noto-cjk
+# gettext compiles the catalogues; Pango and the Noto CJK fonts let WeasyPrint print the PDF report.
+APT_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+# The browser tests need Debian's chromium; pdftoppm (poppler-utils) turns the PDF report into PNG pages.
+TEST_APT_PACKAGES := chromium poppler-utils
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
 
 .PHONY: demo test install system-packages test-packages apt schema

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
 from stratmap.core.models import Organization
@@ -181,6 +181,56 @@ class KpiDetail:
     revisions: list
 
 
+def _lineages(kpis: list[Kpi], access=None) -> QuerySet[Kpi]:
+    """Every in-force KPI sharing a lineage with ``kpis``, with their targets and visible results."""
+    return (
+        Kpi.objects.filter(lineage_id__in={k.lineage_id for k in kpis if k.lineage_id}, objective__map__in_force=True)
+        .select_related("objective__map")
+        .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
+        .order_by("objective__map__year")
+    )
+
+
+def _history(lineage: list[Kpi]) -> list[YearPoint]:
+    """Targets and actuals per year across the maps of one indicator (``lineage`` oldest map first).
+
+    A year's target is the one set by the latest map that sets it; its actual, the latest map's result.
+    """
+    targets: dict[int, tuple[int, Decimal | None]] = {}
+    actuals: dict[int, tuple[int, Decimal | None]] = {}
+    codes: dict[int, str] = {}
+    for member in lineage:
+        map_year = member.objective.map.year
+        codes[map_year] = member.code
+        for t in member.targets.all():
+            if t.year not in targets or targets[t.year][0] <= map_year:
+                targets[t.year] = (map_year, t.value)
+        for r in member.results.all():
+            if r.year not in actuals or actuals[r.year][0] <= map_year:
+                actuals[r.year] = (map_year, r.actual)
+    years = sorted(set(targets) | set(actuals))
+    return [YearPoint(y, codes.get(y, ""), targets.get(y, (0, None))[1], actuals.get(y, (0, None))[1]) for y in years]
+
+
+def histories(kpis: list[Kpi], access=None) -> dict[int, list[YearPoint]]:
+    """Each KPI's history (KPI id → points) across its lineage: three queries for any number of KPIs."""
+    lineages = {k.lineage_id for k in kpis if k.lineage_id}
+    alone = [k.pk for k in kpis if not k.lineage_id]  # a KPI without lineage is its own history
+    members = (
+        Kpi.objects.filter(Q(lineage_id__in=lineages, objective__map__in_force=True) | Q(pk__in=alone))
+        .select_related("objective__map")
+        .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
+        .order_by("objective__map__year")
+    )
+    by_lineage: dict[int, list[Kpi]] = {}
+    by_pk: dict[int, Kpi] = {}
+    for member in members:
+        by_pk[member.pk] = member
+        if member.lineage_id:
+            by_lineage.setdefault(member.lineage_id, []).append(member)
+    return {k.pk: _history(by_lineage.get(k.lineage_id, []) if k.lineage_id else [by_pk[k.pk]]) for k in kpis}
+
+
 def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
     """Everything the KPI page shows, in a fixed number of queries. Raises Kpi.DoesNotExist."""
     from stratmap.strategy.models import Revision
@@ -196,38 +246,12 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
     )
     (scored,) = _scored_kpis([kpi], lambda k: policy_of(smap), access)
     if kpi.lineage_id:
-        lineage = list(
-            Kpi.objects.filter(lineage_id=kpi.lineage_id, objective__map__in_force=True)
-            .select_related("objective__map")
-            .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
-            .order_by("objective__map__year")
-        )
+        lineage = list(_lineages([kpi], access))
     else:
         lineage = [kpi]
         kpi.objective.map = smap
-    # A year's target is the one set by the latest map that sets it; its actual, the latest map's result.
-    targets: dict[int, tuple[int, Decimal | None]] = {}
-    actuals: dict[int, tuple[int, Decimal | None]] = {}
-    codes: dict[int, str] = {}
-    for member in lineage:
-        map_year = member.objective.map.year
-        codes[map_year] = member.code
-        for t in member.targets.all():
-            if t.year not in targets or targets[t.year][0] <= map_year:
-                targets[t.year] = (map_year, t.value)
-        for r in member.results.all():
-            if r.year not in actuals or actuals[r.year][0] <= map_year:
-                actuals[r.year] = (map_year, r.actual)
-    years = sorted(set(targets) | set(actuals))
-    history = [
-        YearPoint(
-            y,
-            codes.get(y, ""),
-            targets.get(y, (0, None))[1],
-            actuals.get(y, (0, None))[1],
-        )
-        for y in years
-    ]
+    history = _history(lineage)
+    codes = {member.objective.map.year: member.code for member in lineage}
     organization = smap.organization
     cites = None
     if kpi.cites and organization.parent_id:

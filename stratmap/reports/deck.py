@@ -1,12 +1,19 @@
-"""The leadership-camp deck (首長領航共識營): a theme's year of KPI results as a PowerPoint file.
+"""The leadership-camp deck (首長領航共識營) as a PowerPoint file.
 
-The slides follow the Taipei 108 report: cover, part divider, KPI summary, scorecard
-table, one slide per KPI, one slide per missed KPI with its situation analysis and
-countermeasures, and a closing slide. Everything is a native, editable shape: text
-boxes, tables and ``chart_data`` charts, never pictures.
+The slides follow the Taipei 108 report. Part 1, the year's results: cover, divider,
+the strategy map, the theme's linkage map (關聯圖), the KPI summary, the scorecard,
+one slide per KPI and one per missed KPI with its situation analysis and
+countermeasures. Part 2, the next year's map: the map, the table of objectives, KSFs,
+KPIs, action plans and agencies, the revision count table and the changes with their
+reasons, each objective's multi-year targets and its action plans on a 12-month grid.
+Then the closing slide.
 
-Every run goes through :func:`cjk_font`, which sets ``lang="zh-TW"`` and the East
-Asian typeface: without them LibreOffice draws Traditional Chinese with the Japanese face.
+Everything is a native, editable shape: rectangles and arrows for maps, text boxes,
+tables and ``chart_data`` charts, never pictures. Every run goes through
+:func:`cjk_font`, which sets ``lang="zh-TW"`` and the East Asian typeface: without
+them LibreOffice draws Traditional Chinese with the Japanese face. Text sizes are
+chosen by estimating the wrapped lines (:func:`fitted_size`), so nothing overflows
+its box whichever program renders the deck.
 """
 
 from __future__ import annotations
@@ -25,12 +32,32 @@ from pptx.oxml.ns import qn
 from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from stratmap.core.models import Organization
-from stratmap.core.years import to_roc_year
-from stratmap.kpis.scoring import Light
-from stratmap.kpis.selectors import Scorecard, ScoredKpi, kpi_detail, scorecard
-from stratmap.strategy.models import StrategyMap
-from stratmap.web.presenters import number, summary_sentence
+from stratmap.reports.content import (
+    CHANGE_HEADERS,
+    COUNT_HEADERS,
+    COUNT_NOTE,
+    NO_MONTHS,
+    DeckError,
+    GridLine,
+    Linkage,
+    Page,
+    PlannedObjective,
+    ReportContent,
+    actual_text,
+    kpi_notes,
+    light_text,
+    missed_line,
+    narratives,
+    objective_columns,
+    pages,
+    rate_text,
+    report_content,
+    roc,
+    score_texts,
+    target_rows,
+    target_text,
+)
+from stratmap.strategy import diagram
 
 FONT = "Noto Sans CJK TC"
 LANG = "zh-TW"
@@ -38,14 +65,10 @@ WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 NAVY = RGBColor(0x1F, 0x38, 0x64)
 GREY = RGBColor(0x59, 0x59, 0x59)
 PALE = RGBColor(0xDE, 0xEB, 0xF7)
+BAND = RGBColor(0xF3, 0xF6, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 TITLE_MAX = 40  # characters of a slide title before it is cut with "…"
-TABLE_ROWS = 10  # scorecard rows per slide
-KPI_PERSPECTIVES = ("C", "P")  # perspectives that get a slide per KPI even without a result
-
-
-class DeckError(ValueError):
-    """An organization, year or theme the deck cannot be built for; the message says which."""
+LINE_HEIGHT = 1.45  # Noto Sans CJK's line height, in ems
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -78,6 +101,28 @@ def colour(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#").upper())
 
 
+def _paragraphs(lines: str | Iterable[str]) -> list[str]:
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    return [part for line in lines for part in (line.splitlines() or [""])] or [""]
+
+
+def fitted_size(lines: str | Iterable[str], width: float, height: float, size: float, smallest: float = 7) -> float:
+    """The largest font size up to ``size`` (pt) at which ``lines`` fit a ``width`` × ``height`` inch box.
+
+    Lines are wrapped with the diagram module's width estimate (CJK 1em, Latin about 0.6em)
+    and take 1.45 × the size each (the line height of Noto Sans CJK); the box's inner
+    margins (0.1 in each side, 0.05 in top and bottom) are taken off first.
+    """
+    paragraphs = _paragraphs(lines)
+    inner_w, inner_h = max(width - 0.2, 0.1) * 72, max(height - 0.1, 0.1) * 72
+    while size > smallest:
+        count = sum(max(1, len(diagram.wrap(p, size, inner_w * 0.95))) for p in paragraphs)
+        if count * size * LINE_HEIGHT <= inner_h:
+            return size
+        size -= 0.5
+    return smallest
+
+
 def add_run(paragraph, text: str, size: float, *, bold: bool = False, fg: RGBColor | None = None):
     run = paragraph.add_run()
     run.text = text
@@ -97,15 +142,10 @@ def write(
     bold: bool = False,
     fg: RGBColor | None = None,
     align=None,
-    shrink: bool = True,
 ) -> TextFrame:
-    """Replace the frame's text with ``lines``, one paragraph each, wrapped and shrunk to fit."""
-    lines = [lines] if isinstance(lines, str) else list(lines)
-    lines = [part for line in lines for part in (line.splitlines() or [""])]
+    """Replace the frame's text with ``lines``, one paragraph each, wrapped."""
     frame.word_wrap = True
-    if shrink:
-        frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
-    for i, line in enumerate(lines or [""]):
+    for i, line in enumerate(_paragraphs(lines)):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         if i == 0:
             for r in list(paragraph.runs):
@@ -116,155 +156,270 @@ def write(
     return frame
 
 
-def box(slide, x, y, w, h, lines, size=16, *, bold=False, fg=None, fill=None, align=None, anchor=None):
+def box(slide, x, y, w, h, lines, size=16, *, bold=False, fg=None, fill=None, align=None, anchor=None, line=None):
+    """A text box at (x, y) inches, its text made small enough to fit (never larger than ``size``)."""
     shape = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
     if fill is not None:
         shape.fill.solid()
         shape.fill.fore_color.rgb = fill
-    write(shape.text_frame, lines, size, bold=bold, fg=fg, align=align)
+    if line is not None:
+        shape.line.color.rgb = line
+    frame = shape.text_frame
+    frame.auto_size = MSO_AUTO_SIZE.NONE  # keep the box as drawn: the text was sized to fit it
+    frame.margin_left = frame.margin_right = Inches(0.1)
+    frame.margin_top = frame.margin_bottom = Inches(0.05)
+    write(frame, lines, fitted_size(lines, w, h, size), bold=bold, fg=fg, align=align)
     if anchor is not None:
-        shape.text_frame.vertical_anchor = anchor
+        frame.vertical_anchor = anchor
     return shape
 
 
-def title(slide, text: str, name: str) -> None:
-    """The slide's title bar; ``name`` identifies the slide (``kpi:DP5.1``) for tests and tools."""
+def new_slide(prs, name: str, heading: str | None = None):
+    """A blank slide named ``name`` (``kpi:DP5.1``, for tests and tools), with a title bar if ``heading``."""
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
     slide._element.cSld.set("name", name)
-    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, WIDTH, Inches(1.0))
-    bar.fill.solid()
-    bar.fill.fore_color.rgb = NAVY
-    bar.line.fill.background()
-    write(bar.text_frame, truncate(text, TITLE_MAX), 28, bold=True, fg=WHITE)
-    bar.text_frame.margin_left = Inches(0.5)
-    bar.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    if heading is not None:
+        bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, WIDTH, Inches(1.0))
+        bar.fill.solid()
+        bar.fill.fore_color.rgb = NAVY
+        bar.line.fill.background()
+        text = truncate(heading, TITLE_MAX)
+        write(bar.text_frame, text, min(28, fitted_size(text, 12.3, 0.9, 28)), bold=True, fg=WHITE)
+        bar.text_frame.margin_left = Inches(0.5)
+        bar.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    return slide
 
 
-def table(slide, headers: list[str], rows: list[list[str]], x, y, w, h, widths=None, size=12, colours=None):
-    """A native table; ``colours`` maps (row, column) of ``rows`` to a text colour."""
+def table(slide, headers: list[str], rows: list[list[str]], x, y, w, h, widths=None, size=12, colours=None, left=(1,)):
+    """A native table; ``colours`` maps (row, column) of ``rows`` to a text colour; ``left`` columns align left.
+
+    Each row's font size is the smallest its cells need to fit their column at the row's share of ``h``.
+    """
     shape = slide.shapes.add_table(len(rows) + 1, len(headers), Inches(x), Inches(y), Inches(w), Inches(h))
     grid = shape.table
-    if widths:
-        total = sum(widths)
-        for i, width in enumerate(widths):
-            grid.columns[i].width = Emu(int(Inches(w) * width / total))
+    widths = widths or [1] * len(headers)
+    inches = [w * width / sum(widths) for width in widths]
+    for i, width in enumerate(inches):
+        grid.columns[i].width = Emu(int(Inches(width)))
+    row_h = h / (len(rows) + 1)
+    for i in range(len(rows) + 1):
+        grid.rows[i].height = Emu(int(Inches(row_h)))
+    header_size = min(fitted_size(text, inches[j], row_h, size) for j, text in enumerate(headers))
     for j, header in enumerate(headers):
         cell = grid.cell(0, j)
-        write(cell.text_frame, header, size, bold=True, align=PP_ALIGN.CENTER, shrink=False)
+        write(cell.text_frame, header, header_size, bold=True, align=PP_ALIGN.CENTER)
     for i, row in enumerate(rows, start=1):
+        row_size = min(fitted_size(value, inches[j], row_h, size) for j, value in enumerate(row))
         for j, value in enumerate(row):
             fg = (colours or {}).get((i - 1, j))
             cell = grid.cell(i, j)
             cell.margin_left = cell.margin_right = Inches(0.05)
-            align = PP_ALIGN.LEFT if j == 1 else PP_ALIGN.CENTER
-            write(cell.text_frame, value, size, bold=fg is not None, fg=fg, align=align, shrink=False)
+            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            align = PP_ALIGN.LEFT if j in left else PP_ALIGN.CENTER
+            write(cell.text_frame, value, row_size, bold=fg is not None, fg=fg, align=align)
     return shape
 
 
-# --- values as the report writes them -----------------------------------------------------------
+# --- maps as shapes -----------------------------------------------------------------------------
 
 
-def rate_text(row: ScoredKpi) -> str:
-    percent = row.score.rate.percent
-    return "" if percent is None else f"{number(percent, 1)}%"
+def _arrow(slide, points: list[tuple[float, float]], scale: float, x0: float, y0: float) -> None:
+    """An orthogonal arrow as a freeform polyline (inches = px × scale, offset by x0, y0) with a head."""
+    emu = [(Inches(x0 + x * scale), Inches(y0 + y * scale)) for x, y in points]
+    builder = slide.shapes.build_freeform(*emu[0])
+    builder.add_line_segments(emu[1:], close=False)
+    shape = builder.convert_to_shape()
+    shape.fill.background()
+    shape.line.color.rgb = colour(diagram.ARROW)
+    shape.line.width = Pt(1)
+    etree.SubElement(shape.line._get_or_add_ln(), qn("a:tailEnd")).set("type", "triangle")
 
 
-def target_text(row: ScoredKpi) -> str:
-    if row.target is None:
-        return ""
-    return row.target.printed or number(row.target.value)
+def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: float) -> None:
+    """The strategy map drawn with native shapes inside (x, y, w, h) inches, laid out by the diagram module.
+
+    Perspective bands with their names, theme headers, one rectangle per objective (code,
+    name and its light in the light's colour) and the cause-and-effect arrows.
+    """
+    lay = diagram.layout(spec)
+    if not lay.rows:
+        return
+    top = min([r.y for r in lay.columns.values()] + [r.y for r in lay.rows.values()])
+    left = diagram.MARGIN
+    width = lay.width - 2 * diagram.MARGIN
+    height = max(r.y + r.h for r in lay.rows.values()) - top
+    scale = min(w / width, h / height)
+    x0 = x + (w - width * scale) / 2 - left * scale
+    y0 = y - top * scale
+    first_row = min(r.y for r in lay.rows.values())
+
+    def rect(r: diagram.Rect, fill: RGBColor, line: RGBColor | None = None):
+        shape = slide.shapes.add_shape(
+            MSO_SHAPE.RECTANGLE,
+            Inches(x0 + r.x * scale),
+            Inches(y0 + r.y * scale),
+            Inches(r.w * scale),
+            Inches(r.h * scale),
+        )
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = fill
+        if line is None:
+            shape.line.fill.background()
+        else:
+            shape.line.color.rgb = line
+            shape.line.width = Pt(1)
+        shape.shadow.inherit = False
+        frame = shape.text_frame
+        frame.margin_left = frame.margin_right = Inches(0.04)
+        frame.margin_top = frame.margin_bottom = Inches(0.02)
+        return shape
+
+    def label(shape, lines, size, bold=False, fg=None):
+        fit = fitted_size(lines, shape.width / 914400, shape.height / 914400, size, 5)
+        write(shape.text_frame, lines, fit, bold=bold, fg=fg, align=PP_ALIGN.CENTER)
+        shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+
+    for code, name in spec.perspectives:
+        band = lay.rows.get(code)
+        if band is None:
+            continue
+        rect(band, BAND)
+        head = diagram.Rect(band.x, band.y, diagram.ROW_HEAD_W - diagram.ROW_HEAD_GAP, band.h)
+        label(rect(head, PALE), f"{name}\n{code}", 14 * scale * 72, bold=True, fg=NAVY)
+    for code, name in spec.themes:
+        column = lay.columns.get(code)
+        if column is not None:
+            header = diagram.Rect(column.x, column.y, column.w, first_row - column.y - 6)
+            label(rect(header, NAVY), f"{code} {name}", 14 * scale * 72, bold=True, fg=WHITE)
+    for objective in spec.objectives:
+        r = lay.boxes.get(objective.code)
+        if r is None:
+            continue
+        light = objective.light
+        edge = colour(light.colour) if light else colour(diagram.NEUTRAL)
+        shape = rect(r, WHITE, edge)
+        lines = [f"{objective.code} {objective.name}"]
+        if light is not None:
+            lines.append(f"{light.symbol}{light.label}")
+        fit = fitted_size(lines, r.w * scale, r.h * scale, 13 * scale * 72, 5)
+        write(shape.text_frame, lines[0], fit, fg=RGBColor(0x1F, 0x23, 0x28), align=PP_ALIGN.CENTER)
+        if light is not None:
+            add_run(shape.text_frame.add_paragraph(), lines[1], fit, bold=True, fg=edge)
+            shape.text_frame.paragraphs[-1].alignment = PP_ALIGN.CENTER
+        shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for _source, _target, points in lay.arrows:
+        _arrow(slide, points, scale, x0, y0)
 
 
-def actual_text(row: ScoredKpi) -> str:
-    if row.result is None or row.result.actual is None:
-        return "不明"
-    return row.result.printed or number(row.result.actual)
+def map_slide(slide, content: ReportContent, page: Page) -> None:
+    spec: diagram.MapSpec = page.data
+    said = "　".join(
+        part
+        for part in (
+            f"【使命】{spec.mission}" if spec.mission else "",
+            f"【願景】{spec.vision}" if spec.vision else "",
+            f"【核心價值】{'、'.join(spec.values)}" if spec.values else "",
+        )
+        if part
+    )
+    top = 1.1
+    if said:
+        box(slide, 0.3, 1.05, 12.7, 0.4, said, 12, fg=NAVY, align=PP_ALIGN.CENTER)
+        top = 1.5
+    map_shapes(slide, spec, 0.3, top, 12.7, 7.4 - top)
 
 
-def light_text(light: Light) -> str:
-    return f"{light.symbol}{light.label_zh}"
+def linkage_slide(slide, content: ReportContent, page: Page) -> None:
+    """The theme's linkage map (關聯圖): a band per perspective, a box per objective with its KPIs and lights."""
+    linkage: Linkage = page.data
+    if not linkage.perspectives:
+        box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標", 20, fg=GREY)
+        return
+    weights = [1 + max((len(o.rows) for o in objectives), default=0) for _p, objectives in linkage.perspectives]
+    unit = (7.3 - 1.15 - 0.1 * len(weights)) / sum(weights)
+    y = 1.15
+    places: dict[str, tuple[float, float, float, float]] = {}
+    for (perspective, objectives), weight in zip(linkage.perspectives, weights, strict=True):
+        h = weight * unit
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0.3), Inches(y), Inches(12.7), Inches(h))
+        band.fill.solid()
+        band.fill.fore_color.rgb = BAND
+        band.line.fill.background()
+        box(slide, 0.3, y, 1.1, h, f"{perspective.name}\n{perspective.code}", 14, bold=True, fg=NAVY, fill=PALE,
+            align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
+        gap = 0.15
+        w = (12.7 - 1.2 - gap * len(objectives)) / len(objectives)
+        for i, linked in enumerate(objectives):
+            x = 1.5 + i * (w + gap)
+            o = linked.objective
+            box(slide, x, y + 0.05, w, min(0.45, h - 0.1), f"{o.code} {o.name}", 13, bold=True, fg=WHITE, fill=NAVY,
+                align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
+            places[o.code] = (x, y, w, h)
+            if linked.rows:
+                lines = [f"{row.kpi.code} {row.kpi.name} {light_text(row.score.light)}" for row in linked.rows]
+                shape = box(slide, x, y + 0.5, w, h - 0.55, lines, 11, fill=WHITE, line=PALE)
+                for paragraph, row in zip(shape.text_frame.paragraphs, linked.rows, strict=True):
+                    run, mark = paragraph.runs[0], light_text(row.score.light)
+                    run.text = run.text[: -len(mark)]  # the light again, in its colour
+                    add_run(paragraph, mark, run.font.size.pt, bold=True, fg=colour(row.score.light.colour))
+        y += h + 0.1
+    for source, target in linkage.links:
+        if source in places and target in places:
+            (sx, sy, sw, _sh), (tx, ty, tw, th) = places[source], places[target]
+            line = slide.shapes.add_connector(
+                1, Inches(sx + sw / 2), Inches(sy), Inches(tx + tw / 2), Inches(ty + th)
+            )  # upwards: from the cause (lower perspective) to the effect
+            line.line.color.rgb = colour(diagram.ARROW)
+            etree.SubElement(line.line._get_or_add_ln(), qn("a:tailEnd")).set("type", "triangle")
 
 
-def scores(row: ScoredKpi) -> list[str]:
-    r, total = row.result, row.score.score
-    parts = [number(getattr(r, name)) if r else "" for name in ("innovation", "challenge", "contribution")]
-    return [*parts, number(total, 2) if total is not None else ""]
-
-
-def roc(year: int) -> str:
-    return f"{to_roc_year(year)}年"
-
-
-# --- slides ---------------------------------------------------------------------------------------
-
-
-def cover(prs, card: Scorecard, theme_name: str) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    slide._element.cSld.set("name", "cover")
-    org = card.map.organization
+def cover(slide, content: ReportContent, page: Page) -> None:
+    org = content.organization
     box(slide, 0.8, 1.3, 11.7, 1.2, f"{org.name}首長領航共識營", 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
-    box(slide, 0.8, 2.7, 11.7, 0.9, f"{roc(card.year)}度施政成果", 32, bold=True, align=PP_ALIGN.CENTER)
-    if theme_name:
-        box(slide, 0.8, 3.8, 11.7, 0.9, theme_name, 30, fg=NAVY, align=PP_ALIGN.CENTER)
-    box(slide, 0.8, 5.6, 11.7, 0.6, f"民國{roc(card.year)}", 20, fg=GREY, align=PP_ALIGN.CENTER)
+    box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
+    if content.heading:
+        box(slide, 0.8, 3.8, 11.7, 0.9, content.heading, 30, fg=NAVY, align=PP_ALIGN.CENTER)
+    box(slide, 0.8, 5.6, 11.7, 0.6, f"民國{roc(content.year)}", 20, fg=GREY, align=PP_ALIGN.CENTER)
 
 
-def divider(prs, card: Scorecard, part: str, heading: str) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    slide._element.cSld.set("name", "divider")
+def divider(slide, content: ReportContent, page: Page) -> None:
     band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(2.6), WIDTH, Inches(2.3))
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
-    write(band.text_frame, [part, heading], 32, bold=True, fg=WHITE, align=PP_ALIGN.CENTER)
+    write(band.text_frame, list(page.data), 32, bold=True, fg=WHITE, align=PP_ALIGN.CENTER)
     band.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
 
-def summary(prs, card: Scorecard, subject: str) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    title(slide, f"{roc(card.year)}度{subject}KPI達成情形", "summary")
-    names = {p.code: p.name for p in card.map.perspectives.all()}
-    rows = []
-    for code, r in card.rollups["perspective"].items():
-        lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in Light if r.lights[light])
-        rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), "、".join(r.not_met) or "—",
-                     "、".join(r.unknown) or "—", lights])  # fmt: skip
-    (whole,) = card.rollups["organization"].values()
-    rows.append(["合計", str(whole.count), str(whole.met), "、".join(whole.not_met) or "—",
-                 "、".join(whole.unknown) or "—", ""])  # fmt: skip
+def summary(slide, content: ReportContent, page: Page) -> None:
+    rows = page.data
     headers = ["構面", "KPI數", "達成", "未達成", "不明", "燈號"]
-    table(slide, headers, rows, 0.5, 1.3, 12.3, 0.4 * (len(rows) + 1), [2.2, 1, 1, 2.4, 3, 2.7], 14)
-    unknown = [f"{row.kpi.code} {truncate(row.kpi.name, 30)}：{row.score.unknown_reason}"
-               for row in card.rows if row.score.met is None]  # fmt: skip
-    top = 1.5 + 0.4 * (len(rows) + 1)
+    table(slide, headers, rows, 0.5, 1.3, 12.3, 0.45 * (len(rows) + 1), [2.2, 1, 1, 2.4, 3, 2.7], 14)
+    unknown = [f"{row.kpi.code} {truncate(row.kpi.name, 30)}：{row.score.unknown_reason}" for row in content.unknown]
+    top = 1.5 + 0.45 * (len(rows) + 1)
     if unknown:
         box(slide, 0.5, top, 12.3, 5.9 - top, ["資料不明：", *unknown], 14, fg=GREY)
-    sentence = summary_sentence(whole, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI"
-    box(slide, 0.5, 6.0, 12.3, 1.0, sentence, 22, bold=True, fg=NAVY, fill=PALE, align=PP_ALIGN.CENTER,
+    box(slide, 0.5, 6.0, 12.3, 1.0, content.sentence, 22, bold=True, fg=NAVY, fill=PALE, align=PP_ALIGN.CENTER,
         anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
 
 
-def scorecard_slides(prs, card: Scorecard, subject: str) -> None:
+def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
+    if not page.data:
+        box(slide, 0.5, 1.5, 12.3, 1, "本組無KPI", 20, fg=GREY)
+        return
     headers = ["編號", "KPI名稱", "目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
-    chunks = [card.rows[i : i + TABLE_ROWS] for i in range(0, len(card.rows), TABLE_ROWS)] or [[]]
-    for n, chunk in enumerate(chunks, start=1):
-        slide = prs.slides.add_slide(prs.slide_layouts[6])
-        suffix = f"（{n}/{len(chunks)}）" if len(chunks) > 1 else ""
-        title(slide, f"{roc(card.year)}度{subject}KPI成績{suffix}", f"scorecard:{n}")
-        if not chunk:
-            box(slide, 0.5, 1.5, 12.3, 1, "本組無KPI", 20, fg=GREY)
-            continue
-        rows, colours = [], {}
-        for i, row in enumerate(chunk):
-            rows.append([row.kpi.code, truncate(row.kpi.name, 30), target_text(row), actual_text(row),
-                         rate_text(row), *scores(row), light_text(row.score.light)])  # fmt: skip
-            colours[(i, 9)] = colour(row.score.light.colour)
-        widths = [1.1, 4, 1.1, 1.1, 1.1, 0.9, 0.9, 0.9, 1, 1]
-        table(slide, headers, rows, 0.3, 1.2, 12.7, 0.5 * (len(rows) + 1), widths, 13, colours)
+    rows, colours = [], {}
+    for i, row in enumerate(page.data):
+        rows.append([row.kpi.code, row.kpi.name, target_text(row), actual_text(row), rate_text(row),
+                     *score_texts(row), light_text(row.score.light)])  # fmt: skip
+        colours[(i, 9)] = colour(row.score.light.colour)
+    widths = [1.1, 4, 1.1, 1.1, 1.1, 0.9, 0.9, 0.9, 1, 1]
+    table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
 
 
-def history_chart(slide, smap: StrategyMap, row: ScoredKpi, x, y, w, h) -> bool:
+def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     """A line chart of the KPI's targets and actuals over the years; False when there is one year or none."""
-    history = kpi_detail(smap, row.kpi.code).history
+    history = content.histories.get(row.kpi.pk, [])
     if len(history) < 2:
         return False
     data = CategoryChartData(number_format="General")
@@ -279,99 +434,153 @@ def history_chart(slide, smap: StrategyMap, row: ScoredKpi, x, y, w, h) -> bool:
     chart.font.size = Pt(12)
     cjk_font(chart.font)
     chart.has_title = True
-    write(chart.chart_title.text_frame, "歷年目標值與實際值", 14, bold=True, shrink=False)
+    write(chart.chart_title.text_frame, "歷年目標值與實際值", 14, bold=True)
     return True
 
 
-def kpi_slide(prs, card: Scorecard, row: ScoredKpi) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    kpi, s = row.kpi, row.score
-    title(slide, f"{kpi.code} {kpi.name}", f"kpi:{kpi.code}")
+def kpi_slide(slide, content: ReportContent, page: Page) -> None:
+    row = page.data
+    s = row.score
     headers = ["目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
-    values = [target_text(row), actual_text(row), rate_text(row), *scores(row), light_text(s.light)]
-    table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours={(0, 7): colour(s.light.colour)})
-    notes = []
-    if kpi.polarity == "negative":
-        notes.append("（負向指標）")
-    if s.met is None and s.unknown_reason:
-        notes.append(f"資料不明：{s.unknown_reason}")
-    if s.flag and s.score_computed is not None:
-        notes.append(f"依計分政策計算之總分為 {number(s.score_computed, 2)}，與填報總分不同")
+    values = [target_text(row), actual_text(row), rate_text(row), *score_texts(row), light_text(s.light)]
+    table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours={(0, 7): colour(s.light.colour)}, left=())
+    notes = kpi_notes(row)
     if notes:
         box(slide, 0.5, 2.15, 12.3, 0.45, "　".join(notes), 13, fg=GREY)
-    has_chart = history_chart(slide, card.map, row, 8.9, 2.7, 4.1, 4.4)
-    r = row.result
-    narratives = [
-        ("創新性", r.innovation_note if r else ""),
-        ("挑戰性", r.challenge_note if r else ""),
-        ("貢獻度", r.contribution_note if r else ""),
-    ]
+    has_chart = history_chart(slide, content, row, 8.9, 2.7, 4.1, 4.4)
     area = 8.2 if has_chart else 12.3
     width = (area - 0.2 * 2) / 3
-    for i, (label, text) in enumerate(narratives):
+    for i, (label, text) in enumerate(narratives(row)):
         x = 0.5 + i * (width + 0.2)
         box(slide, x, 2.7, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
         box(slide, x, 3.15, width, 3.95, text or "—", 12, fill=PALE)
 
 
-def missed_slide(prs, card: Scorecard, row: ScoredKpi) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    kpi, r = row.kpi, row.result
-    title(slide, f"{kpi.code} {kpi.name}", f"missed:{kpi.code}")
-    line = f"目標值 {target_text(row)}　實際值 {actual_text(row)}　達成率 {rate_text(row)}"
-    if kpi.polarity == "negative":
-        line += "　（負向指標）"
-    box(slide, 0.5, 1.2, 12.3, 0.5, line, 16, bold=True, fg=NAVY)
+def missed_slide(slide, content: ReportContent, page: Page) -> None:
+    row = page.data
+    box(slide, 0.5, 1.2, 12.3, 0.5, missed_line(row), 16, bold=True, fg=NAVY)
+    r = row.result
     for i, (label, text) in enumerate([("狀況分析", r.situation_analysis), ("對策說明", r.countermeasures)]):
         x = 0.5 + i * 6.25
         box(slide, x, 1.9, 6.05, 0.5, label, 18, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
         box(slide, x, 2.4, 6.05, 4.7, text or "—", 13, fill=PALE)
 
 
-def closing(prs) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
-    slide._element.cSld.set("name", "closing")
-    box(slide, 0.8, 3.0, 11.7, 1.2, "簡報結束，敬請指教！", 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
+def plans_table_slide(slide, content: ReportContent, page: Page) -> None:
+    """策略目標、關鍵成功因素、關鍵績效指標、行動計畫、相關局處, a row per objective."""
+    if not page.data:
+        box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標資料", 20, fg=GREY)
+        return
+    headers = ["構面", "策略目標", "關鍵成功因素", "關鍵績效指標", "行動計畫", "相關局處"]
+    height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.data))
+    widths = [0.9, 1.7, 2.4, 3.0, 3.4, 1.3]
+    rows = [row for _lines, row in page.data]
+    table(slide, headers, rows, 0.3, 1.15, 12.7, height, widths, 12, left=(1, 2, 3, 4))
+
+
+def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
+    """The revision count table as printed, and the changes found by comparing the two maps."""
+    rows, found = page.data
+    if rows:
+        table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, 0.5 * (len(rows) + 1), [2, 1, 1, 1, 1, 1, 1], 16, left=())
+        box(slide, 0.5, 1.5 + 0.5 * (len(rows) + 1), 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
+    else:
+        box(slide, 0.5, 1.5, 12.3, 0.8, "本年度未公布修正數量表", 18, fg=GREY)
+    if found:
+        box(slide, 0.5, 5.0, 12.3, 2.3, ["比對兩年度策略地圖：", *found], 13, fg=GREY)
+
+
+def changes_slide(slide, content: ReportContent, page: Page) -> None:
+    if not page.data:
+        box(slide, 0.5, 1.5, 12.3, 1, "本年度未公布修正內容", 20, fg=GREY)
+        return
+    rows = page.data
+    table(slide, CHANGE_HEADERS, rows, 0.3, 1.2, 12.7, 1.9 * len(rows) + 0.5, [1.8, 1.3, 8, 1.6], 14, left=(2,))
+
+
+def objective_slide(slide, content: ReportContent, page: Page) -> None:
+    """An objective's KPIs with their targets for the next years, its vision goal, key works and outcomes."""
+    planned: PlannedObjective = page.data
+    years = content.next.years
+    headers = ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in years], "相關局處"]
+    rows = target_rows(planned, years)
+    height = 0.5 * (len(rows) + 1)
+    table(slide, headers, rows, 0.5, 1.2, 12.3, height, [4.5, 1.4, 1.4, 1.4, 2], 14, left=(0,))
+    top = 1.4 + height
+    width = (12.3 - 0.4) / 3
+    for i, (label, lines) in enumerate(objective_columns(planned)):
+        x = 0.5 + i * (width + 0.2)
+        box(slide, x, top, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
+        box(slide, x, top + 0.45, width, 7.2 - top - 0.45, lines or ["—"], 13, fill=PALE)
+
+
+def grid_slide(slide, content: ReportContent, page: Page) -> None:
+    """Action plans on a 12-month grid: a row per plan and per task, ■ in the months it runs."""
+    lines: list[GridLine] = page.data
+    headers = [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
+    rows = [
+        [line.text if line.is_plan else f"　{line.text}", *["■" if mark else "" for mark in line.marks()]]
+        for line in lines
+    ]
+    height = min(6.1, 0.42 * (len(rows) + 1))
+    grid = table(slide, headers, rows, 0.3, 1.15, 12.7, height, [4.9] + [0.65] * 12, 12, left=(0,)).table
+    for i, line in enumerate(lines, start=1):
+        if line.is_plan:
+            cell = grid.cell(i, 0)
+            cell.merge(grid.cell(i, 12))
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = PALE
+            for run in cell.text_frame.paragraphs[0].runs:
+                run.font.bold = True
+        elif line.months is None:
+            cell = grid.cell(i, 1)
+            cell.merge(grid.cell(i, 12))
+            write(cell.text_frame, NO_MONTHS, 10, fg=GREY, align=PP_ALIGN.CENTER)
+        else:
+            for m, mark in enumerate(line.marks(), start=1):
+                if mark:
+                    grid.cell(i, m).fill.solid()
+                    grid.cell(i, m).fill.fore_color.rgb = PALE
+
+
+def closing(slide, content: ReportContent, page: Page) -> None:
+    box(slide, 0.8, 3.0, 11.7, 1.2, page.heading, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
 
 
 # --- the deck -------------------------------------------------------------------------------------
 
+SLIDES = {
+    "cover": cover,
+    "divider": divider,
+    "map": map_slide,
+    "linkage": linkage_slide,
+    "summary": summary,
+    "scorecard": scorecard_slide,
+    "kpi": kpi_slide,
+    "missed": missed_slide,
+    "plans-table": plans_table_slide,
+    "revision-counts": revision_counts_slide,
+    "changes": changes_slide,
+    "objective": objective_slide,
+    "grid": grid_slide,
+    "closing": closing,
+}
+UNTITLED = {"cover", "divider", "closing"}
 
-def load_scorecard(organization: str, year: int, theme: str | None) -> tuple[Scorecard, str]:
-    """The scorecard and the theme's heading (「優化產業勞動（D）組」); DeckError for unknown input."""
-    if not Organization.objects.filter(code=organization).exists():
-        raise DeckError(f"no organization with code {organization!r}")
-    try:
-        card = scorecard(organization, year, theme)
-    except StrategyMap.DoesNotExist:
-        raise DeckError(f"{organization} has no map in force for {to_roc_year(year)} ({year})") from None
-    heading = ""
-    if theme:
-        found = card.map.themes.filter(code=theme).first()
-        if found is None:
-            raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
-        heading = f"{found.name}（{found.code}）組"
-    return card, heading
 
-
-def build_deck(organization: str, year: int, theme: str | None = None) -> Presentation:
-    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map."""
-    card, heading = load_scorecard(organization, year, theme)
-    subject = f"{theme}組" if theme else ""
+def render_deck(content: ReportContent) -> Presentation:
+    """The deck of ``content`` (see :func:`stratmap.reports.content.report_content`), a slide per page."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    cover(prs, card, heading)
-    divider(prs, card, "第一部份", f"{roc(card.year)}度{subject}策略地圖執行成果")
-    summary(prs, card, subject)
-    scorecard_slides(prs, card, subject)
-    for row in card.rows:
-        if row.score.kpi.perspective in KPI_PERSPECTIVES or row.result is not None:
-            kpi_slide(prs, card, row)
-    for row in card.rows:
-        if row.score.met is False and row.result is not None:
-            missed_slide(prs, card, row)
-    closing(prs)
+    for page in pages(content):
+        slide = new_slide(prs, page.name, None if page.kind in UNTITLED else page.heading)
+        SLIDES[page.kind](slide, content, page)
     return prs
+
+
+def build_deck(organization: str, year: int, theme: str | None = None, access=None) -> Presentation:
+    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map."""
+    return render_deck(report_content(organization, year, theme, access))
 
 
 def write_deck(organization: str, year: int, theme: str | None, path: str | Path) -> Path:
@@ -380,4 +589,4 @@ def write_deck(organization: str, year: int, theme: str | None, path: str | Path
     return path
 
 
-__all__ = ["DeckError", "build_deck", "cjk_font", "write_deck"]
+__all__ = ["DeckError", "build_deck", "cjk_font", "render_deck", "write_deck"]

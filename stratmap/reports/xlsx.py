@@ -25,7 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.scoring import Light, Policy, TargetType
-from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
+from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
+from stratmap.reports.content import light_text
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.selectors import kpis_with_plans
 
@@ -109,10 +110,6 @@ class Line:
 
 def met_text(met: bool | None) -> str:
     return "不明" if met is None else ("是" if met else "否")
-
-
-def light_text(light: Light) -> str:
-    return f"{light.symbol}{light.label_zh}"
 
 
 def line_of(row: ScoredKpi) -> Line:
@@ -457,9 +454,13 @@ def load_card(org: str, ad_year: int) -> Scorecard:
         raise ScorecardError(f"{org} has no map in force for {to_roc_year(ad_year)} ({ad_year})") from None
 
 
-def scorecard_workbook(org: str, ad_year: int) -> openpyxl.Workbook:
-    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 行動計畫."""
-    card = load_card(org, ad_year)
+def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, access=None) -> openpyxl.Workbook:
+    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 行動計畫.
+
+    The web passes the map it has already resolved and the person's ``access``, so that the
+    public's workbook has published results only.
+    """
+    card = map_scorecard(smap, access=access) if smap is not None else load_card(org, ad_year)
     smap = card.map
     lines = theme_lines(card)
     themes = [(t.code, t.name) for t in smap.themes.order_by("order")]

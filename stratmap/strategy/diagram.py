@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Layout", "LightStyle", "MapSpec", "ObjectiveBox", "Rect", "layout", "render_svg", "text_width"]
+__all__ = ["Layout", "LightStyle", "MapSpec", "ObjectiveBox", "Rect", "layout", "render_svg", "text_width", "wrap"]
 
 
 # --------------------------------------------------------------------------- interface
@@ -239,6 +239,11 @@ def _wrap(text: str, size: float, max_w: float, bold: bool = False) -> tuple[str
         else:
             lo = mid
     return tuple(_wrap_greedy(text, size, hi, bold))
+
+
+def wrap(text: str, size: float, max_w: float, bold: bool = False) -> tuple[str, ...]:
+    """``text`` wrapped into balanced lines no wider than ``max_w`` at ``size`` (any unit, the same for both)."""
+    return _wrap(" ".join(text.split()), size, max_w, bold)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import format_year, to_roc_year
 from stratmap.kpis.scoring import Light, Rollup
+from stratmap.kpis.selectors import map_scorecard
+from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
+from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.selectors import map_structure
 
 LABELS_EN = {
     Light.EXCELLENT: gettext_lazy("excellent"),
@@ -56,3 +62,57 @@ def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, langua
         subject = f"{to_roc_year(year)}年" + (f"{theme}組" if theme else "")
         return rollup.summary("zh", subject)
     return rollup.summary("en", f"{year}" + (f" theme {theme}" if theme else ""))
+
+
+def map_spec(smap: StrategyMap, card=None) -> diagram.MapSpec:
+    """What the diagram module needs to draw a map, with each objective's rollup light."""
+    structure = map_structure(smap)
+    card = card or map_scorecard(smap)
+    objective_rollups = card.rollups["objective"]
+    return diagram.MapSpec(
+        title=smap.title or f"{smap.organization} {format_year(smap.year)}",
+        mission=smap.mission,
+        vision=smap.vision,
+        values=list(smap.values),
+        labels={
+            "mission": _("Mission"),
+            "vision": _("Vision"),
+            "values": _("Core values"),
+            "themes": _("Strategic themes"),
+            "perspectives": _("Perspectives"),
+        },
+        perspectives=[
+            (p.code, p.name if get_language().startswith("zh") else (p.name_en or p.name))
+            for p in structure.perspectives
+        ],
+        themes=[(t.code, t.name) for t in structure.themes],
+        objectives=[
+            diagram.ObjectiveBox(
+                code=o.code,
+                name=o.name,
+                perspective=next(p.code for p in structure.perspectives if p.pk == o.perspective_id),
+                theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
+                light=_objective_light(objective_rollups.get(o.code)),
+                href=_objective_href(smap, o, structure),
+            )
+            for o in structure.objectives
+        ],
+        links=structure.links,
+    )
+
+
+def _objective_light(rollup) -> diagram.LightStyle | None:
+    """An objective's light: the worst known light of its KPIs, unknown if none is known."""
+    if rollup is None or rollup.count == 0:
+        return None
+    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
+    known = [light for light in order if rollup.lights[light]]
+    return light_style(known[0] if known else Light.UNKNOWN)
+
+
+def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
+    theme = next((t for t in structure.themes if t.pk == objective.theme_id), None)
+    if theme is None:
+        return None
+    url = reverse("web:theme", args=[smap.organization.code, smap.year, theme.code])
+    return f"{url}#objective-{objective.code}"

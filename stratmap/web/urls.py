@@ -3,7 +3,7 @@
 from django.urls import include, path, register_converter
 
 from stratmap.core.years import YearError, to_ad_year, to_roc_year
-from stratmap.web import entry, views
+from stratmap.web import entry, report_views, views
 
 
 class YearConverter:
@@ -34,6 +34,9 @@ urlpatterns = [
     path("<slug:org>/<year:year>/tows/", views.tows, name="tows"),
     path("<slug:org>/<year:year>/cascade/", views.cascade_view, name="cascade"),
     path("<slug:org>/<year:year>/revisions/", views.revisions, name="revisions"),
+    path("<slug:org>/<year:year>/report.pptx", report_views.deck, {"kind": "pptx"}, name="report-pptx"),
+    path("<slug:org>/<year:year>/report.pdf", report_views.deck, {"kind": "pdf"}, name="report-pdf"),
+    path("<slug:org>/<year:year>/scorecard.xlsx", report_views.scorecard_xlsx, name="scorecard-xlsx"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/", entry.result, name="result"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/preview/", entry.result_preview, name="result-preview"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/<slug:action>/", entry.result_action, name="result-action"),

@@ -10,8 +10,6 @@ import csv
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,7 +23,7 @@ from stratmap.plans.models import Outcome
 from stratmap.strategy import diagram
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.selectors import cascade, kpis_with_plans, map_diff, map_structure
-from stratmap.web.presenters import light_style, number, summary_sentence
+from stratmap.web.presenters import light_style, map_spec, number, summary_sentence
 
 MONTHS = list(range(1, 13))
 
@@ -52,60 +50,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
     card = map_scorecard(smap, access=access_for(request))
     return diagram.render_svg(map_spec(smap, card)), card
-
-
-def map_spec(smap: StrategyMap, card=None) -> diagram.MapSpec:
-    """What the diagram module needs to draw a map, with each objective's rollup light."""
-    structure = map_structure(smap)
-    card = card or map_scorecard(smap)
-    objective_rollups = card.rollups["objective"]
-    return diagram.MapSpec(
-        title=smap.title or f"{smap.organization} {format_year(smap.year)}",
-        mission=smap.mission,
-        vision=smap.vision,
-        values=list(smap.values),
-        labels={
-            "mission": _("Mission"),
-            "vision": _("Vision"),
-            "values": _("Core values"),
-            "themes": _("Strategic themes"),
-            "perspectives": _("Perspectives"),
-        },
-        perspectives=[
-            (p.code, p.name if get_language().startswith("zh") else (p.name_en or p.name))
-            for p in structure.perspectives
-        ],
-        themes=[(t.code, t.name) for t in structure.themes],
-        objectives=[
-            diagram.ObjectiveBox(
-                code=o.code,
-                name=o.name,
-                perspective=next(p.code for p in structure.perspectives if p.pk == o.perspective_id),
-                theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
-                light=_objective_light(objective_rollups.get(o.code)),
-                href=_objective_href(smap, o, structure),
-            )
-            for o in structure.objectives
-        ],
-        links=structure.links,
-    )
-
-
-def _objective_light(rollup) -> diagram.LightStyle | None:
-    """An objective's light: the worst known light of its KPIs, unknown if none is known."""
-    if rollup is None or rollup.count == 0:
-        return None
-    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
-    known = [light for light in order if rollup.lights[light]]
-    return light_style(known[0] if known else Light.UNKNOWN)
-
-
-def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
-    theme = next((t for t in structure.themes if t.pk == objective.theme_id), None)
-    if theme is None:
-        return None
-    url = reverse("web:theme", args=[smap.organization.code, smap.year, theme.code])
-    return f"{url}#objective-{objective.code}"
 
 
 @require_GET

@@ -1,6 +1,6 @@
 """``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] -o FILE``.
 
-- ``deck``: the leadership-camp PowerPoint deck (``-o deck.pptx``);
+- ``deck``: the leadership-camp deck, PowerPoint (``-o deck.pptx``) or PDF (``-o deck.pdf``);
 - ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``).
 """
 
@@ -12,14 +12,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.reports.deck import DeckError, write_deck
+from stratmap.reports.pdf import write_pdf
 from stratmap.reports.xlsx import ScorecardError, write_scorecard
 
-SUFFIXES = {"deck": ".pptx", "scorecard": ".xlsx"}
+SUFFIXES = {"deck": (".pptx", ".pdf"), "scorecard": (".xlsx",)}
 
 
 class Command(BaseCommand):
     help = (
-        "Write a report: `deck` is the leadership-camp PowerPoint deck of a year's KPI results, "
+        "Write a report: `deck` is the leadership-camp deck of a year's KPI results (.pptx or .pdf), "
         "`scorecard` the Excel scorecard workbook (a sheet per theme and the action plans)."
     )
 
@@ -28,15 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization code, e.g. taipei")
         parser.add_argument("--year", required=True, help="ROC (108) or AD (2019) year")
         parser.add_argument("--theme", help="deck only: only this theme, e.g. D")
-        parser.add_argument("-o", "--output", required=True, help="the file to write, e.g. deck.pptx or scorecard.xlsx")
+        parser.add_argument(
+            "-o", "--output", required=True, help="the file to write: deck.pptx, deck.pdf or scorecard.xlsx"
+        )
 
     def handle(self, *args, kind: str, org: str, year: str, theme: str | None, output: str, **options):
         path = Path(output)
         suffix, wanted = path.suffix.lower(), SUFFIXES[kind]
-        if suffix == ".pdf":
-            raise CommandError(f"-o: PDF output is not supported yet; write a {wanted} file")
-        if suffix != wanted:
-            raise CommandError(f"-o: {output!r} must end in {wanted} for the {kind} report")
+        if suffix not in wanted:
+            raise CommandError(f"-o: {output!r} must end in {' or '.join(wanted)} for the {kind} report")
         if kind == "scorecard" and theme:
             raise CommandError("--theme: the scorecard workbook always has every theme, one sheet each")
         try:
@@ -44,7 +45,9 @@ class Command(BaseCommand):
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
         try:
-            if kind == "deck":
+            if kind == "deck" and suffix == ".pdf":
+                write_pdf(org, ad_year, theme, path)
+            elif kind == "deck":
                 write_deck(org, ad_year, theme, path)
             else:
                 write_scorecard(org, ad_year, path)

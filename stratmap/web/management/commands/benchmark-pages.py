@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 from stratmap.strategy import diagram
 from stratmap.strategy.models import StrategyMap
-from stratmap.web.views import map_spec
+from stratmap.web.presenters import map_spec
 
 PAGES = [
     "/",

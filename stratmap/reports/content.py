@@ -1,0 +1,539 @@
+"""What the leadership-camp report says, gathered once for both of its renderers.
+
+:func:`report_content` reads everything the deck (:mod:`stratmap.reports.deck`) and its
+PDF twin (:mod:`stratmap.reports.pdf`) show, in a fixed number of queries whatever the
+number of KPIs: part 1 is the year's results, part 2 the next year's map (its
+objectives, KSFs, KPIs with their multi-year targets, action plans with agencies and
+months, and the revisions with their reasons). The renderers only lay it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import translation
+
+from stratmap.core.models import Organization
+from stratmap.core.years import to_roc_year
+from stratmap.kpis.models import Kpi
+from stratmap.kpis.scoring import Light
+from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
+from stratmap.plans.models import ActionPlan, Outcome
+from stratmap.strategy import diagram
+from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
+from stratmap.strategy.selectors import Change, MapDiff, map_diff, plans_in_full
+from stratmap.web.presenters import map_spec, number, summary_sentence
+
+KPI_PERSPECTIVES = ("C", "P")  # perspectives that get a slide per KPI even without a result
+TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
+# The report is in Chinese whatever the language of the request that asked for it.
+ACTIONS = {"add": "新增", "delete": "刪除", "rename": "更名", "change": "變更"}
+LEVELS = {"objective": "策略目標", "kpi": "KPI", "action_plan": "行動計畫"}
+DETAILS = {"code": "代碼", "unit": "單位", "polarity": "方向", "frequency": "頻率"}
+
+
+class DeckError(ValueError):
+    """An organization, year or theme the report cannot be built for; the message says which."""
+
+
+@dataclass
+class LinkedObjective:
+    """An objective of the linkage map (關聯圖) with its scored KPIs."""
+
+    objective: Objective
+    rows: list[ScoredKpi]
+
+
+@dataclass
+class Linkage:
+    """A theme's linkage map: its objectives by perspective, with their KPIs and lights, and its links."""
+
+    theme: Theme
+    perspectives: list[tuple[Perspective, list[LinkedObjective]]]
+    links: list[tuple[str, str]]
+
+
+@dataclass
+class PlannedObjective:
+    """One objective of the next year's map: KPIs with targets by year, action plans, outcomes."""
+
+    objective: Objective
+    perspective: Perspective
+    theme: Theme | None
+    kpis: list[Kpi]  # targets and action plans (in full) prefetched
+    targets: dict[int, dict[int, str]]  # KPI id → year → target as printed
+    outcomes: list[Outcome]  # the objective's expected outcomes (預期成效)
+
+    @property
+    def plans(self) -> list[ActionPlan]:
+        return [plan for kpi in self.kpis for plan in kpi.action_plans.all()]
+
+
+@dataclass
+class NextYear:
+    """Part 2: the next year's map, what it plans and how it was revised."""
+
+    map: StrategyMap
+    spec: diagram.MapSpec
+    years: list[int]  # the target years shown (109, 110, 111)
+    objectives: list[PlannedObjective]
+    revisions: list[Revision]  # the published changes with reasons
+    counts: list[RevisionCount]  # the published count table, as printed
+    diff: MapDiff  # the changes found by comparing the two maps
+    perspective_names: dict[str, str]
+
+
+@dataclass
+class ReportContent:
+    """Everything the deck shows, in order."""
+
+    card: Scorecard
+    heading: str  # 「優化產業勞動（D）組」, empty for the whole organization
+    subject: str  # 「D組」 or empty
+    spec: diagram.MapSpec  # the year's strategy map
+    linkages: list[Linkage]
+    kpi_rows: list[ScoredKpi]  # the KPIs that get a slide
+    missed: list[ScoredKpi]
+    histories: dict[int, list[YearPoint]]  # KPI id → targets and actuals by year
+    sentence: str
+    unknown: list[ScoredKpi] = field(default_factory=list)
+    next: NextYear | None = None
+
+    @property
+    def organization(self) -> Organization:
+        return self.card.map.organization
+
+    @property
+    def year(self) -> int:
+        return self.card.year
+
+    @property
+    def title(self) -> str:
+        """「108年度施政成果暨109年修正內容」, as the document's cover says."""
+        title = f"{roc(self.year)}度施政成果"
+        if self.next is not None:
+            title += f"暨{roc(self.next.map.year)}修正內容"
+        return title
+
+
+# --- values as the report writes them -----------------------------------------------------------
+
+
+def roc(year: int) -> str:
+    return f"{to_roc_year(year)}年"
+
+
+def rate_text(row: ScoredKpi) -> str:
+    percent = row.score.rate.percent
+    return "" if percent is None else f"{number(percent, 1)}%"
+
+
+def target_text(row: ScoredKpi) -> str:
+    if row.target is None:
+        return ""
+    return row.target.printed or number(row.target.value)
+
+
+def actual_text(row: ScoredKpi) -> str:
+    if row.result is None or row.result.actual is None:
+        return "不明"
+    return row.result.printed or number(row.result.actual)
+
+
+def light_text(light: Light) -> str:
+    return f"{light.symbol}{light.label_zh}"
+
+
+def score_texts(row: ScoredKpi) -> list[str]:
+    """Innovation, challenge, contribution and total, as the scorecard prints them."""
+    r, total = row.result, row.score.score
+    parts = [number(getattr(r, name)) if r else "" for name in ("innovation", "challenge", "contribution")]
+    return [*parts, number(total, 2) if total is not None else ""]
+
+
+def kpi_notes(row: ScoredKpi) -> list[str]:
+    """The small print under a KPI's figures: polarity, why it is unknown, a total that disagrees."""
+    s, notes = row.score, []
+    if row.kpi.polarity == "negative":
+        notes.append("（負向指標）")
+    if s.met is None and s.unknown_reason:
+        notes.append(f"資料不明：{s.unknown_reason}")
+    if s.flag and s.score_computed is not None:
+        notes.append(f"依計分政策計算之總分為 {number(s.score_computed, 2)}，與填報總分不同")
+    return notes
+
+
+def narratives(row: ScoredKpi) -> list[tuple[str, str]]:
+    r = row.result
+    return [
+        ("創新性", r.innovation_note if r else ""),
+        ("挑戰性", r.challenge_note if r else ""),
+        ("貢獻度", r.contribution_note if r else ""),
+    ]
+
+
+def missed_line(row: ScoredKpi) -> str:
+    line = f"目標值 {target_text(row)}　實際值 {actual_text(row)}　達成率 {rate_text(row)}"
+    return line + ("　（負向指標）" if row.kpi.polarity == "negative" else "")
+
+
+def target_rows(planned: PlannedObjective, years: list[int]) -> list[list[str]]:
+    """A row per KPI of the objective: code and name, its target of each year, its agencies."""
+    rows = [
+        [f"{k.code} {k.name}", *[planned.targets[k.pk].get(y, "") for y in years], agencies_text(k)]
+        for k in planned.kpis
+    ]
+    return rows or [["（無KPI）", *[""] * len(years), ""]]
+
+
+def objective_columns(planned: PlannedObjective) -> list[tuple[str, list[str]]]:
+    """願景目標, 重點工作 and 預期成效 of an objective, as bulleted lines."""
+    o = planned.objective
+    return [
+        ("願景目標", [o.goal] if o.goal else []),
+        ("重點工作", [f"• {w}" for w in o.key_works]),
+        ("預期成效", [f"• {outcome.text}" for outcome in planned.outcomes]),
+    ]
+
+
+def found_text(change: Change) -> str:
+    """A change found by comparing the maps: 「變更KPI DP3.3（代碼：DP3.4 → DP3.3）」."""
+    head = f"{ACTIONS[change.action]}{LEVELS[change.level]} {change.code}"
+    if change.action in ("add", "delete"):
+        return f"{head} {change.old or change.new}"
+    detail = DETAILS.get(change.detail, change.detail or "名稱")
+    return f"{head}（{detail}：{change.old or '—'} → {change.new or '—'}）"
+
+
+def change_text(revision: Revision) -> str:
+    """What a published revision says: the rename, and its reason as written (the reason names deletions)."""
+    parts = []
+    if revision.action == Revision.Action.RENAME:
+        parts.append(f"原「{revision.code}{revision.old_name}」，修正為「{revision.code}{revision.new_name}」。")
+    elif not revision.reason:
+        name = revision.old_name or revision.new_name
+        parts.append(f"{ACTIONS[revision.action]}「{revision.code}{name}」。")
+    return "".join(parts) + revision.reason
+
+
+def agencies_text(item: Kpi | ActionPlan | Revision) -> str:
+    return item.agencies_printed or "、".join(a.short_name or a.name for a in item.agencies.all())
+
+
+def months_of(plan: ActionPlan) -> list[tuple[str, list[int] | None]]:
+    """The plan's tasks and the months each runs (None: the source gave none)."""
+    return [(task.name, task.months) for task in plan.tasks.all()]
+
+
+# --- gathering ----------------------------------------------------------------------------------
+
+
+def _map_of(organization: str, year: int, access) -> StrategyMap:
+    if not Organization.objects.filter(code=organization).exists():
+        raise DeckError(f"no organization with code {organization!r}")
+    maps = access.maps() if access is not None else StrategyMap.objects.all()
+    found = (
+        maps.select_related("organization", "scoring_policy")
+        .filter(organization__code=organization, year=year, in_force=True)
+        .first()
+    )
+    if found is None:
+        raise DeckError(f"{organization} has no map in force for {to_roc_year(year)} ({year})")
+    return found
+
+
+def _linkages(smap: StrategyMap, card: Scorecard, themes: list[Theme]) -> list[Linkage]:
+    perspectives = list(smap.perspectives.order_by("order"))
+    objectives = list(smap.objectives.filter(theme__in=themes).order_by("order"))
+    links = list(smap.links.order_by("pk").values_list("source__code", "target__code"))
+    rows: dict[int, list[ScoredKpi]] = {}
+    for row in card.rows:
+        rows.setdefault(row.kpi.objective_id, []).append(row)
+    result = []
+    for theme in themes:
+        mine = [o for o in objectives if o.theme_id == theme.pk]
+        codes = {o.code for o in mine}
+        by_perspective = [
+            (p, [LinkedObjective(o, rows.get(o.pk, [])) for o in mine if o.perspective_id == p.pk])
+            for p in perspectives
+        ]
+        result.append(
+            Linkage(
+                theme,
+                [(p, objs) for p, objs in by_perspective if objs],
+                [(s, t) for s, t in links if s in codes and t in codes],
+            )
+        )
+    return result
+
+
+def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
+    maps = access.maps() if access is not None else StrategyMap.objects.all()
+    after = (
+        maps.select_related("organization", "scoring_policy")
+        .filter(organization=smap.organization, year=smap.year + 1, in_force=True)
+        .first()
+    )
+    if after is None:
+        return None
+    objectives = after.objectives.select_related("perspective", "theme").order_by("perspective__order", "order")
+    kpis = (
+        Kpi.objects.filter(objective__map=after)
+        .prefetch_related("targets", "agencies", Prefetch("action_plans", queryset=plans_in_full()))
+        .order_by("objective__order", "order")
+    )
+    outcomes = Outcome.objects.filter(objective__map=after, plan=None).order_by("order")
+    revisions = after.revisions.prefetch_related("agencies").order_by("order")
+    if theme:
+        objectives = objectives.filter(theme__code=theme)
+        kpis = kpis.filter(objective__theme__code=theme)
+        outcomes = outcomes.filter(objective__theme__code=theme)
+    # The published revisions and count table speak of one theme (revisions_theme) or of the whole map.
+    published = not theme or after.revisions_theme in ("", theme)
+    years = [after.year + i for i in range(TARGET_YEARS)]
+    by_objective: dict[int, list[Kpi]] = {}
+    for kpi in kpis:
+        by_objective.setdefault(kpi.objective_id, []).append(kpi)
+    outcomes_of: dict[int, list[Outcome]] = {}
+    for outcome in outcomes:
+        outcomes_of.setdefault(outcome.objective_id, []).append(outcome)
+    planned = []
+    for objective in objectives:
+        mine = by_objective.get(objective.pk, [])
+        if objective.theme_id is None and not mine:
+            continue  # the city-wide TC row has no plans of its own
+        targets = {k.pk: {t.year: t.printed or number(t.value) for t in k.targets.all()} for k in mine}
+        planned.append(
+            PlannedObjective(
+                objective, objective.perspective, objective.theme, mine, targets, outcomes_of.get(objective.pk, [])
+            )
+        )
+    compared_to = after.revisions_compared_to or smap.year
+    before = (
+        smap
+        if compared_to == smap.year
+        else maps.filter(organization=smap.organization, year=compared_to, in_force=True).first()
+    )
+    return NextYear(
+        map=after,
+        spec=_spec(after),
+        years=years,
+        objectives=planned,
+        revisions=list(revisions) if published else [],
+        counts=list(after.revision_counts.order_by("order")) if published else [],
+        diff=map_diff(after, before, theme or ""),
+        perspective_names={p.code: p.name for p in after.perspectives.all()},
+    )
+
+
+def _spec(smap: StrategyMap, card: Scorecard | None = None) -> diagram.MapSpec:
+    """The map's diagram spec in Chinese, whatever language the request was in."""
+    with translation.override("zh-hant"):
+        return map_spec(smap, card)
+
+
+def report_content(organization: str, year: int, theme: str | None = None, access=None) -> ReportContent:
+    """The report of ``organization``'s ``year`` (AD), of one theme or of the whole map.
+
+    With ``access`` (the web), maps and results the person may not see are left out.
+    Raises :class:`DeckError` for an unknown organization, year or theme.
+    """
+    smap = _map_of(organization, year, access)
+    heading, subject = "", ""
+    themes = list(smap.themes.order_by("order"))
+    if theme:
+        found = next((t for t in themes if t.code == theme), None)
+        if found is None:
+            raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
+        themes = [found]
+        heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
+    card = map_scorecard(smap, theme, access)
+    whole = map_scorecard(smap, access=access) if theme else card
+    kpi_rows = [row for row in card.rows if row.score.kpi.perspective in KPI_PERSPECTIVES or row.result is not None]
+    (rollup,) = card.rollups["organization"].values()
+    return ReportContent(
+        card=card,
+        heading=heading,
+        subject=subject,
+        spec=_spec(smap, whole),
+        linkages=_linkages(smap, card, themes),
+        kpi_rows=kpi_rows,
+        missed=[row for row in card.rows if row.score.met is False and row.result is not None],
+        histories=histories([row.kpi for row in kpi_rows], access),
+        sentence=summary_sentence(rollup, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI",
+        unknown=[row for row in card.rows if row.score.met is None],
+        next=_next_year(smap, theme, access),
+    )
+
+
+# --- the pages, in order ------------------------------------------------------------------------
+
+TABLE_ROWS = 10  # scorecard rows per page
+GRID_ROWS = 14  # rows of a 12-month grid per page
+PLAN_TABLE_LINES = 16  # text lines of the objectives/KSF/KPI/plans table per page
+CHANGES_PER_PAGE = 3
+CHANGES_LISTED = 8  # changes found by comparing the maps, listed under the count table
+NO_MONTHS = "原始文件未載明月份進度"
+COUNT_HEADERS = ["構面", "策略目標 修訂前", "策略目標 修訂後", "KPI 修訂前", "KPI 修訂後", "行動計畫 修訂前",
+                 "行動計畫 修訂後"]  # fmt: skip
+COUNT_NOTE = "註：( )內表示策略目標、KPI及行動方案之數字調整"
+CHANGE_HEADERS = ["策略目標", "修正內容", "修正方向", "局處"]
+
+
+@dataclass
+class Page:
+    """One slide of the deck and one page of the PDF: what kind it is and what it shows.
+
+    ``name`` identifies it (``kpi:DP5.1``) for tests and tools; ``data`` depends on ``kind``.
+    """
+
+    kind: str
+    name: str
+    heading: str = ""
+    data: object = None
+
+
+@dataclass
+class GridLine:
+    """A row of a 12-month grid: a plan's heading, or one of its tasks with its months (None: not given)."""
+
+    text: str
+    is_plan: bool
+    months: list[int] | None = None
+
+    def marks(self) -> list[bool]:
+        return [bool(self.months) and m in self.months for m in range(1, 13)]
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def numbered(heading: str, n: int, total: int) -> str:
+    return f"{heading}（{n}/{total}）" if total > 1 else heading
+
+
+def _summary_rows(card: Scorecard) -> list[list[str]]:
+    names = {p.code: p.name for p in card.map.perspectives.all()}
+    rows = []
+    for code, r in card.rollups["perspective"].items():
+        lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in Light if r.lights[light])
+        rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), "、".join(r.not_met) or "—",
+                     "、".join(r.unknown) or "—", lights])  # fmt: skip
+    (whole,) = card.rollups["organization"].values()
+    rows.append(["合計", str(whole.count), str(whole.met), "、".join(whole.not_met) or "—",
+                 "、".join(whole.unknown) or "—", ""])  # fmt: skip
+    return rows
+
+
+def _plans_table(content: ReportContent, nxt: NextYear) -> list[Page]:
+    """策略目標、關鍵成功因素、關鍵績效指標、行動計畫、相關局處: a row per objective, cut into pages by lines."""
+    rows: list[tuple[int, list[str]]] = []
+    for planned in nxt.objectives:
+        o = planned.objective
+        if not (o.ksf or planned.kpis):
+            continue  # the dataset says nothing more of it than the map does
+        kpis = "\n".join(f"{k.code} {k.name}" for k in planned.kpis)
+        plans = "\n".join(f"{p.code} {p.name}" for p in planned.plans)
+        agencies = "、".join(dict.fromkeys(a for p in planned.plans if (a := agencies_text(p))))
+        lines = max(2, len(planned.kpis), len(planned.plans))
+        rows.append((lines, [planned.perspective.name, f"{o.code} {o.name}", o.ksf, kpis, plans, agencies]))
+    pages: list[list[tuple[int, list[str]]]] = [[]]
+    for row in rows:
+        if pages[-1] and sum(n for n, _r in pages[-1]) + row[0] > PLAN_TABLE_LINES:
+            pages.append([])
+        pages[-1].append(row)
+    heading = f"{roc(nxt.map.year)}度{content.subject}策略目標、關鍵成功因素與關鍵績效指標"
+    return [
+        Page("plans-table", f"plans-table:{n}", numbered(heading, n, len(pages)), page)
+        for n, page in enumerate(pages, start=1)
+    ]
+
+
+def _count_rows(nxt: NextYear) -> list[list[str]]:
+    def cells(before, after, printed: str) -> list[str]:
+        return ["" if before is None else str(before), printed or ("" if after is None else str(after))]
+
+    rows = []
+    for c in nxt.counts:
+        name = "合計" if c.perspective == "total" else f"{nxt.perspective_names.get(c.perspective, c.perspective)}構面"
+        rows.append([name,
+                     *cells(c.objectives_before, c.objectives_after, c.objectives_printed),
+                     *cells(c.kpis_before, c.kpis_after, c.kpis_printed),
+                     *cells(c.action_plans_before, c.action_plans_after, c.action_plans_printed)])  # fmt: skip
+    return rows
+
+
+def _part_two(content: ReportContent, nxt: NextYear) -> list[Page]:
+    year = roc(nxt.map.year)
+    subject = content.subject
+    pages = [
+        Page("divider", "divider", data=("第二部份", f"{year}度{subject}主要任務")),
+        Page("map", "next-map", nxt.spec.title, nxt.spec),
+        *_plans_table(content, nxt),
+    ]
+    found = [found_text(change) for change in nxt.diff.changes]
+    if len(found) > CHANGES_LISTED:
+        found = [*found[:CHANGES_LISTED], f"…另有{len(found) - CHANGES_LISTED}項"]
+    pages.append(
+        Page(
+            "revision-counts",
+            "revision-counts",
+            f"{year}度{subject}修正內容：依據策略目標滾動修正與優化",
+            (_count_rows(nxt), found),
+        )
+    )
+    changes = [
+        [r.objective_code, r.printed_action or f"{ACTIONS[r.action]}{LEVELS[r.level]}", change_text(r),
+         agencies_text(r)]
+        for r in nxt.revisions
+    ]  # fmt: skip
+    parts = chunks(changes, CHANGES_PER_PAGE)
+    pages += [
+        Page("changes", f"changes:{n}", numbered(f"{year}度{subject}修正內容", n, len(parts)), part)
+        for n, part in enumerate(parts, start=1)
+    ]
+    for planned in nxt.objectives:
+        o = planned.objective
+        if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
+            continue
+        pages.append(Page("objective", f"objective:{o.code}", f"{o.code}{o.name}　{planned.perspective.name}構面",
+                          planned))  # fmt: skip
+        lines = []
+        for plan in planned.plans:
+            lines.append(GridLine(f"{plan.code} {plan.name}", True))
+            lines.extend(GridLine(task.name, False, task.months) for task in plan.tasks.all())
+        if lines:
+            parts = chunks(lines, GRID_ROWS)
+            heading = f"{o.code}{o.name} {year}主要任務"
+            pages += [
+                Page("grid", f"grid:{o.code}:{n}", numbered(heading, n, len(parts)), part)
+                for n, part in enumerate(parts, start=1)
+            ]
+    return pages
+
+
+def pages(content: ReportContent) -> list[Page]:
+    """The report's pages in the order of the Taipei deck; both renderers lay out exactly these."""
+    card, year, subject = content.card, roc(content.year), content.subject
+    result = [
+        Page("cover", "cover", content.title),
+        Page("divider", "divider", data=("第一部份", f"{year}度{subject}策略地圖執行成果")),
+        Page("map", "map", content.spec.title, content.spec),
+        *[Page("linkage", f"linkage:{x.theme.code}", f"{x.theme.name}{year}關聯圖", x) for x in content.linkages],
+        Page("summary", "summary", f"{year}度{subject}KPI達成情形", _summary_rows(card)),
+    ]
+    parts = chunks(card.rows, TABLE_ROWS)
+    result += [
+        Page("scorecard", f"scorecard:{n}", numbered(f"{year}度{subject}KPI成績", n, len(parts)), part)
+        for n, part in enumerate(parts, start=1)
+    ]
+    result += [Page("kpi", f"kpi:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in content.kpi_rows]
+    result += [
+        Page("missed", f"missed:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in content.missed
+    ]
+    if content.next is not None:
+        result += _part_two(content, content.next)
+    result.append(Page("closing", "closing", "簡報結束，敬請指教！"))
+    return result

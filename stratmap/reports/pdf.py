@@ -1,0 +1,158 @@
+"""The leadership-camp report as PDF: the deck's pages as HTML, printed by WeasyPrint.
+
+A4 landscape, one page per slide of the deck (the same :func:`~stratmap.reports.content.pages`),
+the strategy maps as the diagram module's SVG and the KPI histories as small SVG line
+charts, both embedded as images. Text is set in Noto Sans CJK TC (Debian's
+``fonts-noto-cjk``), so Chinese renders with Traditional Chinese glyphs.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from stratmap.kpis.selectors import YearPoint
+from stratmap.reports import content as c
+from stratmap.strategy import diagram
+
+CHART_W, CHART_H = 360, 250
+
+
+def svg_image(svg: str) -> str:
+    """An SVG document as a ``data:`` URL for an ``<img>``."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """About five round values covering low…high."""
+    if high == low:
+        high, low = high + 1, low - 1
+    raw = (high - low) / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = (low // step) * step
+    ticks = []
+    value = start
+    while value <= high + step / 2:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def history_svg(history: list[YearPoint]) -> str:
+    """Targets (blue line) and actuals (red points) across the years, labelled in Chinese."""
+    values = [float(v) for p in history for v in (p.target, p.actual) if isinstance(v, Decimal | int | float)]
+    ticks = _ticks(min(values), max(values)) if values else [0, 1]
+    left, right, top, bottom = 52, CHART_W - 12, 30, CHART_H - 50
+    low, high = ticks[0], ticks[-1]
+
+    def x(i: int) -> float:
+        return left + (right - left) * (i + 0.5) / len(history)
+
+    def y(v: float) -> float:
+        return bottom - (bottom - top) * (v - low) / ((high - low) or 1)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" '
+        f'viewBox="0 0 {CHART_W} {CHART_H}" font-family="Noto Sans CJK TC" font-size="11">',
+        f'<text x="{CHART_W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">'
+        "歷年目標值與實際值</text>",
+    ]
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#d9d9d9"/>')
+        out.append(f'<text x="{left - 4}" y="{y(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
+    for i, p in enumerate(history):
+        out.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{c.roc(p.year)}</text>')
+    for series, colour, line in (("target", "#2f5597", True), ("actual", "#c00000", False)):
+        points = [(x(i), y(float(v))) for i, p in enumerate(history) if (v := getattr(p, series)) is not None]
+        if line and len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"/>' for px, py in points]
+    legend_y = CHART_H - 14
+    for k, (label, colour) in enumerate((("目標值", "#2f5597"), ("實際值", "#c00000"))):
+        lx = CHART_W / 2 - 70 + k * 80
+        out.append(f'<circle cx="{lx}" cy="{legend_y - 4}" r="4" fill="{colour}"/>')
+        out.append(f'<text x="{lx + 8}" y="{legend_y}">{escape(label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _page_context(content: c.ReportContent, page: c.Page) -> dict:
+    """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
+    extra: dict = {}
+    if page.kind == "map":
+        extra["image"] = svg_image(diagram.render_svg(page.data))
+    elif page.kind == "kpi":
+        row = page.data
+        history = content.histories.get(row.kpi.pk, [])
+        extra.update(
+            values=[c.target_text(row), c.actual_text(row), c.rate_text(row), *c.score_texts(row)],
+            light=c.light_text(row.score.light),
+            colour=row.score.light.colour,
+            notes=c.kpi_notes(row),
+            narratives=c.narratives(row),
+            chart=svg_image(history_svg(history)) if len(history) > 1 else "",
+        )
+    elif page.kind == "missed":
+        extra["line"] = c.missed_line(page.data)
+    elif page.kind == "scorecard":
+        extra["rows"] = [
+            (row, [c.target_text(row), c.actual_text(row), c.rate_text(row), *c.score_texts(row)],
+             c.light_text(row.score.light))
+            for row in page.data
+        ]  # fmt: skip
+    elif page.kind == "objective":
+        extra.update(
+            years=[c.roc(y) for y in content.next.years],
+            rows=c.target_rows(page.data, content.next.years),
+            columns=c.objective_columns(page.data),
+        )
+    elif page.kind == "linkage":
+        extra["perspectives"] = [
+            (p, [(linked, [(row, c.light_text(row.score.light)) for row in linked.rows]) for linked in objectives])
+            for p, objectives in page.data.perspectives
+        ]
+    return extra
+
+
+def report_html(content: c.ReportContent) -> str:
+    """The report as one HTML document, a ``<section>`` per page."""
+    with translation.override("zh-hant"):
+        return render_to_string(
+            "reports/report.html",
+            {
+                "content": content,
+                "pages": [(page, _page_context(content, page)) for page in c.pages(content)],
+                "count_headers": c.COUNT_HEADERS,
+                "count_note": c.COUNT_NOTE,
+                "change_headers": c.CHANGE_HEADERS,
+                "no_months": c.NO_MONTHS,
+                "months": list(range(1, 13)),
+                "year": c.roc(content.year),
+                "next_year": c.roc(content.next.map.year) if content.next else "",
+            },
+        )
+
+
+def render_pdf(content: c.ReportContent) -> bytes:
+    from weasyprint import HTML  # imported here: it loads Pango, which only the PDF needs
+
+    return HTML(string=report_html(content)).write_pdf()
+
+
+def build_pdf(organization: str, year: int, theme: str | None = None, access=None) -> bytes:
+    """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map."""
+    return render_pdf(c.report_content(organization, year, theme, access))
+
+
+def write_pdf(organization: str, year: int, theme: str | None, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_bytes(build_pdf(organization, year, theme))
+    return path

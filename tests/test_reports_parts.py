@@ -1,0 +1,312 @@
+"""The deck's maps and part 2, the PDF twin, the downloads and the benchmark, from the Taipei demo."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pptx import Presentation
+from pypdf import PdfReader
+
+from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.plans.models import PlanTask
+from stratmap.reports.content import pages, report_content
+from stratmap.reports.deck import build_deck, fitted_size, render_deck
+from stratmap.reports.pdf import _ticks, build_pdf
+from stratmap.strategy.models import Objective, StrategyMap, Theme
+from tests.test_reports_deck import named, reopened, slide_text
+from tests.test_web_pages import multiply
+
+SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture
+def deck(demo):
+    return reopened(build_deck("taipei", 2019, "D"))
+
+
+@pytest.fixture
+def pdf(demo):
+    return PdfReader(io.BytesIO(build_pdf("taipei", 2019, "D")))
+
+
+def shape_texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+# --- part 1: maps as native shapes ----------------------------------------------------------------
+
+
+def test_the_city_map_slide_has_a_native_box_for_every_objective_of_the_108_map(deck):
+    (slide,) = named(deck, "map")
+    texts = shape_texts(slide)
+    codes = list(
+        Objective.objects.filter(map__organization__code="taipei", map__year=2019, map__in_force=True).values_list(
+            "code", flat=True
+        )
+    )
+    assert len(codes) > 100
+    for code in codes:
+        assert any(text.startswith(f"{code} ") for text in texts), code
+    assert "D 優化產業勞動" in texts
+    assert not slide.shapes._spTree.xpath(".//p:pic")  # shapes, not a picture
+    box = next(text for text in texts if text.startswith("DC1 "))
+    assert box == "DC1 促進充分就業\n●良"  # the objective's worst known light
+
+
+def test_the_linkage_map_shows_theme_d_objectives_by_perspective_with_their_kpis_and_lights(deck):
+    (slide,) = named(deck, "linkage:D")
+    text = slide_text(slide)
+    assert "優化產業勞動108年關聯圖" in text
+    for words in (
+        "顧客\nC",
+        "內部流程\nP",
+        "DC1 促進充分就業",
+        "DP5.1 職業災害死亡百萬人率 ●良",
+        "DP3.3 生技企業營收成長率 ？不明",
+    ):
+        assert words in text, words
+
+
+def test_cause_and_effect_links_are_drawn_as_arrows_on_both_maps(demo):
+    smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
+    dc1, dp1 = (Objective.objects.get(map=smap, code=code) for code in ("DC1", "DP1"))
+    smap.links.create(source=dp1, target=dc1)
+    deck = reopened(build_deck("taipei", 2019, "D"))
+    for name in ("map", "linkage:D"):
+        (slide,) = named(deck, name)
+        assert slide.shapes._spTree.xpath(".//a:tailEnd[@type='triangle']"), name
+
+
+# --- part 2: the next year's map ------------------------------------------------------------------
+
+
+def test_part_two_follows_the_document_from_the_109_map(deck):
+    names = [slide.name for slide in deck.slides]
+    start = names.index("next-map")
+    assert names[start - 1] == "divider" and "109年度D組主要任務" in slide_text(deck.slides[start - 1])
+    assert names[start + 1 :][:4] == ["plans-table:1", "plans-table:2", "revision-counts", "changes:1"]
+    assert "objective:DC1" in names and "grid:DC1:1" in names
+    assert names[-1] == "closing"
+    assert "109修正內容" in slide_text(deck.slides[0]).replace("年", "")
+
+
+def test_the_plans_table_lists_objectives_ksfs_kpis_plans_and_agencies(deck):
+    text = "\n".join(slide_text(s) for s in named(deck, "plans-table:"))
+    for words in ("DC1 促進充分就業", "開發友善企業並提供就業諮詢及轉銜就業管道", "DC1.1 失業率", "勞動局", "產業局",
+                  "DP5.1 職業災害死亡百萬人率"):  # fmt: skip
+        assert words in text, words
+
+
+def test_the_revision_count_table_is_shown_as_printed_with_the_changes_and_their_reasons(deck):
+    (counts,) = named(deck, "revision-counts")
+    tables = [shape.table for shape in counts.shapes if shape.has_table]
+    rows = [[cell.text_frame.text for cell in row.cells] for row in tables[0].rows]
+    assert rows[1] == ["顧客構面", "3", "3", "5", "5", "8", "7(-1)"]
+    assert rows[4] == ["財務構面", "2", "2(-1)", "2", "1(-1)", "2", "1(-1)"]
+    assert rows[5] == ["合計", "11", "10", "21", "20", "27", "25"]
+    (changes,) = named(deck, "changes:")
+    text = slide_text(changes)
+    assert "原「DC1.3.1青年就業力覺醒行動4年計畫」，修正為「DC1.3.1青年就業力行動4年計畫」。" in text
+    reason = "經評估本項KPI係配合臺北市生技產業調查研究分析，無法每年取得數據"
+    assert reason in text and "刪除KPI" in text and "本組各機關" in text
+
+
+def test_each_objective_shows_its_kpis_targets_for_three_years_and_agencies(deck):
+    (slide,) = named(deck, "objective:DC2")
+    (grid,) = [shape.table for shape in slide.shapes if shape.has_table]
+    rows = [[cell.text_frame.text for cell in row.cells] for row in grid.rows]
+    assert rows[0] == ["關鍵績效指標(KPI)", "109年目標值", "110年目標值", "111年目標值", "相關局處"]
+    assert rows[1] == ["DC2.1 協助本市企業創新家數", "545", "550", "555", "產業局"]
+    assert "以創新驅動臺北市產業發展" in slide_text(slide)  # the vision goal
+
+
+def test_the_12_month_grid_marks_the_months_and_says_when_the_source_gave_none(demo):
+    task = PlanTask.objects.filter(plan__code="DC1.2.1", plan__kpi__objective__map__year=2020).order_by("order")[0]
+    task.months = [3, 4, 5]
+    task.save()
+    deck = reopened(build_deck("taipei", 2019, "D"))
+    (slide,) = named(deck, "grid:DC1:")
+    (grid,) = [shape.table for shape in slide.shapes if shape.has_table]
+    rows = [[cell.text_frame.text for cell in row.cells] for row in grid.rows]
+    assert rows[0][1:] == [f"{m}月" for m in range(1, 13)]
+    marked = next(row for row in rows if row[0].strip() == task.name)
+    assert [m for m, cell in enumerate(marked[1:], start=1) if cell == "■"] == [3, 4, 5]
+    assert any("原始文件未載明月份進度" in row for row in rows)
+    assert any(row[0].startswith("DC1.2.1 Bravo職涯4年計畫") for row in rows)
+
+
+def test_without_a_next_years_map_there_is_no_part_two(demo):
+    deck = reopened(build_deck("taipei", 2021, None))  # the demo has no 111 map
+    names = [slide.name for slide in deck.slides]
+    assert "next-map" not in names and names.count("divider") == 1
+    assert "修正內容" not in slide_text(deck.slides[0])
+
+
+def test_text_sizes_shrink_to_fit_their_box_and_stop_at_the_smallest(demo):
+    assert fitted_size("短", 3, 1, 20) == 20
+    long = "職業災害死亡百萬人率" * 40
+    small = fitted_size(long, 3, 1, 20)
+    assert 7 <= small < 20
+    assert fitted_size(long * 10, 3, 1, 20) == 7
+
+
+def test_the_report_reads_the_same_number_of_queries_for_ten_times_the_kpis(demo):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            pages(report_content("taipei", 2019, "D"))
+        return len(captured)
+
+    before = queries()
+    multiply(10)
+    assert queries() == before
+
+
+# --- the PDF ---------------------------------------------------------------------------------------
+
+
+def test_the_pdf_has_a_landscape_a4_page_per_slide(demo, pdf):
+    content = report_content("taipei", 2019, "D")
+    assert len(pdf.pages) == len(pages(content)) == len(render_deck(content).slides)
+    width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+
+
+def test_the_pdf_shows_dp5_1_with_its_rate_light_and_chinese_text_verbatim(pdf):
+    texts = [page.extract_text() for page in pdf.pages]
+    text = "\n".join(texts)
+    dp51 = next(text for text in texts if text.startswith("DP5.1 職業災害死亡百萬人率"))
+    assert "85.1%" in dp51 and "●良" in dp51
+    for words in ("臺北市政府首長領航共識營", "108年D組KPI除DP5.1外，其餘KPI已達成年度目標值", "簡報結束，敬請指教！",
+                  "原始文件未載明月份進度", "7(-1)"):  # fmt: skip
+        assert words in text, words
+
+
+def test_the_pdf_embeds_only_noto_sans_cjk_so_chinese_has_real_glyphs(pdf):
+    fonts = set()
+    for page in pdf.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert fonts and all("NotoSansCJK" in name.replace("-", "") for name in fonts), fonts
+
+
+def test_the_pdf_embeds_the_map_and_the_charts_as_svg_images(demo):
+    from stratmap.reports.pdf import report_html
+
+    html = report_html(report_content("taipei", 2019, "D"))
+    assert html.count('class="map" src="data:image/svg+xml;base64,') == 2  # 108 and 109
+    assert html.count('class="chart" src="data:image/svg+xml;base64,') >= 10
+
+
+def test_chart_ticks_are_round_numbers_covering_the_values():
+    assert _ticks(540, 560) == [540, 545, 550, 555, 560]
+    assert _ticks(15, 2964) == [0, 1000, 2000, 3000]
+    ticks = _ticks(7.6, 7.64)
+    assert ticks[0] <= 7.6 and ticks[-1] >= 7.64 and len(ticks) <= 7
+
+
+def test_a_long_name_a_missing_actual_and_an_empty_theme_still_give_a_clean_pdf(demo):
+    long_name = "提升臺北市各行政區中小企業數位轉型與國際行銷能量之輔導成效暨青年就業媒合與職能培訓之整體滿意度指標" * 3
+    Kpi.objects.filter(code="DC1.1", objective__map__year=2019).update(name=long_name)
+    KpiResult.objects.filter(kpi__code="DC1.2", year=2019).update(actual=None, unknown_reason="資料尚未公布")
+    smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
+    Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=99)
+    reader = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "D")))
+    assert "資料尚未公布" in "".join(page.extract_text() for page in reader.pages)
+    empty = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "Z")))
+    assert "本組無KPI" in "".join(page.extract_text() for page in empty.pages)
+
+
+needs_pdftoppm = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) not installed")
+
+
+@needs_pdftoppm
+def test_pdf_pages_turn_into_pngs_that_are_not_blank(demo, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(build_pdf("taipei", 2019, "D"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(SHOTS / "report-pdf")], check=True)
+    shots = sorted(SHOTS.glob("report-pdf-*.png"))
+    assert len(shots) == len(PdfReader(str(path)).pages)
+    for shot in shots:
+        image = Image.open(shot).convert("L")
+        assert image.size[0] > image.size[1]  # landscape
+        low, high = image.getextrema()
+        assert high - low > 100, shot  # something drawn, not an empty page
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed on this machine")
+def test_libreoffice_opens_the_deck_with_every_slide(demo, tmp_path):
+    path = tmp_path / "report.pptx"
+    build_deck("taipei", 2019, "D").save(path)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    reader = PdfReader(str(tmp_path / "report.pdf"))
+    assert len(reader.pages) == len(Presentation(str(path)).slides)
+    assert "職業災害死亡百萬人率" in "".join(page.extract_text() for page in reader.pages)
+
+
+# --- the command and the downloads ------------------------------------------------------------------
+
+
+def test_the_report_command_writes_a_pdf_when_asked_for_one(demo, tmp_path):
+    out = tmp_path / "deck.pdf"
+    call_command("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(out),
+                 stdout=io.StringIO())  # fmt: skip
+    assert out.read_bytes().startswith(b"%PDF")
+    assert len(PdfReader(str(out)).pages) > 40
+
+
+def download(client, name: str, query: str = "", year: int = 2019):
+    return client.get(reverse(f"web:{name}", args=["taipei", year]) + query)
+
+
+def test_the_theme_and_map_pages_offer_the_downloads(demo, client):
+    theme = client.get(reverse("web:theme", args=["taipei", 2019, "D"])).content.decode()
+    assert reverse("web:report-pptx", args=["taipei", 2019]) + "?theme=D" in theme
+    assert reverse("web:report-pdf", args=["taipei", 2019]) + "?theme=D" in theme
+    whole = client.get(reverse("web:map", args=["taipei", 2019])).content.decode()
+    for name in ("report-pptx", "report-pdf", "scorecard-xlsx"):
+        assert reverse(f"web:{name}", args=["taipei", 2019]) in whole
+
+
+def test_the_downloads_are_the_reports(demo, client):
+    response = download(client, "report-pptx", "?theme=D")
+    assert response["Content-Disposition"] == 'attachment; filename="taipei-2019-D-report.pptx"'
+    deck = Presentation(io.BytesIO(response.content))
+    assert len(named(deck, "kpi:")) == 18
+    response = download(client, "report-pdf", "?theme=D")
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    response = download(client, "scorecard-xlsx")
+    assert response.content[:2] == b"PK"
+    assert download(client, "report-pptx", "?theme=Q").status_code == 404
+
+
+def test_the_public_download_has_published_results_only(demo, client, people):
+    KpiResult.objects.filter(kpi__code="DP5.1", year=2019).update(status=KpiResult.Status.DRAFT)
+    public = Presentation(io.BytesIO(download(client, "report-pptx", "?theme=D").content))
+    (slide,) = named(public, "kpi:DP5.1")
+    assert "85.1%" not in slide_text(slide) and "不明" in slide_text(slide)
+    client.force_login(people["viewer"])
+    inside = Presentation(io.BytesIO(download(client, "report-pptx", "?theme=D").content))
+    (slide,) = named(inside, "kpi:DP5.1")
+    assert "85.1%" in slide_text(slide)
+
+
+def test_an_unpublished_map_cannot_be_downloaded_by_the_public(demo, client):
+    StrategyMap.objects.filter(organization__code="taipei", year=2019).update(published=False)
+    for name in ("report-pptx", "report-pdf", "scorecard-xlsx"):
+        assert download(client, name).status_code == 404, name
