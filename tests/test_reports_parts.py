@@ -310,3 +310,23 @@ def test_an_unpublished_map_cannot_be_downloaded_by_the_public(demo, client):
     StrategyMap.objects.filter(organization__code="taipei", year=2019).update(published=False)
     for name in ("report-pptx", "report-pdf", "scorecard-xlsx"):
         assert download(client, name).status_code == 404, name
+
+
+def test_the_benchmarks_full_city_gives_every_theme_a_copy_of_theme_d(demo, tmp_path):
+    from importlib import import_module
+
+    from stratmap.exchange.loader import load_paths
+
+    bench = import_module("stratmap.reports.management.commands.benchmark-reports")
+    files = bench.full_city_files("taipei", [2019, 2020], "D", tmp_path)
+    assert [f.name for f in files] == ["taipei-2019.yaml", "taipei-2020.yaml"]
+    load_paths(files)
+    a_kpis = Kpi.objects.filter(objective__map__year=2019, objective__map__in_force=True, objective__theme__code="A")
+    assert sorted(a_kpis.values_list("code", flat=True)) == sorted(
+        "A" + code[1:]
+        for code in Kpi.objects.filter(
+            objective__map__year=2019, objective__map__in_force=True, objective__theme__code="D"
+        ).values_list("code", flat=True)
+    )
+    content = report_content("taipei", 2019)
+    assert len([p for p in pages(content) if p.kind == "kpi"]) == 8 * 18

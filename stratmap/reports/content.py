@@ -379,6 +379,16 @@ COUNT_HEADERS = ["構面", "策略目標 修訂前", "策略目標 修訂後", "
                  "行動計畫 修訂後"]  # fmt: skip
 COUNT_NOTE = "註：( )內表示策略目標、KPI及行動方案之數字調整"
 CHANGE_HEADERS = ["策略目標", "修正內容", "修正方向", "局處"]
+# Relative column widths of each kind of table, the same in the deck and the PDF.
+WIDTHS = {
+    "summary": [2.2, 1, 1, 2.4, 3, 2.7],
+    "scorecard": [1.1, 4, 1.1, 1.1, 1.1, 0.9, 0.9, 0.9, 1, 1],
+    "plans-table": [0.9, 1.7, 2.4, 3.0, 3.4, 1.3],
+    "revision-counts": [2, 1, 1, 1, 1, 1, 1],
+    "changes": [1.8, 1.3, 8, 1.6],
+    "objective": [4.5, 1.4, 1.4, 1.4, 2],
+    "grid": [4.9] + [0.65] * 12,
+}
 
 
 @dataclass

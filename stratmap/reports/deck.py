@@ -37,6 +37,7 @@ from stratmap.reports.content import (
     COUNT_HEADERS,
     COUNT_NOTE,
     NO_MONTHS,
+    WIDTHS,
     DeckError,
     GridLine,
     Linkage,
@@ -394,7 +395,7 @@ def divider(slide, content: ReportContent, page: Page) -> None:
 def summary(slide, content: ReportContent, page: Page) -> None:
     rows = page.data
     headers = ["構面", "KPI數", "達成", "未達成", "不明", "燈號"]
-    table(slide, headers, rows, 0.5, 1.3, 12.3, 0.45 * (len(rows) + 1), [2.2, 1, 1, 2.4, 3, 2.7], 14)
+    table(slide, headers, rows, 0.5, 1.3, 12.3, 0.45 * (len(rows) + 1), WIDTHS["summary"], 14)
     unknown = [f"{row.kpi.code} {truncate(row.kpi.name, 30)}：{row.score.unknown_reason}" for row in content.unknown]
     top = 1.5 + 0.45 * (len(rows) + 1)
     if unknown:
@@ -413,7 +414,7 @@ def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
         rows.append([row.kpi.code, row.kpi.name, target_text(row), actual_text(row), rate_text(row),
                      *score_texts(row), light_text(row.score.light)])  # fmt: skip
         colours[(i, 9)] = colour(row.score.light.colour)
-    widths = [1.1, 4, 1.1, 1.1, 1.1, 0.9, 0.9, 0.9, 1, 1]
+    widths = WIDTHS["scorecard"]
     table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
 
 
@@ -473,7 +474,7 @@ def plans_table_slide(slide, content: ReportContent, page: Page) -> None:
         return
     headers = ["構面", "策略目標", "關鍵成功因素", "關鍵績效指標", "行動計畫", "相關局處"]
     height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.data))
-    widths = [0.9, 1.7, 2.4, 3.0, 3.4, 1.3]
+    widths = WIDTHS["plans-table"]
     rows = [row for _lines, row in page.data]
     table(slide, headers, rows, 0.3, 1.15, 12.7, height, widths, 12, left=(1, 2, 3, 4))
 
@@ -482,7 +483,7 @@ def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
     """The revision count table as printed, and the changes found by comparing the two maps."""
     rows, found = page.data
     if rows:
-        table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, 0.5 * (len(rows) + 1), [2, 1, 1, 1, 1, 1, 1], 16, left=())
+        table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, 0.5 * (len(rows) + 1), WIDTHS["revision-counts"], 16, left=())
         box(slide, 0.5, 1.5 + 0.5 * (len(rows) + 1), 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
     else:
         box(slide, 0.5, 1.5, 12.3, 0.8, "本年度未公布修正數量表", 18, fg=GREY)
@@ -495,7 +496,7 @@ def changes_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, 0.5, 1.5, 12.3, 1, "本年度未公布修正內容", 20, fg=GREY)
         return
     rows = page.data
-    table(slide, CHANGE_HEADERS, rows, 0.3, 1.2, 12.7, 1.9 * len(rows) + 0.5, [1.8, 1.3, 8, 1.6], 14, left=(2,))
+    table(slide, CHANGE_HEADERS, rows, 0.3, 1.2, 12.7, 1.9 * len(rows) + 0.5, WIDTHS["changes"], 14, left=(2,))
 
 
 def objective_slide(slide, content: ReportContent, page: Page) -> None:
@@ -505,7 +506,7 @@ def objective_slide(slide, content: ReportContent, page: Page) -> None:
     headers = ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in years], "相關局處"]
     rows = target_rows(planned, years)
     height = 0.5 * (len(rows) + 1)
-    table(slide, headers, rows, 0.5, 1.2, 12.3, height, [4.5, 1.4, 1.4, 1.4, 2], 14, left=(0,))
+    table(slide, headers, rows, 0.5, 1.2, 12.3, height, WIDTHS["objective"], 14, left=(0,))
     top = 1.4 + height
     width = (12.3 - 0.4) / 3
     for i, (label, lines) in enumerate(objective_columns(planned)):
@@ -523,7 +524,7 @@ def grid_slide(slide, content: ReportContent, page: Page) -> None:
         for line in lines
     ]
     height = min(6.1, 0.42 * (len(rows) + 1))
-    grid = table(slide, headers, rows, 0.3, 1.15, 12.7, height, [4.9] + [0.65] * 12, 12, left=(0,)).table
+    grid = table(slide, headers, rows, 0.3, 1.15, 12.7, height, WIDTHS["grid"], 12, left=(0,)).table
     for i, line in enumerate(lines, start=1):
         if line.is_plan:
             cell = grid.cell(i, 0)

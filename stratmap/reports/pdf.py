@@ -86,7 +86,8 @@ def history_svg(history: list[YearPoint]) -> str:
 
 def _page_context(content: c.ReportContent, page: c.Page) -> dict:
     """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
-    extra: dict = {}
+    widths = c.WIDTHS.get(page.kind, [])
+    extra: dict = {"cols": [f"{100 * w / sum(widths):.2f}%" for w in widths]}
     if page.kind == "map":
         extra["image"] = svg_image(diagram.render_svg(page.data))
     elif page.kind == "kpi":
@@ -141,10 +142,15 @@ def report_html(content: c.ReportContent) -> str:
         )
 
 
-def render_pdf(content: c.ReportContent) -> bytes:
+def pdf_document(content: c.ReportContent):
+    """The report laid out by WeasyPrint (a ``weasyprint.Document``: ``.pages``, ``.write_pdf()``)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only the PDF needs
 
-    return HTML(string=report_html(content)).write_pdf()
+    return HTML(string=report_html(content)).render()
+
+
+def render_pdf(content: c.ReportContent) -> bytes:
+    return pdf_document(content).write_pdf()
 
 
 def build_pdf(organization: str, year: int, theme: str | None = None, access=None) -> bytes:

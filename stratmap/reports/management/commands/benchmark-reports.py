@@ -3,26 +3,73 @@
 Each case runs several times, each time in a fresh child process (forked), so that its
 peak resident memory is its own: the figure is the child's maximum RSS, which includes
 the Python interpreter and Django already loaded (about 80 MB here). The time is the whole
-build: reading the database, laying out, and writing the file to memory. Goals: the
+build: reading the database, laying out, and writing the file to memory; the libraries
+are loaded before the children are forked, as in a server that has made a report before. Goals: the
 theme-D deck in under 3 s, the whole-city deck in under 20 s. Needs the demo data
 (``stratmap load --demo``) or any organization and year you name.
+
+The demo has KPIs, plans and results for theme D only, so ``--full-city`` first gives
+every other theme of the year's and the next year's map a copy of theme D's objectives,
+KPIs, targets, results and plans (codes DC1.1 → AC1.1 …), inside each child's own
+transaction, rolled back: not timed, never written. That is the size of a city whose
+eight themes report like theme D.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import multiprocessing
 import resource
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connections
+from django.db import connections, transaction
 
 from stratmap.core.years import YearError, to_ad_year
-from stratmap.reports.content import DeckError, report_content
+from stratmap.exchange.dumper import map_document, to_yaml
+from stratmap.exchange.loader import load_paths
+from stratmap.reports.content import report_content
 from stratmap.reports.deck import render_deck
-from stratmap.reports.pdf import render_pdf
+from stratmap.reports.pdf import pdf_document
+from stratmap.strategy.models import StrategyMap
+
+
+def _recode(node, old: str, new: str):
+    """``node`` with every code starting with theme ``old`` (DC1, DC1.1, DC1.1.1) moved to theme ``new``."""
+    if isinstance(node, dict):
+        return {key: _recode(value, old, new) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_recode(value, old, new) for value in node]
+    if isinstance(node, str) and len(node) > 1 and node[0] == old and node[1] in "CPLF":
+        return new + node[1:]
+    return node
+
+
+def full_city_files(org: str, years: list[int], source: str, folder: Path) -> list[Path]:
+    """Dataset files of ``org``'s maps in which every theme holds a copy of theme ``source``."""
+    paths = []
+    for smap in StrategyMap.objects.filter(organization__code=org, year__in=years, in_force=True):
+        doc = map_document(smap)
+        themes = doc["themes"]
+        model = next((t for t in themes if t["code"] == source), None)
+        if model is None:
+            continue
+        for theme in themes:
+            if theme["code"] != source:
+                objectives = _recode(copy.deepcopy(model["objectives"]), source, theme["code"])
+                for objective in objectives:
+                    for kpi in objective.get("kpis", []):
+                        if kpi.get("lineage"):
+                            kpi["lineage"] = f"{kpi['lineage']}-{theme['code'].lower()}"
+                theme["objectives"] = objectives
+        path = folder / f"{org}-{smap.year}.yaml"
+        path.write_text(to_yaml(doc), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, int, int]:
@@ -30,8 +77,8 @@ def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, in
     start = time.perf_counter()
     content = report_content(org, year, theme)
     if kind == "pdf":
-        data = render_pdf(content)
-        pages = data.count(b"/Type /Page\n") or data.count(b"/Type /Page")
+        document = pdf_document(content)
+        data, pages = document.write_pdf(), len(document.pages)
     else:
         prs = render_deck(content)
         buffer = io.BytesIO()
@@ -40,12 +87,16 @@ def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, in
     return time.perf_counter() - start, pages, len(data)
 
 
-def _child(queue, org: str, year: int, theme: str | None, kind: str) -> None:
+def _child(queue, org: str, year: int, theme: str | None, kind: str, files: list[Path]) -> None:
     try:
-        seconds, pages, size = _build(org, year, theme, kind)
+        with transaction.atomic():
+            if files:
+                load_paths(files)  # the full city, rolled back below
+            seconds, pages, size = _build(org, year, theme, kind)
+            transaction.set_rollback(True)
         queue.put((seconds, pages, size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
     except Exception as exc:  # reported by the parent, which has the terminal
-        queue.put(exc)
+        queue.put(f"{type(exc).__name__}: {exc}")
 
 
 class Command(BaseCommand):
@@ -56,33 +107,42 @@ class Command(BaseCommand):
         parser.add_argument("--year", default="108", help="ROC (108) or AD (2019) year")
         parser.add_argument("--theme", default="D", help="the theme of the one-theme deck")
         parser.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
+        parser.add_argument(
+            "--full-city", action="store_true", help="give every theme a copy of --theme's data first (rolled back)"
+        )
 
-    def handle(self, *args, org: str, year: str, theme: str, runs: int, **options) -> None:
+    def handle(self, *args, org: str, year: str, theme: str, runs: int, full_city: bool, **options) -> None:
         try:
             ad_year = to_ad_year(year)
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
+        with tempfile.TemporaryDirectory() as folder:
+            files = full_city_files(org, [ad_year, ad_year + 1], theme, Path(folder)) if full_city else []
+            self._run(org, year, ad_year, theme, runs, files)
+
+    def _run(self, org: str, year: str, ad_year: int, theme: str, runs: int, files: list[Path]) -> None:
         cases = [
             (f"theme {theme} deck (.pptx)", theme, "pptx", 3.0),
             ("whole-organization deck (.pptx)", None, "pptx", 20.0),
             (f"theme {theme} deck (.pdf)", theme, "pdf", None),
             ("whole-organization deck (.pdf)", None, "pdf", None),
         ]
+        import weasyprint  # noqa: F401 -- loaded once here, as in a running server, not in every child
+
         context = multiprocessing.get_context("fork")
-        self.stdout.write(f"{org} {year}, median of {runs} runs, each in a fresh process")
+        filled = f", every theme filled like {theme}" if files else ""
+        self.stdout.write(f"{org} {year}{filled}, median of {runs} runs, each in a fresh process")
         for label, case_theme, kind, goal in cases:
             results = []
             for _ in range(runs):
                 connections.close_all()  # the child opens its own connection
                 queue = context.Queue()
-                child = context.Process(target=_child, args=(queue, org, ad_year, case_theme, kind))
+                child = context.Process(target=_child, args=(queue, org, ad_year, case_theme, kind, files))
                 child.start()
                 outcome = queue.get()
                 child.join()
-                if isinstance(outcome, DeckError):
-                    raise CommandError(str(outcome))
-                if isinstance(outcome, Exception):
-                    raise outcome
+                if isinstance(outcome, str):
+                    raise CommandError(f"{label}: {outcome}")
                 results.append(outcome)
             seconds = statistics.median(r[0] for r in results)
             _s, pages, size, _rss = results[0]
