@@ -329,4 +329,16 @@ def test_the_benchmarks_full_city_gives_every_theme_a_copy_of_theme_d(demo, tmp_
         ).values_list("code", flat=True)
     )
     content = report_content("taipei", 2019)
-    assert len([p for p in pages(content) if p.kind == "kpi"]) == 8 * 18
+    every = pages(content)
+    assert len([p for p in every if p.kind == "kpi"]) == 8 * 18
+    # 40 unknown KPIs do not fit the summary: they get pages of their own, the summary says so
+    assert [p.name for p in every if p.kind == "unknown"] == ["unknown:1", "unknown:2", "unknown:3"]
+    deck = reopened(render_deck(content))
+    (summary,) = named(deck, "summary")
+    assert "資料不明之KPI共40項，其原因詳後頁" in slide_text(summary)
+    # nothing runs off its slide, whatever the amount of text
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (slide.name, shape.name)
+            assert shape.left + shape.width <= deck.slide_width + 12700, (slide.name, shape.name)
+            assert shape.top + shape.height <= deck.slide_height, (slide.name, shape.name)

@@ -277,7 +277,9 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
     )
     if after is None:
         return None
-    objectives = after.objectives.select_related("perspective", "theme").order_by("perspective__order", "order")
+    objectives = after.objectives.select_related("perspective", "theme").order_by(
+        "theme__order", "perspective__order", "order"
+    )  # theme by theme, as each theme group presents its own
     kpis = (
         Kpi.objects.filter(objective__map=after)
         .prefetch_related("targets", "agencies", Prefetch("action_plans", queryset=plans_in_full()))
@@ -374,6 +376,9 @@ GRID_ROWS = 14  # rows of a 12-month grid per page
 PLAN_TABLE_LINES = 16  # text lines of the objectives/KSF/KPI/plans table per page
 CHANGES_PER_PAGE = 3
 CHANGES_LISTED = 8  # changes found by comparing the maps, listed under the count table
+UNKNOWN_ON_SUMMARY = 6  # more unknown KPIs than this get pages of their own after the summary
+UNKNOWN_PER_PAGE = 16
+SUMMARY_CODES = 10  # codes a summary cell lists before it counts them instead
 NO_MONTHS = "原始文件未載明月份進度"
 COUNT_HEADERS = ["構面", "策略目標 修訂前", "策略目標 修訂後", "KPI 修訂前", "KPI 修訂後", "行動計畫 修訂前",
                  "行動計畫 修訂後"]  # fmt: skip
@@ -424,16 +429,22 @@ def numbered(heading: str, n: int, total: int) -> str:
     return f"{heading}（{n}/{total}）" if total > 1 else heading
 
 
+def _codes(codes: list[str]) -> str:
+    """KPI codes for a summary cell: listed when a few, counted when many (they are listed elsewhere)."""
+    if not codes:
+        return "—"
+    return "、".join(codes) if len(codes) <= SUMMARY_CODES else f"共{len(codes)}項"
+
+
 def _summary_rows(card: Scorecard) -> list[list[str]]:
     names = {p.code: p.name for p in card.map.perspectives.all()}
     rows = []
     for code, r in card.rollups["perspective"].items():
         lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in Light if r.lights[light])
-        rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), "、".join(r.not_met) or "—",
-                     "、".join(r.unknown) or "—", lights])  # fmt: skip
+        rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), _codes(r.not_met),
+                     _codes(r.unknown), lights])  # fmt: skip
     (whole,) = card.rollups["organization"].values()
-    rows.append(["合計", str(whole.count), str(whole.met), "、".join(whole.not_met) or "—",
-                 "、".join(whole.unknown) or "—", ""])  # fmt: skip
+    rows.append(["合計", str(whole.count), str(whole.met), _codes(whole.not_met), _codes(whole.unknown), ""])
     return rows
 
 
@@ -532,8 +543,19 @@ def pages(content: ReportContent) -> list[Page]:
         Page("divider", "divider", data=("第一部份", f"{year}度{subject}策略地圖執行成果")),
         Page("map", "map", content.spec.title, content.spec),
         *[Page("linkage", f"linkage:{x.theme.code}", f"{x.theme.name}{year}關聯圖", x) for x in content.linkages],
-        Page("summary", "summary", f"{year}度{subject}KPI達成情形", _summary_rows(card)),
     ]
+    unknown = [f"{row.kpi.code} {row.kpi.name}：{row.score.unknown_reason}" for row in content.unknown]
+    if len(unknown) <= UNKNOWN_ON_SUMMARY:
+        said = ["資料不明：", *unknown] if unknown else []
+    else:
+        said = [f"資料不明之KPI共{len(unknown)}項，其原因詳後頁"]
+    result.append(Page("summary", "summary", f"{year}度{subject}KPI達成情形", (_summary_rows(card), said)))
+    if len(unknown) > UNKNOWN_ON_SUMMARY:
+        parts = chunks(unknown, UNKNOWN_PER_PAGE)
+        result += [
+            Page("unknown", f"unknown:{n}", numbered(f"{year}度{subject}資料不明之KPI", n, len(parts)), part)
+            for n, part in enumerate(parts, start=1)
+        ]
     parts = chunks(card.rows, TABLE_ROWS)
     result += [
         Page("scorecard", f"scorecard:{n}", numbered(f"{year}度{subject}KPI成績", n, len(parts)), part)

@@ -114,14 +114,18 @@ def fitted_size(lines: str | Iterable[str], width: float, height: float, size: f
     and take 1.45 × the size each (the line height of Noto Sans CJK); the box's inner
     margins (0.1 in each side, 0.05 in top and bottom) are taken off first.
     """
-    paragraphs = _paragraphs(lines)
-    inner_w, inner_h = max(width - 0.2, 0.1) * 72, max(height - 0.1, 0.1) * 72
+    inner_h = max(height - 0.1, 0.1) * 72
     while size > smallest:
-        count = sum(max(1, len(diagram.wrap(p, size, inner_w * 0.95))) for p in paragraphs)
-        if count * size * LINE_HEIGHT <= inner_h:
+        if text_lines(lines, width - 0.2, size) * size * LINE_HEIGHT <= inner_h:
             return size
         size -= 0.5
     return smallest
+
+
+def text_lines(lines: str | Iterable[str], width: float, size: float) -> int:
+    """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the estimate)."""
+    inner = max(width, 0.1) * 72 * 0.95
+    return sum(max(1, len(diagram.wrap(p, size, inner))) for p in _paragraphs(lines))
 
 
 def add_run(paragraph, text: str, size: float, *, bold: bool = False, fg: RGBColor | None = None):
@@ -192,32 +196,44 @@ def new_slide(prs, name: str, heading: str | None = None):
 
 
 def table(slide, headers: list[str], rows: list[list[str]], x, y, w, h, widths=None, size=12, colours=None, left=(1,)):
-    """A native table; ``colours`` maps (row, column) of ``rows`` to a text colour; ``left`` columns align left.
+    """A native table at most ``h`` inches high; ``colours`` maps (row, column) of ``rows`` to a text colour,
+    ``left`` columns align left.
 
-    Each row's font size is the smallest its cells need to fit their column at the row's share of ``h``.
+    One font size for the whole table, the largest up to ``size`` at which every row's wrapped
+    cells fit ``h``; each row gets the height its text needs, and the rows share what is left.
     """
-    shape = slide.shapes.add_table(len(rows) + 1, len(headers), Inches(x), Inches(y), Inches(w), Inches(h))
-    grid = shape.table
     widths = widths or [1] * len(headers)
     inches = [w * width / sum(widths) for width in widths]
+    everything = [headers, *rows]
+
+    def heights(at: float) -> list[float]:
+        return [
+            max(text_lines(value, inches[j] - 0.1, at) for j, value in enumerate(row)) * at * LINE_HEIGHT / 72 + 0.1
+            for row in everything
+        ]
+
+    while size > 7 and sum(heights(size)) > h:
+        size -= 0.5
+    needed = heights(size)
+    spare = max(0.0, h - sum(needed)) / len(needed)
+    shape = slide.shapes.add_table(len(everything), len(headers), Inches(x), Inches(y), Inches(w), Inches(h))
+    grid = shape.table
     for i, width in enumerate(inches):
         grid.columns[i].width = Emu(int(Inches(width)))
-    row_h = h / (len(rows) + 1)
-    for i in range(len(rows) + 1):
-        grid.rows[i].height = Emu(int(Inches(row_h)))
-    header_size = min(fitted_size(text, inches[j], row_h, size) for j, text in enumerate(headers))
-    for j, header in enumerate(headers):
-        cell = grid.cell(0, j)
-        write(cell.text_frame, header, header_size, bold=True, align=PP_ALIGN.CENTER)
-    for i, row in enumerate(rows, start=1):
-        row_size = min(fitted_size(value, inches[j], row_h, size) for j, value in enumerate(row))
+    for i, height in enumerate(needed):
+        grid.rows[i].height = Emu(int(Inches(height + spare)))
+    shape.height = Emu(sum(row.height for row in grid.rows))
+    for i, row in enumerate(everything):
         for j, value in enumerate(row):
-            fg = (colours or {}).get((i - 1, j))
             cell = grid.cell(i, j)
             cell.margin_left = cell.margin_right = Inches(0.05)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-            align = PP_ALIGN.LEFT if j in left else PP_ALIGN.CENTER
-            write(cell.text_frame, value, row_size, bold=fg is not None, fg=fg, align=align)
+            if i == 0:
+                write(cell.text_frame, value, size, bold=True, align=PP_ALIGN.CENTER)
+            else:
+                fg = (colours or {}).get((i - 1, j))
+                align = PP_ALIGN.LEFT if j in left else PP_ALIGN.CENTER
+                write(cell.text_frame, value, size, bold=fg is not None, fg=fg, align=align)
     return shape
 
 
@@ -392,16 +408,25 @@ def divider(slide, content: ReportContent, page: Page) -> None:
     band.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
 
+def bottom(shape) -> float:
+    """Where ``shape`` ends, in inches from the top of the slide."""
+    return (shape.top + shape.height) / 914400
+
+
 def summary(slide, content: ReportContent, page: Page) -> None:
-    rows = page.data
+    rows, said = page.data
     headers = ["構面", "KPI數", "達成", "未達成", "不明", "燈號"]
-    table(slide, headers, rows, 0.5, 1.3, 12.3, 0.45 * (len(rows) + 1), WIDTHS["summary"], 14)
-    unknown = [f"{row.kpi.code} {truncate(row.kpi.name, 30)}：{row.score.unknown_reason}" for row in content.unknown]
-    top = 1.5 + 0.45 * (len(rows) + 1)
-    if unknown:
-        box(slide, 0.5, top, 12.3, 5.9 - top, ["資料不明：", *unknown], 14, fg=GREY)
+    budget = 4.5 - 0.25 * len(said)  # the table shares the space above the sentence with the unknown KPIs
+    shape = table(slide, headers, rows, 0.5, 1.3, 12.3, min(budget, 0.45 * (len(rows) + 1)), WIDTHS["summary"], 14)
+    top = bottom(shape) + 0.15
+    if said:
+        box(slide, 0.5, top, 12.3, 5.9 - top, said, 14, fg=GREY)
     box(slide, 0.5, 6.0, 12.3, 1.0, content.sentence, 22, bold=True, fg=NAVY, fill=PALE, align=PP_ALIGN.CENTER,
         anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
+
+
+def unknown_slide(slide, content: ReportContent, page: Page) -> None:
+    box(slide, 0.5, 1.3, 12.3, 5.8, page.data, 14, fg=GREY)
 
 
 def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
@@ -483,8 +508,9 @@ def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
     """The revision count table as printed, and the changes found by comparing the two maps."""
     rows, found = page.data
     if rows:
-        table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, 0.5 * (len(rows) + 1), WIDTHS["revision-counts"], 16, left=())
-        box(slide, 0.5, 1.5 + 0.5 * (len(rows) + 1), 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
+        height = min(3.4, 0.5 * (len(rows) + 1))
+        shape = table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, height, WIDTHS["revision-counts"], 16, left=())
+        box(slide, 0.5, bottom(shape) + 0.1, 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
     else:
         box(slide, 0.5, 1.5, 12.3, 0.8, "本年度未公布修正數量表", 18, fg=GREY)
     if found:
@@ -505,9 +531,9 @@ def objective_slide(slide, content: ReportContent, page: Page) -> None:
     years = content.next.years
     headers = ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in years], "相關局處"]
     rows = target_rows(planned, years)
-    height = 0.5 * (len(rows) + 1)
-    table(slide, headers, rows, 0.5, 1.2, 12.3, height, WIDTHS["objective"], 14, left=(0,))
-    top = 1.4 + height
+    shape = table(slide, headers, rows, 0.5, 1.2, 12.3, min(3.0, 0.5 * (len(rows) + 1)), WIDTHS["objective"], 14,
+                  left=(0,))  # fmt: skip
+    top = bottom(shape) + 0.2
     width = (12.3 - 0.4) / 3
     for i, (label, lines) in enumerate(objective_columns(planned)):
         x = 0.5 + i * (width + 0.2)
@@ -556,6 +582,7 @@ SLIDES = {
     "map": map_slide,
     "linkage": linkage_slide,
     "summary": summary,
+    "unknown": unknown_slide,
     "scorecard": scorecard_slide,
     "kpi": kpi_slide,
     "missed": missed_slide,
