@@ -70,6 +70,7 @@ BAND = RGBColor(0xF3, 0xF6, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 TITLE_MAX = 40  # characters of a slide title before it is cut with "…"
 LINE_HEIGHT = 1.45  # Noto Sans CJK's line height, in ems
+PAD_Y = 0.01  # inches above and below the text of a map box
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -107,18 +108,25 @@ def _paragraphs(lines: str | Iterable[str]) -> list[str]:
     return [part for line in lines for part in (line.splitlines() or [""])] or [""]
 
 
-def fitted_size(lines: str | Iterable[str], width: float, height: float, size: float, smallest: float = 7) -> float:
+def fitted_size(
+    lines: str | Iterable[str],
+    width: float,
+    height: float,
+    size: float,
+    smallest: float = 7,
+    margins: tuple[float, float] = (0.1, 0.05),
+) -> float:
     """The largest font size up to ``size`` (pt) at which ``lines`` fit a ``width`` × ``height`` inch box.
 
     Lines are wrapped with the diagram module's width estimate (CJK 1em, Latin about 0.6em)
     and take 1.45 × the size each (the line height of Noto Sans CJK); the box's inner
-    margins (0.1 in each side, 0.05 in top and bottom) are taken off first.
+    ``margins`` (inches on each side, left/right and top/bottom) are taken off first.
     """
-    inner_h = max(height - 0.1, 0.1) * 72
+    inner_w, inner_h = width - 2 * margins[0], max(height - 2 * margins[1], 0.05) * 72
     while size > smallest:
-        if text_lines(lines, width - 0.2, size) * size * LINE_HEIGHT <= inner_h:
+        if text_lines(lines, inner_w, size) * size * LINE_HEIGHT <= inner_h:
             return size
-        size -= 0.5
+        size -= 0.25 if size < 8 else 0.5
     return smallest
 
 
@@ -269,6 +277,7 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
     x0 = x + (w - width * scale) / 2 - left * scale
     y0 = y - top * scale
     first_row = min(r.y for r in lay.rows.values())
+    pad_x = diagram.BOX_PAD_X * scale  # the layout's own padding, so the text wraps as it measured
 
     def rect(r: diagram.Rect, fill: RGBColor, line: RGBColor | None = None):
         shape = slide.shapes.add_shape(
@@ -287,12 +296,12 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
             shape.line.width = Pt(1)
         shape.shadow.inherit = False
         frame = shape.text_frame
-        frame.margin_left = frame.margin_right = Inches(0.04)
-        frame.margin_top = frame.margin_bottom = Inches(0.02)
+        frame.margin_left = frame.margin_right = Inches(pad_x)
+        frame.margin_top = frame.margin_bottom = Inches(PAD_Y)
         return shape
 
     def label(shape, lines, size, bold=False, fg=None):
-        fit = fitted_size(lines, shape.width / 914400, shape.height / 914400, size, 5)
+        fit = fitted_size(lines, shape.width / 914400, shape.height / 914400, size, min(5, size), (pad_x, PAD_Y))
         write(shape.text_frame, lines, fit, bold=bold, fg=fg, align=PP_ALIGN.CENTER)
         shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
@@ -318,7 +327,8 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
         lines = [f"{objective.code} {objective.name}"]
         if light is not None:
             lines.append(f"{light.symbol}{light.label}")
-        fit = fitted_size(lines, r.w * scale, r.h * scale, 13 * scale * 72, 5)
+        design = diagram.NAME_SIZE * scale * 72  # the size the layout measured the box for
+        fit = fitted_size(lines, r.w * scale, r.h * scale, design, min(5, design), (pad_x, PAD_Y))
         write(shape.text_frame, lines[0], fit, fg=RGBColor(0x1F, 0x23, 0x28), align=PP_ALIGN.CENTER)
         if light is not None:
             add_run(shape.text_frame.add_paragraph(), lines[1], fit, bold=True, fg=edge)
