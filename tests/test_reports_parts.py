@@ -281,6 +281,8 @@ def test_the_theme_and_map_pages_offer_the_downloads(demo, client):
     whole = client.get(reverse("web:map", args=["taipei", 2019])).content.decode()
     for name in ("report-pptx", "report-pdf", "scorecard-xlsx"):
         assert reverse(f"web:{name}", args=["taipei", 2019]) in whole
+    scorecard = client.get(reverse("web:scorecard", args=["taipei", 2019])).content.decode()
+    assert reverse("web:scorecard-xlsx", args=["taipei", 2019]) in scorecard
 
 
 def test_the_downloads_are_the_reports(demo, client):
