@@ -23,6 +23,7 @@ from stratmap.reports.pdf import _ticks, build_pdf
 from stratmap.strategy.models import Objective, StrategyMap, Theme
 from tests.test_reports_deck import named, reopened, slide_text
 from tests.test_web_pages import multiply
+from tests.test_web_pages import page as web_page
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
@@ -289,7 +290,7 @@ def test_the_downloads_are_the_reports(demo, client):
     response = download(client, "report-pptx", "?theme=D")
     assert response["Content-Disposition"] == 'attachment; filename="taipei-2019-D-report.pptx"'
     deck = Presentation(io.BytesIO(response.content))
-    assert len(named(deck, "kpi:")) == 18
+    assert len(named(deck, "kpi:")) == 21
     response = download(client, "report-pdf", "?theme=D")
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     response = download(client, "scorecard-xlsx")
@@ -332,7 +333,7 @@ def test_the_benchmarks_full_city_gives_every_theme_a_copy_of_theme_d(demo, tmp_
     )
     content = report_content("taipei", 2019)
     every = pages(content)
-    assert len([p for p in every if p.kind == "kpi"]) == 8 * 18
+    assert len([p for p in every if p.kind == "kpi"]) == 8 * 21
     # 40 unknown KPIs do not fit the summary: they get pages of their own, the summary says so
     assert [p.name for p in every if p.kind == "unknown"] == ["unknown:1", "unknown:2", "unknown:3"]
     deck = reopened(render_deck(content))
@@ -344,3 +345,14 @@ def test_the_benchmarks_full_city_gives_every_theme_a_copy_of_theme_d(demo, tmp_
             assert shape.left >= 0 and shape.top >= 0, (slide.name, shape.name)
             assert shape.left + shape.width <= deck.slide_width + 12700, (slide.name, shape.name)
             assert shape.top + shape.height <= deck.slide_height, (slide.name, shape.name)
+
+
+def test_the_engines_reasons_for_an_unknown_kpi_are_shown_in_the_pages_language(demo, client):
+    KpiResult.objects.filter(kpi__code="DC1.1", year=2019).update(actual=None, unknown_reason="")
+    zh = client.get(reverse("web:kpi", args=["taipei", 2019, "DC1.1"])).content.decode()
+    assert "無實際值" in zh and "no actual" not in zh
+    en = web_page(client, "web:kpi", ["taipei", 2019, "DC1.1"], language="en")
+    assert "no actual" in en
+    deck = reopened(build_deck("taipei", 2019, "D"))
+    (slide,) = named(deck, "kpi:DC1.1")
+    assert "資料不明：無實際值" in slide_text(slide)

@@ -33,6 +33,13 @@ from decimal import Decimal
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
+# Why the engine cannot score a KPI. English message ids: the pages and reports translate
+# them (stratmap.web.presenters.reason_text); reasons typed in the data are shown as written.
+NO_TARGET = "no target"
+NO_ACTUAL = "no actual"
+NOT_A_STAGE = "the value is not one of the KPI's stages"
+NO_SCORE = "a self-assessment score is missing"
+
 
 class Light(enum.Enum):
     """A rating light. Never colour alone: each has a symbol and a label as well."""
@@ -161,12 +168,12 @@ def achievement_rate(
       is the position of the stage reached over the position of the stage targeted.
     """
     if target is None or actual is None:
-        return Rate(None, None, "no target" if target is None else "no actual")
+        return Rate(None, None, NO_TARGET if target is None else NO_ACTUAL)
     negative = polarity == "negative"
     kind = TargetType(target_type)
     if kind is TargetType.MILESTONE:
         if actual not in stages or target not in stages:
-            return Rate(None, None, "the value is not one of the KPI's stages")
+            return Rate(None, None, NOT_A_STAGE)
         reached, wanted = stages.index(actual) + 1, stages.index(target) + 1
         return Rate(HUNDRED * reached / wanted, reached >= wanted)
     if kind is TargetType.AT_MOST:
@@ -265,7 +272,7 @@ def score_kpi(kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> KpiScore:
     reported = kpi.score_reported
     score = reported if reported is not None else computed
     flag = reported is not None and computed is not None and abs(reported - computed) > policy.flag_tolerance
-    reason = "" if score is not None else (rate.reason or "a self-assessment score is missing")
+    reason = "" if score is not None else (rate.reason or NO_SCORE)
     return KpiScore(kpi, rate, computed, policy.light(score), reason, flag)
 
 

@@ -23,9 +23,8 @@ from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
 from stratmap.strategy.selectors import Change, MapDiff, map_diff, plans_in_full
-from stratmap.web.presenters import map_spec, number, summary_sentence
+from stratmap.web.presenters import map_spec, number, reason_text, summary_sentence
 
-KPI_PERSPECTIVES = ("C", "P")  # perspectives that get a slide per KPI even without a result
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
 # The report is in Chinese whatever the language of the request that asked for it.
 ACTIONS = {"add": "新增", "delete": "刪除", "rename": "更名", "change": "變更"}
@@ -93,7 +92,6 @@ class ReportContent:
     subject: str  # 「D組」 or empty
     spec: diagram.MapSpec  # the year's strategy map
     linkages: list[Linkage]
-    kpi_rows: list[ScoredKpi]  # the KPIs that get a slide
     missed: list[ScoredKpi]
     histories: dict[int, list[YearPoint]]  # KPI id → targets and actuals by year
     sentence: str
@@ -152,13 +150,18 @@ def score_texts(row: ScoredKpi) -> list[str]:
     return [*parts, number(total, 2) if total is not None else ""]
 
 
+def zh_reason(reason: str) -> str:
+    with translation.override("zh-hant"):
+        return reason_text(reason)
+
+
 def kpi_notes(row: ScoredKpi) -> list[str]:
     """The small print under a KPI's figures: polarity, why it is unknown, a total that disagrees."""
     s, notes = row.score, []
     if row.kpi.polarity == "negative":
         notes.append("（負向指標）")
     if s.met is None and s.unknown_reason:
-        notes.append(f"資料不明：{s.unknown_reason}")
+        notes.append(f"資料不明：{zh_reason(s.unknown_reason)}")
     if s.flag and s.score_computed is not None:
         notes.append(f"依計分政策計算之總分為 {number(s.score_computed, 2)}，與填報總分不同")
     return notes
@@ -341,6 +344,11 @@ def report_content(organization: str, year: int, theme: str | None = None, acces
     With ``access`` (the web), maps and results the person may not see are left out.
     Raises :class:`DeckError` for an unknown organization, year or theme.
     """
+    with translation.override("zh-hant"):  # the report is in Chinese whatever the request's language
+        return _report_content(organization, year, theme, access)
+
+
+def _report_content(organization: str, year: int, theme: str | None, access) -> ReportContent:
     smap = _map_of(organization, year, access)
     heading, subject = "", ""
     themes = list(smap.themes.order_by("order"))
@@ -352,7 +360,6 @@ def report_content(organization: str, year: int, theme: str | None = None, acces
         heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
     card = map_scorecard(smap, theme, access)
     whole = map_scorecard(smap, access=access) if theme else card
-    kpi_rows = [row for row in card.rows if row.score.kpi.perspective in KPI_PERSPECTIVES or row.result is not None]
     (rollup,) = card.rollups["organization"].values()
     return ReportContent(
         card=card,
@@ -360,9 +367,8 @@ def report_content(organization: str, year: int, theme: str | None = None, acces
         subject=subject,
         spec=_spec(smap, whole),
         linkages=_linkages(smap, card, themes),
-        kpi_rows=kpi_rows,
         missed=[row for row in card.rows if row.score.met is False and row.result is not None],
-        histories=histories([row.kpi for row in kpi_rows], access),
+        histories=histories([row.kpi for row in card.rows], access),
         sentence=summary_sentence(rollup, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI",
         unknown=[row for row in card.rows if row.score.met is None],
         next=_next_year(smap, theme, access),
@@ -544,7 +550,7 @@ def pages(content: ReportContent) -> list[Page]:
         Page("map", "map", content.spec.title, content.spec),
         *[Page("linkage", f"linkage:{x.theme.code}", f"{x.theme.name}{year}關聯圖", x) for x in content.linkages],
     ]
-    unknown = [f"{row.kpi.code} {row.kpi.name}：{row.score.unknown_reason}" for row in content.unknown]
+    unknown = [f"{row.kpi.code} {row.kpi.name}：{zh_reason(row.score.unknown_reason)}" for row in content.unknown]
     if len(unknown) <= UNKNOWN_ON_SUMMARY:
         said = ["資料不明：", *unknown] if unknown else []
     else:
@@ -561,7 +567,7 @@ def pages(content: ReportContent) -> list[Page]:
         Page("scorecard", f"scorecard:{n}", numbered(f"{year}度{subject}KPI成績", n, len(parts)), part)
         for n, part in enumerate(parts, start=1)
     ]
-    result += [Page("kpi", f"kpi:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in content.kpi_rows]
+    result += [Page("kpi", f"kpi:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in card.rows]
     result += [
         Page("missed", f"missed:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in content.missed
     ]

@@ -9,7 +9,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from stratmap.core.years import format_year, to_roc_year
-from stratmap.kpis.scoring import Light, Rollup
+from stratmap.kpis.scoring import NO_ACTUAL, NO_SCORE, NO_TARGET, NOT_A_STAGE, Light, Rollup
 from stratmap.kpis.selectors import map_scorecard
 from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
@@ -23,6 +23,19 @@ LABELS_EN = {
     Light.POOR: gettext_lazy("poor"),
     Light.UNKNOWN: gettext_lazy("unknown"),
 }
+
+
+REASONS = {
+    NO_TARGET: gettext_lazy("no target"),
+    NO_ACTUAL: gettext_lazy("no actual"),
+    NOT_A_STAGE: gettext_lazy("the value is not one of the KPI's stages"),
+    NO_SCORE: gettext_lazy("a self-assessment score is missing"),
+}
+
+
+def reason_text(reason: str) -> str:
+    """Why a KPI is unknown, in the current language: the engine's reasons translated, typed ones as written."""
+    return str(REASONS.get(reason, reason))
 
 
 def light_style(light: Light) -> LightStyle:

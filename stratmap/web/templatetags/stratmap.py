@@ -12,7 +12,7 @@ from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.scoring import Light
 from stratmap.strategy.models import Revision
-from stratmap.web.presenters import light_style, number
+from stratmap.web.presenters import light_style, number, reason_text
 
 register = template.Library()
 
@@ -28,6 +28,12 @@ def num(value, places=None) -> str:
     return number(value, None if places in (None, "") else int(places))
 
 
+@register.filter
+def reason(value: str) -> str:
+    """Why a KPI is unknown, translated when the scoring engine gave the reason."""
+    return reason_text(value or "")
+
+
 @register.simple_tag
 def light(value: Light | str | None, reason: str = ""):
     """A light badge: symbol, label and colour together, never colour alone."""
@@ -36,7 +42,7 @@ def light(value: Light | str | None, reason: str = ""):
     if isinstance(value, str):
         value = Light.from_key(value)
     style = light_style(value)
-    title = format_html(' title="{}"', reason) if reason else ""
+    title = format_html(' title="{}"', reason_text(reason)) if reason else ""
     return format_html(
         '<span class="light light-{}"{}><span aria-hidden="true">{}</span> {}</span>',
         style.key,
