@@ -59,7 +59,6 @@ class PlannedObjective:
 
     objective: Objective
     perspective: Perspective
-    theme: Theme | None
     kpis: list[Kpi]  # targets and action plans (in full) prefetched
     targets: dict[int, dict[int, str]]  # KPI id → year → target as printed
     outcomes: list[Outcome]  # the objective's expected outcomes (預期成效)
@@ -310,9 +309,7 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
             continue  # the city-wide TC row has no plans of its own
         targets = {k.pk: {t.year: t.printed or number(t.value) for t in k.targets.all()} for k in mine}
         planned.append(
-            PlannedObjective(
-                objective, objective.perspective, objective.theme, mine, targets, outcomes_of.get(objective.pk, [])
-            )
+            PlannedObjective(objective, objective.perspective, mine, targets, outcomes_of.get(objective.pk, []))
         )
     compared_to = after.revisions_compared_to or smap.year
     before = (
@@ -322,7 +319,7 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
     )
     return NextYear(
         map=after,
-        spec=_spec(after),
+        spec=map_spec(after),
         years=years,
         objectives=planned,
         revisions=list(revisions) if published else [],
@@ -330,12 +327,6 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
         diff=map_diff(after, before, theme or ""),
         perspective_names={p.code: p.name for p in after.perspectives.all()},
     )
-
-
-def _spec(smap: StrategyMap, card: Scorecard | None = None) -> diagram.MapSpec:
-    """The map's diagram spec in Chinese, whatever language the request was in."""
-    with translation.override("zh-hant"):
-        return map_spec(smap, card)
 
 
 def report_content(organization: str, year: int, theme: str | None = None, access=None) -> ReportContent:
@@ -365,7 +356,7 @@ def _report_content(organization: str, year: int, theme: str | None, access) -> 
         card=card,
         heading=heading,
         subject=subject,
-        spec=_spec(smap, whole),
+        spec=map_spec(smap, whole),
         linkages=_linkages(smap, card, themes),
         missed=[row for row in card.rows if row.score.met is False and row.result is not None],
         histories=histories([row.kpi for row in card.rows], access),
@@ -386,10 +377,17 @@ UNKNOWN_ON_SUMMARY = 6  # more unknown KPIs than this get pages of their own aft
 UNKNOWN_PER_PAGE = 16
 SUMMARY_CODES = 10  # codes a summary cell lists before it counts them instead
 NO_MONTHS = "原始文件未載明月份進度"
-COUNT_HEADERS = ["構面", "策略目標 修訂前", "策略目標 修訂後", "KPI 修訂前", "KPI 修訂後", "行動計畫 修訂前",
-                 "行動計畫 修訂後"]  # fmt: skip
 COUNT_NOTE = "註：( )內表示策略目標、KPI及行動方案之數字調整"
-CHANGE_HEADERS = ["策略目標", "修正內容", "修正方向", "局處"]
+SCORES = ["目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+HEADERS = {
+    "summary": ["構面", "KPI數", "達成", "未達成", "不明", "燈號"],
+    "scorecard": ["編號", "KPI名稱", *SCORES],
+    "kpi": SCORES,
+    "plans-table": ["構面", "策略目標", "關鍵成功因素", "關鍵績效指標", "行動計畫", "相關局處"],
+    "revision-counts": ["構面", "策略目標 修訂前", "策略目標 修訂後", "KPI 修訂前", "KPI 修訂後", "行動計畫 修訂前",
+                        "行動計畫 修訂後"],
+    "changes": ["策略目標", "修正內容", "修正方向", "局處"],
+}  # fmt: skip
 # Relative column widths of each kind of table, the same in the deck and the PDF.
 WIDTHS = {
     "summary": [2.2, 1, 1, 2.4, 3, 2.7],
@@ -400,6 +398,15 @@ WIDTHS = {
     "objective": [4.5, 1.4, 1.4, 1.4, 2],
     "grid": [4.9] + [0.65] * 12,
 }
+
+
+def headers(content: ReportContent, kind: str) -> list[str]:
+    """The header row of the table on a page of ``kind``, the same in the deck and the PDF."""
+    if kind == "objective":
+        return ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in content.next.years], "相關局處"]
+    if kind == "grid":
+        return [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
+    return HEADERS[kind]
 
 
 @dataclass

@@ -33,8 +33,6 @@ from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
 from stratmap.reports.content import (
-    CHANGE_HEADERS,
-    COUNT_HEADERS,
     COUNT_NOTE,
     NO_MONTHS,
     WIDTHS,
@@ -57,6 +55,9 @@ from stratmap.reports.content import (
     score_texts,
     target_rows,
     target_text,
+)
+from stratmap.reports.content import (
+    headers as content_headers,
 )
 from stratmap.strategy import diagram
 
@@ -425,7 +426,7 @@ def bottom(shape) -> float:
 
 def summary(slide, content: ReportContent, page: Page) -> None:
     rows, said = page.data
-    headers = ["構面", "KPI數", "達成", "未達成", "不明", "燈號"]
+    headers = content_headers(content, page.kind)
     budget = 4.5 - 0.25 * len(said)  # the table shares the space above the sentence with the unknown KPIs
     shape = table(slide, headers, rows, 0.5, 1.3, 12.3, min(budget, 0.45 * (len(rows) + 1)), WIDTHS["summary"], 14)
     top = bottom(shape) + 0.15
@@ -443,7 +444,7 @@ def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
     if not page.data:
         box(slide, 0.5, 1.5, 12.3, 1, "本組無KPI", 20, fg=GREY)
         return
-    headers = ["編號", "KPI名稱", "目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+    headers = content_headers(content, page.kind)
     rows, colours = [], {}
     for i, row in enumerate(page.data):
         rows.append([row.kpi.code, row.kpi.name, target_text(row), actual_text(row), rate_text(row),
@@ -477,7 +478,7 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
 def kpi_slide(slide, content: ReportContent, page: Page) -> None:
     row = page.data
     s = row.score
-    headers = ["目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+    headers = content_headers(content, page.kind)
     values = [target_text(row), actual_text(row), rate_text(row), *score_texts(row), light_text(s.light)]
     table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours={(0, 7): colour(s.light.colour)}, left=())
     notes = kpi_notes(row)
@@ -507,7 +508,7 @@ def plans_table_slide(slide, content: ReportContent, page: Page) -> None:
     if not page.data:
         box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標資料", 20, fg=GREY)
         return
-    headers = ["構面", "策略目標", "關鍵成功因素", "關鍵績效指標", "行動計畫", "相關局處"]
+    headers = content_headers(content, page.kind)
     height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.data))
     widths = WIDTHS["plans-table"]
     rows = [row for _lines, row in page.data]
@@ -519,7 +520,18 @@ def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
     rows, found = page.data
     if rows:
         height = min(3.4, 0.5 * (len(rows) + 1))
-        shape = table(slide, COUNT_HEADERS, rows, 0.5, 1.3, 12.3, height, WIDTHS["revision-counts"], 16, left=())
+        shape = table(
+            slide,
+            content_headers(content, page.kind),
+            rows,
+            0.5,
+            1.3,
+            12.3,
+            height,
+            WIDTHS["revision-counts"],
+            16,
+            left=(),
+        )
         box(slide, 0.5, bottom(shape) + 0.1, 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
     else:
         box(slide, 0.5, 1.5, 12.3, 0.8, "本年度未公布修正數量表", 18, fg=GREY)
@@ -532,15 +544,25 @@ def changes_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, 0.5, 1.5, 12.3, 1, "本年度未公布修正內容", 20, fg=GREY)
         return
     rows = page.data
-    table(slide, CHANGE_HEADERS, rows, 0.3, 1.2, 12.7, 1.9 * len(rows) + 0.5, WIDTHS["changes"], 14, left=(2,))
+    table(
+        slide,
+        content_headers(content, page.kind),
+        rows,
+        0.3,
+        1.2,
+        12.7,
+        1.9 * len(rows) + 0.5,
+        WIDTHS["changes"],
+        14,
+        left=(2,),
+    )
 
 
 def objective_slide(slide, content: ReportContent, page: Page) -> None:
     """An objective's KPIs with their targets for the next years, its vision goal, key works and outcomes."""
     planned: PlannedObjective = page.data
-    years = content.next.years
-    headers = ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in years], "相關局處"]
-    rows = target_rows(planned, years)
+    headers = content_headers(content, page.kind)
+    rows = target_rows(planned, content.next.years)
     shape = table(slide, headers, rows, 0.5, 1.2, 12.3, min(3.0, 0.5 * (len(rows) + 1)), WIDTHS["objective"], 14,
                   left=(0,))  # fmt: skip
     top = bottom(shape) + 0.2
@@ -554,7 +576,7 @@ def objective_slide(slide, content: ReportContent, page: Page) -> None:
 def grid_slide(slide, content: ReportContent, page: Page) -> None:
     """Action plans on a 12-month grid: a row per plan and per task, ■ in the months it runs."""
     lines: list[GridLine] = page.data
-    headers = [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
+    headers = content_headers(content, page.kind)
     rows = [
         [line.text if line.is_plan else f"　{line.text}", *["■" if mark else "" for mark in line.marks()]]
         for line in lines

@@ -88,6 +88,8 @@ def _page_context(content: c.ReportContent, page: c.Page) -> dict:
     """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
     widths = c.WIDTHS.get(page.kind, [])
     extra: dict = {"cols": [f"{100 * w / sum(widths):.2f}%" for w in widths]}
+    if page.kind in c.HEADERS or page.kind in ("objective", "grid"):
+        extra["headers"] = c.headers(content, page.kind)
     if page.kind == "map":
         extra["image"] = svg_image(diagram.render_svg(page.data))
     elif page.kind == "kpi":
@@ -111,7 +113,6 @@ def _page_context(content: c.ReportContent, page: c.Page) -> dict:
         ]  # fmt: skip
     elif page.kind == "objective":
         extra.update(
-            years=[c.roc(y) for y in content.next.years],
             rows=c.target_rows(page.data, content.next.years),
             columns=c.objective_columns(page.data),
         )
@@ -131,13 +132,9 @@ def report_html(content: c.ReportContent) -> str:
             {
                 "content": content,
                 "pages": [(page, _page_context(content, page)) for page in c.pages(content)],
-                "count_headers": c.COUNT_HEADERS,
                 "count_note": c.COUNT_NOTE,
-                "change_headers": c.CHANGE_HEADERS,
                 "no_months": c.NO_MONTHS,
-                "months": list(range(1, 13)),
                 "year": c.roc(content.year),
-                "next_year": c.roc(content.next.map.year) if content.next else "",
             },
         )
 
