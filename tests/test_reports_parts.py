@@ -220,7 +220,10 @@ def test_a_long_name_a_missing_actual_and_an_empty_theme_still_give_a_clean_pdf(
     smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
     Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=99)
     reader = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "D")))
-    assert "資料尚未公布" in "".join(page.extract_text() for page in reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert "資料尚未公布" in "".join(texts)
+    title = next(text for text in texts if text.startswith("DC1.1 ")).splitlines()[0]
+    assert len(title) <= 40 and title.endswith("…")
     empty = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "Z")))
     assert "本組無KPI" in "".join(page.extract_text() for page in empty.pages)
 

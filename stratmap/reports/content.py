@@ -117,6 +117,14 @@ class ReportContent:
 # --- values as the report writes them -----------------------------------------------------------
 
 
+TITLE_MAX = 40  # characters of a page title before it is cut with "…"
+
+
+def truncate(text: str, limit: int = TITLE_MAX) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def roc(year: int) -> str:
     return f"{to_roc_year(year)}年"
 
@@ -574,9 +582,10 @@ def pages(content: ReportContent) -> list[Page]:
         Page("scorecard", f"scorecard:{n}", numbered(f"{year}度{subject}KPI成績", n, len(parts)), part)
         for n, part in enumerate(parts, start=1)
     ]
-    result += [Page("kpi", f"kpi:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in card.rows]
+    result += [Page("kpi", f"kpi:{row.kpi.code}", truncate(f"{row.kpi.code} {row.kpi.name}"), row) for row in card.rows]
     result += [
-        Page("missed", f"missed:{row.kpi.code}", f"{row.kpi.code} {row.kpi.name}", row) for row in content.missed
+        Page("missed", f"missed:{row.kpi.code}", truncate(f"{row.kpi.code} {row.kpi.name}"), row)
+        for row in content.missed
     ]
     if content.next is not None:
         result += _part_two(content, content.next)

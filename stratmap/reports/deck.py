@@ -55,6 +55,7 @@ from stratmap.reports.content import (
     score_texts,
     target_rows,
     target_text,
+    truncate,
 )
 from stratmap.reports.content import (
     headers as content_headers,
@@ -69,7 +70,6 @@ GREY = RGBColor(0x59, 0x59, 0x59)
 PALE = RGBColor(0xDE, 0xEB, 0xF7)
 BAND = RGBColor(0xF3, 0xF6, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
-TITLE_MAX = 40  # characters of a slide title before it is cut with "…"
 LINE_HEIGHT = 1.45  # Noto Sans CJK's line height, in ems
 PAD_Y = 0.01  # inches above and below the text of a map box
 
@@ -93,11 +93,6 @@ def cjk_font(font: Font) -> Font:
     rpr.remove(ea)
     rpr.find(qn("a:latin")).addnext(ea)  # the schema wants a:ea right after a:latin
     return font
-
-
-def truncate(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def colour(hex_colour: str) -> RGBColor:
@@ -197,7 +192,7 @@ def new_slide(prs, name: str, heading: str | None = None):
         bar.fill.solid()
         bar.fill.fore_color.rgb = NAVY
         bar.line.fill.background()
-        text = truncate(heading, TITLE_MAX)
+        text = truncate(heading)
         write(bar.text_frame, text, min(28, fitted_size(text, 12.3, 0.9, 28)), bold=True, fg=WHITE)
         bar.text_frame.margin_left = Inches(0.5)
         bar.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
