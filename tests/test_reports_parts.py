@@ -162,7 +162,7 @@ def test_text_sizes_shrink_to_fit_their_box_and_stop_at_the_smallest(demo):
 def test_the_report_reads_the_same_number_of_queries_for_ten_times_the_kpis(demo):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            pages(report_content("taipei", 2019, "D"))
+            render_deck(report_content("taipei", 2019, "D"))
         return len(captured)
 
     before = queries()
@@ -310,6 +310,15 @@ def test_the_public_download_has_published_results_only(demo, client, people):
     inside = Presentation(io.BytesIO(download(client, "report-pptx", "?theme=D").content))
     (slide,) = named(inside, "kpi:DP5.1")
     assert "85.1%" in slide_text(slide)
+
+
+def test_an_unpublished_next_years_map_is_left_out_of_the_publics_deck(demo, client, people):
+    StrategyMap.objects.filter(organization__code="taipei", year=2020).update(published=False)
+    public = Presentation(io.BytesIO(download(client, "report-pptx", "?theme=D").content))
+    assert not named(public, "next-map") and "109" not in slide_text(public.slides[0])
+    client.force_login(people["viewer"])
+    inside = Presentation(io.BytesIO(download(client, "report-pptx", "?theme=D").content))
+    assert named(inside, "next-map")
 
 
 def test_an_unpublished_map_cannot_be_downloaded_by_the_public(demo, client):
