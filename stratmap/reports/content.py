@@ -162,6 +162,11 @@ def zh_reason(reason: str) -> str:
         return reason_text(reason)
 
 
+def figures(row: ScoredKpi) -> list[str]:
+    """Target, actual, rate, the three scores, the total and the light: a scorecard row's figures."""
+    return [target_text(row), actual_text(row), rate_text(row), *score_texts(row), light_text(row.score.light)]
+
+
 def kpi_notes(row: ScoredKpi) -> list[str]:
     """The small print under a KPI's figures: polarity, why it is unknown, a total that disagrees."""
     s, notes = row.score, []

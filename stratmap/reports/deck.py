@@ -42,19 +42,16 @@ from stratmap.reports.content import (
     Page,
     PlannedObjective,
     ReportContent,
-    actual_text,
+    figures,
     kpi_notes,
     light_text,
     missed_line,
     narratives,
     objective_columns,
     pages,
-    rate_text,
     report_content,
     roc,
-    score_texts,
     target_rows,
-    target_text,
     truncate,
 )
 from stratmap.reports.content import (
@@ -442,8 +439,7 @@ def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
     headers = content_headers(content, page.kind)
     rows, colours = [], {}
     for i, row in enumerate(page.data):
-        rows.append([row.kpi.code, row.kpi.name, target_text(row), actual_text(row), rate_text(row),
-                     *score_texts(row), light_text(row.score.light)])  # fmt: skip
+        rows.append([row.kpi.code, row.kpi.name, *figures(row)])
         colours[(i, 9)] = colour(row.score.light.colour)
     widths = WIDTHS["scorecard"]
     table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
@@ -474,7 +470,7 @@ def kpi_slide(slide, content: ReportContent, page: Page) -> None:
     row = page.data
     s = row.score
     headers = content_headers(content, page.kind)
-    values = [target_text(row), actual_text(row), rate_text(row), *score_texts(row), light_text(s.light)]
+    values = figures(row)
     table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours={(0, 7): colour(s.light.colour)}, left=())
     notes = kpi_notes(row)
     if notes:

@@ -96,8 +96,7 @@ def _page_context(content: c.ReportContent, page: c.Page) -> dict:
         row = page.data
         history = content.histories.get(row.kpi.pk, [])
         extra.update(
-            values=[c.target_text(row), c.actual_text(row), c.rate_text(row), *c.score_texts(row)],
-            light=c.light_text(row.score.light),
+            values=c.figures(row),
             colour=row.score.light.colour,
             notes=c.kpi_notes(row),
             narratives=c.narratives(row),
@@ -106,11 +105,7 @@ def _page_context(content: c.ReportContent, page: c.Page) -> dict:
     elif page.kind == "missed":
         extra["line"] = c.missed_line(page.data)
     elif page.kind == "scorecard":
-        extra["rows"] = [
-            (row, [c.target_text(row), c.actual_text(row), c.rate_text(row), *c.score_texts(row)],
-             c.light_text(row.score.light))
-            for row in page.data
-        ]  # fmt: skip
+        extra["rows"] = [(row, c.figures(row)) for row in page.data]
     elif page.kind == "objective":
         extra.update(
             rows=c.target_rows(page.data, content.next.years),
