@@ -289,7 +289,7 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
                 revisions.append(revision)
             continue
         if revision.action == Revision.Action.DELETE:
-            revised_year = revision.map.revisions_compared_to or revised_year - 1
+            revised_year = revision.map.compared_year
         if codes.get(revised_year) == revision.code:
             revisions.append(revision)
     return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions)

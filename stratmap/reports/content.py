@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 
 from stratmap.core.models import Organization
@@ -236,18 +236,18 @@ def agencies_text(item: Kpi | ActionPlan | Revision) -> str:
     return item.agencies_printed or "、".join(a.short_name or a.name for a in item.agencies.all())
 
 
-def months_of(plan: ActionPlan) -> list[tuple[str, list[int] | None]]:
-    """The plan's tasks and the months each runs (None: the source gave none)."""
-    return [(task.name, task.months) for task in plan.tasks.all()]
-
-
 # --- gathering ----------------------------------------------------------------------------------
+
+
+def _maps(access) -> QuerySet[StrategyMap]:
+    """The maps ``access`` may read; all of them for commands, which pass None."""
+    return access.maps() if access is not None else StrategyMap.objects.all()
 
 
 def _map_of(organization: str, year: int, access) -> StrategyMap:
     if not Organization.objects.filter(code=organization).exists():
         raise DeckError(f"no organization with code {organization!r}")
-    maps = access.maps() if access is not None else StrategyMap.objects.all()
+    maps = _maps(access)
     found = (
         maps.select_related("organization", "scoring_policy")
         .filter(organization__code=organization, year=year, in_force=True)
@@ -284,7 +284,7 @@ def _linkages(smap: StrategyMap, card: Scorecard, themes: list[Theme]) -> list[L
 
 
 def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
-    maps = access.maps() if access is not None else StrategyMap.objects.all()
+    maps = _maps(access)
     after = (
         maps.select_related("organization", "scoring_policy")
         .filter(organization=smap.organization, year=smap.year + 1, in_force=True)
@@ -324,7 +324,7 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
         planned.append(
             PlannedObjective(objective, objective.perspective, mine, targets, outcomes_of.get(objective.pk, []))
         )
-    compared_to = after.revisions_compared_to or smap.year
+    compared_to = after.compared_year
     before = (
         smap
         if compared_to == smap.year
@@ -419,7 +419,7 @@ def headers(content: ReportContent, kind: str) -> list[str]:
         return ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in content.next.years], "相關局處"]
     if kind == "grid":
         return [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
-    return HEADERS[kind]
+    return HEADERS.get(kind, [])  # pages without a table have none
 
 
 @dataclass

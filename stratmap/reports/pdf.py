@@ -87,9 +87,10 @@ def history_svg(history: list[YearPoint]) -> str:
 def _page_context(content: c.ReportContent, page: c.Page) -> dict:
     """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
     widths = c.WIDTHS.get(page.kind, [])
-    extra: dict = {"cols": [f"{100 * w / sum(widths):.2f}%" for w in widths]}
-    if page.kind in c.HEADERS or page.kind in ("objective", "grid"):
-        extra["headers"] = c.headers(content, page.kind)
+    extra: dict = {
+        "cols": [f"{100 * w / sum(widths):.2f}%" for w in widths],
+        "headers": c.headers(content, page.kind),
+    }
     if page.kind == "map":
         extra["image"] = svg_image(diagram.render_svg(page.data))
     elif page.kind == "kpi":

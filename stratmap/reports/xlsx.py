@@ -26,7 +26,7 @@ from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.scoring import Light, Policy, TargetType
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
-from stratmap.reports.content import light_text
+from stratmap.reports.content import NO_MONTHS, light_text
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.selectors import kpis_with_plans
 
@@ -46,7 +46,6 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 SUMMARY_TITLE = "總表"
 PLANS_TITLE = "行動計畫"
-NO_MONTHS = "原始文件未載明月份進度"
 RUNS = "■"
 DONE, PLANNED = "✓", "○"
 MONTHS = [f"{m}月" for m in range(1, 13)]

@@ -61,6 +61,11 @@ class StrategyMap(models.Model):
         label = f" {self.version_label}" if self.version_label else ""
         return f"{self.organization} {format_year(self.year)}{label}"
 
+    @property
+    def compared_year(self) -> int:
+        """The year this map's revisions are counted against: as the dataset says, else the year before."""
+        return self.revisions_compared_to or self.year - 1
+
 
 class Perspective(models.Model):
     """A BSC perspective (構面) of a map, in the order drawn from top to bottom."""

@@ -279,7 +279,7 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
 @require_GET
 def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    compared_to = smap.revisions_compared_to or smap.year - 1
+    compared_to = smap.compared_year
     before = (
         visible_maps(request)
         .filter(organization=smap.organization, year=compared_to, in_force=True)
