@@ -40,12 +40,15 @@ demo: install
 	$(BIN)/stratmap load --demo
 	$(BIN)/stratmap demoadmin
 	@echo "stratmap is at http://127.0.0.1:8000/ (administration: http://127.0.0.1:8000/admin/)"
-	STRATMAP_DEBUG=1 $(BIN)/stratmap runserver 127.0.0.1:8000
+	@# The production server (docs/deploy.md), with the report worker beside it; Ctrl-C stops both.
+	$(BIN)/stratmap worker -v0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  STRATMAP_BIND=127.0.0.1:8000 $(BIN)/stratmap serve
 
 test: install test-packages
 	$(BIN)/ruff check stratmap tests
 	$(BIN)/ruff format --check stratmap tests
-	$(BIN)/pytest
+	@# One test process per core: the suite is CPU-bound (reports, pages), its tests independent.
+	$(BIN)/pytest -n auto
 
 # Regenerate the JSON Schema shipped with the package from stratmap/exchange/schema.py.
 schema: $(BIN)/stratmap

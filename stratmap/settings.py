@@ -7,14 +7,20 @@ Configuration comes from the environment, so one build runs everywhere:
 - ``STRATMAP_SECRET_KEY``, ``STRATMAP_DEBUG``, ``STRATMAP_ALLOWED_HOSTS``;
 - ``STRATMAP_HTTPS=1`` behind HTTPS (secure cookies, HSTS, redirect), the production setting
   with which ``stratmap check --deploy`` is clean.
+
+docs/deploy.md lists every variable read here (tests/test_docs.py checks that it does).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("STRATMAP_VAR_DIR", Path.cwd() / "var"))
@@ -22,11 +28,19 @@ VAR_DIR = Path(os.environ.get("STRATMAP_VAR_DIR", Path.cwd() / "var"))
 DEBUG = os.environ.get("STRATMAP_DEBUG", "0") == "1"
 # A development key when none is set, so a checkout just works; `check --deploy` flags it,
 # and production sets STRATMAP_SECRET_KEY.
-SECRET_KEY = os.environ.get("STRATMAP_SECRET_KEY") or "django-insecure-stratmap-development-only"
+DEVELOPMENT_SECRET_KEY = "django-insecure-stratmap-development-only"
+SECRET_KEY = os.environ.get("STRATMAP_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("STRATMAP_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 # Behind HTTPS (STRATMAP_HTTPS=1) every cookie is secure and browsers are told to stay on HTTPS.
 if os.environ.get("STRATMAP_HTTPS", "0") == "1":
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        # The development key is in the source: anyone could forge sessions and password-reset links.
+        raise ImproperlyConfigured(
+            "STRATMAP_HTTPS=1 is production, but STRATMAP_SECRET_KEY is not set and the development key "
+            "is public. Set STRATMAP_SECRET_KEY to a long random secret, e.g. the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'` (see docs/deploy.md)."
+        )
     SECURE_SSL_REDIRECT = os.environ.get("STRATMAP_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
@@ -49,11 +63,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "stratmap.core.apps.AxesConfig",  # django-axes with a translatable admin heading
+    "csp",
+    # Background jobs: the report decks are made by `stratmap worker`, not in the request.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # The app serves its own static files (ECharts included): it must work on an offline network.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every response to a logged-in person (see the module).
+    "stratmap.web.middleware.PrivateForLoggedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it locks out repeated failed logins.
@@ -71,11 +93,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Failed logins: after 5 for one user name from one address, wait 15 minutes.
-AXES_FAILURE_LIMIT = 5
+# Failed logins: after 5 for one user name from one address, or 30 for any user names from one
+# address (password spraying; higher, since an office behind one NAT address shares it), wait
+# 15 minutes. Axes has one limit; stratmap.web.addresses.failure_limit gives each its own.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+LOGIN_FAILURES_PER_NAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 30
+AXES_FAILURE_LIMIT = "stratmap.web.addresses.failure_limit"
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Axes' own reset would forget every failure from the address (all user names); a successful login
+# forgets only its own user name's failures (stratmap.web.addresses.forget_failures).
+AXES_RESET_ON_SUCCESS = False
+# The client's address: REMOTE_ADDR, or behind STRATMAP_TRUSTED_PROXY_COUNT reverse proxies the
+# address the outermost of them saw (X-Forwarded-For); see docs/deploy.md.
+TRUSTED_PROXY_COUNT = int(os.environ.get("STRATMAP_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "stratmap.web.addresses.client_address"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:due"
@@ -113,6 +145,15 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent saves queue up as on PostgreSQL instead of failing with "database is locked":
+    # an IMMEDIATE transaction takes the write lock when it begins (a deferred one that read
+    # first cannot wait for it), and a busy connection waits up to 20 s for it.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Tests run against a file, not memory: racing threads each open their own connection,
+    # and an in-memory database is not shared between connections as a file is. One file per
+    # process, so that two test runs on one machine do not delete each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"stratmap-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,3 +176,105 @@ STATIC_URL = "static/"
 STATIC_ROOT = os.environ.get("STRATMAP_STATIC_ROOT") or None
 # Serve straight from the apps' static folders, so no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = True
+
+# --- background jobs, the cache, report files ---------------------------------------------------
+
+# The report decks are made by `stratmap worker` (django-tasks' database worker) from jobs kept
+# in the database, so a slow PDF never holds a web process. Tests run them at once instead.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Shared by every web process (the rate limits count across them); the table is made by
+# `stratmap migrate` (reports' migration 0002), like every other table.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stratmap_cache"}}
+# Made report files; a cache that `stratmap worker` refills, so not in backups.
+REPORTS_DIR = VAR_DIR / "reports"
+# "Prepare" requests one client address may make in a minute (429 beyond), and report jobs that may
+# wait at once (503 beyond): together they bound what anyone can make the worker do.
+REPORT_PREPARES_PER_MINUTE = 10
+REPORT_QUEUE_LIMIT = 50
+
+# --- browser security headers -------------------------------------------------------------------
+
+# No inline script anywhere (the pages' scripts are static files, their data JSON blocks). Style
+# elements need the page's nonce (the inline SVG map has one). Style attributes are allowed, in
+# `style-src-attr` only: ECharts' tooltips are markup with them; what they could load is still
+# bounded by img-src and font-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],  # browsers without style-src-elem/-attr fall back to this
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The pages use none of the browser's devices or sensors.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}  # fmt: skip
+
+# --- mail, administrators, logging --------------------------------------------------------------
+
+# Mail is sent only when a server is configured: until then the password-reset pages are off (they
+# would promise a mail that never leaves) and errors are only logged.
+EMAIL_CONFIGURED = bool(os.environ.get("STRATMAP_EMAIL_HOST"))
+if EMAIL_CONFIGURED:
+    EMAIL_HOST = os.environ["STRATMAP_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("STRATMAP_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("STRATMAP_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("STRATMAP_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("STRATMAP_EMAIL_TLS", "1") == "1"
+    DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("STRATMAP_EMAIL_FROM", "stratmap@localhost")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+
+def _admins(value: str) -> list[tuple[str, str]]:
+    """``Name <a@b>, c@d`` → [("Name", "a@b"), ("", "c@d")] (names without commas)."""
+    admins = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        name, address = parseaddr(entry)
+        if "@" not in address:
+            raise ImproperlyConfigured(f"STRATMAP_ADMINS: {entry!r} is not an e-mail address (expected Name <a@b>)")
+        admins.append((name, address))
+    return admins
+
+
+# Who is mailed every server error (500), with its traceback, when mail is configured.
+ADMINS = _admins(os.environ.get("STRATMAP_ADMINS", ""))
+
+# Every server error is logged with its traceback to standard error (the journal under systemd),
+# whatever DEBUG says, and mailed to ADMINS; 4xx are the access log's business.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["stderr", "mail_admins"], "level": "WARNING", "propagate": False},
+        "django.request": {"handlers": ["stderr", "mail_admins"], "level": "ERROR", "propagate": False},
+        "stratmap": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # A request for a host not in ALLOWED_HOSTS is a 400 (scanners send many), not a server error.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
+}

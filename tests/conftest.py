@@ -8,21 +8,56 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from stratmap.core.models import Membership, Organization
+from stratmap.exchange import loader
 from stratmap.exchange.loader import DEMO_DATA, load_paths
+from stratmap.exchange.parse import parse_paths
 
 
 @pytest.fixture(autouse=True)
 def _login_without_throttle(request, settings):
     """django-axes needs the request in authenticate(); tests that call it without one opt out of
-    the throttle, except those marked ``login_throttle`` that test it."""
+    the throttle, except those marked ``login_throttle`` that test it. Passwords are hashed with
+    MD5 in tests: PBKDF2's million rounds cost half a second a user and prove nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if "login_throttle" not in request.keywords:
         settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
 
+@pytest.fixture(autouse=True)
+def _report_jobs_at_once(settings, tmp_path_factory):
+    """Report jobs run in the request that asks for them (no worker in tests), and their files go
+    to a temporary folder; tests/test_report_jobs.py also runs the real worker once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.REPORTS_DIR = tmp_path_factory.getbasetemp() / "reports"
+
+
+@pytest.fixture(scope="session")
+def _demo_files():
+    """The demo dataset parsed once per run: the loader reads parsed files without changing them, and
+    parsing is half the cost of the fixture that most tests use."""
+    return parse_paths([DEMO_DATA])
+
+
 @pytest.fixture
-def demo(db):
+def demo(db, _demo_files, monkeypatch):
     """The built-in Taipei demo dataset, loaded."""
-    return load_paths([DEMO_DATA])
+    with monkeypatch.context() as patched:
+        patched.setattr(loader, "parse_paths", lambda paths: _demo_files)
+        return load_paths([DEMO_DATA])
+
+
+@pytest.fixture(scope="module")
+def rendered_once():
+    """``rendered_once(key, make)``: the bytes of a download of the untouched demo, made by the first
+    test of the module that asks and shared by the others (a PDF costs seconds to render)."""
+    made: dict[str, bytes] = {}
+
+    def render(key: str, make):
+        if key not in made:
+            made[key] = make()
+        return made[key]
+
+    return render
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.test import RequestFactory
 
 import stratmap
+from stratmap.core.backup import seal
 from stratmap.core.models import Organization
 from stratmap.kpis.models import KpiResult
 
@@ -178,10 +179,12 @@ def backup_text(tmp_path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def edited(text: str, change) -> str:
+def edited(text: str, change, *, sealed: bool = False) -> str:
+    """The backup changed by ``change``; ``sealed``: with its manifest made again with this server's key,
+    as an administrator who holds the key could, so that what is checked next is the objects themselves."""
     document = json.loads(text)
     change(document)
-    return json.dumps(document, ensure_ascii=False)
+    return json.dumps(seal(document) if sealed else document, ensure_ascii=False)
 
 
 def no_format(document):
@@ -240,7 +243,7 @@ def test_a_restore_that_fails_halfway_changes_nothing(people, tmp_path):
         result["fields"]["kpi"] = 987654321
 
     path = tmp_path / "dangling.json"
-    path.write_text(edited(backup_text(tmp_path), dangling), encoding="utf-8")
+    path.write_text(edited(backup_text(tmp_path), dangling, sealed=True), encoding="utf-8")
     before = snapshot()
     with pytest.raises(CommandError, match=r"(?s)could not restore.*Nothing was changed"):
         call_command("restore", str(path), replace=True)
@@ -265,3 +268,169 @@ def test_a_backup_into_a_missing_folder_fails_and_writes_nothing(db, tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("backup", str(tmp_path / "missing" / "stratmap.json"))
     assert list(tmp_path.iterdir()) == []
+
+
+# --- integrity: a backup is restored only as it was written --------------------------------------
+
+
+def promoted_to_superuser(document):
+    clerk = next(
+        obj for obj in document["objects"] if obj["model"] == "auth.user" and not obj["fields"]["is_superuser"]
+    )
+    clerk["fields"].update(is_superuser=True, is_staff=True)
+
+
+def audit_event_rewritten(document):
+    event = next(obj for obj in document["objects"] if obj["model"] == "core.auditevent")
+    event["fields"].update(username="someone-else", reason="nobody asked")
+
+
+def results_removed_and_counted_again(document):
+    document["objects"] = [obj for obj in document["objects"] if obj["model"] != "kpis.kpiresult"]
+    document["counts"]["kpis.kpiresult"] = 0
+    document["integrity"]["models"].pop("kpis.kpiresult", None)
+
+
+TAMPERING = [promoted_to_superuser, audit_event_rewritten, results_removed_and_counted_again]
+TAMPERING_IDS = ["superuser", "audit-event", "removed-and-counted"]
+
+
+def restore_refused(path: Path, match: str, **options) -> CommandError:
+    """Restore PATH expecting a refusal matching ``match``, and check that nothing changed."""
+    before = snapshot()
+    with pytest.raises(CommandError, match=match) as refused:
+        call_command("restore", str(path), replace=True, **options)
+    assert str(path) in str(refused.value)
+    assert snapshot() == before
+    return refused.value
+
+
+@pytest.fixture
+def clerk(people):
+    """Someone who is not a superuser, and whom a forger would like to make one."""
+    return User.objects.create_user("clerk", password=PASSWORD)
+
+
+@pytest.mark.parametrize("change", TAMPERING, ids=TAMPERING_IDS)
+def test_a_backup_edited_after_it_was_made_is_refused_by_its_checksums(clerk, tmp_path, change):
+    path = tmp_path / "edited.json"
+    path.write_text(edited(backup_text(tmp_path), change), encoding="utf-8")
+    restore_refused(path, r"damaged stratmap backup.*(checksum|manifest lists)", ignore_signature=True)
+
+
+@pytest.mark.parametrize("change", TAMPERING, ids=TAMPERING_IDS)
+def test_a_backup_edited_and_resealed_without_the_secret_key_is_refused(clerk, tmp_path, settings, change):
+    text = backup_text(tmp_path)
+    settings.SECRET_KEY = "what-an-intruder-without-the-key-would-use"  # every checksum made again, but not the key
+    forged = edited(text, change, sealed=True)
+    settings.SECRET_KEY = "the-server's-own-key-" + "x" * 40
+    path = tmp_path / "forged.json"
+    path.write_text(forged, encoding="utf-8")
+    # The server's key changed after the backup too: the genuine file is then refused as well, until told.
+    restore_refused(path, "not signed with this server's SECRET_KEY.*--ignore-signature")
+
+
+def test_a_backup_made_with_a_former_key_restores_while_that_key_is_a_fallback(people, tmp_path, settings):
+    backed_up = snapshot()
+    text = backup_text(tmp_path)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-after-rotation-" + "y" * 40
+    path = tmp_path / "stratmap.json"
+    path.write_text(text, encoding="utf-8")
+    Organization.objects.filter(code="taipei").update(name="改過的名稱")
+    quiet("restore", str(path), replace=True)
+    assert snapshot() == backed_up
+
+
+def test_a_backup_from_a_server_with_another_key_restores_only_with_ignore_signature(people, tmp_path, settings):
+    backed_up = snapshot()
+    text = backup_text(tmp_path)
+    settings.SECRET_KEY = "the-new-server's-key-" + "z" * 40
+    path = tmp_path / "moved.json"
+    path.write_text(json.dumps(json.loads(text), indent=4, ensure_ascii=False), encoding="utf-8")  # layout is free
+    Organization.objects.filter(code="taipei").update(name="改過的名稱")
+    restore_refused(path, "not signed with this server's SECRET_KEY")
+    quiet("restore", str(path), replace=True, ignore_signature=True)
+    assert snapshot() == backed_up
+
+
+def test_a_backup_without_its_integrity_manifest_is_refused(people, tmp_path):
+    def unsealed(document):
+        del document["integrity"]
+
+    path = tmp_path / "unsealed.json"
+    path.write_text(edited(backup_text(tmp_path), unsealed), encoding="utf-8")
+    restore_refused(path, "no integrity manifest", ignore_signature=True)
+
+
+def first(document, model: str) -> dict:
+    return next(obj for obj in document["objects"] if obj["model"] == model)
+
+
+def bad_status(document):
+    first(document, "kpis.kpiresult")["fields"]["status"] = "hacked"
+
+
+def too_many_digits(document):
+    first(document, "kpis.kpitarget")["fields"]["value"] = "1000000000000000000"
+
+
+def too_many_decimals(document):
+    first(document, "kpis.kpiresult")["fields"]["innovation"] = "1.23456"
+
+
+def unknown_field(document):
+    first(document, "core.organization")["fields"]["is_root"] = True
+
+
+def fields_not_an_object(document):
+    first(document, "core.organization")["fields"] = ["taipei"]
+
+
+def no_pk(document):
+    del first(document, "strategy.theme")["pk"]
+
+
+def many_to_many_not_a_list(document):
+    first(document, "auth.user")["fields"]["groups"] = "編輯"
+
+
+def time_as_a_number(document):
+    first(document, "core.auditevent")["fields"]["at"] = 12
+
+
+def reference_as_an_object(document):
+    first(document, "kpis.kpiresult")["fields"]["kpi"] = {"pk": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "model", "message"),
+    [
+        (bad_status, "kpis.kpiresult", r"field status = \"hacked\": .*'hacked'"),
+        (too_many_digits, "kpis.kpitarget", r"field value = \"1000000000000000000\": .*16"),
+        (too_many_decimals, "kpis.kpiresult", r"field innovation = \"1.23456\": .*3"),
+        (unknown_field, "core.organization", r"unknown field \"is_root\" \(value true\)"),
+        (fields_not_an_object, "core.organization", r"its \"fields\" are \[\"taipei\"\], not an object"),
+        (no_pk, "strategy.theme", r"the pk null is not a valid id"),
+        (many_to_many_not_a_list, "auth.user", r"field groups = \"編輯\": not a list"),
+        (time_as_a_number, "core.auditevent", r"field at = 12: "),
+        (reference_as_an_object, "kpis.kpiresult", r"field kpi = \{\"pk\": 1\}: not a reference to a row"),
+    ],
+    ids=["status", "digits", "decimals", "unknown-field", "fields", "pk", "many-to-many", "time", "reference"],
+)
+def test_an_invalid_object_in_a_sealed_backup_is_named_and_nothing_is_written(people, tmp_path, change, model, message):
+    path = tmp_path / "invalid.json"
+    path.write_text(edited(backup_text(tmp_path), change, sealed=True), encoding="utf-8")
+    refused = restore_refused(path, rf"(?s)invalid object.*{re.escape(model)} pk=.*{message}.*Nothing was changed")
+    assert "Traceback" not in str(refused)
+
+
+def test_every_invalid_object_of_a_backup_is_listed_in_one_refusal(people, tmp_path):
+    def two_problems(document):
+        bad_status(document)
+        too_many_digits(document)
+
+    path = tmp_path / "invalid.json"
+    path.write_text(edited(backup_text(tmp_path), two_problems, sealed=True), encoding="utf-8")
+    refused = restore_refused(path, "holds 2 invalid object")
+    assert "status" in str(refused) and "value" in str(refused)

@@ -19,7 +19,7 @@ SHOTS = Path(os.environ.get("STRATMAP_SCREENSHOTS", Path.cwd() / "var" / "screen
 
 PAGES = [
     ("home", "/", ["臺北市政府", "民國108年"], ["Taipei", "2019"]),
-    ("map-taipei-108", "/taipei/108/", ["為市民服務", "優化產業勞動"], ["Strategy map", "優化產業勞動"]),
+    ("map-taipei-108", "/taipei/108/", ["為市民服務", "優化產業勞動"], ["Strategy map", "Industry and Labour"]),
     ("map-doed-110", "/taipei-doed/110/", ["促進產業永續發展"], ["Download the map"]),
     ("theme-d-108", "/taipei/108/themes/D/", ["DP5.1", "未達標"], ["DP5.1", "not met"]),
     ("scorecard-108", "/taipei/108/scorecard/?theme=D", ["85.1%", "未達標"], ["85.1%", "not met"]),

@@ -41,7 +41,7 @@ ENTRY = {
 
 def post_entry(client, **changes):
     result = KpiResult.objects.filter(kpi__code="DP5.1", year=2020).first()
-    data = {**ENTRY, "version": result.version if result else "", **changes}
+    data = {**ENTRY, "version": result.version if result else 0, **changes}
     return client.post(RESULT, data)
 
 
@@ -117,7 +117,7 @@ def test_the_service_refuses_a_stale_version_too(people):
     kpi = Kpi.objects.get(code="DP5.1", objective__map__year=2020)
     access = Access(people["dol"])
     data = {**ENTRY, "actual": Decimal("5"), "innovation": Decimal(90)}
-    kpi_result_record(access=access, kpi=kpi, year=2020, data=data, version=None)
+    kpi_result_record(access=access, kpi=kpi, year=2020, data=data, version=0)
     kpi_result_record(access=access, kpi=kpi, year=2020, data={**data, "actual": Decimal("5.1")}, version=1)
     with pytest.raises(StaleEdit) as stale:
         kpi_result_record(access=access, kpi=kpi, year=2020, data={**data, "actual": Decimal("5.2")}, version=1)
@@ -270,29 +270,35 @@ def test_the_administrator_rolls_the_map_over_and_revises_it_with_reasons(people
     from stratmap.strategy.models import Revision
 
     admin = as_user(client, people["admin"])
-    response = admin.post("/taipei/109/revise/", {"do": "rollover", "year": "112"})
+    StrategyMap.objects.filter(organization__code="taipei", year=2021).delete()  # a map rolls over to the next year
+    opened = StrategyMap.objects.get(organization__code="taipei", year=2020).version  # as the page's forms carry it
+    response = admin.post("/taipei/109/revise/", {"do": "rollover", "year": "110", "version": opened})
     assert response.status_code == 302
-    new = StrategyMap.objects.get(organization__code="taipei", year=2023)
+    new = StrategyMap.objects.get(organization__code="taipei", year=2021)
+
+    def version() -> int:
+        return StrategyMap.objects.get(pk=new.pk).version
+
     assert not new.published and new.revisions_compared_to == 2020
     old = StrategyMap.objects.get(organization__code="taipei", year=2020)
     assert new.objectives.count() == old.objectives.count()
     assert Kpi.objects.filter(objective__map=new).count() == Kpi.objects.filter(objective__map=old).count()
     assert not KpiResult.objects.filter(kpi__objective__map=new).exists()
-    # 109's map set targets for 109–111; nothing is earlier than 112 in the copy.
-    assert not KpiTarget.objects.filter(kpi__objective__map=new, year__lt=2023).exists()
+    # 109's map set targets for 109–111; nothing is earlier than 110 in the copy.
+    assert not KpiTarget.objects.filter(kpi__objective__map=new, year__lt=2021).exists()
     # A revision needs a reason; with one, it is recorded and shows on the revisions page.
     data = {"do": "revise", "level": "kpi", "action": "rename", "code": "DC1.1", "name": "失業率（年平均）"}
-    assert admin.post("/taipei/112/revise/", {**data, "reason": ""}).status_code == 200
+    assert admin.post("/taipei/110/revise/", {**data, "reason": "", "version": version()}).status_code == 200
     assert not Revision.objects.filter(map=new).exists()
-    admin.post("/taipei/112/revise/", {**data, "reason": "配合主計總處定義"})
+    admin.post("/taipei/110/revise/", {**data, "reason": "配合主計總處定義", "version": version()})
     added = {"level": "kpi", "action": "add", "code": "DC1.3", "name": "長期失業者人數", "parent": "DC1"}
-    admin.post("/taipei/112/revise/", {"do": "revise", **added, "reason": "新增觀察指標"})
+    admin.post("/taipei/110/revise/", {"do": "revise", **added, "reason": "新增觀察指標", "version": version()})
     deleted = {"level": "action_plan", "action": "delete", "code": "DC2.1.2", "reason": "計畫結束"}
-    admin.post("/taipei/112/revise/", {"do": "revise", **deleted})
+    admin.post("/taipei/110/revise/", {"do": "revise", **deleted, "version": version()})
     assert list(Revision.objects.filter(map=new).values_list("action", "code")) == [
         ("rename", "DC1.1"), ("add", "DC1.3"), ("delete", "DC2.1.2"),
     ]  # fmt: skip
-    page = admin.get("/taipei/112/revisions/?theme=D").content.decode()
+    page = admin.get("/taipei/110/revisions/?theme=D").content.decode()
     assert "配合主計總處定義" in page and "長期失業者人數" in page and "計畫結束" in page
     assert AuditEvent.objects.filter(action="revise", reason="新增觀察指標").exists()
 

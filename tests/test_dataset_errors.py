@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from stratmap.core.access import SYSTEM
 from stratmap.exchange.loader import load_paths
 from stratmap.exchange.parse import DatasetInvalid
 from tests.conftest import row_counts
@@ -178,10 +179,14 @@ def test_loading_the_same_file_twice_updates_it(baseline, tmp_path):
     load_paths([file])
     once = row_counts()
     load_paths([write(tmp_path, GOOD.replace("year: 108", "year: 112").replace("失業率", "失業率（修正）"))])
-    assert row_counts() == once
+    # the same rows, one of them changed in place, and the change recorded in the audit trail
+    assert {**row_counts(), "core.AuditEvent": 0} == {**once, "core.AuditEvent": 0}
+    from stratmap.core.models import AuditEvent
     from stratmap.kpis.models import Kpi
 
-    assert Kpi.objects.get(objective__map__year=2023, code="DC1.1").name == "失業率（修正）"
+    kpi = Kpi.objects.get(objective__map__year=2023, code="DC1.1")
+    assert kpi.name == "失業率（修正）"
+    assert AuditEvent.objects.filter(kpi=kpi, field="name", old="失業率", new="失業率（修正）").exists()
 
 
 @pytest.mark.parametrize(
@@ -209,4 +214,4 @@ def test_a_good_scoring_policy_is_loaded_and_dumped_back(db, tmp_path):
     policy = "{achievement_weight: 0.4, innovation_weight: 0.2, challenge_weight: 0.2, contribution_weight: 0.2}"
     load_paths([write(tmp_path, GOOD.replace("year: 108", f"year: 108\nscoring: {policy}"))])
     assert ScoringPolicy.objects.get().policy().achievement_weight == Decimal("0.4")
-    assert "achievement_weight: 0.4" in dump_map("taipei", 2019)
+    assert "achievement_weight: 0.4" in dump_map("taipei", 2019, access=SYSTEM)

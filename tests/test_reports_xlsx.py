@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from stratmap.core.access import SYSTEM
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.selectors import scorecard
@@ -61,7 +62,7 @@ def rows_by_code(ws) -> dict[str, dict[str, object]]:
 
 @pytest.fixture
 def book_108(demo):
-    return reopened(scorecard_workbook("taipei", 2019))
+    return reopened(scorecard_workbook("taipei", 2019, access=SYSTEM))
 
 
 def test_the_108_city_workbook_has_a_summary_a_sheet_per_theme_and_the_action_plans(book_108):
@@ -102,7 +103,7 @@ def test_dp5_1_holds_its_values_light_and_the_negative_rate_and_policy_formulas(
 
 
 def test_a_positive_kpi_has_the_actual_over_target_formula(book_108):
-    card = scorecard("taipei", 2019, "D")
+    card = scorecard("taipei", 2019, "D", access=SYSTEM)
     positive = next(
         r.kpi.code
         for r in card.rows
@@ -114,7 +115,7 @@ def test_a_positive_kpi_has_the_actual_over_target_formula(book_108):
 
 
 def test_the_computed_values_behind_the_formulas_are_in_the_python_lines(demo):
-    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019))["D"]}
+    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019, access=SYSTEM))["D"]}
     line = lines["DP5.1"]
     assert round(line.rate, 1) == Decimal("85.1")
     assert (line.target, line.actual) == (Decimal(6), Decimal("7.05"))
@@ -126,7 +127,7 @@ def test_the_computed_values_behind_the_formulas_are_in_the_python_lines(demo):
 
 
 def test_an_unknown_kpi_has_an_empty_rate_and_an_unknown_light(book_108):
-    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019))["D"]}
+    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019, access=SYSTEM))["D"]}
     code = next(c for c, line in lines.items() if line.actual is None)
     row = rows_by_code(theme_sheet(book_108, "D"))[code]
     assert row["達成度"].value is None
@@ -145,7 +146,7 @@ def test_the_summary_counts_each_theme(book_108):
 
 
 def test_the_109_action_plan_sheet_lists_bravo_with_its_tasks_and_unstated_months(demo):
-    ws = reopened(scorecard_workbook("taipei", 2020))["行動計畫"]
+    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM))["行動計畫"]
     assert [c.value for c in ws[HEADER_ROW]][:5] == ["計畫代碼", "行動計畫", "主(協)辦機關", "工作項目", "1月"]
     assert [c.value for c in ws[HEADER_ROW]][-1] == "12月"
     start = next(r for r in range(HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 1).value == "DC1.2.1")
@@ -171,7 +172,7 @@ def test_months_and_progress_become_marks(demo):
     task.save()
     PlanProgress.objects.create(plan=plan, month=3, planned=True, done=True)
     PlanProgress.objects.create(plan=plan, month=4, planned=True)
-    ws = reopened(scorecard_workbook("taipei", 2020))["行動計畫"]
+    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM))["行動計畫"]
     start = next(r for r in range(HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 1).value == "DC1.2.1")
     assert [ws.cell(start, 4 + m).value for m in range(1, 13)] == [None, None, "■", "■", *([None] * 8)]
     progress = next(r for r in range(start, ws.max_row + 1) if ws.cell(r, 4).value == "執行進度")
@@ -182,7 +183,7 @@ def test_a_map_without_kpis_still_gives_a_workbook(demo):
     organization = Organization.objects.get(code="taipei")
     smap = StrategyMap.objects.create(organization=organization, year=2030, in_force=True)
     Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=1)
-    wb = reopened(scorecard_workbook("taipei", 2030))
+    wb = reopened(scorecard_workbook("taipei", 2030, access=SYSTEM))
     assert wb.sheetnames == ["總表", "Z 測試空白主題", "行動計畫"]
     assert [c.value for c in wb["Z 測試空白主題"][HEADER_ROW]] == HEADERS
 
@@ -190,7 +191,7 @@ def test_a_map_without_kpis_still_gives_a_workbook(demo):
 @pytest.mark.parametrize(("org", "year", "message"), [("nowhere", 2019, "no organization"), ("taipei", 2001, "no map")])
 def test_unknown_organizations_and_years_are_refused_clearly(demo, org, year, message):
     with pytest.raises(ScorecardError, match=message):
-        scorecard_workbook(org, year)
+        scorecard_workbook(org, year, access=SYSTEM)
 
 
 def test_the_report_command_writes_the_scorecard_for_an_roc_or_ad_year(demo, tmp_path):

@@ -19,7 +19,7 @@ from stratmap.core.models import AuditEvent
 from stratmap.exchange import workbook
 from stratmap.exchange.workbook import ABOUT, COLUMNS, FONT_NAME, RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.services import kpi_result_record, kpi_result_transition
+from stratmap.kpis.services import NEW, kpi_result_record, kpi_result_transition
 from tests.conftest import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def record(user, code: str, reason: str = "", **values) -> KpiResult:
         kpi=kpi(code),
         year=YEAR,
         data=values,
-        version=existing.version if existing else None,
+        version=existing.version if existing else NEW,
         reason=reason,
     )
 
@@ -382,3 +382,18 @@ def test_a_percentage_formatted_cell_is_refused_and_a_number_typed_as_text_is_a_
     book[RESULTS][f"{letter('innovation')}{row}"].number_format = "General"
     assert upload(client, book).status_code == 200
     assert KpiResult.objects.get(kpi=kpi("DC1.1"), year=YEAR).actual == Decimal("3.5")
+
+
+def test_every_problem_of_a_row_is_listed_in_one_round_a_bad_score_and_a_missing_explanation(people, client):
+    book = download(client, people["dol"])
+    row = fill(book, "DP5.1", **{**MISSED, "innovation": 150, "challenge": "高", "situation_analysis": None})
+    before, events = row_counts(), AuditEvent.objects.count()
+    response = upload(client, book)
+    assert response.status_code == 400
+    found = {(p.row, p.column) for p in problems(response)}
+    assert found == {
+        (row, letter("innovation")),
+        (row, letter("challenge")),
+        (row, letter("situation_analysis")),
+    }, [str(p) for p in problems(response)]
+    assert row_counts() == before and AuditEvent.objects.count() == events

@@ -1,4 +1,6 @@
-"""Admin for organizations, and the year helpers every stratmap admin uses.
+"""Admin for organizations, people and the audit trail, and the year helpers every stratmap admin uses.
+
+Who may use the administration and how its forms write: :mod:`stratmap.core.admin_audit`.
 
 The database keeps AD years. The admin shows them with ``format_year`` (民國108年
 in Chinese, 2019 in English), filters by them with the same labels, and its
@@ -6,8 +8,6 @@ year inputs accept either an ROC or an AD year.
 """
 
 from __future__ import annotations
-
-import csv
 
 from django import forms
 from django.contrib import admin
@@ -19,7 +19,9 @@ from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import YearError, format_year, to_ad_year
 
 admin.site.site_header = _("Strategy map administration")
@@ -148,7 +150,11 @@ def plain_number(field: str, description=None):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Every organization's administrators read theirs; the tree of organizations is the superusers'."""
+
+    organization_path = ""
+    superusers_write = True
     list_display = ["code", "name", "short_name", "name_en", "kind", "parent", "lead"]
     list_display_links = ["code", "name"]
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
@@ -167,7 +173,11 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Who holds which role: the superusers' (a role given is a right given)."""
+
+    organization_path = "organization"
+    superusers_only = True
     list_display = ["user", "organization", "role"]
     list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "organization"]
@@ -181,7 +191,7 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organization"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInline, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["organization"]
@@ -191,15 +201,20 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class StratmapUserAdmin(UserAdmin):
-    """Django's user admin with the person's roles in organizations."""
+class StratmapUserAdmin(AuditedAdmin, UserAdmin):
+    """Django's user admin with the person's roles in organizations: the superusers', audited
+    (a role or a superuser's flag given is recorded with who gave it and why)."""
+
+    superusers_only = True
 
     inlines = [*UserAdmin.inlines, MembershipInline]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit trail: read only; the administrator exports it as CSV."""
+class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The audit trail: read only, by superusers (it spans every organization); exported as CSV."""
+
+    superusers_only = True
 
     list_display = ["at", "username", "action", "object_repr", "field", "old", "new", "reason"]
     list_filter = ["action", "object_type"]
@@ -236,7 +251,7 @@ def audit_csv(events) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="stratmap-audit.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = SafeWriter(response)  # an editor's reason must not become a formula in the administrator's Excel
     writer.writerow(["at", "user", "action", "object_type", "object_id", "object", "field", "old", "new", "reason"])
     for e in events.order_by("at", "pk").iterator():
         writer.writerow(

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.fields import TEXT
+
 
 class Organization(models.Model):
     """A city government, one of its bureaus, or a strategic-theme group.
@@ -21,9 +23,9 @@ class Organization(models.Model):
         THEME_GROUP = "theme_group", _("strategic-theme group")
 
     code = models.SlugField(_("code"), max_length=60, unique=True, help_text=_("Short name used in URLs and commands."))
-    name = models.CharField(_("name"), max_length=200)
-    short_name = models.CharField(_("short name"), max_length=100, blank=True)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True, validators=TEXT)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")

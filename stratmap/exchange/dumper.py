@@ -14,16 +14,21 @@ from decimal import Decimal
 import yaml
 from django.db.models import Prefetch
 
+from stratmap.core.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.schema import FORMAT, MapFile, OrganizationsFile
-from stratmap.kpis.models import Kpi, ScoringPolicy
+from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
 
 
 class _Dumper(yaml.SafeDumper):
     """Block-style YAML with numbers written as numbers and text left readable."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        # A value met twice is written twice: the loader allows few aliases, and people read dumps.
+        return True
 
 
 def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
@@ -67,13 +72,15 @@ def _codes(related) -> list[str]:
     return [o.code for o in related.all()]
 
 
-def map_document(smap: StrategyMap) -> dict:
-    """The dataset-format document of one map version, as plain data."""
+def map_document(smap: StrategyMap, *, access: Access) -> dict:
+    """The dataset-format document of one map version, as plain data, with the results ``access`` sees
+    (the ``dump`` command passes ``Access.everything()``)."""
+    access.require(smap)
     kpis = Kpi.objects.select_related("lineage").prefetch_related(
         "agencies",
         "tags",
         "targets",
-        "results",
+        Prefetch("results", queryset=access.results(KpiResult.objects.all())),
         Prefetch(
             "action_plans",
             queryset=ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes").order_by("order"),
@@ -301,8 +308,8 @@ def _kpi(k: Kpi) -> dict:
     }
 
 
-def dump_map(organization: str, year: int, version: str | None = None) -> str:
+def dump_map(organization: str, year: int, version: str | None = None, *, access: Access) -> str:
     """The YAML of an organization's map for a year: the version in force unless one is named."""
-    maps = StrategyMap.objects.select_related("organization").filter(organization__code=organization, year=year)
+    maps = access.maps().select_related("organization").filter(organization__code=organization, year=year)
     smap = maps.get(version_label=version) if version is not None else maps.get(in_force=True)
-    return to_yaml(map_document(smap))
+    return to_yaml(map_document(smap, access=access))

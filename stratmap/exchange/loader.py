@@ -1,25 +1,46 @@
-"""Importing dataset files into the database, all or nothing.
+"""Importing dataset files into the database, all or nothing, without losing what people entered.
 
 ``load_paths`` parses every file first, then checks what spans files and the
-database (organization codes), and only then writes, in one transaction. Loading
-a map replaces the same organization's map of the same year and version, so
-loading a file twice updates rather than duplicates. Writes are set-based: a
-fixed number of queries per kind of row, whatever the size of the map.
+database (organization codes), and only then writes, in one transaction.
+
+Loading **merges by identity**: a map is the organization's map of that year and
+version label; inside it, perspectives, themes, objectives, KPIs and action plans
+are found by code (a KPI whose code changed, by its lineage), targets and results
+by KPI and year, links by their two ends, and the rest (tasks, outcomes, TOWS,
+thrusts, revision tables) by position. What the file has is updated in place,
+keeping its primary key, so audit events, result versions and monthly plan progress
+stay linked; what is new is created. Results the file does not mention are kept (a
+dataset need not carry results; people enter them in the app).
+
+A load never silently destroys anything: if the file lacks something the database
+has (an objective, a KPI, a plan, a target, a task…) or would overwrite a result
+changed in the app since it was loaded, it is refused with the list of what would
+be lost, unless ``replace=True`` (``stratmap load --replace``), which then removes
+and overwrites, recording each in the audit trail. docs/dataset-format.md says the
+same for people.
+
+Writes are set-based: a fixed number of queries per kind of row, whatever the size
+of the map; only changed rows are written, each change audited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, models, transaction
+from django.db.models import Max
 
-from stratmap.core.models import Organization
-from stratmap.exchange.parse import DatasetError, DatasetInvalid, ParsedFile, parse_paths
+from stratmap.core.audit import as_text, record
+from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.years import to_roc_year
+from stratmap.exchange.parse import MAX_ERRORS, DatasetError, DatasetInvalid, ParsedFile, parse_paths
 from stratmap.exchange.schema import MapFile, OrganizationsFile, TargetIn
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
-from stratmap.plans.models import ActionPlan, Outcome, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.strategy.models import (
     Objective,
     ObjectiveLink,
@@ -33,14 +54,41 @@ from stratmap.strategy.models import (
 )
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "taipei"
+#: The audit action of every change a load makes; a result whose last change is not one was changed in the app.
+LOAD = "load"
+#: The action of what ``--replace`` removes.
+REMOVE = "delete"
 
 
 @dataclass
 class LoadReport:
     organizations: int = 0
+    #: Every map loaded, and those of them that already existed (merged into).
     maps: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    #: Rows created, and rows changed in place, per kind.
     rows: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    #: Results in the database that the files do not mention: kept.
+    kept_results: int = 0
+    #: What ``replace=True`` removed or overwrote, one line each.
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WouldLose(DatasetError):
+    """Something in the database that loading would remove or overwrite."""
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.expected}"
+
+
+class LoadWouldLose(DatasetInvalid):
+    """Raised with everything the load would remove or overwrite; nothing has been written."""
+
+
+class LoadRefused(Exception):
+    """The database refused the write (another load or write at the same time); nothing has been written."""
 
 
 def _org_references(parsed: ParsedFile) -> Iterator[tuple[str, str]]:
@@ -95,38 +143,94 @@ def validate_references(files: list[ParsedFile]) -> list[DatasetError]:
     return errors
 
 
-def load_paths(paths: Iterable[Path]) -> LoadReport:
-    """Validate and import; raise DatasetInvalid (nothing written) on any error."""
+def load_paths(paths: Iterable[Path], *, replace: bool = False) -> LoadReport:
+    """Validate and import; raise DatasetInvalid (LoadWouldLose when the files would remove or
+    overwrite what is in the database and ``replace`` is false) or LoadRefused; on any error
+    nothing is written."""
     files = parse_paths(paths)
     errors = validate_references(files)
     if errors:
         raise DatasetInvalid(errors)
     report = LoadReport()
-    with transaction.atomic():
-        org_files = [f.document for f in files if isinstance(f.document, OrganizationsFile)]
-        for doc in org_files:
-            report.organizations += _load_organizations(doc)
-        orgs = {o.code: o for o in Organization.objects.all()}
-        for f in files:
-            if isinstance(f.document, MapFile):
-                _MapWriter(f.document, orgs, report).write()
+    try:
+        with transaction.atomic():
+            for f in files:
+                if isinstance(f.document, OrganizationsFile):
+                    report.organizations += _load_organizations(f.document, str(f.path))
+            orgs = {o.code: o for o in Organization.objects.all()}
+            lost: list[DatasetError] = []
+            for f in files:
+                if isinstance(f.document, MapFile):
+                    lost += _MapWriter(f.document, orgs, report, source=str(f.path), replace=replace).write()
+            if lost:
+                if len(lost) > MAX_ERRORS:
+                    more = WouldLose(lost[MAX_ERRORS].file, f"and {len(lost) - MAX_ERRORS} more", None, "not listed")
+                    lost = [*lost[:MAX_ERRORS], more]
+                raise LoadWouldLose(lost)  # rolls back what was written so far
+    except (OperationalError, IntegrityError) as exc:
+        raise _refused(exc) from exc
     return report
 
 
-def _load_organizations(doc: OrganizationsFile) -> int:
+def _refused(exc: Exception) -> LoadRefused:
+    message = str(exc)
+    if any(word in message.lower() for word in ("locked", "deadlock", "serializ", "unique", "duplicate key")):
+        return LoadRefused(
+            f"another load or write is in progress, try again (the database said: {message}); nothing was written"
+        )
+    return LoadRefused(f"the database refused the load ({message}); nothing was written")
+
+
+def _clean(obj: models.Model, where: str) -> None:
+    """The model's own checks of each value (lengths, characters, digits, choices), without a query
+    per row: relations and uniqueness were checked for the whole file by parse.check_map."""
+    relations = [f.name for f in obj._meta.fields if f.is_relation]
+    try:
+        obj.clean_fields(exclude=relations)
+        obj.clean()
+    except ValidationError as exc:
+        raise DatasetInvalid(
+            [
+                DatasetError(where, f"{obj._meta.verbose_name} {obj}", getattr(obj, name, None), "; ".join(problems))
+                for name, problems in exc.message_dict.items()
+            ]
+        ) from None
+
+
+def _load_organizations(doc: OrganizationsFile, source: str) -> int:
     existing = {o.code: o for o in Organization.objects.filter(code__in=[o.code for o in doc.organizations])}
     for item in doc.organizations:
-        org = existing.get(item.code) or Organization(code=item.code)
-        org.name, org.short_name, org.name_en, org.kind = item.name, item.short_name, item.name_en, item.kind
-        org.save()
-        existing[item.code] = org
+        org = existing.get(item.code)
+        values = {"name": item.name, "short_name": item.short_name, "name_en": item.name_en, "kind": item.kind}
+        if org is None:
+            org = Organization(code=item.code, **values)
+            _clean(org, source)
+            org.save()
+            existing[item.code] = org
+            continue
+        changes = {k: (getattr(org, k), v) for k, v in values.items() if getattr(org, k) != v}
+        if changes:
+            for k, (_, v) in changes.items():
+                setattr(org, k, v)
+            _clean(org, source)
+            org.save(update_fields=list(changes))
+            record(user=None, obj=org, action=LOAD, changes=changes, reason=f"loaded from {source}")
     every = {o.code: o for o in Organization.objects.all()}
     for item in doc.organizations:
         org = every[item.code]
-        org.parent = every.get(item.parent) if item.parent else None
-        org.lead = every.get(item.lead) if item.lead else None
-        org.save(update_fields=["parent", "lead"])
-        org.members.set([every[m] for m in item.members])
+        parent = every[item.parent].pk if item.parent else None
+        lead = every[item.lead].pk if item.lead else None
+        if (org.parent_id, org.lead_id) != (parent, lead):
+            code = {o.pk: o.code for o in every.values()}
+            changes = {"parent": (code.get(org.parent_id), item.parent), "lead": (code.get(org.lead_id), item.lead)}
+            had = org.parent_id or org.lead_id
+            org.parent_id, org.lead_id = parent, lead
+            org.save(update_fields=["parent", "lead"])
+            if had:
+                record(user=None, obj=org, action=LOAD, changes=changes, reason=f"loaded from {source}")
+        members = {every[m].pk for m in item.members}
+        if set(org.members.values_list("pk", flat=True)) != members:
+            org.members.set(members)
     return len(doc.organizations)
 
 
@@ -134,300 +238,772 @@ def _target(value: object) -> TargetIn:
     return value if isinstance(value, TargetIn) else TargetIn(value=value)
 
 
+#: The kinds of row found by code.
+_CODED = (Perspective, Theme, Objective, Kpi, ActionPlan)
+#: The model each ``…_id`` field of the rows written points to, to name it in the audit trail.
+_POINTS_TO = {
+    "theme_id": Theme,
+    "perspective_id": Perspective,
+    "objective_id": Objective,
+    "source_id": Objective,
+    "target_id": Objective,
+    "kpi_id": Kpi,
+    "plan_id": ActionPlan,
+    "group_id": Organization,
+    "lineage_id": KpiLineage,
+}
+
+
+@dataclass
+class _Lost:
+    """A row of the database the file does not have."""
+
+    obj: models.Model
+    what: str
+    #: The row it goes with (its parent), if that is lost too: then it is listed under its parent only.
+    parent: tuple[type, int] | None = None
+
+
 class _MapWriter:
-    """Writes one map file: deletes the version it replaces, then bulk-creates every row."""
+    """Merges one map file into the database (see the module's docstring)."""
 
-    def __init__(self, doc: MapFile, orgs: dict[str, Organization], report: LoadReport):
+    def __init__(self, doc: MapFile, orgs: dict[str, Organization], report: LoadReport, *, source: str, replace: bool):
         self.doc, self.orgs, self.report = doc, orgs, report
+        self.source, self.replace = source, replace
+        self.lost: list[_Lost] = []
+        self.conflicts: list[WouldLose] = []
+        #: What each id of the map's rows is called, for the audit trail: (model, pk) → code.
+        self.names: dict[tuple[type, int], str] = {(Organization, o.pk): o.code for o in orgs.values()}
+        #: The rows this load created: they have no history to audit.
+        self.created: set[tuple[type, int]] = set()
+        #: Whether the load changes what the map holds besides its results (which have versions of
+        #: their own): then the map's version goes up, so a revise form opened before is stale.
+        self.changed = False
+        #: The changes of the map's own row, audited with the version they give it (see ``write``).
+        self.map_changes: dict[str, tuple[object, object]] = {}
 
-    def _count(self, name: str, n: int) -> None:
-        self.report.rows[name] = self.report.rows.get(name, 0) + n
+    # --- the generic merge -------------------------------------------------------------------------
 
-    def _bulk(self, model, rows: list) -> list:
-        created = model.objects.bulk_create(rows)
-        self._count(model._meta.model_name, len(created))
-        return created
+    def _label(self, name: str, value: object) -> object:
+        model = _POINTS_TO.get(name)
+        if model is None or value is None:
+            return value
+        return self.names.get((model, value), value)
 
-    def _through(self, relation, pairs: list[tuple[int, int]]) -> None:
-        """Bulk-create the rows of an M2M ``relation`` (e.g. ``Kpi.agencies``) from (owner id, target id)."""
+    def _sync(
+        self,
+        model: type[models.Model],
+        existing: Iterable[models.Model],
+        key: Callable[[models.Model], object],
+        wanted: list[tuple[object, dict]],
+        describe: Callable[[models.Model], str],
+        *,
+        parent: Callable[[models.Model], tuple[type, int]] | None = None,
+        kpi_of: Callable[[models.Model], Kpi | None] | None = None,
+    ) -> dict[object, models.Model]:
+        """Merge rows of one kind: ``wanted`` is (key, field values) in the file's order; rows of
+        ``existing`` with the same ``key(row)`` are updated in place (and audited), the others
+        created; rows of ``existing`` the file lacks are noted as lost. Returns key → row."""
+        by_key: dict[object, models.Model] = {}
+        extra: list[models.Model] = []  # a second row with the same key (older data): the file has one
+        for row in existing:
+            if key(row) in by_key:
+                extra.append(row)
+            else:
+                by_key[key(row)] = row
+            if model in _CODED:
+                self.names[model, row.pk] = row.code
+        rows: dict[object, models.Model] = {}
+        created, updated, changed_fields = [], [], set()
+        for k, values in wanted:
+            row = by_key.pop(k, None)
+            if row is None:
+                row = model(**values)
+                _clean(row, self.source)
+                created.append(row)
+            else:
+                changes = {name: (getattr(row, name), v) for name, v in values.items() if getattr(row, name) != v}
+                if changes:
+                    for name, (_, v) in changes.items():
+                        setattr(row, name, v)
+                    _clean(row, self.source)
+                    updated.append((row, changes))
+                    changed_fields |= set(changes)
+            rows[k] = row
+        self.changed |= bool(updated or created)
+        if updated:
+            model.objects.bulk_update([row for row, _ in updated], sorted(changed_fields))
+            self._counted(self.report.changed, model, len(updated))
+            for row, changes in updated:
+                self._audit(row, changes, kpi_of(row) if kpi_of else None)
+        if created:
+            model.objects.bulk_create(created)
+            self._counted(self.report.rows, model, len(created))
+            self.created |= {(model, row.pk) for row in created}
+        if model in _CODED:
+            self.names |= {(model, row.pk): row.code for row in rows.values()}
+        for row in [*by_key.values(), *extra]:
+            self.lost.append(_Lost(row, describe(row), parent(row) if parent else None))
+        return rows
+
+    def _counted(self, counts: dict[str, int], model: type[models.Model], n: int) -> None:
+        name = model._meta.model_name
+        counts[name] = counts.get(name, 0) + n
+
+    def _audit(self, row: models.Model, changes: dict[str, tuple[object, object]], kpi: Kpi | None) -> None:
+        named = {
+            name.removesuffix("_id"): (self._label(name, old), self._label(name, new))
+            for name, (old, new) in changes.items()
+        }
+        record(user=None, obj=row, action=LOAD, changes=named, reason=f"loaded from {self.source}", kpi=kpi)
+
+    def _sync_m2m(self, relation, owners: dict[int, list[int]], model: type[models.Model]) -> None:
+        """Make the M2M ``relation`` (e.g. ``Kpi.agencies``) of each owner id hold exactly the target ids."""
         through = relation.through
         owner, target = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
-        through.objects.bulk_create([through(**{f"{owner}_id": a, f"{target}_id": b}) for a, b in pairs])
+        have: dict[int, dict[int, int]] = defaultdict(dict)
+        for pk, a, b in through.objects.filter(**{f"{owner}_id__in": list(owners)}).values_list(
+            "pk", f"{owner}_id", f"{target}_id"
+        ):
+            have[a][b] = pk
+        stale, new = [], []
+        for a, targets in owners.items():
+            old = have.get(a, {})
+            if set(old) == set(targets):
+                continue
+            self.changed = True
+            stale += [pk for b, pk in old.items() if b not in targets]
+            new += [through(**{f"{owner}_id": a, f"{target}_id": b}) for b in targets if b not in old]
+            if (model, a) not in self.created:
+                target_model = relation.field.related_model
+                names = {pk: self.names.get((target_model, pk), str(pk)) for pk in [*old, *targets]}
+                change = {
+                    relation.field.name: (
+                        ", ".join(sorted(names[b] for b in old)),
+                        ", ".join(names[b] for b in targets),
+                    )
+                }
+                row = model.objects.get(pk=a)
+                record(
+                    user=None,
+                    obj=row,
+                    action=LOAD,
+                    changes=change,
+                    reason=f"loaded from {self.source}",
+                    kpi=row if isinstance(row, Kpi) else getattr(row, "kpi", None),
+                )
+        if stale:
+            through.objects.filter(pk__in=stale).delete()
+        if new:
+            through.objects.bulk_create(new)
 
-    def write(self) -> None:
+    # --- the map, kind by kind -------------------------------------------------------------------
+
+    def write(self) -> list[WouldLose]:
+        """Merge the map; returns what would be lost (nothing is removed unless ``replace``)."""
         doc, org = self.doc, self.orgs[self.doc.organization]
-        old = StrategyMap.objects.filter(organization=org, year=doc.year, version_label=doc.version.label)
-        if old.exists():
-            self.report.replaced.append(f"{org.code} {doc.year} {doc.version.label}".strip())
-            old.delete()
-        if doc.version.in_force:
-            StrategyMap.objects.filter(organization=org, year=doc.year, in_force=True).update(in_force=False)
-        tows = doc.tows
-        smap = StrategyMap.objects.create(
-            organization=org,
-            year=doc.year,
-            version_label=doc.version.label,
-            version_date=doc.version.date,
-            in_force=doc.version.in_force,
-            published=doc.version.published,
-            source=doc.version.source,
-            title=doc.title,
-            mission=doc.mission,
-            vision=doc.vision,
-            values=doc.values,
-            construction_steps=[s.model_dump() for s in doc.construction_steps],
-            has_tows=tows is not None,
-            tows_title=tows.title if tows else "",
-            revisions_compared_to=doc.revisions.compared_to if doc.revisions else None,
-            revisions_theme=(doc.revisions.theme or "") if doc.revisions else "",
-            revisions_note=doc.revisions.note if doc.revisions else "",
-            note=doc.note,
-        )
-        self.report.maps.append(f"{org.code} {doc.year} {doc.version.label}".strip())
-        if doc.scoring:
-            ScoringPolicy.objects.create(map=smap, **doc.scoring.model_dump())
-        perspectives = {
-            p.code: p
-            for p in self._bulk(
-                Perspective,
-                [
-                    Perspective(map=smap, code=p.code, name=p.name, name_en=p.name_en, order=i)
-                    for i, p in enumerate(doc.perspectives)
-                ],
-            )
-        }
-        themes = self._bulk(
-            Theme,
+        smap = self._write_map(org)
+        label = f"{org.code} {doc.year} {doc.version.label}".strip()
+        self._write_scoring(smap)
+        perspectives = self._sync(
+            Perspective,
+            smap.perspectives.all(),
+            lambda p: p.code,
             [
-                Theme(
-                    map=smap,
-                    code=t.code,
-                    name=t.name,
-                    name_en=t.name_en,
-                    order=i,
-                    group=self.orgs[t.group] if t.group else None,
-                    takes_over=t.takes_over or "",
-                    takes_over_printed=t.takes_over_printed,
-                    note=t.note,
+                (p.code, {"map_id": smap.pk, "code": p.code, "name": p.name, "name_en": p.name_en, "order": i})
+                for i, p in enumerate(doc.perspectives)
+            ],
+            lambda p: f"perspective {p.code} {p.name}",
+        )
+        themes = self._sync(
+            Theme,
+            smap.themes.all(),
+            lambda t: t.code,
+            [
+                (
+                    t.code,
+                    {
+                        "map_id": smap.pk,
+                        "code": t.code,
+                        "name": t.name,
+                        "name_en": t.name_en,
+                        "order": i,
+                        "group_id": self.orgs[t.group].pk if t.group else None,
+                        "takes_over": t.takes_over or "",
+                        "takes_over_printed": t.takes_over_printed,
+                        "note": t.note,
+                    },
                 )
                 for i, t in enumerate(doc.themes)
             ],
+            lambda t: f"theme {t.code} {t.name}",
         )
-        placed = [(None, o) for o in doc.objectives] + [
-            (theme, o) for theme, t in zip(themes, doc.themes, strict=True) for o in t.objectives
-        ]
-        objectives = self._bulk(
+        placed = [(None, o) for o in doc.objectives] + [(t.code, o) for t in doc.themes for o in t.objectives]
+        objectives = self._sync(
             Objective,
+            smap.objectives.all(),
+            lambda o: o.code,
             [
-                Objective(
-                    map=smap,
-                    theme=theme,
-                    perspective=perspectives[o.perspective],
-                    code=o.code,
-                    printed_code=o.printed_code,
-                    name=o.name,
-                    ksf=o.ksf,
-                    goal=o.goal,
-                    key_works=o.key_works,
-                    order=i,
-                    note=o.note,
+                (
+                    o.code,
+                    {
+                        "map_id": smap.pk,
+                        "theme_id": themes[theme].pk if theme else None,
+                        "perspective_id": perspectives[o.perspective].pk,
+                        "code": o.code,
+                        "printed_code": o.printed_code,
+                        "name": o.name,
+                        "ksf": o.ksf,
+                        "goal": o.goal,
+                        "key_works": o.key_works,
+                        "order": i,
+                        "note": o.note,
+                    },
                 )
                 for i, (theme, o) in enumerate(placed)
             ],
+            lambda o: f"objective {o.code} {o.name}",
+            parent=lambda o: (Theme, o.theme_id) if o.theme_id else (Perspective, o.perspective_id),
         )
-        by_code = {o.code: o for o in objectives}
-        self._bulk(
+        self._sync(
             ObjectiveLink,
+            ObjectiveLink.objects.filter(map=smap),
+            lambda link: (link.source_id, link.target_id),
             [
-                ObjectiveLink(map=smap, source=by_code[link.source], target=by_code[link.target], note=link.note)
+                (
+                    (objectives[link.source].pk, objectives[link.target].pk),
+                    {
+                        "map_id": smap.pk,
+                        "source_id": objectives[link.source].pk,
+                        "target_id": objectives[link.target].pk,
+                        "note": link.note,
+                    },
+                )
                 for link in doc.links
             ],
+            self._link_name,
+            parent=lambda link: (Objective, link.source_id),
         )
-        self._write_kpis(org, list(zip(objectives, (o for _, o in placed), strict=True)))
+        self._write_kpis(smap, org, [(objectives[o.code], o) for _, o in placed])
         self._write_tows(smap)
-        self._bulk(
+        self._sync(
             PolicyThrust,
+            smap.thrusts.all(),
+            lambda t: t.order,
             [
-                PolicyThrust(map=smap, code=t.code, name=t.name, name_en=t.name_en, strategies=t.strategies, order=i)
+                (
+                    i,
+                    {
+                        "map_id": smap.pk,
+                        "code": t.code,
+                        "name": t.name,
+                        "name_en": t.name_en,
+                        "strategies": t.strategies,
+                        "order": i,
+                    },
+                )
                 for i, t in enumerate(doc.thrusts)
             ],
+            lambda t: f"policy thrust {t.order + 1} {t.code} {t.name}",
         )
         self._write_revisions(smap)
+        lost = self._settle(smap, label)
+        if self.changed and (StrategyMap, smap.pk) not in self.created:
+            smap.version += 1
+            smap.save(update_fields=["version"])
+            record(user=None, obj=smap, action=LOAD, changes=self.map_changes, reason=f"loaded from {self.source}")
+        return lost
 
-    def _write_kpis(self, org: Organization, objectives: list) -> None:
+    def _link_name(self, link: ObjectiveLink) -> str:
+        source, target = self.names.get((Objective, link.source_id)), self.names.get((Objective, link.target_id))
+        return f"link {source} → {target}"
+
+    def _write_map(self, org: Organization) -> StrategyMap:
+        doc = self.doc
+        tows, revisions = doc.tows, doc.revisions
+        values = {
+            "version_date": doc.version.date,
+            "in_force": doc.version.in_force,
+            "published": doc.version.published,
+            "source": doc.version.source,
+            "title": doc.title,
+            "mission": doc.mission,
+            "vision": doc.vision,
+            "values": doc.values,
+            "construction_steps": [s.model_dump() for s in doc.construction_steps],
+            "has_tows": tows is not None,
+            "tows_title": tows.title if tows else "",
+            "revisions_compared_to": revisions.compared_to if revisions else None,
+            "revisions_theme": (revisions.theme or "") if revisions else "",
+            "revisions_note": revisions.note if revisions else "",
+            "note": doc.note,
+        }
+        smap = StrategyMap.objects.filter(organization=org, year=doc.year, version_label=doc.version.label).first()
+        label = f"{org.code} {doc.year} {doc.version.label}".strip()
+        if doc.version.in_force:
+            others = StrategyMap.objects.filter(organization=org, year=doc.year, in_force=True)
+            for other in others.exclude(pk=smap.pk) if smap else others:
+                other.in_force = False
+                other.save(update_fields=["in_force"])
+                record(
+                    user=None,
+                    obj=other,
+                    action=LOAD,
+                    changes={"in_force": (True, False)},
+                    reason=f"loaded from {self.source}: {label} is in force",
+                )
+        self.report.maps.append(label)
+        if smap is None:
+            smap = StrategyMap(organization=org, year=doc.year, version_label=doc.version.label, **values)
+            _clean(smap, self.source)
+            smap.save()
+            self._counted(self.report.rows, StrategyMap, 1)
+            self.created.add((StrategyMap, smap.pk))
+            return smap
+        self.report.updated.append(label)
+        changes = {name: (getattr(smap, name), v) for name, v in values.items() if getattr(smap, name) != v}
+        if changes:
+            for name, (_, v) in changes.items():
+                setattr(smap, name, v)
+            _clean(smap, self.source)
+            smap.save(update_fields=list(changes))
+            self._counted(self.report.changed, StrategyMap, 1)
+            self.changed, self.map_changes = True, changes
+        return smap
+
+    def _write_scoring(self, smap: StrategyMap) -> None:
+        existing = ScoringPolicy.objects.filter(map=smap)
+        wanted = [(smap.pk, {"map_id": smap.pk, **self.doc.scoring.model_dump()})] if self.doc.scoring else []
+        self._sync(ScoringPolicy, existing, lambda p: p.map_id, wanted, lambda p: "the scoring policy")
+
+    def _write_kpis(self, smap: StrategyMap, org: Organization, objectives: list[tuple[Objective, object]]) -> None:
         items = [(obj, k) for obj, spec in objectives for k in spec.kpis]
         lineage_keys = {k.lineage for _, k in items if k.lineage}
         lineages = {lin.key: lin for lin in KpiLineage.objects.filter(organization=org, key__in=lineage_keys)}
         missing = [KpiLineage(organization=org, key=key) for key in sorted(lineage_keys - set(lineages))]
-        lineages |= {lin.key: lin for lin in self._bulk(KpiLineage, missing)}
+        for lineage in missing:
+            _clean(lineage, self.source)
+        lineages |= {lin.key: lin for lin in KpiLineage.objects.bulk_create(missing)}
+        self._counted(self.report.rows, KpiLineage, len(missing))
+        self.names |= {(KpiLineage, lin.pk): lin.key for lin in lineages.values()}
         tag_names = {t for _, k in items for t in k.tags}
         tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
-        tags |= {t.name: t for t in self._bulk(Tag, [Tag(name=n) for n in sorted(tag_names - set(tags))])}
+        new_tags = [Tag(name=n) for n in sorted(tag_names - set(tags))]
+        for tag in new_tags:
+            _clean(tag, self.source)
+        tags |= {t.name: t for t in Tag.objects.bulk_create(new_tags)}
+        self._counted(self.report.rows, Tag, len(new_tags))
+        self.names |= {(Tag, t.pk): t.name for t in tags.values()}
 
-        kpis = self._bulk(
+        # A KPI is found by its code; one whose code changed, by its lineage (the same indicator).
+        existing = list(Kpi.objects.filter(objective__map=smap))
+        codes = {k.code for _, k in items}
+        by_lineage = defaultdict(list)
+        for kpi in existing:
+            if kpi.code not in codes and kpi.lineage_id:
+                by_lineage[kpi.lineage_id].append(kpi)
+        renamed: dict[int, str] = {}
+        for _, k in items:
+            if k.lineage and not any(kpi.code == k.code for kpi in existing):
+                same = by_lineage.get(lineages[k.lineage].pk, [])
+                if len(same) == 1:
+                    renamed[same.pop().pk] = k.code
+        kpis = self._sync(
             Kpi,
+            existing,
+            lambda kpi: renamed.get(kpi.pk, kpi.code),
             [
-                Kpi(
-                    objective=obj,
-                    code=k.code,
-                    printed_code=k.printed_code,
-                    name=k.name,
-                    unit=k.unit,
-                    polarity=k.polarity,
-                    frequency=k.frequency,
-                    data_source=k.data_source,
-                    release=k.release,
-                    agencies_printed=k.agencies_printed,
-                    cites=k.cites or "",
-                    cites_printed=k.cites_printed,
-                    weight=k.weight,
-                    target_type=k.target_type,
-                    stages=[str(v) for v in k.stages],
-                    lineage=lineages[k.lineage] if k.lineage else None,
-                    order=i,
-                    note=k.note,
+                (
+                    k.code,
+                    {
+                        "objective_id": obj.pk,
+                        "code": k.code,
+                        "printed_code": k.printed_code,
+                        "name": k.name,
+                        "unit": k.unit,
+                        "polarity": k.polarity,
+                        "frequency": k.frequency,
+                        "data_source": k.data_source,
+                        "release": k.release,
+                        "agencies_printed": k.agencies_printed,
+                        "cites": k.cites or "",
+                        "cites_printed": k.cites_printed,
+                        "weight": k.weight,
+                        "target_type": k.target_type,
+                        "stages": [str(v) for v in k.stages],
+                        "lineage_id": lineages[k.lineage].pk if k.lineage else None,
+                        "order": i,
+                        "note": k.note,
+                    },
                 )
                 for i, (obj, k) in enumerate(items)
             ],
+            lambda kpi: f"KPI {kpi.code} {kpi.name}",
+            parent=lambda kpi: (Objective, kpi.objective_id),
+            kpi_of=lambda kpi: kpi,
         )
-        pairs = list(zip(kpis, (k for _, k in items), strict=True))
-        self._through(Kpi.agencies, [(kpi.pk, self.orgs[a].pk) for kpi, k in pairs for a in k.agencies])
-        self._through(Kpi.tags, [(kpi.pk, tags[t].pk) for kpi, k in pairs for t in k.tags])
-        self._bulk(
+        specs = [(kpis[k.code], k, path) for (path, k) in self._kpi_paths()]
+        self._sync_m2m(Kpi.agencies, {kpi.pk: [self.orgs[a].pk for a in k.agencies] for kpi, k, _ in specs}, Kpi)
+        self._sync_m2m(Kpi.tags, {kpi.pk: [tags[t].pk for t in k.tags] for kpi, k, _ in specs}, Kpi)
+        kpi_by_pk = {kpi.pk: kpi for kpi in kpis.values()}
+        self._sync(
             KpiTarget,
+            KpiTarget.objects.filter(kpi__objective__map=smap),
+            lambda t: (t.kpi_id, t.year),
             [
-                KpiTarget(kpi=kpi, year=year, value=t.value, printed=t.printed, note=t.note)
-                for kpi, k in pairs
+                (
+                    (kpi.pk, year),
+                    {"kpi_id": kpi.pk, "year": year, "value": t.value, "printed": t.printed, "note": t.note},
+                )
+                for kpi, k, _ in specs
                 for year, t in ((y, _target(v)) for y, v in k.targets.items())
             ],
+            lambda t: f"the {to_roc_year(t.year)} target of KPI {self.names.get((Kpi, t.kpi_id))}",
+            parent=lambda t: (Kpi, t.kpi_id),
+            kpi_of=lambda t: kpi_by_pk.get(t.kpi_id),
         )
-        self._bulk(
-            KpiResult,
-            [
-                KpiResult(
-                    kpi=kpi,
-                    year=year,
-                    **{
-                        **r.model_dump(),
-                        "light_reported": r.light_reported or "",
-                        "unknown_kind": r.unknown_kind or "",
-                    },
-                )
-                for kpi, k in pairs
-                for year, r in k.results.items()
-            ],
-        )
-        plan_items = [(kpi, p) for kpi, k in pairs for p in k.action_plans]
-        plans = self._bulk(
+        self._write_results(smap, specs, kpi_by_pk)
+        plan_items = [(kpi, p) for kpi, k, _ in specs for p in k.action_plans]
+        existing_plans = ActionPlan.objects.filter(kpi__objective__map=smap)
+        plans = self._sync(
             ActionPlan,
+            existing_plans,
+            lambda plan: plan.code,
             [
-                ActionPlan(
-                    kpi=kpi,
-                    code=p.code,
-                    printed_code=p.printed_code,
-                    also_printed_as=p.also_printed_as,
-                    name=p.name,
-                    agencies_printed=p.agencies_printed,
-                    order=i,
-                    note=p.note,
+                (
+                    p.code,
+                    {
+                        "kpi_id": kpi.pk,
+                        "code": p.code,
+                        "printed_code": p.printed_code,
+                        "also_printed_as": p.also_printed_as,
+                        "name": p.name,
+                        "agencies_printed": p.agencies_printed,
+                        "order": i,
+                        "note": p.note,
+                    },
                 )
                 for i, (kpi, p) in enumerate(plan_items)
             ],
+            lambda plan: f"action plan {plan.code} {plan.name}",
+            parent=lambda plan: (Kpi, plan.kpi_id),
+            kpi_of=lambda plan: kpi_by_pk.get(plan.kpi_id),
         )
-        plan_pairs = list(zip(plans, (p for _, p in plan_items), strict=True))
-        self._through(ActionPlan.agencies, [(plan.pk, self.orgs[a].pk) for plan, p in plan_pairs for a in p.agencies])
-        self._bulk(
+        plan_pairs = [(plans[p.code], p) for _, p in plan_items]
+        self._sync_m2m(
+            ActionPlan.agencies, {plan.pk: [self.orgs[a].pk for a in p.agencies] for plan, p in plan_pairs}, ActionPlan
+        )
+        self._sync(
             PlanTask,
+            PlanTask.objects.filter(plan__kpi__objective__map=smap),
+            lambda t: (t.plan_id, t.order),
             [
-                PlanTask(plan=plan, name=t.name, months=t.months, order=i)
+                ((plan.pk, i), {"plan_id": plan.pk, "name": t.name, "months": t.months, "order": i})
                 for plan, p in plan_pairs
                 for i, t in enumerate(p.tasks)
             ],
+            lambda t: f"task {t.order + 1} of action plan {self.names.get((ActionPlan, t.plan_id))} ({t.name[:40]})",
+            parent=lambda t: (ActionPlan, t.plan_id),
         )
         outcomes = [
-            Outcome(objective=obj, text=o.text, quantity=o.quantity, unit=o.unit, order=i)
+            (("objective", obj.pk, i), {"objective_id": obj.pk, "plan_id": None, **o.model_dump(), "order": i})
             for obj, spec in objectives
             for i, o in enumerate(spec.outcomes)
         ] + [
-            Outcome(objective=plan.kpi.objective, plan=plan, text=o.text, quantity=o.quantity, unit=o.unit, order=i)
+            (
+                ("plan", plan.pk, i),
+                {"objective_id": kpi_by_pk[plan.kpi_id].objective_id, "plan_id": plan.pk, **o.model_dump(), "order": i},
+            )
             for plan, p in plan_pairs
             for i, o in enumerate(p.outcomes)
         ]
-        self._bulk(Outcome, outcomes)
+        self._sync(
+            Outcome,
+            Outcome.objects.filter(objective__map=smap),
+            lambda o: ("plan", o.plan_id, o.order) if o.plan_id else ("objective", o.objective_id, o.order),
+            outcomes,
+            lambda o: "outcome {} of {} ({})".format(
+                o.order + 1,
+                f"action plan {self.names.get((ActionPlan, o.plan_id))}"
+                if o.plan_id
+                else f"objective {self.names.get((Objective, o.objective_id))}",
+                o.text[:40],
+            ),
+            parent=lambda o: (ActionPlan, o.plan_id) if o.plan_id else (Objective, o.objective_id),
+        )
+
+    def _kpi_paths(self) -> Iterator[tuple[str, object]]:
+        for opath, _, objective in self.doc.all_objectives():
+            for k, kpi in enumerate(objective.kpis):
+                yield f"{opath}.kpis[{k}]", kpi
+
+    def _write_results(self, smap: StrategyMap, specs: list, kpi_by_pk: dict[int, Kpi]) -> None:
+        """Results are merged by KPI and year; one the file does not mention is kept. One the file
+        changes is overwritten only if nobody changed it in the app since it was loaded (or with
+        ``replace``), so a reload never silently undoes an editor's or a reviewer's work."""
+        existing = {(r.kpi_id, r.year): r for r in KpiResult.objects.filter(kpi__objective__map=smap)}
+        created, changed = [], []
+        for kpi, k, path in specs:
+            for year, r in k.results.items():
+                values = {
+                    **r.model_dump(),
+                    "light_reported": r.light_reported or "",
+                    "unknown_kind": r.unknown_kind or "",
+                }
+                result = existing.pop((kpi.pk, year), None)
+                if result is None:
+                    result = KpiResult(kpi_id=kpi.pk, year=year, **values)
+                    _clean(result, self.source)
+                    created.append(result)
+                    continue
+                changes = {name: (getattr(result, name), v) for name, v in values.items() if getattr(result, name) != v}
+                if changes:
+                    changed.append((result, changes, f"{path}.results.{to_roc_year(year)}", kpi))
+        self.report.kept_results += sum(1 for r in existing.values() if r.kpi_id in kpi_by_pk)
+        in_app = self._changed_in_app([result for result, *_ in changed])
+        writes = []
+        for result, changes, path, kpi in changed:
+            if result.pk in in_app and not self.replace:
+                self.conflicts.append(
+                    WouldLose(
+                        self.source,
+                        path,
+                        None,
+                        f"the result in the database was changed in the app after it was loaded ({in_app[result.pk]}, "
+                        f"version {result.version}, {result.get_status_display()}); loading would overwrite "
+                        f"{_changes_text(changes)}. Give --replace to overwrite it (audited)",
+                    )
+                )
+                continue
+            for name, (_, v) in changes.items():
+                setattr(result, name, v)
+            result.version += 1  # a form opened before the load is now stale
+            _clean(result, self.source)
+            writes.append((result, changes, kpi))
+            if result.pk in in_app:
+                self.report.removed.append(f"{self.source}: {path}: overwrote {_changes_text(changes)}")
+        if writes:
+            fields = sorted({name for _, changes, _ in writes for name in changes} | {"version"})
+            KpiResult.objects.bulk_update([result for result, _, _ in writes], fields)
+            self._counted(self.report.changed, KpiResult, len(writes))
+            for result, changes, kpi in writes:
+                reason = f"{'replaced by loading' if result.pk in in_app else 'loaded from'} {self.source}"
+                record(user=None, obj=result, action=LOAD, changes=changes, reason=reason, kpi=kpi)
+        if created:
+            KpiResult.objects.bulk_create(created)
+            self._counted(self.report.rows, KpiResult, len(created))
+
+    @staticmethod
+    def _changed_in_app(results: list[KpiResult]) -> dict[int, str]:
+        """The results among ``results`` changed in the app since they were last loaded (result pk →
+        who and when): their last audit event is not a load's, or they have none and were saved
+        again (a version above 1)."""
+        if not results:
+            return {}
+        latest = (
+            AuditEvent.objects.filter(object_type="kpis.kpiresult", object_id__in=[r.pk for r in results])
+            .order_by()
+            .values("object_id")
+            .annotate(last=Max("pk"))
+            .values_list("last", flat=True)
+        )
+        last = {e.object_id: e for e in AuditEvent.objects.filter(pk__in=list(latest))}
+        changed = {}
+        for r in results:
+            event = last.get(r.pk)
+            if event is not None and event.action != LOAD:
+                changed[r.pk] = f"{event.action} by {event.username or 'someone'} on {event.at:%Y-%m-%d %H:%M}"
+            elif event is None and r.version > 1:
+                changed[r.pk] = "saved again"
+        return changed
 
     def _write_tows(self, smap: StrategyMap) -> None:
         tows = self.doc.tows
-        if not tows:
-            return
-        rows = []
-        for kind in ("s", "w", "o", "t"):
-            rows += [
-                TowsEntry(map=smap, kind=kind, code=item.code, text=item.text, order=i)
-                for i, item in enumerate(getattr(tows, kind))
-            ]
-        for kind in ("so", "wo", "st", "wt"):
-            quadrant = getattr(tows, kind)
-            rows += [
-                TowsEntry(map=smap, kind=kind, heading=quadrant.title, code=item.code, text=item.text, order=i)
-                for i, item in enumerate(quadrant.items)
-            ]
-        self._bulk(TowsEntry, rows)
+        wanted = []
+        if tows:
+            for kind in ("s", "w", "o", "t"):
+                wanted += [
+                    ((kind, i), {"map_id": smap.pk, "kind": kind, "heading": "", "code": item.code, "text": item.text})
+                    for i, item in enumerate(getattr(tows, kind))
+                ]
+            for kind in ("so", "wo", "st", "wt"):
+                quadrant = getattr(tows, kind)
+                wanted += [
+                    (
+                        (kind, i),
+                        {
+                            "map_id": smap.pk,
+                            "kind": kind,
+                            "heading": quadrant.title,
+                            "code": item.code,
+                            "text": item.text,
+                        },
+                    )
+                    for i, item in enumerate(quadrant.items)
+                ]
+        self._sync(
+            TowsEntry,
+            smap.tows_entries.all(),
+            lambda e: (e.kind, e.order),
+            [(key, {**values, "order": key[1]}) for key, values in wanted],
+            lambda e: f"TOWS {e.kind.upper()} entry {e.order + 1} {e.code} {e.text[:40]}",
+        )
 
     def _write_revisions(self, smap: StrategyMap) -> None:
         revisions = self.doc.revisions
-        if not revisions:
-            return
-        self._bulk(
+        counts = revisions.counts if revisions else []
+        changes = revisions.changes if revisions else []
+        self._sync(
             RevisionCount,
+            smap.revision_counts.all(),
+            lambda row: row.order,
             [
-                RevisionCount(
-                    map=smap,
-                    perspective=row.perspective,
-                    order=i,
-                    **{
-                        f"{level}_{part}": getattr(getattr(row, level), part)
-                        for level in ("objectives", "kpis", "action_plans")
-                        for part in ("before", "after", "printed")
+                (
+                    i,
+                    {
+                        "map_id": smap.pk,
+                        "perspective": row.perspective,
+                        "order": i,
+                        **{
+                            f"{level}_{part}": getattr(getattr(row, level), part)
+                            for level in ("objectives", "kpis", "action_plans")
+                            for part in ("before", "after", "printed")
+                        },
                     },
                 )
-                for i, row in enumerate(revisions.counts)
+                for i, row in enumerate(counts)
             ],
+            lambda row: f"row {row.order + 1} ({row.perspective}) of the revision count table",
         )
-        changes = self._bulk(
+        rows = self._sync(
             Revision,
+            smap.revisions.all(),
+            lambda rev: rev.order,
             [
-                Revision(
-                    map=smap,
-                    order=i,
-                    level=c.level,
-                    action=c.action,
-                    objective_code=c.objective or "",
-                    code=c.code,
-                    old_name=c.old_name,
-                    new_name=c.new_name,
-                    reason=c.reason,
-                    printed_action=c.printed_action,
-                    agencies_printed=c.agencies_printed,
+                (
+                    i,
+                    {
+                        "map_id": smap.pk,
+                        "order": i,
+                        "level": c.level,
+                        "action": c.action,
+                        "objective_code": c.objective or "",
+                        "code": c.code,
+                        "old_name": c.old_name,
+                        "new_name": c.new_name,
+                        "reason": c.reason,
+                        "printed_action": c.printed_action,
+                        "agencies_printed": c.agencies_printed,
+                    },
                 )
-                for i, c in enumerate(revisions.changes)
+                for i, c in enumerate(changes)
             ],
+            lambda rev: f"revision {rev.order + 1} ({rev.action} {rev.level} {rev.code}: {rev.reason[:40]})",
         )
-        self._through(
+        self._sync_m2m(
             Revision.agencies,
-            [(rev.pk, self.orgs[a].pk) for rev, c in zip(changes, revisions.changes, strict=True) for a in c.agencies],
+            {rows[i].pk: [self.orgs[a].pk for a in c.agencies] for i, c in enumerate(changes)},
+            Revision,
         )
 
+    # --- what the file lacks --------------------------------------------------------------------------
 
-def write_map(doc: MapFile) -> StrategyMap:
-    """Write one validated map document (its organizations already exist); returns the new map.
+    def _settle(self, smap: StrategyMap, label: str) -> list[WouldLose]:
+        """With ``replace``: remove what the file lacks, auditing each row. Without: the list of it."""
+        lost_keys = {(type(x.obj), x.obj.pk) for x in self.lost}
+        # A row whose parent goes too is listed under its parent, not on its own.
+        top = [x for x in self.lost if x.parent not in lost_keys]
+        if not self.replace:
+            details = self._what_goes_with()
+            return self.conflicts + [
+                WouldLose(
+                    self.source,
+                    f"{label}: {x.what}",
+                    None,
+                    f"is in the database but not in this file{details.get((type(x.obj), x.obj.pk), '')}; "
+                    "loading would remove it. Give --replace to remove it (audited)",
+                )
+                for x in top
+            ]
+        reason = f"replaced by loading {self.source}"
+        doomed_results = KpiResult.objects.filter(kpi__in=[x.obj.pk for x in self.lost if isinstance(x.obj, Kpi)])
+        for result in doomed_results.select_related("kpi"):
+            record(
+                user=None,
+                obj=result,
+                action=REMOVE,
+                changes={name: (getattr(result, name), None) for name in ("actual", "status")},
+                reason=reason,
+            )
+        progress = PlanProgress.objects.filter(plan__in=[x.obj.pk for x in self.lost if isinstance(x.obj, ActionPlan)])
+        for month in progress.select_related("plan"):
+            changes = {"planned": (month.planned, None), "done": (month.done, None), "note": (month.note, None)}
+            record(user=None, obj=month, action=REMOVE, changes=changes, reason=reason)
+        for x in self.lost:
+            record(user=None, obj=x.obj, action=REMOVE, reason=reason)
+            self.report.removed.append(f"{label}: removed {x.what}")
+        self.changed |= bool(self.lost)
+        by_model: dict[type, list[int]] = defaultdict(list)
+        for x in top:
+            by_model[type(x.obj)].append(x.obj.pk)
+        for model, pks in by_model.items():
+            model.objects.filter(pk__in=pks).delete()
+        return []
+
+    def _what_goes_with(self) -> dict[tuple[type, int], str]:
+        """For each row that would go: the objectives, KPIs, plans, results and months of plan
+        progress that would go with it (its lost descendants), as " (with …)"."""
+        lost = {(type(x.obj), x.obj.pk): x for x in self.lost}
+        kpis = [pk for model, pk in lost if model is Kpi]
+        plans = [pk for model, pk in lost if model is ActionPlan]
+        results = Counter(KpiResult.objects.filter(kpi__in=kpis).values_list("kpi_id", flat=True))
+        progress = Counter(PlanProgress.objects.filter(plan__in=plans).values_list("plan_id", flat=True))
+        counts: dict[tuple[type, int], Counter] = defaultdict(Counter)
+        for key, x in lost.items():
+            top_key, seen = key, set()
+            while lost[top_key].parent in lost and top_key not in seen:
+                seen.add(top_key)
+                top_key = lost[top_key].parent
+            if top_key != key and type(x.obj) in _GOES_WITH:
+                counts[top_key][type(x.obj)] += 1
+            counts[top_key]["result(s)"] += results[x.obj.pk] if isinstance(x.obj, Kpi) else 0
+            counts[top_key]["month(s) of plan progress"] += progress[x.obj.pk] if isinstance(x.obj, ActionPlan) else 0
+        out = {}
+        for key, counted in counts.items():
+            parts = [
+                f"{counted[kind]} {_GOES_WITH.get(kind, kind)}" for kind in [*_GOES_WITH, *_CASCADED] if counted[kind]
+            ]
+            if parts:
+                listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+                out[key] = f" (with {listed})"
+        return out
+
+
+#: What a lost row's line counts of the rows that go with it.
+_GOES_WITH = {Objective: "objective(s)", Kpi: "KPI(s)", ActionPlan: "action plan(s)"}
+_CASCADED = ("result(s)", "month(s) of plan progress")
+
+
+def _changes_text(changes: dict[str, tuple[object, object]]) -> str:
+    parts = [
+        f"{name} {as_text(old) or '(empty)'} → {as_text(new) or '(empty)'}" for name, (old, new) in changes.items()
+    ]
+    text = ", ".join(parts[:4])
+    return text[:300] + (f" and {len(parts) - 4} more" if len(parts) > 4 else "")
+
+
+def write_map(doc: MapFile, *, replace: bool = False, source: str = "(roll-over)") -> StrategyMap:
+    """Write one validated map document (its organizations already exist); returns the map.
 
     Used by the roll-over, which copies a map through the dataset format so that a
-    copy and a load can never disagree about what a map holds.
+    copy and a load can never disagree about what a map holds. Merges as ``load_paths``
+    does; raises LoadWouldLose if the map exists and would lose something.
     """
     orgs = {o.code: o for o in Organization.objects.all()}
-    errors = validate_references([ParsedFile(Path("(roll-over)"), doc)])
+    errors = validate_references([ParsedFile(Path(source), doc)])
     if errors:
         raise DatasetInvalid(errors)
-    report = LoadReport()
-    _MapWriter(doc, orgs, report).write()
+    lost = _MapWriter(doc, orgs, LoadReport(), source=source, replace=replace).write()
+    if lost:
+        raise LoadWouldLose(lost)
     return StrategyMap.objects.get(organization__code=doc.organization, year=doc.year, version_label=doc.version.label)

@@ -4,6 +4,11 @@ Every error names the file, the path inside it (``themes[3].objectives[1].kpis[0
 .targets.2020``), the offending value and what was expected, so that a person can
 go straight to the line to fix. Nothing here touches the database.
 
+A file is read in bounded time and memory whatever it holds: its size, the number
+of values it expands to, its aliases and its nesting are limited before anything
+is built from it, so an alias bomb ("billion laughs") or an alias to itself is an
+error, not a hang.
+
 ``python -m stratmap.exchange.parse FILE…`` validates files without Django.
 """
 
@@ -12,13 +17,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stratmap.exchange.schema import MapFile, OrganizationsFile
+from stratmap.exchange.schema import SMALL_MAX, MapFile, OrganizationsFile
 from stratmap.kpis.scoring import Policy
+
+#: The largest file read (the Taipei city's map is 50 kB).
+MAX_BYTES = 10 * 1024 * 1024
+#: The most values a file may expand to once its aliases are followed (the city's map has 2,500).
+MAX_NODES = 1_000_000
+#: Aliases (``*name``) a file may use: the format never needs them, a hand-written file may.
+MAX_ALIASES = 100
+#: The deepest nesting of mappings and lists (a map file nests 12 deep).
+MAX_DEPTH = 64
+#: Errors listed per file; the rest are counted.
+MAX_ERRORS = 100
 
 #: Names pydantic puts into an error location for the branch of a union or a
 #: constrained type; they are not keys of the document, so we leave them out.
@@ -42,7 +60,17 @@ class DatasetError:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: got {self.value!r}; {self.expected}"
+        return f"{where}: got {_excerpt(self.value)}; {self.expected}"
+
+
+def _excerpt(value: object) -> str:
+    """The value as Python writes it (control characters escaped), cut short if long."""
+    if isinstance(value, Decimal) and len(str(value)) <= 100:
+        return str(value)  # 1000000000000, not Decimal('1000000000000')
+    if isinstance(value, str) and len(value) > 100:
+        return f"{value[:80]!r}… ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= 200 else f"{text[:180]}… ({len(text)} characters)"
 
 
 class DatasetInvalid(Exception):
@@ -110,6 +138,7 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
     errors += _duplicates(((f"{p}.code", kpi.code) for p, kpi in kpis), file, "KPI")
     plans = [(f"{p}.action_plans[{a}]", plan) for p, kpi in kpis for a, plan in enumerate(kpi.action_plans)]
     errors += _duplicates(((f"{p}.code", plan.code) for p, plan in plans), file, "action plan")
+    errors += _too_many(doc, objectives, kpis, plans, file)
     for path, objective in objectives:
         if objective.perspective not in perspectives:
             errors.append(
@@ -146,6 +175,29 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
     return errors
 
 
+def _too_many(doc: MapFile, objectives: list, kpis: list, plans: list, file: str) -> list[DatasetError]:
+    """Items are numbered in order in columns that hold at most SMALL_MAX (PostgreSQL's smallint)."""
+    lists: list[tuple[str, int]] = [
+        ("perspectives", len(doc.perspectives)),
+        ("themes", len(doc.themes)),
+        ("thrusts", len(doc.thrusts)),
+        ("objectives (all themes)", len(objectives)),
+        ("kpis (all objectives)", len(kpis)),
+        ("action_plans (all KPIs)", len(plans)),
+    ]
+    lists += [(f"{p}.outcomes", len(o.outcomes)) for p, o in objectives]
+    lists += [(f"{p}.tasks", len(plan.tasks)) for p, plan in plans]
+    lists += [(f"{p}.outcomes", len(plan.outcomes)) for p, plan in plans]
+    if doc.tows:
+        lists += [(f"tows.{k}", len(getattr(doc.tows, k))) for k in ("s", "w", "o", "t")]
+        lists += [(f"tows.{k}.items", len(getattr(doc.tows, k).items)) for k in ("so", "wo", "st", "wt")]
+    if doc.revisions:
+        lists += [("revisions.counts", len(doc.revisions.counts)), ("revisions.changes", len(doc.revisions.changes))]
+    return [
+        DatasetError(file, path, f"{n:,} items", f"at most {SMALL_MAX:,} items") for path, n in lists if n > SMALL_MAX
+    ]
+
+
 def _duplicate_year_keys(node: object, loc: str, file: str) -> Iterator[DatasetError]:
     """108 and 2019 are the same year: a mapping may not hold both."""
     from stratmap.core.years import YearError, to_ad_year
@@ -168,19 +220,141 @@ def _duplicate_year_keys(node: object, loc: str, file: str) -> Iterator[DatasetE
             yield from _duplicate_year_keys(value, f"{loc}[{i}]", file)
 
 
-def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
-    file = str(path)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """YAML's safe loader, reporting a scalar its tag cannot build (an integer of over 4,300
+    digits, the date 2020-13-45) as a YAML error at its line instead of a traceback."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> object:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            value = node.value if isinstance(node, ScalarNode) else node.tag
+            if node.tag == _INT:
+                problem = f"an integer of {len(value)} digits: no number in a dataset has more than 16"
+            else:
+                problem = f"{value[:40]!r} cannot be read as {node.tag.rsplit(':', 1)[-1]} ({exc})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _inspect(root: Node, file: str) -> list[DatasetError]:
+    """Errors for what must be refused before the document is built: a repeated key (YAML keeps the
+    last one silently), an alias to a node that contains it, too many aliases, too many values once
+    aliases are followed, too deep a nesting. One pass over the nodes, each visited once."""
+    errors: list[DatasetError] = []
+    size: dict[int, int] = {}  # a finished node's size once its aliases are followed
+    open_nodes: set[int] = set()  # the node being visited and its ancestors
+    aliases = 0
+
+    def too_many_aliases(node: Node) -> list[DatasetError]:
+        what = f"at most {MAX_ALIASES} aliases (*name) in a file; write the values out"
+        return [DatasetError(file, f"line {_line(node)}", f"more than {MAX_ALIASES} aliases", what)]
+
+    # (node, its parent's path, its key or index, depth, whether its children are done)
+    stack: list[tuple[Node, str, str | int | None, int, bool]] = [(root, "", None, 1, False)]
+    while stack:
+        node, parent, part, depth, leaving = stack.pop()
+        if part is None:
+            path = parent
+        elif isinstance(part, int):
+            path = f"{parent}[{part}]"
+        else:
+            path = f"{parent}.{part}" if parent else part
+        key = id(node)
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = node.value
+        if leaving:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            if size[key] > MAX_NODES:
+                what = "a smaller document: its aliases expand it beyond what a dataset holds (an alias bomb?)"
+                return [DatasetError(file, path or f"line {_line(node)}", f"more than {MAX_NODES:,} values", what)]
+            continue
+        if key in size:  # a node met again: an alias
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return too_many_aliases(node)
+            continue
+        if key in open_nodes:
+            what = "no alias inside the value it names: a value cannot contain itself"
+            return [DatasetError(file, path or f"line {_line(node)}", f"the anchor on line {_line(node)}", what)]
+        if depth > MAX_DEPTH:
+            return [DatasetError(file, path, f"line {_line(node)}", f"at most {MAX_DEPTH} levels of nesting")]
+        # A list of a million aliases is refused here, before a million entries are stacked.
+        repeated, distinct = 0, set()
+        for child in children:
+            if id(child) in size or id(child) in distinct:
+                repeated += 1
+                if aliases + repeated > MAX_ALIASES:
+                    return too_many_aliases(child)
+            distinct.add(id(child))
+        open_nodes.add(key)
+        stack.append((node, parent, part, depth, True))
+        if isinstance(node, MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for k, v in node.value:
+                name = k.value if isinstance(k, ScalarNode) else f"(line {_line(k)})"
+                if isinstance(k, ScalarNode) and k.tag != _MERGE:
+                    if (k.tag, k.value) in first:
+                        again = f"{k.value!r} is on line {first[k.tag, k.value]} and again on line {_line(k)}"
+                        here = f"{path}.{name}" if path else name
+                        errors.append(DatasetError(file, here, k.value, f"each key once in a mapping: {again}"))
+                    else:
+                        first[k.tag, k.value] = _line(k)
+                stack += [(v, path, name, depth + 1, False), (k, path, name, depth + 1, False)]
+        else:
+            stack += [(child, path, i, depth + 1, False) for i, child in enumerate(children)]
+    return errors
+
+
+def _read_yaml(path: Path, file: str) -> tuple[object, list[DatasetError]]:
+    """The document of a file, or the errors that stop it from being read."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         return None, [DatasetError(file, "", str(path), f"a readable file ({exc.strerror})")]
+    if len(data) > MAX_BYTES:
+        return None, [
+            DatasetError(file, "", f"more than {MAX_BYTES:,} bytes", f"a file of at most {MAX_BYTES // 2**20} MB")
+        ]
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, [DatasetError(file, "", "(bytes)", "a UTF-8 text file")]
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, []
+        errors = _inspect(root, file)
+        if errors:
+            return None, errors
+        return loader.construct_document(root), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return None, [DatasetError(file, where, getattr(exc, "problem", str(exc)), "valid YAML")]
+        return None, [DatasetError(file, where, getattr(exc, "problem", None) or str(exc), "valid YAML")]
+    finally:
+        loader.dispose()
+
+
+def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
+    file = str(path)
+    raw, errors = _read_yaml(path, file)
+    if errors:
+        return None, _capped(errors, file)
     if not isinstance(raw, dict):
         return None, [DatasetError(file, "", type(raw).__name__, "a mapping with 'format: stratmap/1'")]
     model = OrganizationsFile if "organizations" in raw else MapFile
@@ -188,15 +362,23 @@ def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
     try:
         document = model.model_validate(raw)
     except ValidationError as exc:
-        errors: dict[str, DatasetError] = {}
+        found: dict[str, DatasetError] = {}
         for e in exc.errors():
             path = format_location(e["loc"])
             # A union (a target is a number or a mapping) reports each branch;
             # the first branch's complaint is the one that helps.
-            errors.setdefault(path, DatasetError(file, path, e.get("input"), _expected(e)))
-        return None, duplicates + list(errors.values())
+            found.setdefault(path, DatasetError(file, path, e.get("input"), _expected(e)))
+        return None, _capped(duplicates + list(found.values()), file)
     errors = duplicates + (check_map(document, file) if isinstance(document, MapFile) else [])
-    return (None if errors else ParsedFile(path, document)), errors
+    return (None if errors else ParsedFile(path, document)), _capped(errors, file)
+
+
+def _capped(errors: list[DatasetError], file: str) -> list[DatasetError]:
+    """At most MAX_ERRORS errors of a file, and how many more there are: a million is no help."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    more = len(errors) - MAX_ERRORS
+    return [*errors[:MAX_ERRORS], DatasetError(file, "", f"{more:,} more errors", "the errors above fixed first")]
 
 
 def _expected(error: dict) -> str:
@@ -206,6 +388,10 @@ def _expected(error: dict) -> str:
         return "this key is required"
     if error["type"] == "finite_number":
         return "a finite number"
+    if error["type"] == "value_error":
+        return f"the value {error['ctx']['error']}"
+    if error["type"] == "string_pattern_mismatch" and "a-z0-9-" in str(error.get("ctx", {}).get("pattern")):
+        return "a code of lowercase letters, digits and - (e.g. taipei-doed)"
     return error["msg"][0].lower() + error["msg"][1:]
 
 

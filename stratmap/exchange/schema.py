@@ -9,16 +9,19 @@ be checked anywhere. docs/dataset-format.md describes every key for people.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, TextError, check_code, check_number, check_text
 from stratmap.core.years import to_ad_year
 from stratmap.kpis.scoring import DEFAULT_POLICY
 
 FORMAT = "stratmap/1"
+#: The largest count a PositiveSmallIntegerField holds on every database (PostgreSQL's smallint).
+SMALL_MAX = 32767
 
 
 def _year(value: object) -> int:
@@ -29,12 +32,76 @@ def _year(value: object) -> int:
 
 
 Year = Annotated[int, BeforeValidator(_year)]
-#: Numbers must be finite; YAML's .inf and .nan are refused.
-Number = Annotated[Decimal, Field(allow_inf_nan=False)]
-Score = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=100)]
-Code = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+# --- what each column holds: the schema refuses what the database could not give back ------------
+
+
+def _checked(check: Callable[..., str], max_length: int) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        try:
+            return check(value, max_length=max_length)
+        except TextError as exc:
+            raise ValueError(str(exc)) from None
+
+    return validate
+
+
+def text(max_length: int = LONG_TEXT) -> object:
+    """A text column of ``max_length`` characters (long texts: the shared limit), without control characters."""
+    return Annotated[
+        str, AfterValidator(_checked(check_text, max_length)), Field(json_schema_extra={"maxLength": max_length})
+    ]
+
+
+def code(max_length: int) -> object:
+    """A code (DC1.1): letters, digits and . _ - , as URLs and file names need."""
+    return Annotated[
+        str,
+        AfterValidator(_checked(check_code, max_length)),
+        Field(json_schema_extra={"maxLength": max_length, "pattern": f"^{CODE_PATTERN.pattern}$"}),
+    ]
+
+
+def _fits(max_digits: int, decimal_places: int) -> Callable[[Decimal], Decimal]:
+    """The check of a DecimalField(max_digits, decimal_places): a value every database gives back as stored."""
+
+    def validate(value: Decimal) -> Decimal:
+        try:
+            return check_number(value, max_digits=max_digits, decimal_places=decimal_places)
+        except TextError as exc:
+            raise ValueError(str(exc)) from None
+
+    return validate
+
+
+def number(max_digits: int, decimal_places: int, **bounds: Decimal | int) -> object:
+    """A finite number (YAML's .inf and .nan are refused) that fits a DecimalField of that size."""
+    return Annotated[Decimal, Field(allow_inf_nan=False, **bounds), AfterValidator(_fits(max_digits, decimal_places))]
+
+
+def _each_once(items: list) -> list:
+    seen: dict[object, int] = {}
+    for i, item in enumerate(items):
+        if item in seen:
+            raise ValueError(f"{item!r} is given twice (at [{seen[item]}] and [{i}]); give each once")
+        seen[item] = i
+    return items
+
+
+# The sizes of stratmap.kpis.models: NUMBER (16, 4), SCORE (7, 3), WEIGHT (7, 4).
+Number = number(16, 4)
+Score = number(7, 3, ge=0, le=100)
+Reported = number(7, 3)
+PolicyNumber = number(7, 3)
+Weight = number(7, 4)
+Count = Annotated[int, Field(ge=0, le=SMALL_MAX)]
 OrgCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
-Text = Annotated[str, Field(max_length=4000)]
+#: Organization codes, each once (a KPI's agencies, a group's members).
+OrgCodes = Annotated[list[OrgCode], AfterValidator(_each_once)]
+Code = code(40)
+ShortCode = code(10)
+Text = text()
 
 
 class Strict(BaseModel):
@@ -48,13 +115,13 @@ class Strict(BaseModel):
 
 class OrganizationIn(Strict):
     code: OrgCode
-    name: Text
-    short_name: Text = ""
-    name_en: Text = ""
+    name: text(200)
+    short_name: text(100) = ""
+    name_en: text(200) = ""
     kind: Literal["city", "bureau", "theme_group"]
     parent: OrgCode | None = None
     lead: OrgCode | None = None
-    members: list[OrgCode] = []
+    members: OrgCodes = []
 
 
 class OrganizationsFile(Strict):
@@ -66,29 +133,29 @@ class OrganizationsFile(Strict):
 
 
 class VersionIn(Strict):
-    label: Text = ""
+    label: text(200) = ""
     date: datetime.date | None = None
     in_force: bool = True
     #: A dataset documents published maps; a map created in the app starts unpublished.
     published: bool = True
-    source: Text = ""
+    source: text(500) = ""
 
 
 class PerspectiveIn(Strict):
-    code: Code
-    name: Text
-    name_en: Text = ""
+    code: ShortCode
+    name: text(100)
+    name_en: text(100) = ""
 
 
 class TargetIn(Strict):
     value: Number | None = None
-    printed: Text = ""
+    printed: text(100) = ""
     note: Text = ""
 
 
 class ResultIn(Strict):
     actual: Number | None = None
-    printed: Text = ""
+    printed: text(100) = ""
     unknown_reason: Text = ""
     rate_reported: Number | None = None
     innovation: Score | None = None
@@ -97,7 +164,7 @@ class ResultIn(Strict):
     challenge_note: Text = ""
     contribution: Score | None = None
     contribution_note: Text = ""
-    score_reported: Number | None = None
+    score_reported: Reported | None = None
     light_reported: Literal["excellent", "good", "fair", "poor", "unknown"] | None = None
     situation_analysis: Text = ""
     countermeasures: Text = ""
@@ -117,16 +184,16 @@ class TaskIn(Strict):
 class OutcomeIn(Strict):
     text: Text
     quantity: Number | None = None
-    unit: Text = ""
+    unit: text(40) = ""
 
 
 class ActionPlanIn(Strict):
     code: Code
-    printed_code: Text = ""
-    also_printed_as: list[Text] = []
-    name: Text
-    agencies: list[OrgCode] = []
-    agencies_printed: Text = ""
+    printed_code: text(40) = ""
+    also_printed_as: list[text(40)] = []
+    name: text(300)
+    agencies: OrgCodes = []
+    agencies_printed: text(200) = ""
     tasks: list[TaskIn] = []
     outcomes: list[OutcomeIn] = []
     note: Text = ""
@@ -134,23 +201,23 @@ class ActionPlanIn(Strict):
 
 class KpiIn(Strict):
     code: Code
-    printed_code: Text = ""
-    name: Text
-    unit: Text = ""
+    printed_code: text(40) = ""
+    name: text(300)
+    unit: text(40) = ""
     polarity: Literal["positive", "negative"] = "positive"
     frequency: Literal["yearly", "biennial", "quarterly", "monthly", "once"] = "yearly"
-    data_source: Text = ""
-    release: Text = ""
-    agencies: list[OrgCode] = []
-    agencies_printed: Text = ""
-    tags: list[Text] = []
+    data_source: text(300) = ""
+    release: text(300) = ""
+    agencies: OrgCodes = []
+    agencies_printed: text(200) = ""
+    tags: Annotated[list[text(100)], AfterValidator(_each_once)] = []
     cites: Code | None = None
-    cites_printed: Text = ""
-    weight: Annotated[Decimal, Field(allow_inf_nan=False, ge=0)] | None = None
+    cites_printed: text(100) = ""
+    weight: Annotated[Number, Field(ge=0)] | None = None
     target_type: Literal["ratio", "at_most", "at_least", "milestone"] = "ratio"
     #: For a milestone KPI: the stages in order; targets and actuals are stage values.
     stages: list[Number] = []
-    lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+    lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)] | None = None
     note: Text = ""
     targets: dict[Year, Number | TargetIn] = {}
     results: dict[Year, ResultIn] = {}
@@ -159,9 +226,9 @@ class KpiIn(Strict):
 
 class ObjectiveIn(Strict):
     code: Code
-    printed_code: Text = ""
-    name: Text
-    perspective: Code
+    printed_code: text(40) = ""
+    name: text(300)
+    perspective: ShortCode
     ksf: Text = ""
     goal: Text = ""
     key_works: list[Text] = []
@@ -171,12 +238,12 @@ class ObjectiveIn(Strict):
 
 
 class ThemeIn(Strict):
-    code: Code
-    name: Text
-    name_en: Text = ""
+    code: ShortCode
+    name: text(200)
+    name_en: text(200) = ""
     group: OrgCode | None = None
     takes_over: Code | None = None
-    takes_over_printed: Text = ""
+    takes_over_printed: text(200) = ""
     note: Text = ""
     objectives: list[ObjectiveIn] = []
 
@@ -190,14 +257,14 @@ class LinkIn(Strict):
 
 
 class CountIn(Strict):
-    before: Annotated[int, Field(ge=0)] | None = None
-    after: Annotated[int, Field(ge=0)] | None = None
-    printed: Text = ""
+    before: Count | None = None
+    after: Count | None = None
+    printed: text(40) = ""
 
 
 class RevisionCountIn(Strict):
     #: A perspective code, or ``total`` for the table's 合計 row.
-    perspective: Code
+    perspective: ShortCode
     objectives: CountIn = CountIn()
     kpis: CountIn = CountIn()
     action_plans: CountIn = CountIn()
@@ -207,36 +274,36 @@ class ChangeIn(Strict):
     level: Literal["objective", "kpi", "action_plan"]
     action: Literal["add", "delete", "rename", "change"]
     objective: Code | None = None
-    code: Text = ""
-    old_name: Text = ""
-    new_name: Text = ""
+    code: text(40) = ""
+    old_name: text(300) = ""
+    new_name: text(300) = ""
     reason: Text = ""
-    printed_action: Text = ""
-    agencies: list[OrgCode] = []
-    agencies_printed: Text = ""
+    printed_action: text(100) = ""
+    agencies: OrgCodes = []
+    agencies_printed: text(200) = ""
 
 
 class RevisionsIn(Strict):
     compared_to: Year | None = None
     #: The theme the revision table covers (the city's tables are per theme).
-    theme: Code | None = None
+    theme: ShortCode | None = None
     counts: list[RevisionCountIn] = []
     changes: list[ChangeIn] = []
     note: Text = ""
 
 
 class TowsItemIn(Strict):
-    code: Text = ""
+    code: text(20) = ""
     text: Text
 
 
 class TowsStrategiesIn(Strict):
-    title: Text = ""
+    title: text(200) = ""
     items: list[TowsItemIn] = []
 
 
 class TowsIn(Strict):
-    title: Text = ""
+    title: text(300) = ""
     s: list[TowsItemIn] = []
     w: list[TowsItemIn] = []
     o: list[TowsItemIn] = []
@@ -248,14 +315,14 @@ class TowsIn(Strict):
 
 
 class ThrustIn(Strict):
-    code: Text = ""
-    name: Text
-    name_en: Text = ""
+    code: text(20) = ""
+    name: text(200)
+    name_en: text(200) = ""
     strategies: list[Text] = []
 
 
 class StepIn(Strict):
-    step: Annotated[int, Field(ge=1)]
+    step: Annotated[int, Field(ge=1, le=SMALL_MAX)]
     title: Text
     items: list[Text] = []
 
@@ -263,15 +330,15 @@ class StepIn(Strict):
 class ScoringIn(Strict):
     """The year's scoring policy; what is left out takes the documented default (DEFAULT_POLICY)."""
 
-    achievement_weight: Number = DEFAULT_POLICY.achievement_weight
-    innovation_weight: Number = DEFAULT_POLICY.innovation_weight
-    challenge_weight: Number = DEFAULT_POLICY.challenge_weight
-    contribution_weight: Number = DEFAULT_POLICY.contribution_weight
-    achievement_cap: Number = DEFAULT_POLICY.achievement_cap
-    excellent: Number = DEFAULT_POLICY.excellent
-    good: Number = DEFAULT_POLICY.good
-    fair: Number = DEFAULT_POLICY.fair
-    flag_tolerance: Number = DEFAULT_POLICY.flag_tolerance
+    achievement_weight: Weight = DEFAULT_POLICY.achievement_weight
+    innovation_weight: Weight = DEFAULT_POLICY.innovation_weight
+    challenge_weight: Weight = DEFAULT_POLICY.challenge_weight
+    contribution_weight: Weight = DEFAULT_POLICY.contribution_weight
+    achievement_cap: PolicyNumber = DEFAULT_POLICY.achievement_cap
+    excellent: PolicyNumber = DEFAULT_POLICY.excellent
+    good: PolicyNumber = DEFAULT_POLICY.good
+    fair: PolicyNumber = DEFAULT_POLICY.fair
+    flag_tolerance: PolicyNumber = DEFAULT_POLICY.flag_tolerance
 
 
 class MapFile(Strict):
@@ -279,7 +346,7 @@ class MapFile(Strict):
     organization: OrgCode
     year: Year
     version: VersionIn = VersionIn()
-    title: Text = ""
+    title: text(200) = ""
     mission: Text = ""
     vision: Text = ""
     values: list[Text] = []

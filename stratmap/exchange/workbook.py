@@ -20,20 +20,23 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import iterparse as safe_iterparse
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from stratmap.core.access import Access
 from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.spreadsheet import put
 from stratmap.core.years import to_ad_year, to_roc_year
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
-from stratmap.kpis.services import EDITABLE, ENTRY_FIELDS, StaleEdit, kpi_result_record, validate_entry
+from stratmap.kpis.services import EDITABLE, ENTRY_FIELDS, NEW, StaleEdit, kpi_result_record, validate_entry
 from stratmap.strategy.models import StrategyMap
 
 FORMAT = "stratmap-workbook/1"
@@ -135,9 +138,8 @@ def workbook_agencies(access: Access, smap: StrategyMap) -> list[Organization]:
     """The agencies whose workbook this person may download for ``smap``: any for an administrator,
     the agencies they are an editor of otherwise; only agencies responsible for a KPI of the map."""
     agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
-    if not access.is_administrator:
-        mine = {org for org, role in access.memberships if role == Membership.Role.EDITOR}
-        agencies = agencies.filter(pk__in=mine)
+    if not access.is_administrator(smap):
+        agencies = agencies.filter(pk__in=access.organizations(Membership.Role.EDITOR))
     return list(agencies)
 
 
@@ -170,12 +172,7 @@ def _excel_number(value: Decimal | None) -> int | float | str | None:
 
 def _put(ws, row: int, column: int, value, *, font: Font = FONT):
     """Write a cell; text is always text, so a narrative starting with = never becomes a formula."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value if value != "" else None
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
+    cell = put(ws, row, column, value)
     cell.font = font
     return cell
 
@@ -189,10 +186,11 @@ def _status_text(result: KpiResult | None) -> str:
     return text if result.status in EDITABLE else f"{text} · 鎖定 locked"
 
 
-def build_workbook(*, smap: StrategyMap, agency: Organization, user) -> bytes:
-    """The results workbook of ``agency``'s KPIs of ``smap``, with the current values."""
+def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, user) -> bytes:
+    """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see."""
+    access.require(smap)
     kpis = workbook_kpis(smap, agency)
-    results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=kpis, year=smap.year)}
+    results = {r.kpi_id: r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
     targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
 
     book = openpyxl.Workbook()
@@ -499,6 +497,81 @@ def _same(old, new) -> bool:
     return _norm_text("" if old is None else str(old)) == _norm_text("" if new is None else str(new))
 
 
+#: The parts of an .xlsx that are XML, and that openpyxl parses.
+XML_PARTS = (".xml", ".rels")
+
+
+def _unsafe_xml(archive: zipfile.ZipFile) -> Problem | None:
+    """The first XML part of the workbook that is not plain, well-formed XML, as a problem.
+
+    Excel never writes a document type declaration: one is where entities hide (an entity
+    bomb, an external entity reading a file of the server), so it is refused outright.
+    Each part is parsed with defusedxml, streaming, so a large sheet costs no memory.
+    """
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(XML_PARTS):
+            continue
+        try:
+            with archive.open(info) as part:
+                for _event, element in safe_iterparse(part, forbid_dtd=True):
+                    element.clear()
+        except DefusedXmlException:
+            expected = _(
+                "XML without a document type declaration (<!DOCTYPE …>): Excel never writes one, and it can "
+                "declare entities that read the server's files or never end; save the workbook again with Excel"
+            )
+        except ParseError as error:
+            expected = _(
+                "well-formed XML, as Excel writes it (%(error)s); save the workbook again with Excel, "
+                "or download a fresh one"
+            ) % {"error": error}
+        else:
+            continue
+        return Problem(sheet="", expected=expected, value=info.filename)
+    return None
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """What the check uses of a cell, taken out of the file while it was being read."""
+
+    value: object = None
+    number_format: str = ""
+
+
+@dataclass
+class _Read:
+    """The parts of an uploaded workbook that the check reads, all read before checking begins."""
+
+    sheetnames: list[str]
+    about: list[tuple] = field(default_factory=list)
+    header: tuple = ()
+    #: The results sheet's non-empty rows, numbered; None when the workbook lacks one of its sheets.
+    rows: list[tuple[int, tuple[_Cell, ...]]] | None = None
+    #: The number of the first row past MAX_ROWS, if the sheet has that many.
+    overflow: int | None = None
+
+
+def _read(book) -> _Read:
+    read = _Read(sheetnames=list(book.sheetnames))
+    if RESULTS not in book.sheetnames or ABOUT not in book.sheetnames:
+        return read
+    read.about = [tuple(row) for row in book[ABOUT].iter_rows(min_row=1, max_row=60, max_col=2, values_only=True)]
+    ws = book[RESULTS]
+    read.header = tuple(next(ws.iter_rows(min_row=1, max_row=1, max_col=len(COLUMNS), values_only=True), ()))
+    read.rows = []
+    for number, row in enumerate(ws.iter_rows(min_row=2, max_col=len(COLUMNS)), start=2):
+        cells = [_Cell(cell.value, getattr(cell, "number_format", None) or "") for cell in row]
+        if all(_blank(cell.value) for cell in cells):
+            continue
+        if len(read.rows) == MAX_ROWS:
+            read.overflow = number
+            break
+        cells += [_Cell()] * (len(COLUMNS) - len(cells))
+        read.rows.append((number, tuple(cells)))
+    return read
+
+
 class _Check:
     """Reads an uploaded workbook and collects every problem; changes nothing."""
 
@@ -526,28 +599,35 @@ class _Check:
                 if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
                     self.problem("", _("a workbook of at most %(n)d MB unpacked") % {"n": MAX_UNPACKED // 2**20})
                     return
+                unsafe = _unsafe_xml(archive)
+            if unsafe is not None:
+                self.outcome.problems.append(unsafe)
+                return
+            # Everything openpyxl reads, it reads here: in read-only mode a sheet's XML is parsed only as
+            # its rows are iterated, so the rows are taken out of the file inside this try.
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            try:
+                read = _read(book)
+            finally:
+                book.close()
         except Exception:  # openpyxl and zipfile raise many kinds of error for a file that is not a workbook
             self.problem("", _("an Excel workbook (.xlsx) downloaded from this page"))
             return
-        try:
-            if RESULTS not in book.sheetnames or ABOUT not in book.sheetnames:
-                self.problem(
-                    "",
-                    _("a stratmap results workbook, with the sheets “%(results)s” and “%(about)s”")
-                    % {"results": RESULTS, "about": ABOUT},
-                    value=", ".join(book.sheetnames),
-                )
-                return
-            if self.about(book[ABOUT]) and self.header(book[RESULTS]):
-                self.rows(book[RESULTS])
-        finally:
-            book.close()
+        if read.rows is None:
+            self.problem(
+                "",
+                _("a stratmap results workbook, with the sheets “%(results)s” and “%(about)s”")
+                % {"results": RESULTS, "about": ABOUT},
+                value=", ".join(read.sheetnames),
+            )
+            return
+        if self.about(read.about) and self.header(read.header):
+            self.rows(read)
 
-    def about(self, ws) -> bool:
+    def about(self, rows: list[tuple]) -> bool:
         labels = {label: key for key, label in ABOUT_ROWS}
         found: dict[str, tuple[int, object]] = {}
-        for number, row in enumerate(ws.iter_rows(min_row=1, max_row=60, max_col=2, values_only=True), start=1):
+        for number, row in enumerate(rows, start=1):
             if not row:
                 continue
             label = row[0].strip() if isinstance(row[0], str) else row[0]
@@ -592,8 +672,7 @@ class _Check:
         )
         return good
 
-    def header(self, ws) -> bool:
-        first = next(ws.iter_rows(min_row=1, max_row=1, max_col=len(COLUMNS), values_only=True), ())
+    def header(self, first: tuple) -> bool:
         first = tuple(first) + (None,) * (len(COLUMNS) - len(first))
         good = True
         for column, found in zip(COLUMNS, first, strict=True):
@@ -608,21 +687,15 @@ class _Check:
                 good = False
         return good
 
-    def rows(self, ws) -> None:
+    def rows(self, read: _Read) -> None:
         smap = self.smap
         self.kpis = {k.pk: k for k in Kpi.objects.filter(objective__map=smap).prefetch_related("agencies")}
         self.results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=self.kpis.values(), year=smap.year)}
         self.seen: dict[int, int] = {}
-        count = 0
-        for number, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(COLUMNS)), start=2):
-            cells = tuple(cells)
-            if all(_blank(cell.value) for cell in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                self.problem(RESULTS, _("at most %(n)d rows") % {"n": MAX_ROWS}, row=number)
-                return
-            self.row(number, {c.key: cell for c, cell in zip(COLUMNS, cells, strict=False)})
+        for number, cells in read.rows or []:
+            self.row(number, {c.key: cell for c, cell in zip(COLUMNS, cells, strict=True)})
+        if read.overflow is not None:
+            self.problem(RESULTS, _("at most %(n)d rows") % {"n": MAX_ROWS}, row=read.overflow)
 
     def row(self, number: int, cells: dict) -> None:
         smap = self.smap
@@ -671,6 +744,8 @@ class _Check:
                 value=cells["code"].value,
             )
             return
+        # From here on, every problem of the row is listed, not only the first: one upload shows them all.
+        problems_before = len(self.outcome.problems)
         if _norm_text(str(cells["code"].value or "")) != kpi.code:
             self.problem(
                 RESULTS,
@@ -680,18 +755,18 @@ class _Check:
                 key="code",
                 value=cells["code"].value,
             )
-            return
 
-        data, good = {}, True
+        data, bad = {}, set()
         for name in ENTRY_FIELDS:
             column = BY_KEY[name]
             try:
                 data[name] = PARSERS[column.kind](column, cells[name])
-            except _Bad as bad:
-                self.problem(RESULTS, bad.expected, row=number, key=name, value=cells[name].value)
-                good = False
+            except _Bad as error:
+                self.problem(RESULTS, error.expected, row=number, key=name, value=cells[name].value)
+                data[name], bad = None, bad | {name}
         try:
             version = _integer(cells["version"].value)
+            version_read = True
         except ValueError:
             self.problem(
                 RESULTS,
@@ -700,20 +775,21 @@ class _Check:
                 key="version",
                 value=cells["version"].value,
             )
-            return
-        if not good:
-            return
+            version, version_read = None, False
 
         existing = self.results.get(kpi.pk)
-        changed = [name for name in ENTRY_FIELDS if not _same(getattr(existing, name, None), data[name])]
+        changed = [name for name in ENTRY_FIELDS if name in bad or not _same(getattr(existing, name, None), data[name])]
         if not changed:
-            if existing is None:
-                self.outcome.empty += 1
-            else:
-                self.outcome.unchanged += 1
+            if len(self.outcome.problems) == problems_before:
+                if existing is None:
+                    self.outcome.empty += 1
+                else:
+                    self.outcome.unchanged += 1
             return
         if existing is not None and existing.status not in EDITABLE:
             for name in changed:
+                if name in bad:
+                    continue
                 self.problem(
                     RESULTS,
                     _("“%(old)s”, the stored value: this result is %(status)s and locked")
@@ -724,19 +800,23 @@ class _Check:
                 )
             return
         stored_version = existing.version if existing else None
-        if version != stored_version:
+        if version_read and version != stored_version:
             self.stale(number, existing, version)
-            return
         try:
+            # The cells that could not be read count as empty here; their own problem is listed already.
             validate_entry(kpi, smap.year, data)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 key = name if name in BY_KEY else "status"
+                # "an actual or an unknown kind" is not a second problem when one of the two is unreadable
+                either = {"actual", "unknown_kind"}
+                if key in bad or (key in either and bad & either):
+                    continue
                 self.problem(
                     RESULTS, " ".join(messages), row=number, key=key, value=cells[key].value if key in cells else ""
                 )
-            return
-        self.writes.append(_Write(row=number, kpi=kpi, data=data, existing=existing))
+        if len(self.outcome.problems) == problems_before:
+            self.writes.append(_Write(row=number, kpi=kpi, data=data, existing=existing))
 
     def stale(self, number: int, existing: KpiResult | None, version: int | None) -> None:
         if existing is None:
@@ -794,7 +874,7 @@ def _save(access: Access, smap: StrategyMap, write: _Write, reason: str) -> None
             kpi=write.kpi,
             year=smap.year,
             data=write.data,
-            version=write.existing.version if write.existing else None,
+            version=write.existing.version if write.existing else NEW,
             reason=reason,
         )
     except StaleEdit as stale:

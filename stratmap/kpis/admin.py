@@ -1,13 +1,30 @@
-"""Admin for KPIs, their lineages and tags, targets and yearly results."""
+"""Admin for KPIs, their lineages and tags, targets and yearly results.
+
+Results are written only through :mod:`stratmap.kpis.services`, here as on the pages:
+the KPI page lists them read only, each opens on its own change page, whose form
+carries the version it was opened on (a stale form is refused with what changed),
+an approved or published result opens read only (the cycle reopens it), and every
+change is audited and bumps the version.
+
+Everything else here (KPIs, targets, action plans under a KPI, lineages, tags, scoring policies)
+saves through :class:`stratmap.core.admin_audit.AuditedAdmin`: audited with a reason, checked
+against and bumping the map's version, scoped to the maps a person administers.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.access import access_for
 from stratmap.core.admin import (
     YearFieldsMixin,
     map_columns,
@@ -16,18 +33,30 @@ from stratmap.core.admin import (
     year_filter,
     year_or_empty,
 )
-from stratmap.core.audit import record
+from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.kpis.scoring import KpiScore
 from stratmap.kpis.selectors import score_result
+from stratmap.kpis.services import (
+    ADMIN_FIELDS,
+    EDITABLE,
+    NEW,
+    StaleEdit,
+    kpi_result_admin_save,
+    kpi_result_check,
+    kpi_result_delete,
+)
 from stratmap.plans.models import ActionPlan
+from stratmap.web.forms import VERSION_MISSING, PlainNumberInput
 
 KPI_MAP_ORDERING = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Tags are shared by every organization: the administrators read them, the superusers change them."""
+
     list_display = ["name", "kpi_count"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -40,7 +69,7 @@ class TagAdmin(admin.ModelAdmin):
         return obj.kpi_count
 
 
-class LineageKpiInline(admin.TabularInline):
+class LineageKpiInline(ScopedInline, admin.TabularInline):
     """The KPIs of a lineage, year by year (read only: a KPI joins a lineage on its own page)."""
 
     model = Kpi
@@ -64,7 +93,8 @@ class LineageKpiInline(admin.TabularInline):
 
 
 @admin.register(KpiLineage)
-class KpiLineageAdmin(admin.ModelAdmin):
+class KpiLineageAdmin(AuditedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     list_display = ["key", "organization", "kpi_count", "first_year", "last_year"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organization"]
@@ -100,31 +130,64 @@ class KpiLineageAdmin(admin.ModelAdmin):
 # --- KPIs --------------------------------------------------------------------
 
 
-class KpiTargetInline(YearFieldsMixin, admin.TabularInline):
+#: Numbers in forms as they were entered (5.2), not padded to the column's places (5.2000).
+PLAIN_NUMBERS = {models.DecimalField: {"widget": PlainNumberInput}}
+
+
+class KpiTargetInline(ScopedInline, YearFieldsMixin, admin.TabularInline):
     model = KpiTarget
     fields = ["year", "value", "printed"]
     extra = 0
     show_change_link = True
+    formfield_overrides = PLAIN_NUMBERS
 
 
-class KpiResultInline(YearFieldsMixin, admin.TabularInline):
+class KpiResultInline(ScopedInline, admin.TabularInline):
+    """The KPI's results at a glance, read only: each is changed on its own page (the change
+    link), through the result service, so that no write here escapes the lock, the version
+    check or the audit trail."""
+
     model = KpiResult
     fields = [
-        "year",
-        "actual",
+        "year_shown",
+        "status",
+        "actual_shown",
         "printed",
-        "rate_reported",
-        "innovation",
-        "challenge",
-        "contribution",
-        "score_reported",
+        "rate_shown",
+        "innovation_shown",
+        "challenge_shown",
+        "contribution_shown",
+        "score_shown",
         "light_reported",
+        "version",
     ]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
     show_change_link = True
 
+    actual_shown = staticmethod(plain_number("actual", _("actual")))
+    rate_shown = staticmethod(plain_number("rate_reported", _("achievement rate as published (%)")))
+    innovation_shown = staticmethod(plain_number("innovation", _("innovation")))
+    challenge_shown = staticmethod(plain_number("challenge", _("challenge")))
+    contribution_shown = staticmethod(plain_number("contribution", _("contribution")))
+    score_shown = staticmethod(plain_number("score_reported", _("total score as published")))
 
-class ActionPlanInline(admin.TabularInline):
+    @admin.display(description=_("year"))
+    def year_shown(self, obj):
+        return format_year(obj.year)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActionPlanInline(ScopedInline, admin.TabularInline):
     model = ActionPlan
     fields = ["order", "code", "printed_code", "name", "agencies_printed"]
     extra = 0
@@ -132,7 +195,9 @@ class ActionPlanInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(map_columns("objective__map"), admin.ModelAdmin):
+class KpiAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
+    map_path = "objective__map"
+    kpi_path = ""
     list_display = [
         "code",
         "name",
@@ -195,8 +260,11 @@ class KpiAdmin(map_columns("objective__map"), admin.ModelAdmin):
         return obj.objective.code
 
 
-class KpiYearAdmin(map_columns("kpi__objective__map"), YearFieldsMixin, admin.ModelAdmin):
+class KpiYearAdmin(ScopedAdmin, map_columns("kpi__objective__map"), YearFieldsMixin, admin.ModelAdmin):
     """Shared by targets and results: rows of a KPI for one year."""
+
+    map_path = "kpi__objective__map"
+    kpi_path = "kpi"
 
     list_select_related = ["kpi__objective__map__organization"]
     list_filter = [
@@ -228,7 +296,7 @@ class KpiYearAdmin(map_columns("kpi__objective__map"), YearFieldsMixin, admin.Mo
 
 
 @admin.register(KpiTarget)
-class KpiTargetAdmin(KpiYearAdmin):
+class KpiTargetAdmin(AuditedAdmin, KpiYearAdmin):
     list_display = [
         "kpi_code",
         "kpi_name",
@@ -240,6 +308,42 @@ class KpiTargetAdmin(KpiYearAdmin):
     ]
     list_display_links = ["kpi_code", "year_display"]
     fields = ["kpi", "year", "value", "printed", "note"]
+    formfield_overrides = PLAIN_NUMBERS
+
+
+class KpiResultAdminForm(forms.ModelForm):
+    """Carries the version the form was opened on, and refuses a stale or locked result in ``clean``.
+
+    The admin validates and saves in one transaction, and the check locks the result
+    (or its KPI, before a first entry), so the save that follows cannot be overtaken.
+    """
+
+    seen_version = forms.IntegerField(
+        min_value=NEW, widget=forms.HiddenInput, error_messages={"required": VERSION_MISSING}
+    )
+    access = None  # set by KpiResultAdmin.get_form for the request
+
+    class Meta:
+        model = KpiResult
+        fields = ["kpi", "year", *ADMIN_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version if self.instance.pk else NEW
+
+    def clean(self):
+        data = super().clean()
+        kpi = self.instance.kpi if self.instance.pk else data.get("kpi")
+        year = self.instance.year if self.instance.pk else data.get("year")
+        if kpi is None or year is None or data.get("seen_version") is None:
+            return data
+        if self.access is not None and not self.access.edits(kpi):
+            raise ValidationError(_("You may not change the results of this KPI."))
+        try:
+            kpi_result_check(kpi=kpi, year=year, version=data["seen_version"])
+        except StaleEdit as stale:
+            raise ValidationError(stale_message(stale)) from None
+        return data
 
 
 @admin.register(KpiResult)
@@ -264,22 +368,84 @@ class KpiResultAdmin(KpiYearAdmin):
     ]
     list_display_links = ["kpi_code", "year_display"]
     list_filter = ["light_reported", *KpiYearAdmin.list_filter]
-    readonly_fields = ["computed_rate", "computed_score", "computed_light", "computed_flag", "version"]
+    form = KpiResultAdminForm
+    formfield_overrides = PLAIN_NUMBERS
+    #: The cycle moves the status and writes the review comment, on the result page.
+    readonly_fields = [
+        "computed_rate",
+        "computed_score",
+        "computed_light",
+        "computed_flag",
+        "status",
+        "review_comment",
+        "version",
+        "result_page",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A result stays the KPI's result of its year: moving it would bypass both their checks.
+        return [*self.readonly_fields, *(["kpi", "year"] if obj is not None else [])]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: no form, so no version to carry.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "seen_version"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.access = access_for(request)
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        """An approved or published result is locked: it opens read only until the cycle reopens it."""
+        locked = obj is not None and obj.status not in EDITABLE
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and obj.status not in EDITABLE
+        return not locked and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        """Admin edits are audited like any other, and bump the version so open entry forms see them."""
-        changes = {name: (form.initial.get(name), form.cleaned_data.get(name)) for name in form.changed_data}
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        record(
-            user=request.user,
-            obj=obj,
-            action="update" if change else "create",
-            changes=changes,
-            reason=_("edited in the administration"),
+        """Through the service: audited, version-checked (again, under the lock ``clean`` took), locked stays locked."""
+        saved = kpi_result_admin_save(
+            access=access_for(request),
             kpi=obj.kpi,
+            year=obj.year,
+            data={name: form.cleaned_data[name] for name in ADMIN_FIELDS if name in form.cleaned_data},
+            version=form.cleaned_data["seen_version"],
+            reason=gettext("edited in the administration"),
         )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        kpi_result_delete(
+            access=access_for(request),
+            result=obj,
+            version=obj.version,
+            reason=gettext("deleted in the administration"),
+        )
+
+    def delete_queryset(self, request, queryset):
+        for result in queryset.select_related("kpi"):
+            try:
+                self.delete_model(request, result)
+            except (ValidationError, StaleEdit) as refused:
+                messages.error(request, f"{result}: {' '.join(getattr(refused, 'messages', [str(refused)]))}")
+
+    @admin.display(description=_("result page"))
+    def result_page(self, obj):
+        """Where the review cycle happens: submit, return, approve, publish, reopen."""
+        if obj.pk is None:
+            return "-"
+        smap = obj.kpi.objective.map
+        url = reverse("web:result", args=[smap.organization.code, smap.year, obj.kpi.code])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open the result page (review cycle)"))
 
     def get_queryset(self, request):
         # The year's target and the map's policy come with each row, so the
@@ -338,7 +504,7 @@ class KpiResultAdmin(KpiYearAdmin):
     search_fields = [*KpiYearAdmin.search_fields, "unknown_reason", "situation_analysis", "countermeasures"]
     fieldsets = [
         (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_kind", "unknown_reason"]}),
-        (_("Review"), {"fields": ["status", "review_comment", "version"]}),
+        (_("Review"), {"fields": ["status", "review_comment", "version", "result_page", "seen_version"]}),
         (
             _("Self-assessment as published"),
             {
@@ -365,7 +531,8 @@ class KpiResultAdmin(KpiYearAdmin):
 
 
 @admin.register(ScoringPolicy)
-class ScoringPolicyAdmin(map_columns("map"), admin.ModelAdmin):
+class ScoringPolicyAdmin(AuditedAdmin, map_columns("map"), admin.ModelAdmin):
+    map_path = "map"
     list_display = ["map", "map_organization", "map_year", *ScoringPolicy.FIELDS]
     list_select_related = ["map__organization"]
     autocomplete_fields = ["map"]

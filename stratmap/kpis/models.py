@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
 from stratmap.kpis.scoring import DEFAULT_POLICY, Policy
@@ -20,7 +21,7 @@ WEIGHT = {"max_digits": 7, "decimal_places": 4}
 class Tag(models.Model):
     """A label on KPIs, e.g. 非營業基金考核指標 (non-business fund evaluation indicator)."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=TEXT)
 
     class Meta:
         verbose_name = _("tag")
@@ -75,35 +76,43 @@ class Kpi(models.Model):
         ONCE = "once", _("once")
 
     objective = models.ForeignKey(Objective, models.CASCADE, related_name="kpis", verbose_name=_("objective"))
-    code = models.CharField(_("code"), max_length=40)
-    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True)
-    name = models.CharField(_("name"), max_length=300)
-    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    code = models.CharField(_("code"), max_length=40, validators=CODE)
+    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
+    name = models.CharField(_("name"), max_length=300, validators=TEXT)
+    unit = models.CharField(_("unit"), max_length=40, blank=True, validators=TEXT)
     polarity = models.CharField(_("polarity"), max_length=10, choices=Polarity.choices, default=Polarity.POSITIVE)
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
-    data_source = models.CharField(_("data source"), max_length=300, blank=True)
-    release = models.CharField(_("data release"), max_length=300, blank=True)
+    data_source = models.CharField(_("data source"), max_length=300, blank=True, validators=TEXT)
+    release = models.CharField(_("data release"), max_length=300, blank=True, validators=TEXT)
     agencies = models.ManyToManyField(
         Organization, blank=True, related_name="kpis", verbose_name=_("responsible agencies")
     )
-    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
+    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
     tags = models.ManyToManyField(Tag, blank=True, related_name="kpis", verbose_name=_("tags"))
     cites = models.CharField(
-        _("cites city KPI"), max_length=40, blank=True, help_text=_("Code of the city KPI this KPI supports.")
+        _("cites city KPI"),
+        max_length=40,
+        blank=True,
+        help_text=_("Code of the city KPI this KPI supports."),
+        validators=CODE,
     )
-    cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True)
-    weight = models.DecimalField(_("weight"), null=True, blank=True, **NUMBER)
+    cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True, validators=TEXT)
+    weight = models.DecimalField(_("weight"), null=True, blank=True, validators=EXACT, **NUMBER)
     target_type = models.CharField(
         _("target type"), max_length=10, choices=TargetTypes.choices, default=TargetTypes.RATIO
     )
     stages = models.JSONField(
-        _("stages"), default=list, blank=True, help_text=_("For a milestone KPI: the stage values, in order.")
+        _("stages"),
+        default=list,
+        blank=True,
+        help_text=_("For a milestone KPI: the stage values, in order."),
+        validators=[NumberListValidator(**NUMBER)],
     )
     lineage = models.ForeignKey(
         KpiLineage, models.SET_NULL, null=True, blank=True, related_name="kpis", verbose_name=_("lineage")
     )
     order = models.PositiveSmallIntegerField(_("order"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
 
     class Meta:
         verbose_name = _("KPI")
@@ -116,15 +125,34 @@ class Kpi(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def validate_unique(self, exclude=None) -> None:
+        """A KPI's code is unique in its whole map, not only in its objective: pages find a KPI by map and code."""
+        super().validate_unique(exclude)
+        if (exclude and "code" in exclude) or self.objective_id is None:
+            return
+        clash = (
+            Kpi.objects.filter(objective__map_id=self.objective.map_id, code=self.code)
+            .exclude(pk=self.pk)
+            .select_related("objective")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "code": _("The code %(code)s is already used in this map by %(other)s (objective %(objective)s).")
+                    % {"code": self.code, "other": clash, "objective": clash.objective.code}
+                }
+            )
+
 
 class KpiTarget(models.Model):
     """The target (目標值) of a KPI for one year; a map sets targets for several years."""
 
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="targets", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
-    value = models.DecimalField(_("target"), null=True, blank=True, **NUMBER)
-    printed = models.CharField(_("as printed"), max_length=100, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    value = models.DecimalField(_("target"), null=True, blank=True, validators=EXACT, **NUMBER)
+    printed = models.CharField(_("as printed"), max_length=100, blank=True, validators=TEXT)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
 
     class Meta:
         verbose_name = _("KPI target")
@@ -165,26 +193,28 @@ class KpiResult(models.Model):
 
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="results", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
-    actual = models.DecimalField(_("actual"), null=True, blank=True, **NUMBER)
-    printed = models.CharField(_("as printed"), max_length=100, blank=True)
+    actual = models.DecimalField(_("actual"), null=True, blank=True, validators=EXACT, **NUMBER)
+    printed = models.CharField(_("as printed"), max_length=100, blank=True, validators=TEXT)
     unknown_kind = models.CharField(
         _("why the actual is unknown"), max_length=20, choices=UnknownKind.choices, blank=True
     )
-    unknown_reason = models.TextField(_("reason the actual is unknown"), blank=True)
-    rate_reported = models.DecimalField(_("achievement rate as published (%)"), null=True, blank=True, **NUMBER)
+    unknown_reason = models.TextField(_("reason the actual is unknown"), blank=True, validators=LONG)
+    rate_reported = models.DecimalField(
+        _("achievement rate as published (%)"), null=True, blank=True, validators=EXACT, **NUMBER
+    )
     innovation = models.DecimalField(_("innovation"), null=True, blank=True, **SCORE)
-    innovation_note = models.TextField(_("innovation narrative"), blank=True)
+    innovation_note = models.TextField(_("innovation narrative"), blank=True, validators=LONG)
     challenge = models.DecimalField(_("challenge"), null=True, blank=True, **SCORE)
-    challenge_note = models.TextField(_("challenge narrative"), blank=True)
+    challenge_note = models.TextField(_("challenge narrative"), blank=True, validators=LONG)
     contribution = models.DecimalField(_("contribution"), null=True, blank=True, **SCORE)
-    contribution_note = models.TextField(_("contribution narrative"), blank=True)
+    contribution_note = models.TextField(_("contribution narrative"), blank=True, validators=LONG)
     score_reported = models.DecimalField(_("total score as published"), null=True, blank=True, **SCORE)
     light_reported = models.CharField(_("light as published"), max_length=10, choices=Light.choices, blank=True)
-    situation_analysis = models.TextField(_("situation analysis"), blank=True)
-    countermeasures = models.TextField(_("countermeasures"), blank=True)
-    note = models.TextField(_("note"), blank=True)
+    situation_analysis = models.TextField(_("situation analysis"), blank=True, validators=LONG)
+    countermeasures = models.TextField(_("countermeasures"), blank=True, validators=LONG)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    review_comment = models.TextField(_("review comment"), blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True, validators=LONG)
     #: Bumped by every save through the services, so a save based on an older read is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
 

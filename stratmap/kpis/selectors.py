@@ -1,5 +1,9 @@
 """Reads for scoring: one organization's KPIs of a year, scored, in a fixed number of queries.
 
+Every read takes the reader's :class:`~stratmap.core.access.Access` (keyword ``access``, required):
+maps it may not read are refused (404) or left out, and results it may not see count as not
+entered. Commands pass ``Access.everything()``.
+
 Five queries whatever the number of KPIs (map with its policy, KPIs with their
 objective/theme/perspective, their agencies, the year's targets, the year's
 results); the scoring itself is pure arithmetic in :mod:`stratmap.kpis.scoring`.
@@ -13,6 +17,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
+from stratmap.core.access import Access
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget, ScoringPolicy
 from stratmap.kpis.scoring import (
@@ -89,29 +94,25 @@ def score_result(result: KpiResult, target: Decimal | None) -> KpiScore:
     return score_kpi(kpi_input(result.kpi, target, result), policy_of(result.kpi.objective.map))
 
 
-def scorecard(organization: Organization | str, year: int, theme: str | None = None) -> Scorecard:
+def scorecard(organization: Organization | str, year: int, theme: str | None = None, *, access: Access) -> Scorecard:
     """The scored KPIs of an organization's map in force for ``year`` (AD), optionally of one theme.
 
-    Raises StrategyMap.DoesNotExist when the organization has no map in force that year.
+    Raises StrategyMap.DoesNotExist when the organization has no map in force that year that
+    ``access`` may read.
     """
-    maps = StrategyMap.objects.select_related("organization", "scoring_policy").filter(year=year, in_force=True)
+    maps = access.maps().select_related("organization", "scoring_policy").filter(year=year, in_force=True)
     if isinstance(organization, Organization):
         smap = maps.get(organization=organization)
     else:
         smap = maps.get(organization__code=organization)
-    return map_scorecard(smap, theme)
+    return map_scorecard(smap, theme, access=access)
 
 
-def _visible(results: QuerySet[KpiResult], access) -> QuerySet[KpiResult]:
-    """The results ``access`` may see (all of them for commands and the admin, which pass None)."""
-    return results if access is None else access.results(results)
-
-
-def _scored_kpis(kpis: list[Kpi], policy_for, access=None) -> list[ScoredKpi]:
+def _scored_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]:
     """Score KPIs against the target and result of their own map's year: two queries for any number."""
     targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
     year_results = KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))
-    results = {r.kpi_id: r for r in _visible(year_results, access)}
+    results = {r.kpi_id: r for r in access.results(year_results)}
     rows = []
     for k in kpis:
         target, result = targets.get(k.pk), results.get(k.pk)
@@ -128,11 +129,12 @@ def _kpis() -> QuerySet[Kpi]:
     )
 
 
-def map_scorecard(smap: StrategyMap, theme: str | None = None, access=None) -> Scorecard:
+def map_scorecard(smap: StrategyMap, theme: str | None = None, *, access: Access) -> Scorecard:
     """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme.
 
-    With ``access``, results the person may not see count as not entered.
+    Results ``access`` may not see count as not entered; a map it may not read is a 404.
     """
+    access.require(smap)
     kpis = _kpis().filter(objective__map=smap)
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
@@ -149,8 +151,9 @@ def map_scorecard(smap: StrategyMap, theme: str | None = None, access=None) -> S
     return Scorecard(smap, smap.year, theme, policy, rows, rollups)
 
 
-def map_summaries(maps: list[StrategyMap], access=None) -> dict[int, Rollup]:
+def map_summaries(maps: list[StrategyMap], *, access: Access) -> dict[int, Rollup]:
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
+    access.require(*maps)
     policies = {m.pk: policy_of(m) for m in maps}
     kpis = list(_kpis().filter(objective__map__in=maps))
     rows = _scored_kpis(kpis, lambda k: policies[k.objective.map_id], access)
@@ -181,12 +184,17 @@ class KpiDetail:
     revisions: list
 
 
-def _lineages(kpis: list[Kpi], access=None) -> QuerySet[Kpi]:
-    """Every in-force KPI sharing a lineage with ``kpis``, with their targets and visible results."""
+def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
+    """Every in-force KPI of a map ``access`` reads sharing a lineage with ``kpis``, with their targets
+    and visible results (an unpublished next year's map must not lend the public its targets)."""
     return (
-        Kpi.objects.filter(lineage_id__in={k.lineage_id for k in kpis if k.lineage_id}, objective__map__in_force=True)
+        Kpi.objects.filter(
+            lineage_id__in={k.lineage_id for k in kpis if k.lineage_id},
+            objective__map__in_force=True,
+            objective__map__in=access.maps(),
+        )
         .select_related("objective__map")
-        .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
+        .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
         .order_by("objective__map__year")
     )
 
@@ -212,14 +220,16 @@ def _history(lineage: list[Kpi]) -> list[YearPoint]:
     return [YearPoint(y, codes.get(y, ""), targets.get(y, (0, None))[1], actuals.get(y, (0, None))[1]) for y in years]
 
 
-def histories(kpis: list[Kpi], access=None) -> dict[int, list[YearPoint]]:
-    """Each KPI's history (KPI id → points) across its lineage: three queries for any number of KPIs."""
+def histories(kpis: list[Kpi], *, access: Access) -> dict[int, list[YearPoint]]:
+    """Each KPI's history (KPI id → points) across its lineage, of the maps ``access`` reads: three
+    queries for any number of KPIs."""
     lineages = {k.lineage_id for k in kpis if k.lineage_id}
     alone = [k.pk for k in kpis if not k.lineage_id]  # a KPI without lineage is its own history
     members = (
         Kpi.objects.filter(Q(lineage_id__in=lineages, objective__map__in_force=True) | Q(pk__in=alone))
+        .filter(objective__map__in=access.maps())
         .select_related("objective__map")
-        .prefetch_related("targets", Prefetch("results", queryset=_visible(KpiResult.objects.all(), access)))
+        .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
         .order_by("objective__map__year")
     )
     by_lineage: dict[int, list[Kpi]] = {}
@@ -228,13 +238,21 @@ def histories(kpis: list[Kpi], access=None) -> dict[int, list[YearPoint]]:
         by_pk[member.pk] = member
         if member.lineage_id:
             by_lineage.setdefault(member.lineage_id, []).append(member)
-    return {k.pk: _history(by_lineage.get(k.lineage_id, []) if k.lineage_id else [by_pk[k.pk]]) for k in kpis}
+    return {
+        k.pk: _history(by_lineage.get(k.lineage_id, []) if k.lineage_id else ([by_pk[k.pk]] if k.pk in by_pk else []))
+        for k in kpis
+    }
 
 
-def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
-    """Everything the KPI page shows, in a fixed number of queries. Raises Kpi.DoesNotExist."""
+def kpi_detail(smap: StrategyMap, code: str, *, access: Access) -> KpiDetail:
+    """Everything the KPI page shows, of the maps ``access`` reads, in a fixed number of queries.
+
+    Raises Kpi.DoesNotExist; a map ``access`` may not read is a 404.
+    """
     from stratmap.strategy.models import Revision
 
+    access.require(smap)
+    readable = access.maps()
     kpi = (
         _kpis()
         .select_related("lineage")
@@ -260,6 +278,7 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
                 objective__map__organization_id=organization.parent_id,
                 objective__map__year=smap.year,
                 objective__map__in_force=True,
+                objective__map__in=readable,
                 code=kpi.cites,
             )
             .select_related("objective__map__organization")
@@ -270,6 +289,7 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
             objective__map__organization__parent=organization,
             objective__map__year=smap.year,
             objective__map__in_force=True,
+            objective__map__in=readable,
             cites=kpi.code,
         )
         .select_related("objective__map__organization")
@@ -279,7 +299,7 @@ def kpi_detail(smap: StrategyMap, code: str, access=None) -> KpiDetail:
     # revision belongs to this KPI only if its code was this KPI's in the year the revision speaks of.
     plan_codes = {p.code for p in kpi.action_plans.all()}
     candidates = Revision.objects.filter(
-        map__organization=organization, code__in={k.code for k in lineage} | plan_codes
+        map__organization=organization, map__in=readable, code__in={k.code for k in lineage} | plan_codes
     ).select_related("map")
     revisions = []
     for revision in candidates.order_by("map__year", "order"):

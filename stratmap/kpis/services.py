@@ -1,9 +1,15 @@
-"""Writes to KPI results: entry and the review cycle. Keyword-only, checked, audited.
+"""Writes to KPI results: entry, the review cycle and the administration. Keyword-only, checked, audited.
 
 Every write goes through :mod:`stratmap.core.access` for permission, compares the
-version the person read with the stored one (no lost updates), validates the
-business rules (an explanation is required when the target is missed), saves and
+version the person read with the stored one (no lost updates: a form opened before
+the first entry carries :data:`NEW`), validates the business rules (numbers the
+columns can hold; an explanation is required when the target is missed), saves and
 records each changed field with who, when, old value, new value and reason.
+
+Concurrent writers of one KPI's result wait for each other: each write locks the KPI
+row first, so of two first entries the second finds the first and is refused as stale
+instead of failing on the unique constraint. (On SQLite, where ``select_for_update``
+does nothing, the settings' IMMEDIATE transactions serialize writers the same way.)
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from stratmap.core.access import Access
-from stratmap.core.audit import record
+from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
 from stratmap.kpis.scoring import achievement_rate
@@ -35,16 +41,25 @@ ENTRY_FIELDS = (
     "situation_analysis",
     "countermeasures",
 )
-NUMBERS = {"actual", "innovation", "challenge", "contribution"}
+#: What the administration may change besides the entry: the figures as published. The
+#: status and review comment change only through the cycle (:func:`kpi_result_transition`).
+ADMIN_FIELDS = (*ENTRY_FIELDS, "printed", "rate_reported", "score_reported", "light_reported", "note")
+NUMBERS = {"actual", "innovation", "challenge", "contribution", "rate_reported", "score_reported"}
 EDITABLE = {KpiResult.Status.DRAFT, KpiResult.Status.RETURNED}
+#: The version a form carries when it was opened before the KPI had a result for the year.
+NEW = 0
 
 
-class StaleEdit(Exception):
-    """Someone saved the result after this person read it; nothing was written."""
+class StaleEdit(Stale):
+    """Someone saved the result after this person read it; nothing was written.
 
-    def __init__(self, result: KpiResult, meanwhile: list[AuditEvent]):
-        self.result, self.meanwhile = result, meanwhile
-        super().__init__(_("Someone else changed this result after you opened it; nothing was saved."))
+    ``result`` is the stored result (None if it was deleted meanwhile); ``meanwhile``
+    the audit events of the changes made since the version the person read.
+    """
+
+    def __init__(self, result: KpiResult | None, meanwhile: list[AuditEvent]):
+        self.result = result
+        super().__init__(_("Someone else changed this result after you opened it; nothing was saved."), meanwhile)
 
 
 def _target(kpi: Kpi, year: int) -> Decimal | None:
@@ -80,15 +95,77 @@ def validate_entry(kpi: Kpi, year: int, data: dict) -> None:
         raise ValidationError(errors)
 
 
-def _locked(result: KpiResult, version: int | None) -> KpiResult:
-    """The stored result, locked for update, if it is still the version the person read."""
-    current = KpiResult.objects.select_for_update().get(pk=result.pk)
-    if version is not None and current.version != version:
-        meanwhile = AuditEvent.objects.filter(
-            object_type="kpis.kpiresult", object_id=current.pk, object_version__gt=version
-        ).order_by("at", "pk")
-        raise StaleEdit(current, list(meanwhile))
+def check_numbers(data: dict) -> dict:
+    """``data`` with its numbers as the columns store them; refused, by field, when a column cannot hold one.
+
+    NaN, infinities and numbers with more digits or decimal places than the column
+    (1e999999, 1e-999999) are refused here, whoever calls, before any arithmetic.
+    """
+    data, errors = dict(data), {}
+    for name in NUMBERS & data.keys():
+        if data[name] in (None, ""):
+            data[name] = None
+            continue
+        try:
+            data[name] = KpiResult._meta.get_field(name).clean(data[name], None)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def _current(kpi: Kpi, year: int, version: int) -> KpiResult | None:
+    """The stored result of ``kpi`` for ``year``, locked, if it is still the version the person read.
+
+    ``version`` is :data:`NEW` for a form opened when there was no result. Raises
+    :class:`StaleEdit` with what changed since, when the stored version is another.
+    """
+    # The KPI row is the lock of its results, existing or not: a row that does not
+    # exist yet cannot be locked, and two first entries must not both find none.
+    Kpi.objects.select_for_update().filter(pk=kpi.pk).values_list("pk", flat=True).get()
+    current = KpiResult.objects.select_for_update().filter(kpi=kpi, year=year).first()
+    stored = current.version if current is not None else NEW
+    if not isinstance(version, int) or isinstance(version, bool) or version != stored:
+        meanwhile = []
+        if current is not None:
+            seen = version if isinstance(version, int) else NEW
+            meanwhile = list(
+                AuditEvent.objects.filter(
+                    object_type="kpis.kpiresult", object_id=current.pk, object_version__gt=seen
+                ).order_by("at", "pk")
+            )
+        raise StaleEdit(current, meanwhile)
     return current
+
+
+def _locked_message(result: KpiResult) -> str:
+    return _("This result is %(status)s and locked.") % {"status": result.get_status_display()}
+
+
+def _save(*, access: Access, kpi: Kpi, year: int, values: dict, version: int, reason: str) -> KpiResult:
+    """Create or change the result with ``values``, checked against ``version``; audited."""
+    result = _current(kpi, year, version)
+    if result is None:
+        result = KpiResult(kpi=kpi, year=year, **values)
+        action, changes = "create", {f: (None, v) for f, v in values.items()}
+    else:
+        if result.status not in EDITABLE:
+            raise ValidationError(_locked_message(result))
+        action, changes = "update", {}
+        for field, new in values.items():
+            changes[field] = (getattr(result, field), new)
+            setattr(result, field, new)
+        result.version += 1
+    result.full_clean()
+    try:
+        with transaction.atomic():
+            result.save()
+    except IntegrityError:
+        # Only a writer that skips the KPI's lock (a dataset load) can get here first.
+        raise StaleEdit(KpiResult.objects.filter(kpi=kpi, year=year).first(), []) from None
+    record(user=access.user, obj=result, action=action, changes=changes, reason=reason, kpi=kpi)
+    return result
 
 
 def _entry(data: dict) -> dict:
@@ -97,40 +174,58 @@ def _entry(data: dict) -> dict:
 
 
 @transaction.atomic
-def kpi_result_record(
-    *, access: Access, kpi: Kpi, year: int, data: dict, version: int | None, reason: str = ""
-) -> KpiResult:
-    """Create or change a KPI's result for ``year`` from an editor's entry."""
+def kpi_result_record(*, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str = "") -> KpiResult:
+    """Create or change a KPI's result for ``year`` from an editor's entry.
+
+    ``version`` is the version the editor read, :data:`NEW` if there was no result;
+    there is no way to skip the check.
+    """
     if not access.edits(kpi):
         raise PermissionDenied
-    data = _entry(data)
+    data = check_numbers(_entry(data))
     validate_entry(kpi, year, data)
-    existing = KpiResult.objects.filter(kpi=kpi, year=year).first()
-    if existing is None:
-        result = KpiResult(kpi=kpi, year=year, **data)
-        result.full_clean()
-        result.save()
-        record(
-            user=access.user,
-            obj=result,
-            action="create",
-            changes={f: (None, getattr(result, f)) for f in ENTRY_FIELDS},
-            reason=reason,
-            kpi=kpi,
-        )
-        return result
-    result = _locked(existing, version)
-    if result.status not in EDITABLE:
-        raise ValidationError(_("This result is %(status)s and locked.") % {"status": result.get_status_display()})
-    changes = {}
-    for field, new in data.items():
-        changes[field] = (getattr(result, field), new)
-        setattr(result, field, new)
-    result.version += 1
-    result.full_clean()
-    result.save()
-    record(user=access.user, obj=result, action="update", changes=changes, reason=reason, kpi=kpi)
-    return result
+    return _save(access=access, kpi=kpi, year=year, values=data, version=version, reason=reason)
+
+
+@transaction.atomic
+def kpi_result_check(*, kpi: Kpi, year: int, version: int) -> KpiResult | None:
+    """Refuse early what a write would refuse: a stale ``version`` (:class:`StaleEdit`) or a locked result.
+
+    Inside the caller's transaction the result stays locked until it commits, so the
+    write that follows cannot be overtaken (the administration's forms check in ``clean``).
+    """
+    current = _current(kpi, year, version)
+    if current is not None and current.status not in EDITABLE:
+        raise ValidationError(_locked_message(current))
+    return current
+
+
+@transaction.atomic
+def kpi_result_admin_save(*, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str) -> KpiResult:
+    """An administrator's change of a result in the administration: entry and published figures.
+
+    The same rules as an entry but the explanation of a missed target, which is
+    required when the result is submitted: a locked result stays locked, a stale
+    version is refused, every change is audited and bumps the version.
+    """
+    if not access.edits(kpi):
+        raise PermissionDenied
+    values = {f: data[f] for f in ADMIN_FIELDS if f in data}
+    values = check_numbers({f: v if f in NUMBERS else (v or "") for f, v in values.items()})
+    return _save(access=access, kpi=kpi, year=year, values=values, version=version, reason=reason)
+
+
+@transaction.atomic
+def kpi_result_delete(*, access: Access, result: KpiResult, version: int, reason: str) -> None:
+    """Delete a result that is not locked, recording what it held."""
+    if not access.edits(result.kpi):
+        raise PermissionDenied
+    current = kpi_result_check(kpi=result.kpi, year=result.year, version=version)
+    if current is None:
+        return
+    changes = {f: (getattr(current, f), None) for f in ADMIN_FIELDS}
+    record(user=access.user, obj=current, action="delete", changes=changes, reason=reason, kpi=current.kpi)
+    current.delete()
 
 
 @dataclass(frozen=True)
@@ -158,22 +253,25 @@ def allowed_actions(access: Access, result: KpiResult) -> list[str]:
     may = {
         "editor": access.edits(result.kpi),
         "reviewer": access.reviews(result.kpi),
-        "publisher": access.publishes,
+        "publisher": access.publishes(result),
     }
     return [name for name, t in TRANSITIONS.items() if result.status in t.source and may[t.who]]
 
 
 @transaction.atomic
-def kpi_result_transition(
-    *, access: Access, result: KpiResult, action: str, version: int | None, text: str = ""
-) -> KpiResult:
-    """Move a result through the cycle: submit, return (with a comment), approve, publish, reopen (with a reason)."""
+def kpi_result_transition(*, access: Access, result: KpiResult, action: str, version: int, text: str = "") -> KpiResult:
+    """Move a result through the cycle: submit, return (with a comment), approve, publish, reopen (with a reason).
+
+    ``version`` is the version the person read; a stale one is refused (:class:`StaleEdit`).
+    """
     step = TRANSITIONS.get(action)
     if step is None or action not in allowed_actions(access, result):
         raise PermissionDenied
     if step.needs_text and not text.strip():
         raise ValidationError({"text": _("Say why.")})
-    current = _locked(result, version)
+    current = _current(result.kpi, result.year, version)
+    if current is None:
+        raise StaleEdit(None, [])
     if current.status not in step.source:
         raise ValidationError(_("This result is %(status)s now.") % {"status": current.get_status_display()})
     if action == "submit":

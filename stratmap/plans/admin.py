@@ -1,12 +1,25 @@
-"""Admin for action plans, their tasks and expected outcomes."""
+"""Admin for action plans, their tasks and expected outcomes.
+
+Monthly progress is shown here read only: it is recorded on the plan's progress page,
+through :func:`stratmap.plans.services.plan_progress_record`, which checks the version
+the editor read and audits every change; a write here would do neither.
+
+Plans, their tasks and outcomes save through :class:`stratmap.core.admin_audit.AuditedAdmin`:
+audited with a reason, checked against and bumping the map's version, scoped to the maps a person
+administers.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin import map_columns, map_year_filter
+from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 
 
@@ -21,13 +34,13 @@ def months_display(months) -> str:
     return ", ".join(str(month) for month in months)
 
 
-class PlanTaskInline(admin.TabularInline):
+class PlanTaskInline(ScopedInline, admin.TabularInline):
     model = PlanTask
     fields = ["order", "name", "months"]
     extra = 0
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ScopedInline, admin.TabularInline):
     """A plan's expected outcomes; their objective is the plan's KPI's objective (set on save)."""
 
     model = Outcome
@@ -35,16 +48,37 @@ class OutcomeInline(admin.TabularInline):
     extra = 0
 
 
-class PlanProgressInline(admin.TabularInline):
-    """The plan's months; editors normally record them on the plan's progress page."""
+class ReadOnlyProgress:
+    """Progress is read here; it is written on the plan's progress page (see the module's docstring)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def progress_link(plan: ActionPlan) -> str:
+    smap = plan.kpi.objective.map
+    url = reverse("web:plan-progress", args=[smap.organization.code, smap.year, plan.code])
+    return format_html('<a href="{}">{}</a>', url, gettext("Record the monthly progress on the plan's page"))
+
+
+class PlanProgressInline(ReadOnlyProgress, ScopedInline, admin.TabularInline):
+    """The plan's months, read only."""
 
     model = PlanProgress
+    fields = ["month", "planned", "done", "note"]
     extra = 0
     max_num = 12
 
 
 @admin.register(PlanProgress)
-class PlanProgressAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+class PlanProgressAdmin(ReadOnlyProgress, ScopedAdmin, map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+    map_path = "plan__kpi__objective__map"
     list_display = ["plan", "month", "planned", "done", "note", "map_organization", "map_year"]
     list_filter = ["planned", "done", map_year_filter("plan__kpi__objective__map__year")]
     list_select_related = ["plan__kpi__objective__map__organization"]
@@ -53,7 +87,9 @@ class PlanProgressAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdm
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
+class ActionPlanAdmin(AuditedAdmin, map_columns("kpi__objective__map"), admin.ModelAdmin):
+    map_path = "kpi__objective__map"
+    kpi_path = "kpi"
     list_display = ["code", "name", "map_organization", "map_year", "kpi_code", "agencies_printed", "order"]
     list_display_links = ["code", "name"]
     list_filter = [
@@ -77,11 +113,17 @@ class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
         (None, {"fields": ["kpi", "order", "code", "printed_code", "also_printed_as", "name"]}),
         (_("Agencies"), {"fields": ["agencies", "agencies_printed"]}),
         (None, {"fields": ["note"]}),
+        (_("monthly progress"), {"fields": ["progress_version", "progress_page"]}),
     ]
+    readonly_fields = ["progress_version", "progress_page"]
 
     @admin.display(description=_("KPI"), ordering="kpi__code")
     def kpi_code(self, obj):
         return obj.kpi.code
+
+    @admin.display(description=_("progress page"))
+    def progress_page(self, obj):
+        return progress_link(obj) if obj.pk else "-"
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Outcome:
@@ -93,7 +135,9 @@ class ActionPlanAdmin(map_columns("kpi__objective__map"), admin.ModelAdmin):
 
 
 @admin.register(PlanTask)
-class PlanTaskAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+class PlanTaskAdmin(AuditedAdmin, map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+    map_path = "plan__kpi__objective__map"
+    kpi_path = "plan__kpi"
     list_display = ["name_short", "plan", "map_organization", "map_year", "months_column", "order"]
     list_display_links = ["name_short"]
     list_filter = [
@@ -123,7 +167,9 @@ class PlanTaskAdmin(map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(map_columns("objective__map"), admin.ModelAdmin):
+class OutcomeAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
+    map_path = "objective__map"
+    kpi_path = "plan__kpi"
     list_display = ["text_short", "quantity", "unit", "objective", "plan", "map_organization", "map_year", "order"]
     list_display_links = ["text_short"]
     list_filter = [

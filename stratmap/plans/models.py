@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT
 from stratmap.core.models import Organization
 from stratmap.kpis.models import NUMBER, Kpi
 from stratmap.strategy.models import Objective
@@ -14,16 +16,16 @@ class ActionPlan(models.Model):
     """An action plan under a KPI. Its code need not match the KPI's (the documents misnumber some)."""
 
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="action_plans", verbose_name=_("KPI"))
-    code = models.CharField(_("code"), max_length=40)
-    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True)
-    also_printed_as = models.JSONField(_("also printed as"), default=list, blank=True)
-    name = models.CharField(_("name"), max_length=300)
+    code = models.CharField(_("code"), max_length=40, validators=CODE)
+    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
+    also_printed_as = models.JSONField(_("also printed as"), default=list, blank=True, validators=JSON_TEXT)
+    name = models.CharField(_("name"), max_length=300, validators=TEXT)
     agencies = models.ManyToManyField(
         Organization, blank=True, related_name="action_plans", verbose_name=_("responsible agencies")
     )
-    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
+    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
     #: Bumped by every progress save, so two people's saves never overwrite each other silently.
     progress_version = models.PositiveIntegerField(_("progress version"), default=1)
 
@@ -36,6 +38,25 @@ class ActionPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def validate_unique(self, exclude=None) -> None:
+        """A plan's code is unique in its whole map, not only under its KPI."""
+        super().validate_unique(exclude)
+        if (exclude and "code" in exclude) or self.kpi_id is None:
+            return
+        clash = (
+            ActionPlan.objects.filter(kpi__objective__map_id=self.kpi.objective.map_id, code=self.code)
+            .exclude(pk=self.pk)
+            .select_related("kpi")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "code": _("The code %(code)s is already used in this map by %(other)s (KPI %(kpi)s).")
+                    % {"code": self.code, "other": clash, "kpi": clash.kpi.code}
+                }
+            )
+
 
 class PlanTask(models.Model):
     """A task of an action plan and the months (1–12) in which it runs.
@@ -45,7 +66,7 @@ class PlanTask(models.Model):
     """
 
     plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="tasks", verbose_name=_("action plan"))
-    name = models.TextField(_("name"))
+    name = models.TextField(_("name"), validators=LONG)
     months = models.JSONField(_("months"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
 
@@ -65,9 +86,9 @@ class Outcome(models.Model):
     plan = models.ForeignKey(
         ActionPlan, models.CASCADE, null=True, blank=True, related_name="outcomes", verbose_name=_("action plan")
     )
-    text = models.TextField(_("text"))
-    quantity = models.DecimalField(_("quantity"), null=True, blank=True, **NUMBER)
-    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    text = models.TextField(_("text"), validators=LONG)
+    quantity = models.DecimalField(_("quantity"), null=True, blank=True, validators=EXACT, **NUMBER)
+    unit = models.CharField(_("unit"), max_length=40, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
 
     class Meta:
@@ -86,7 +107,7 @@ class PlanProgress(models.Model):
     month = models.PositiveSmallIntegerField(_("month"))
     planned = models.BooleanField(_("planned"), default=False)
     done = models.BooleanField(_("done"), default=False)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True, validators=TEXT)
 
     class Meta:
         verbose_name = _("monthly progress")

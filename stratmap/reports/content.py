@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import translation
 
+from stratmap.core.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import Kpi
@@ -239,15 +240,10 @@ def agencies_text(item: Kpi | ActionPlan | Revision) -> str:
 # --- gathering ----------------------------------------------------------------------------------
 
 
-def _maps(access) -> QuerySet[StrategyMap]:
-    """The maps ``access`` may read; all of them for commands, which pass None."""
-    return access.maps() if access is not None else StrategyMap.objects.all()
-
-
-def _map_of(organization: str, year: int, access) -> StrategyMap:
+def _map_of(organization: str, year: int, access: Access) -> StrategyMap:
     if not Organization.objects.filter(code=organization).exists():
         raise DeckError(f"no organization with code {organization!r}")
-    maps = _maps(access)
+    maps = access.maps()
     found = (
         maps.select_related("organization", "scoring_policy")
         .filter(organization__code=organization, year=year, in_force=True)
@@ -283,8 +279,8 @@ def _linkages(smap: StrategyMap, card: Scorecard, themes: list[Theme]) -> list[L
     return result
 
 
-def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
-    maps = _maps(access)
+def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear | None:
+    maps = access.maps()
     after = (
         maps.select_related("organization", "scoring_policy")
         .filter(organization=smap.organization, year=smap.year + 1, in_force=True)
@@ -332,27 +328,27 @@ def _next_year(smap: StrategyMap, theme: str | None, access) -> NextYear | None:
     )
     return NextYear(
         map=after,
-        spec=map_spec(after),
+        spec=map_spec(after, access=access),
         years=years,
         objectives=planned,
         revisions=list(revisions) if published else [],
         counts=list(after.revision_counts.order_by("order")) if published else [],
-        diff=map_diff(after, before, theme or ""),
+        diff=map_diff(after, before, theme or "", access=access),
         perspective_names={p.code: p.name for p in after.perspectives.all()},
     )
 
 
-def report_content(organization: str, year: int, theme: str | None = None, access=None) -> ReportContent:
-    """The report of ``organization``'s ``year`` (AD), of one theme or of the whole map.
+def report_content(organization: str, year: int, theme: str | None = None, *, access: Access) -> ReportContent:
+    """The report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access``
+    may read it: maps and results it may not see are left out (commands pass ``Access.everything()``).
 
-    With ``access`` (the web), maps and results the person may not see are left out.
-    Raises :class:`DeckError` for an unknown organization, year or theme.
+    Raises :class:`DeckError` for an unknown organization, year or theme, or a map ``access`` may not read.
     """
     with translation.override("zh-hant"):  # the report is in Chinese whatever the request's language
         return _report_content(organization, year, theme, access)
 
 
-def _report_content(organization: str, year: int, theme: str | None, access) -> ReportContent:
+def _report_content(organization: str, year: int, theme: str | None, access: Access) -> ReportContent:
     smap = _map_of(organization, year, access)
     heading, subject = "", ""
     themes = list(smap.themes.order_by("order"))
@@ -362,17 +358,17 @@ def _report_content(organization: str, year: int, theme: str | None, access) -> 
             raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
         themes = [found]
         heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
-    card = map_scorecard(smap, theme, access)
+    card = map_scorecard(smap, theme, access=access)
     whole = map_scorecard(smap, access=access) if theme else card
     (rollup,) = card.rollups["organization"].values()
     return ReportContent(
         card=card,
         heading=heading,
         subject=subject,
-        spec=map_spec(smap, whole),
+        spec=map_spec(smap, whole, access=access),
         linkages=_linkages(smap, card, themes),
         missed=[row for row in card.rows if row.score.met is False and row.result is not None],
-        histories=histories([row.kpi for row in card.rows], access),
+        histories=histories([row.kpi for row in card.rows], access=access),
         sentence=summary_sentence(rollup, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI",
         unknown=[row for row in card.rows if row.score.met is None],
         next=_next_year(smap, theme, access),

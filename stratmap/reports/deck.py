@@ -32,6 +32,7 @@ from pptx.oxml.ns import qn
 from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
+from stratmap.core.access import Access
 from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
@@ -452,10 +453,19 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
         return False
     data = CategoryChartData(number_format="General")
     data.categories = [roc(point.year) for point in history]
-    data.add_series("目標值", [None if p.target is None else float(p.target) for p in history])
-    data.add_series("實際值", [None if p.actual is None else float(p.actual) for p in history])
+    targets = [None if p.target is None else float(p.target) for p in history]
+    actuals = [None if p.actual is None else float(p.actual) for p in history]
+    data.add_series("目標值", targets)
+    data.add_series("實際值", actuals)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(x), Inches(y), Inches(w), Inches(h), data)
     chart = frame.chart
+    # The value axis always takes in zero: PowerPoint's automatic axis starts near the lowest value,
+    # which turns 95 → 94 into a cliff.
+    values = [v for v in (*targets, *actuals) if v is not None]
+    if values and min(values) >= 0:
+        chart.value_axis.minimum_scale = 0
+    elif values and max(values) <= 0:
+        chart.value_axis.maximum_scale = 0
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
@@ -629,14 +639,14 @@ def render_deck(content: ReportContent) -> Presentation:
     return prs
 
 
-def build_deck(organization: str, year: int, theme: str | None = None, access=None) -> Presentation:
-    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map."""
-    return render_deck(report_content(organization, year, theme, access))
+def build_deck(organization: str, year: int, theme: str | None = None, *, access: Access) -> Presentation:
+    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it."""
+    return render_deck(report_content(organization, year, theme, access=access))
 
 
-def write_deck(organization: str, year: int, theme: str | None, path: str | Path) -> Path:
+def write_deck(organization: str, year: int, theme: str | None, path: str | Path, *, access: Access) -> Path:
     path = Path(path)
-    build_deck(organization, year, theme).save(path)
+    build_deck(organization, year, theme, access=access).save(path)
     return path
 
 

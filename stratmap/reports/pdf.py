@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from stratmap.core.access import Access
 from stratmap.kpis.selectors import YearPoint
 from stratmap.reports import content as c
 from stratmap.strategy import diagram
@@ -48,7 +49,8 @@ def _ticks(low: float, high: float) -> list[float]:
 def history_svg(history: list[YearPoint]) -> str:
     """Targets (blue line) and actuals (red points) across the years, labelled in Chinese."""
     values = [float(v) for p in history for v in (p.target, p.actual) if isinstance(v, Decimal | int | float)]
-    ticks = _ticks(min(values), max(values)) if values else [0, 1]
+    # The axis always takes in zero, so that a small change looks small.
+    ticks = _ticks(min(0, *values), max(0, *values)) if values else [0, 1]
     left, right, top, bottom = 52, CHART_W - 12, 30, CHART_H - 50
     low, high = ticks[0], ticks[-1]
 
@@ -146,12 +148,12 @@ def render_pdf(content: c.ReportContent) -> bytes:
     return pdf_document(content).write_pdf()
 
 
-def build_pdf(organization: str, year: int, theme: str | None = None, access=None) -> bytes:
-    """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map."""
-    return render_pdf(c.report_content(organization, year, theme, access))
+def build_pdf(organization: str, year: int, theme: str | None = None, *, access: Access) -> bytes:
+    """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it."""
+    return render_pdf(c.report_content(organization, year, theme, access=access))
 
 
-def write_pdf(organization: str, year: int, theme: str | None, path: str | Path) -> Path:
+def write_pdf(organization: str, year: int, theme: str | None, path: str | Path, *, access: Access) -> Path:
     path = Path(path)
-    path.write_bytes(build_pdf(organization, year, theme))
+    path.write_bytes(build_pdf(organization, year, theme, access=access))
     return path

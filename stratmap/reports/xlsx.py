@@ -22,7 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from stratmap.core.access import Access
 from stratmap.core.models import Organization
+from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.scoring import Light, Policy, TargetType
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
@@ -207,7 +209,7 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 def header(ws: Worksheet, row: int, headers: list[str], widths: list[float] | None = None) -> None:
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row, col, text)
+        cell = put(ws, row, col, text)
         cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
         if widths:
             ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
@@ -215,10 +217,9 @@ def header(ws: Worksheet, row: int, headers: list[str], widths: list[float] | No
 
 
 def heading(ws: Worksheet, title: str, note: str, columns: int) -> None:
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A2"] = note
-    ws["A2"].font = NOTE
+    # Titles hold names people typed: text, never formulas (so do all cells but the computed columns).
+    text_cell(ws["A1"], title).font = TITLE
+    text_cell(ws["A2"], note).font = NOTE
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
     ws.row_dimensions[1].height = 24
@@ -241,7 +242,7 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...]
     for r in range(first_row, last_row + 1):
         lines = 1
         for cell in ws[r]:
-            if not isinstance(cell.value, str) or cell.value.startswith("=") or (r, cell.column) in merged:
+            if not isinstance(cell.value, str) or cell.data_type == "f" or (r, cell.column) in merged:
                 continue
             if cell.column in skip:
                 continue
@@ -282,7 +283,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
             "單位": line.unit,
             "目標值": cell_number(line.target),
             "達成值": cell_number(line.actual),
-            "達成度": rate_formula(line, r) or cell_number(line.rate),
+            "達成度": cell_number(line.rate),
             "創新度": cell_number(line.innovation),
             "挑戰度": cell_number(line.challenge),
             "貢獻度": cell_number(line.contribution),
@@ -291,10 +292,14 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
             "燈號": light_text(line.light),
             "達標": line.met,
         }
+        formulas = {"達成度": rate_formula(line, r)}
         if line.total_computed is not None and line.rate is not None:
-            values["總分(計算)"] = total_formula(policy, r)
+            formulas["總分(計算)"] = total_formula(policy, r)
         for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
-            ws.cell(r, c, values[name])
+            if formulas.get(name):
+                ws.cell(r, c, formulas[name])  # the report's own formula, not text from anyone
+            else:
+                put(ws, r, c, values[name])
         ws[f"{COL['目標值']}{r}"].number_format = number_format(line.target_printed, line.target)
         ws[f"{COL['達成值']}{r}"].number_format = number_format(line.actual_printed, line.actual)
         for name in ("達成度", "總分(公布)", "總分(計算)"):
@@ -346,18 +351,17 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
             *(rollup.lights[light] if rollup else 0 for light in Light),
         ]
         for c, value in enumerate(values, start=1):
-            ws.cell(r, c, value)
+            put(ws, r, c, value)
         if code in sheets:
             link = ws.cell(r, 1)
             link.hyperlink = f"#'{sheets[code]}'!A1"
         r += 1
     total = r
-    ws.cell(total, 1, "合計")
-    ws.cell(total, 2, "")
+    put(ws, total, 1, "合計")
     for c in (3, 4, 5, *range(7, len(SUMMARY_HEADERS) + 1)):
         letter = get_column_letter(c)
         ws.cell(total, c, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})" if total > FIRST_ROW else 0)
-    ws.cell(total, 6, "、".join(rollups_not_met(card)))
+    put(ws, total, 6, "、".join(rollups_not_met(card)))
     style_body(ws, FIRST_ROW, total, len(SUMMARY_HEADERS))
     fit_rows(ws, FIRST_ROW, total)
     for row in ws.iter_rows(min_row=FIRST_ROW, max_row=total, max_col=len(SUMMARY_HEADERS)):
@@ -384,7 +388,7 @@ PLAN_HEADERS = ["計畫代碼", "行動計畫", "主(協)辦機關", "工作項�
 PLAN_WIDTHS = [11, 30, 16, 40, *([5] * 12)]
 
 
-def plans_sheet(ws: Worksheet, smap: StrategyMap) -> None:
+def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
     heading(
         ws,
         f"{smap.organization.name} 民國{to_roc_year(smap.year)}年 行動計畫",
@@ -394,16 +398,16 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap) -> None:
     header(ws, HEADER_ROW, PLAN_HEADERS, PLAN_WIDTHS)
     r = FIRST_ROW
     first_month = 5
-    for kpi in kpis_with_plans(smap):
+    for kpi in kpis_with_plans(smap, access=access):
         for plan in kpi.action_plans.all():
             start = r
             agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in plan.agencies.all())
             tasks = list(plan.tasks.all()) or [None]
             for task in tasks:
-                ws.cell(r, 4, task.name if task else "")
+                put(ws, r, 4, task.name if task else "")
                 months = task.months if task else []
                 if task is not None and months is None:
-                    ws.cell(r, first_month, NO_MONTHS)
+                    put(ws, r, first_month, NO_MONTHS)
                     ws.merge_cells(start_row=r, start_column=first_month, end_row=r, end_column=first_month + 11)
                 else:
                     for m in months or []:
@@ -412,21 +416,21 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap) -> None:
                 r += 1
             progress = {p.month: p for p in plan.progress.all()}
             if progress:
-                ws.cell(r, 4, "執行進度")
+                put(ws, r, 4, "執行進度")
                 for month, p in progress.items():
                     if 1 <= month <= 12 and (p.done or p.planned):
                         ws.cell(r, first_month + month - 1, DONE if p.done else PLANNED)
                 for c in range(4, len(PLAN_HEADERS) + 1):
                     ws.cell(r, c).fill = PROGRESS_FILL
                 r += 1
-            ws.cell(start, 1, plan.code)
-            ws.cell(start, 2, plan.name)
-            ws.cell(start, 3, agencies)
+            put(ws, start, 1, plan.code)
+            put(ws, start, 2, plan.name)
+            put(ws, start, 3, agencies)
             if r - 1 > start:
                 for c in (1, 2, 3):
                     ws.merge_cells(start_row=start, start_column=c, end_row=r - 1, end_column=c)
     if r == FIRST_ROW:
-        ws.cell(r, 1, "本年度策略地圖無行動計畫資料")
+        put(ws, r, 1, "本年度策略地圖無行動計畫資料")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(PLAN_HEADERS))
         r += 1
     style_body(ws, FIRST_ROW, r - 1, len(PLAN_HEADERS))
@@ -444,22 +448,22 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap) -> None:
 # --- the workbook ------------------------------------------------------------------------------------
 
 
-def load_card(org: str, ad_year: int) -> Scorecard:
+def load_card(org: str, ad_year: int, *, access: Access) -> Scorecard:
     if not Organization.objects.filter(code=org).exists():
         raise ScorecardError(f"no organization with code {org!r}")
     try:
-        return scorecard(org, ad_year)
+        return scorecard(org, ad_year, access=access)
     except StrategyMap.DoesNotExist:
         raise ScorecardError(f"{org} has no map in force for {to_roc_year(ad_year)} ({ad_year})") from None
 
 
-def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, access=None) -> openpyxl.Workbook:
+def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, *, access: Access) -> openpyxl.Workbook:
     """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 行動計畫.
 
-    The web passes the map it has already resolved and the person's ``access``, so that the
-    public's workbook has published results only.
+    Only what ``access`` may read is in it: the public's workbook has published results only. The
+    web passes the map it has already resolved; commands pass ``Access.everything()``.
     """
-    card = map_scorecard(smap, access=access) if smap is not None else load_card(org, ad_year)
+    card = map_scorecard(smap, access=access) if smap is not None else load_card(org, ad_year, access=access)
     smap = card.map
     lines = theme_lines(card)
     themes = [(t.code, t.name) for t in smap.themes.order_by("order")]
@@ -477,15 +481,15 @@ def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, 
         label = f"{name}（{code}）" if code else name
         theme_sheet(ws, f"{smap.organization.name} 民國{roc}年 {label} KPI計分表", lines.get(code, []), card.policy)
     summary_sheet(summary, card, themes, sheets)
-    plans_sheet(wb.create_sheet(PLANS_TITLE), smap)
+    plans_sheet(wb.create_sheet(PLANS_TITLE), smap, access=access)
     for ws in wb.worksheets:
         ws.sheet_view.zoomScale = 100
     return wb
 
 
-def write_scorecard(org: str, ad_year: int, path: str | Path) -> Path:
+def write_scorecard(org: str, ad_year: int, path: str | Path, *, access: Access) -> Path:
     path = Path(path)
-    scorecard_workbook(org, ad_year).save(path)
+    scorecard_workbook(org, ad_year, access=access).save(path)
     return path
 
 

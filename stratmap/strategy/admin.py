@@ -1,12 +1,22 @@
-"""Admin for strategy maps and everything drawn on them."""
+"""Admin for strategy maps and everything drawn on them.
+
+Scoped to the maps a person administers, and every write audited and checked against the map's
+version: :mod:`stratmap.core.admin_audit`.
+"""
 
 from __future__ import annotations
 
+import re
+
+from django import forms
 from django.contrib import admin
-from django.utils.text import Truncator
+from django.core.exceptions import ValidationError
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter
+from stratmap.core.admin_audit import AuditedAdmin, ScopedInline
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, ScoringPolicy
 from stratmap.strategy.models import (
@@ -54,10 +64,95 @@ class PerspectiveNameFilter(admin.SimpleListFilter):
         return queryset
 
 
+# --- Lists edited as lines ---------------------------------------------------
+
+
+def _label(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+class LinesField(forms.CharField):
+    """A JSON list of texts (core values, key works, strategies), edited one item per line."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5, "cols": 60}))
+        kwargs.setdefault("help_text", _("One per line."))
+        super().__init__(strip=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
+
+
+STEP_LINE = re.compile(r"(\d+)\s+(\S.*)")
+
+
+class StepsField(LinesField):
+    """The construction steps ``[{"step": 1, "title": …, "items": […]}, …]``, edited as lines: a step
+    per line starting with its number (「1 研訂產業局產業政策主軸」), its items below it, indented."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 60}))
+        kwargs.setdefault(
+            "help_text",
+            _("One step per line, starting with its number (“1 …”); the step's items below it, indented."),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if not isinstance(value, list | tuple):
+            return value
+        lines = []
+        for step in value:
+            lines.append(f"{step.get('step', '')} {step.get('title', '')}".strip())
+            lines += [f"    {item}" for item in step.get("items", [])]
+        return "\n".join(lines)
+
+    def to_python(self, value) -> list[dict]:
+        if isinstance(value, list | tuple):
+            return list(value)
+        steps: list[dict] = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            if line[0].isspace():
+                if not steps:
+                    raise ValidationError(
+                        _("Line %(line)d: an indented item comes before any step."), params={"line": number}
+                    )
+                steps[-1]["items"].append(line.strip())
+                continue
+            match = STEP_LINE.fullmatch(line.strip())
+            if match is None:
+                raise ValidationError(
+                    _("Line %(line)d: a step starts with its number and then its title, e.g. “1 Analyse”."),
+                    params={"line": number},
+                )
+            steps.append({"step": int(match[1]), "title": match[2].strip(), "items": []})
+        return steps
+
+
+#: Text inputs sized to their content, so that a tabular inline fits the page (the admin's
+#: default text input is 610 px wide).
+def sized(**sizes: int) -> dict[str, forms.TextInput]:
+    return {name: forms.TextInput(attrs={"size": size}) for name, size in sizes.items()}
+
+
 # --- Strategy maps -----------------------------------------------------------
 
 
-class ScoringPolicyInline(admin.StackedInline):
+class ScoringPolicyInline(ScopedInline, admin.StackedInline):
     """The map's scoring policy; none means the documented default."""
 
     model = ScoringPolicy
@@ -65,21 +160,62 @@ class ScoringPolicyInline(admin.StackedInline):
     max_num = 1
 
 
-class PerspectiveInline(admin.TabularInline):
+class PerspectiveInline(ScopedInline, admin.TabularInline):
     model = Perspective
     fields = ["order", "code", "name", "name_en"]
     extra = 0
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["widgets"] = sized(code=6, name=16, name_en=20)
+        return super().get_formset(request, obj, **kwargs)
 
-class ThemeInline(admin.TabularInline):
+
+class ThemeInline(ScopedInline, admin.TabularInline):
+    """The themes in a row each; what is rarely edited (the citation as printed, the note) is on the
+    theme's own page, so that the map's form stays within a screen's width."""
+
     model = Theme
-    fields = ["order", "code", "name", "name_en", "group", "takes_over", "takes_over_printed"]
+    fields = ["order", "code", "name", "name_en", "group", "takes_over"]
     autocomplete_fields = ["group"]
+    show_change_link = True
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["widgets"] = sized(code=4, name=14, name_en=16, takes_over=6)
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "group":
+            getattr(field.widget, "widget", field.widget).attrs["style"] = "width: 12em"
+        return field
+
+
+#: The model field's label, "published", reads 公布值 ("the published value") in Chinese, where the
+#: result tables use it; a map is not a value, so the admin says whether the public sees it.
+PUBLISHED = pgettext_lazy("map", "Published")
+
+
+class PublishedFilter(admin.BooleanFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = PUBLISHED
+
+
+class StrategyMapForm(forms.ModelForm):
+    values = LinesField(label=_label(StrategyMap, "values"))
+    construction_steps = StepsField(label=_label(StrategyMap, "construction_steps"))
+
+    class Meta:
+        model = StrategyMap
+        fields = ["published", "values", "construction_steps"]  # the admin's fieldsets give the rest
+        labels = {"published": PUBLISHED}
+        help_texts = {"published": _("The public sees published maps only.")}
 
 
 @admin.register(StrategyMap)
-class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
+class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, admin.ModelAdmin):
+    map_path = ""
     year_fields = ("year", "revisions_compared_to")
     list_display = [
         "__str__",
@@ -87,7 +223,7 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
         "year_display",
         "version_label",
         "in_force",
-        "published",
+        "published_column",
         "results_due",
         "has_tows",
     ]
@@ -95,7 +231,7 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     list_filter = [
         map_year_filter("year"),
         "in_force",
-        "published",
+        ("published", PublishedFilter),
         "has_tows",
         "organization__kind",
         ("organization", admin.RelatedOnlyFieldListFilter),
@@ -112,6 +248,7 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     ]
     ordering = ["organization__code", "-year", "version_label"]
     autocomplete_fields = ["organization"]
+    form = StrategyMapForm
     inlines = [ScoringPolicyInline, PerspectiveInline, ThemeInline]
     fieldsets = [
         (None, {"fields": ["organization", "year", "version_label", "version_date", "in_force", "source", "title"]}),
@@ -129,9 +266,14 @@ class StrategyMapAdmin(YearFieldsMixin, admin.ModelAdmin):
     def year_display(self, obj):
         return format_year(obj.year)
 
+    @admin.display(description=PUBLISHED, boolean=True, ordering="published")
+    def published_column(self, obj):
+        return obj.published
+
 
 @admin.register(Perspective)
-class PerspectiveAdmin(MapColumnsMixin, admin.ModelAdmin):
+class PerspectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["code", "name", "name_en", "map_organization", "map_year", "map", "order"]
     list_display_links = ["code", "name"]
     list_filter = MAP_FILTERS
@@ -142,7 +284,8 @@ class PerspectiveAdmin(MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(MapColumnsMixin, admin.ModelAdmin):
+class ThemeAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["code", "name", "map_organization", "map_year", "map", "group", "takes_over", "order"]
     list_display_links = ["code", "name"]
     list_filter = [*MAP_FILTERS, ("group", admin.RelatedOnlyFieldListFilter)]
@@ -163,15 +306,24 @@ class ThemeAdmin(MapColumnsMixin, admin.ModelAdmin):
 # --- Objectives and links ----------------------------------------------------
 
 
-class KpiInline(admin.TabularInline):
+class KpiInline(ScopedInline, admin.TabularInline):
     model = Kpi
     fields = ["order", "code", "printed_code", "name", "unit", "polarity", "frequency"]
     extra = 0
     show_change_link = True
 
 
+class ObjectiveForm(forms.ModelForm):
+    key_works = LinesField(label=_label(Objective, "key_works"))
+
+    class Meta:
+        model = Objective
+        fields = ["key_works"]
+
+
 @admin.register(Objective)
-class ObjectiveAdmin(MapColumnsMixin, admin.ModelAdmin):
+class ObjectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["code", "name", "map_organization", "map_year", "perspective", "theme", "order"]
     list_display_links = ["code", "name"]
     list_filter = [*MAP_FILTERS, PerspectiveNameFilter]
@@ -188,6 +340,12 @@ class ObjectiveAdmin(MapColumnsMixin, admin.ModelAdmin):
     ordering = [*MAP_ORDERING, "order"]
     autocomplete_fields = ["map", "theme", "perspective"]
     inlines = [KpiInline]
+    form = ObjectiveForm
+
+    def get_queryset(self, request):
+        # The objective's name carries its map's organization and year (in pickers too).
+        return super().get_queryset(request).select_related("map__organization")
+
     fieldsets = [
         (None, {"fields": ["map", "perspective", "theme", "order", "code", "printed_code", "name"]}),
         (_("Key success factor and goal"), {"fields": ["ksf", "goal", "key_works"]}),
@@ -196,10 +354,11 @@ class ObjectiveAdmin(MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(MapColumnsMixin, admin.ModelAdmin):
+class ObjectiveLinkAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["__str__", "source", "target", "map_organization", "map_year"]
     list_filter = MAP_FILTERS
-    list_select_related = ["map__organization", "source", "target"]
+    list_select_related = ["map__organization", "source__map__organization", "target__map__organization"]
     search_fields = ["source__code", "source__name", "target__code", "target__name", "note"]
     ordering = [*MAP_ORDERING, "source__order", "target__order"]
     autocomplete_fields = ["map", "source", "target"]
@@ -209,7 +368,8 @@ class ObjectiveLinkAdmin(MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(TowsEntry)
-class TowsEntryAdmin(MapColumnsMixin, admin.ModelAdmin):
+class TowsEntryAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["map", "kind", "code", "text_short", "order"]
     list_display_links = ["code", "text_short"]
     list_filter = ["kind", *MAP_FILTERS]
@@ -224,8 +384,18 @@ class TowsEntryAdmin(MapColumnsMixin, admin.ModelAdmin):
         return short(obj.text)
 
 
+class PolicyThrustForm(forms.ModelForm):
+    strategies = LinesField(label=_label(PolicyThrust, "strategies"))
+
+    class Meta:
+        model = PolicyThrust
+        fields = ["strategies"]
+
+
 @admin.register(PolicyThrust)
-class PolicyThrustAdmin(MapColumnsMixin, admin.ModelAdmin):
+class PolicyThrustAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
+    form = PolicyThrustForm
     list_display = ["code", "name", "name_en", "map_organization", "map_year", "map", "order"]
     list_display_links = ["code", "name"]
     list_filter = MAP_FILTERS
@@ -237,7 +407,8 @@ class PolicyThrustAdmin(MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(RevisionCount)
-class RevisionCountAdmin(MapColumnsMixin, admin.ModelAdmin):
+class RevisionCountAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = [
         "map",
         "perspective",
@@ -264,7 +435,8 @@ class RevisionCountAdmin(MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(MapColumnsMixin, admin.ModelAdmin):
+class RevisionAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+    map_path = "map"
     list_display = ["map", "order", "level", "action", "objective_code", "code", "old_name", "new_name"]
     list_display_links = ["order", "code"]
     list_filter = ["level", "action", *MAP_FILTERS]

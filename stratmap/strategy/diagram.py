@@ -41,7 +41,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Layout", "LightStyle", "MapSpec", "ObjectiveBox", "Rect", "layout", "render_svg", "text_width", "wrap"]
+__all__ = [
+    "Layout",
+    "LightStyle",
+    "MapSpec",
+    "ObjectiveBox",
+    "Rect",
+    "layout",
+    "render_svg",
+    "sub_map",
+    "text_width",
+    "wrap",
+]
 
 
 # --------------------------------------------------------------------------- interface
@@ -1242,4 +1253,23 @@ if __name__ == "__main__":  # python -m stratmap.strategy.diagram (not as a scri
         f"8 themes x 4 perspectives, {len(spec.objectives)} objectives, {len(spec.links)} links "
         f"({len(lay.arrows)} drawn): layout + render {cold:.1f} ms first call, {mean:.1f} ms mean of {runs}; "
         f"{len(svg)} bytes"
+    )
+
+
+def sub_map(spec: MapSpec, theme: str, title: str | None = None) -> MapSpec:
+    """The part of ``spec`` that one theme draws (its 關聯圖): the theme's column and objectives, the
+    cause-and-effect links among them, and only the perspectives it has objectives in."""
+    objectives = [o for o in spec.objectives if o.theme == theme]
+    codes = {o.code for o in objectives}
+    used = {o.perspective for o in objectives}
+    return MapSpec(
+        title=spec.title if title is None else title,
+        mission="",
+        vision="",
+        values=[],
+        labels=spec.labels,
+        perspectives=[p for p in spec.perspectives if p[0] in used],
+        themes=[t for t in spec.themes if t[0] == theme],
+        objectives=objectives,
+        links=[(s, t) for s, t in spec.links if s in codes and t in codes],
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.fields import CODE, JSON_TEXT, LONG, TEXT
 from stratmap.core.models import Organization
 from stratmap.core.years import format_year
 
@@ -24,27 +25,35 @@ class StrategyMap(models.Model):
 
     organization = models.ForeignKey(Organization, models.CASCADE, related_name="maps", verbose_name=_("organization"))
     year = models.PositiveSmallIntegerField(_("year"), help_text=_("AD year; shown as an ROC year in Chinese."))
-    version_label = models.CharField(_("version"), max_length=200, blank=True)
+    version_label = models.CharField(_("version"), max_length=200, blank=True, validators=TEXT)
     version_date = models.DateField(_("version date"), null=True, blank=True)
     in_force = models.BooleanField(_("in force"), default=True)
     published = models.BooleanField(_("published"), default=False, help_text=_("The public sees published maps only."))
     results_due = models.DateField(
         _("results due"), null=True, blank=True, help_text=_("Deadline for entering this year's results.")
     )
-    source = models.CharField(_("source document"), max_length=500, blank=True)
-    title = models.CharField(_("title"), max_length=200, blank=True)
-    mission = models.TextField(_("mission"), blank=True)
-    vision = models.TextField(_("vision"), blank=True)
-    values = models.JSONField(_("core values"), default=list, blank=True)
+    source = models.CharField(_("source document"), max_length=500, blank=True, validators=TEXT)
+    title = models.CharField(_("title"), max_length=200, blank=True, validators=TEXT)
+    mission = models.TextField(_("mission"), blank=True, validators=LONG)
+    vision = models.TextField(_("vision"), blank=True, validators=LONG)
+    values = models.JSONField(_("core values"), default=list, blank=True, validators=JSON_TEXT)
     construction_steps = models.JSONField(
-        _("construction steps"), default=list, blank=True, help_text=_("STEP 1–5 of how the map was built.")
+        _("construction steps"),
+        default=list,
+        blank=True,
+        help_text=_("STEP 1–5 of how the map was built."),
+        validators=JSON_TEXT,
     )
-    tows_title = models.CharField(_("TOWS heading"), max_length=300, blank=True)
+    tows_title = models.CharField(_("TOWS heading"), max_length=300, blank=True, validators=TEXT)
     has_tows = models.BooleanField(_("has a TOWS analysis"), default=False)
     revisions_compared_to = models.PositiveSmallIntegerField(_("revisions compared to year"), null=True, blank=True)
-    revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True)
-    revisions_note = models.TextField(_("revisions note"), blank=True)
-    note = models.TextField(_("note"), blank=True)
+    revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True, validators=CODE)
+    revisions_note = models.TextField(_("revisions note"), blank=True, validators=LONG)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
+    #: Goes up with every change of what the map holds (a revision, a load that changes it), so a
+    #: revise or roll-over form opened before the change is refused rather than acting on a map
+    #: the administrator did not see. Results and plan progress have versions of their own.
+    version = models.PositiveIntegerField(_("revision version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("strategy map")
@@ -71,9 +80,9 @@ class Perspective(models.Model):
     """A BSC perspective (構面) of a map, in the order drawn from top to bottom."""
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="perspectives", verbose_name=_("map"))
-    code = models.CharField(_("code"), max_length=10)
-    name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=10, validators=CODE)
+    name = models.CharField(_("name"), max_length=100, validators=TEXT)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
 
     class Meta:
@@ -94,9 +103,9 @@ class Theme(models.Model):
     """
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="themes", verbose_name=_("map"))
-    code = models.CharField(_("code"), max_length=10)
-    name = models.CharField(_("name"), max_length=200)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=10, validators=CODE)
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
     group = models.ForeignKey(
         Organization,
@@ -106,9 +115,9 @@ class Theme(models.Model):
         related_name="themes",
         verbose_name=_("theme group"),
     )
-    takes_over = models.CharField(_("takes over (city code)"), max_length=40, blank=True)
-    takes_over_printed = models.CharField(_("takes over, as printed"), max_length=200, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    takes_over = models.CharField(_("takes over (city code)"), max_length=40, blank=True, validators=CODE)
+    takes_over_printed = models.CharField(_("takes over, as printed"), max_length=200, blank=True, validators=TEXT)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
 
     class Meta:
         verbose_name = _("strategic theme")
@@ -133,14 +142,14 @@ class Objective(models.Model):
     perspective = models.ForeignKey(
         Perspective, models.CASCADE, related_name="objectives", verbose_name=_("perspective")
     )
-    code = models.CharField(_("code"), max_length=40)
-    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True)
-    name = models.CharField(_("name"), max_length=300)
-    ksf = models.TextField(_("key success factor"), blank=True)
-    goal = models.TextField(_("vision goal"), blank=True)
-    key_works = models.JSONField(_("key works"), default=list, blank=True)
+    code = models.CharField(_("code"), max_length=40, validators=CODE)
+    printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
+    name = models.CharField(_("name"), max_length=300, validators=TEXT)
+    ksf = models.TextField(_("key success factor"), blank=True, validators=LONG)
+    goal = models.TextField(_("vision goal"), blank=True, validators=LONG)
+    key_works = models.JSONField(_("key works"), default=list, blank=True, validators=JSON_TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
 
     class Meta:
         verbose_name = _("strategic objective")
@@ -149,7 +158,9 @@ class Objective(models.Model):
         constraints = [models.UniqueConstraint(fields=["map", "code"], name="unique_objective_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # The same code names an objective in every year and bureau (DL1 in 108, 109, 110 …):
+        # pickers and lists tell them apart by organization and year.
+        return f"{self.map.organization} {format_year(self.map.year)} {self.code} {self.name}"
 
 
 class ObjectiveLink(models.Model):
@@ -158,7 +169,7 @@ class ObjectiveLink(models.Model):
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="links", verbose_name=_("map"))
     source = models.ForeignKey(Objective, models.CASCADE, related_name="links_out", verbose_name=_("from"))
     target = models.ForeignKey(Objective, models.CASCADE, related_name="links_in", verbose_name=_("to"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=LONG)
 
     class Meta:
         verbose_name = _("cause-and-effect link")
@@ -188,9 +199,9 @@ class TowsEntry(models.Model):
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="tows_entries", verbose_name=_("map"))
     kind = models.CharField(_("kind"), max_length=2, choices=Kind.choices)
-    heading = models.CharField(_("quadrant heading"), max_length=200, blank=True)
-    code = models.CharField(_("code"), max_length=20, blank=True)
-    text = models.TextField(_("text"))
+    heading = models.CharField(_("quadrant heading"), max_length=200, blank=True, validators=TEXT)
+    code = models.CharField(_("code"), max_length=20, blank=True, validators=TEXT)
+    text = models.TextField(_("text"), validators=LONG)
     order = models.PositiveSmallIntegerField(_("order"))
 
     class Meta:
@@ -206,10 +217,10 @@ class PolicyThrust(models.Model):
     """A policy thrust (政策主軸) with its strategies (推動策略)."""
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="thrusts", verbose_name=_("map"))
-    code = models.CharField(_("code"), max_length=20, blank=True)
-    name = models.CharField(_("name"), max_length=200)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    strategies = models.JSONField(_("strategies"), default=list, blank=True)
+    code = models.CharField(_("code"), max_length=20, blank=True, validators=TEXT)
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
+    strategies = models.JSONField(_("strategies"), default=list, blank=True, validators=JSON_TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
 
     class Meta:
@@ -229,17 +240,21 @@ class RevisionCount(models.Model):
     """
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="revision_counts", verbose_name=_("map"))
-    perspective = models.CharField(_("perspective"), max_length=10, help_text=_("A perspective code, or 'total'."))
+    perspective = models.CharField(
+        _("perspective"), max_length=10, help_text=_("A perspective code, or 'total'."), validators=CODE
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     objectives_before = models.PositiveSmallIntegerField(_("objectives before"), null=True, blank=True)
     objectives_after = models.PositiveSmallIntegerField(_("objectives after"), null=True, blank=True)
-    objectives_printed = models.CharField(_("objectives after, as printed"), max_length=40, blank=True)
+    objectives_printed = models.CharField(_("objectives after, as printed"), max_length=40, blank=True, validators=TEXT)
     kpis_before = models.PositiveSmallIntegerField(_("KPIs before"), null=True, blank=True)
     kpis_after = models.PositiveSmallIntegerField(_("KPIs after"), null=True, blank=True)
-    kpis_printed = models.CharField(_("KPIs after, as printed"), max_length=40, blank=True)
+    kpis_printed = models.CharField(_("KPIs after, as printed"), max_length=40, blank=True, validators=TEXT)
     action_plans_before = models.PositiveSmallIntegerField(_("action plans before"), null=True, blank=True)
     action_plans_after = models.PositiveSmallIntegerField(_("action plans after"), null=True, blank=True)
-    action_plans_printed = models.CharField(_("action plans after, as printed"), max_length=40, blank=True)
+    action_plans_printed = models.CharField(
+        _("action plans after, as printed"), max_length=40, blank=True, validators=TEXT
+    )
 
     class Meta:
         verbose_name = _("revision count")
@@ -268,14 +283,14 @@ class Revision(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    objective_code = models.CharField(_("objective"), max_length=40, blank=True)
-    code = models.CharField(_("code"), max_length=40, blank=True)
-    old_name = models.CharField(_("old name"), max_length=300, blank=True)
-    new_name = models.CharField(_("new name"), max_length=300, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    printed_action = models.CharField(_("action, as printed"), max_length=100, blank=True)
+    objective_code = models.CharField(_("objective"), max_length=40, blank=True, validators=CODE)
+    code = models.CharField(_("code"), max_length=40, blank=True, validators=TEXT)
+    old_name = models.CharField(_("old name"), max_length=300, blank=True, validators=TEXT)
+    new_name = models.CharField(_("new name"), max_length=300, blank=True, validators=TEXT)
+    reason = models.TextField(_("reason"), blank=True, validators=LONG)
+    printed_action = models.CharField(_("action, as printed"), max_length=100, blank=True, validators=TEXT)
     agencies = models.ManyToManyField(Organization, blank=True, related_name="+", verbose_name=_("agencies"))
-    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True)
+    agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
 
     class Meta:
         verbose_name = _("revision")

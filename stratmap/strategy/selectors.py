@@ -1,4 +1,8 @@
-"""Reads of map structure for the pages: each a fixed number of queries, whatever the map's size."""
+"""Reads of map structure for the pages: each a fixed number of queries, whatever the map's size.
+
+Every read takes the reader's :class:`~stratmap.core.access.Access` (keyword ``access``, required)
+and refuses (404) a map it may not read; commands pass ``Access.everything()``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from stratmap.core.access import Access
 from stratmap.kpis.models import Kpi
 from stratmap.plans.models import ActionPlan
 from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
@@ -27,8 +32,9 @@ class MapStructure:
         return [o for o in self.objectives if o.theme_id == theme_id and o.perspective_id == perspective.pk]
 
 
-def map_structure(smap: StrategyMap) -> MapStructure:
+def map_structure(smap: StrategyMap, *, access: Access) -> MapStructure:
     """Four queries: perspectives, themes (with groups), objectives, links."""
+    access.require(smap)
     return MapStructure(
         map=smap,
         perspectives=list(smap.perspectives.order_by("order")),
@@ -84,16 +90,18 @@ def _perspective(item) -> str:
     return item.kpi.objective.perspective.code
 
 
-def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "") -> MapDiff:
+def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "", *, access: Access) -> MapDiff:
     """What was added, deleted, renamed or changed from ``before`` to ``after``.
 
     KPIs are matched by lineage first (the MICE KPI is DP3.4 in 108 and DP3.3 in
     109: a change of code, not a deletion and an addition), then by code.
     """
+    access.require(after, before)
     diff = MapDiff(before, after, theme)
     new = _items(after, theme)
     old = _items(before, theme) if before else {"objective": {}, "kpi": {}, "action_plan": {}}
     diff.compared_plans = bool(old["action_plan"]) or before is None
+    renumbered = _recorded_code_changes(after)
     for level in ("objective", "kpi", "action_plan"):
         if level == "action_plan" and not diff.compared_plans:
             continue
@@ -107,6 +115,12 @@ def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "") ->
                     olds.pop(match.code, None)
                     news.pop(code)
                     _compare(diff, level, match, kpi)
+        # A change of code recorded through the revise page is the same item renumbered, not a deletion and an
+        # addition (objectives and plans have no lineage, and a KPI's may be missing).
+        for old_code, new_code in renumbered.get(level, {}).items():
+            if old_code in olds and new_code in news:
+                diff.changes.append(Change(level, "change", new_code, old_code, new_code, "code"))
+                _compare(diff, level, olds.pop(old_code), news.pop(new_code))
         for code in sorted(set(olds) - set(news)):
             diff.changes.append(Change(level, "delete", code, olds[code].name))
         for code in sorted(set(news) - set(olds)):
@@ -119,6 +133,20 @@ def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "") ->
         for p in set(a) | set(b):
             diff.counts.setdefault(p, {})[level] = (b[p], a[p])
     return diff
+
+
+def _recorded_code_changes(smap: StrategyMap) -> dict[str, dict[str, str]]:
+    """level → {code before → code after} from the map's recorded changes of code ("BC1.1 → BC1.2"), chains followed."""
+    renumbered: dict[str, dict[str, str]] = {}
+    for level, code in smap.revisions.filter(action="change").order_by("order").values_list("level", "code"):
+        parts = [part.strip() for part in code.split("→")]
+        if len(parts) != 2 or not all(parts):
+            continue
+        first, then = parts
+        codes = renumbered.setdefault(level, {})
+        earlier = next((k for k, v in codes.items() if v == first), first)
+        codes[earlier] = then
+    return renumbered
 
 
 def _compare(diff: MapDiff, level: str, old, new) -> None:
@@ -152,8 +180,9 @@ class Cascade:
     unknown_citations: list[Kpi]  # bureau KPIs citing a code the city map does not have
 
 
-def cascade(city: StrategyMap, bureaus: list[StrategyMap]) -> Cascade:
+def cascade(city: StrategyMap, bureaus: list[StrategyMap], *, access: Access) -> Cascade:
     """City objectives and KPIs against the bureau KPIs and themes that take them over: four queries."""
+    access.require(city, *bureaus)
     objectives = list(city.objectives.select_related("theme", "perspective").order_by("order"))
     city_kpis = list(Kpi.objects.filter(objective__map=city).select_related("objective").order_by("code"))
     bureau_kpis = list(
@@ -190,8 +219,9 @@ def plans_in_full() -> QuerySet[ActionPlan]:
     return ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes", "progress").order_by("order")
 
 
-def kpis_with_plans(smap: StrategyMap) -> list[Kpi]:
+def kpis_with_plans(smap: StrategyMap, *, access: Access) -> list[Kpi]:
     """Every KPI of a map with its plans in full: six queries."""
+    access.require(smap)
     return list(
         Kpi.objects.filter(objective__map=smap)
         .select_related("objective__theme", "objective__perspective")

@@ -7,20 +7,22 @@ answers 404 to anyone who may not act on them, saying nothing about what exists.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import F, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stratmap.core.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
+from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
 from stratmap.kpis.scoring import KpiInput, score_kpi
 from stratmap.kpis.selectors import policy_of
@@ -35,7 +37,7 @@ from stratmap.kpis.services import (
 from stratmap.plans.models import ActionPlan
 from stratmap.plans.services import StaleProgress, plan_progress_record
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.services import map_revise, map_roll_over
+from stratmap.strategy.services import StaleMap, map_revise, map_roll_over
 from stratmap.web.forms import CycleForm, ResultForm, ReviseForm, RollOverForm
 from stratmap.web.presenters import light_style
 
@@ -49,19 +51,12 @@ def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[Stra
             .prefetch_related("agencies")
             .get(objective__map=smap, code=code)
         )
-    except Kpi.DoesNotExist:
+    except (Kpi.DoesNotExist, Kpi.MultipleObjectsReturned):  # a code names one KPI of a map, or none
         raise Http404 from None
     access = access_for(request)
-    if not (access.edits(kpi) or access.reviews(kpi) or access.publishes):
+    if not (access.edits(kpi) or access.reviews(kpi) or access.publishes(kpi)):
         raise Http404
     return smap, kpi
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    try:
-        return Decimal(value) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: dict) -> dict:
@@ -100,28 +95,32 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
         if form.is_valid():
             data = form.cleaned_data
             try:
-                kpi_result_record(
+                saved = kpi_result_record(
                     access=access,
                     kpi=kpi,
                     year=smap.year,
                     data=data,
-                    version=data["version"] if existing else None,
+                    version=data["version"],
                     reason=data["reason"],
                 )
             except StaleEdit as stale:
                 conflict = stale
+                # The page shows the result as it is now (the first entry may have come meanwhile).
+                existing = stale.result
+                editable = existing is None or existing.status in EDITABLE
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
             except PermissionDenied:
                 raise Http404 from None
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, done_message("save", saved))
                 return redirect("web:result", org=org, year=smap.year, code=code)
     else:
         form = ResultForm.for_result(existing)
     values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else form.initial
     history = AuditEvent.objects.filter(kpi=kpi).select_related("user").order_by("-at", "-pk")[:200]
+    reviewer = access.reviews(kpi) or access.publishes(kpi)
     return render(
         request,
         "web/result.html",
@@ -135,8 +134,8 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
             "editable": editable,
             "conflict": conflict,
             "actions": allowed_actions(access, existing) if existing else [],
-            "cycle_form": CycleForm(initial={"version": existing.version if existing else None}),
             "history": history,
+            "since": _since_last_review(request.user, existing) if reviewer and existing else None,
             **_preview(kpi, smap, target, values),
         },
         status=409 if conflict else 200,
@@ -149,11 +148,16 @@ def result_preview(request: HttpRequest, org: str, year: int, code: str) -> Http
     """The HTMX partial: the computed rate, total and light as the editor types."""
     smap, kpi = _kpi_for(request, org, year, code)
     target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).values_list("value", flat=True).first()
-    values = {name: _decimal(request.POST.get(name)) for name in ("actual", "innovation", "challenge", "contribution")}
+    # The numbers are read as the form reads them, so NaN, infinities and numbers the
+    # columns cannot hold are field errors here too, never arithmetic.
+    form = ResultForm(request.POST)
+    form.is_valid()
+    values = {name: form.cleaned_data.get(name) for name in ResultForm.NUMBERS}
     values["unknown_kind"] = request.POST.get("unknown_kind", "")
     values["unknown_reason"] = request.POST.get("unknown_reason", "")
     context = _preview(kpi, smap, target, values)
     context["explanation_required"] = values["actual"] is not None and missed_target(kpi, smap.year, values["actual"])
+    context["errors"] = [(form[name].label, form.errors[name]) for name in ResultForm.NUMBERS if name in form.errors]
     return render(request, "web/_preview.html", context)
 
 
@@ -165,14 +169,16 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
     if existing is None:
         raise Http404
     form = CycleForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(request, " ".join(m for problems in form.errors.values() for m in problems))
+        return redirect("web:result", org=org, year=smap.year, code=code)
     try:
-        kpi_result_transition(
+        moved = kpi_result_transition(
             access=access_for(request),
             result=existing,
             action=action,
-            version=form.cleaned_data.get("version"),
-            text=form.cleaned_data.get("text", ""),
+            version=form.cleaned_data["version"],
+            text=form.cleaned_data["text"],
         )
     except PermissionDenied:
         raise Http404 from None
@@ -181,8 +187,47 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done_message(action, moved))
     return redirect("web:result", org=org, year=smap.year, code=code)
+
+
+def done_message(action: str, result: KpiResult) -> str:
+    """What just happened to which result: 「DP5.1 職業災害死亡百萬人率 109年成果已送審。」."""
+    templates = {
+        "save": _("Result %(year)s of %(code)s %(name)s saved."),
+        "submit": _("Result %(year)s of %(code)s %(name)s submitted for review."),
+        "return": _("Result %(year)s of %(code)s %(name)s returned to its agency with your comment."),
+        "approve": _("Result %(year)s of %(code)s %(name)s approved; it is locked until it is published."),
+        "publish": _("Result %(year)s of %(code)s %(name)s published: the public sees it now."),
+        "reopen": _("Result %(year)s of %(code)s %(name)s reopened and returned to its agency."),
+    }
+    # 「109年成果」 in Chinese (the year as the agencies write it), "Result 2020" in English.
+    chinese = (get_language() or "").startswith("zh")
+    year = to_roc_year(result.year) if chinese else result.year
+    return templates[action] % {"year": year, "code": result.kpi.code, "name": result.kpi.name}
+
+
+def _since_last_review(user, result: KpiResult) -> dict:
+    """What changed in ``result`` since the version this reviewer last acted on, field by field.
+
+    The version "last seen" is the one the reviewer's own last recorded step left
+    (a return, an approval, an edit): what they saw for certain. Page views are not
+    recorded, so a reviewer who never acted on the result has no such version and
+    reviews the whole submission shown on the page.
+    """
+    events = AuditEvent.objects.filter(object_type="kpis.kpiresult", object_id=result.pk)
+    seen = events.filter(user=user).aggregate(seen=Max("object_version"))["seen"]
+    if seen is None:
+        return {"version": None, "fields": []}
+    fields: dict[str, dict] = {}
+    for event in events.filter(object_version__gt=seen).exclude(field="").order_by("at", "pk"):
+        row = fields.setdefault(event.field, {"field": event.field, "old": event.old, "who": [], "reasons": []})
+        row["new"] = event.new
+        if event.username and event.username not in row["who"]:
+            row["who"].append(event.username)
+        if event.reason and event.reason not in row["reasons"]:
+            row["reasons"].append(event.reason)
+    return {"version": seen, "fields": [row for row in fields.values() if row["old"] != row["new"]]}
 
 
 @login_required
@@ -206,7 +251,7 @@ def due(request: HttpRequest) -> HttpResponse:
             to_enter.append((kpi, status))
         if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
             to_review.append((kpi, status))
-        if access.publishes and status == KpiResult.Status.APPROVED:
+        if status == KpiResult.Status.APPROVED and access.publishes(kpi):
             to_publish.append((kpi, status))
     deadlines = {m.pk: m.results_due for m in maps}
     entering_maps = {kpi.objective.map_id for kpi, _status in to_enter}
@@ -247,7 +292,7 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
     access = access_for(request)
     if plan is None or not access.edits(plan.kpi):
         raise Http404
-    stale = False
+    conflict, problems = None, []
     if request.method == "POST":
         months = {
             m: {
@@ -257,13 +302,17 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
             }
             for m in range(1, 13)
         }
+        # A form without a version has seen none (versions start at 1): refused as stale.
+        raw_version = request.POST.get("version", "")
+        version = int(raw_version) if raw_version.isdigit() else 0
         try:
-            version = int(request.POST.get("version", "0"))
             plan_progress_record(
                 access=access, plan=plan, months=months, version=version, reason=request.POST.get("reason", "")
             )
-        except (ValueError, StaleProgress):
-            stale = True
+        except StaleProgress as stale:
+            conflict = stale
+        except ValidationError as error:
+            problems = error.messages
         else:
             messages.success(request, _("Saved."))
             return redirect("web:plan-progress", org=org, year=smap.year, code=code)
@@ -272,8 +321,16 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
     return render(
         request,
         "web/progress.html",
-        {"map": smap, "org": smap.organization, "year": smap.year, "plan": plan, "rows": rows, "stale": stale},
-        status=409 if stale else 200,
+        {
+            "map": smap,
+            "org": smap.organization,
+            "year": smap.year,
+            "plan": plan,
+            "rows": rows,
+            "conflict": conflict,
+            "problems": problems,
+        },
+        status=409 if conflict else 200,
     )
 
 
@@ -283,15 +340,26 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
     """The administrator rolls a map over to a new year and revises it, each change with its reason."""
     smap = get_map_for_user(request, org, year)
     access = access_for(request)
-    if not access.is_administrator:
+    if not access.revises(smap):
         raise Http404
-    roll_form, revise_form = RollOverForm(initial={"year": smap.year + 1}), ReviseForm()
+    next_roc = to_roc_year(smap.year + 1)
+    # Both forms carry the map's version: a revision made after the page was opened refuses them.
+    roll_form = RollOverForm(initial={"year": next_roc, "version": smap.version})
+    revise_form = ReviseForm(initial={"version": smap.version})
+    conflict = None
     if request.method == "POST":
         if request.POST.get("do") == "rollover":
             roll_form = RollOverForm(request.POST)
             if roll_form.is_valid():
                 try:
-                    new = map_roll_over(access=access, smap=smap, year=roll_form.cleaned_data["year"])
+                    new = map_roll_over(
+                        access=access,
+                        smap=smap,
+                        version=roll_form.cleaned_data["version"],
+                        year=roll_form.cleaned_data["year"],
+                    )
+                except StaleMap as stale:
+                    conflict = stale
                 except ValidationError as error:
                     roll_form.add_error("year", error.messages)
                 else:
@@ -302,12 +370,17 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
             if revise_form.is_valid():
                 try:
                     map_revise(access=access, smap=smap, **revise_form.cleaned_data)
+                except StaleMap as stale:
+                    conflict = stale
                 except ValidationError as error:
-                    for field, problems in error.message_dict.items():
+                    problems_by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+                    for field, problems in problems_by_field.items():
                         revise_form.add_error(field if field in revise_form.fields else None, problems)
                 else:
                     messages.success(request, _("Revised."))
                     return redirect("web:revise", org=org, year=smap.year)
+    # The hint names the one year a roll-over accepts, as ROC and AD.
+    roll_form.fields["year"].help_text = _("ROC (%(roc)s) or AD (%(ad)s)") % {"roc": next_roc, "ad": smap.year + 1}
     return render(
         request,
         "web/revise.html",
@@ -318,5 +391,7 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
             "roll_form": roll_form,
             "revise_form": revise_form,
             "revisions": smap.revisions.order_by("order"),
+            "conflict": conflict,
         },
+        status=409 if conflict else 200,
     )

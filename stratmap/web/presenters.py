@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from stratmap.core.access import Access, access_for
 from stratmap.core.years import format_year, to_roc_year
 from stratmap.kpis.scoring import NO_ACTUAL, NO_SCORE, NO_TARGET, NOT_A_STAGE, Light, Rollup
 from stratmap.kpis.selectors import map_scorecard
@@ -15,6 +16,7 @@ from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.selectors import map_structure
+from stratmap.web.names import local_name
 
 LABELS_EN = {
     Light.EXCELLENT: gettext_lazy("excellent"),
@@ -49,10 +51,15 @@ def light_styles() -> list[LightStyle]:
 
 
 def lights_context(request) -> dict:
-    """What every page shows: the light legend, and the administrator's extra links."""
-    from stratmap.core.access import access_for
-
-    return {"lights": light_styles(), "is_administrator": access_for(request).is_administrator}
+    """What every page shows: the light legend, and the extra links of the administrators of the
+    page's organization (``is_administrator``)."""
+    access = access_for(request)
+    match = getattr(request, "resolver_match", None)
+    org = match.kwargs.get("org") if match else None
+    return {
+        "lights": light_styles(),
+        "is_administrator": bool(org) and access.is_insider and access.is_administrator(org),
+    }
 
 
 def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:
@@ -77,10 +84,11 @@ def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, langua
     return rollup.summary("en", f"{year}" + (f" theme {theme}" if theme else ""))
 
 
-def map_spec(smap: StrategyMap, card=None) -> diagram.MapSpec:
-    """What the diagram module needs to draw a map, with each objective's rollup light."""
-    structure = map_structure(smap)
-    card = card or map_scorecard(smap)
+def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:
+    """What the diagram module needs to draw a map, with each objective's rollup light from the
+    results ``access`` may see (``card``: that scorecard, when the caller already has it)."""
+    structure = map_structure(smap, access=access)
+    card = card or map_scorecard(smap, access=access)
     objective_rollups = card.rollups["objective"]
     return diagram.MapSpec(
         title=smap.title or f"{smap.organization} {format_year(smap.year)}",
@@ -94,11 +102,8 @@ def map_spec(smap: StrategyMap, card=None) -> diagram.MapSpec:
             "themes": _("Strategic themes"),
             "perspectives": _("Perspectives"),
         },
-        perspectives=[
-            (p.code, p.name if get_language().startswith("zh") else (p.name_en or p.name))
-            for p in structure.perspectives
-        ],
-        themes=[(t.code, t.name) for t in structure.themes],
+        perspectives=[(p.code, local_name(p)) for p in structure.perspectives],
+        themes=[(t.code, local_name(t)) for t in structure.themes],
         objectives=[
             diagram.ObjectiveBox(
                 code=o.code,

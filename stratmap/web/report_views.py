@@ -2,20 +2,32 @@
 
 The map is resolved through the access choke-point like every page, and the reports are
 built with the person's access, so the public's files hold published results only.
+
+A deck takes seconds of CPU, so it is never made in the request (stratmap.reports.jobs): its URL
+shows a page that offers to prepare it (a POST), follows the job while the worker makes it, and
+serves the file once it is ready; the same file serves everyone who sees the same data. What is
+left to ask for is rate-limited by client address. The Excel scorecard takes as long as a page
+(about 50 ms for the city's map) and is made in the request.
 """
 
 from __future__ import annotations
 
 import io
+import time
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from stratmap.core.access import access_for, get_map_for_user
-from stratmap.reports.content import DeckError, report_content
-from stratmap.reports.deck import render_deck
-from stratmap.reports.pdf import render_pdf
+from stratmap.reports import jobs
+from stratmap.reports.models import ReportFile
 from stratmap.reports.xlsx import scorecard_workbook
+from stratmap.web.addresses import client_address
+
+Status = ReportFile.Status
 
 TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -30,27 +42,66 @@ def _attachment(data: bytes, kind: str, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
-def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse:
-    """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``."""
-    smap = get_map_for_user(request, org, year)
-    theme = request.GET.get("theme") or None
+def _over_the_limit(request: HttpRequest) -> bool:
+    """Counts this "prepare" against its client address's allowance for the current minute."""
+    key = f"stratmap:prepare:{client_address(request) or '-'}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
     try:
-        content = report_content(org, smap.year, theme, access_for(request))
-    except DeckError:
-        raise Http404 from None
-    if kind == "pdf":
-        data = render_pdf(content)
-    else:
-        buffer = io.BytesIO()
-        render_deck(content).save(buffer)
-        data = buffer.getvalue()
-    return _attachment(data, kind, f"{org}-{smap.year}{f'-{theme}' if theme else ''}-report.{kind}")
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        count = 1
+        cache.set(key, count, timeout=120)
+    return count > settings.REPORT_PREPARES_PER_MINUTE
+
+
+def _state(job: ReportFile | None) -> str:
+    """What the page says: none (offer to prepare), queued, waiting (queued, but no worker took it),
+    rendering, lost (the worker died on it), ready or failed."""
+    if job is None:
+        return "none"
+    if job.status == Status.QUEUED:
+        return "waiting" if jobs.is_stale(job) else "queued"
+    if job.status == Status.RENDERING:
+        return "lost" if jobs.is_stale(job) else "rendering"
+    return job.status
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse:
+    """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``: the file when it is
+    ready, else the page that prepares it (POST) and follows its progress."""
+    smap = get_map_for_user(request, org, year)
+    theme = request.GET.get("theme") or ""
+    if theme and not smap.themes.filter(code=theme).exists():
+        raise Http404
+    key = jobs.report_key(smap, kind, theme, access_for(request))
+    context = {"map": smap, "org": smap.organization, "year": smap.year, "kind": kind, "theme": theme}
+    if request.method == "POST":
+        if _over_the_limit(request):
+            context.update(state="limit", limit=settings.REPORT_PREPARES_PER_MINUTE)
+            return render(request, "web/report.html", context, status=429)
+        if jobs.queue_is_full():
+            return render(request, "web/report.html", {**context, "state": "busy"}, status=503)
+        jobs.prepare(key, request.user)
+        response = redirect(request.get_full_path())
+        response.status_code = 303  # see the page that follows it, with a GET
+        return response
+    job = jobs.find(key)
+    polled = bool(request.headers.get("HX-Request"))
+    if jobs.usable(job, key) and not polled:
+        return FileResponse(
+            jobs.file_path(job).open("rb"),
+            as_attachment=True,
+            filename=jobs.download_name(job),
+            content_type=jobs.MEDIA_TYPES[kind],
+        )
+    context.update(job=job, state=_state(job))
+    return render(request, "web/_report_status.html" if polled else "web/report.html", context)
 
 
 @require_GET
 def scorecard_xlsx(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     buffer = io.BytesIO()
-    scorecard_workbook(org, smap.year, smap, access_for(request)).save(buffer)
+    scorecard_workbook(org, smap.year, smap, access=access_for(request)).save(buffer)
     return _attachment(buffer.getvalue(), "xlsx", f"{org}-{smap.year}-scorecard.xlsx")

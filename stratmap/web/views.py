@@ -5,7 +5,6 @@ of queries whatever the number of KPIs."""
 from __future__ import annotations
 
 import codecs
-import csv
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from stratmap.core.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.scoring import Light
@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("organization", "scoring_policy")
         .order_by("organization__kind", "organization__code", "-year")
     )
-    summaries = map_summaries(maps, access_for(request))
+    summaries = map_summaries(maps, access=access_for(request))
     organizations: dict[Organization, list] = {}
     for smap in maps:
         organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
@@ -48,8 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
-    card = map_scorecard(smap, access=access_for(request))
-    return diagram.render_svg(map_spec(smap, card)), card
+    access = access_for(request)
+    card = map_scorecard(smap, access=access)
+    return diagram.render_svg(map_spec(smap, card, access=access)), card
 
 
 @require_GET
@@ -76,11 +77,11 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
 @require_GET
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    structure = map_structure(smap)
+    structure = map_structure(smap, access=access_for(request))
     the_theme = next((t for t in structure.themes if t.code == code), None)
     if the_theme is None:
         raise Http404
-    card = map_scorecard(smap, code, access_for(request))
+    card = map_scorecard(smap, code, access=access_for(request))
     rows_by_objective: dict[int, list] = {}
     for row in card.rows:
         rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)
@@ -90,6 +91,8 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     ]
     rollup = card.rollups["theme"].get(code)
     sentence = summary_sentence(rollup, smap.year, code) if rollup else ""
+    # The 關聯圖: the theme's part of the strategy map, drawn by the same engine, with its cause-and-effect links.
+    spec = diagram.sub_map(map_spec(smap, card, access=access_for(request)), code, title="")
     return render(
         request,
         "web/theme.html",
@@ -100,6 +103,7 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             rollup=rollup,
             sentence=sentence,
             card=card,
+            svg=diagram.render_svg(spec) if spec.links else "",
         ),
     )
 
@@ -114,7 +118,7 @@ SORTS = {
 
 
 def _filtered_scorecard(request: HttpRequest, smap: StrategyMap):
-    card = map_scorecard(smap, request.GET.get("theme") or None, access_for(request))
+    card = map_scorecard(smap, request.GET.get("theme") or None, access=access_for(request))
     rows = card.rows
     filters = {key: request.GET.get(key, "") for key in ("theme", "perspective", "agency", "light")}
     if filters["perspective"]:
@@ -160,7 +164,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-scorecard.csv"'
     response.write(codecs.BOM_UTF8.decode("utf-8"))  # so that Excel opens it as UTF-8
-    writer = csv.writer(response)
+    writer = SafeWriter(response)  # names are people's text: never formulas in Excel
     writer.writerow(
         [_("perspective"), _("strategic objective"), _("code"), _("name"), _("target"), _("actual"),
          _("achievement rate (%)"), _("innovation"), _("challenge"), _("contribution"), _("total score"),
@@ -192,8 +196,8 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     try:
-        detail = kpi_detail(smap, code, access_for(request))
-    except Kpi.DoesNotExist:
+        detail = kpi_detail(smap, code, access=access_for(request))
+    except (Kpi.DoesNotExist, Kpi.MultipleObjectsReturned):  # a code names one KPI of a map, or none
         raise Http404 from None
     chart = {
         "years": [format_year(p.year) for p in detail.history],
@@ -215,7 +219,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             may_work=_may_work(request, detail.kpi),
             history=(
                 AuditEvent.objects.filter(kpi=detail.kpi).order_by("-at", "-pk")[:100]
-                if access_for(request).reads_unpublished
+                if access_for(request).reads_unpublished(smap)
                 else None
             ),
             chart=chart,
@@ -226,13 +230,13 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
 
 def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
     access = access_for(request)
-    return access.edits(kpi) or access.reviews(kpi) or access.publishes
+    return access.edits(kpi) or access.reviews(kpi) or access.publishes(kpi)
 
 
 @require_GET
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    kpis = [k for k in kpis_with_plans(smap) if k.action_plans.all()]
+    kpis = [k for k in kpis_with_plans(smap, access=access_for(request)) if k.action_plans.all()]
     objective_outcomes: dict[int, list[Outcome]] = {}
     for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
         objective_outcomes.setdefault(outcome.objective_id, []).append(outcome)
@@ -272,7 +276,7 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
             .exclude(organization__kind=Organization.Kind.THEME_GROUP)
             .select_related("organization")
         )
-    result = cascade(city, bureaus)
+    result = cascade(city, bureaus, access=access_for(request))
     return render(request, "web/cascade.html", _context(smap, cascade=result))
 
 
@@ -287,7 +291,7 @@ def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
         .first()
     )
     theme = request.GET.get("theme", smap.revisions_theme)
-    diff = map_diff(smap, before, theme)
+    diff = map_diff(smap, before, theme, access=access_for(request))
     published = list(smap.revisions.prefetch_related(Prefetch("agencies")).order_by("order"))
     counts = list(smap.revision_counts.order_by("order"))
     perspectives = list(smap.perspectives.order_by("order"))

@@ -55,7 +55,7 @@ def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
         agency = next((a for a in agencies if a.code == code), None)
         if agency is None:
             raise Http404
-    content = workbook.build_workbook(smap=smap, agency=agency, user=request.user)
+    content = workbook.build_workbook(access=access_for(request), smap=smap, agency=agency, user=request.user)
     response = HttpResponse(content, content_type=workbook.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{workbook.filename(smap, agency)}"'
     response["Cache-Control"] = "private, no-store"  # it holds unpublished results

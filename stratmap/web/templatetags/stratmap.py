@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import translate_url
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.scoring import Light
+from stratmap.plans.models import PlanProgress
 from stratmap.strategy.models import Revision
+from stratmap.web.names import local_name
 from stratmap.web.presenters import light_style, number, reason_text
 
 register = template.Library()
@@ -25,6 +30,20 @@ def year(value: int | None) -> str:
 
 @register.filter
 def num(value, places=None) -> str:
+    """A number as people write it; nothing for a missing one.
+
+    A template hands a filter ``""`` rather than None for an attribute of something
+    missing (``result.actual`` without a result), so both mean "no number".
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+    if not value.is_finite():
+        return str(value)
     return number(value, None if places in (None, "") else int(places))
 
 
@@ -89,7 +108,15 @@ AUDIT_ACTIONS = {
     "create": gettext_lazy("entered"),
     "update": gettext_lazy("changed"),
     "status": gettext_lazy("review step"),
+    "delete": gettext_lazy("deleted"),
+    "revise": gettext_lazy("revised"),
+    "progress": gettext_lazy("saved the progress"),
+    "load": gettext_lazy("loaded"),
 }
+#: How the services name what they change besides a result's fields: a month of a plan's progress
+#: (plans.services: 「3月 done」) and an item of a map's revision (strategy.services: 「kpi DC1.1」).
+PROGRESS_FIELD = re.compile(r"(\d{1,2})月 (planned|done|note)")
+REVISED_ITEM = re.compile(r"(objective|kpi|action_plan) (\S.*)")
 
 
 @register.filter
@@ -99,10 +126,18 @@ def audit_action(value: str) -> str:
 
 @register.filter
 def audit_field(value: str) -> str:
-    """A result field's name in the page's language; a status shows as the status's name."""
+    """A recorded field's name in the page's language: a result's field, a month of a plan's
+    progress, the item a revision changed; anything else as recorded."""
+    if found := PROGRESS_FIELD.fullmatch(value):
+        month, name = found.groups()
+        label = PlanProgress._meta.get_field(name).verbose_name
+        return f"{gettext('month %(month)s') % {'month': month}} {label}"
+    if found := REVISED_ITEM.fullmatch(value):
+        level, code = found.groups()
+        return f"{Revision.Level(level).label} {code}"
     try:
         return str(KpiResult._meta.get_field(value).verbose_name)
-    except FieldDoesNotExist:  # a name from elsewhere is shown as recorded
+    except FieldDoesNotExist:
         return value
 
 
@@ -110,4 +145,23 @@ def audit_field(value: str) -> str:
 def audit_value(value: str, field: str) -> str:
     if field == "status" and value in KpiResult.Status.values:
         return KpiResult.Status(value).label
+    if value in ("True", "False") and (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) != "note":
+        return gettext("yes") if value == "True" else gettext("no")
     return value
+
+
+@register.filter
+def local(obj, full: str = "") -> str:
+    """An organization's, theme's or perspective's name in the reader's language (see ``web.names``);
+    ``|local:"full"`` for an organization's full name rather than its short one."""
+    return local_name(obj, full=bool(full))
+
+
+#: What follows a label: 「狀態：草稿」 in Chinese (full-width, no space), "status: draft" in English.
+LABEL_COLON = pgettext_lazy("after a label", ": ")
+
+
+@register.simple_tag
+def colon() -> str:
+    """``{% translate "status" %}{% colon %}…``: a label's colon in the page's language."""
+    return str(LABEL_COLON)

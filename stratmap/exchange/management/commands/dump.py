@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from pydantic import ValidationError as PydanticError
 
-from stratmap.core.commands import org_and_year
+from stratmap.core.access import SYSTEM
+from stratmap.core.commands import org_and_year, output_path, write_output
 from stratmap.exchange.dumper import dump_map, dump_organizations
+from stratmap.exchange.parse import format_location
 from stratmap.strategy.models import StrategyMap
 
 
@@ -31,6 +34,8 @@ class Command(BaseCommand):
         output: Path | None,
         **options,
     ) -> None:
+        if output is not None:
+            output = output_path(output)
         if organizations:
             text = dump_organizations()
         else:
@@ -38,11 +43,17 @@ class Command(BaseCommand):
                 raise CommandError("give --org and --year (or --organizations)")
             ad_year = org_and_year(org, year)
             try:
-                text = dump_map(org, ad_year, map_version)
+                text = dump_map(org, ad_year, map_version, access=SYSTEM)
             except StrategyMap.DoesNotExist:
                 what = f"version {map_version!r}" if map_version is not None else "map in force"
                 raise CommandError(f"{org} has no {what} for {year}") from None
+            except PydanticError as exc:
+                # Data saved before today's rules (a control character, an over-long name): say where.
+                problems = "; ".join(f"{format_location(e['loc'])}: {e['msg']}" for e in exc.errors()[:10])
+                raise CommandError(
+                    f"{org} {year} holds values the dataset format refuses; correct them first: {problems}"
+                ) from None
         if output:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text)
         else:
             self.stdout.write(text, ending="")

@@ -29,6 +29,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, transaction
 
+from stratmap.core.access import SYSTEM
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.exchange.dumper import map_document, to_yaml
 from stratmap.exchange.loader import load_paths
@@ -53,7 +54,7 @@ def full_city_files(org: str, years: list[int], source: str, folder: Path) -> li
     """Dataset files of ``org``'s maps in which every theme holds a copy of theme ``source``."""
     paths = []
     for smap in StrategyMap.objects.filter(organization__code=org, year__in=years, in_force=True):
-        doc = map_document(smap)
+        doc = map_document(smap, access=SYSTEM)
         themes = doc["themes"]
         model = next((t for t in themes if t["code"] == source), None)
         if model is None:
@@ -75,7 +76,7 @@ def full_city_files(org: str, years: list[int], source: str, folder: Path) -> li
 def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, int, int]:
     """Build one report: (seconds, pages, bytes)."""
     start = time.perf_counter()
-    content = report_content(org, year, theme)
+    content = report_content(org, year, theme, access=SYSTEM)
     if kind == "pdf":
         document = pdf_document(content)
         data, pages = document.write_pdf(), len(document.pages)
@@ -91,7 +92,7 @@ def _child(queue, org: str, year: int, theme: str | None, kind: str, files: list
     try:
         with transaction.atomic():
             if files:
-                load_paths(files)  # the full city, rolled back below
+                load_paths(files, replace=True)  # the full city (other themes replaced), rolled back below
             seconds, pages, size = _build(org, year, theme, kind)
             transaction.set_rollback(True)
         queue.put((seconds, pages, size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))

@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from stratmap.core.access import SYSTEM
+from stratmap.core.commands import output_path
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.reports.deck import DeckError, write_deck
 from stratmap.reports.pdf import write_pdf
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, kind: str, org: str, year: str, theme: str | None, output: str, **options):
-        path = Path(output)
+        path = output_path(output)
         suffix, wanted = path.suffix.lower(), SUFFIXES[kind]
         if suffix not in wanted:
             raise CommandError(f"-o: {output!r} must end in {' or '.join(wanted)} for the {kind} report")
@@ -46,11 +46,11 @@ class Command(BaseCommand):
             raise CommandError(f"--year: {exc}") from None
         try:
             if kind == "deck" and suffix == ".pdf":
-                write_pdf(org, ad_year, theme, path)
+                write_pdf(org, ad_year, theme, path, access=SYSTEM)
             elif kind == "deck":
-                write_deck(org, ad_year, theme, path)
+                write_deck(org, ad_year, theme, path, access=SYSTEM)
             else:
-                write_scorecard(org, ad_year, path)
+                write_scorecard(org, ad_year, path, access=SYSTEM)
         except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"wrote {path}")

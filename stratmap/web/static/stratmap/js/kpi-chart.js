@@ -15,7 +15,8 @@
     legend: { data: [data.labels.target, data.labels.actual], top: 0 },
     grid: { left: 56, right: 24, top: 36, bottom: 32 },
     xAxis: { type: "category", data: data.years },
-    yAxis: { type: "value", name: unit.trim(), scale: true },
+    // The axis takes in zero (scale: false): bars measured from anything else exaggerate the difference.
+    yAxis: { type: "value", name: unit.trim(), scale: false },
     series: [
       { name: data.labels.target, type: "line", data: data.target, symbol: "diamond", symbolSize: 10,
         lineStyle: { type: "dashed", color: "#6e7781" }, itemStyle: { color: "#6e7781" }, connectNulls: false },

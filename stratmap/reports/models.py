@@ -1,0 +1,76 @@
+"""Report files made in the background (see :mod:`stratmap.reports.jobs`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from stratmap.strategy.models import StrategyMap
+
+
+class ReportFile(models.Model):
+    """One deck (PDF or PowerPoint) of a map, as one access scope sees it at one data version.
+
+    A cache entry and its job at once: requested (``queued``), taken by the worker
+    (``rendering``), then ``ready`` (the file is under ``REPORTS_DIR``) or ``failed``. Every
+    person whose request has the same key is served the same file, so the public's copy of a
+    map is made once per change of the data.
+    """
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        PPTX = "pptx", "PowerPoint"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RENDERING = "rendering", _("rendering")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="report_files", verbose_name=_("map"))
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    theme = models.CharField(_("theme"), max_length=10, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    # "public", or a digest of the access scope (Access.cache_scope) of those it is made for.
+    scope = models.CharField(_("access scope"), max_length=64)
+    data_version = models.CharField(_("data version"), max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Whose access the worker renders with; the public's files have none.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report file")
+        verbose_name_plural = _("report files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["map", "kind", "theme", "language", "scope", "data_version"], name="unique_report_file"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id} {self.kind} {self.theme or '-'} {self.language} {self.status}"
+
+
+@receiver(post_delete, sender=ReportFile, dispatch_uid="stratmap-report-file-deleted")
+def _remove_file(sender, instance: ReportFile, **kwargs) -> None:
+    """A file whose row is gone is never served again: it goes too (also when its map is deleted)."""
+    if instance.file_name:
+        (Path(settings.REPORTS_DIR) / instance.file_name).unlink(missing_ok=True)
