@@ -47,6 +47,8 @@ demo: install
 test: install test-packages
 	$(BIN)/ruff check stratmap tests
 	$(BIN)/ruff format --check stratmap tests
+	@# The layers of ARCHITECTURE.md: contracts in pyproject.toml ([tool.importlinter]).
+	$(BIN)/lint-imports
 	@# One test process per core: the suite is CPU-bound (reports, pages), its tests independent.
 	$(BIN)/pytest -n auto
 

@@ -23,6 +23,18 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _whole_number(name: str, default: int) -> int:
+    """The environment variable ``name`` as a whole number ``>= 0``; a refusal naming it otherwise."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number (see docs/deploy.md)")
+    return int(value)
+
+
 VAR_DIR = Path(os.environ.get("STRATMAP_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = os.environ.get("STRATMAP_DEBUG", "0") == "1"
@@ -44,7 +56,7 @@ if os.environ.get("STRATMAP_HTTPS", "0") == "1":
     SECURE_SSL_REDIRECT = os.environ.get("STRATMAP_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("STRATMAP_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_SECONDS = _whole_number("STRATMAP_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -67,7 +79,7 @@ INSTALLED_APPS = [
     "csp",
     # Background jobs: the report decks are made by `stratmap worker`, not in the request.
     "django_tasks",
-    "django_tasks_db",
+    "stratmap.core.apps.TasksDbConfig",  # django-tasks-db with a translatable admin heading
 ]
 
 MIDDLEWARE = [
@@ -106,7 +118,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = False
 # The client's address: REMOTE_ADDR, or behind STRATMAP_TRUSTED_PROXY_COUNT reverse proxies the
 # address the outermost of them saw (X-Forwarded-For); see docs/deploy.md.
-TRUSTED_PROXY_COUNT = int(os.environ.get("STRATMAP_TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = _whole_number("STRATMAP_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "stratmap.web.addresses.client_address"
 
 LOGIN_URL = "login"
@@ -150,6 +162,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # an IMMEDIATE transaction takes the write lock when it begins (a deferred one that read
     # first cannot wait for it), and a busy connection waits up to 20 s for it.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Integer columns take what PostgreSQL's take, no more (see the module).
+    DATABASES["default"]["ENGINE"] = "stratmap.core.sqlite"
     # Tests run against a file, not memory: racing threads each open their own connection,
     # and an in-memory database is not shared between connections as a file is. One file per
     # process, so that two test runs on one machine do not delete each other's database.
@@ -231,7 +245,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 EMAIL_CONFIGURED = bool(os.environ.get("STRATMAP_EMAIL_HOST"))
 if EMAIL_CONFIGURED:
     EMAIL_HOST = os.environ["STRATMAP_EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("STRATMAP_EMAIL_PORT", "587"))
+    EMAIL_PORT = _whole_number("STRATMAP_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("STRATMAP_EMAIL_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("STRATMAP_EMAIL_PASSWORD", "")
     EMAIL_USE_TLS = os.environ.get("STRATMAP_EMAIL_TLS", "1") == "1"

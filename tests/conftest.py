@@ -120,7 +120,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    from tests.test_browser import SHOTS
+    from tests.helpers import SHOTS
 
     if SHOTS.exists() and any(SHOTS.iterdir()):
         terminalreporter.write_line(f"browser screenshots: {SHOTS}")

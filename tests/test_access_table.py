@@ -15,11 +15,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from stratmap.core.access import SYSTEM, Access
+from stratmap.access import SYSTEM, Access
 from stratmap.core.models import Membership, Organization
 from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.revisions.services import map_roll_over
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.services import map_roll_over
 
 ACTIONS = ["read unpublished map", "read draft result", "enter", "approve", "publish", "revise", "roll over"]
 

@@ -5,17 +5,14 @@ Screenshots go to the folder printed at the end of the run; look at them.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from stratmap.exchange.loader import DEMO_DATA, load_paths
+from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path(os.environ.get("STRATMAP_SCREENSHOTS", Path.cwd() / "var" / "screenshots"))
 
 PAGES = [
     ("home", "/", ["臺北市政府", "民國108年"], ["Taipei", "2019"]),

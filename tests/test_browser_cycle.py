@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from stratmap.core.models import Membership, Organization
 from stratmap.exchange.loader import DEMO_DATA, load_paths
-from tests.test_browser import SHOTS
+from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a-long-test-password"

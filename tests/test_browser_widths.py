@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 from stratmap.strategy.models import StrategyMap
-from tests.test_browser import SHOTS
+from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
 

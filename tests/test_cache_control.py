@@ -10,7 +10,11 @@ from __future__ import annotations
 import pytest
 from django.utils.cache import get_max_age
 
+from tests.routes import POST_ONLY, ROUTES
+
+#: A URL of every route that answers GET (tests/routes.py), and more of the pages.
 INSIDER_URLS = [
+    *(url for name, url in ROUTES.items() if name not in POST_ONLY),
     "/",
     "/taipei/108/",
     "/taipei/108/map.svg",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,48 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.exchange.loader import load_paths
-from stratmap.exchange.parse import DatasetInvalid
 from tests.conftest import row_counts
-
-GOOD = """\
-format: stratmap/1
-organization: taipei
-year: 108
-perspectives:
-  - {code: C, name: 顧客}
-  - {code: P, name: 內部流程}
-themes:
-  - code: D
-    name: 優化產業勞動
-    objectives:
-      - code: DC1
-        name: 促進充分就業
-        perspective: C
-        kpis:
-          - code: DC1.1
-            name: 失業率
-            polarity: negative
-            targets: {108: 3.8, 2020: 3.8}
-      - code: DP5
-        name: 建構職場安全體系
-        perspective: P
-links:
-  - {from: DP5, to: DC1}
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "map.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def load_errors(*paths: Path) -> list[str]:
-    with pytest.raises(DatasetInvalid) as caught:
-        load_paths(paths)
-    return [str(e) for e in caught.value.errors]
+from tests.helpers import GOOD, load_errors, write
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from stratmap.strategy.diagram import (
     Rect,
     layout,
     render_svg,
-    text_width,
 )
+from stratmap.text import text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 EPS = 1e-6
@@ -337,8 +337,10 @@ def test_busy_channels_widen_to_give_each_arrow_its_own_lane():
     themes = [("A", "甲"), ("B", "乙")]
 
     def channel_widths(lay):
+        widths = [x1 - x0 for x0, x1 in lay.channels]
         a, b = lay.columns["A"], lay.columns["B"]
-        return [a.x - (lay.rows["C"].x + 104), b.x - a.x - a.w, lay.width - 12 - b.x - b.w]
+        assert lay.channels[0][1] == a.x and lay.channels[1] == (a.x + a.w, b.x) and lay.channels[2][0] == b.x + b.w
+        return widths
 
     quiet = channel_widths(layout(make_spec(objectives, [], themes=themes)))
     spec = make_spec(objectives, links, themes=themes)
@@ -580,3 +582,101 @@ def test_the_svg_does_not_depend_on_the_hash_seed():
     }
     here = hashlib.sha256((render_svg(city_spec()) + render_svg(busy_spec())).encode()).hexdigest()
     assert digests == {here}
+
+
+# ----------------------------------------------------------------------------- one layout, two drawings
+
+
+def svg_rect(element: ET.Element) -> Rect:
+    return Rect(*(float(element.get(k)) for k in ("x", "y", "width", "height")))
+
+
+def test_the_svg_draws_every_box_header_and_band_where_the_layout_puts_them():
+    spec = city_spec()
+    lay = layout(spec)
+    root = parse(render_svg(spec, lay))
+    drawn: dict[str, Rect] = {}
+    for group in root.iter(f"{SVG}g"):
+        kind, code = (group.get("class") or "").split(" ")[0], group.get("data-code")
+        rects = [svg_rect(r) for r in group.iter(f"{SVG}rect")]
+        if kind == "objective":
+            drawn[f"box {code}"] = rects[0]
+            name = next(t for t in group.iter(f"{SVG}text") if t.get("class") == "name")
+            assert tuple(span.text for span in name) == lay.texts[code].name_lines, code
+        elif kind == "theme":
+            drawn[f"theme {code}"] = rects[0]
+        elif kind == "perspective":
+            drawn[f"band {code}"], drawn[f"row head {code}"] = rects
+        elif kind == "panel":
+            drawn[f"panel {group.get('class').split()[1]}"] = rects[0]
+        elif kind == "corner":
+            drawn["corner"] = rects[0]
+    expected = {
+        **{f"box {code}": r for code, r in lay.boxes.items()},
+        **{f"theme {code}": head.rect for code, head in lay.theme_heads.items()},
+        **{f"band {code}": r for code, r in lay.rows.items()},
+        **{f"row head {code}": head.rect for code, head in lay.row_heads.items()},
+        **{f"panel {panel.key}": panel.rect for panel in lay.header.panels},
+        "corner": lay.corner.rect,
+    }
+    assert drawn.keys() == expected.keys()
+    for key, r in expected.items():
+        assert tuple(drawn[key].__dict__.values()) == pytest.approx(tuple(r.__dict__.values()), abs=0.051), key
+    column = lay.columns["A"]
+    assert lay.theme_heads["A"].rect.y == column.y and lay.theme_heads["A"].rect.y + lay.theme_heads["A"].rect.h < min(
+        band.y for band in lay.rows.values()
+    ), "the theme headers top the columns, above the first band"
+    assert lay.header.height == column.y and len(lay.header.panels) == 3
+
+
+def test_the_deck_slide_draws_the_same_layout_scaled_to_fit_its_area():
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.util import Emu, Inches
+
+    from stratmap.reports.deck import HEIGHT, WIDTH, map_shapes
+
+    spec = city_spec()
+    lay = layout(spec)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    map_shapes(slide, spec, 0.3, 1.1, 12.7, 6.3)
+    by_text = {shape.text_frame.text.split("\n")[0]: shape for shape in slide.shapes if shape.text_frame.text}
+    bands = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and not s.text_frame.text]
+    drawn = {
+        **{f"box {ob.code}": by_text[f"{ob.code} {ob.name}"] for ob in spec.objectives},
+        **{f"theme {code}": by_text[f"{code} {name}"] for code, name in spec.themes},
+        **{f"row head {code}": by_text[name] for code, name in spec.perspectives},
+        **{f"band {code}": band for (code, _name), band in zip(spec.perspectives, bands, strict=True)},
+    }
+    expected = {
+        **{f"box {code}": r for code, r in lay.boxes.items()},
+        **{f"theme {code}": head.rect for code, head in lay.theme_heads.items()},
+        **{f"row head {code}": head.rect for code, head in lay.row_heads.items()},
+        **{f"band {code}": r for code, r in lay.rows.items()},
+    }
+    # one scale and offset for everything: taken from two boxes far apart
+    a, b = lay.boxes["TC1"], lay.boxes["HF1"]
+    scale = (drawn["box HF1"].left - drawn["box TC1"].left) / (b.x - a.x)
+    x0, y0 = drawn["box TC1"].left - a.x * scale, drawn["box TC1"].top - a.y * scale
+    for key, r in expected.items():
+        shape = drawn[key]
+        place = (x0 + r.x * scale, y0 + r.y * scale, r.w * scale, r.h * scale)
+        assert (shape.left, shape.top, shape.width, shape.height) == pytest.approx(place, abs=50), key
+    body = lay.body
+    assert x0 + body.x * scale >= Inches(0.3) - 50 and x0 + (body.x + body.w) * scale <= Inches(13.0) + 50
+    assert y0 + body.y * scale == pytest.approx(Inches(1.1), abs=50) and y0 + (body.y + body.h) * scale <= Inches(
+        7.4
+    ) + Emu(50), "the map below its header fills the area's height"
+    assert len([s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.FREEFORM]) == len(lay.arrows)
+
+
+def test_the_diagram_benchmark_prints_its_figures(capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("benchmark-diagram", objectives=30, links=40, repeat=2)
+    out = capsys.readouterr().out
+    assert "30 objectives, 40 links (40 drawn)" in out and "layout + render: first call" in out
+    with pytest.raises(CommandError, match="--links must be between 0 and 6 for 3 objectives"):
+        call_command("benchmark-diagram", objectives=3, links=7)

@@ -4,10 +4,7 @@ spraying, also behind a reverse proxy."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from django.core import mail
@@ -16,6 +13,7 @@ from django.urls import path
 
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 from stratmap.urls import urlpatterns as stratmap_urls
+from tests.helpers import settings_in_a_new_process
 
 
 def boom(request):
@@ -24,19 +22,6 @@ def boom(request):
 
 #: The app's URLs and one that fails, for the tests of what a server error leaves behind.
 urlpatterns = [path("boom/", boom), *stratmap_urls]
-
-
-def settings_in_a_new_process(tmp_path, **env: str) -> subprocess.CompletedProcess:
-    """Start stratmap's settings from scratch with ``env`` (settings are read once per process)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("STRATMAP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    code = "import django; django.setup(); from django.conf import settings; print(settings.ADMINS)"
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", **env},
-    )
 
 
 # --- headers ------------------------------------------------------------------------------------
@@ -129,7 +114,7 @@ def test_https_mode_refuses_to_start_with_the_public_development_key(tmp_path):
 def test_password_reset_pages_do_not_exist_while_no_mail_server_is_configured(db, client, settings, url):
     assert client.get(url).status_code == 404
     settings.EMAIL_CONFIGURED = True
-    assert client.get(url).status_code in (200, 302)
+    assert client.get(url).status_code == 200  # the form, or for a bad link the page saying it is invalid
 
 
 def test_login_logout_and_password_change_stay(db, client):

@@ -11,14 +11,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from stratmap.core.access import SYSTEM, Access
+from stratmap.access import SYSTEM, Access
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.exchange.dumper import dump_map
 from stratmap.exchange.loader import load_paths
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.plans.models import ActionPlan, PlanProgress
+from stratmap.revisions.services import map_revise
 from stratmap.strategy.models import Revision, StrategyMap
-from stratmap.strategy.services import map_revise
 from tests.conftest import row_counts
 
 pytestmark = pytest.mark.django_db

@@ -19,21 +19,18 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.urls import URLPattern, URLResolver
 from pypdf import PdfReader
 
-from stratmap.core.access import SYSTEM, Access
+from stratmap.access import SYSTEM, Access
 from stratmap.core.models import Organization
-from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget
-from stratmap.plans.models import ActionPlan
 from stratmap.reports.content import report_content
 from stratmap.reports.deck import render_deck
 from stratmap.reports.pdf import report_html
 from stratmap.reports.xlsx import scorecard_workbook
+from stratmap.revisions.services import map_roll_over
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.services import map_roll_over
-from stratmap.web import urls as web_urls
+from tests.routes import every_url
 
 ACTUAL = Decimal("777.77")
 TARGET = Decimal("888.88")
@@ -87,52 +84,6 @@ def hide_things() -> None:
             lineage = published.lineage or KpiLineage.objects.create(organization=rolled.organization, key="leak-test")
             Kpi.objects.filter(pk__in=[kpi.pk, published.pk]).update(lineage=lineage)
             KpiTarget.objects.update_or_create(kpi=kpi, year=2022, defaults={"value": TARGET})
-
-
-# --- every URL pattern, with real arguments ---------------------------------------------------------
-
-
-def url_names(patterns=web_urls.urlpatterns) -> set[str]:
-    names = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            names |= url_names(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            names.add(pattern.name)
-    return names
-
-
-def every_url() -> dict[str, list[str]]:
-    """URL name → the URLs of it, for every map in force (unpublished included), KPI, plan and theme."""
-    urls: dict[str, list[str]] = {name: [] for name in url_names()}
-    urls["home"].append("/")
-    urls["due"].append("/due/")
-    maps = StrategyMap.objects.filter(in_force=True).select_related("organization").order_by("organization", "year")
-    for smap in maps:
-        base = f"/{smap.organization.code}/{to_roc_year(smap.year)}"
-        themes = list(smap.themes.order_by("order").values_list("code", flat=True))
-        for name, tail in [
-            ("map", "/"), ("map-svg", "/map.svg"), ("scorecard", "/scorecard/"), ("scorecard-csv", "/scorecard.csv"),
-            ("plans", "/plans/"), ("tows", "/tows/"), ("cascade", "/cascade/"), ("revisions", "/revisions/"),
-            ("scorecard-xlsx", "/scorecard.xlsx"), ("revise", "/revise/"), ("workbook", "/workbook.xlsx"),
-            ("workbook-upload", "/workbook/"), ("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf"),
-        ]:  # fmt: skip
-            urls[name].append(base + tail)
-        for theme in themes:
-            urls["theme"].append(f"{base}/themes/{theme}/")
-            urls["scorecard"].append(f"{base}/scorecard/?theme={theme}")
-            urls["scorecard-csv"].append(f"{base}/scorecard.csv?theme={theme}")
-            urls["revisions"].append(f"{base}/revisions/?theme={theme}")
-            urls["report-pptx"].append(f"{base}/report.pptx?theme={theme}")
-            urls["report-pdf"].append(f"{base}/report.pdf?theme={theme}")
-        for code in Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", flat=True):
-            urls["kpi"].append(f"{base}/kpis/{code}/")
-            urls["result"].append(f"{base}/kpis/{code}/result/")
-            urls["result-preview"].append(f"{base}/kpis/{code}/result/preview/")
-            urls["result-action"].append(f"{base}/kpis/{code}/result/approve/")
-        for code in ActionPlan.objects.filter(kpi__objective__map=smap).values_list("code", flat=True):
-            urls["plan-progress"].append(f"{base}/plans/{code}/progress/")
-    return urls
 
 
 # --- what a response says, comparable across runs -----------------------------------------------------

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from pptx.chart.chart import Chart
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.selectors import YearPoint
 from stratmap.reports.deck import build_deck

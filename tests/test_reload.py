@@ -15,7 +15,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stratmap.core.access import SYSTEM, access_for
+from stratmap.access import SYSTEM, access_for
 from stratmap.core.models import AuditEvent
 from stratmap.exchange.dumper import dump_map, dump_organizations, to_yaml
 from stratmap.exchange.loader import LoadWouldLose, load_paths

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pptx import Presentation
 
-from stratmap.core.access import access_for
+from stratmap.access import access_for
 from stratmap.kpis.models import KpiResult
 from stratmap.kpis.services import kpi_result_transition
 from stratmap.reports import jobs

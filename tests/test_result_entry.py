@@ -10,22 +10,20 @@ import pytest
 from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import AuditEvent
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.services import NEW, StaleEdit, kpi_result_record, kpi_result_transition
+from stratmap.kpis.services import NEW, StaleEdit, kpi_result_transition
 from stratmap.plans.models import ActionPlan, PlanProgress
 from tests.conftest import row_counts
+from tests.helpers import ENTRY, admin_url, enter, form_data
 
 pytestmark = pytest.mark.django_db
 
 RESULT = "/taipei/109/kpis/DP5.1/result/"
 PREVIEW = RESULT + "preview/"
 NAME = "職業災害死亡百萬人率"
-#: A met entry (5.75 is DP5.1's 109 target; it is negative, so 5.0 meets it): no explanation needed.
-ENTRY = {"actual": "5.0", "unknown_kind": "", "innovation": "90", "challenge": "95", "contribution": "95"}
 
 
 def as_user(client, user):
@@ -33,18 +31,8 @@ def as_user(client, user):
     return client
 
 
-def dp51() -> Kpi:
-    return Kpi.objects.get(code="DP5.1", objective__map__year=2020)
-
-
 def stored() -> KpiResult | None:
     return KpiResult.objects.filter(kpi__code="DP5.1", year=2020).first()
-
-
-def enter(user, version: int, **values) -> KpiResult:
-    data = {**ENTRY, **values}
-    data = {k: Decimal(v) if k in ("actual", "innovation", "challenge", "contribution") else v for k, v in data.items()}
-    return kpi_result_record(access=Access(user), kpi=dp51(), year=2020, data=data, version=version)
 
 
 # --- item 1: the first entry is version-checked like any other ---------------------------------
@@ -126,7 +114,9 @@ def test_the_result_page_of_every_demo_kpi_without_a_result_opens(people, client
     for kpi in kpis:
         smap = kpi.objective.map
         response = client.get(reverse("web:result", args=[smap.organization.code, smap.year, kpi.code]))
-        assert response.status_code in (200, 404), kpi
+        # Group D's coordinator reviews the city's theme-D KPIs, not those of 產業局's own map.
+        refused = who == "coord" and smap.organization.code == "taipei-doed"
+        assert response.status_code == (404 if refused else 200), kpi
         if response.status_code == 200:
             opened.append(f"{smap.organization.code}/{kpi.code}")
     assert "taipei/DL1.1" in opened  # /taipei/109/kpis/DL1.1/result/, a theme-D KPI without a 109 result
@@ -256,38 +246,6 @@ def staff(client, people):
     people["admin"].is_staff = people["admin"].is_superuser = True
     people["admin"].save()
     return client
-
-
-def admin_url(name: str, *args) -> str:
-    with translation.override("zh-hant"):
-        return reverse(name, args=args)
-
-
-def form_data(response) -> dict:
-    """What the browser would post back from an admin change page, unchanged."""
-    data = {}
-
-    def add(form):
-        for name, field in form.fields.items():
-            value = form[name].value()
-            if value is None or field.disabled:
-                continue
-            key = form.add_prefix(name)
-            if isinstance(value, bool):
-                if value:
-                    data[key] = "on"
-            elif isinstance(value, list | tuple):
-                data[key] = [str(v) for v in value]
-            else:
-                data[key] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 def test_an_approved_result_cannot_be_changed_through_the_kpis_admin_page(demo, staff):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.core.models import Organization
 from stratmap.exchange.dumper import dump_map, dump_organizations
 from stratmap.exchange.loader import load_paths

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
 from stratmap.kpis.selectors import scorecard
 from stratmap.strategy.models import StrategyMap
@@ -125,7 +125,7 @@ def test_the_score_command_gives_csv(demo, capsys):
     ("language", "words"), [("zh-hant", ["●良", "★優", "？不明"]), ("en", ["●good", "★excellent"])]
 )
 def test_the_score_table_lines_up_in_chinese_and_english(demo, capsys, language, words):
-    from stratmap.core.text import display_width
+    from stratmap.text import display_width
 
     call_command("score", org="taipei", year="108", theme="D", language=language)
     out = capsys.readouterr().out

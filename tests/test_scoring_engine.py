@@ -50,9 +50,13 @@ def test_a_rate_of_exactly_100_meets_the_target_and_just_below_does_not():
 
 
 def test_a_missing_actual_or_target_is_unknown_not_a_number():
-    assert achievement_rate(D(5), None) == achievement_rate(D(5), None)
     rate = achievement_rate(D(5), None)
     assert rate.percent is None and rate.met is None and rate.reason == "no actual"
+    # Whatever the polarity and the target type: nothing to compare is unknown, never a rate of 0.
+    for polarity in ("positive", "negative"):
+        for target_type in ("ratio", "at_most", "at_least", "milestone"):
+            rate = achievement_rate(D(5), None, polarity=polarity, target_type=target_type, stages=(D(5),))
+            assert (rate.percent, rate.met, rate.reason) == (None, None, "no actual"), (polarity, target_type)
     assert achievement_rate(None, D(5)).reason == "no target"
 
 

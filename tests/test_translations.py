@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 import stratmap
-from tests.test_workbook import MISSED, download, fill, upload
+from tests.helpers import MISSED, download, fill, upload
 
 pytestmark = pytest.mark.django_db
 

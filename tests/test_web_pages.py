@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils import translation
 
 from stratmap.core.models import Organization
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
-from stratmap.plans.models import ActionPlan, Outcome, PlanTask
+from stratmap.kpis.models import Kpi
+from tests.helpers import multiply, page, url
 
 pytestmark = pytest.mark.django_db
 
@@ -33,17 +30,6 @@ PAGES = [
     ("web:cascade", ["taipei-doed", 2021]),
     ("web:revisions", ["taipei", 2020]),
 ]
-
-
-def url(name: str, args, language: str = "zh-hant", query: str = "") -> str:
-    with translation.override(language):
-        return reverse(name, args=args) + (f"?{query}" if query else "")
-
-
-def page(client, name, args, language="zh-hant", query="") -> str:
-    response = client.get(url(name, args, language, query))
-    assert response.status_code == 200, (name, args, language)
-    return response.content.decode()
 
 
 @pytest.mark.parametrize("language", ["zh-hant", "en"])
@@ -190,48 +176,6 @@ def test_names_with_markup_show_as_text_everywhere(demo, client):
         assert "&lt;script&gt;alert" in html, name
     svg = client.get(url("web:map-svg", ["taipei", 2019])).content.decode()
     assert "<script>alert" not in svg and "&lt;script&gt;alert" in svg
-
-
-def multiply(factor: int) -> None:
-    """Add (factor − 1) copies of every KPI, with its targets, results, plans, tasks and outcomes."""
-    kpis = list(Kpi.objects.all().prefetch_related("agencies", "targets", "results", "action_plans__tasks"))
-    for n in range(1, factor):
-        copies = Kpi.objects.bulk_create(
-            [
-                Kpi(objective_id=k.objective_id, code=f"{k.code}x{n}", name=k.name, order=k.order + 1000 * n)
-                for k in kpis
-            ]
-        )
-        pairs = list(zip(kpis, copies, strict=True))
-        through = Kpi.agencies.through
-        through.objects.bulk_create(
-            [through(kpi_id=c.pk, organization_id=a.pk) for k, c in pairs for a in k.agencies.all()]
-        )
-        KpiTarget.objects.bulk_create(
-            [KpiTarget(kpi=c, year=t.year, value=t.value) for k, c in pairs for t in k.targets.all()]
-        )
-        KpiResult.objects.bulk_create(
-            [
-                KpiResult(kpi=c, year=r.year, actual=r.actual, innovation=r.innovation, challenge=r.challenge,
-                          contribution=r.contribution)
-                for k, c in pairs
-                for r in k.results.all()
-            ]
-        )  # fmt: skip
-        plans = ActionPlan.objects.bulk_create(
-            [
-                ActionPlan(kpi=c, code=f"{p.code}x{n}", name=p.name, order=p.order)
-                for k, c in pairs
-                for p in k.action_plans.all()
-            ]
-        )
-        PlanTask.objects.bulk_create([PlanTask(plan=p, name="task", months=[1, 2], order=0) for p in plans])
-        Outcome.objects.bulk_create(
-            [
-                Outcome(objective_id=p.kpi.objective_id, plan=p, text="outcome", quantity=Decimal(1), order=0)
-                for p in plans
-            ]
-        )
 
 
 def count_queries(client, name, args) -> int:

@@ -11,21 +11,19 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import AuditEvent
-from stratmap.exchange import workbook
-from stratmap.exchange.workbook import ABOUT, COLUMNS, FONT_NAME, RESULTS, letter
+from stratmap.exchange.workbook.columns import ABOUT, COLUMNS, FORMAT, RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import NEW, kpi_result_record, kpi_result_transition
+from stratmap.text import FONT
 from tests.conftest import row_counts
+from tests.helpers import DOWNLOAD, MISSED, PAGE, download, fill, problems, row_of, upload
 
 pytestmark = pytest.mark.django_db
 
-DOWNLOAD = "/taipei/109/workbook.xlsx"
-PAGE = "/taipei/109/workbook/"
 YEAR = 2020  # ROC 109
 
 
@@ -47,46 +45,8 @@ def record(user, code: str, reason: str = "", **values) -> KpiResult:
     )
 
 
-def download(client, user, agency: str = "taipei-dol") -> openpyxl.Workbook:
-    client.force_login(user)
-    response = client.get(DOWNLOAD, {"agency": agency})
-    assert response.status_code == 200, response.status_code
-    assert response["Content-Type"] == workbook.CONTENT_TYPE
-    assert f"taipei-109-{agency}-results.xlsx" in response["Content-Disposition"]
-    return openpyxl.load_workbook(io.BytesIO(response.content))
-
-
-def row_of(book: openpyxl.Workbook, code: str) -> int:
-    ws = book[RESULTS]
-    rows = [r for r in range(2, ws.max_row + 1) if ws[f"{letter('code')}{r}"].value == code]
-    assert len(rows) == 1, code
-    return rows[0]
-
-
-def fill(book: openpyxl.Workbook, code: str, **values) -> int:
-    """Type values into a KPI's row, by column key; returns the row number."""
-    row = row_of(book, code)
-    for key, value in values.items():
-        book[RESULTS][f"{letter(key)}{row}"] = value
-    return row
-
-
 def cell(book: openpyxl.Workbook, code: str, key: str):
     return book[RESULTS][f"{letter(key)}{row_of(book, code)}"].value
-
-
-def upload(client, book: openpyxl.Workbook | bytes, name: str = "勞動局109.xlsx", page: str = PAGE):
-    if isinstance(book, bytes):
-        content = book
-    else:
-        buffer = io.BytesIO()
-        book.save(buffer)
-        content = buffer.getvalue()
-    return client.post(page, {"file": SimpleUploadedFile(name, content, content_type=workbook.CONTENT_TYPE)})
-
-
-def problems(response) -> list[workbook.Problem]:
-    return response.context["outcome"].problems
 
 
 def dol_kpi_codes() -> set[str]:
@@ -100,14 +60,6 @@ def dol_kpi_codes() -> set[str]:
     )
 
 
-MISSED = {  # DP5.1 is a negative KPI with the 109 target 5.75: 6.1 misses it
-    "actual": 6.1,
-    "innovation": 80,
-    "challenge": 85.5,
-    "contribution": 90,
-    "situation_analysis": "營造業重大職災增加",
-    "countermeasures": "加強營造工地檢查與觀摩",
-}
 MET = {"actual": 3.5, "innovation": 90, "challenge": 90, "contribution": 95}  # DC1.1, negative, target 3.8
 
 
@@ -140,9 +92,10 @@ def test_labours_editor_downloads_exactly_its_kpis_of_the_map_with_the_current_v
     assert ws.protection.sheet
     row = row_of(book, "DP5.1")
     code_cell, actual_cell = ws[f"{letter('code')}{row}"], ws[f"{letter('actual')}{row}"]
-    assert code_cell.protection.locked and code_cell.fill.fgColor.rgb.endswith("EDEDED")
+    # Shaded as read-only (which shade is the style's choice); typing into it is refused by Excel.
+    assert code_cell.protection.locked and code_cell.fill.fill_type == "solid"
     assert not actual_cell.protection.locked and actual_cell.fill.fill_type is None
-    assert code_cell.font.name == FONT_NAME and actual_cell.font.name == FONT_NAME
+    assert code_cell.font.name == FONT and actual_cell.font.name == FONT
     # Data validation: a list for the unknown kind, decimals 0–100 for the three scores.
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     kind = next(dv for ref, dv in validations.items() if ref.startswith(letter("unknown_kind")))
@@ -152,7 +105,7 @@ def test_labours_editor_downloads_exactly_its_kpis_of_the_map_with_the_current_v
         str(r)[0] for dv in scores for r in dv.sqref.ranges
     }
     about = {r[0]: r[1:] for r in book[ABOUT].iter_rows(values_only=True) if r[0]}
-    assert about["格式 format"][0] == workbook.FORMAT
+    assert about["格式 format"][0] == FORMAT
     assert about["機關 organization"][0] == "taipei"
     assert about["填報機關 agency"] == ("taipei-dol", "勞動局")
     assert about["年度 year (ROC)"][0] == 109
@@ -168,7 +121,9 @@ def test_a_locked_result_is_marked_as_locked_in_the_workbook(people, client):
     row = row_of(book, "DC1.1")
     assert "locked" in cell(book, "DC1.1", "status")
     actual = book[RESULTS][f"{letter('actual')}{row}"]
-    assert actual.protection.locked and actual.fill.fgColor.rgb.endswith("BFBFBF")
+    assert actual.protection.locked and actual.fill.fill_type == "solid"  # shaded; an upload changing it is refused
+    open_actual = book[RESULTS][f"{letter('actual')}{row_of(book, 'DP5.1')}"]
+    assert not open_actual.protection.locked and open_actual.fill.fill_type is None
     assert "locked" not in (cell(book, "DP5.1", "status") or "")
 
 

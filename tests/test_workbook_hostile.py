@@ -15,7 +15,7 @@ import pytest
 
 from stratmap.core.models import AuditEvent
 from tests.conftest import row_counts
-from tests.test_workbook import MISSED, download, fill, upload
+from tests.helpers import MISSED, download, fill, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.urls import path
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
@@ -144,6 +144,11 @@ def plain_number(field: str, description=None):
 
     column.__name__ = f"{field}_plain"
     return column
+
+
+def short(text: str, length: int = 60) -> str:
+    """A long text cut for a list column."""
+    return Truncator(text).chars(length)
 
 
 # --- Organizations -----------------------------------------------------------

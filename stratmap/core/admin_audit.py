@@ -2,7 +2,7 @@
 
 **Scope.** The administration is for superusers and for the administrators of an organization
 (``Membership`` role *administrator*), who see and change only what belongs to their organizations
-and their descendants, as :mod:`stratmap.core.access` scopes every role. The role decides, not
+and their descendants, as :mod:`stratmap.access` scopes every role. The role decides, not
 Django's per-model permissions: a staff user without an administrator's role sees none of stratmap's
 models. What belongs to nobody's organization (users, memberships, the audit trail) is the
 superusers'; organizations and tags, which every organization shares, the administrators read and
@@ -25,14 +25,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.access import Access, access_for
+from stratmap.access import Access, access_for
 from stratmap.core.audit import Stale, check_reason
+from stratmap.core.audit_text import audit_action, audit_field, audit_value
+from stratmap.core.forms import map_version_field
 from stratmap.core.models import Membership, Organization
 from stratmap.core.services import AdminWrite, is_versioned, owner_check, snapshot
-from stratmap.web.forms import map_version_field
 
 ADMINISTRATOR = Membership.Role.ADMINISTRATOR
 #: The fields every audited form adds to the model's own.
@@ -42,10 +44,12 @@ REASON_REQUIRED = _("Say why: every change is kept in the audit trail with its r
 
 
 def stale_message(stale: Stale) -> str:
-    """The refusal of a stale form, with each change made since it was opened."""
+    """The refusal of a stale form, with each change made since it was opened, worded as the pages word
+    it (web/_conflict.html): at local time, each field by its name in the reader's language."""
     changes = [
-        f"{e.at:%Y-%m-%d %H:%M} {e.username} {e.field or e.action} “{e.old}” → “{e.new}”"
-        + (f" ({e.reason})" if e.reason else "")
+        f"{timezone.localtime(e.at):%Y-%m-%d %H:%M} {e.username} "
+        f"{audit_field(e.field) if e.field else audit_action(e.action)} "
+        f"“{audit_value(e.old, e.field)}” → “{audit_value(e.new, e.field)}”" + (f" ({e.reason})" if e.reason else "")
         for e in stale.meanwhile
     ]
     return " ".join([str(stale), *([gettext("What changed meanwhile") + "：" + "；".join(changes)] if changes else [])])

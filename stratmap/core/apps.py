@@ -1,4 +1,5 @@
 import axes.apps
+import django_tasks_db.apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -18,3 +19,14 @@ class AxesConfig(axes.apps.AppConfig):
 
     default = False
     verbose_name = _("Login throttle")
+
+
+class TasksDbConfig(django_tasks_db.apps.TasksAppConfig):
+    """django-tasks-db (the report worker's job queue) under a heading the admin can translate: it
+    names its app "Tasks Database Backend" untranslated.
+
+    Its label and ready() are inherited; ``default = False`` as for :class:`AxesConfig`.
+    """
+
+    default = False
+    verbose_name = _("Job queue")

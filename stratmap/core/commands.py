@@ -27,14 +27,17 @@ def output_path(value: str | Path, option: str = "-o/--output") -> Path:
     CommandError naming the path and why it cannot be written."""
     path = Path(value)
     folder = path.parent
-    if path.is_dir():
-        raise CommandError(f"{option}: cannot write {path}: it is a folder; give a file name")
-    if not folder.exists():
-        raise CommandError(f"{option}: cannot write {path}: the folder {folder} does not exist")
-    if not folder.is_dir():
-        raise CommandError(f"{option}: cannot write {path}: {folder} is not a folder")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise CommandError(f"{option}: cannot write {path}: permission denied")
+    try:
+        if path.is_dir():
+            raise CommandError(f"{option}: cannot write {path}: it is a folder; give a file name")
+        if not folder.exists():
+            raise CommandError(f"{option}: cannot write {path}: the folder {folder} does not exist")
+        if not folder.is_dir():
+            raise CommandError(f"{option}: cannot write {path}: {folder} is not a folder")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise CommandError(f"{option}: cannot write {path}: permission denied")
+    except OSError as exc:  # a name too long for the file system, a path through a file…
+        raise CommandError(f"{option}: cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 

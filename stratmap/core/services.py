@@ -31,7 +31,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.audit import Stale, as_text, changes_since, check_reason, record
 from stratmap.core.models import AuditEvent
 

@@ -23,9 +23,10 @@ class TextError(ValueError):
     """A value that no column of stratmap may hold (text, a code, a number); the message says what is wrong."""
 
 
-#: Unicode's control (Cc) and surrogate (Cs) characters, less tab, line feed and carriage return:
+#: Unicode's control (Cc) and surrogate (Cs) characters, less tab, line feed and carriage return, and
+#: U+FFFE and U+FFFF, which no XML may hold (the .xlsx, .pptx and SVG downloads are XML):
 #: one regular expression, so a long text is checked at C speed.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def control_character(text: str) -> str | None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 import yaml
 from django.db.models import Prefetch
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.schema import FORMAT, MapFile, OrganizationsFile

@@ -608,6 +608,9 @@ class _MapWriter:
                 same = by_lineage.get(lineages[k.lineage].pk, [])
                 if len(same) == 1:
                     renamed[same.pop().pk] = k.code
+        # A file that names no lineage keeps the one the database has (a roll-over links KPIs the
+        # dataset leaves unlinked); only a file naming another lineage changes it.
+        kept_lineage = {renamed.get(kpi.pk, kpi.code): kpi.lineage_id for kpi in existing}
         kpis = self._sync(
             Kpi,
             existing,
@@ -631,7 +634,7 @@ class _MapWriter:
                         "weight": k.weight,
                         "target_type": k.target_type,
                         "stages": [str(v) for v in k.stages],
-                        "lineage_id": lineages[k.lineage].pk if k.lineage else None,
+                        "lineage_id": lineages[k.lineage].pk if k.lineage else kept_lineage.get(k.code),
                         "order": i,
                         "note": k.note,
                     },

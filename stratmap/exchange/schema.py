@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, TextError, check_code, check_number, check_text
 from stratmap.core.years import to_ad_year
-from stratmap.kpis.scoring import DEFAULT_POLICY
+from stratmap.kpis.scoring import DEFAULT_POLICY, Light, Polarity, TargetType
 
 FORMAT = "stratmap/1"
 #: The largest count a PositiveSmallIntegerField holds on every database (PostgreSQL's smallint).
@@ -105,9 +105,13 @@ Text = text()
 
 
 class Strict(BaseModel):
-    """Base for every block: unknown keys are errors, not silently ignored."""
+    """Base for every block: unknown keys are errors, not silently ignored.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    The scoring engine's enums (lights, polarities, target types) are read from and kept as
+    their plain values, so that a block dumps to plain YAML.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
 
 
 # --- organizations -----------------------------------------------------------
@@ -165,7 +169,7 @@ class ResultIn(Strict):
     contribution: Score | None = None
     contribution_note: Text = ""
     score_reported: Reported | None = None
-    light_reported: Literal["excellent", "good", "fair", "poor", "unknown"] | None = None
+    light_reported: Light | None = None
     situation_analysis: Text = ""
     countermeasures: Text = ""
     note: Text = ""
@@ -204,7 +208,7 @@ class KpiIn(Strict):
     printed_code: text(40) = ""
     name: text(300)
     unit: text(40) = ""
-    polarity: Literal["positive", "negative"] = "positive"
+    polarity: Polarity = Polarity.POSITIVE
     frequency: Literal["yearly", "biennial", "quarterly", "monthly", "once"] = "yearly"
     data_source: text(300) = ""
     release: text(300) = ""
@@ -214,7 +218,7 @@ class KpiIn(Strict):
     cites: Code | None = None
     cites_printed: text(100) = ""
     weight: Annotated[Number, Field(ge=0)] | None = None
-    target_type: Literal["ratio", "at_most", "at_least", "milestone"] = "ratio"
+    target_type: TargetType = TargetType.RATIO
     #: For a milestone KPI: the stages in order; targets and actuals are stage values.
     stages: list[Number] = []
     lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)] | None = None

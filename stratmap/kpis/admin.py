@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.access import access_for
+from stratmap.access import access_for
 from stratmap.core.admin import (
     YearFieldsMixin,
     map_columns,
@@ -34,6 +34,7 @@ from stratmap.core.admin import (
     year_or_empty,
 )
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
+from stratmap.core.forms import VERSION_MISSING, PlainNumberInput
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.kpis.scoring import KpiScore
@@ -42,13 +43,13 @@ from stratmap.kpis.services import (
     ADMIN_FIELDS,
     EDITABLE,
     NEW,
+    SELF_ASSESSMENT,
     StaleEdit,
     kpi_result_admin_save,
     kpi_result_check,
     kpi_result_delete,
 )
 from stratmap.plans.models import ActionPlan
-from stratmap.web.forms import VERSION_MISSING, PlainNumberInput
 
 KPI_MAP_ORDERING = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
 
@@ -492,8 +493,8 @@ class KpiResultAdmin(KpiYearAdmin):
         if score is None:
             return "-"
         light = score.light
-        label = light.label_zh if translation.get_language().startswith("zh") else light.label_en
         reason = f" ({score.unknown_reason})" if score.unknown_reason else ""
+        label = light.label(translation.get_language())
         return format_html('<span style="color:{}">{} {}</span>{}', light.colour, light.symbol, label, reason)
 
     @admin.display(description=_("flag"), boolean=True)
@@ -507,19 +508,7 @@ class KpiResultAdmin(KpiYearAdmin):
         (_("Review"), {"fields": ["status", "review_comment", "version", "result_page", "seen_version"]}),
         (
             _("Self-assessment as published"),
-            {
-                "fields": [
-                    "rate_reported",
-                    "innovation",
-                    "innovation_note",
-                    "challenge",
-                    "challenge_note",
-                    "contribution",
-                    "contribution_note",
-                    "score_reported",
-                    "light_reported",
-                ]
-            },
+            {"fields": ["rate_reported", *SELF_ASSESSMENT, "score_reported", "light_reported"]},
         ),
         (_("Analysis"), {"fields": ["situation_analysis", "countermeasures"]}),
         (

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator
-from stratmap.core.models import Organization
 from stratmap.core.years import format_year
-from stratmap.kpis.scoring import DEFAULT_POLICY, Policy
-from stratmap.strategy.models import Objective
+from stratmap.kpis.scoring import DEFAULT_POLICY, Light, Polarity, Policy, TargetType
 
 NUMBER = {"max_digits": 16, "decimal_places": 4}
 SCORE = {"max_digits": 7, "decimal_places": 3}
@@ -40,7 +39,7 @@ class KpiLineage(models.Model):
     """
 
     organization = models.ForeignKey(
-        Organization, models.CASCADE, related_name="kpi_lineages", verbose_name=_("organization")
+        "core.Organization", models.CASCADE, related_name="kpi_lineages", verbose_name=_("organization")
     )
     key = models.SlugField(_("key"), max_length=100)
 
@@ -54,19 +53,27 @@ class KpiLineage(models.Model):
         return self.key
 
 
-class TargetTypes(models.TextChoices):
-    RATIO = "ratio", _("ratio of actual to target")
-    AT_MOST = "at_most", _("maintain at most")
-    AT_LEAST = "at_least", _("maintain at least")
-    MILESTONE = "milestone", _("milestone stages")
+# The choices of the scoring engine's own definitions (stratmap.kpis.scoring), with their labels:
+# a value the engine adds without a label here fails at import.
+TARGET_TYPE_LABELS = {
+    TargetType.RATIO: _("ratio of actual to target"),
+    TargetType.AT_MOST: _("maintain at most"),
+    TargetType.AT_LEAST: _("maintain at least"),
+    TargetType.MILESTONE: _("milestone stages"),
+}
+TARGET_TYPES = [(kind.value, TARGET_TYPE_LABELS[kind]) for kind in TargetType]
+POLARITY_LABELS = {
+    Polarity.POSITIVE: _("positive (higher is better)"),
+    Polarity.NEGATIVE: _("negative (lower is better)"),
+}
+POLARITIES = [(polarity.value, POLARITY_LABELS[polarity]) for polarity in Polarity]
+#: 「★優」 or "★ excellent", in the language of the moment it is shown (the migrations, made with
+#: translations off, hold the English labels).
+LIGHTS = [(light.value, lazy(lambda light=light: light.text(get_language()), str)()) for light in Light]
 
 
 class Kpi(models.Model):
     """A key performance indicator of one objective in one year's map."""
-
-    class Polarity(models.TextChoices):
-        POSITIVE = "positive", _("positive (higher is better)")
-        NEGATIVE = "negative", _("negative (lower is better)")
 
     class Frequency(models.TextChoices):
         YEARLY = "yearly", _("yearly")
@@ -75,17 +82,19 @@ class Kpi(models.Model):
         MONTHLY = "monthly", _("monthly")
         ONCE = "once", _("once")
 
-    objective = models.ForeignKey(Objective, models.CASCADE, related_name="kpis", verbose_name=_("objective"))
+    objective = models.ForeignKey(
+        "strategy.Objective", models.CASCADE, related_name="kpis", verbose_name=_("objective")
+    )
     code = models.CharField(_("code"), max_length=40, validators=CODE)
     printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
     name = models.CharField(_("name"), max_length=300, validators=TEXT)
     unit = models.CharField(_("unit"), max_length=40, blank=True, validators=TEXT)
-    polarity = models.CharField(_("polarity"), max_length=10, choices=Polarity.choices, default=Polarity.POSITIVE)
+    polarity = models.CharField(_("polarity"), max_length=10, choices=POLARITIES, default=Polarity.POSITIVE.value)
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
     data_source = models.CharField(_("data source"), max_length=300, blank=True, validators=TEXT)
     release = models.CharField(_("data release"), max_length=300, blank=True, validators=TEXT)
     agencies = models.ManyToManyField(
-        Organization, blank=True, related_name="kpis", verbose_name=_("responsible agencies")
+        "core.Organization", blank=True, related_name="kpis", verbose_name=_("responsible agencies")
     )
     agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
     tags = models.ManyToManyField(Tag, blank=True, related_name="kpis", verbose_name=_("tags"))
@@ -99,7 +108,7 @@ class Kpi(models.Model):
     cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True, validators=TEXT)
     weight = models.DecimalField(_("weight"), null=True, blank=True, validators=EXACT, **NUMBER)
     target_type = models.CharField(
-        _("target type"), max_length=10, choices=TargetTypes.choices, default=TargetTypes.RATIO
+        _("target type"), max_length=10, choices=TARGET_TYPES, default=TargetType.RATIO.value
     )
     stages = models.JSONField(
         _("stages"),
@@ -184,13 +193,6 @@ class KpiResult(models.Model):
         NOT_SURVEYED = "not_surveyed", _("survey not run this year")
         OTHER = "other", _("other")
 
-    class Light(models.TextChoices):
-        EXCELLENT = "excellent", _("★ excellent")
-        GOOD = "good", _("● good")
-        FAIR = "fair", _("▲ fair")
-        POOR = "poor", _("╳ poor")
-        UNKNOWN = "unknown", _("？ unknown")
-
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="results", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
     actual = models.DecimalField(_("actual"), null=True, blank=True, validators=EXACT, **NUMBER)
@@ -209,7 +211,7 @@ class KpiResult(models.Model):
     contribution = models.DecimalField(_("contribution"), null=True, blank=True, **SCORE)
     contribution_note = models.TextField(_("contribution narrative"), blank=True, validators=LONG)
     score_reported = models.DecimalField(_("total score as published"), null=True, blank=True, **SCORE)
-    light_reported = models.CharField(_("light as published"), max_length=10, choices=Light.choices, blank=True)
+    light_reported = models.CharField(_("light as published"), max_length=10, choices=LIGHTS, blank=True)
     situation_analysis = models.TextField(_("situation analysis"), blank=True, validators=LONG)
     countermeasures = models.TextField(_("countermeasures"), blank=True, validators=LONG)
     note = models.TextField(_("note"), blank=True, validators=LONG)

@@ -3,7 +3,7 @@
 A pure engine: no Django, no database. Callers hand it plain values and get
 plain values back, so scoring a whole city is one read plus arithmetic.
 
-What the 108 report shows and this module reproduces (see DESIGN.md):
+What the 108 report shows and this module reproduces (see docs/scoring.md):
 
 - the achievement rate is ``actual / target`` for a positive KPI and
   ``target / actual`` for a negative one (DP5.1: 6.00 / 7.05 = 85.1 %);
@@ -41,8 +41,25 @@ NOT_A_STAGE = "the value is not one of the KPI's stages"
 NO_SCORE = "a self-assessment score is missing"
 
 
-class Light(enum.Enum):
-    """A rating light. Never colour alone: each has a symbol and a label as well."""
+# The lights, target types and polarities are defined here and only here: the models' choices,
+# the dataset schema, the forms, the pages, the reports and the workbooks all derive from them.
+
+
+class Light(enum.StrEnum):
+    """A rating light: its key (what is stored and written in datasets), symbol, Chinese label and colour.
+
+    Never colour alone: each has a symbol and a label as well. The English label is the key.
+    """
+
+    symbol: str
+    label_zh: str
+    colour: str
+
+    def __new__(cls, key: str, symbol: str, label_zh: str, colour: str) -> Light:
+        light = str.__new__(cls, key)
+        light._value_ = key
+        light.symbol, light.label_zh, light.colour = symbol, label_zh, colour
+        return light
 
     EXCELLENT = ("excellent", "★", "優", "#1a7f37")
     GOOD = ("good", "●", "良", "#0969da")
@@ -50,16 +67,26 @@ class Light(enum.Enum):
     POOR = ("poor", "╳", "差", "#cf222e")
     UNKNOWN = ("unknown", "？", "不明", "#6e7781")
 
-    def __init__(self, key: str, symbol: str, label_zh: str, colour: str):
-        self.key, self.symbol, self.label_zh, self.colour = key, symbol, label_zh, colour
+    @property
+    def key(self) -> str:
+        return self.value
 
     @property
     def label_en(self) -> str:
-        return self.key
+        return self.value
+
+    def label(self, language: str | None) -> str:
+        """The label in ``language`` (a language code): 優 for Chinese, excellent otherwise."""
+        return self.label_zh if (language or "").startswith("zh") else self.label_en
+
+    def text(self, language: str | None) -> str:
+        """Symbol and label as one piece of text: 「★優」 in Chinese, "★ excellent" otherwise."""
+        zh = (language or "").startswith("zh")
+        return f"{self.symbol}{self.label_zh}" if zh else f"{self.symbol} {self.label_en}"
 
     @classmethod
     def from_key(cls, key: str) -> Light:
-        return next(light for light in cls if light.key == key)
+        return cls(key)
 
 
 class TargetType(enum.StrEnum):
@@ -71,6 +98,13 @@ class TargetType(enum.StrEnum):
     MILESTONE = "milestone"  # actual and target are stages of a list (25 %, 50 % …)
 
 
+class Polarity(enum.StrEnum):
+    """Which way a KPI improves."""
+
+    POSITIVE = "positive"  # higher is better: the rate is actual/target
+    NEGATIVE = "negative"  # lower is better: the rate is target/actual
+
+
 class PolicyError(ValueError):
     """A scoring policy that cannot be applied; the message says which field and why."""
 
@@ -79,7 +113,7 @@ class PolicyError(ValueError):
 class Policy:
     """How a KPI total score is computed and turned into a light.
 
-    The default is the least-squares fit in DESIGN.md, which reproduces 8 of the
+    The default is a least-squares fit to the 108 report (docs/scoring.md), which reproduces 8 of the
     15 published 108 totals: a documented, configurable default, not the city's rule.
     """
 
@@ -152,7 +186,7 @@ def achievement_rate(
     target: Decimal | None,
     actual: Decimal | None,
     *,
-    polarity: str = "positive",
+    polarity: str = Polarity.POSITIVE,
     target_type: str = TargetType.RATIO,
     stages: tuple[Decimal, ...] = (),
 ) -> Rate:
@@ -169,7 +203,7 @@ def achievement_rate(
     """
     if target is None or actual is None:
         return Rate(None, None, NO_TARGET if target is None else NO_ACTUAL)
-    negative = polarity == "negative"
+    negative = polarity == Polarity.NEGATIVE
     kind = TargetType(target_type)
     if kind is TargetType.MILESTONE:
         if actual not in stages or target not in stages:
@@ -202,7 +236,7 @@ class KpiInput:
 
     code: str
     name: str = ""
-    polarity: str = "positive"
+    polarity: str = Polarity.POSITIVE
     target_type: str = TargetType.RATIO
     stages: tuple[Decimal, ...] = ()
     target: Decimal | None = None

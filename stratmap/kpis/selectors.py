@@ -1,6 +1,7 @@
-"""Reads for scoring: one organization's KPIs of a year, scored, in a fixed number of queries.
+"""Reads for scoring: one organization's KPIs of a year, scored, in a fixed number of queries; KPI
+histories across years; the cascade of a city's objectives and KPIs to its bureaus'.
 
-Every read takes the reader's :class:`~stratmap.core.access.Access` (keyword ``access``, required):
+Every read takes the reader's :class:`~stratmap.access.Access` (keyword ``access``, required):
 maps it may not read are refused (404) or left out, and results it may not see count as not
 entered. Commands pass ``Access.everything()``.
 
@@ -11,13 +12,14 @@ results); the scoring itself is pure arithmetic in :mod:`stratmap.kpis.scoring`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget, ScoringPolicy
 from stratmap.kpis.scoring import (
@@ -30,8 +32,7 @@ from stratmap.kpis.scoring import (
     score_kpi,
     summarize,
 )
-from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.selectors import plans_in_full
+from stratmap.strategy.models import Objective, StrategyMap, Theme
 
 
 @dataclass
@@ -108,7 +109,7 @@ def scorecard(organization: Organization | str, year: int, theme: str | None = N
     return map_scorecard(smap, theme, access=access)
 
 
-def _scored_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]:
+def score_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]:
     """Score KPIs against the target and result of their own map's year: two queries for any number."""
     targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
     year_results = KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))
@@ -121,7 +122,8 @@ def _scored_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]
     return rows
 
 
-def _kpis() -> QuerySet[Kpi]:
+def kpis_for_scoring() -> QuerySet[Kpi]:
+    """KPIs with what scoring reads of them (objective, theme, perspective, agencies), in map order."""
     return (
         Kpi.objects.select_related("objective__theme", "objective__perspective")
         .prefetch_related(Prefetch("agencies", queryset=Organization.objects.order_by("code")))
@@ -135,11 +137,11 @@ def map_scorecard(smap: StrategyMap, theme: str | None = None, *, access: Access
     Results ``access`` may not see count as not entered; a map it may not read is a 404.
     """
     access.require(smap)
-    kpis = _kpis().filter(objective__map=smap)
+    kpis = kpis_for_scoring().filter(objective__map=smap)
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
     policy = policy_of(smap)
-    rows = _scored_kpis(list(kpis), lambda kpi: policy, access)
+    rows = score_kpis(list(kpis), lambda kpi: policy, access)
     scores = [row.score for row in rows]
     rollups = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
@@ -155,8 +157,8 @@ def map_summaries(maps: list[StrategyMap], *, access: Access) -> dict[int, Rollu
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
     access.require(*maps)
     policies = {m.pk: policy_of(m) for m in maps}
-    kpis = list(_kpis().filter(objective__map__in=maps))
-    rows = _scored_kpis(kpis, lambda k: policies[k.objective.map_id], access)
+    kpis = list(kpis_for_scoring().filter(objective__map__in=maps))
+    rows = score_kpis(kpis, lambda k: policies[k.objective.map_id], access)
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
     for row in rows:
         by_map[row.kpi.objective.map_id].append(row.score)
@@ -173,33 +175,7 @@ class YearPoint:
     actual: Decimal | None
 
 
-@dataclass
-class KpiDetail:
-    kpi: Kpi
-    scored: ScoredKpi
-    history: list[YearPoint]
-    lineage: list[Kpi]  # the same indicator in every year's map, oldest first
-    cites: Kpi | None  # the city KPI this KPI supports
-    supported_by: list[Kpi]  # bureau KPIs that cite this one
-    revisions: list
-
-
-def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
-    """Every in-force KPI of a map ``access`` reads sharing a lineage with ``kpis``, with their targets
-    and visible results (an unpublished next year's map must not lend the public its targets)."""
-    return (
-        Kpi.objects.filter(
-            lineage_id__in={k.lineage_id for k in kpis if k.lineage_id},
-            objective__map__in_force=True,
-            objective__map__in=access.maps(),
-        )
-        .select_related("objective__map")
-        .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
-        .order_by("objective__map__year")
-    )
-
-
-def _history(lineage: list[Kpi]) -> list[YearPoint]:
+def lineage_history(lineage: list[Kpi]) -> list[YearPoint]:
     """Targets and actuals per year across the maps of one indicator (``lineage`` oldest map first).
 
     A year's target is the one set by the latest map that sets it; its actual, the latest map's result.
@@ -239,77 +215,62 @@ def histories(kpis: list[Kpi], *, access: Access) -> dict[int, list[YearPoint]]:
         if member.lineage_id:
             by_lineage.setdefault(member.lineage_id, []).append(member)
     return {
-        k.pk: _history(by_lineage.get(k.lineage_id, []) if k.lineage_id else ([by_pk[k.pk]] if k.pk in by_pk else []))
+        k.pk: lineage_history(
+            by_lineage.get(k.lineage_id, []) if k.lineage_id else ([by_pk[k.pk]] if k.pk in by_pk else [])
+        )
         for k in kpis
     }
 
 
-def kpi_detail(smap: StrategyMap, code: str, *, access: Access) -> KpiDetail:
-    """Everything the KPI page shows, of the maps ``access`` reads, in a fixed number of queries.
+@dataclass
+class CascadeRow:
+    """A city objective and what the bureaus take over of it."""
 
-    Raises Kpi.DoesNotExist; a map ``access`` may not read is a 404.
-    """
-    from stratmap.strategy.models import Revision
+    objective: Objective | None
+    code: str
+    city_kpis: list[Kpi]
+    bureau_kpis: dict[str, list[Kpi]]  # city KPI code → bureau KPIs citing it
+    bureau_themes: list[Theme]
 
-    access.require(smap)
-    readable = access.maps()
-    kpi = (
-        _kpis()
-        .select_related("lineage")
-        .prefetch_related(
-            "tags",
-            Prefetch("action_plans", queryset=plans_in_full()),
-        )
-        .get(objective__map=smap, code=code)
-    )
-    (scored,) = _scored_kpis([kpi], lambda k: policy_of(smap), access)
-    if kpi.lineage_id:
-        lineage = list(_lineages([kpi], access))
-    else:
-        lineage = [kpi]
-        kpi.objective.map = smap
-    history = _history(lineage)
-    codes = {member.objective.map.year: member.code for member in lineage}
-    organization = smap.organization
-    cites = None
-    if kpi.cites and organization.parent_id:
-        cites = (
-            Kpi.objects.filter(
-                objective__map__organization_id=organization.parent_id,
-                objective__map__year=smap.year,
-                objective__map__in_force=True,
-                objective__map__in=readable,
-                code=kpi.cites,
-            )
-            .select_related("objective__map__organization")
-            .first()
-        )
-    supported_by = list(
-        Kpi.objects.filter(
-            objective__map__organization__parent=organization,
-            objective__map__year=smap.year,
-            objective__map__in_force=True,
-            objective__map__in=readable,
-            cites=kpi.code,
-        )
+
+@dataclass
+class Cascade:
+    city: StrategyMap
+    bureaus: list[StrategyMap]
+    rows: list[CascadeRow]
+    unsupported: list[Kpi]  # city KPIs no bureau KPI supports
+    unknown_citations: list[Kpi]  # bureau KPIs citing a code the city map does not have
+
+
+def cascade(city: StrategyMap, bureaus: list[StrategyMap], *, access: Access) -> Cascade:
+    """City objectives and KPIs against the bureau KPIs and themes that take them over: four queries."""
+    access.require(city, *bureaus)
+    objectives = list(city.objectives.select_related("theme", "perspective").order_by("order"))
+    city_kpis = list(Kpi.objects.filter(objective__map=city).select_related("objective").order_by("code"))
+    bureau_kpis = list(
+        Kpi.objects.filter(objective__map__in=bureaus)
+        .exclude(cites="")
         .select_related("objective__map__organization")
         .order_by("objective__map__organization__code", "code")
     )
-    # Codes are reused across years (109's DP3.3 is 108's DP3.4, while 108's DP3.3 was deleted), so a
-    # revision belongs to this KPI only if its code was this KPI's in the year the revision speaks of.
-    plan_codes = {p.code for p in kpi.action_plans.all()}
-    candidates = Revision.objects.filter(
-        map__organization=organization, map__in=readable, code__in={k.code for k in lineage} | plan_codes
-    ).select_related("map")
-    revisions = []
-    for revision in candidates.order_by("map__year", "order"):
-        revised_year = revision.map.year
-        if revision.level == Revision.Level.ACTION_PLAN:
-            if revised_year == smap.year and revision.code in plan_codes:
-                revisions.append(revision)
-            continue
-        if revision.action == Revision.Action.DELETE:
-            revised_year = revision.map.compared_year
-        if codes.get(revised_year) == revision.code:
-            revisions.append(revision)
-    return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions)
+    themes = list(Theme.objects.filter(map__in=bureaus).exclude(takes_over="").select_related("map__organization"))
+    citing: dict[str, list[Kpi]] = defaultdict(list)
+    for kpi in bureau_kpis:
+        citing[kpi.cites].append(kpi)
+    city_codes = {k.code for k in city_kpis}
+    rows = []
+    for objective in objectives:
+        mine = [k for k in city_kpis if k.objective_id == objective.pk]
+        cited_here = {c: ks for c, ks in citing.items() if c.rsplit(".", 1)[0] == objective.code}
+        taking = [t for t in themes if t.takes_over == objective.code]
+        if mine or cited_here or taking:
+            rows.append(
+                CascadeRow(objective, objective.code, mine, {c: cited_here[c] for c in sorted(cited_here)}, taking)
+            )
+    return Cascade(
+        city=city,
+        bureaus=bureaus,
+        rows=rows,
+        unsupported=[k for k in city_kpis if k.code not in citing],
+        unknown_citations=[k for k in bureau_kpis if k.cites not in city_codes],
+    )

@@ -1,6 +1,6 @@
 """Writes to KPI results: entry, the review cycle and the administration. Keyword-only, checked, audited.
 
-Every write goes through :mod:`stratmap.core.access` for permission, compares the
+Every write goes through :mod:`stratmap.access` for permission, compares the
 version the person read with the stored one (no lost updates: a form opened before
 the first entry carries :data:`NEW`), validates the business rules (numbers the
 columns can hold; an explanation is required when the target is missed), saves and
@@ -18,33 +18,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
 from stratmap.kpis.scoring import achievement_rate
 
-#: What an editor enters; everything else about a result is set by the cycle.
-ENTRY_FIELDS = (
-    "actual",
-    "unknown_kind",
-    "unknown_reason",
-    "innovation",
-    "innovation_note",
-    "challenge",
-    "challenge_note",
-    "contribution",
-    "contribution_note",
-    "situation_analysis",
-    "countermeasures",
-)
+# The fields of a result entry are listed here and only here: the entry form, the Excel
+# workbook and the administration take them from these lists.
+
+#: The self-assessment's scores, each a number from 0 to 100.
+SCORES = ("innovation", "challenge", "contribution")
+#: Each score with its narrative, as the self-assessment is published.
+SELF_ASSESSMENT = tuple(name for score in SCORES for name in (score, f"{score}_note"))
+#: What an editor enters, in the order forms and workbooks show it; everything else about a
+#: result is set by the cycle.
+ENTRY_FIELDS = ("actual", "unknown_kind", "unknown_reason", *SELF_ASSESSMENT, "situation_analysis", "countermeasures")
 #: What the administration may change besides the entry: the figures as published. The
 #: status and review comment change only through the cycle (:func:`kpi_result_transition`).
 ADMIN_FIELDS = (*ENTRY_FIELDS, "printed", "rate_reported", "score_reported", "light_reported", "note")
-NUMBERS = {"actual", "innovation", "challenge", "contribution", "rate_reported", "score_reported"}
+#: The fields of :data:`ADMIN_FIELDS` that hold numbers (the others hold text).
+NUMBERS = frozenset(name for name in ADMIN_FIELDS if isinstance(KpiResult._meta.get_field(name), models.DecimalField))
 EDITABLE = {KpiResult.Status.DRAFT, KpiResult.Status.RETURNED}
 #: The version a form carries when it was opened before the KPI had a result for the year.
 NEW = 0

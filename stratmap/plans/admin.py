@@ -11,20 +11,21 @@ administers.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import map_columns, map_year_filter
+from stratmap.core.admin import map_columns, map_year_filter, plain_number, short
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
+from stratmap.core.forms import PlainNumberInput
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 
-
-def short(text: str, length: int = 60) -> str:
-    return Truncator(text).chars(length)
+#: Quantities as they were entered (3.8), not padded to the column's places (3.8000).
+PLAIN_NUMBERS = {models.DecimalField: {"widget": PlainNumberInput}}
 
 
 def months_display(months) -> str:
@@ -34,10 +35,34 @@ def months_display(months) -> str:
     return ", ".join(str(month) for month in months)
 
 
+class MonthsField(forms.JSONField):
+    """A task's months on one short line, ``[1, 2, 3]``; empty (not "null") when they are not known."""
+
+    widget = forms.TextInput(attrs={"size": 40})  # the twelve months fit
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
+#: The inlines' text in a modest box: the admin's own (48em wide) pushes a table row past a 1,280 px
+#: screen, the tasks' months box too.
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+
+
 class PlanTaskInline(ScopedInline, admin.TabularInline):
     model = PlanTask
     fields = ["order", "name", "months"]
+    formfield_overrides = COMPACT_TEXT
     extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "months":
+            return MonthsField(
+                label=db_field.verbose_name,
+                required=False,
+                help_text=_("The months the task runs in, e.g. [1, 2, 3]; empty when they are not known."),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class OutcomeInline(ScopedInline, admin.TabularInline):
@@ -45,6 +70,11 @@ class OutcomeInline(ScopedInline, admin.TabularInline):
 
     model = Outcome
     fields = ["order", "text", "quantity", "unit"]
+    formfield_overrides = {
+        **PLAIN_NUMBERS,
+        **COMPACT_TEXT,
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 10})},
+    }
     extra = 0
 
 
@@ -170,7 +200,16 @@ class PlanTaskAdmin(AuditedAdmin, map_columns("plan__kpi__objective__map"), admi
 class OutcomeAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
     map_path = "objective__map"
     kpi_path = "plan__kpi"
-    list_display = ["text_short", "quantity", "unit", "objective", "plan", "map_organization", "map_year", "order"]
+    list_display = [
+        "text_short",
+        plain_number("quantity", _("quantity")),
+        "unit",
+        "objective",
+        "plan",
+        "map_organization",
+        "map_year",
+        "order",
+    ]
     list_display_links = ["text_short"]
     list_filter = [
         map_year_filter("objective__map__year"),
@@ -187,6 +226,7 @@ class OutcomeAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin
     ]
     autocomplete_fields = ["objective", "plan"]
     fields = ["objective", "plan", "order", "text", "quantity", "unit"]
+    formfield_overrides = PLAIN_NUMBERS
 
     @admin.display(description=_("text"), ordering="text")
     def text_short(self, obj):

@@ -7,21 +7,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT
-from stratmap.core.models import Organization
-from stratmap.kpis.models import NUMBER, Kpi
-from stratmap.strategy.models import Objective
+from stratmap.kpis.models import NUMBER
 
 
 class ActionPlan(models.Model):
     """An action plan under a KPI. Its code need not match the KPI's (the documents misnumber some)."""
 
-    kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="action_plans", verbose_name=_("KPI"))
+    kpi = models.ForeignKey("kpis.Kpi", models.CASCADE, related_name="action_plans", verbose_name=_("KPI"))
     code = models.CharField(_("code"), max_length=40, validators=CODE)
     printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
     also_printed_as = models.JSONField(_("also printed as"), default=list, blank=True, validators=JSON_TEXT)
     name = models.CharField(_("name"), max_length=300, validators=TEXT)
     agencies = models.ManyToManyField(
-        Organization, blank=True, related_name="action_plans", verbose_name=_("responsible agencies")
+        "core.Organization", blank=True, related_name="action_plans", verbose_name=_("responsible agencies")
     )
     agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -82,7 +80,9 @@ class PlanTask(models.Model):
 class Outcome(models.Model):
     """An expected outcome (預期成效), with its quantity, of a plan or of a whole objective."""
 
-    objective = models.ForeignKey(Objective, models.CASCADE, related_name="outcomes", verbose_name=_("objective"))
+    objective = models.ForeignKey(
+        "strategy.Objective", models.CASCADE, related_name="outcomes", verbose_name=_("objective")
+    )
     plan = models.ForeignKey(
         ActionPlan, models.CASCADE, null=True, blank=True, related_name="outcomes", verbose_name=_("action plan")
     )

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.audit import Stale, changes_since, record
 from stratmap.core.models import AuditEvent
 from stratmap.plans.models import ActionPlan, PlanProgress

@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import translation
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
+from stratmap.kpis import services
 from stratmap.kpis.models import Kpi
-from stratmap.kpis.scoring import Light
+from stratmap.kpis.presenters import map_spec, number, reason_text, summary_sentence
+from stratmap.kpis.scoring import Light, Polarity
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
+from stratmap.plans.selectors import plans_in_full
+from stratmap.revisions.selectors import Change, MapDiff, map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
-from stratmap.strategy.selectors import Change, MapDiff, map_diff, plans_in_full
-from stratmap.web.presenters import map_spec, number, reason_text, summary_sentence
 
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
 # The report is in Chinese whatever the language of the request that asked for it.
@@ -148,13 +150,13 @@ def actual_text(row: ScoredKpi) -> str:
 
 
 def light_text(light: Light) -> str:
-    return f"{light.symbol}{light.label_zh}"
+    return light.text("zh")
 
 
 def score_texts(row: ScoredKpi) -> list[str]:
     """Innovation, challenge, contribution and total, as the scorecard prints them."""
     r, total = row.result, row.score.score
-    parts = [number(getattr(r, name)) if r else "" for name in ("innovation", "challenge", "contribution")]
+    parts = [number(getattr(r, name)) if r else "" for name in services.SCORES]
     return [*parts, number(total, 2) if total is not None else ""]
 
 
@@ -171,7 +173,7 @@ def figures(row: ScoredKpi) -> list[str]:
 def kpi_notes(row: ScoredKpi) -> list[str]:
     """The small print under a KPI's figures: polarity, why it is unknown, a total that disagrees."""
     s, notes = row.score, []
-    if row.kpi.polarity == "negative":
+    if row.kpi.polarity == Polarity.NEGATIVE:
         notes.append("（負向指標）")
     if s.met is None and s.unknown_reason:
         notes.append(f"資料不明：{zh_reason(s.unknown_reason)}")
@@ -191,7 +193,7 @@ def narratives(row: ScoredKpi) -> list[tuple[str, str]]:
 
 def missed_line(row: ScoredKpi) -> str:
     line = f"目標值 {target_text(row)}　實際值 {actual_text(row)}　達成率 {rate_text(row)}"
-    return line + ("　（負向指標）" if row.kpi.polarity == "negative" else "")
+    return line + ("　（負向指標）" if row.kpi.polarity == Polarity.NEGATIVE else "")
 
 
 def target_rows(planned: PlannedObjective, years: list[int]) -> list[list[str]]:

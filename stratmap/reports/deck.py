@@ -32,7 +32,7 @@ from pptx.oxml.ns import qn
 from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
@@ -59,8 +59,8 @@ from stratmap.reports.content import (
     headers as content_headers,
 )
 from stratmap.strategy import diagram
+from stratmap.text import FONT, LINE_HEIGHT, wrap
 
-FONT = "Noto Sans CJK TC"
 LANG = "zh-TW"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 NAVY = RGBColor(0x1F, 0x38, 0x64)
@@ -68,7 +68,6 @@ GREY = RGBColor(0x59, 0x59, 0x59)
 PALE = RGBColor(0xDE, 0xEB, 0xF7)
 BAND = RGBColor(0xF3, 0xF6, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
-LINE_HEIGHT = 1.45  # Noto Sans CJK's line height, in ems
 PAD_Y = 0.01  # inches above and below the text of a map box
 
 
@@ -112,8 +111,8 @@ def fitted_size(
 ) -> float:
     """The largest font size up to ``size`` (pt) at which ``lines`` fit a ``width`` × ``height`` inch box.
 
-    Lines are wrapped with the diagram module's width estimate (CJK 1em, Latin about 0.6em)
-    and take 1.45 × the size each (the line height of Noto Sans CJK); the box's inner
+    Lines are wrapped with :func:`stratmap.text.wrap`'s width estimate (CJK 1em, Latin about 0.6em)
+    and take :data:`~stratmap.text.LINE_HEIGHT` × the size each (the font's line height); the box's inner
     ``margins`` (inches on each side, left/right and top/bottom) are taken off first.
     """
     inner_w, inner_h = width - 2 * margins[0], max(height - 2 * margins[1], 0.05) * 72
@@ -127,7 +126,7 @@ def fitted_size(
 def text_lines(lines: str | Iterable[str], width: float, size: float) -> int:
     """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the estimate)."""
     inner = max(width, 0.1) * 72 * 0.95
-    return sum(max(1, len(diagram.wrap(p, size, inner))) for p in _paragraphs(lines))
+    return sum(max(1, len(wrap(p, size, inner))) for p in _paragraphs(lines))
 
 
 def add_run(paragraph, text: str, size: float, *, bold: bool = False, fg: RGBColor | None = None):
@@ -263,14 +262,10 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
     lay = diagram.layout(spec)
     if not lay.rows:
         return
-    top = min([r.y for r in lay.columns.values()] + [r.y for r in lay.rows.values()])
-    left = diagram.MARGIN
-    width = lay.width - 2 * diagram.MARGIN
-    height = max(r.y + r.h for r in lay.rows.values()) - top
-    scale = min(w / width, h / height)
-    x0 = x + (w - width * scale) / 2 - left * scale
-    y0 = y - top * scale
-    first_row = min(r.y for r in lay.rows.values())
+    body = lay.body  # the map below its title, mission, vision and values, which the slide shows apart
+    scale = min(w / body.w, h / body.h)
+    x0 = x + (w - body.w * scale) / 2 - body.x * scale
+    y0 = y - body.y * scale
     pad_x = diagram.BOX_PAD_X * scale  # the layout's own padding, so the text wraps as it measured
 
     def rect(r: diagram.Rect, fill: RGBColor, line: RGBColor | None = None):
@@ -304,13 +299,11 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
         if band is None:
             continue
         rect(band, BAND)
-        head = diagram.Rect(band.x, band.y, diagram.ROW_HEAD_W - diagram.ROW_HEAD_GAP, band.h)
-        label(rect(head, PALE), f"{name}\n{code}", 14 * scale * 72, bold=True, fg=NAVY)
+        label(rect(lay.row_heads[code].rect, PALE), f"{name}\n{code}", 14 * scale * 72, bold=True, fg=NAVY)
     for code, name in spec.themes:
-        column = lay.columns.get(code)
-        if column is not None:
-            header = diagram.Rect(column.x, column.y, column.w, first_row - column.y - 6)
-            label(rect(header, NAVY), f"{code} {name}", 14 * scale * 72, bold=True, fg=WHITE)
+        head = lay.theme_heads.get(code)
+        if head is not None:
+            label(rect(head.rect, NAVY), f"{code} {name}", 14 * scale * 72, bold=True, fg=WHITE)
     for objective in spec.objectives:
         r = lay.boxes.get(objective.code)
         if r is None:

@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.reports.models import ReportFile
 from stratmap.strategy.models import StrategyMap
 

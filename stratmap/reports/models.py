@@ -10,8 +10,6 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.strategy.models import StrategyMap
-
 
 class ReportFile(models.Model):
     """One deck (PDF or PowerPoint) of a map, as one access scope sees it at one data version.
@@ -32,7 +30,7 @@ class ReportFile(models.Model):
         READY = "ready", _("ready")
         FAILED = "failed", _("failed")
 
-    map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="report_files", verbose_name=_("map"))
+    map = models.ForeignKey("strategy.StrategyMap", models.CASCADE, related_name="report_files", verbose_name=_("map"))
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     theme = models.CharField(_("theme"), max_length=10, blank=True)
     language = models.CharField(_("language"), max_length=10)

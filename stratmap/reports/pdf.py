@@ -2,8 +2,8 @@
 
 A4 landscape, one page per slide of the deck (the same :func:`~stratmap.reports.content.pages`),
 the strategy maps as the diagram module's SVG and the KPI histories as small SVG line
-charts, both embedded as images. Text is set in Noto Sans CJK TC (Debian's
-``fonts-noto-cjk``), so Chinese renders with Traditional Chinese glyphs.
+charts, both embedded as images. Text is set in :data:`stratmap.text.FONT` (Noto Sans CJK TC,
+Debian's ``fonts-noto-cjk``), so Chinese renders with Traditional Chinese glyphs.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from xml.sax.saxutils import escape
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.kpis.selectors import YearPoint
 from stratmap.reports import content as c
 from stratmap.strategy import diagram
+from stratmap.text import FONT
 
 CHART_W, CHART_H = 360, 250
 
@@ -62,7 +63,7 @@ def history_svg(history: list[YearPoint]) -> str:
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" '
-        f'viewBox="0 0 {CHART_W} {CHART_H}" font-family="Noto Sans CJK TC" font-size="11">',
+        f'viewBox="0 0 {CHART_W} {CHART_H}" font-family="{FONT}" font-size="11">',
         f'<text x="{CHART_W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">'
         "歷年目標值與實際值</text>",
     ]
@@ -131,6 +132,7 @@ def report_html(content: c.ReportContent) -> str:
                 "content": content,
                 "pages": [(page, _page_context(content, page)) for page in c.pages(content)],
                 "count_note": c.COUNT_NOTE,
+                "font": FONT,
                 "no_months": c.NO_MONTHS,
                 "year": c.roc(content.year),
             },

@@ -22,17 +22,18 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from stratmap.core.access import Access
+from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import to_roc_year
-from stratmap.kpis.scoring import Light, Policy, TargetType
+from stratmap.kpis.scoring import Light, Polarity, Policy, TargetType
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
+from stratmap.plans.selectors import kpis_with_plans
 from stratmap.reports.content import NO_MONTHS, light_text
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.selectors import kpis_with_plans
+from stratmap.text import FONT as FONT_NAME
+from stratmap.text import display_width
 
-FONT_NAME = "Noto Sans CJK TC"  # as stratmap.exchange.workbook: Chinese readable wherever it is installed
 FONT = Font(name=FONT_NAME, size=10)
 BOLD = Font(name=FONT_NAME, size=10, bold=True)
 TITLE = Font(name=FONT_NAME, size=14, bold=True)
@@ -134,7 +135,7 @@ def line_of(row: ScoredKpi) -> Line:
         total_computed=score.score_computed,
         light=score.light,
         met=met_text(score.met),
-        negative=kpi.polarity == "negative",
+        negative=kpi.polarity == Polarity.NEGATIVE,
         rate_formula=(
             score.rate.percent is not None
             and kpi.target_type == TargetType.RATIO
@@ -231,11 +232,6 @@ def style_body(ws: Worksheet, first_row: int, last_row: int, columns: int) -> No
             cell.border, cell.font, cell.alignment = BORDER, FONT, WRAP
 
 
-def text_width(text: str) -> int:
-    """Columns ``text`` takes: two for a CJK or full-width character, one for others."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...] = ()) -> None:
     """Tall enough rows for wrapped text: openpyxl does not size them, and LibreOffice keeps the default."""
     merged = {(c.min_row, c.min_col) for c in ws.merged_cells.ranges if c.min_row != c.max_row or c.min_col in skip}
@@ -247,8 +243,13 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...]
             if cell.column in skip:
                 continue
             width = ws.column_dimensions[cell.column_letter].width or 8.43
-            lines = max(lines, math.ceil(text_width(cell.value) / max(width * 1.15 - 1, 1)))
+            lines = max(lines, math.ceil(display_width(cell.value) / max(width * 1.15 - 1, 1)))
         ws.row_dimensions[r].height = 16 * lines + 2
+
+
+def light_font(light: Light) -> Font:
+    """Bold, in the light's colour (a missed target is marked in the colour of ╳)."""
+    return Font(name=FONT_NAME, size=10, bold=True, color=light.colour.lstrip("#").upper())
 
 
 def page_setup(ws: Worksheet, header_row: int) -> None:
@@ -312,10 +313,10 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
         for name in ("總分(公布)", "總分(計算)", "達標"):
             ws[f"{COL[name]}{r}"].alignment = CENTER
         light = ws[f"{COL['燈號']}{r}"]
-        light.font = Font(name=FONT_NAME, size=10, bold=True, color=line.light.colour.lstrip("#").upper())
+        light.font = light_font(line.light)
         light.alignment = CENTER
         if line.met == "否":
-            ws[f"{COL['達標']}{r}"].font = Font(name=FONT_NAME, size=10, bold=True, color="CF222E")
+            ws[f"{COL['達標']}{r}"].font = light_font(Light.POOR)
     fit_rows(ws, FIRST_ROW, last)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{max(last, HEADER_ROW)}"
@@ -372,9 +373,7 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
         ws.cell(total, c).font = BOLD
         ws.cell(total, c).fill = TOTAL_FILL
     for offset, light in enumerate(Light):
-        ws.cell(HEADER_ROW, 8 + offset).font = Font(
-            name=FONT_NAME, size=10, bold=True, color=light.colour.lstrip("#").upper()
-        )
+        ws.cell(HEADER_ROW, 8 + offset).font = light_font(light)
         ws.cell(HEADER_ROW, 8 + offset).fill = PatternFill("solid", fgColor="FFFFFF")
     ws.freeze_panes = f"A{FIRST_ROW}"
     page_setup(ws, HEADER_ROW)

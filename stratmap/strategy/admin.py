@@ -11,11 +11,11 @@ import re
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter
+from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter, short
 from stratmap.core.admin_audit import AuditedAdmin, ScopedInline
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, ScoringPolicy
@@ -32,10 +32,6 @@ from stratmap.strategy.models import (
 )
 
 MAP_ORDERING = ["map__organization__code", "-map__year", "map__version_label"]
-
-
-def short(text: str, length: int = 60) -> str:
-    return Truncator(text).chars(length)
 
 
 MapColumnsMixin = map_columns("map")

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.fields import CODE, JSON_TEXT, LONG, TEXT
-from stratmap.core.models import Organization
 from stratmap.core.years import format_year
 
 
@@ -23,7 +22,9 @@ class StrategyMap(models.Model):
     revised for COVID-19); exactly one of them may be in force.
     """
 
-    organization = models.ForeignKey(Organization, models.CASCADE, related_name="maps", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        "core.Organization", models.CASCADE, related_name="maps", verbose_name=_("organization")
+    )
     year = models.PositiveSmallIntegerField(_("year"), help_text=_("AD year; shown as an ROC year in Chinese."))
     version_label = models.CharField(_("version"), max_length=200, blank=True, validators=TEXT)
     version_date = models.DateField(_("version date"), null=True, blank=True)
@@ -108,7 +109,7 @@ class Theme(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
     group = models.ForeignKey(
-        Organization,
+        "core.Organization",
         models.PROTECT,
         null=True,
         blank=True,
@@ -289,7 +290,7 @@ class Revision(models.Model):
     new_name = models.CharField(_("new name"), max_length=300, blank=True, validators=TEXT)
     reason = models.TextField(_("reason"), blank=True, validators=LONG)
     printed_action = models.CharField(_("action, as printed"), max_length=100, blank=True, validators=TEXT)
-    agencies = models.ManyToManyField(Organization, blank=True, related_name="+", verbose_name=_("agencies"))
+    agencies = models.ManyToManyField("core.Organization", blank=True, related_name="+", verbose_name=_("agencies"))
     agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
 
     class Meta:

@@ -16,14 +16,15 @@ from django.db.models import F, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stratmap.core.access import access_for, get_map_for_user
+from stratmap.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.kpis.presenters import light_style
 from stratmap.kpis.scoring import KpiInput, score_kpi
 from stratmap.kpis.selectors import policy_of
 from stratmap.kpis.services import (
@@ -34,12 +35,12 @@ from stratmap.kpis.services import (
     kpi_result_transition,
     missed_target,
 )
-from stratmap.plans.models import ActionPlan
+from stratmap.plans.models import ActionPlan, PlanProgress
 from stratmap.plans.services import StaleProgress, plan_progress_record
+from stratmap.revisions.services import map_revise, map_roll_over
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.services import StaleMap, map_revise, map_roll_over
+from stratmap.strategy.services import StaleMap
 from stratmap.web.forms import CycleForm, ResultForm, ReviseForm, RollOverForm
-from stratmap.web.presenters import light_style
 
 
 def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[StrategyMap, Kpi]:
@@ -298,7 +299,7 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
             m: {
                 "planned": request.POST.get(f"planned-{m}") == "on",
                 "done": request.POST.get(f"done-{m}") == "on",
-                "note": request.POST.get(f"note-{m}", "").strip()[:500],
+                "note": request.POST.get(f"note-{m}", "").strip(),
             }
             for m in range(1, 13)
         }
@@ -312,7 +313,7 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
         except StaleProgress as stale:
             conflict = stale
         except ValidationError as error:
-            problems = error.messages
+            problems = _progress_problems(error)
         else:
             messages.success(request, _("Saved."))
             return redirect("web:plan-progress", org=org, year=smap.year, code=code)
@@ -332,6 +333,20 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
         },
         status=409 if conflict else 200,
     )
+
+
+def _progress_problems(error: ValidationError) -> list[str]:
+    """The service's refusals, each naming its month and field (「5月 備註：…」): the page shows twelve of each."""
+    if not hasattr(error, "error_dict"):
+        return error.messages
+    problems = []
+    for key, texts in error.message_dict.items():
+        name, _dash, month = key.rpartition("-")
+        where = key
+        if month.isdigit() and name in ("planned", "done", "note"):
+            where = f"{_('month %(month)s') % {'month': month}} {PlanProgress._meta.get_field(name).verbose_name}"
+        problems += [f"{where}{pgettext('after a label', ': ')}{text}" if where != "reason" else text for text in texts]
+    return problems
 
 
 @login_required

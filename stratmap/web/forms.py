@@ -2,60 +2,58 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.forms import VERSION_MISSING, PlainNumberInput, map_version_field
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.kpis import models as kpi_models
 from stratmap.kpis.models import KpiResult
-from stratmap.kpis.services import NEW
+from stratmap.kpis.services import ENTRY_FIELDS, NEW, NUMBERS, SCORES
 from stratmap.strategy.models import Revision
-
-
-class PlainNumberInput(forms.NumberInput):
-    """A stored number as it was entered: 5.2 and 88, not the column's 5.2000 and 88.000."""
-
-    def format_value(self, value):
-        if isinstance(value, Decimal) and value.is_finite():
-            value = format(value.normalize(), "f")
-        return super().format_value(value)
-
 
 # Digits and places are the columns' own (the form refuses what the database could not hold).
 NUMBER = {"required": False, "widget": PlainNumberInput, **kpi_models.NUMBER}
 SCORE = {"required": False, "min_value": 0, "max_value": 100, "widget": PlainNumberInput, **kpi_models.SCORE}
 TEXT = forms.Textarea(attrs={"rows": 3})
-VERSION_MISSING = _("This form does not say which version of the result it was opened on; reload the page.")
-MAP_VERSION_MISSING = _("This form does not say which version of the map it was opened on; reload the page.")
 
 
-def map_version_field() -> forms.IntegerField:
-    """The version of the map a revise or roll-over form was opened on (StrategyMap.version)."""
-    return forms.IntegerField(min_value=1, widget=forms.HiddenInput, error_messages={"required": MAP_VERSION_MISSING})
+def entry_field(name: str) -> forms.Field:
+    """The form field of an entry field (:data:`stratmap.kpis.services.ENTRY_FIELDS`), labelled as the model
+    labels it: a score, another number, the one choice (why the actual is unknown) or a text."""
+    model_field = KpiResult._meta.get_field(name)
+    label = model_field.verbose_name
+    if name in SCORES:
+        return forms.DecimalField(label=label, **SCORE)
+    if name in NUMBERS:
+        return forms.DecimalField(label=label, **NUMBER)
+    if model_field.choices:
+        return forms.ChoiceField(
+            label=label, required=False, choices=[("", _("— the actual is known —")), *model_field.choices]
+        )
+    return forms.CharField(label=label, required=False, widget=TEXT)
 
 
+F = TypeVar("F", bound=forms.Form)
+
+
+def with_entry_fields(form: type[F]) -> type[F]:
+    """``form`` with the entry fields first, in their order, then the fields it declares itself."""
+    entry = {name: entry_field(name) for name in ENTRY_FIELDS}
+    form.base_fields = {**entry, **form.base_fields}
+    form.declared_fields = {**entry, **form.declared_fields}
+    return form
+
+
+@with_entry_fields
 class ResultForm(forms.Form):
     """A KPI's result for one year, as an agency editor enters it."""
 
-    NUMBERS = ("actual", "innovation", "challenge", "contribution")
+    #: The entry's numbers, which the preview scores as they are typed.
+    NUMBERS = tuple(name for name in ENTRY_FIELDS if name in NUMBERS)
 
-    actual = forms.DecimalField(label=_("actual"), **NUMBER)
-    unknown_kind = forms.ChoiceField(
-        label=_("why the actual is unknown"),
-        required=False,
-        choices=[("", _("— the actual is known —")), *KpiResult.UnknownKind.choices],
-    )
-    unknown_reason = forms.CharField(label=_("reason the actual is unknown"), required=False, widget=TEXT)
-    innovation = forms.DecimalField(label=_("innovation"), **SCORE)
-    innovation_note = forms.CharField(label=_("innovation narrative"), required=False, widget=TEXT)
-    challenge = forms.DecimalField(label=_("challenge"), **SCORE)
-    challenge_note = forms.CharField(label=_("challenge narrative"), required=False, widget=TEXT)
-    contribution = forms.DecimalField(label=_("contribution"), **SCORE)
-    contribution_note = forms.CharField(label=_("contribution narrative"), required=False, widget=TEXT)
-    situation_analysis = forms.CharField(label=_("situation analysis"), required=False, widget=TEXT)
-    countermeasures = forms.CharField(label=_("countermeasures"), required=False, widget=TEXT)
     reason = forms.CharField(
         label=_("reason for this change"),
         required=False,
@@ -88,8 +86,9 @@ class RollOverForm(forms.Form):
     def clean_year(self) -> int:
         try:
             return to_ad_year(self.cleaned_data["year"])
-        except YearError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        except YearError:
+            # YearError speaks English (commands print it); the page speaks the reader's language.
+            raise forms.ValidationError(_("Enter a year, e.g. 108 (ROC) or 2019 (AD).")) from None
 
 
 class ReviseForm(forms.Form):

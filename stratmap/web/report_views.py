@@ -21,7 +21,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from stratmap.core.access import access_for, get_map_for_user
+from stratmap.access import access_for, get_map_for_user
 from stratmap.reports import jobs
 from stratmap.reports.models import ReportFile
 from stratmap.reports.xlsx import scorecard_workbook

@@ -12,18 +12,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from stratmap.core.access import access_for, get_map_for_user, visible_maps
+from stratmap.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
+from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
 from stratmap.kpis.scoring import Light
-from stratmap.kpis.selectors import kpi_detail, map_scorecard, map_summaries
+from stratmap.kpis.selectors import cascade, map_scorecard, map_summaries
 from stratmap.plans.models import Outcome
+from stratmap.plans.selectors import kpi_detail, kpis_with_plans
+from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.selectors import cascade, kpis_with_plans, map_diff, map_structure
-from stratmap.web.presenters import light_style, map_spec, number, summary_sentence
+from stratmap.strategy.selectors import map_structure
 
 MONTHS = list(range(1, 13))
 

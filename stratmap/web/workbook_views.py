@@ -1,9 +1,9 @@
 """The Excel round trip for bulk result entry: download an agency's workbook, upload it back.
 
 Thin views over :mod:`stratmap.exchange.workbook`. The map comes through the access
-choke-point; anyone without an agency workbook to download gets a 404 that names
-nothing. What an upload may change is decided row by row, by ``Access.edits`` and the
-services, inside :func:`stratmap.exchange.workbook.upload`.
+choke-point; anyone without an agency workbook to download (``Access.workbook_agencies``)
+gets a 404 that names nothing. What an upload may change is decided row by row, by
+``Access.edits`` and the services, inside :func:`stratmap.exchange.workbook.upload.upload`.
 """
 
 from __future__ import annotations
@@ -16,27 +16,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from stratmap.core.access import access_for, get_map_for_user
-from stratmap.exchange import workbook
+from stratmap.access import access_for, get_map_for_user
+from stratmap.exchange.workbook.columns import CONTENT_TYPE, unknown_kinds
+from stratmap.exchange.workbook.download import build_workbook, filename
+from stratmap.exchange.workbook.upload import MAX_BYTES, MAX_ROWS, upload
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("filled-in workbook (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + workbook.CONTENT_TYPE}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + CONTENT_TYPE}),
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > workbook.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(n)d MB.") % {"n": workbook.MAX_BYTES // 2**20})
-        return upload
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(n)d MB.") % {"n": MAX_BYTES // 2**20})
+        return uploaded
 
 
 def _choices(request: HttpRequest, org: str, year: int):
     """The map and the agencies whose workbook this person may use; 404 when there are none."""
     smap = get_map_for_user(request, org, year)
-    agencies = workbook.workbook_agencies(access_for(request), smap)
+    agencies = access_for(request).workbook_agencies(smap)
     if not agencies:
         raise Http404
     return smap, agencies
@@ -55,9 +57,9 @@ def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
         agency = next((a for a in agencies if a.code == code), None)
         if agency is None:
             raise Http404
-    content = workbook.build_workbook(access=access_for(request), smap=smap, agency=agency, user=request.user)
-    response = HttpResponse(content, content_type=workbook.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{workbook.filename(smap, agency)}"'
+    content = build_workbook(access=access_for(request), smap=smap, agency=agency, user=request.user)
+    response = HttpResponse(content, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename(smap, agency)}"'
     response["Cache-Control"] = "private, no-store"  # it holds unpublished results
     return response
 
@@ -70,12 +72,12 @@ def page(request: HttpRequest, org: str, year: int) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            outcome = workbook.upload(
+            uploaded = form.cleaned_data["file"]
+            outcome = upload(
                 access=access_for(request),
                 smap=smap,
-                content=upload.read(),
-                filename=upload.name,
+                content=uploaded.read(),
+                filename=uploaded.name,
             )
             if outcome.ok:
                 form = UploadForm()
@@ -92,8 +94,8 @@ def page(request: HttpRequest, org: str, year: int) -> HttpResponse:
             "agencies": agencies,
             "form": form,
             "outcome": outcome,
-            "kinds": workbook.unknown_kinds(),
-            "max_rows": workbook.MAX_ROWS,
+            "kinds": unknown_kinds(),
+            "max_rows": MAX_ROWS,
         },
         status=400 if failed else 200,
     )

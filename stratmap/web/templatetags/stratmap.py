@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.core.exceptions import FieldDoesNotExist
 from django.urls import translate_url
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
+from stratmap.core.audit_text import audit_action, audit_field, audit_value
+from stratmap.core.names import local_name
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.kpis.presenters import light_style, number, reason_text
 from stratmap.kpis.scoring import Light
-from stratmap.plans.models import PlanProgress
 from stratmap.strategy.models import Revision
-from stratmap.web.names import local_name
-from stratmap.web.presenters import light_style, number, reason_text
+from stratmap.text import FONT_STACK
 
 register = template.Library()
 
@@ -51,6 +50,13 @@ def num(value, places=None) -> str:
 def reason(value: str) -> str:
     """Why a KPI is unknown, translated when the scoring engine gave the reason."""
     return reason_text(value or "")
+
+
+@register.simple_tag
+def page_style() -> str:
+    """The style of a page's body: the font, and a colour variable per light (``--excellent``), taken from
+    their one definition (:mod:`stratmap.text`, the scoring engine) rather than written again in the stylesheet."""
+    return " ".join([f"font-family: {FONT_STACK};", *(f"--{light.key}: {light.colour};" for light in Light)])
 
 
 @register.simple_tag
@@ -104,55 +110,14 @@ def result_status(value: str) -> str:
     return KpiResult.Status(value).label
 
 
-AUDIT_ACTIONS = {
-    "create": gettext_lazy("entered"),
-    "update": gettext_lazy("changed"),
-    "status": gettext_lazy("review step"),
-    "delete": gettext_lazy("deleted"),
-    "revise": gettext_lazy("revised"),
-    "progress": gettext_lazy("saved the progress"),
-    "load": gettext_lazy("loaded"),
-}
-#: How the services name what they change besides a result's fields: a month of a plan's progress
-#: (plans.services: 「3月 done」) and an item of a map's revision (strategy.services: 「kpi DC1.1」).
-PROGRESS_FIELD = re.compile(r"(\d{1,2})月 (planned|done|note)")
-REVISED_ITEM = re.compile(r"(objective|kpi|action_plan) (\S.*)")
-
-
-@register.filter
-def audit_action(value: str) -> str:
-    return str(AUDIT_ACTIONS.get(value, value))
-
-
-@register.filter
-def audit_field(value: str) -> str:
-    """A recorded field's name in the page's language: a result's field, a month of a plan's
-    progress, the item a revision changed; anything else as recorded."""
-    if found := PROGRESS_FIELD.fullmatch(value):
-        month, name = found.groups()
-        label = PlanProgress._meta.get_field(name).verbose_name
-        return f"{gettext('month %(month)s') % {'month': month}} {label}"
-    if found := REVISED_ITEM.fullmatch(value):
-        level, code = found.groups()
-        return f"{Revision.Level(level).label} {code}"
-    try:
-        return str(KpiResult._meta.get_field(value).verbose_name)
-    except FieldDoesNotExist:
-        return value
-
-
-@register.filter
-def audit_value(value: str, field: str) -> str:
-    if field == "status" and value in KpiResult.Status.values:
-        return KpiResult.Status(value).label
-    if value in ("True", "False") and (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) != "note":
-        return gettext("yes") if value == "True" else gettext("no")
-    return value
+register.filter("audit_action", audit_action)
+register.filter("audit_field", audit_field)
+register.filter("audit_value", audit_value)
 
 
 @register.filter
 def local(obj, full: str = "") -> str:
-    """An organization's, theme's or perspective's name in the reader's language (see ``web.names``);
+    """An organization's, theme's or perspective's name in the reader's language (see ``core.names``);
     ``|local:"full"`` for an organization's full name rather than its short one."""
     return local_name(obj, full=bool(full))
 

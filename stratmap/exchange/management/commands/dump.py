@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pydantic import ValidationError as PydanticError
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.core.commands import org_and_year, output_path, write_output
 from stratmap.exchange.dumper import dump_map, dump_organizations
 from stratmap.exchange.parse import format_location

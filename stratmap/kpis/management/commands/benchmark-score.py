@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from stratmap.kpis.scoring import KpiInput, rollup, score_all, summarize
+from stratmap.kpis.scoring import KpiInput, Polarity, rollup, score_all, summarize
 
 
 def synthetic(count: int, seed: int = 108) -> list[KpiInput]:
@@ -27,7 +27,7 @@ def synthetic(count: int, seed: int = 108) -> list[KpiInput]:
         kpis.append(
             KpiInput(
                 code=f"{theme}P{i % 7}.{i}",
-                polarity="negative" if rng.random() < 0.2 else "positive",
+                polarity=Polarity.NEGATIVE if rng.random() < 0.2 else Polarity.POSITIVE,
                 target=target,
                 actual=actual,
                 unknown_reason="" if actual is not None else "data not yet released",

@@ -10,15 +10,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.core.commands import org_and_year
 from stratmap.core.spreadsheet import SafeDictWriter
-from stratmap.core.text import text_table, truncate
 from stratmap.core.years import format_year
+from stratmap.kpis.presenters import summary_sentence
 from stratmap.kpis.scoring import Light, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
-from stratmap.web.presenters import summary_sentence
+from stratmap.text import text_table, truncate
 
 ROLLUP_LEVELS = {
     "organization": gettext_lazy("organization"),
@@ -123,7 +123,7 @@ class Command(BaseCommand):
         return summary_sentence(org_rollup, card.year, card.theme, language)
 
     def write_table(self, card: Scorecard) -> None:
-        zh = translation.get_language().startswith("zh")
+        language = translation.get_language()
         headers = [
             _("code"), _("name"), _("target"), _("actual"), _("rate %"), _("computed"),
             _("reported"), _("light"), _("met"), _("flag"),
@@ -131,7 +131,7 @@ class Command(BaseCommand):
         rows = []
         for row in card.rows:
             s = row.score
-            light = f"{s.light.symbol}{s.light.label_zh if zh else s.light.label_en}"
+            light = f"{s.light.symbol}{s.light.label(language)}"
             met = {True: _("yes"), False: _("no"), None: "?"}[s.met]
             rows.append(
                 [
@@ -174,4 +174,4 @@ class Command(BaseCommand):
                     ]
                 )
         self.stdout.write(text_table(roll_headers, roll_rows, right={2, 3, 6}))
-        self.stdout.write("\n" + self.summary(card, "zh" if zh else "en"))
+        self.stdout.write("\n" + self.summary(card, language))

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, transaction
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.exchange.dumper import map_document, to_yaml
 from stratmap.exchange.loader import load_paths

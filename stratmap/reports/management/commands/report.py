@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.core.commands import output_path
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.reports.deck import DeckError, write_deck

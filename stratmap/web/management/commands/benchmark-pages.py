@@ -15,11 +15,11 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from stratmap.core.access import SYSTEM
+from stratmap.access import SYSTEM
 from stratmap.exchange.loader import DEMO_DATA, load_paths
+from stratmap.kpis.presenters import map_spec
 from stratmap.strategy import diagram
 from stratmap.strategy.models import StrategyMap
-from stratmap.web.presenters import map_spec
 
 PAGES = [
     "/",

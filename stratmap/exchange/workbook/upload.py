@@ -1,13 +1,14 @@
-"""The Excel round trip for bulk result entry (see docs/workbook.md).
+"""Uploading a filled-in results workbook: checked as a whole, saved all or nothing.
 
-An agency editor downloads one workbook of its agency's KPIs for a map's year,
-fills it in Excel and uploads it. The upload is all or nothing: every row is read
-and checked first (the workbook is ours and for this map, each KPI is one this
-person enters, numbers are numbers, scores 0–100, the business rules of
-:func:`stratmap.kpis.services.validate_entry`, locked results unchanged, the
-version still the stored one); only when nothing is wrong are the changed rows
-saved, each through :func:`stratmap.kpis.services.kpi_result_record`, in one
+Every row is read and checked first (the workbook is ours and for this map, each KPI is
+one this person enters, numbers are numbers, scores 0–100, the business rules of
+:func:`stratmap.kpis.services.validate_entry`, locked results unchanged, the version still
+the stored one, and who changed it meanwhile if not); only when nothing is wrong are the
+changed rows saved, each through :func:`stratmap.kpis.services.kpi_result_record`, in one
 transaction. Nothing here writes a result itself.
+
+The file is untrusted: its size, what it unpacks to, its rows and texts are limited, and its
+XML is parsed with defusedxml before openpyxl sees it.
 """
 
 from __future__ import annotations
@@ -25,314 +26,32 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import iterparse as safe_iterparse
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from stratmap.core.access import Access
-from stratmap.core.models import AuditEvent, Membership, Organization
-from stratmap.core.spreadsheet import put
+from stratmap.access import Access
+from stratmap.core.models import AuditEvent
 from stratmap.core.years import to_ad_year, to_roc_year
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.exchange.workbook.columns import (
+    ABOUT,
+    ABOUT_ROWS,
+    BY_KEY,
+    COLUMNS,
+    FORMAT,
+    RESULTS,
+    Column,
+    excel_number,
+    letter,
+    unknown_kinds,
+)
+from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import EDITABLE, ENTRY_FIELDS, NEW, StaleEdit, kpi_result_record, validate_entry
 from stratmap.strategy.models import StrategyMap
 
-FORMAT = "stratmap-workbook/1"
-RESULTS = "results"
-ABOUT = "about"
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Limits of an upload: the file, what it unpacks to, the rows of the results sheet.
+#: Limits of an upload: the file, what it unpacks to, the rows of the results sheet, a text cell.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED = 60 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_TEXT = 20000
-
-FONT_NAME = "Noto Sans CJK TC"  # a CJK font, so that Chinese is readable wherever it is installed
-FONT = Font(name=FONT_NAME)
-BOLD = Font(name=FONT_NAME, bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-READ_ONLY_FILL = PatternFill("solid", fgColor="EDEDED")
-LOCKED_FILL = PatternFill("solid", fgColor="BFBFBF")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-EDITABLE_CELL = Protection(locked=False)
-LOCKED_CELL = Protection(locked=True)
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the results sheet. ``kind``: info (read-only), number, score, unknown, text, id (hidden)."""
-
-    key: str
-    header: str
-    kind: str
-    width: float
-    hidden: bool = False
-
-    @property
-    def entry(self) -> bool:
-        return self.kind in {"number", "score", "unknown", "text"}
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("code", "代碼 code", "info", 10),
-    Column("name", "名稱 name", "info", 36),
-    Column("unit", "單位 unit", "info", 8),
-    Column("target", "目標值 target", "info", 11),
-    Column("status", "狀態 status", "info", 16),
-    Column("actual", "達成值 actual", "number", 11),
-    Column("unknown_kind", "不明類別 unknown kind", "unknown", 16),
-    Column("unknown_reason", "不明原因 unknown reason", "text", 28),
-    Column("innovation", "創新度 innovation", "score", 10),
-    Column("innovation_note", "創新度說明 innovation narrative", "text", 32),
-    Column("challenge", "挑戰度 challenge", "score", 10),
-    Column("challenge_note", "挑戰度說明 challenge narrative", "text", 32),
-    Column("contribution", "貢獻度 contribution", "score", 10),
-    Column("contribution_note", "貢獻度說明 contribution narrative", "text", 32),
-    Column("situation_analysis", "狀況分析 situation analysis", "text", 40),
-    Column("countermeasures", "對策說明 countermeasures", "text", 40),
-    Column("kpi_id", "KPI id", "id", 8, hidden=True),
-    Column("version", "版本 version", "id", 8, hidden=True),
-)
-INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
-BY_KEY = {c.key: c for c in COLUMNS}
-assert {c.key for c in COLUMNS if c.entry} == set(ENTRY_FIELDS), "the workbook must hold every entry field"
-
-
-def letter(key: str) -> str:
-    return get_column_letter(INDEX[key] + 1)
-
-
-#: The rows of the about sheet that identify the workbook: key, label (column A); the value is in column B.
-ABOUT_ROWS = (
-    ("format", "格式 format"),
-    ("organization", "機關 organization"),
-    ("agency", "填報機關 agency"),
-    ("year", "年度 year (ROC)"),
-    ("map", "策略地圖 map"),
-    ("generated", "產製時間 generated at"),
-    ("generated_by", "產製者 generated by"),
-)
-UNKNOWN_KINDS_LABEL = "不明類別 allowed unknown kinds"
-
-
-def unknown_kinds() -> list[tuple[str, str, str]]:
-    """The allowed unknown kinds: code, Chinese label, English label."""
-    kinds = []
-    for value, _label in KpiResult.UnknownKind.choices:
-        member = KpiResult.UnknownKind(value)
-        with translation.override("zh-hant"):
-            zh = str(member.label)
-        with translation.override("en"):
-            en = str(member.label)
-        kinds.append((value, zh, en))
-    return kinds
-
-
-# --- who gets which workbook -------------------------------------------------------------------
-
-
-def workbook_agencies(access: Access, smap: StrategyMap) -> list[Organization]:
-    """The agencies whose workbook this person may download for ``smap``: any for an administrator,
-    the agencies they are an editor of otherwise; only agencies responsible for a KPI of the map."""
-    agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
-    if not access.is_administrator(smap):
-        agencies = agencies.filter(pk__in=access.organizations(Membership.Role.EDITOR))
-    return list(agencies)
-
-
-def workbook_kpis(smap: StrategyMap, agency: Organization) -> list[Kpi]:
-    """The KPIs of ``smap`` that ``agency`` is responsible for, in the map's order."""
-    return list(
-        Kpi.objects.filter(objective__map=smap, agencies=agency)
-        .order_by("objective__order", "order", "pk")
-        .prefetch_related("agencies")
-    )
-
-
-def filename(smap: StrategyMap, agency: Organization) -> str:
-    return f"{smap.organization.code}-{to_roc_year(smap.year)}-{agency.code}-results.xlsx"
-
-
-# --- download --------------------------------------------------------------------------------
-
-
-def _excel_number(value: Decimal | None) -> int | float | str | None:
-    """A stored decimal as Excel keeps it: 6.1, not 6.1000; as text when a double cannot hold it exactly."""
-    if value is None:
-        return None
-    value = value.normalize()
-    if value == value.to_integral_value() and abs(value) < 2**53:
-        return int(value)
-    number = float(value)
-    return number if Decimal(repr(number)) == value else format(value, "f")
-
-
-def _put(ws, row: int, column: int, value, *, font: Font = FONT):
-    """Write a cell; text is always text, so a narrative starting with = never becomes a formula."""
-    cell = put(ws, row, column, value)
-    cell.font = font
-    return cell
-
-
-def _status_text(result: KpiResult | None) -> str:
-    if result is None:
-        return "未填 not entered"
-    with translation.override("zh-hant"):
-        zh = str(result.get_status_display())
-    text = f"{zh} {result.status}"
-    return text if result.status in EDITABLE else f"{text} · 鎖定 locked"
-
-
-def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, user) -> bytes:
-    """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see."""
-    access.require(smap)
-    kpis = workbook_kpis(smap, agency)
-    results = {r.kpi_id: r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
-    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
-
-    book = openpyxl.Workbook()
-    book.properties.creator = "stratmap"
-    book.properties.title = f"{smap.organization} {to_roc_year(smap.year)} {agency} results"
-    ws = book.active
-    ws.title = RESULTS
-    for i, column in enumerate(COLUMNS, start=1):
-        cell = _put(ws, 1, i, column.header, font=BOLD)
-        cell.fill = HEADER_FILL
-        cell.alignment = WRAP
-        cell.protection = LOCKED_CELL
-        dimension = ws.column_dimensions[get_column_letter(i)]
-        dimension.width = column.width
-        dimension.hidden = column.hidden
-    ws.row_dimensions[1].height = 34
-
-    for number, kpi in enumerate(kpis, start=2):
-        result = results.get(kpi.pk)
-        target = targets.get(kpi.pk)
-        locked = result is not None and result.status not in EDITABLE
-        values = {
-            "code": kpi.code,
-            "name": kpi.name,
-            "unit": kpi.unit,
-            "target": (
-                _excel_number(target.value)
-                if target and target.value is not None
-                else (target.printed if target else "")
-            ),
-            "status": _status_text(result),
-            "kpi_id": kpi.pk,
-            "version": result.version if result else None,
-        }
-        for name in ENTRY_FIELDS:
-            stored = getattr(result, name) if result else None
-            values[name] = _excel_number(stored) if isinstance(stored, Decimal) else stored
-        for i, column in enumerate(COLUMNS, start=1):
-            value = values[column.key]
-            cell = _put(ws, number, i, value)
-            cell.alignment = WRAP if column.kind in {"text", "info"} else TOP
-            if column.entry and not locked:
-                cell.protection = EDITABLE_CELL
-            else:
-                cell.protection = LOCKED_CELL
-                cell.fill = LOCKED_FILL if locked and column.entry else READ_ONLY_FILL
-            if column.kind in {"number", "score"}:
-                cell.number_format = "General"
-
-    last = len(kpis) + 1
-    if kpis:
-        kinds = unknown_kinds()
-        pick = DataValidation(
-            type="list",
-            formula1='"' + ",".join(code for code, _zh, _en in kinds) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            showInputMessage=True,
-            errorTitle="不明類別 unknown kind",
-            error="請選擇清單中的值 Pick a value of the list.",
-            promptTitle="不明類別 unknown kind",
-            prompt="; ".join(f"{code} = {zh}" for code, zh, _en in kinds)[:250],
-        )
-        pick.add(f"{letter('unknown_kind')}2:{letter('unknown_kind')}{last}")
-        score = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2="100",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="分數 score",
-            error="請輸入 0 至 100 的數字 Enter a number from 0 to 100.",
-        )
-        for key in ("innovation", "challenge", "contribution"):
-            score.add(f"{letter(key)}2:{letter(key)}{last}")
-        actual = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="-999999999999",
-            formula2="999999999999",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="達成值 actual",
-            error="請輸入數字，不含單位 Enter a number, without the unit.",
-        )
-        actual.add(f"{letter('actual')}2:{letter('actual')}{last}")
-        for validation in (pick, score, actual):
-            ws.add_data_validation(validation)
-    ws.freeze_panes = "C2"
-    # Protection marks what is read-only; it has no password and is no security: the upload checks everything.
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-
-    about = book.create_sheet(ABOUT)
-    about.column_dimensions["A"].width = 30
-    about.column_dimensions["B"].width = 28
-    about.column_dimensions["C"].width = 48
-    now = timezone.localtime()
-    rows = {
-        "format": (FORMAT, "stratmap 成果填報檔 results workbook"),
-        "organization": (smap.organization.code, str(smap.organization)),
-        "agency": (agency.code, str(agency)),
-        "year": (to_roc_year(smap.year), f"民國{to_roc_year(smap.year)}年 ({smap.year})"),
-        "map": (smap.pk, smap.version_label or smap.title),
-        "generated": (now.strftime("%Y-%m-%d %H:%M:%S"), str(now.tzinfo)),
-        "generated_by": (user.get_username() if user is not None else "", ""),
-    }
-    number = 1
-    for key, label in ABOUT_ROWS:
-        value, note = rows[key]
-        _put(about, number, 1, label, font=BOLD)
-        _put(about, number, 2, value)
-        _put(about, number, 3, note)
-        number += 1
-    number += 1
-    _put(about, number, 1, UNKNOWN_KINDS_LABEL, font=BOLD)
-    for code, zh, en in unknown_kinds():
-        _put(about, number, 2, code)
-        _put(about, number, 3, f"{zh} {en}")
-        number += 1
-    number += 1
-    for line in (
-        "填寫說明 How to fill in",
-        "灰底欄位唯讀；深灰列為已送審或已核定之成果，已鎖定不可修改。",
-        "Grey columns are read-only; dark grey rows are submitted or approved results, locked.",
-        "達成值與不明類別擇一填寫。Enter the actual, or the unknown kind (and a reason for other).",
-        "創新度、挑戰度、貢獻度為 0 至 100 之數字。Scores are numbers from 0 to 100.",
-        "未達目標者須填寫狀況分析與對策說明。A missed target needs the situation analysis and countermeasures.",
-        "上傳時全部檢查，有任何錯誤即不儲存任何資料。The upload is checked as a whole: any error saves nothing.",
-    ):
-        _put(about, number, 1, line, font=BOLD if line.startswith("填寫") else FONT)
-        number += 1
-    about.protection.sheet = True
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-# --- upload ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -398,7 +117,7 @@ def _show(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        value = _excel_number(Decimal(repr(value))) if math.isfinite(value) else value
+        value = excel_number(Decimal(repr(value))) if math.isfinite(value) else value
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 
@@ -412,12 +131,18 @@ def _text(column: Column, cell) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and math.isfinite(value):
-        value = _excel_number(Decimal(repr(value)))
+        value = excel_number(Decimal(repr(value)))
     elif isinstance(value, datetime | date | time):
         value = value.isoformat()
     text = _norm_text(str(value))
     if len(text) > MAX_TEXT:
         raise _Bad(_("at most %(n)d characters") % {"n": MAX_TEXT})
+    # The column's own rules (no control characters, its length), here where the cell is known: the
+    # service would refuse the same at save time, under no cell and only the first of them.
+    try:
+        KpiResult._meta.get_field(column.key).run_validators(text)
+    except ValidationError as error:
+        raise _Bad(" ".join(error.messages)) from None
     return text
 
 
@@ -487,7 +212,7 @@ PARSERS = {"number": _number, "score": _number, "unknown": _unknown_kind, "text"
 
 def _stored(result: KpiResult, name: str):
     value = getattr(result, name)
-    return _excel_number(value) if isinstance(value, Decimal) else value
+    return excel_number(value) if isinstance(value, Decimal) else value
 
 
 def _same(old, new) -> bool:

@@ -62,7 +62,7 @@ class _Question:
     def __bool__(self) -> bool:
         raise TypeError(
             f"Access.{self._name} needs what it is asked about, e.g. access.{self._name}(smap): "
-            "roles are scoped to their organization (see stratmap.core.access)"
+            "roles are scoped to their organization (see stratmap.access)"
         )
 
 
@@ -299,6 +299,15 @@ class Access:
             | Q(objective__theme__group__lead__in=mine)
             | Q(objective__map__organization__in=self._scopes[Role.ADMINISTRATOR])
         ).distinct()
+
+    def workbook_agencies(self, smap: StrategyMap) -> list[Organization]:
+        """The agencies whose results workbook this person may download (and upload) for ``smap``:
+        any for an administrator, the agencies they are an editor of otherwise; only agencies
+        responsible for a KPI of the map."""
+        agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
+        if not self.is_administrator(smap):
+            agencies = agencies.filter(pk__in=self.organizations(Role.EDITOR))
+        return list(agencies)
 
 
 #: The all-seeing access of commands (score, report, dump, the benchmarks). Never for a request.

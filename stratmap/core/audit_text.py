@@ -1,0 +1,65 @@
+"""How the audit trail reads to a person: actions, fields and values recorded by the services, in the
+reader's language. Used by the pages (web/_history.html, web/_conflict.html) and the administration's
+conflict messages alike.
+
+The trail is core's, its fields are the other apps' (a result's actual, a month of a plan's progress,
+a revised KPI): their models are looked up by name, as core's foreign keys name them, so core imports
+no higher app.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext, gettext_lazy
+
+
+def _results() -> type[models.Model]:
+    return apps.get_model("kpis", "KpiResult")
+
+
+AUDIT_ACTIONS = {
+    "create": gettext_lazy("entered"),
+    "update": gettext_lazy("changed"),
+    "status": gettext_lazy("review step"),
+    "delete": gettext_lazy("deleted"),
+    "revise": gettext_lazy("revised"),
+    "progress": gettext_lazy("saved the progress"),
+    "load": gettext_lazy("loaded"),
+}
+#: How the services name what they change besides a result's fields: a month of a plan's progress
+#: (plans.services: 「3月 done」) and an item of a map's revision (revisions.services: 「kpi DC1.1」).
+PROGRESS_FIELD = re.compile(r"(\d{1,2})月 (planned|done|note)")
+REVISED_ITEM = re.compile(r"(objective|kpi|action_plan) (\S.*)")
+
+
+def audit_action(value: str) -> str:
+    return str(AUDIT_ACTIONS.get(value, value))
+
+
+def audit_field(value: str) -> str:
+    """A recorded field's name in the page's language: a result's field, a month of a plan's
+    progress, the item a revision changed; anything else as recorded."""
+    if found := PROGRESS_FIELD.fullmatch(value):
+        month, name = found.groups()
+        label = apps.get_model("plans", "PlanProgress")._meta.get_field(name).verbose_name
+        return f"{gettext('month %(month)s') % {'month': month}} {label}"
+    if found := REVISED_ITEM.fullmatch(value):
+        level, code = found.groups()
+        revision = apps.get_model("strategy", "Revision")
+        return f"{revision.Level(level).label} {code}"
+    try:
+        return str(_results()._meta.get_field(value).verbose_name)
+    except FieldDoesNotExist:
+        return value
+
+
+def audit_value(value: str, field: str) -> str:
+    if field == "status" and value in _results().Status.values:
+        return _results().Status(value).label
+    if value in ("True", "False") and (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) != "note":
+        return gettext("yes") if value == "True" else gettext("no")
+    return value

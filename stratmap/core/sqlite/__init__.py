@@ -1,0 +1,1 @@
+"""Django's SQLite backend, holding integer columns to PostgreSQL's ranges (see ``base``)."""

@@ -1,0 +1,116 @@
+"""How scores read wherever they are shown (the pages, the reports, the ``score`` command): lights with
+symbol, label and colour in the reader's language, the engine's reasons, numbers as people write them,
+the summary sentence, and the map drawn with each objective's light."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from stratmap.access import Access
+from stratmap.core.names import local_name
+from stratmap.core.years import format_year, to_roc_year
+from stratmap.kpis.scoring import NO_ACTUAL, NO_SCORE, NO_TARGET, NOT_A_STAGE, Light, Rollup
+from stratmap.kpis.selectors import map_scorecard
+from stratmap.strategy import diagram
+from stratmap.strategy.diagram import LightStyle
+from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.selectors import map_structure
+
+REASONS = {
+    NO_TARGET: gettext_lazy("no target"),
+    NO_ACTUAL: gettext_lazy("no actual"),
+    NOT_A_STAGE: gettext_lazy("the value is not one of the KPI's stages"),
+    NO_SCORE: gettext_lazy("a self-assessment score is missing"),
+}
+
+
+def reason_text(reason: str) -> str:
+    """Why a KPI is unknown, in the current language: the engine's reasons translated, typed ones as written."""
+    return str(REASONS.get(reason, reason))
+
+
+def light_style(light: Light) -> LightStyle:
+    """The light as the current language shows it: 「★優」 in Chinese, "★ excellent" in English."""
+    return LightStyle(key=light.key, symbol=light.symbol, label=light.label(get_language()), colour=light.colour)
+
+
+def light_styles() -> list[LightStyle]:
+    return [light_style(light) for light in Light]
+
+
+def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:
+    """3.6, not 3.6000; 4,700 with ``grouping`` (off for CSV); with ``places``, rounded half up."""
+    if value is None:
+        return ""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    else:
+        value = value.normalize()
+        if value == value.to_integral():
+            value = value.quantize(Decimal(1))
+    return format(value, ",f" if grouping else "f")
+
+
+def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, language: str | None = None) -> str:
+    """The report's sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or its English."""
+    language = language or get_language() or "zh-hant"
+    if language.startswith("zh"):
+        subject = f"{to_roc_year(year)}年" + (f"{theme}組" if theme else "")
+        return rollup.summary("zh", subject)
+    return rollup.summary("en", f"{year}" + (f" theme {theme}" if theme else ""))
+
+
+def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:
+    """What the diagram module needs to draw a map, with each objective's rollup light from the
+    results ``access`` may see (``card``: that scorecard, when the caller already has it)."""
+    structure = map_structure(smap, access=access)
+    card = card or map_scorecard(smap, access=access)
+    objective_rollups = card.rollups["objective"]
+    return diagram.MapSpec(
+        title=smap.title or f"{smap.organization} {format_year(smap.year)}",
+        mission=smap.mission,
+        vision=smap.vision,
+        values=list(smap.values),
+        labels={
+            "mission": _("Mission"),
+            "vision": _("Vision"),
+            "values": _("Core values"),
+            "themes": _("Strategic themes"),
+            "perspectives": _("Perspectives"),
+        },
+        perspectives=[(p.code, local_name(p)) for p in structure.perspectives],
+        themes=[(t.code, local_name(t)) for t in structure.themes],
+        objectives=[
+            diagram.ObjectiveBox(
+                code=o.code,
+                name=o.name,
+                perspective=next(p.code for p in structure.perspectives if p.pk == o.perspective_id),
+                theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
+                light=_objective_light(objective_rollups.get(o.code)),
+                href=_objective_href(smap, o, structure),
+            )
+            for o in structure.objectives
+        ],
+        links=structure.links,
+    )
+
+
+def _objective_light(rollup) -> diagram.LightStyle | None:
+    """An objective's light: the worst known light of its KPIs, unknown if none is known."""
+    if rollup is None or rollup.count == 0:
+        return None
+    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
+    known = [light for light in order if rollup.lights[light]]
+    return light_style(known[0] if known else Light.UNKNOWN)
+
+
+def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
+    theme = next((t for t in structure.themes if t.pk == objective.theme_id), None)
+    if theme is None:
+        return None
+    url = reverse("web:theme", args=[smap.organization.code, smap.year, theme.code])
+    return f"{url}#objective-{objective.code}"

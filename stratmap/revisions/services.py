@@ -1,0 +1,319 @@
+"""Writes to a map's structure from one year to the next: rolling it over to the next year, and
+revising it with reasons. Only administrators do these.
+
+Each revision is a Revision row (which the revisions page and its count table read) and an audit
+event of the map, with the reason given. Both are checked against the map's ``version``, the one the
+administrator's page showed (:func:`stratmap.strategy.services.map_at_version`): a form opened before
+someone else's revision is refused (:class:`~stratmap.strategy.services.StaleMap`) with what changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticError
+
+from stratmap.access import Access
+from stratmap.core.audit import record
+from stratmap.core.validators import TextError, check_code
+from stratmap.core.years import format_year, to_roc_year
+from stratmap.exchange.dumper import map_document
+from stratmap.exchange.loader import write_map
+from stratmap.exchange.parse import DatasetInvalid, format_location
+from stratmap.exchange.schema import MapFile
+from stratmap.kpis.models import Kpi, KpiLineage
+from stratmap.plans.models import ActionPlan
+from stratmap.strategy.models import Objective, Revision, StrategyMap
+from stratmap.strategy.services import map_at_version
+
+
+def rolled_title(title: str, year: int) -> str:
+    """``title`` with the map's year rewritten as ``year + 1``, where it appears as a whole ROC or AD number.
+
+    The title is data: a title without its year (or with another number in it) is kept as it is.
+    """
+    for old, new in ((to_roc_year(year), to_roc_year(year + 1)), (year, year + 1)):
+        title = re.sub(rf"(?<![0-9]){old}(?![0-9])", str(new), title)
+    return title
+
+
+def _link_lineages(smap: StrategyMap) -> int:
+    """Give each KPI of ``smap`` without a lineage one of its own, so that next year's copy shares it.
+
+    Without it the new year's KPI page would show no history. Returns how many were created.
+    """
+    orphans = list(Kpi.objects.filter(objective__map=smap, lineage=None).order_by("objective__order", "order"))
+    taken = set(KpiLineage.objects.filter(organization=smap.organization).values_list("key", flat=True))
+    for kpi in orphans:
+        base = slugify(f"{kpi.code.replace('.', '-')}-{to_roc_year(smap.year)}")[:90] or "kpi"
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}-{n}"
+        taken.add(key)
+        kpi.lineage = KpiLineage.objects.create(organization=smap.organization, key=key)
+        kpi.save(update_fields=["lineage"])
+    return len(orphans)
+
+
+@transaction.atomic
+def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int | None = None) -> StrategyMap:
+    """Next year's map from this one: structure, KPIs, later-year targets and action plans; no results.
+
+    ``version`` is the map's version the administrator read: the copy is of the map they saw, or
+    nothing (:class:`StaleMap`).
+
+    Only to the year right after ``smap``'s, and only if the organization has no map of that year
+    yet (a gap or a second map of a year would break the year-on-year comparison). The new map is
+    in force and unpublished; its title names its own year; each KPI shares its lineage with the one
+    it was copied from; its revisions are compared with ``smap``'s year.
+    """
+    if not access.revises(smap):
+        raise PermissionDenied
+    smap = map_at_version(smap, version)
+    next_year = smap.year + 1
+    year = year or next_year
+    if StrategyMap.objects.filter(organization=smap.organization, year=next_year).exists():
+        raise ValidationError(
+            {
+                "year": _("%(organization)s already has a map for %(year)s; revise that map instead.")
+                % {"organization": smap.organization, "year": format_year(next_year)}
+            }
+        )
+    if year != next_year:
+        raise ValidationError(
+            {
+                "year": _("A map rolls over only to the year right after its own: %(next)s, not %(year)s.")
+                % {"next": format_year(next_year), "year": format_year(year)}
+            }
+        )
+    linked = _link_lineages(smap)
+    data = map_document(smap, access=access)  # ROC years, as a dataset file has them
+    roc = to_roc_year(year)
+    data["year"] = roc
+    data["title"] = rolled_title(data.get("title") or "", smap.year)
+    data["version"] = {"label": "", "in_force": True, "published": False}
+    data.pop("revisions", None)
+    for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
+        for kpi in holder.get("kpis", []):
+            kpi.pop("results", None)
+            kpi["targets"] = {y: v for y, v in kpi.get("targets", {}).items() if y >= roc}
+    data["revisions"] = {"compared_to": to_roc_year(smap.year), "theme": smap.revisions_theme or None}
+    try:
+        new = write_map(MapFile.model_validate(data))
+    except DatasetInvalid as invalid:
+        # The map holds something the dataset format no longer accepts: say what, write nothing.
+        raise ValidationError([str(e) for e in invalid.errors]) from None
+    except PydanticError as invalid:
+        raise ValidationError([f"{format_location(e['loc'])}: {e['msg']}" for e in invalid.errors()]) from None
+    record(
+        user=access.user,
+        obj=new,
+        action="roll over",
+        changes={"from": ("", str(smap)), "title": ("", new.title), "lineages linked": ("", linked or "")},
+    )
+    return new
+
+
+LEVELS = {"objective": Objective, "kpi": Kpi, "action_plan": ActionPlan}
+
+
+#: How each level reaches its map.
+MAP_OF = {"objective": "map", "kpi": "objective__map", "action_plan": "kpi__objective__map"}
+
+
+#: The model field an item hangs from, and the form field that names it.
+PARENT_OF = {"objective": "theme", "kpi": "objective", "action_plan": "kpi"}
+
+
+def _level_name(level: str) -> str:
+    return str(Revision.Level(level).label)
+
+
+def _in_map(smap: StrategyMap, level: str, code: str):
+    """The ``level`` items of ``smap`` with this code, under whatever parent."""
+    return LEVELS[level].objects.filter(**{MAP_OF[level]: smap, "code": code})
+
+
+def _find(smap: StrategyMap, level: str, code: str, field: str):
+    """The item, or a ValidationError on ``field``, the form field the person must correct."""
+    found = _in_map(smap, level, code).first()
+    if found is None:
+        raise ValidationError(
+            {field: _("No %(level)s with the code %(code)s in this map.") % {"level": _level_name(level), "code": code}}
+        )
+    return found
+
+
+def _valid_code(code: str, field: str) -> str:
+    try:
+        return check_code(code.strip(), max_length=40)
+    except TextError:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(code)s is not a valid code: use letters, digits and . _ - (starting with a letter "
+                    "or digit), without spaces or slashes."
+                )
+                % {"code": code}
+            }
+        ) from None
+
+
+def _unused(smap: StrategyMap, level: str, code: str, field: str, item=None) -> None:
+    """Refuse ``code`` if another item of the level uses it anywhere in the map: pages find items by code."""
+    other = _in_map(smap, level, code).exclude(pk=getattr(item, "pk", None)).first()
+    if other is not None:
+        raise ValidationError(
+            {field: _("The code %(code)s is already used in this map by %(item)s.") % {"code": code, "item": other}}
+        )
+
+
+def _save(item, fields: dict[str, str]) -> None:
+    """full_clean, then save; the model's errors are put on the form fields named in ``fields``."""
+    try:
+        item.full_clean()
+    except ValidationError as error:
+        keyed: dict[str, list[str]] = {}
+        for name, problems in error.message_dict.items():
+            keyed.setdefault(fields.get(name, "__all__"), []).extend(problems)
+        raise ValidationError(keyed) from None
+    item.save()
+
+
+@transaction.atomic
+def map_revise(
+    *,
+    access: Access,
+    smap: StrategyMap,
+    version: int,
+    level: str,
+    action: str,
+    code: str,
+    reason: str,
+    name: str = "",
+    new_code: str = "",
+    parent: str = "",
+    perspective: str = "",
+) -> Revision:
+    """Add, delete, rename or renumber an objective, KPI or action plan, recording why.
+
+    - add: ``code`` and ``name``; ``parent`` is the theme (objective, with ``perspective``),
+      the objective (KPI) or the KPI (action plan);
+    - delete: ``code``; rename: ``code`` and ``name``; change: ``code`` and ``new_code`` (and
+      ``name``, if given, renames it in the same revision).
+
+    Errors are keyed by the form field the person must correct. A code is unique among the
+    items of its level in the whole map, as the pages look items up by map and code.
+
+    ``version`` is the map's version the administrator read; another one is refused
+    (:class:`StaleMap`). Each revision bumps it.
+    """
+    if not access.revises(smap):
+        raise PermissionDenied
+    current = map_at_version(smap, version)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Every revision needs its reason.")})
+    if level not in LEVELS or action not in Revision.Action.values:
+        raise ValidationError(_("Unknown level or action."))
+    code, name = code.strip(), name.strip()
+    old_name = new_name = ""
+    changes: dict[str, tuple[object, object]]
+    if action == Revision.Action.ADD:
+        _valid_code(code, "code")
+        if not name:
+            raise ValidationError({"name": _("Give the new item's name.")})
+        _unused(smap, level, code, "code")
+        item = _add(smap, level, code, name, parent.strip(), perspective.strip())
+        new_name = name
+        changes = {f"{level} {code}": ("", name)}
+    else:
+        item = _find(smap, level, code, "code")
+        old_name = item.name
+        if action == Revision.Action.DELETE:
+            changes = {f"{level} {code}": (old_name, "—")}
+        elif action == Revision.Action.RENAME:
+            if not name:
+                raise ValidationError({"name": _("Give the new name.")})
+            item.name = new_name = name
+            _save(item, {"name": "name"})
+            changes = {f"{level} {code}": (old_name, new_name)}
+        else:  # change: a new code
+            new_code = new_code.strip()
+            if not new_code:
+                raise ValidationError({"new_code": _("Give the new code.")})
+            _valid_code(new_code, "new_code")
+            _unused(smap, level, new_code, "new_code", item)
+            # A name typed with the new code renames the item too, in the same revision (its
+            # old and new names say so), rather than being dropped.
+            item.code, item.name = new_code, name or item.name
+            new_name = item.name
+            _save(item, {"code": "new_code", "name": "name"})
+            changes = {f"{level} {code}": (code, new_code)}
+            if new_name != old_name:
+                changes[f"{level} {new_code} name"] = (old_name, new_name)
+            code = f"{code} → {new_code}"
+    objective_code = _objective_code(item)
+    if action == Revision.Action.DELETE:
+        item.delete()
+    revision = Revision(
+        map=smap,
+        order=smap.revisions.count(),
+        level=level,
+        action=action,
+        objective_code=objective_code,
+        code=code,
+        old_name=old_name,
+        new_name=new_name,
+        reason=reason,
+    )
+    _save(revision, {"code": "new_code" if action == Revision.Action.CHANGE else "code", "reason": "reason"})
+    if current.revisions_compared_to is None:
+        current.revisions_compared_to = current.year - 1
+    current.version += 1
+    current.save(update_fields=["revisions_compared_to", "version"])
+    smap.version, smap.revisions_compared_to = current.version, current.revisions_compared_to
+    # The map's event (not the revision's): a stale form is shown the map's events since its version.
+    record(user=access.user, obj=current, action="revise", changes=changes, reason=reason)
+    return revision
+
+
+def _objective_code(item) -> str:
+    if isinstance(item, Objective):
+        return item.code
+    if isinstance(item, Kpi):
+        return item.objective.code
+    return item.kpi.objective.code
+
+
+def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, perspective: str):
+    fields = {"code": "code", "name": "name", PARENT_OF[level]: "parent"}
+    if level == "objective":
+        theme = smap.themes.filter(code=parent).first()
+        if parent and theme is None:
+            raise ValidationError({"parent": _("This map has no theme with the code %(code)s.") % {"code": parent}})
+        the_perspective = smap.perspectives.filter(code=perspective).first()
+        if the_perspective is None:
+            raise ValidationError(
+                {
+                    "perspective": _("This map has no perspective with the code %(code)s.") % {"code": perspective}
+                    if perspective
+                    else _("Give the new objective's perspective code.")
+                }
+            )
+        item = Objective(
+            map=smap, theme=theme, perspective=the_perspective, code=code, name=name, order=smap.objectives.count()
+        )
+        fields["perspective"] = "perspective"
+    elif level == "kpi":
+        objective = _find(smap, "objective", parent, "parent")
+        item = Kpi(objective=objective, code=code, name=name, order=objective.kpis.count())
+    else:
+        kpi = _find(smap, "kpi", parent, "parent")
+        item = ActionPlan(kpi=kpi, code=code, name=name, order=kpi.action_plans.count())
+    _save(item, fields)
+    return item

@@ -1,0 +1,73 @@
+"""What to draw: the map as the engine takes it, built by the web layer from one map version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_LABELS", "LightStyle", "MapSpec", "ObjectiveBox", "label", "sub_map"]
+
+
+@dataclass(frozen=True)
+class LightStyle:
+    """How a light looks."""
+
+    key: str  # "excellent" | "good" | "fair" | "poor" | "unknown"
+    symbol: str  # "★"
+    label: str  # "優" or "excellent" (already in the page's language)
+    colour: str  # "#1a7f37"
+
+
+@dataclass(frozen=True)
+class ObjectiveBox:
+    code: str
+    name: str
+    perspective: str  # perspective code
+    theme: str | None  # theme code, None = spans all themes
+    light: LightStyle | None = None  # None: no KPI data, drawn neutral grey without symbol
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    title: str
+    mission: str
+    vision: str
+    values: list[str]
+    labels: dict[str, str]  # captions: "mission", "vision", "values", "themes", "perspectives"
+    perspectives: list[tuple[str, str]]  # (code, name) in drawing order
+    themes: list[tuple[str, str]]  # (code, name) in order
+    objectives: list[ObjectiveBox]
+    links: list[tuple[str, str]]  # (from objective code, to objective code)
+
+
+DEFAULT_LABELS = {
+    "mission": "Mission",
+    "vision": "Vision",
+    "values": "Core values",
+    "themes": "Strategic themes",
+    "perspectives": "Perspectives",
+}
+
+
+def label(spec: MapSpec, key: str) -> str:
+    """The caption ``key`` of ``spec``, in English when the spec gives none."""
+    return (spec.labels or {}).get(key) or DEFAULT_LABELS[key]
+
+
+def sub_map(spec: MapSpec, theme: str, title: str | None = None) -> MapSpec:
+    """The part of ``spec`` that one theme draws (its 關聯圖): the theme's column and objectives, the
+    cause-and-effect links among them, and only the perspectives it has objectives in."""
+    objectives = [o for o in spec.objectives if o.theme == theme]
+    codes = {o.code for o in objectives}
+    used = {o.perspective for o in objectives}
+    return MapSpec(
+        title=spec.title if title is None else title,
+        mission="",
+        vision="",
+        values=[],
+        labels=spec.labels,
+        perspectives=[p for p in spec.perspectives if p[0] in used],
+        themes=[t for t in spec.themes if t[0] == theme],
+        objectives=objectives,
+        links=[(s, t) for s, t in spec.links if s in codes and t in codes],
+    )

@@ -1,0 +1,90 @@
+"""The URL patterns of the site, and demo URLs of each, shared by the access and leak tests."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+from stratmap.core.years import to_roc_year
+from stratmap.kpis.models import Kpi
+from stratmap.plans.models import ActionPlan
+from stratmap.strategy.models import StrategyMap
+from stratmap.web import urls as web_urls
+
+
+def url_names(patterns=web_urls.urlpatterns) -> set[str]:
+    """The name of every URL pattern of the site's pages (the workbook's and the reports' included)."""
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names |= url_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            names.add(pattern.name)
+    return names
+
+
+#: URL name → a URL of it on the city's 109 map of the demo, whose KPI DP5.1 and plan DC1.2.1 are
+#: 勞動局's (theme D is group D's); the TOWS, which the city's maps have none of, of 產業局's 110 map.
+#: A new route without a row here fails tests/test_every_route.py.
+MAP = "/taipei/109"
+#: (organization, AD year) of the maps ROUTES reads.
+ROUTE_MAPS = [("taipei", 2020), ("taipei-doed", 2021)]
+ROUTES: dict[str, str] = {
+    "home": "/",
+    "due": "/due/",
+    "map": f"{MAP}/",
+    "map-svg": f"{MAP}/map.svg",
+    "theme": f"{MAP}/themes/D/",
+    "scorecard": f"{MAP}/scorecard/",
+    "scorecard-csv": f"{MAP}/scorecard.csv",
+    "scorecard-xlsx": f"{MAP}/scorecard.xlsx",
+    "kpi": f"{MAP}/kpis/DP5.1/",
+    "plans": f"{MAP}/plans/",
+    "tows": "/taipei-doed/110/tows/",
+    "cascade": f"{MAP}/cascade/",
+    "revisions": f"{MAP}/revisions/",
+    "report-pptx": f"{MAP}/report.pptx",
+    "report-pdf": f"{MAP}/report.pdf",
+    "result": f"{MAP}/kpis/DP5.1/result/",
+    "result-preview": f"{MAP}/kpis/DP5.1/result/preview/",
+    "result-action": f"{MAP}/kpis/DP5.1/result/approve/",
+    "plan-progress": f"{MAP}/plans/DC1.2.1/progress/",
+    "revise": f"{MAP}/revise/",
+    "workbook": f"{MAP}/workbook.xlsx?agency=taipei-dol",
+    "workbook-upload": f"{MAP}/workbook/",
+}
+
+#: Routes that take POST only (a GET is answered 405).
+POST_ONLY = {"result-preview", "result-action"}
+
+
+def every_url() -> dict[str, list[str]]:
+    """URL name → the URLs of it, for every map in force (unpublished included), KPI, plan and theme."""
+    urls: dict[str, list[str]] = {name: [] for name in url_names()}
+    urls["home"].append("/")
+    urls["due"].append("/due/")
+    maps = StrategyMap.objects.filter(in_force=True).select_related("organization").order_by("organization", "year")
+    for smap in maps:
+        base = f"/{smap.organization.code}/{to_roc_year(smap.year)}"
+        themes = list(smap.themes.order_by("order").values_list("code", flat=True))
+        for name, tail in [
+            ("map", "/"), ("map-svg", "/map.svg"), ("scorecard", "/scorecard/"), ("scorecard-csv", "/scorecard.csv"),
+            ("plans", "/plans/"), ("tows", "/tows/"), ("cascade", "/cascade/"), ("revisions", "/revisions/"),
+            ("scorecard-xlsx", "/scorecard.xlsx"), ("revise", "/revise/"), ("workbook", "/workbook.xlsx"),
+            ("workbook-upload", "/workbook/"), ("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf"),
+        ]:  # fmt: skip
+            urls[name].append(base + tail)
+        for theme in themes:
+            urls["theme"].append(f"{base}/themes/{theme}/")
+            urls["scorecard"].append(f"{base}/scorecard/?theme={theme}")
+            urls["scorecard-csv"].append(f"{base}/scorecard.csv?theme={theme}")
+            urls["revisions"].append(f"{base}/revisions/?theme={theme}")
+            urls["report-pptx"].append(f"{base}/report.pptx?theme={theme}")
+            urls["report-pdf"].append(f"{base}/report.pdf?theme={theme}")
+        for code in Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", flat=True):
+            urls["kpi"].append(f"{base}/kpis/{code}/")
+            urls["result"].append(f"{base}/kpis/{code}/result/")
+            urls["result-preview"].append(f"{base}/kpis/{code}/result/preview/")
+            urls["result-action"].append(f"{base}/kpis/{code}/result/approve/")
+        for code in ActionPlan.objects.filter(kpi__objective__map=smap).values_list("code", flat=True):
+            urls["plan-progress"].append(f"{base}/plans/{code}/progress/")
+    return urls

@@ -1,0 +1,92 @@
+"""Every URL pattern is fetched by everyone, published and unpublished (issue 11, item 8).
+
+The URLs come from tests/routes.py (one per URL pattern of the site: a new route without a row
+there fails here, so no page goes untested for access). Each is requested with GET by the public,
+a logged-in outsider and each role of the ``people`` fixture, first on the demo as it is, then with
+the maps it reads unpublished. Each cell is what they were answered: ``200``, ``404`` (refused,
+saying nothing), ``login`` (sent to log in) or ``405`` (the route takes POST only).
+"""
+
+from __future__ import annotations
+
+from stratmap.strategy.models import StrategyMap
+from tests.helpers import answer
+from tests.routes import ROUTE_MAPS, ROUTES, url_names
+
+WHO = ["anonymous", "outsider", "admin", "dol", "doed", "coord", "viewer"]
+
+#: route → what each of WHO is answered, on the demo as it is (the 109 and 110 maps published).
+PUBLISHED = {
+    "home": "200 200 200 200 200 200 200",
+    "due": "login 200 200 200 200 200 200",
+    "map": "200 200 200 200 200 200 200",
+    "map-svg": "200 200 200 200 200 200 200",
+    "theme": "200 200 200 200 200 200 200",
+    "scorecard": "200 200 200 200 200 200 200",
+    "scorecard-csv": "200 200 200 200 200 200 200",
+    "scorecard-xlsx": "200 200 200 200 200 200 200",
+    "kpi": "200 200 200 200 200 200 200",
+    "plans": "200 200 200 200 200 200 200",
+    "tows": "200 200 200 200 200 200 200",
+    "cascade": "200 200 200 200 200 200 200",
+    "revisions": "200 200 200 200 200 200 200",
+    "report-pptx": "200 200 200 200 200 200 200",
+    "report-pdf": "200 200 200 200 200 200 200",
+    # 勞動局's KPI: its editor enters it, theme D's coordinator reviews it, the administrator both.
+    "result": "login 404 200 200 404 200 404",
+    "result-preview": "login 405 405 405 405 405 405",
+    "result-action": "login 405 405 405 405 405 405",
+    "plan-progress": "login 404 200 200 404 404 404",
+    "revise": "login 404 200 404 404 404 404",
+    "workbook": "login 404 200 200 404 404 404",
+    # The upload page lists the agencies one enters for: 產業局's editor has KPIs on the map too.
+    "workbook-upload": "login 404 200 200 200 404 404",
+}
+
+#: The same with the maps unpublished: the public and the outsider get 404 on every page of them;
+#: insiders read them as before (the TOWS are 產業局's, whose map the city's viewer and administrator
+#: read, and 勞動局 and group D do not).
+MAP_PAGES = ["map", "map-svg", "theme", "scorecard", "scorecard-csv", "scorecard-xlsx", "kpi", "plans", "cascade"]
+MAP_PAGES += ["revisions", "report-pptx", "report-pdf"]
+UNPUBLISHED = {
+    **PUBLISHED,
+    **dict.fromkeys(MAP_PAGES, "404 404 200 200 200 200 200"),
+    "tows": "404 404 200 404 200 404 200",
+}
+
+
+def answers(client, people) -> dict[str, str]:
+    found: dict[str, list[str]] = {name: [] for name in ROUTES}
+    for who in WHO:
+        client.logout()
+        if who != "anonymous":
+            client.force_login(people[who])
+        for name, url in ROUTES.items():
+            found[name].append(answer(client.get(url)))
+    return {name: " ".join(cells) for name, cells in found.items()}
+
+
+def test_every_url_pattern_has_a_route_to_test():
+    assert sorted(url_names() - set(ROUTES)) == [], "add the new routes to ROUTES in tests/routes.py"
+    assert sorted(set(ROUTES) - url_names()) == [], "ROUTES names routes that no longer exist"
+    assert set(PUBLISHED) == set(UNPUBLISHED) == set(ROUTES)
+
+
+def test_everyone_is_answered_as_the_table_says_on_published_maps(people, client):
+    assert answers(client, people) == PUBLISHED
+
+
+def test_the_public_and_outsiders_get_404_on_every_page_of_an_unpublished_map(people, client):
+    for org, year in ROUTE_MAPS:
+        assert StrategyMap.objects.filter(organization__code=org, year=year, in_force=True).update(published=False)
+    assert answers(client, people) == UNPUBLISHED
+
+
+def test_every_page_answered_to_a_logged_in_outsider_is_private_and_not_stored(people, client):
+    """Their pages name them; tests/test_cache_control.py checks every route for an administrator."""
+    client.force_login(people["outsider"])
+    for name, url in ROUTES.items():
+        response = client.get(url)
+        if response.status_code == 200:
+            control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+            assert {"private", "no-store"} <= control, (name, response.get("Cache-Control"))
