@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -299,3 +300,12 @@ def answer(response) -> str:
     if response.status_code in (301, 302):
         return f"{response.status_code} {response['Location']}"
     return str(response.status_code)
+
+
+def field_errors(page: str) -> dict[str, list[str]]:
+    """The error messages shown under each field of a form, by the field's name."""
+    errors: dict[str, list[str]] = {}
+    for block in re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S):
+        name = re.search(r'for="id_(\w+)"', block).group(1)
+        errors[name] = re.findall(r'<p class="error" role="alert">(.*?)</p>', block)
+    return errors

@@ -20,6 +20,7 @@ from stratmap.plans.models import ActionPlan, PlanProgress
 from stratmap.revisions.services import map_revise
 from stratmap.strategy.models import Revision, StrategyMap
 from tests.conftest import row_counts
+from tests.helpers import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -58,15 +59,6 @@ def conflict_of(page: str) -> str:
     """The conflict notice of a 409 page, as text."""
     start = page.index('class="notice error conflict"')
     return re.sub(r"<[^>]+>", "", page[start : page.index("</div>", start)])
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The error messages under each field of a form, by the field's name."""
-    errors: dict[str, list[str]] = {}
-    for block in re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S):
-        name = re.search(r'for="id_(\w+)"', block).group(1)
-        errors[name] = re.findall(r'<p class="error" role="alert">(.*?)</p>', block)
-    return errors
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from stratmap.kpis.models import Kpi
 from stratmap.strategy.models import Objective, Revision, StrategyMap
 from tests.conftest import row_counts
+from tests.helpers import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +35,6 @@ def roll_over(client, url: str, year: str):
 
 def revise(client, url=REVISE, **data):
     return client.post(url, {"do": "revise", "reason": "測試", "version": version_of(url), **data})
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The error messages shown under each field of the revise form, by the field's name."""
-    errors: dict[str, list[str]] = {}
-    for block in re.findall(r'<div class="field has-error">(.*?)</div>', page, re.S):
-        name = re.search(r'for="id_(\w+)"', block).group(1)
-        errors[name] = re.findall(r'<p class="error" role="alert">(.*?)</p>', block)
-    return errors
 
 
 def diff_items(page: str) -> list[tuple[str, str]]:

@@ -146,6 +146,20 @@ def plain_number(field: str, description=None):
     return column
 
 
+class ReadOnly:
+    """An admin page or inline that shows rows and writes none: they are written elsewhere, through
+    their service (a result on its entry page, a plan's progress on its progress page)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def short(text: str, length: int = 60) -> str:
     """A long text cut for a list column."""
     return Truncator(text).chars(length)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stratmap.access import access_for
 from stratmap.core.admin import (
+    ReadOnly,
     YearFieldsMixin,
     map_columns,
     map_year_filter,
@@ -143,7 +144,7 @@ class KpiTargetInline(ScopedInline, YearFieldsMixin, admin.TabularInline):
     formfield_overrides = PLAIN_NUMBERS
 
 
-class KpiResultInline(ScopedInline, admin.TabularInline):
+class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
     """The KPI's results at a glance, read only: each is changed on its own page (the change
     link), through the result service, so that no write here escapes the lock, the version
     check or the audit trail."""
@@ -177,15 +178,6 @@ class KpiResultInline(ScopedInline, admin.TabularInline):
     @admin.display(description=_("year"))
     def year_shown(self, obj):
         return format_year(obj.year)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ActionPlanInline(ScopedInline, admin.TabularInline):

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import map_columns, map_year_filter, plain_number, short
+from stratmap.core.admin import ReadOnly, map_columns, map_year_filter, plain_number, short
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.core.forms import PlainNumberInput
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
@@ -78,17 +78,8 @@ class OutcomeInline(ScopedInline, admin.TabularInline):
     extra = 0
 
 
-class ReadOnlyProgress:
+class ReadOnlyProgress(ReadOnly):
     """Progress is read here; it is written on the plan's progress page (see the module's docstring)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def progress_link(plan: ActionPlan) -> str:

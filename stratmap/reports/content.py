@@ -10,6 +10,7 @@ months, and the revisions with their reasons). The renderers only lay it out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar, TypeAlias
 
 from django.db.models import Prefetch
 from django.utils import translation
@@ -400,7 +401,7 @@ HEADERS = {
     "changes": ["策略目標", "修正內容", "修正方向", "局處"],
 }  # fmt: skip
 # Relative column widths of each kind of table, the same in the deck and the PDF.
-WIDTHS = {
+WIDTHS: dict[str, list[float]] = {
     "summary": [2.2, 1, 1, 2.4, 3, 2.7],
     "scorecard": [1.1, 4, 1.1, 1.1, 1.1, 0.9, 0.9, 0.9, 1, 1],
     "plans-table": [0.9, 1.7, 2.4, 3.0, 3.4, 1.3],
@@ -421,19 +422,6 @@ def headers(content: ReportContent, kind: str) -> list[str]:
 
 
 @dataclass
-class Page:
-    """One slide of the deck and one page of the PDF: what kind it is and what it shows.
-
-    ``name`` identifies it (``kpi:DP5.1``) for tests and tools; ``data`` depends on ``kind``.
-    """
-
-    kind: str
-    name: str
-    heading: str = ""
-    data: object = None
-
-
-@dataclass
 class GridLine:
     """A row of a 12-month grid: a plan's heading, or one of its tasks with its months (None: not given)."""
 
@@ -443,6 +431,146 @@ class GridLine:
 
     def marks(self) -> list[bool]:
         return [bool(self.months) and m in self.months for m in range(1, 13)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    """One slide of the deck and one page of the PDF; a subclass per kind says what it shows.
+
+    ``name`` identifies it (``kpi:DP5.1``) for tests and tools; ``kind`` names the class for the
+    template's CSS and for :data:`WIDTHS` and :func:`headers`; ``titled`` pages carry ``heading``
+    as their title bar.
+    """
+
+    kind: ClassVar[str]
+    titled: ClassVar[bool] = True
+    name: str
+    heading: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverPage(Page):
+    kind: ClassVar[str] = "cover"
+    titled: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DividerPage(Page):
+    """The band opening a part: 「第一部份」 and what the part is about."""
+
+    kind: ClassVar[str] = "divider"
+    titled: ClassVar[bool] = False
+    lines: tuple[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapPage(Page):
+    kind: ClassVar[str] = "map"
+    spec: diagram.MapSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkagePage(Page):
+    kind: ClassVar[str] = "linkage"
+    linkage: Linkage
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryPage(Page):
+    """The KPIs met by perspective (rows of :data:`HEADERS` ``summary``) and what is said of the unknown."""
+
+    kind: ClassVar[str] = "summary"
+    rows: list[list[str]]
+    said: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnknownPage(Page):
+    """Unknown KPIs with their reasons, when too many for the summary page."""
+
+    kind: ClassVar[str] = "unknown"
+    lines: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScorecardPage(Page):
+    kind: ClassVar[str] = "scorecard"
+    rows: list[ScoredKpi]
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiPage(Page):
+    kind: ClassVar[str] = "kpi"
+    row: ScoredKpi
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissedPage(Page):
+    kind: ClassVar[str] = "missed"
+    row: ScoredKpi
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlansTablePage(Page):
+    """Rows of the objectives/KSF/KPI/plans table, each with the text lines it takes."""
+
+    kind: ClassVar[str] = "plans-table"
+    rows: list[tuple[int, list[str]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevisionCountsPage(Page):
+    """The published count table and the changes found by comparing the maps."""
+
+    kind: ClassVar[str] = "revision-counts"
+    rows: list[list[str]]
+    found: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangesPage(Page):
+    """Published revisions: objective, action, what changed and why, agencies."""
+
+    kind: ClassVar[str] = "changes"
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectivePage(Page):
+    kind: ClassVar[str] = "objective"
+    planned: PlannedObjective
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridPage(Page):
+    kind: ClassVar[str] = "grid"
+    lines: list[GridLine]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosingPage(Page):
+    kind: ClassVar[str] = "closing"
+    titled: ClassVar[bool] = False
+
+
+# Every kind of page; a renderer's ``match`` over it ends in ``assert_never`` so a new kind is not forgotten.
+ReportPage: TypeAlias = (
+    CoverPage
+    | DividerPage
+    | MapPage
+    | LinkagePage
+    | SummaryPage
+    | UnknownPage
+    | ScorecardPage
+    | KpiPage
+    | MissedPage
+    | PlansTablePage
+    | RevisionCountsPage
+    | ChangesPage
+    | ObjectivePage
+    | GridPage
+    | ClosingPage
+)
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -472,7 +600,7 @@ def _summary_rows(card: Scorecard) -> list[list[str]]:
     return rows
 
 
-def _plans_table(content: ReportContent, nxt: NextYear) -> list[Page]:
+def _plans_table(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
     """策略目標、關鍵成功因素、關鍵績效指標、行動計畫、相關局處: a row per objective, cut into pages by lines."""
     rows: list[tuple[int, list[str]]] = []
     for planned in nxt.objectives:
@@ -491,7 +619,7 @@ def _plans_table(content: ReportContent, nxt: NextYear) -> list[Page]:
         pages[-1].append(row)
     heading = f"{roc(nxt.map.year)}度{content.subject}策略目標、關鍵成功因素與關鍵績效指標"
     return [
-        Page("plans-table", f"plans-table:{n}", numbered(heading, n, len(pages)), page)
+        PlansTablePage(name=f"plans-table:{n}", heading=numbered(heading, n, len(pages)), rows=page)
         for n, page in enumerate(pages, start=1)
     ]
 
@@ -510,23 +638,23 @@ def _count_rows(nxt: NextYear) -> list[list[str]]:
     return rows
 
 
-def _part_two(content: ReportContent, nxt: NextYear) -> list[Page]:
+def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
     year = roc(nxt.map.year)
     subject = content.subject
-    pages = [
-        Page("divider", "divider", data=("第二部份", f"{year}度{subject}主要任務")),
-        Page("map", "next-map", nxt.spec.title, nxt.spec),
+    pages: list[ReportPage] = [
+        DividerPage(name="divider", lines=("第二部份", f"{year}度{subject}主要任務")),
+        MapPage(name="next-map", heading=nxt.spec.title, spec=nxt.spec),
         *_plans_table(content, nxt),
     ]
     found = [found_text(change) for change in nxt.diff.changes]
     if len(found) > CHANGES_LISTED:
         found = [*found[:CHANGES_LISTED], f"…另有{len(found) - CHANGES_LISTED}項"]
     pages.append(
-        Page(
-            "revision-counts",
-            "revision-counts",
-            f"{year}度{subject}修正內容：依據策略目標滾動修正與優化",
-            (_count_rows(nxt), found),
+        RevisionCountsPage(
+            name="revision-counts",
+            heading=f"{year}度{subject}修正內容：依據策略目標滾動修正與優化",
+            rows=_count_rows(nxt),
+            found=found,
         )
     )
     changes = [
@@ -536,15 +664,15 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[Page]:
     ]  # fmt: skip
     parts = chunks(changes, CHANGES_PER_PAGE)
     pages += [
-        Page("changes", f"changes:{n}", numbered(f"{year}度{subject}修正內容", n, len(parts)), part)
+        ChangesPage(name=f"changes:{n}", heading=numbered(f"{year}度{subject}修正內容", n, len(parts)), rows=part)
         for n, part in enumerate(parts, start=1)
     ]
     for planned in nxt.objectives:
         o = planned.objective
         if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
             continue
-        pages.append(Page("objective", f"objective:{o.code}", f"{o.code}{o.name}　{planned.perspective.name}構面",
-                          planned))  # fmt: skip
+        heading = f"{o.code}{o.name}　{planned.perspective.name}構面"
+        pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
         lines = []
         for plan in planned.plans:
             lines.append(GridLine(f"{plan.code} {plan.name}", True))
@@ -553,44 +681,54 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[Page]:
             parts = chunks(lines, GRID_ROWS)
             heading = f"{o.code}{o.name} {year}主要任務"
             pages += [
-                Page("grid", f"grid:{o.code}:{n}", numbered(heading, n, len(parts)), part)
+                GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(parts)), lines=part)
                 for n, part in enumerate(parts, start=1)
             ]
     return pages
 
 
-def pages(content: ReportContent) -> list[Page]:
+def pages(content: ReportContent) -> list[ReportPage]:
     """The report's pages in the order of the Taipei deck; both renderers lay out exactly these."""
     card, year, subject = content.card, roc(content.year), content.subject
-    result = [
-        Page("cover", "cover", content.title),
-        Page("divider", "divider", data=("第一部份", f"{year}度{subject}策略地圖執行成果")),
-        Page("map", "map", content.spec.title, content.spec),
-        *[Page("linkage", f"linkage:{x.theme.code}", f"{x.theme.name}{year}關聯圖", x) for x in content.linkages],
+    result: list[ReportPage] = [
+        CoverPage(name="cover", heading=content.title),
+        DividerPage(name="divider", lines=("第一部份", f"{year}度{subject}策略地圖執行成果")),
+        MapPage(name="map", heading=content.spec.title, spec=content.spec),
+        *[
+            LinkagePage(name=f"linkage:{x.theme.code}", heading=f"{x.theme.name}{year}關聯圖", linkage=x)
+            for x in content.linkages
+        ],
     ]
     unknown = [f"{row.kpi.code} {row.kpi.name}：{zh_reason(row.score.unknown_reason)}" for row in content.unknown]
     if len(unknown) <= UNKNOWN_ON_SUMMARY:
         said = ["資料不明：", *unknown] if unknown else []
     else:
         said = [f"資料不明之KPI共{len(unknown)}項，其原因詳後頁"]
-    result.append(Page("summary", "summary", f"{year}度{subject}KPI達成情形", (_summary_rows(card), said)))
+    result.append(
+        SummaryPage(name="summary", heading=f"{year}度{subject}KPI達成情形", rows=_summary_rows(card), said=said)
+    )
     if len(unknown) > UNKNOWN_ON_SUMMARY:
         parts = chunks(unknown, UNKNOWN_PER_PAGE)
         result += [
-            Page("unknown", f"unknown:{n}", numbered(f"{year}度{subject}資料不明之KPI", n, len(parts)), part)
+            UnknownPage(
+                name=f"unknown:{n}", heading=numbered(f"{year}度{subject}資料不明之KPI", n, len(parts)), lines=part
+            )
             for n, part in enumerate(parts, start=1)
         ]
     parts = chunks(card.rows, TABLE_ROWS)
     result += [
-        Page("scorecard", f"scorecard:{n}", numbered(f"{year}度{subject}KPI成績", n, len(parts)), part)
+        ScorecardPage(name=f"scorecard:{n}", heading=numbered(f"{year}度{subject}KPI成績", n, len(parts)), rows=part)
         for n, part in enumerate(parts, start=1)
     ]
-    result += [Page("kpi", f"kpi:{row.kpi.code}", truncate(f"{row.kpi.code} {row.kpi.name}"), row) for row in card.rows]
     result += [
-        Page("missed", f"missed:{row.kpi.code}", truncate(f"{row.kpi.code} {row.kpi.name}"), row)
+        KpiPage(name=f"kpi:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {row.kpi.name}"), row=row)
+        for row in card.rows
+    ]
+    result += [
+        MissedPage(name=f"missed:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {row.kpi.name}"), row=row)
         for row in content.missed
     ]
     if content.next is not None:
         result += _part_two(content, content.next)
-    result.append(Page("closing", "closing", "簡報結束，敬請指教！"))
+    result.append(ClosingPage(name="closing", heading="簡報結束，敬請指教！"))
     return result

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import assert_never
 
 from lxml import etree
 from pptx import Presentation
@@ -37,12 +38,24 @@ from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
     WIDTHS,
+    ChangesPage,
+    ClosingPage,
+    CoverPage,
     DeckError,
-    GridLine,
-    Linkage,
-    Page,
-    PlannedObjective,
+    DividerPage,
+    GridPage,
+    KpiPage,
+    LinkagePage,
+    MapPage,
+    MissedPage,
+    ObjectivePage,
+    PlansTablePage,
     ReportContent,
+    ReportPage,
+    RevisionCountsPage,
+    ScorecardPage,
+    SummaryPage,
+    UnknownPage,
     figures,
     kpi_notes,
     light_text,
@@ -325,8 +338,8 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
         _arrow(slide, points, scale, x0, y0)
 
 
-def map_slide(slide, content: ReportContent, page: Page) -> None:
-    spec: diagram.MapSpec = page.data
+def map_slide(slide, content: ReportContent, page: MapPage) -> None:
+    spec = page.spec
     said = "　".join(
         part
         for part in (
@@ -343,9 +356,9 @@ def map_slide(slide, content: ReportContent, page: Page) -> None:
     map_shapes(slide, spec, 0.3, top, 12.7, 7.4 - top)
 
 
-def linkage_slide(slide, content: ReportContent, page: Page) -> None:
+def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
     """The theme's linkage map (關聯圖): a band per perspective, a box per objective with its KPIs and lights."""
-    linkage: Linkage = page.data
+    linkage = page.linkage
     if not linkage.perspectives:
         box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標", 20, fg=GREY)
         return
@@ -387,7 +400,7 @@ def linkage_slide(slide, content: ReportContent, page: Page) -> None:
             etree.SubElement(line.line._get_or_add_ln(), qn("a:tailEnd")).set("type", "triangle")
 
 
-def cover(slide, content: ReportContent, page: Page) -> None:
+def cover(slide, content: ReportContent, page: CoverPage) -> None:
     org = content.organization
     box(slide, 0.8, 1.3, 11.7, 1.2, f"{org.name}首長領航共識營", 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
     box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
@@ -396,12 +409,12 @@ def cover(slide, content: ReportContent, page: Page) -> None:
     box(slide, 0.8, 5.6, 11.7, 0.6, f"民國{roc(content.year)}", 20, fg=GREY, align=PP_ALIGN.CENTER)
 
 
-def divider(slide, content: ReportContent, page: Page) -> None:
+def divider(slide, content: ReportContent, page: DividerPage) -> None:
     band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(2.6), WIDTH, Inches(2.3))
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
-    write(band.text_frame, list(page.data), 32, bold=True, fg=WHITE, align=PP_ALIGN.CENTER)
+    write(band.text_frame, list(page.lines), 32, bold=True, fg=WHITE, align=PP_ALIGN.CENTER)
     band.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
 
@@ -410,8 +423,8 @@ def bottom(shape) -> float:
     return (shape.top + shape.height) / 914400
 
 
-def summary(slide, content: ReportContent, page: Page) -> None:
-    rows, said = page.data
+def summary(slide, content: ReportContent, page: SummaryPage) -> None:
+    rows, said = page.rows, page.said
     headers = content_headers(content, page.kind)
     budget = 4.5 - 0.25 * len(said)  # the table shares the space above the sentence with the unknown KPIs
     shape = table(slide, headers, rows, 0.5, 1.3, 12.3, min(budget, 0.45 * (len(rows) + 1)), WIDTHS["summary"], 14)
@@ -422,17 +435,17 @@ def summary(slide, content: ReportContent, page: Page) -> None:
         anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
 
 
-def unknown_slide(slide, content: ReportContent, page: Page) -> None:
-    box(slide, 0.5, 1.3, 12.3, 5.8, page.data, 14, fg=GREY)
+def unknown_slide(slide, content: ReportContent, page: UnknownPage) -> None:
+    box(slide, 0.5, 1.3, 12.3, 5.8, page.lines, 14, fg=GREY)
 
 
-def scorecard_slide(slide, content: ReportContent, page: Page) -> None:
-    if not page.data:
+def scorecard_slide(slide, content: ReportContent, page: ScorecardPage) -> None:
+    if not page.rows:
         box(slide, 0.5, 1.5, 12.3, 1, "本組無KPI", 20, fg=GREY)
         return
     headers = content_headers(content, page.kind)
     rows, colours = [], {}
-    for i, row in enumerate(page.data):
+    for i, row in enumerate(page.rows):
         rows.append([row.kpi.code, row.kpi.name, *figures(row)])
         colours[(i, 9)] = colour(row.score.light.colour)
     widths = WIDTHS["scorecard"]
@@ -469,8 +482,8 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     return True
 
 
-def kpi_slide(slide, content: ReportContent, page: Page) -> None:
-    row = page.data
+def kpi_slide(slide, content: ReportContent, page: KpiPage) -> None:
+    row = page.row
     s = row.score
     headers = content_headers(content, page.kind)
     values = figures(row)
@@ -487,8 +500,8 @@ def kpi_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, x, 3.15, width, 3.95, text or "—", 12, fill=PALE)
 
 
-def missed_slide(slide, content: ReportContent, page: Page) -> None:
-    row = page.data
+def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
+    row = page.row
     box(slide, 0.5, 1.2, 12.3, 0.5, missed_line(row), 16, bold=True, fg=NAVY)
     r = row.result
     for i, (label, text) in enumerate([("狀況分析", r.situation_analysis), ("對策說明", r.countermeasures)]):
@@ -497,21 +510,21 @@ def missed_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, x, 2.4, 6.05, 4.7, text or "—", 13, fill=PALE)
 
 
-def plans_table_slide(slide, content: ReportContent, page: Page) -> None:
+def plans_table_slide(slide, content: ReportContent, page: PlansTablePage) -> None:
     """策略目標、關鍵成功因素、關鍵績效指標、行動計畫、相關局處, a row per objective."""
-    if not page.data:
+    if not page.rows:
         box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標資料", 20, fg=GREY)
         return
     headers = content_headers(content, page.kind)
-    height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.data))
+    height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.rows))
     widths = WIDTHS["plans-table"]
-    rows = [row for _lines, row in page.data]
+    rows = [row for _lines, row in page.rows]
     table(slide, headers, rows, 0.3, 1.15, 12.7, height, widths, 12, left=(1, 2, 3, 4))
 
 
-def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
+def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPage) -> None:
     """The revision count table as printed, and the changes found by comparing the two maps."""
-    rows, found = page.data
+    rows, found = page.rows, page.found
     if rows:
         height = min(3.4, 0.5 * (len(rows) + 1))
         shape = table(
@@ -533,11 +546,11 @@ def revision_counts_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, 0.5, 5.0, 12.3, 2.3, ["比對兩年度策略地圖：", *found], 13, fg=GREY)
 
 
-def changes_slide(slide, content: ReportContent, page: Page) -> None:
-    if not page.data:
+def changes_slide(slide, content: ReportContent, page: ChangesPage) -> None:
+    if not page.rows:
         box(slide, 0.5, 1.5, 12.3, 1, "本年度未公布修正內容", 20, fg=GREY)
         return
-    rows = page.data
+    rows = page.rows
     table(
         slide,
         content_headers(content, page.kind),
@@ -552,9 +565,9 @@ def changes_slide(slide, content: ReportContent, page: Page) -> None:
     )
 
 
-def objective_slide(slide, content: ReportContent, page: Page) -> None:
+def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
     """An objective's KPIs with their targets for the next years, its vision goal, key works and outcomes."""
-    planned: PlannedObjective = page.data
+    planned = page.planned
     headers = content_headers(content, page.kind)
     rows = target_rows(planned, content.next.years)
     shape = table(slide, headers, rows, 0.5, 1.2, 12.3, min(3.0, 0.5 * (len(rows) + 1)), WIDTHS["objective"], 14,
@@ -567,9 +580,9 @@ def objective_slide(slide, content: ReportContent, page: Page) -> None:
         box(slide, x, top + 0.45, width, 7.2 - top - 0.45, lines or ["—"], 13, fill=PALE)
 
 
-def grid_slide(slide, content: ReportContent, page: Page) -> None:
+def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
     """Action plans on a 12-month grid: a row per plan and per task, ■ in the months it runs."""
-    lines: list[GridLine] = page.data
+    lines = page.lines
     headers = content_headers(content, page.kind)
     rows = [
         [line.text if line.is_plan else f"　{line.text}", *["■" if mark else "" for mark in line.marks()]]
@@ -596,30 +609,48 @@ def grid_slide(slide, content: ReportContent, page: Page) -> None:
                     grid.cell(i, m).fill.fore_color.rgb = PALE
 
 
-def closing(slide, content: ReportContent, page: Page) -> None:
+def closing(slide, content: ReportContent, page: ClosingPage) -> None:
     box(slide, 0.8, 3.0, 11.7, 1.2, page.heading, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
 
 
 # --- the deck -------------------------------------------------------------------------------------
 
-SLIDES = {
-    "cover": cover,
-    "divider": divider,
-    "map": map_slide,
-    "linkage": linkage_slide,
-    "summary": summary,
-    "unknown": unknown_slide,
-    "scorecard": scorecard_slide,
-    "kpi": kpi_slide,
-    "missed": missed_slide,
-    "plans-table": plans_table_slide,
-    "revision-counts": revision_counts_slide,
-    "changes": changes_slide,
-    "objective": objective_slide,
-    "grid": grid_slide,
-    "closing": closing,
-}
-UNTITLED = {"cover", "divider", "closing"}
+
+def draw(slide, content: ReportContent, page: ReportPage) -> None:
+    """Lay ``page`` out on ``slide``, by its class."""
+    match page:
+        case CoverPage():
+            cover(slide, content, page)
+        case DividerPage():
+            divider(slide, content, page)
+        case MapPage():
+            map_slide(slide, content, page)
+        case LinkagePage():
+            linkage_slide(slide, content, page)
+        case SummaryPage():
+            summary(slide, content, page)
+        case UnknownPage():
+            unknown_slide(slide, content, page)
+        case ScorecardPage():
+            scorecard_slide(slide, content, page)
+        case KpiPage():
+            kpi_slide(slide, content, page)
+        case MissedPage():
+            missed_slide(slide, content, page)
+        case PlansTablePage():
+            plans_table_slide(slide, content, page)
+        case RevisionCountsPage():
+            revision_counts_slide(slide, content, page)
+        case ChangesPage():
+            changes_slide(slide, content, page)
+        case ObjectivePage():
+            objective_slide(slide, content, page)
+        case GridPage():
+            grid_slide(slide, content, page)
+        case ClosingPage():
+            closing(slide, content, page)
+        case _:
+            assert_never(page)
 
 
 def render_deck(content: ReportContent) -> Presentation:
@@ -627,8 +658,8 @@ def render_deck(content: ReportContent) -> Presentation:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     for page in pages(content):
-        slide = new_slide(prs, page.name, None if page.kind in UNTITLED else page.heading)
-        SLIDES[page.kind](slide, content, page)
+        slide = new_slide(prs, page.name, page.heading if page.titled else None)
+        draw(slide, content, page)
     return prs
 
 

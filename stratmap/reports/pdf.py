@@ -87,39 +87,39 @@ def history_svg(history: list[YearPoint]) -> str:
     return "".join(out)
 
 
-def _page_context(content: c.ReportContent, page: c.Page) -> dict:
+def _page_context(content: c.ReportContent, page: c.ReportPage) -> dict[str, object]:
     """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
     widths = c.WIDTHS.get(page.kind, [])
-    extra: dict = {
+    extra: dict[str, object] = {
         "cols": [f"{100 * w / sum(widths):.2f}%" for w in widths],
         "headers": c.headers(content, page.kind),
     }
-    if page.kind == "map":
-        extra["image"] = svg_image(diagram.render_svg(page.data))
-    elif page.kind == "kpi":
-        row = page.data
-        history = content.histories.get(row.kpi.pk, [])
-        extra.update(
-            values=c.figures(row),
-            colour=row.score.light.colour,
-            notes=c.kpi_notes(row),
-            narratives=c.narratives(row),
-            chart=svg_image(history_svg(history)) if len(history) > 1 else "",
-        )
-    elif page.kind == "missed":
-        extra["line"] = c.missed_line(page.data)
-    elif page.kind == "scorecard":
-        extra["rows"] = [(row, c.figures(row)) for row in page.data]
-    elif page.kind == "objective":
-        extra.update(
-            rows=c.target_rows(page.data, content.next.years),
-            columns=c.objective_columns(page.data),
-        )
-    elif page.kind == "linkage":
-        extra["perspectives"] = [
-            (p, [(linked, [(row, c.light_text(row.score.light)) for row in linked.rows]) for linked in objectives])
-            for p, objectives in page.data.perspectives
-        ]
+    match page:
+        case c.MapPage(spec=spec):
+            extra["image"] = svg_image(diagram.render_svg(spec))
+        case c.KpiPage(row=row):
+            history = content.histories.get(row.kpi.pk, [])
+            extra.update(
+                values=c.figures(row),
+                colour=row.score.light.colour,
+                notes=c.kpi_notes(row),
+                narratives=c.narratives(row),
+                chart=svg_image(history_svg(history)) if len(history) > 1 else "",
+            )
+        case c.MissedPage(row=row):
+            extra["line"] = c.missed_line(row)
+        case c.ScorecardPage(rows=rows):
+            extra["rows"] = [(row, c.figures(row)) for row in rows]
+        case c.ObjectivePage(planned=planned):
+            assert content.next is not None  # objective pages are part 2's, which exists only with a next year
+            extra.update(rows=c.target_rows(planned, content.next.years), columns=c.objective_columns(planned))
+        case c.LinkagePage(linkage=linkage):
+            extra["perspectives"] = [
+                (p, [(linked, [(row, c.light_text(row.score.light)) for row in linked.rows]) for linked in objectives])
+                for p, objectives in linkage.perspectives
+            ]
+        case _:
+            pass  # the other pages show their own fields, as the template reads them
     return extra
 
 
