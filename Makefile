@@ -49,6 +49,8 @@ test: install test-packages
 	$(BIN)/ruff format --check stratmap tests
 	@# The layers of ARCHITECTURE.md: contracts in pyproject.toml ([tool.importlinter]).
 	$(BIN)/lint-imports
+	@# Types (django-stubs), on the modules listed in pyproject.toml ([tool.mypy] files).
+	$(BIN)/mypy
 	@# One test process per core: the suite is CPU-bound (reports, pages), its tests independent.
 	$(BIN)/pytest -n auto
 

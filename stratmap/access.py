@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -44,6 +45,9 @@ from django.http import Http404
 from stratmap.core.models import Membership, Organization
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.strategy.models import StrategyMap
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Role = Membership.Role
 #: What a question about a person's rights is asked about: its organization is what counts.
@@ -100,7 +104,9 @@ class Access:
         """(organization id, role) of each role this person holds."""
         if self.all_seeing or not getattr(self.user, "is_authenticated", False):
             return frozenset()
-        return frozenset(Membership.objects.filter(user=self.user).values_list("organization_id", "role"))
+        # ``user`` is any request user; an authenticated one is a User
+        user = cast("User", self.user)
+        return frozenset(Membership.objects.filter(user=user).values_list("organization_id", "role"))
 
     @property
     def is_insider(self) -> bool:
@@ -170,6 +176,7 @@ class Access:
             except KeyError:
                 return -1  # no such organization: nobody but a superuser acts on it
         map_id = self._map_of(subject)
+        assert map_id is not None  # organizations and their codes were answered above
         organization = self._map_organizations.get(map_id)
         if organization is None:  # a map made since this access was built
             organization = StrategyMap.objects.filter(pk=map_id).values_list("organization_id", flat=True).first()
@@ -255,7 +262,10 @@ class Access:
         theme = kpi.objective.theme
         if not mine or theme is None or theme.group_id is None:
             return False
-        return theme.group_id in mine or theme.group.lead_id in mine
+        if theme.group_id in mine:
+            return True
+        group = theme.group
+        return group is not None and group.lead_id in mine
 
     # --- what this person may read, as querysets ------------------------------------------------
 

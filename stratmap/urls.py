@@ -7,18 +7,18 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
 
-def needs_mail(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def needs_mail(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A 404 while no mail server is configured (STRATMAP_EMAIL_HOST): a password-reset page would
     promise a mail that never leaves."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not settings.EMAIL_CONFIGURED:
             raise Http404
         return view(request, *args, **kwargs)
@@ -43,7 +43,7 @@ accounts = [
 ]
 
 
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: HttpRequest) -> HttpResponseBase:
     """Browsers ask for /favicon.ico whatever the page says; send them to the icon the pages link to."""
     return redirect(static("stratmap/favicon.svg"))  # not permanent: the static name may carry a hash
 

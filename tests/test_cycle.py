@@ -180,7 +180,7 @@ def test_the_live_preview_computes_rate_score_and_light_before_saving(people, cl
 
 def test_whats_due_lists_the_editors_kpis_and_the_coordinators_reviews(people, client):
     due = as_user(client, people["dol"]).get("/due/").context
-    entering = {kpi.code for kpi, _ in due["to_enter"]}
+    entering = {row.kpi.code for row in due["to_enter"]}
     assert "DP5.1" in entering and "DC2.1" not in entering
     editor = as_user(client, people["dol"])
     post_entry(editor, situation_analysis="a", countermeasures="b")

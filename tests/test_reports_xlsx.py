@@ -106,7 +106,7 @@ def test_dp5_1_holds_its_values_light_and_the_negative_rate_and_policy_formulas(
 
 
 def test_a_positive_kpi_has_the_actual_over_target_formula(book_108):
-    card = scorecard("taipei", 2019, "D", access=SYSTEM)
+    card = scorecard(organization="taipei", year=2019, theme="D", access=SYSTEM)
     positive = next(
         r.kpi.code
         for r in card.rows
@@ -118,7 +118,7 @@ def test_a_positive_kpi_has_the_actual_over_target_formula(book_108):
 
 
 def test_the_computed_values_behind_the_formulas_are_in_the_python_lines(demo):
-    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019, access=SYSTEM))["D"]}
+    lines = {line.code: line for line in theme_lines(scorecard(organization="taipei", year=2019, access=SYSTEM))["D"]}
     line = lines["DP5.1"]
     assert round(line.rate, 1) == Decimal("85.1")
     assert (line.target, line.actual) == (Decimal(6), Decimal("7.05"))
@@ -130,7 +130,7 @@ def test_the_computed_values_behind_the_formulas_are_in_the_python_lines(demo):
 
 
 def test_an_unknown_kpi_has_an_empty_rate_and_an_unknown_light(book_108):
-    lines = {line.code: line for line in theme_lines(scorecard("taipei", 2019, access=SYSTEM))["D"]}
+    lines = {line.code: line for line in theme_lines(scorecard(organization="taipei", year=2019, access=SYSTEM))["D"]}
     code = next(c for c, line in lines.items() if line.actual is None)
     row = rows_by_code(theme_sheet(book_108, "D"))[code]
     assert row["達成度"].value is None

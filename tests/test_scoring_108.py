@@ -45,7 +45,7 @@ PUBLISHED_108 = {
 
 @pytest.fixture
 def card(demo):
-    return scorecard("taipei", 2019, "D", access=SYSTEM)
+    return scorecard(organization="taipei", year=2019, theme="D", access=SYSTEM)
 
 
 @pytest.mark.parametrize("code", PUBLISHED_108)
@@ -84,7 +84,7 @@ def test_rollups_by_perspective_and_agency(card):
 
 def test_scoring_a_year_takes_the_same_queries_whatever_the_number_of_kpis(demo):
     with CaptureQueriesContext(connection) as small:
-        scorecard("taipei", 2019, access=SYSTEM)
+        scorecard(organization="taipei", year=2019, access=SYSTEM)
     # Ten times the KPIs: copy every theme-D KPI of 108 nine more times, with targets and results.
     kpis = list(Kpi.objects.filter(objective__map__year=2019, objective__map__organization__code="taipei"))
     for n in range(9):
@@ -94,7 +94,7 @@ def test_scoring_a_year_takes_the_same_queries_whatever_the_number_of_kpis(demo)
         KpiTarget.objects.bulk_create([KpiTarget(kpi=c, year=2019, value=Decimal(10)) for c in copies])
         KpiResult.objects.bulk_create([KpiResult(kpi=c, year=2019, actual=Decimal(11)) for c in copies])
     with CaptureQueriesContext(connection) as large:
-        card = scorecard("taipei", 2019, access=SYSTEM)
+        card = scorecard(organization="taipei", year=2019, access=SYSTEM)
     assert len(card.rows) == 10 * len(kpis)
     assert len(large) == len(small) <= 6
 
@@ -152,6 +152,8 @@ def test_a_policy_set_for_the_year_changes_the_computed_total(demo, capsys):
         map=smap, achievement_weight=Decimal("0.4"), innovation_weight=Decimal("0.2"),
         challenge_weight=Decimal("0.2"), contribution_weight=Decimal("0.2"),
     )  # fmt: skip
-    row = next(r for r in scorecard("taipei", 2019, "D", access=SYSTEM).rows if r.kpi.code == "DP1.1")
+    row = next(
+        r for r in scorecard(organization="taipei", year=2019, theme="D", access=SYSTEM).rows if r.kpi.code == "DP1.1"
+    )
     # 0.4·100 + 0.2·85 + 0.2·90 + 0.2·92
     assert row.score.score_computed == Decimal("93.4")

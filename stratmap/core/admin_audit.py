@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -177,6 +178,10 @@ class ScopedAdmin:
 class ScopedInline:
     """An inline may what its parent's admin may, on the parent object."""
 
+    # set by the InlineModelAdmin this is mixed into
+    admin_site: AdminSite
+    parent_model: type[models.Model]
+
     def _parent(self) -> ScopedAdmin | None:
         parent = self.admin_site._registry.get(self.parent_model)
         return parent if isinstance(parent, ScopedAdmin) else None
@@ -226,7 +231,7 @@ class AuditFields(forms.ModelForm):
         if self.instance._state.adding:
             return True
         stored = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
-        if stored is None or snapshot(stored, related=False) != snapshot(self.instance, related=False):
+        if stored is None or snapshot(obj=stored, related=False) != snapshot(obj=self.instance, related=False):
             return True
         for f in self.instance._meta.many_to_many:
             if f.name in self.cleaned_data:
@@ -262,6 +267,7 @@ class AuditedAdmin(ScopedAdmin):
     :class:`~stratmap.core.services.AdminWrite`; see the module's docstring."""
 
     delete_confirmation_template = "admin/stratmap/delete_confirmation.html"
+    admin_site: AdminSite  # set by the ModelAdmin this is mixed into
     delete_selected_confirmation_template = "admin/stratmap/delete_selected_confirmation.html"
 
     # --- the form ---------------------------------------------------------------------------
@@ -277,7 +283,7 @@ class AuditedAdmin(ScopedAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         owner = self._owner_of_stored(obj)
         attrs = {"audit_request": request, "audit_owner": owner}
-        if is_versioned(owner):
+        if is_versioned(owner=owner):
             attrs[VERSION] = map_version_field()
             attrs[VERSION].initial = owner.version
         return type(form.__name__, (AuditFields, form), attrs)
@@ -289,7 +295,7 @@ class AuditedAdmin(ScopedAdmin):
         ]
         if obj is not None and not self.has_change_permission(request, obj):
             return fieldsets  # read only: nothing to say why, no version to carry
-        audit = [REASON, *([VERSION] if is_versioned(self._owner_of_stored(obj)) else [])]
+        audit = [REASON, *([VERSION] if is_versioned(owner=self._owner_of_stored(obj)) else [])]
         return [*fieldsets, (_("Reason for the change"), {"fields": audit})]
 
     def _create_formsets(self, request, obj, change):
@@ -362,12 +368,12 @@ class AuditedAdmin(ScopedAdmin):
                 return redirect(request.get_full_path())
         obj = self.get_object(request, unquote(object_id))
         owner = self.owner(obj)
-        context = {"audit_version": owner.version if is_versioned(owner) else None, **(extra_context or {})}
+        context = {"audit_version": owner.version if is_versioned(owner=owner) else None, **(extra_context or {})}
         return super().delete_view(request, object_id, context)
 
     def delete_model(self, request, obj):
         owner = self.owner(obj)  # a map's own is the map
-        if is_versioned(owner):
+        if is_versioned(owner=owner):
             seen = request.POST.get(VERSION, "")
             owner_check(owner=owner, version=int(seen) if seen.isdigit() else None)
         write = AdminWrite(access=self.access(request), reason=request.POST.get(REASON, ""))

@@ -29,4 +29,5 @@ class TasksDbConfig(django_tasks_db.apps.TasksAppConfig):
     """
 
     default = False
-    verbose_name = _("Job queue")
+    # lazy, as Django reads it (django-tasks types the attribute as a plain str)
+    verbose_name = _("Job queue")  # type: ignore[assignment]

@@ -10,6 +10,7 @@ no higher app.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -19,6 +20,13 @@ from django.utils.translation import gettext, gettext_lazy
 
 def _results() -> type[models.Model]:
     return apps.get_model("kpis", "KpiResult")
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    # the trail records a model's own columns, never the reverse side of a relation
+    assert isinstance(field, models.Field)
+    return field
 
 
 AUDIT_ACTIONS = {
@@ -45,21 +53,22 @@ def audit_field(value: str) -> str:
     progress, the item a revision changed; anything else as recorded."""
     if found := PROGRESS_FIELD.fullmatch(value):
         month, name = found.groups()
-        label = apps.get_model("plans", "PlanProgress")._meta.get_field(name).verbose_name
+        label = _field(apps.get_model("plans", "PlanProgress"), name).verbose_name
         return f"{gettext('month %(month)s') % {'month': month}} {label}"
     if found := REVISED_ITEM.fullmatch(value):
         level, code = found.groups()
         revision = apps.get_model("strategy", "Revision")
         return f"{revision.Level(level).label} {code}"
     try:
-        return str(_results()._meta.get_field(value).verbose_name)
+        return str(_field(_results(), value).verbose_name)
     except FieldDoesNotExist:
         return value
 
 
 def audit_value(value: str, field: str) -> str:
-    if field == "status" and value in _results().Status.values:
-        return _results().Status(value).label
+    statuses = dict(_field(_results(), "status").flatchoices) if field == "status" else {}
+    if value in statuses:
+        return statuses[value]
     if value in ("True", "False") and (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) != "note":
         return gettext("yes") if value == "True" else gettext("no")
     return value

@@ -53,7 +53,7 @@ class StaleOwner(Stale):
         )
 
 
-def is_versioned(owner: models.Model | None) -> bool:
+def is_versioned(*, owner: models.Model | None) -> bool:
     """Whether ``owner`` carries a version a form checks (a map does; an organization does not)."""
     return owner is not None and any(f.name == "version" for f in owner._meta.concrete_fields)
 
@@ -76,7 +76,7 @@ def _text(value: object) -> str:
     return as_text(value)
 
 
-def snapshot(obj: models.Model, *, related: bool = True) -> dict[str, str]:
+def snapshot(*, obj: models.Model, related: bool = True) -> dict[str, str]:
     """What the trail compares: each editable field of ``obj`` as text (a related object by its name,
     a many-to-many field, unless not ``related``, as the sorted names it holds)."""
     values: dict[str, str] = {}
@@ -156,14 +156,14 @@ class AdminWrite:
         owners = [owner] if stored_owner is None or stored_owner == owner else [stored_owner, owner]
         self._permit(owners)
         obj.full_clean()
-        before = snapshot(stored) if stored is not None else {}
+        before = snapshot(obj=stored) if stored is not None else {}
         obj.save()
         self._changes.append(_Change(obj, CHANGE if stored is not None else CREATE, owners, kpi, before))
 
     def delete(self, obj: models.Model, *, owner: models.Model | None, kpi: models.Model | None = None) -> None:
         """Delete ``obj`` (and what the database deletes with it), keeping in the trail what it held."""
         self._permit([owner])
-        before = snapshot(obj)
+        before = snapshot(obj=obj)
         pk = obj.pk
         _count, deleted = obj.delete()
         obj.pk = pk  # the trail names what was deleted
@@ -184,7 +184,7 @@ class AdminWrite:
         on_owner: dict[tuple[type, int], tuple[models.Model, dict[str, tuple[str, str]]]] = {}
         pending: list[tuple[_Change, dict[str, tuple[str, str]]]] = []
         for change in self._changes:
-            after = change.after if change.after is not None else snapshot(change.obj)
+            after = change.after if change.after is not None else snapshot(obj=change.obj)
             names = [*change.before, *(n for n in after if n not in change.before)]
             diff = {n: (change.before.get(n, ""), after.get(n, "")) for n in names}
             diff = {n: values for n, values in diff.items() if values[0] != values[1]}
@@ -192,12 +192,13 @@ class AdminWrite:
                 continue
             pending.append((change, diff))
             for owner in change.owners:
-                if is_versioned(owner) and (type(owner), owner.pk) not in deleted | created:
+                if is_versioned(owner=owner) and (type(owner), owner.pk) not in deleted | created:
                     on_owner.setdefault((type(owner), owner.pk), (owner, {}))
         # Bump first: each event then carries the version its change gave the map.
         for key, (owner, _lines) in on_owner.items():
             current = type(owner)._base_manager.select_for_update().get(pk=owner.pk)
             current.version += 1
+            current.full_clean()
             current.save(update_fields=["version"])
             owner.version = current.version
             on_owner[key] = (current, _lines)

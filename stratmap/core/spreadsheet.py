@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
-from typing import IO, Any
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 #: What a spreadsheet reads as the start of a formula (OWASP: = + - @ tab, carriage return).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -59,10 +62,10 @@ class SafeWriter:
 class SafeDictWriter(csv.DictWriter):
     """``csv.DictWriter`` with :func:`safe_cell` on every value, every cell quoted."""
 
-    def __init__(self, stream: IO[str], fieldnames: list[str], **options: Any) -> None:
+    def __init__(self, stream: SupportsWrite[str], fieldnames: list[str], **options: Any) -> None:
         super().__init__(stream, fieldnames, quoting=csv.QUOTE_ALL, **options)
 
-    def writerow(self, rowdict: dict[str, Any]) -> Any:
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
         return super().writerow({key: safe_cell(value) for key, value in rowdict.items()})
 
 

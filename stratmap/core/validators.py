@@ -68,6 +68,8 @@ def number_problem(value: Decimal, *, max_digits: int, decimal_places: int) -> t
     if not value.is_finite():
         return "finite", {}
     _, digits, exponent = value.as_tuple()
+    # Only NaN and infinities have a letter for an exponent, and they were refused above.
+    assert isinstance(exponent, int)
     significant = list(digits)
     while len(significant) > 1 and significant[-1] == 0:
         significant.pop()
@@ -103,4 +105,6 @@ def check_number(value: Decimal, *, max_digits: int, decimal_places: int) -> Dec
         return Decimal(0)
     plain = value.normalize()
     # normalize() writes 1200 as 1.2E+3; a column wants the plain number
-    return plain.quantize(Decimal(1)) if plain.as_tuple().exponent > 0 else plain
+    exponent = plain.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked above
+    return plain.quantize(Decimal(1)) if exponent > 0 else plain

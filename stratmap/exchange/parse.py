@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stratmap.exchange.schema import SMALL_MAX, MapFile, OrganizationsFile
@@ -364,10 +365,10 @@ def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
     except ValidationError as exc:
         found: dict[str, DatasetError] = {}
         for e in exc.errors():
-            path = format_location(e["loc"])
+            where = format_location(e["loc"])
             # A union (a target is a number or a mapping) reports each branch;
             # the first branch's complaint is the one that helps.
-            found.setdefault(path, DatasetError(file, path, e.get("input"), _expected(e)))
+            found.setdefault(where, DatasetError(file, where, e.get("input"), _expected(e)))
         return None, _capped(duplicates + list(found.values()), file)
     errors = duplicates + (check_map(document, file) if isinstance(document, MapFile) else [])
     return (None if errors else ParsedFile(path, document)), _capped(errors, file)
@@ -381,7 +382,7 @@ def _capped(errors: list[DatasetError], file: str) -> list[DatasetError]:
     return [*errors[:MAX_ERRORS], DatasetError(file, "", f"{more:,} more errors", "the errors above fixed first")]
 
 
-def _expected(error: dict) -> str:
+def _expected(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "no such key (unknown keys are errors; see docs/dataset-format.md)"
     if error["type"] == "missing":

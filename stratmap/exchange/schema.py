@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -47,20 +47,26 @@ def _checked(check: Callable[..., str], max_length: int) -> Callable[[str], str]
     return validate
 
 
-def text(max_length: int = LONG_TEXT) -> object:
+# Each column type below is written out as ``Annotated[...]``, not returned by a function, so that
+# mypy reads it as a type: these build the parts.
+
+
+def _text_check(max_length: int) -> AfterValidator:
     """A text column of ``max_length`` characters (long texts: the shared limit), without control characters."""
-    return Annotated[
-        str, AfterValidator(_checked(check_text, max_length)), Field(json_schema_extra={"maxLength": max_length})
-    ]
+    return AfterValidator(_checked(check_text, max_length))
 
 
-def code(max_length: int) -> object:
+def _text_schema(max_length: int) -> Any:
+    return Field(json_schema_extra={"maxLength": max_length})
+
+
+def _code_check(max_length: int) -> AfterValidator:
     """A code (DC1.1): letters, digits and . _ - , as URLs and file names need."""
-    return Annotated[
-        str,
-        AfterValidator(_checked(check_code, max_length)),
-        Field(json_schema_extra={"maxLength": max_length, "pattern": f"^{CODE_PATTERN.pattern}$"}),
-    ]
+    return AfterValidator(_checked(check_code, max_length))
+
+
+def _code_schema(max_length: int) -> Any:
+    return Field(json_schema_extra={"maxLength": max_length, "pattern": f"^{CODE_PATTERN.pattern}$"})
 
 
 def _fits(max_digits: int, decimal_places: int) -> Callable[[Decimal], Decimal]:
@@ -75,9 +81,9 @@ def _fits(max_digits: int, decimal_places: int) -> Callable[[Decimal], Decimal]:
     return validate
 
 
-def number(max_digits: int, decimal_places: int, **bounds: Decimal | int) -> object:
-    """A finite number (YAML's .inf and .nan are refused) that fits a DecimalField of that size."""
-    return Annotated[Decimal, Field(allow_inf_nan=False, **bounds), AfterValidator(_fits(max_digits, decimal_places))]
+def _finite(*, ge: int | None = None, le: int | None = None) -> Any:
+    """A finite number (YAML's .inf and .nan are refused); with bounds, within them."""
+    return Field(allow_inf_nan=False, ge=ge, le=le)
 
 
 def _each_once(items: list) -> list:
@@ -90,18 +96,24 @@ def _each_once(items: list) -> list:
 
 
 # The sizes of stratmap.kpis.models: NUMBER (16, 4), SCORE (7, 3), WEIGHT (7, 4).
-Number = number(16, 4)
-Score = number(7, 3, ge=0, le=100)
-Reported = number(7, 3)
-PolicyNumber = number(7, 3)
-Weight = number(7, 4)
+Number = Annotated[Decimal, _finite(), AfterValidator(_fits(16, 4))]
+Score = Annotated[Decimal, _finite(ge=0, le=100), AfterValidator(_fits(7, 3))]
+Reported = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 3))]
+PolicyNumber = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 3))]
+Weight = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 4))]
 Count = Annotated[int, Field(ge=0, le=SMALL_MAX)]
 OrgCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 #: Organization codes, each once (a KPI's agencies, a group's members).
 OrgCodes = Annotated[list[OrgCode], AfterValidator(_each_once)]
-Code = code(40)
-ShortCode = code(10)
-Text = text()
+Code = Annotated[str, _code_check(40), _code_schema(40)]
+ShortCode = Annotated[str, _code_check(10), _code_schema(10)]
+Text = Annotated[str, _text_check(LONG_TEXT), _text_schema(LONG_TEXT)]
+Text20 = Annotated[str, _text_check(20), _text_schema(20)]
+Text40 = Annotated[str, _text_check(40), _text_schema(40)]
+Text100 = Annotated[str, _text_check(100), _text_schema(100)]
+Text200 = Annotated[str, _text_check(200), _text_schema(200)]
+Text300 = Annotated[str, _text_check(300), _text_schema(300)]
+Text500 = Annotated[str, _text_check(500), _text_schema(500)]
 
 
 class Strict(BaseModel):
@@ -119,9 +131,9 @@ class Strict(BaseModel):
 
 class OrganizationIn(Strict):
     code: OrgCode
-    name: text(200)
-    short_name: text(100) = ""
-    name_en: text(200) = ""
+    name: Text200
+    short_name: Text100 = ""
+    name_en: Text200 = ""
     kind: Literal["city", "bureau", "theme_group"]
     parent: OrgCode | None = None
     lead: OrgCode | None = None
@@ -137,29 +149,29 @@ class OrganizationsFile(Strict):
 
 
 class VersionIn(Strict):
-    label: text(200) = ""
+    label: Text200 = ""
     date: datetime.date | None = None
     in_force: bool = True
     #: A dataset documents published maps; a map created in the app starts unpublished.
     published: bool = True
-    source: text(500) = ""
+    source: Text500 = ""
 
 
 class PerspectiveIn(Strict):
     code: ShortCode
-    name: text(100)
-    name_en: text(100) = ""
+    name: Text100
+    name_en: Text100 = ""
 
 
 class TargetIn(Strict):
     value: Number | None = None
-    printed: text(100) = ""
+    printed: Text100 = ""
     note: Text = ""
 
 
 class ResultIn(Strict):
     actual: Number | None = None
-    printed: text(100) = ""
+    printed: Text100 = ""
     unknown_reason: Text = ""
     rate_reported: Number | None = None
     innovation: Score | None = None
@@ -188,16 +200,16 @@ class TaskIn(Strict):
 class OutcomeIn(Strict):
     text: Text
     quantity: Number | None = None
-    unit: text(40) = ""
+    unit: Text40 = ""
 
 
 class ActionPlanIn(Strict):
     code: Code
-    printed_code: text(40) = ""
-    also_printed_as: list[text(40)] = []
-    name: text(300)
+    printed_code: Text40 = ""
+    also_printed_as: list[Text40] = []
+    name: Text300
     agencies: OrgCodes = []
-    agencies_printed: text(200) = ""
+    agencies_printed: Text200 = ""
     tasks: list[TaskIn] = []
     outcomes: list[OutcomeIn] = []
     note: Text = ""
@@ -205,18 +217,18 @@ class ActionPlanIn(Strict):
 
 class KpiIn(Strict):
     code: Code
-    printed_code: text(40) = ""
-    name: text(300)
-    unit: text(40) = ""
+    printed_code: Text40 = ""
+    name: Text300
+    unit: Text40 = ""
     polarity: Polarity = Polarity.POSITIVE
     frequency: Literal["yearly", "biennial", "quarterly", "monthly", "once"] = "yearly"
-    data_source: text(300) = ""
-    release: text(300) = ""
+    data_source: Text300 = ""
+    release: Text300 = ""
     agencies: OrgCodes = []
-    agencies_printed: text(200) = ""
-    tags: Annotated[list[text(100)], AfterValidator(_each_once)] = []
+    agencies_printed: Text200 = ""
+    tags: Annotated[list[Text100], AfterValidator(_each_once)] = []
     cites: Code | None = None
-    cites_printed: text(100) = ""
+    cites_printed: Text100 = ""
     weight: Annotated[Number, Field(ge=0)] | None = None
     target_type: TargetType = TargetType.RATIO
     #: For a milestone KPI: the stages in order; targets and actuals are stage values.
@@ -230,8 +242,8 @@ class KpiIn(Strict):
 
 class ObjectiveIn(Strict):
     code: Code
-    printed_code: text(40) = ""
-    name: text(300)
+    printed_code: Text40 = ""
+    name: Text300
     perspective: ShortCode
     ksf: Text = ""
     goal: Text = ""
@@ -243,11 +255,11 @@ class ObjectiveIn(Strict):
 
 class ThemeIn(Strict):
     code: ShortCode
-    name: text(200)
-    name_en: text(200) = ""
+    name: Text200
+    name_en: Text200 = ""
     group: OrgCode | None = None
     takes_over: Code | None = None
-    takes_over_printed: text(200) = ""
+    takes_over_printed: Text200 = ""
     note: Text = ""
     objectives: list[ObjectiveIn] = []
 
@@ -263,7 +275,7 @@ class LinkIn(Strict):
 class CountIn(Strict):
     before: Count | None = None
     after: Count | None = None
-    printed: text(40) = ""
+    printed: Text40 = ""
 
 
 class RevisionCountIn(Strict):
@@ -278,13 +290,13 @@ class ChangeIn(Strict):
     level: Literal["objective", "kpi", "action_plan"]
     action: Literal["add", "delete", "rename", "change"]
     objective: Code | None = None
-    code: text(40) = ""
-    old_name: text(300) = ""
-    new_name: text(300) = ""
+    code: Text40 = ""
+    old_name: Text300 = ""
+    new_name: Text300 = ""
     reason: Text = ""
-    printed_action: text(100) = ""
+    printed_action: Text100 = ""
     agencies: OrgCodes = []
-    agencies_printed: text(200) = ""
+    agencies_printed: Text200 = ""
 
 
 class RevisionsIn(Strict):
@@ -297,17 +309,17 @@ class RevisionsIn(Strict):
 
 
 class TowsItemIn(Strict):
-    code: text(20) = ""
+    code: Text20 = ""
     text: Text
 
 
 class TowsStrategiesIn(Strict):
-    title: text(200) = ""
+    title: Text200 = ""
     items: list[TowsItemIn] = []
 
 
 class TowsIn(Strict):
-    title: text(300) = ""
+    title: Text300 = ""
     s: list[TowsItemIn] = []
     w: list[TowsItemIn] = []
     o: list[TowsItemIn] = []
@@ -319,9 +331,9 @@ class TowsIn(Strict):
 
 
 class ThrustIn(Strict):
-    code: text(20) = ""
-    name: text(200)
-    name_en: text(200) = ""
+    code: Text20 = ""
+    name: Text200
+    name_en: Text200 = ""
     strategies: list[Text] = []
 
 
@@ -350,7 +362,7 @@ class MapFile(Strict):
     organization: OrgCode
     year: Year
     version: VersionIn = VersionIn()
-    title: text(200) = ""
+    title: Text200 = ""
     mission: Text = ""
     vision: Text = ""
     values: list[Text] = []

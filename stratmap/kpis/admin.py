@@ -464,7 +464,7 @@ class KpiResultAdmin(KpiYearAdmin):
             target = getattr(obj, "target_value", None)
             if not hasattr(obj, "target_value"):  # the change form's object comes without the annotation
                 target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).values_list("value", flat=True).first()
-            obj._score = score_result(obj, target)
+            obj._score = score_result(result=obj, target=target)
         return obj._score
 
     @admin.display(description=_("achievement rate computed (%)"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import lazy
@@ -12,9 +14,17 @@ from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator
 from stratmap.core.years import format_year
 from stratmap.kpis.scoring import DEFAULT_POLICY, Light, Polarity, Policy, TargetType
 
-NUMBER = {"max_digits": 16, "decimal_places": 4}
-SCORE = {"max_digits": 7, "decimal_places": 3}
-WEIGHT = {"max_digits": 7, "decimal_places": 4}
+
+class DecimalShape(TypedDict):
+    """The digits of a DecimalField, spread into it (typed, so that its other arguments stay checked)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+NUMBER: DecimalShape = {"max_digits": 16, "decimal_places": 4}
+SCORE: DecimalShape = {"max_digits": 7, "decimal_places": 3}
+WEIGHT: DecimalShape = {"max_digits": 7, "decimal_places": 4}
 
 
 class Tag(models.Model):

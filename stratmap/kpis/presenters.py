@@ -67,8 +67,8 @@ def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, langua
 def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:
     """What the diagram module needs to draw a map, with each objective's rollup light from the
     results ``access`` may see (``card``: that scorecard, when the caller already has it)."""
-    structure = map_structure(smap, access=access)
-    card = card or map_scorecard(smap, access=access)
+    structure = map_structure(smap=smap, access=access)
+    card = card or map_scorecard(smap=smap, access=access)
     objective_rollups = card.rollups["objective"]
     return diagram.MapSpec(
         title=smap.title or f"{smap.organization} {format_year(smap.year)}",

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -86,7 +87,8 @@ class Light(enum.StrEnum):
 
     @classmethod
     def from_key(cls, key: str) -> Light:
-        return cls(key)
+        # A member is found by its key alone; __new__'s other fields only define the members.
+        return cls(key)  # type: ignore[call-arg]
 
 
 class TargetType(enum.StrEnum):
@@ -280,8 +282,8 @@ class KpiScore:
 
 def total_score(rate: Rate, kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> Decimal | None:
     """The policy's weighted total, or None when any input is missing."""
-    scores = (kpi.innovation, kpi.challenge, kpi.contribution)
-    if rate.met is None or None in scores:
+    innovation, challenge, contribution = kpi.innovation, kpi.challenge, kpi.contribution
+    if rate.met is None or innovation is None or challenge is None or contribution is None:
         return None
     if rate.percent is None:
         achievement = policy.achievement_cap if rate.met else ZERO
@@ -289,9 +291,9 @@ def total_score(rate: Rate, kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> D
         achievement = min(rate.percent, policy.achievement_cap)
     return (
         policy.achievement_weight * achievement
-        + policy.innovation_weight * kpi.innovation
-        + policy.challenge_weight * kpi.challenge
-        + policy.contribution_weight * kpi.contribution
+        + policy.innovation_weight * innovation
+        + policy.challenge_weight * challenge
+        + policy.contribution_weight * contribution
     )
 
 
@@ -358,7 +360,8 @@ def rollup(
     """Group ``scores`` by ``key`` (``many``: a KPI may fall in several groups, e.g. its agencies)."""
     groups: dict[Hashable, list[KpiScore]] = defaultdict(list)
     for score in scores:
-        keys = key(score) if many else (key(score),)
+        found = key(score)
+        keys = cast("Iterable[Hashable]", found) if many else (cast(Hashable, found),)
         for k in keys:
             groups[k].append(score)
     return {k: summarize(k, members) for k, members in groups.items()}

@@ -12,7 +12,9 @@ results); the scoring itself is pure arithmetic in :mod:`stratmap.kpis.scoring`.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +28,7 @@ from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     KpiInput,
     KpiScore,
+    Light,
     Policy,
     Rollup,
     rollup,
@@ -59,14 +62,16 @@ class Scorecard:
         return [row.score for row in self.rows]
 
 
-def policy_of(smap: StrategyMap) -> Policy:
+def policy_of(*, smap: StrategyMap) -> Policy:
     try:
         return smap.scoring_policy.policy()
     except ScoringPolicy.DoesNotExist:
         return DEFAULT_POLICY
 
 
-def kpi_input(kpi: Kpi, target: Decimal | None, result: KpiResult | None, agencies: tuple[str, ...] = ()) -> KpiInput:
+def kpi_input(
+    *, kpi: Kpi, target: Decimal | None, result: KpiResult | None, agencies: tuple[str, ...] = ()
+) -> KpiInput:
     """The engine's view of one KPI's year (``kpi.objective`` with theme and perspective must be loaded)."""
     objective = kpi.objective
     return KpiInput(
@@ -90,12 +95,12 @@ def kpi_input(kpi: Kpi, target: Decimal | None, result: KpiResult | None, agenci
     )
 
 
-def score_result(result: KpiResult, target: Decimal | None) -> KpiScore:
+def score_result(*, result: KpiResult, target: Decimal | None) -> KpiScore:
     """One result scored with its map's policy (``result.kpi.objective.map.scoring_policy`` loaded)."""
-    return score_kpi(kpi_input(result.kpi, target, result), policy_of(result.kpi.objective.map))
+    return score_kpi(kpi_input(kpi=result.kpi, target=target, result=result), policy_of(smap=result.kpi.objective.map))
 
 
-def scorecard(organization: Organization | str, year: int, theme: str | None = None, *, access: Access) -> Scorecard:
+def scorecard(*, organization: Organization | str, year: int, theme: str | None = None, access: Access) -> Scorecard:
     """The scored KPIs of an organization's map in force for ``year`` (AD), optionally of one theme.
 
     Raises StrategyMap.DoesNotExist when the organization has no map in force that year that
@@ -106,10 +111,10 @@ def scorecard(organization: Organization | str, year: int, theme: str | None = N
         smap = maps.get(organization=organization)
     else:
         smap = maps.get(organization__code=organization)
-    return map_scorecard(smap, theme, access=access)
+    return map_scorecard(smap=smap, theme=theme, access=access)
 
 
-def score_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]:
+def score_kpis(*, kpis: list[Kpi], policy_for: Callable[[Kpi], Policy], access: Access) -> list[ScoredKpi]:
     """Score KPIs against the target and result of their own map's year: two queries for any number."""
     targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
     year_results = KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))
@@ -117,7 +122,12 @@ def score_kpis(kpis: list[Kpi], policy_for, access: Access) -> list[ScoredKpi]:
     rows = []
     for k in kpis:
         target, result = targets.get(k.pk), results.get(k.pk)
-        engine_input = kpi_input(k, target.value if target else None, result, tuple(a.code for a in k.agencies.all()))
+        engine_input = kpi_input(
+            kpi=k,
+            target=target.value if target else None,
+            result=result,
+            agencies=tuple(a.code for a in k.agencies.all()),
+        )
         rows.append(ScoredKpi(k, target, result, score_kpi(engine_input, policy_for(k))))
     return rows
 
@@ -131,7 +141,7 @@ def kpis_for_scoring() -> QuerySet[Kpi]:
     )
 
 
-def map_scorecard(smap: StrategyMap, theme: str | None = None, *, access: Access) -> Scorecard:
+def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access) -> Scorecard:
     """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme.
 
     Results ``access`` may not see count as not entered; a map it may not read is a 404.
@@ -140,8 +150,8 @@ def map_scorecard(smap: StrategyMap, theme: str | None = None, *, access: Access
     kpis = kpis_for_scoring().filter(objective__map=smap)
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
-    policy = policy_of(smap)
-    rows = score_kpis(list(kpis), lambda kpi: policy, access)
+    policy = policy_of(smap=smap)
+    rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access)
     scores = [row.score for row in rows]
     rollups = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
@@ -153,12 +163,56 @@ def map_scorecard(smap: StrategyMap, theme: str | None = None, *, access: Access
     return Scorecard(smap, smap.year, theme, policy, rows, rollups)
 
 
-def map_summaries(maps: list[StrategyMap], *, access: Access) -> dict[int, Rollup]:
+# The scorecard page's sort keys; a leading "-" in ``sort`` reverses the order.
+SCORECARD_SORTS: dict[str, Callable[[ScoredKpi], object]] = {
+    "code": lambda r: r.kpi.code,
+    "rate": lambda r: (r.score.rate.percent is None, r.score.rate.percent or 0),
+    "score": lambda r: (r.score.score is None, r.score.score or 0),
+    "light": lambda r: list(Light).index(r.score.light),
+    "perspective": lambda r: (r.kpi.objective.perspective.order, r.kpi.code),
+}
+
+
+@dataclass
+class FilteredScorecard:
+    """A scorecard and the rows of it that pass the page's filters, in the order asked for."""
+
+    card: Scorecard
+    rows: list[ScoredKpi]
+
+
+def scorecard_rows(
+    *,
+    access: Access,
+    smap: StrategyMap,
+    theme: str | None = None,
+    perspective: str | None = None,
+    agency: str | None = None,
+    light: str | None = None,
+    sort: str = "",
+) -> FilteredScorecard:
+    """The scorecard page and its CSV download: filter by theme, perspective, agency and light,
+    then sort by a ``SCORECARD_SORTS`` key (``-key`` descending; empty or unknown keeps map order)."""
+    card = map_scorecard(smap=smap, theme=theme or None, access=access)
+    rows = card.rows
+    if perspective:
+        rows = [r for r in rows if r.score.kpi.perspective == perspective]
+    if agency:
+        rows = [r for r in rows if agency in r.score.kpi.agencies]
+    if light:
+        rows = [r for r in rows if r.score.light.key == light]
+    key = SCORECARD_SORTS.get(sort.lstrip("-"))
+    if key:
+        rows = sorted(rows, key=key, reverse=sort.startswith("-"))
+    return FilteredScorecard(card, rows)
+
+
+def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
     access.require(*maps)
-    policies = {m.pk: policy_of(m) for m in maps}
+    policies = {m.pk: policy_of(smap=m) for m in maps}
     kpis = list(kpis_for_scoring().filter(objective__map__in=maps))
-    rows = score_kpis(kpis, lambda k: policies[k.objective.map_id], access)
+    rows = score_kpis(kpis=kpis, policy_for=lambda k: policies[k.objective.map_id], access=access)
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
     for row in rows:
         by_map[row.kpi.objective.map_id].append(row.score)
@@ -175,7 +229,7 @@ class YearPoint:
     actual: Decimal | None
 
 
-def lineage_history(lineage: list[Kpi]) -> list[YearPoint]:
+def lineage_history(*, lineage: list[Kpi]) -> list[YearPoint]:
     """Targets and actuals per year across the maps of one indicator (``lineage`` oldest map first).
 
     A year's target is the one set by the latest map that sets it; its actual, the latest map's result.
@@ -196,7 +250,7 @@ def lineage_history(lineage: list[Kpi]) -> list[YearPoint]:
     return [YearPoint(y, codes.get(y, ""), targets.get(y, (0, None))[1], actuals.get(y, (0, None))[1]) for y in years]
 
 
-def histories(kpis: list[Kpi], *, access: Access) -> dict[int, list[YearPoint]]:
+def histories(*, kpis: list[Kpi], access: Access) -> dict[int, list[YearPoint]]:
     """Each KPI's history (KPI id → points) across its lineage, of the maps ``access`` reads: three
     queries for any number of KPIs."""
     lineages = {k.lineage_id for k in kpis if k.lineage_id}
@@ -216,7 +270,7 @@ def histories(kpis: list[Kpi], *, access: Access) -> dict[int, list[YearPoint]]:
             by_lineage.setdefault(member.lineage_id, []).append(member)
     return {
         k.pk: lineage_history(
-            by_lineage.get(k.lineage_id, []) if k.lineage_id else ([by_pk[k.pk]] if k.pk in by_pk else [])
+            lineage=by_lineage.get(k.lineage_id, []) if k.lineage_id else ([by_pk[k.pk]] if k.pk in by_pk else [])
         )
         for k in kpis
     }
@@ -242,7 +296,7 @@ class Cascade:
     unknown_citations: list[Kpi]  # bureau KPIs citing a code the city map does not have
 
 
-def cascade(city: StrategyMap, bureaus: list[StrategyMap], *, access: Access) -> Cascade:
+def cascade(*, city: StrategyMap, bureaus: list[StrategyMap], access: Access) -> Cascade:
     """City objectives and KPIs against the bureau KPIs and themes that take them over: four queries."""
     access.require(city, *bureaus)
     objectives = list(city.objectives.select_related("theme", "perspective").order_by("order"))
@@ -274,3 +328,67 @@ def cascade(city: StrategyMap, bureaus: list[StrategyMap], *, access: Access) ->
         unsupported=[k for k in city_kpis if k.code not in citing],
         unknown_citations=[k for k in bureau_kpis if k.cites not in city_codes],
     )
+
+
+#: A deadline this close (or closer) is flagged on the "what's due" page.
+DUE_SOON = datetime.timedelta(days=14)
+#: The result statuses an editor may still change (as ``kpis.services.EDITABLE``, which this layer may not import).
+_OPEN = {KpiResult.Status.DRAFT, KpiResult.Status.RETURNED}
+
+
+@dataclass
+class DueRow:
+    """One KPI someone has to act on: its result status of the map's year (``None``: not entered) and
+    the map's deadline for results, flagged ``late`` when past and ``soon`` when within ``DUE_SOON``."""
+
+    kpi: Kpi
+    status: str | None
+    deadline: datetime.date | None
+    late: bool
+    soon: bool
+
+
+@dataclass
+class Due:
+    to_enter: list[DueRow]
+    to_review: list[DueRow]
+    to_publish: list[DueRow]
+    #: The maps with results to enter, for bulk entry with a workbook.
+    workbooks: list[StrategyMap]
+
+
+def due_work(*, access: Access, today: datetime.date) -> Due:
+    """What ``access`` must do in the maps in force up to ``today``'s year: results to enter
+    (editable, not yet submitted), to review (submitted) and to publish (approved), in a fixed
+    number of queries."""
+    maps = list(access.maps().filter(in_force=True, year__lte=today.year).select_related("organization"))
+    kpis = (
+        Kpi.objects.filter(objective__map__in=maps)
+        .select_related("objective__map__organization", "objective__theme")
+        .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
+    )
+    statuses = dict(
+        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")).values_list("kpi_id", "status")
+    )
+    editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
+    reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
+    deadlines = {m.pk: m.results_due for m in maps}
+
+    def row(kpi: Kpi, status: str | None) -> DueRow:
+        deadline = deadlines.get(kpi.objective.map_id)
+        late = deadline is not None and deadline < today
+        soon = deadline is not None and not late and deadline <= today + DUE_SOON
+        return DueRow(kpi, status, deadline, late, soon)
+
+    due = Due([], [], [], [])
+    for kpi in kpis:
+        status = statuses.get(kpi.pk)
+        if kpi.pk in editable and (status is None or status in _OPEN):
+            due.to_enter.append(row(kpi, status))
+        if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
+            due.to_review.append(row(kpi, status))
+        if status == KpiResult.Status.APPROVED and access.publishes(kpi):
+            due.to_publish.append(row(kpi, status))
+    entering_maps = {r.kpi.objective.map_id for r in due.to_enter}
+    due.workbooks = [m for m in maps if m.pk in entering_maps]
+    return due

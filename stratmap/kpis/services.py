@@ -63,7 +63,7 @@ def _target(kpi: Kpi, year: int) -> Decimal | None:
     return KpiTarget.objects.filter(kpi=kpi, year=year).values_list("value", flat=True).first()
 
 
-def missed_target(kpi: Kpi, year: int, actual: Decimal | None) -> bool:
+def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None) -> bool:
     rate = achievement_rate(
         _target(kpi, year),
         actual,
@@ -74,7 +74,7 @@ def missed_target(kpi: Kpi, year: int, actual: Decimal | None) -> bool:
     return rate.met is False
 
 
-def validate_entry(kpi: Kpi, year: int, data: dict) -> None:
+def validate_entry(*, kpi: Kpi, year: int, data: dict) -> None:
     """The rules of a result, raised as field errors a form can show."""
     errors: dict[str, str] = {}
     actual, kind = data.get("actual"), data.get("unknown_kind") or ""
@@ -84,7 +84,7 @@ def validate_entry(kpi: Kpi, year: int, data: dict) -> None:
         errors["unknown_kind"] = _("A result with an actual value is not unknown.")
     if kind == KpiResult.UnknownKind.OTHER and not (data.get("unknown_reason") or "").strip():
         errors["unknown_reason"] = _("Say why the actual is unknown.")
-    if actual is not None and missed_target(kpi, year, actual):
+    if actual is not None and missed_target(kpi=kpi, year=year, actual=actual):
         for field in ("situation_analysis", "countermeasures"):
             if not (data.get(field) or "").strip():
                 errors[field] = _("The target was missed: this explanation is required.")
@@ -92,7 +92,7 @@ def validate_entry(kpi: Kpi, year: int, data: dict) -> None:
         raise ValidationError(errors)
 
 
-def check_numbers(data: dict) -> dict:
+def check_numbers(*, data: dict) -> dict:
     """``data`` with its numbers as the columns store them; refused, by field, when a column cannot hold one.
 
     NaN, infinities and numbers with more digits or decimal places than the column
@@ -179,8 +179,8 @@ def kpi_result_record(*, access: Access, kpi: Kpi, year: int, data: dict, versio
     """
     if not access.edits(kpi):
         raise PermissionDenied
-    data = check_numbers(_entry(data))
-    validate_entry(kpi, year, data)
+    data = check_numbers(data=_entry(data))
+    validate_entry(kpi=kpi, year=year, data=data)
     return _save(access=access, kpi=kpi, year=year, values=data, version=version, reason=reason)
 
 
@@ -208,7 +208,7 @@ def kpi_result_admin_save(*, access: Access, kpi: Kpi, year: int, data: dict, ve
     if not access.edits(kpi):
         raise PermissionDenied
     values = {f: data[f] for f in ADMIN_FIELDS if f in data}
-    values = check_numbers({f: v if f in NUMBERS else (v or "") for f, v in values.items()})
+    values = check_numbers(data={f: v if f in NUMBERS else (v or "") for f, v in values.items()})
     return _save(access=access, kpi=kpi, year=year, values=values, version=version, reason=reason)
 
 
@@ -245,7 +245,7 @@ TRANSITIONS = {
 }
 
 
-def allowed_actions(access: Access, result: KpiResult) -> list[str]:
+def allowed_actions(*, access: Access, result: KpiResult) -> list[str]:
     """The cycle's steps this person may take on this result now."""
     may = {
         "editor": access.edits(result.kpi),
@@ -262,7 +262,7 @@ def kpi_result_transition(*, access: Access, result: KpiResult, action: str, ver
     ``version`` is the version the person read; a stale one is refused (:class:`StaleEdit`).
     """
     step = TRANSITIONS.get(action)
-    if step is None or action not in allowed_actions(access, result):
+    if step is None or action not in allowed_actions(access=access, result=result):
         raise PermissionDenied
     if step.needs_text and not text.strip():
         raise ValidationError({"text": _("Say why.")})
@@ -272,12 +272,13 @@ def kpi_result_transition(*, access: Access, result: KpiResult, action: str, ver
     if current.status not in step.source:
         raise ValidationError(_("This result is %(status)s now.") % {"status": current.get_status_display()})
     if action == "submit":
-        validate_entry(current.kpi, current.year, {f: getattr(current, f) for f in ENTRY_FIELDS})
+        validate_entry(kpi=current.kpi, year=current.year, data={f: getattr(current, f) for f in ENTRY_FIELDS})
     old = current.status
     current.status = step.target
     if action in ("return", "reopen"):
         current.review_comment = text
     current.version += 1
+    current.full_clean()
     current.save(update_fields=["status", "review_comment", "version"])
     record(
         user=access.user,

@@ -22,7 +22,7 @@ def plans_in_full() -> QuerySet[ActionPlan]:
     return ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes", "progress").order_by("order")
 
 
-def kpis_with_plans(smap: StrategyMap, *, access: Access) -> list[Kpi]:
+def kpis_with_plans(*, smap: StrategyMap, access: Access) -> list[Kpi]:
     """Every KPI of a map with its plans in full: six queries."""
     access.require(smap)
     return list(
@@ -59,7 +59,7 @@ def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
     )
 
 
-def kpi_detail(smap: StrategyMap, code: str, *, access: Access) -> KpiDetail:
+def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
     """Everything the KPI page shows, of the maps ``access`` reads, in a fixed number of queries.
 
     Raises Kpi.DoesNotExist; a map ``access`` may not read is a 404.
@@ -78,13 +78,13 @@ def kpi_detail(smap: StrategyMap, code: str, *, access: Access) -> KpiDetail:
         )
         .get(objective__map=smap, code=code)
     )
-    (scored,) = score_kpis([kpi], lambda k: policy_of(smap), access)
+    (scored,) = score_kpis(kpis=[kpi], policy_for=lambda k: policy_of(smap=smap), access=access)
     if kpi.lineage_id:
         lineage = list(_lineages([kpi], access))
     else:
         lineage = [kpi]
         kpi.objective.map = smap
-    history = lineage_history(lineage)
+    history = lineage_history(lineage=lineage)
     codes = {member.objective.map.year: member.code for member in lineage}
     organization = smap.organization
     cites = None

@@ -63,6 +63,7 @@ def plan_progress_record(
             row.save()
     if changes:
         current.progress_version += 1
+        current.full_clean()
         current.save(update_fields=["progress_version"])
         record(
             user=access.user,

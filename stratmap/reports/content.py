@@ -336,7 +336,7 @@ def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear
         objectives=planned,
         revisions=list(revisions) if published else [],
         counts=list(after.revision_counts.order_by("order")) if published else [],
-        diff=map_diff(after, before, theme or "", access=access),
+        diff=map_diff(after=after, before=before, theme=theme or "", access=access),
         perspective_names={p.code: p.name for p in after.perspectives.all()},
     )
 
@@ -361,8 +361,8 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
             raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
         themes = [found]
         heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
-    card = map_scorecard(smap, theme, access=access)
-    whole = map_scorecard(smap, access=access) if theme else card
+    card = map_scorecard(smap=smap, theme=theme, access=access)
+    whole = map_scorecard(smap=smap, access=access) if theme else card
     (rollup,) = card.rollups["organization"].values()
     return ReportContent(
         card=card,
@@ -371,7 +371,7 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
         spec=map_spec(smap, whole, access=access),
         linkages=_linkages(smap, card, themes),
         missed=[row for row in card.rows if row.score.met is False and row.result is not None],
-        histories=histories([row.kpi for row in card.rows], access=access),
+        histories=histories(kpis=[row.kpi for row in card.rows], access=access),
         sentence=summary_sentence(rollup, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI",
         unknown=[row for row in card.rows if row.score.met is None],
         next=_next_year(smap, theme, access),

@@ -30,6 +30,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.presentation import Presentation as Deck  # the class; pptx.Presentation makes one
 from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
@@ -653,7 +654,7 @@ def draw(slide, content: ReportContent, page: ReportPage) -> None:
             assert_never(page)
 
 
-def render_deck(content: ReportContent) -> Presentation:
+def render_deck(content: ReportContent) -> Deck:
     """The deck of ``content`` (see :func:`stratmap.reports.content.report_content`), a slide per page."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
@@ -663,14 +664,14 @@ def render_deck(content: ReportContent) -> Presentation:
     return prs
 
 
-def build_deck(organization: str, year: int, theme: str | None = None, *, access: Access) -> Presentation:
+def build_deck(organization: str, year: int, theme: str | None = None, *, access: Access) -> Deck:
     """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it."""
     return render_deck(report_content(organization, year, theme, access=access))
 
 
 def write_deck(organization: str, year: int, theme: str | None, path: str | Path, *, access: Access) -> Path:
     path = Path(path)
-    build_deck(organization, year, theme, access=access).save(path)
+    build_deck(organization, year, theme, access=access).save(str(path))
     return path
 
 

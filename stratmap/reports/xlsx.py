@@ -397,7 +397,7 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
     header(ws, HEADER_ROW, PLAN_HEADERS, PLAN_WIDTHS)
     r = FIRST_ROW
     first_month = 5
-    for kpi in kpis_with_plans(smap, access=access):
+    for kpi in kpis_with_plans(smap=smap, access=access):
         for plan in kpi.action_plans.all():
             start = r
             agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in plan.agencies.all())
@@ -451,7 +451,7 @@ def load_card(org: str, ad_year: int, *, access: Access) -> Scorecard:
     if not Organization.objects.filter(code=org).exists():
         raise ScorecardError(f"no organization with code {org!r}")
     try:
-        return scorecard(org, ad_year, access=access)
+        return scorecard(organization=org, year=ad_year, access=access)
     except StrategyMap.DoesNotExist:
         raise ScorecardError(f"{org} has no map in force for {to_roc_year(ad_year)} ({ad_year})") from None
 
@@ -462,7 +462,7 @@ def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, 
     Only what ``access`` may read is in it: the public's workbook has published results only. The
     web passes the map it has already resolved; commands pass ``Access.everything()``.
     """
-    card = map_scorecard(smap, access=access) if smap is not None else load_card(org, ad_year, access=access)
+    card = map_scorecard(smap=smap, access=access) if smap is not None else load_card(org, ad_year, access=access)
     smap = card.map
     lines = theme_lines(card)
     themes = [(t.code, t.name) for t in smap.themes.order_by("order")]

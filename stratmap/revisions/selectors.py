@@ -58,7 +58,7 @@ def _perspective(item) -> str:
     return item.kpi.objective.perspective.code
 
 
-def map_diff(after: StrategyMap, before: StrategyMap | None, theme: str = "", *, access: Access) -> MapDiff:
+def map_diff(*, after: StrategyMap, before: StrategyMap | None, theme: str = "", access: Access) -> MapDiff:
     """What was added, deleted, renamed or changed from ``before`` to ``after``.
 
     KPIs are matched by lineage first (the MICE KPI is DP3.4 in 108 and DP3.3 in

@@ -31,7 +31,7 @@ from stratmap.strategy.models import Objective, Revision, StrategyMap
 from stratmap.strategy.services import map_at_version
 
 
-def rolled_title(title: str, year: int) -> str:
+def rolled_title(*, title: str, year: int) -> str:
     """``title`` with the map's year rewritten as ``year + 1``, where it appears as a whole ROC or AD number.
 
     The title is data: a title without its year (or with another number in it) is kept as it is.
@@ -55,7 +55,11 @@ def _link_lineages(smap: StrategyMap) -> int:
             n += 1
             key = f"{base}-{n}"
         taken.add(key)
-        kpi.lineage = KpiLineage.objects.create(organization=smap.organization, key=key)
+        lineage = KpiLineage(organization=smap.organization, key=key)
+        lineage.full_clean()
+        lineage.save()
+        kpi.lineage = lineage
+        kpi.full_clean()
         kpi.save(update_fields=["lineage"])
     return len(orphans)
 
@@ -74,7 +78,7 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     """
     if not access.revises(smap):
         raise PermissionDenied
-    smap = map_at_version(smap, version)
+    smap = map_at_version(smap=smap, version=version)
     next_year = smap.year + 1
     year = year or next_year
     if StrategyMap.objects.filter(organization=smap.organization, year=next_year).exists():
@@ -95,7 +99,7 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     data = map_document(smap, access=access)  # ROC years, as a dataset file has them
     roc = to_roc_year(year)
     data["year"] = roc
-    data["title"] = rolled_title(data.get("title") or "", smap.year)
+    data["title"] = rolled_title(title=data.get("title") or "", year=smap.year)
     data["version"] = {"label": "", "in_force": True, "published": False}
     data.pop("revisions", None)
     for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
@@ -215,7 +219,7 @@ def map_revise(
     """
     if not access.revises(smap):
         raise PermissionDenied
-    current = map_at_version(smap, version)
+    current = map_at_version(smap=smap, version=version)
     if not reason.strip():
         raise ValidationError({"reason": _("Every revision needs its reason.")})
     if level not in LEVELS or action not in Revision.Action.values:
@@ -275,6 +279,7 @@ def map_revise(
     if current.revisions_compared_to is None:
         current.revisions_compared_to = current.year - 1
     current.version += 1
+    current.full_clean()
     current.save(update_fields=["revisions_compared_to", "version"])
     smap.version, smap.revisions_compared_to = current.version, current.revisions_compared_to
     # The map's event (not the revision's): a stale form is shown the map's events since its version.

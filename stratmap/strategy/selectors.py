@@ -28,7 +28,7 @@ class MapStructure:
         return [o for o in self.objectives if o.theme_id == theme_id and o.perspective_id == perspective.pk]
 
 
-def map_structure(smap: StrategyMap, *, access: Access) -> MapStructure:
+def map_structure(*, smap: StrategyMap, access: Access) -> MapStructure:
     """Four queries: perspectives, themes (with groups), objectives, links."""
     access.require(smap)
     return MapStructure(

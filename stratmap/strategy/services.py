@@ -24,7 +24,7 @@ class StaleMap(Stale):
         )
 
 
-def map_at_version(smap: StrategyMap, version: int) -> StrategyMap:
+def map_at_version(*, smap: StrategyMap, version: int) -> StrategyMap:
     """``smap`` locked, if it is still at the ``version`` the administrator read; else :class:`StaleMap`."""
     current = StrategyMap.objects.select_for_update().get(pk=smap.pk)
     if not isinstance(version, int) or isinstance(version, bool) or version != current.version:

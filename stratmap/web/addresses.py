@@ -40,7 +40,7 @@ def failure_limit(request: HttpRequest, credentials: dict | None) -> int:
     count is never the smaller, so the limit returned is the one the address's count reaches
     exactly when the user name's reaches LOGIN_FAILURES_PER_NAME or its own LOGIN_FAILURES_PER_ADDRESS.
     """
-    per_name, per_address = AxesProxyHandler.get_implementation().get_user_attempts(request, credentials)  # type: ignore[attr-defined]
+    per_name, per_address = AxesProxyHandler.get_implementation().get_user_attempts(request, credentials)
     name_failures, address_failures = (
         attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0 for attempts in (per_name, per_address)
     )

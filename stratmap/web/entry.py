@@ -6,13 +6,12 @@ answers 404 to anyone who may not act on them, saying nothing about what exists.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Max
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +25,7 @@ from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
 from stratmap.kpis.presenters import light_style
 from stratmap.kpis.scoring import KpiInput, score_kpi
-from stratmap.kpis.selectors import policy_of
+from stratmap.kpis.selectors import due_work, policy_of
 from stratmap.kpis.services import (
     EDITABLE,
     StaleEdit,
@@ -75,7 +74,7 @@ def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: dict) 
             challenge=values.get("challenge"),
             contribution=values.get("contribution"),
         ),
-        policy_of(smap),
+        policy_of(smap=smap),
     )
     return {"score": score, "light": light_style(score.light), "target": target}
 
@@ -134,7 +133,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
             "form": form,
             "editable": editable,
             "conflict": conflict,
-            "actions": allowed_actions(access, existing) if existing else [],
+            "actions": allowed_actions(access=access, result=existing) if existing else [],
             "history": history,
             "since": _since_last_review(request.user, existing) if reviewer and existing else None,
             **_preview(kpi, smap, target, values),
@@ -157,7 +156,9 @@ def result_preview(request: HttpRequest, org: str, year: int, code: str) -> Http
     values["unknown_kind"] = request.POST.get("unknown_kind", "")
     values["unknown_reason"] = request.POST.get("unknown_reason", "")
     context = _preview(kpi, smap, target, values)
-    context["explanation_required"] = values["actual"] is not None and missed_target(kpi, smap.year, values["actual"])
+    context["explanation_required"] = values["actual"] is not None and missed_target(
+        kpi=kpi, year=smap.year, actual=values["actual"]
+    )
     context["errors"] = [(form[name].label, form.errors[name]) for name in ResultForm.NUMBERS if name in form.errors]
     return render(request, "web/_preview.html", context)
 
@@ -234,48 +235,16 @@ def _since_last_review(user, result: KpiResult) -> dict:
 @login_required
 def due(request: HttpRequest) -> HttpResponse:
     """What this person must do: results to enter, to review, to publish, with deadlines and release dates."""
-    access = access_for(request)
-    today = timezone.localdate()
-    maps = list(access.maps().filter(in_force=True, year__lte=today.year).select_related("organization"))
-    kpis = (
-        Kpi.objects.filter(objective__map__in=maps)
-        .select_related("objective__map__organization", "objective__theme")
-        .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
-    )
-    results = _year_results(kpis)
-    editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
-    reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
-    to_enter, to_review, to_publish = [], [], []
-    for kpi in kpis:
-        status = results.get(kpi.pk)
-        if kpi.pk in editable and (status is None or status in EDITABLE):
-            to_enter.append((kpi, status))
-        if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
-            to_review.append((kpi, status))
-        if status == KpiResult.Status.APPROVED and access.publishes(kpi):
-            to_publish.append((kpi, status))
-    deadlines = {m.pk: m.results_due for m in maps}
-    entering_maps = {kpi.objective.map_id for kpi, _status in to_enter}
-    workbooks = [m for m in maps if m.pk in entering_maps]
+    due = due_work(access=access_for(request), today=timezone.localdate())
     return render(
         request,
         "web/due.html",
         {
-            "to_enter": to_enter,
-            "to_review": to_review,
-            "to_publish": to_publish,
-            "deadlines": deadlines,
-            "workbooks": workbooks,
-            "today": today,
-            "soon": today + datetime.timedelta(days=14),
+            "to_enter": due.to_enter,
+            "to_review": due.to_review,
+            "to_publish": due.to_publish,
+            "workbooks": due.workbooks,
         },
-    )
-
-
-def _year_results(kpis) -> dict[int, str]:
-    """Each KPI's result status for its own map's year (one query)."""
-    return dict(
-        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")).values_list("kpi_id", "status")
     )
 
 

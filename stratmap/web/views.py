@@ -18,8 +18,7 @@ from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
-from stratmap.kpis.scoring import Light
-from stratmap.kpis.selectors import cascade, map_scorecard, map_summaries
+from stratmap.kpis.selectors import FilteredScorecard, cascade, map_scorecard, map_summaries, scorecard_rows
 from stratmap.plans.models import Outcome
 from stratmap.plans.selectors import kpi_detail, kpis_with_plans
 from stratmap.revisions.selectors import map_diff
@@ -42,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("organization", "scoring_policy")
         .order_by("organization__kind", "organization__code", "-year")
     )
-    summaries = map_summaries(maps, access=access_for(request))
+    summaries = map_summaries(maps=maps, access=access_for(request))
     organizations: dict[Organization, list] = {}
     for smap in maps:
         organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
@@ -51,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
     access = access_for(request)
-    card = map_scorecard(smap, access=access)
+    card = map_scorecard(smap=smap, access=access)
     return diagram.render_svg(map_spec(smap, card, access=access)), card
 
 
@@ -79,11 +78,11 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
 @require_GET
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    structure = map_structure(smap, access=access_for(request))
+    structure = map_structure(smap=smap, access=access_for(request))
     the_theme = next((t for t in structure.themes if t.code == code), None)
     if the_theme is None:
         raise Http404
-    card = map_scorecard(smap, code, access=access_for(request))
+    card = map_scorecard(smap=smap, theme=code, access=access_for(request))
     rows_by_objective: dict[int, list] = {}
     for row in card.rows:
         rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)
@@ -110,45 +109,28 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     )
 
 
-SORTS = {
-    "code": lambda r: r.kpi.code,
-    "rate": lambda r: (r.score.rate.percent is None, r.score.rate.percent or 0),
-    "score": lambda r: (r.score.score is None, r.score.score or 0),
-    "light": lambda r: [light for light in Light].index(r.score.light),
-    "perspective": lambda r: (r.kpi.objective.perspective.order, r.kpi.code),
-}
+FILTERS = ("theme", "perspective", "agency", "light")
 
 
-def _filtered_scorecard(request: HttpRequest, smap: StrategyMap):
-    card = map_scorecard(smap, request.GET.get("theme") or None, access=access_for(request))
-    rows = card.rows
-    filters = {key: request.GET.get(key, "") for key in ("theme", "perspective", "agency", "light")}
-    if filters["perspective"]:
-        rows = [r for r in rows if r.score.kpi.perspective == filters["perspective"]]
-    if filters["agency"]:
-        rows = [r for r in rows if filters["agency"] in r.score.kpi.agencies]
-    if filters["light"]:
-        rows = [r for r in rows if r.score.light.key == filters["light"]]
+def _filtered_scorecard(request: HttpRequest, smap: StrategyMap) -> tuple[FilteredScorecard, dict[str, str], str]:
+    filters = {key: request.GET.get(key, "") for key in FILTERS}
     sort = request.GET.get("sort", "")
-    descending = sort.startswith("-")
-    key = SORTS.get(sort.lstrip("-"))
-    if key:
-        rows = sorted(rows, key=key, reverse=descending)
-    return card, rows, filters, sort
+    found = scorecard_rows(access=access_for(request), smap=smap, sort=sort, **filters)
+    return found, filters, sort
 
 
 @require_GET
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    card, rows, filters, sort = _filtered_scorecard(request, smap)
+    found, filters, sort = _filtered_scorecard(request, smap)
     agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
     return render(
         request,
         "web/scorecard.html",
         _context(
             smap,
-            card=card,
-            rows=rows,
+            card=found.card,
+            rows=found.rows,
             filters=filters,
             sort=sort,
             themes=list(smap.themes.order_by("order")),
@@ -162,7 +144,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
 @require_GET
 def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    _card, rows, _filters, _sort = _filtered_scorecard(request, smap)
+    rows = _filtered_scorecard(request, smap)[0].rows
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-scorecard.csv"'
     response.write(codecs.BOM_UTF8.decode("utf-8"))  # so that Excel opens it as UTF-8
@@ -198,7 +180,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     try:
-        detail = kpi_detail(smap, code, access=access_for(request))
+        detail = kpi_detail(smap=smap, code=code, access=access_for(request))
     except (Kpi.DoesNotExist, Kpi.MultipleObjectsReturned):  # a code names one KPI of a map, or none
         raise Http404 from None
     chart = {
@@ -238,7 +220,7 @@ def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
 @require_GET
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    kpis = [k for k in kpis_with_plans(smap, access=access_for(request)) if k.action_plans.all()]
+    kpis = [k for k in kpis_with_plans(smap=smap, access=access_for(request)) if k.action_plans.all()]
     objective_outcomes: dict[int, list[Outcome]] = {}
     for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
         objective_outcomes.setdefault(outcome.objective_id, []).append(outcome)
@@ -278,7 +260,7 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
             .exclude(organization__kind=Organization.Kind.THEME_GROUP)
             .select_related("organization")
         )
-    result = cascade(city, bureaus, access=access_for(request))
+    result = cascade(city=city, bureaus=bureaus, access=access_for(request))
     return render(request, "web/cascade.html", _context(smap, cascade=result))
 
 
@@ -293,7 +275,7 @@ def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
         .first()
     )
     theme = request.GET.get("theme", smap.revisions_theme)
-    diff = map_diff(smap, before, theme, access=access_for(request))
+    diff = map_diff(after=smap, before=before, theme=theme, access=access_for(request))
     published = list(smap.revisions.prefetch_related(Prefetch("agencies")).order_by("order"))
     counts = list(smap.revision_counts.order_by("order"))
     perspectives = list(smap.perspectives.order_by("order"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
 from django.utils import translation
 from openpyxl.utils import get_column_letter
 
@@ -47,7 +48,8 @@ def entry_kind(name: str) -> str:
         return "score"
     if name in NUMBERS:
         return "number"
-    if KpiResult._meta.get_field(name).choices:
+    field = KpiResult._meta.get_field(name)
+    if isinstance(field, models.Field) and field.choices:
         return "unknown"
     return "text"
 

@@ -185,9 +185,9 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     }
     number = 1
     for key, label in ABOUT_ROWS:
-        value, note = rows[key]
+        shown, note = rows[key]
         _put(about, number, 1, label, font=BOLD)
-        _put(about, number, 2, value)
+        _put(about, number, 2, shown)
         _put(about, number, 3, note)
         number += 1
     number += 1

@@ -529,7 +529,7 @@ class _Check:
             self.stale(number, existing, version)
         try:
             # The cells that could not be read count as empty here; their own problem is listed already.
-            validate_entry(kpi, smap.year, data)
+            validate_entry(kpi=kpi, year=smap.year, data=data)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 key = name if name in BY_KEY else "status"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.db import models
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.translation import pgettext_lazy
@@ -91,23 +92,25 @@ def get(mapping, key):
 
 @register.filter
 def change_action(value: str) -> str:
-    return Revision.Action(value).label
+    return str(Revision.Action(value).label)
 
 
 @register.filter
 def change_level(value: str) -> str:
-    return Revision.Level(value).label
+    return str(Revision.Level(value).label)
 
 
 @register.filter
 def change_detail(value: str) -> str:
     """The attribute a change is about, in the page's language (its model field's name)."""
-    return str(Kpi._meta.get_field(value).verbose_name)
+    field = Kpi._meta.get_field(value)
+    assert isinstance(field, models.Field)  # a KPI's own column, never a reverse relation
+    return str(field.verbose_name)
 
 
 @register.filter
 def result_status(value: str) -> str:
-    return KpiResult.Status(value).label
+    return str(KpiResult.Status(value).label)
 
 
 register.filter("audit_action", audit_action)

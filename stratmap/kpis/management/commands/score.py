@@ -90,7 +90,7 @@ class Command(BaseCommand):
     def handle(self, *args, org: str, year: str, theme: str | None, format: str, language: str | None, **options):
         ad_year = org_and_year(org, year)
         try:
-            card = scorecard(org, ad_year, theme, access=SYSTEM)
+            card = scorecard(organization=org, year=ad_year, theme=theme, access=SYSTEM)
         except StrategyMap.DoesNotExist:
             raise CommandError(f"{org} has no map in force for {year}") from None
         if theme and not card.rows and not card.map.themes.filter(code=theme).exists():

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 import signal
+from argparse import ArgumentParser
+from typing import Any
 
-from django.core.management.base import CommandParser
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 
 class Command(DatabaseWorker):
     help = "Run the background worker that makes the report decks (django-tasks' db_worker)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--nice",
@@ -27,7 +28,9 @@ class Command(DatabaseWorker):
             help="lower the worker's CPU priority by this much (10), so that pages come first on a shared machine",
         )
 
-    def handle(self, *args, nice: int, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        # taken out, as db_worker's handle() knows no --nice
+        nice: int = options.pop("nice")
         if nice > 0:
             os.nice(nice)  # a deck may wait a second; a page should not
         # db_worker takes over SIGINT/SIGTERM for a graceful stop; give them back when it returns
