@@ -240,6 +240,10 @@ class KpiResult(models.Model):
         return f"{self.kpi.code} {format_year(self.year)}"
 
 
+#: The statuses in which an editor may still change a result; approved and published results are locked.
+EDITABLE = frozenset({KpiResult.Status.DRAFT, KpiResult.Status.RETURNED})
+
+
 class ScoringPolicy(models.Model):
     """The scoring policy of one map (an organization's year): weights, cap, light thresholds.
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget, ScoringPolicy
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, ScoringPolicy
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     KpiInput,
@@ -332,8 +332,6 @@ def cascade(*, city: StrategyMap, bureaus: list[StrategyMap], access: Access) ->
 
 #: A deadline this close (or closer) is flagged on the "what's due" page.
 DUE_SOON = datetime.timedelta(days=14)
-#: The result statuses an editor may still change (as ``kpis.services.EDITABLE``, which this layer may not import).
-_OPEN = {KpiResult.Status.DRAFT, KpiResult.Status.RETURNED}
 
 
 @dataclass
@@ -383,7 +381,7 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
     due = Due([], [], [], [])
     for kpi in kpis:
         status = statuses.get(kpi.pk)
-        if kpi.pk in editable and (status is None or status in _OPEN):
+        if kpi.pk in editable and (status is None or status in EDITABLE):
             due.to_enter.append(row(kpi, status))
         if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
             due.to_review.append(row(kpi, status))

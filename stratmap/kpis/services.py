@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
 from stratmap.kpis.scoring import achievement_rate
 
 # The fields of a result entry are listed here and only here: the entry form, the Excel
@@ -42,7 +42,6 @@ ENTRY_FIELDS = ("actual", "unknown_kind", "unknown_reason", *SELF_ASSESSMENT, "s
 ADMIN_FIELDS = (*ENTRY_FIELDS, "printed", "rate_reported", "score_reported", "light_reported", "note")
 #: The fields of :data:`ADMIN_FIELDS` that hold numbers (the others hold text).
 NUMBERS = frozenset(name for name in ADMIN_FIELDS if isinstance(KpiResult._meta.get_field(name), models.DecimalField))
-EDITABLE = {KpiResult.Status.DRAFT, KpiResult.Status.RETURNED}
 #: The version a form carries when it was opened before the KPI had a result for the year.
 NEW = 0
 

@@ -22,12 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stratmap.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
 from stratmap.core.years import to_roc_year
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
 from stratmap.kpis.presenters import light_style
 from stratmap.kpis.scoring import KpiInput, score_kpi
 from stratmap.kpis.selectors import due_work, policy_of
 from stratmap.kpis.services import (
-    EDITABLE,
     StaleEdit,
     allowed_actions,
     kpi_result_record,

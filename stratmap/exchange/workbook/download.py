@@ -32,8 +32,8 @@ from stratmap.exchange.workbook.columns import (
     letter,
     unknown_kinds,
 )
-from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
-from stratmap.kpis.services import EDITABLE, ENTRY_FIELDS, SCORES
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
+from stratmap.kpis.services import ENTRY_FIELDS, SCORES
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
 

@@ -43,8 +43,8 @@ from stratmap.exchange.workbook.columns import (
     letter,
     unknown_kinds,
 )
-from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.services import EDITABLE, ENTRY_FIELDS, NEW, StaleEdit, kpi_result_record, validate_entry
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult
+from stratmap.kpis.services import ENTRY_FIELDS, NEW, StaleEdit, kpi_result_record, validate_entry
 from stratmap.strategy.models import StrategyMap
 
 #: Limits of an upload: the file, what it unpacks to, the rows of the results sheet, a text cell.
