@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from lxml import etree
 from pptx import Presentation
 
 from stratmap.access import Access
@@ -227,6 +229,21 @@ def slide_text(slide) -> str:
 
 def named(prs, prefix: str) -> list:
     return [slide for slide in prs.slides if slide.name.startswith(prefix)]
+
+
+#: The prefixes of the Office Open XML namespaces, for reading a saved deck's parts.
+NS = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+}
+
+
+def part_xml(pptx: bytes, partname: str) -> etree._Element:
+    """One part of a saved .pptx (``slide.part.partname``, ``frame.chart_part.partname``), parsed from the
+    file as PowerPoint reads it: for what python-pptx has no API for (arrowheads, East Asian typefaces)."""
+    with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
+        return etree.fromstring(archive.read(partname.lstrip("/")))
 
 
 # --- from tests/test_web_pages.py ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse as django_reverse
@@ -21,7 +22,7 @@ def reverse(name: str, args=(), language: str = "zh-hant") -> str:
         return django_reverse(name, args=args)
 
 
-OURS = [m for m in admin.site._registry if m._meta.app_label in {"core", "strategy", "kpis", "plans"}]
+OURS = [m for m in apps.get_models() if m._meta.app_label in {"core", "strategy", "kpis", "plans"}]
 
 
 @pytest.fixture
@@ -32,10 +33,8 @@ def staff(client):
 
 
 def test_every_model_of_ours_is_in_the_admin():
-    from django.apps import apps
-
-    models = {m for m in apps.get_models() if m._meta.app_label in {"core", "strategy", "kpis", "plans"}}
-    assert models == set(OURS)
+    assert len(OURS) > 10
+    assert [m._meta.label for m in OURS if not admin.site.is_registered(m)] == []
 
 
 @pytest.mark.parametrize("language", ["zh-hant", "en"])

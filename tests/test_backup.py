@@ -63,8 +63,8 @@ def _forget_content_type_ids():
 
 
 @pytest.fixture
-def people(demo):
-    """The demo, plus what only a live database has: a superuser, a group, the audit trail, the admin's history."""
+def superuser(demo):
+    """The superuser chen, on the demo and what only a live database has: a group, the audit trail, the admin's log."""
     from stratmap.core.audit import record
 
     editors = Group.objects.create(name="編輯")
@@ -86,7 +86,7 @@ def people(demo):
 
 
 @pytest.fixture
-def restored(transactional_db, people, tmp_path):
+def restored(transactional_db, superuser, tmp_path):
     """Backup, empty the database as a new server would be, restore: the rows as they were before.
 
     Committed for real (transactional_db), as on a server: PostgreSQL's ``flush`` cannot
@@ -130,7 +130,7 @@ def test_new_rows_get_fresh_ids_after_a_restore(restored):
     assert newcomer.pk > max(row["pk"] for row in restored["auth.User"])
 
 
-def test_the_backup_file_says_what_it_is_reads_as_written_and_is_private(people, tmp_path):
+def test_the_backup_file_says_what_it_is_reads_as_written_and_is_private(superuser, tmp_path):
     path = tmp_path / "stratmap.json"
     quiet("backup", str(path))
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -145,13 +145,13 @@ def test_the_backup_file_says_what_it_is_reads_as_written_and_is_private(people,
     assert not saved & {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 
 
-def test_a_backup_can_go_to_standard_output(people, capsys):
+def test_a_backup_can_go_to_standard_output(superuser, capsys):
     call_command("backup", "-")
     document = json.loads(capsys.readouterr().out)
     assert document["counts"]["auth.user"] == 1
 
 
-def test_restore_into_a_database_that_holds_data_is_refused_and_changes_nothing(people, tmp_path):
+def test_restore_into_a_database_that_holds_data_is_refused_and_changes_nothing(superuser, tmp_path):
     path = tmp_path / "stratmap.json"
     quiet("backup", str(path))
     Organization.objects.filter(code="taipei").update(name="改過的名稱")
@@ -161,7 +161,7 @@ def test_restore_into_a_database_that_holds_data_is_refused_and_changes_nothing(
     assert snapshot() == before
 
 
-def test_restore_with_replace_puts_the_backup_in_place_of_what_is_there(people, tmp_path):
+def test_restore_with_replace_puts_the_backup_in_place_of_what_is_there(superuser, tmp_path):
     path = tmp_path / "stratmap.json"
     backed_up = snapshot()
     quiet("backup", str(path))
@@ -222,7 +222,7 @@ def sessions_smuggled_in(document):
     ],
     ids=["cut-short", "yaml", "django-fixture", "no-format", "newer-format", "lost-object", "newer-schema", "foreign"],
 )
-def test_a_file_that_is_not_a_good_stratmap_backup_is_refused_even_with_replace(people, tmp_path, make, message):
+def test_a_file_that_is_not_a_good_stratmap_backup_is_refused_even_with_replace(superuser, tmp_path, make, message):
     path = tmp_path / "suspect.json"
     path.write_text(make(backup_text(tmp_path)), encoding="utf-8")
     before = snapshot()
@@ -237,7 +237,7 @@ def test_a_missing_backup_file_is_named_in_the_refusal(db, tmp_path):
         call_command("restore", str(tmp_path / "nowhere.json"))
 
 
-def test_a_restore_that_fails_halfway_changes_nothing(people, tmp_path):
+def test_a_restore_that_fails_halfway_changes_nothing(superuser, tmp_path):
     def dangling(document):
         result = next(obj for obj in document["objects"] if obj["model"] == "kpis.kpiresult")
         result["fields"]["kpi"] = 987654321
@@ -250,7 +250,7 @@ def test_a_restore_that_fails_halfway_changes_nothing(people, tmp_path):
     assert snapshot() == before
 
 
-def test_a_failed_backup_leaves_no_file_and_keeps_the_previous_backup(people, tmp_path, monkeypatch):
+def test_a_failed_backup_leaves_no_file_and_keeps_the_previous_backup(superuser, tmp_path, monkeypatch):
     path = tmp_path / "stratmap.json"
     path.write_text("the previous backup", encoding="utf-8")
 
@@ -306,7 +306,7 @@ def restore_refused(path: Path, match: str, **options) -> CommandError:
 
 
 @pytest.fixture
-def clerk(people):
+def clerk(superuser):
     """Someone who is not a superuser, and whom a forger would like to make one."""
     return User.objects.create_user("clerk", password=PASSWORD)
 
@@ -330,7 +330,7 @@ def test_a_backup_edited_and_resealed_without_the_secret_key_is_refused(clerk, t
     restore_refused(path, "not signed with this server's SECRET_KEY.*--ignore-signature")
 
 
-def test_a_backup_made_with_a_former_key_restores_while_that_key_is_a_fallback(people, tmp_path, settings):
+def test_a_backup_made_with_a_former_key_restores_while_that_key_is_a_fallback(superuser, tmp_path, settings):
     backed_up = snapshot()
     text = backup_text(tmp_path)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
@@ -342,7 +342,7 @@ def test_a_backup_made_with_a_former_key_restores_while_that_key_is_a_fallback(p
     assert snapshot() == backed_up
 
 
-def test_a_backup_from_a_server_with_another_key_restores_only_with_ignore_signature(people, tmp_path, settings):
+def test_a_backup_from_a_server_with_another_key_restores_only_with_ignore_signature(superuser, tmp_path, settings):
     backed_up = snapshot()
     text = backup_text(tmp_path)
     settings.SECRET_KEY = "the-new-server's-key-" + "z" * 40
@@ -354,7 +354,7 @@ def test_a_backup_from_a_server_with_another_key_restores_only_with_ignore_signa
     assert snapshot() == backed_up
 
 
-def test_a_backup_without_its_integrity_manifest_is_refused(people, tmp_path):
+def test_a_backup_without_its_integrity_manifest_is_refused(superuser, tmp_path):
     def unsealed(document):
         del document["integrity"]
 
@@ -418,14 +418,16 @@ def reference_as_an_object(document):
     ],
     ids=["status", "digits", "decimals", "unknown-field", "fields", "pk", "many-to-many", "time", "reference"],
 )
-def test_an_invalid_object_in_a_sealed_backup_is_named_and_nothing_is_written(people, tmp_path, change, model, message):
+def test_an_invalid_object_in_a_sealed_backup_is_named_and_nothing_is_written(
+    superuser, tmp_path, change, model, message
+):
     path = tmp_path / "invalid.json"
     path.write_text(edited(backup_text(tmp_path), change, sealed=True), encoding="utf-8")
     refused = restore_refused(path, rf"(?s)invalid object.*{re.escape(model)} pk=.*{message}.*Nothing was changed")
     assert "Traceback" not in str(refused)
 
 
-def test_every_invalid_object_of_a_backup_is_listed_in_one_refusal(people, tmp_path):
+def test_every_invalid_object_of_a_backup_is_listed_in_one_refusal(superuser, tmp_path):
     def two_problems(document):
         bad_status(document)
         too_many_digits(document)

@@ -108,7 +108,7 @@ def test_an_editor_enters_a_coordinator_reviews_and_the_administrator_publishes(
     log_in(page, site, "rdec-admin")
     open_from_due(page)
     page.click("button.action-publish")
-    assert "已公布" in page.inner_text("main") or "公布" in page.inner_text(".status")
+    expect(page.locator("main strong.status")).to_have_text("已公布")  # the result's status, as the page names it
     page.screenshot(path=str(SHOTS / "cycle-2-published.png"), full_page=True)
     history = page.inner_text("table.history")
     assert "依審查意見補充" in history and "請補充具體對策" in history

@@ -18,7 +18,7 @@ from django.utils import translation
 from pydantic import ValidationError
 
 import stratmap
-from stratmap.exchange.schema import KpiIn, ResultIn
+from stratmap.exchange.schema import KPI_ROWS, KPI_VALUES, KpiIn, ResultIn
 from stratmap.exchange.workbook.columns import RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.scoring import Light, Polarity, TargetType
@@ -84,3 +84,10 @@ def test_the_pages_take_their_font_and_light_colours_from_the_code_not_from_a_se
     assert all(f"--{light.key}: {light.colour};" in page for light in Light)
     stylesheet = (Path(stratmap.__file__).parent / "web" / "static" / "stratmap" / "css" / "stratmap.css").read_text()
     assert not any(f"--{light.key}:" in stylesheet for light in Light) and "Noto Sans CJK TC" not in stylesheet
+
+
+def test_each_key_of_a_kpi_in_the_dataset_is_a_column_of_the_kpi_row_or_rows_of_their_own():
+    # The loader and the dumper copy every key but KPI_ROWS to and from the row's column of that name.
+    columns = {field.name for field in Kpi._meta.get_fields() if field.concrete and not field.is_relation}
+    assert set(KPI_VALUES) <= columns
+    assert set(KPI_ROWS) <= set(KpiIn.model_fields)

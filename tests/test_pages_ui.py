@@ -172,7 +172,7 @@ def test_the_maps_publish_box_says_published_not_published_value(demo, staff):
 
 def map_form(staff_user, smap: StrategyMap, **changes):
     """The admin's form of ``smap``, filled in as the change page shows it, with ``changes``."""
-    model_admin = admin.site._registry[StrategyMap]
+    model_admin = admin.site.get_model_admin(StrategyMap)
     request = RequestFactory().get("/")
     request.user = staff_user
     form_class = model_admin.get_form(request, smap, change=True)

@@ -8,13 +8,14 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 from pptx import Presentation
-from pptx.oxml.ns import qn
+from pptx.enum.lang import MSO_LANGUAGE_ID
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.reports.deck import DeckError, build_deck
 from stratmap.strategy.models import StrategyMap, Theme
-from tests.helpers import named, reopened, saved, slide_text
+from tests.helpers import NS, named, part_xml, reopened, saved, slide_text
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
@@ -24,11 +25,28 @@ def result_108(code: str) -> KpiResult:
 
 
 @pytest.fixture
-def deck(demo, rendered_once):
+def deck_file(demo, rendered_once) -> bytes:
+    """Theme D's 108 deck of the untouched demo, as the bytes of its .pptx file."""
+    return rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM)))
+
+
+@pytest.fixture
+def deck(deck_file):
     """Theme D's 108 deck of the untouched demo, read back from its file."""
-    return Presentation(
-        io.BytesIO(rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM))))
-    )
+    return Presentation(io.BytesIO(deck_file))
+
+
+def runs(shapes):
+    """Every run of text in ``shapes``: in text boxes, table cells and groups."""
+    for shape in shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from runs(shape.shapes)
+        frames = [shape.text_frame] if shape.has_text_frame else []
+        if shape.has_table:
+            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+        for frame in frames:
+            for paragraph in frame.paragraphs:
+                yield from paragraph.runs
 
 
 def test_the_deck_is_16_by_9_with_cover_summary_scorecard_and_closing(deck):
@@ -89,22 +107,24 @@ def test_chinese_strings_from_the_data_appear_verbatim(deck):
         assert note and note in everything
 
 
-def test_every_run_with_chinese_text_is_tagged_zh_tw_with_an_east_asian_typeface(deck):
-    checked = 0
-    for slide in deck.slides:
-        for run in slide._element.iter(qn("a:r")):
-            text = run.findtext(qn("a:t")) or ""
-            if not CJK.search(text):
-                continue
-            rpr = run.find(qn("a:rPr"))
-            assert rpr is not None, text
-            assert rpr.get("lang") == "zh-TW", text
-            assert rpr.get("altLang") == "en-US", text
-            ea = rpr.find(qn("a:ea"))
-            assert ea is not None and ea.get("typeface") == "Noto Sans CJK TC", text
-            assert rpr.find(qn("a:latin")).get("typeface") == "Noto Sans CJK TC"
-            checked += 1
-    assert checked > 100
+def test_every_run_with_chinese_text_is_tagged_zh_tw_with_an_east_asian_typeface(deck, deck_file):
+    chinese = [run for slide in deck.slides for run in runs(slide.shapes) if CJK.search(run.text)]
+    assert len(chinese) > 100
+    for run in chinese:
+        assert run.font.language_id == MSO_LANGUAGE_ID.TRADITIONAL_CHINESE, run.text
+        assert run.font.name == "Noto Sans CJK TC", run.text
+    # python-pptx has no API for a run's East Asian typeface or alternative language: read from the file
+    in_file = [
+        run
+        for slide in deck.slides
+        for run in part_xml(deck_file, slide.part.partname).iterfind(".//a:r", NS)
+        if CJK.search(run.findtext("a:t", "", NS))
+    ]
+    assert len(in_file) == len(chinese)  # the same runs, every one of them
+    for run in in_file:
+        text = run.findtext("a:t", "", NS)
+        assert run.xpath("a:rPr/@altLang", namespaces=NS) == ["en-US"], text
+        assert run.xpath("a:rPr/a:ea/@typeface", namespaces=NS) == ["Noto Sans CJK TC"], text
 
 
 def test_the_tables_are_native_tables(deck):
@@ -119,15 +139,17 @@ def test_the_tables_are_native_tables(deck):
     assert len(named(deck, "scorecard:")) == 3
 
 
-def test_the_history_chart_is_a_native_chart_in_chinese(deck):
+def test_the_history_chart_is_a_native_chart_in_chinese(deck, deck_file):
     (slide,) = named(deck, "kpi:DP1.2")
     (frame,) = [shape for shape in slide.shapes if shape.has_chart]
     chart = frame.chart
     assert [series.name for series in chart.plots[0].series] == ["目標值", "實際值"]
     assert len(list(chart.plots[0].categories)) > 1
-    default = chart._chartSpace.find(qn("c:txPr")).find(".//" + qn("a:defRPr"))
-    assert default.get("lang") == "zh-TW"
-    assert default.find(qn("a:ea")).get("typeface") == "Noto Sans CJK TC"
+    assert chart.font.language_id == MSO_LANGUAGE_ID.TRADITIONAL_CHINESE
+    assert chart.font.name == "Noto Sans CJK TC"
+    # python-pptx has no API for the chart's East Asian typeface: read from the chart's part in the file
+    chart_xml = part_xml(deck_file, frame.chart_part.partname)
+    assert chart_xml.xpath("c:txPr//a:defRPr/a:ea/@typeface", namespaces=NS) == ["Noto Sans CJK TC"]
 
 
 def test_a_long_name_a_missing_actual_and_a_missing_result_still_give_a_deck(demo):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,11 +22,11 @@ from pypdf import PdfReader
 from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.plans.models import PlanTask
-from stratmap.reports.content import pages, report_content
+from stratmap.reports.content import KpiPage, ReportContent, pages, report_content
 from stratmap.reports.deck import build_deck, fitted_size, render_deck
-from stratmap.reports.pdf import _ticks, build_pdf
+from stratmap.reports.pdf import build_pdf
 from stratmap.strategy.models import Objective, StrategyMap, Theme
-from tests.helpers import multiply, named, reopened, saved, slide_text
+from tests.helpers import NS, multiply, named, part_xml, reopened, saved, slide_text
 from tests.helpers import page as web_page
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -86,12 +88,14 @@ def test_cause_and_effect_links_are_drawn_as_arrows_on_both_maps(demo):
     smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
     dc1, dp1 = (Objective.objects.get(map=smap, code=code) for code in ("DC1", "DP1"))
     smap.links.create(source=dp1, target=dc1)
-    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM))
+    pptx = saved(build_deck("taipei", 2019, "D", access=SYSTEM))
+    deck = Presentation(io.BytesIO(pptx))
     for name, kind in (("map", MSO_SHAPE_TYPE.FREEFORM), ("linkage:D", MSO_SHAPE_TYPE.LINE)):
         (slide,) = named(deck, name)
         (arrow,) = [shape for shape in slide.shapes if shape.shape_type == kind]  # the map's one link
-        # python-pptx has no API for a line's ends: the arrowhead is read from the shape's XML
-        assert arrow._element.xpath(".//a:tailEnd[@type='triangle']"), name
+        # python-pptx has no API for a line's ends: the arrowhead is read from the slide as the file has it
+        (drawn,) = part_xml(pptx, slide.part.partname).xpath(f".//p:cNvPr[@id='{arrow.shape_id}']/../..", namespaces=NS)
+        assert drawn.xpath("p:spPr/a:ln/a:tailEnd/@type", namespaces=NS) == ["triangle"], name
     (slide,) = named(deck, "map")
     (arrow,) = [shape for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.FREEFORM]
     for code in ("DC1", "DP1"):  # on the map, it runs from the one box to the other
@@ -220,11 +224,42 @@ def test_the_pdf_embeds_the_map_and_the_charts_as_svg_images(demo):
     assert html.count('class="chart" src="data:image/svg+xml;base64,') >= 10
 
 
-def test_chart_ticks_are_round_numbers_covering_the_values():
-    assert _ticks(540, 560) == [540, 545, 550, 555, 560]
-    assert _ticks(15, 2964) == [0, 1000, 2000, 3000]
-    ticks = _ticks(7.6, 7.64)
-    assert ticks[0] <= 7.6 and ticks[-1] >= 7.64 and len(ticks) <= 7
+def charts(content: ReportContent, pdf: PdfReader) -> dict[str, tuple[list[float], list[float]]]:
+    """Each history chart of the PDF by its KPI's code: the values it plots, and the labels of its value
+    axis as the page's text gives them (the numbers between the chart's title and its first year)."""
+    found = {}
+    for shown, printed in zip(pages(content), pdf.pages, strict=True):
+        if not isinstance(shown, KpiPage) or len(history := content.histories[shown.row.kpi.pk]) < 2:
+            continue  # a single year draws no chart
+        values = [float(v) for point in history for v in (point.target, point.actual) if v is not None]
+        below_title = printed.extract_text().split("歷年目標值與實際值\n", 1)[1].splitlines()
+        axis = [float(label) for label in itertools.takewhile(lambda line: not line.endswith("年"), below_title)]
+        found[shown.row.kpi.code] = (values, axis)
+    return found
+
+
+def is_round(step: float) -> bool:
+    """1, 2, 2.5 or 5 times a power of ten."""
+    return any(math.isclose(step / 10 ** math.floor(math.log10(step)), m) for m in (1, 2, 2.5, 5))
+
+
+def test_the_pdf_charts_count_from_zero_in_even_round_steps(demo, pdf):
+    found = charts(report_content("taipei", 2019, "D", access=SYSTEM), pdf)
+    assert len(found) >= 10
+    for code, (values, axis) in found.items():
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(axis)}
+        assert len(steps) == 1 and is_round(step := steps.pop()), (code, axis)
+        assert all(math.isclose(label / step, round(label / step)) for label in axis), (code, axis)
+        assert axis[0] <= min(0, *values) < axis[0] + step, (code, values, axis)  # from zero, no empty step
+        assert axis[-2] < max(0, *values), (code, values, axis)  # no empty step above the values either
+        assert 3 <= len(axis) <= 7, (code, axis)
+    assert found["DP5.1"][1] == [0, 2, 4, 6, 8]  # 108: 6.00 and 7.05; 109-111: lower targets
+
+
+def test_the_pdf_charts_axis_reaches_the_largest_value(demo, pdf):
+    found = charts(report_content("taipei", 2019, "D", access=SYSTEM), pdf)
+    short = {code: (max(values), axis[-1]) for code, (values, axis) in found.items() if axis[-1] < max(values)}
+    assert short == {}
 
 
 def test_a_long_name_a_missing_actual_and_an_empty_theme_still_give_a_clean_pdf(demo):

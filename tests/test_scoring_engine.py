@@ -169,6 +169,26 @@ def test_rollups_count_met_and_not_met_and_lights_and_average_scores():
     assert d.summary("en", "2019 theme D") == "2019 theme D: all KPIs except A2 met their yearly targets (A3 unknown)."
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "codes", "sentence"),
+    [
+        ("zh", "108年", ([], []), "108年KPI均已達成年度目標值"),
+        ("zh-hant", "", (["A1", "A2"], []), "KPI除A1、A2外，其餘KPI已達成年度目標值"),
+        ("zh", "", ([], ["A3", "A4"]), "KPI均已達成年度目標值（A3、A4資料不明）"),
+        ("en", "2019", ([], []), "2019: all KPIs met their yearly targets."),
+        ("en-us", "", (["A1", "A2"], []), "all KPIs except A1, A2 met their yearly targets."),
+        ("fr", "", ([], ["A3", "A4"]), "all KPIs met their yearly targets (A3, A4 unknown)."),
+    ],
+)
+def test_the_summary_sentence_reads_the_same_in_each_case_and_language(language, subject, codes, sentence):
+    not_met, unknown = codes
+    kpis = [KpiInput(code, target=D(10), actual=D(1), score_reported=D(80), theme="D") for code in not_met]
+    kpis += [KpiInput(code, target=D(10), unknown_reason="兩年一次", theme="D") for code in unknown]
+    kpis.append(KpiInput("A0", target=D(10), actual=D(10), score_reported=D(95), theme="D"))
+    (d,) = rollup(score_all(kpis), lambda s: s.kpi.theme).values()
+    assert d.summary(language, subject) == sentence
+
+
 def test_a_kpi_can_roll_up_into_each_of_its_agencies():
     kpis = [KpiInput("X", target=D(1), actual=D(1), agencies=("dol", "doed")), KpiInput("Y", agencies=("dol",))]
     groups = rollup(score_all(kpis), lambda s: s.kpi.agencies, many=True)

@@ -125,25 +125,25 @@ def test_the_kpi_page_follows_a_change_of_code(demo, client):
     assert "生技企業營收成長率" not in html  # 108's DP3.3 was another KPI, deleted in 109
 
 
-def test_the_action_plans_show_a_12_month_grid_and_outcomes(demo, client):
-    html = page(client, "web:plans", ["taipei", 2020])
-    assert "Bravo職涯4年計畫" in html and "12月" in html and "獎勵補助225家" in html
+#: What each page is for, as a reader checks it: the page, and texts it must show.
+SHOWN = {
+    "the action plans show a 12-month grid and outcomes": (
+        "web:plans", ["taipei", 2020], ["Bravo職涯4年計畫", "12月", "獎勵補助225家"]
+    ),
+    "TOWS shows the matrix and the policy thrusts": (
+        "web:tows", ["taipei-doed", 2021], ["行政資源與經驗豐富", "【掌握機會，發揮優勢】", "創新創業"]
+    ),
+    "the cascade shows bureau themes and citations": ("web:cascade", ["taipei", 2021], ["DP1", "AC3.1", "DC3.2"]),
+    "the revisions page shows changes with reasons and counts": (
+        "web:revisions", ["taipei", 2020], ["經評估本項KPI", "7(-1)", "2(-1)", "DP3.4", "DP3.3"]
+    ),
+}  # fmt: skip
 
 
-def test_tows_shows_the_matrix_and_the_policy_thrusts(demo, client):
-    html = page(client, "web:tows", ["taipei-doed", 2021])
-    assert "行政資源與經驗豐富" in html and "【掌握機會，發揮優勢】" in html and "創新創業" in html
-
-
-def test_the_cascade_shows_bureau_themes_and_citations(demo, client):
-    html = page(client, "web:cascade", ["taipei", 2021])
-    assert "DP1" in html and "AC3.1" in html and "DC3.2" in html
-
-
-def test_the_revisions_page_shows_changes_with_reasons_and_counts(demo, client):
-    html = page(client, "web:revisions", ["taipei", 2020])
-    assert "經評估本項KPI" in html and "7(-1)" in html and "2(-1)" in html
-    assert "DP3.4" in html and "DP3.3" in html
+@pytest.mark.parametrize(("name", "args", "shown"), SHOWN.values(), ids=list(SHOWN))
+def test_each_page_shows_what_it_is_for(demo, client, name, args, shown):
+    html = page(client, name, args)
+    assert [text for text in shown if text not in html] == []
 
 
 def test_a_page_of_a_missing_thing_is_404(demo, client):

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from stratmap.access import Access
 from stratmap.core.models import AuditEvent
+from stratmap.exchange.workbook import upload as upload_module
 from stratmap.exchange.workbook.columns import ABOUT, COLUMNS, FORMAT, RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import NEW, kpi_result_record, kpi_result_transition
@@ -352,3 +353,25 @@ def test_every_problem_of_a_row_is_listed_in_one_round_a_bad_score_and_a_missing
         (row, letter("situation_analysis")),
     }, [str(p) for p in problems(response)]
     assert row_counts() == before and AuditEvent.objects.count() == events
+
+
+def test_a_result_removed_while_an_upload_is_checked_refuses_it_and_writes_nothing(people, client, monkeypatch):
+    record(people["dol"], "DP5.1", **MISSED)
+    book = download(client, people["dol"])
+    fill(book, "DP5.1", actual=6.3)
+    before, events = row_counts(), AuditEvent.objects.count()
+    real = upload_module.kpi_result_record
+
+    def removed_meanwhile(**kwargs):
+        # Someone removes the result after the upload's check read it and before its save.
+        KpiResult.objects.filter(kpi=kwargs["kpi"], year=kwargs["year"]).delete()
+        return real(**kwargs)
+
+    monkeypatch.setattr(upload_module, "kpi_result_record", removed_meanwhile)
+    response = upload(client, book)
+    assert response.status_code == 400
+    [stale] = problems(response)
+    assert (stale.row, stale.column) == (row_of(book, "DP5.1"), letter("version"))
+    assert "重新上傳" in stale.expected
+    assert row_counts() == before and AuditEvent.objects.count() == events
+    assert KpiResult.objects.get(kpi=kpi("DP5.1"), year=YEAR).actual == Decimal("6.1")

@@ -9,20 +9,29 @@ year inputs accept either an ROC or an AD year.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpResponse
 from django.urls import path
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
+from stratmap.core.forms import PlainNumberInput
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import YearError, format_year, to_ad_year
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 admin.site.site_header = _("Strategy map administration")
 admin.site.site_title = _("Strategy map administration")
@@ -63,8 +72,9 @@ class YearFormField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class YearFieldsMixin:
-    """For a ModelAdmin or an inline: edit the model fields named in ``year_fields`` as years."""
+class YearFieldsMixin(BaseModelAdmin):
+    """For a ModelAdmin or an inline: edit the model fields named in ``year_fields`` as years.
+    (Named before ``admin.ModelAdmin`` or the inline's class in the bases, so that it comes first.)"""
 
     year_fields: tuple[str, ...] = ("year",)
 
@@ -78,7 +88,7 @@ class YearFieldsMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-def year_filter(field_path: str, title=None) -> type[admin.SimpleListFilter]:
+def year_filter(field_path: str, title: StrOrPromise | None = None) -> type[admin.SimpleListFilter]:
     """A list filter on an AD year field (``year``, ``objective__map__year`` …) labelled with ``format_year``."""
 
     class YearListFilter(admin.SimpleListFilter):
@@ -109,29 +119,55 @@ def year_filter(field_path: str, title=None) -> type[admin.SimpleListFilter]:
     return YearListFilter
 
 
-def map_year_filter(field_path: str):
+def map_year_filter(field_path: str) -> type[admin.SimpleListFilter]:
     return year_filter(field_path, _("map year"))
 
 
-def map_columns(path: str) -> type:
-    """A mixin with the ``map_organization`` and ``map_year`` list columns of a model
-    that reaches its strategy map through ``path`` (``map``, ``kpi__objective__map`` …)."""
+def map_filters(path: str) -> tuple[type[admin.SimpleListFilter], tuple[str, type[admin.FieldListFilter]]]:
+    """The list filters on the year and the organization of the strategy map a model reaches through
+    ``path`` (``map``, ``kpi__objective__map`` …)."""
+    return map_year_filter(f"{path}__year"), (f"{path}__organization", admin.RelatedOnlyFieldListFilter)
 
-    def the_map(obj):
-        for step in path.split("__"):
-            obj = getattr(obj, step)
-        return obj
 
-    class MapColumns:
-        @admin.display(description=_("organization"), ordering=f"{path}__organization__code")
-        def map_organization(self, obj):
-            return the_map(obj).organization
+class _Map(Protocol):
+    """What the map columns read of a strategy map (this app knows no strategy model)."""
 
-        @admin.display(description=_("map year"), ordering=f"{path}__year")
-        def map_year(self, obj):
-            return format_year(the_map(obj).year)
+    organization: Organization
+    year: int
 
-    return MapColumns
+
+def _map_of(obj: models.Model, path: str) -> _Map:
+    reached: Any = obj  # the path is text: what each step reaches is known at run time only
+    for step in path.split("__"):
+        reached = getattr(reached, step)
+    return reached
+
+
+#: A list column defined in a ModelAdmin's class body: a method of the admin, given the row.
+AdminColumn: TypeAlias = Callable[[admin.ModelAdmin, models.Model], object]
+
+
+def map_columns(path: str) -> tuple[AdminColumn, AdminColumn]:
+    """The ``map_organization`` and ``map_year`` list columns of a model that reaches its strategy
+    map through ``path`` (``map``, ``kpi__objective__map`` …), sorted through it; a ScopedAdmin names
+    them in its class body, after its ``map_path``: ``map_organization, map_year = map_columns(map_path)``."""
+
+    @admin.display(description=_("organization"), ordering=f"{path}__organization__code")
+    def map_organization(model_admin: admin.ModelAdmin, obj: models.Model) -> Organization:
+        return _map_of(obj, path).organization
+
+    @admin.display(description=_("map year"), ordering=f"{path}__year")
+    def map_year(model_admin: admin.ModelAdmin, obj: models.Model) -> str:
+        return format_year(_map_of(obj, path).year)
+
+    return map_organization, map_year
+
+
+#: A ModelAdmin's ``formfield_overrides``: the form field's arguments for each kind of model field.
+FieldOverrides: TypeAlias = Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]
+
+#: Numbers in forms as they were entered (5.2), not padded to the column's places (5.2000).
+PLAIN_NUMBERS: FieldOverrides = {models.DecimalField: {"widget": PlainNumberInput}}
 
 
 def plain_number(field: str, description=None):

@@ -17,13 +17,16 @@ opened on and is refused, listing what changed meanwhile, once the map moved on;
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib import messages
-from django.contrib.admin import AdminSite
+from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -35,7 +38,7 @@ from stratmap.core.audit import Stale, check_reason
 from stratmap.core.audit_text import audit_action, audit_field, audit_value
 from stratmap.core.forms import map_version_field
 from stratmap.core.models import Membership, Organization
-from stratmap.core.services import AdminWrite, is_versioned, owner_check, snapshot
+from stratmap.core.services import AdminWrite, is_versioned, owner_check, snapshot, version_of
 
 ADMINISTRATOR = Membership.Role.ADMINISTRATOR
 #: The fields every audited form adds to the model's own.
@@ -74,7 +77,11 @@ def _is_superuser(request: HttpRequest) -> bool:
 # --- scope -------------------------------------------------------------------------------------
 
 
-class ScopedAdmin:
+# The admin classes here are generic in django-stubs (ModelAdmin[Model]) but not in Django, where
+# ModelAdmin[...] fails at import: they are named bare, which mypy reads as of any model.
+
+
+class ScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows belong to an organization, seen and changed by its administrators.
 
     ``map_path`` leads from a row to the strategy map it belongs to (``objective__map``; ``""`` for a
@@ -119,10 +126,10 @@ class ScopedAdmin:
             return self.scope_path is None  # shared data (tags): not any organization's
         return self.access(request).is_administrator(owner)
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_superuser(request) or (not self.superusers_only and self._administers_somewhere(request))
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         if _is_superuser(request):
             return True
         if self.superusers_only or not self._administers_somewhere(request):
@@ -138,13 +145,13 @@ class ScopedAdmin:
             return False
         return obj is None or self._in_scope(request, obj)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self._writes(request, None)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self._writes(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self._writes(request, obj)
 
     def get_queryset(self, request):
@@ -175,30 +182,26 @@ class ScopedAdmin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedInline:
+class ScopedInline(InlineModelAdmin):
     """An inline may what its parent's admin may, on the parent object."""
-
-    # set by the InlineModelAdmin this is mixed into
-    admin_site: AdminSite
-    parent_model: type[models.Model]
 
     def _parent(self) -> ScopedAdmin | None:
         parent = self.admin_site._registry.get(self.parent_model)
         return parent if isinstance(parent, ScopedAdmin) else None
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         parent = self._parent()
         return parent.has_view_permission(request, obj) if parent else super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         parent = self._parent()
         return parent.has_change_permission(request, obj) if parent else super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         parent = self._parent()
         return parent.has_change_permission(request, obj) if parent else super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         parent = self._parent()
         return parent.has_change_permission(request, obj) if parent else super().has_delete_permission(request, obj)
 
@@ -241,8 +244,9 @@ class AuditFields(forms.ModelForm):
         formsets = getattr(self.audit_request, "_stratmap_admin_formsets", ())
         return any(formset.has_changed() for formset in formsets)
 
-    def _post_clean(self):
-        super()._post_clean()  # the instance now holds what the form would save
+    def _post_clean(self) -> None:
+        # django-stubs leaves out BaseModelForm._post_clean, the step that builds the instance.
+        super()._post_clean()  # type: ignore[misc]  # the instance now holds what the form would save
         reason = (self.cleaned_data.get(REASON) or "").strip()
         if reason:
             try:
@@ -252,27 +256,27 @@ class AuditFields(forms.ModelForm):
         elif self._changes_something():
             self.add_error(REASON, REASON_REQUIRED)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        if VERSION in self.fields and data.get(VERSION) is not None:
+        owner = self.audit_owner  # never None with a version field: AuditedAdmin.get_form adds it for an owner
+        if data is not None and owner is not None and VERSION in self.fields and data.get(VERSION) is not None:
             try:
-                owner_check(owner=self.audit_owner, version=data[VERSION])
+                owner_check(owner=owner, version=data[VERSION])
             except Stale as stale:
                 raise ValidationError(stale_message(stale)) from None
         return data
 
 
 class AuditedAdmin(ScopedAdmin):
-    """A ModelAdmin (before ``admin.ModelAdmin`` in the bases) whose writes go through
-    :class:`~stratmap.core.services.AdminWrite`; see the module's docstring."""
+    """A ModelAdmin whose writes go through :class:`~stratmap.core.services.AdminWrite`; see the
+    module's docstring."""
 
     delete_confirmation_template = "admin/stratmap/delete_confirmation.html"
-    admin_site: AdminSite  # set by the ModelAdmin this is mixed into
     delete_selected_confirmation_template = "admin/stratmap/delete_selected_confirmation.html"
 
     # --- the form ---------------------------------------------------------------------------
 
-    def _owner_of_stored(self, obj: models.Model) -> models.Model | None:
+    def _owner_of_stored(self, obj: models.Model | None) -> models.Model | None:
         return self.owner(obj) if obj is not None and obj.pk is not None else None
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -283,9 +287,11 @@ class AuditedAdmin(ScopedAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         owner = self._owner_of_stored(obj)
         attrs = {"audit_request": request, "audit_owner": owner}
-        if is_versioned(owner=owner):
-            attrs[VERSION] = map_version_field()
-            attrs[VERSION].initial = owner.version
+        version = version_of(owner=owner)
+        if version is not None:
+            version_field = map_version_field()
+            version_field.initial = version
+            attrs[VERSION] = version_field
         return type(form.__name__, (AuditFields, form), attrs)
 
     def get_fieldsets(self, request, obj=None):
@@ -298,9 +304,13 @@ class AuditedAdmin(ScopedAdmin):
         audit = [REASON, *([VERSION] if is_versioned(owner=self._owner_of_stored(obj)) else [])]
         return [*fieldsets, (_("Reason for the change"), {"fields": audit})]
 
-    def _create_formsets(self, request, obj, change):
-        # The form's clean (which runs after this) needs the inlines to know whether anything changes.
-        formsets, inlines = super()._create_formsets(request, obj, change)
+    def _create_formsets(
+        self, request, obj: models.Model | None, change: bool
+    ) -> tuple[list[BaseInlineFormSet], list[InlineModelAdmin]]:
+        # The form's clean (which runs after this) needs the inlines to know whether anything changes:
+        # the request carries their formsets to it (hence a request of no declared type).
+        # django-stubs leaves out ModelAdmin._create_formsets, the step that builds the inlines' formsets.
+        formsets, inlines = super()._create_formsets(request, obj, change)  # type: ignore[misc]
         request._stratmap_admin_formsets = formsets
         return formsets, inlines
 
@@ -368,12 +378,12 @@ class AuditedAdmin(ScopedAdmin):
                 return redirect(request.get_full_path())
         obj = self.get_object(request, unquote(object_id))
         owner = self.owner(obj)
-        context = {"audit_version": owner.version if is_versioned(owner=owner) else None, **(extra_context or {})}
+        context = {"audit_version": version_of(owner=owner), **(extra_context or {})}
         return super().delete_view(request, object_id, context)
 
     def delete_model(self, request, obj):
         owner = self.owner(obj)  # a map's own is the map
-        if is_versioned(owner=owner):
+        if owner is not None and is_versioned(owner=owner):
             seen = request.POST.get(VERSION, "")
             owner_check(owner=owner, version=int(seen) if seen.isdigit() else None)
         write = AdminWrite(access=self.access(request), reason=request.POST.get(REASON, ""))
@@ -391,8 +401,8 @@ class AuditedAdmin(ScopedAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            _function, name, description = actions["delete_selected"]
+        if (action := actions.get("delete_selected")) is not None:
+            _function, name, description = action
             actions["delete_selected"] = (delete_selected_with_reason, name, description)
         return actions
 

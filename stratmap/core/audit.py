@@ -7,6 +7,7 @@ after a person read version N, and :class:`Stale` carries that list to the 409 p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -81,7 +82,7 @@ def record(
     user,
     obj,
     action: str,
-    changes: dict[str, tuple[object, object]] | None = None,
+    changes: Mapping[str, tuple[object, object]] | None = None,
     reason: str = "",
     kpi=None,
     version: int | None = None,

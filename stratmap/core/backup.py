@@ -359,10 +359,13 @@ def messages(error: ValidationError) -> str:
 
 def saved_fields(model: type[models.Model]) -> tuple[list[models.Field], list[models.Field]]:
     """The fields a backup writes for a model, as Django's serializer picks them: plain and many-to-many."""
-    opts = model._meta.concrete_model._meta
+    concrete = model._meta.concrete_model
+    assert concrete is not None  # only an abstract model has none, and it has no rows
+    opts = concrete._meta
+    # django-stubs does not declare Field.serialize, which Django's serializer reads: a stub gap.
     return (
-        [field for field in opts.local_fields if field.serialize],
-        [field for field in opts.local_many_to_many if field.serialize],
+        [field for field in opts.local_fields if field.serialize],  # type: ignore[attr-defined]
+        [field for field in opts.local_many_to_many if field.serialize],  # type: ignore[attr-defined]
     )
 
 
@@ -441,13 +444,22 @@ def refuse(path: Path, problems: list[str]) -> None:
 # --- restoring --------------------------------------------------------------------------------
 
 
+def made_m2m(model: type[models.Model]) -> list[tuple[models.ManyToManyField[Any, Any], type[models.Model]]]:
+    """The many-to-many fields of ``model`` whose table Django made (no model of ours), with that table's model."""
+    made = []
+    for field in model._meta.local_many_to_many:
+        through = field.remote_field.through
+        assert through is not None  # set on every many-to-many field once the models are loaded
+        if through._meta.auto_created:
+            made.append((field, through))
+    return made
+
+
 def tables_of(models_: list[type[models.Model]]) -> list[str]:
     """The tables holding these models' rows: their own, and those of their many-to-many fields."""
     tables = []
     for model in reversed(models_):
-        for field in model._meta.local_many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                tables.append(field.m2m_db_table())
+        tables += [field.m2m_db_table() for field, _through in made_m2m(model)]
         tables.append(model._meta.db_table)
     return tables
 
@@ -509,12 +521,7 @@ def load(path: Path, objects: list[dict[str, Any]], models_: list[type[models.Mo
         except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             problems.append(f"{label(type(row))} pk={row.pk}: {exc}")
     refuse(path, problems)
-    through = [
-        field.remote_field.through
-        for model in models_
-        for field in model._meta.local_many_to_many
-        if field.remote_field.through._meta.auto_created
-    ]
+    through = [made for model in models_ for _field, made in made_m2m(model)]
     statements = connection.ops.sequence_reset_sql(no_style(), [*models_, *through])
     if statements:
         with connection.cursor() as cursor:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
@@ -58,12 +59,30 @@ def is_versioned(*, owner: models.Model | None) -> bool:
     return owner is not None and any(f.name == "version" for f in owner._meta.concrete_fields)
 
 
+class Versioned(Protocol):
+    """An owner that carries a version (a map), as this module sees it: by the field's name."""
+
+    version: int
+
+
+def versioned(owner: models.Model) -> Versioned:
+    """``owner`` with its ``version``, for an owner :func:`is_versioned` accepted."""
+    # This module knows no domain model, so no class says that the owner has the field: is_versioned
+    # found it among the owner's concrete fields, which is what every caller asks first.
+    return cast(Versioned, owner)
+
+
+def version_of(*, owner: models.Model | None) -> int | None:
+    """The version ``owner`` is at, or None for an owner without one (an organization, no owner)."""
+    return versioned(owner).version if owner is not None and is_versioned(owner=owner) else None
+
+
 @transaction.atomic
 def owner_check(*, owner: models.Model, version: object) -> models.Model:
     """``owner`` locked until the caller's transaction ends, if it is still at ``version``;
     else :class:`StaleOwner` with what changed since. A version that is not a number is stale."""
     current = type(owner)._base_manager.select_for_update().get(pk=owner.pk)
-    if not isinstance(version, int) or isinstance(version, bool) or version != current.version:
+    if not isinstance(version, int) or isinstance(version, bool) or version != versioned(current).version:
         raise StaleOwner(current, version)
     return current
 
@@ -108,7 +127,7 @@ def _summary(changes: dict[str, tuple[str, str]], side: int) -> str:
 class _Change:
     obj: models.Model
     action: str
-    owners: list[models.Model]
+    owners: list[models.Model | None]  # None: an object of no organization's (a superuser's)
     kpi: models.Model | None
     before: dict[str, str]
     after: dict[str, str] | None = None  # a deletion's is known at once; a save's after the m2m
@@ -192,15 +211,15 @@ class AdminWrite:
                 continue
             pending.append((change, diff))
             for owner in change.owners:
-                if is_versioned(owner=owner) and (type(owner), owner.pk) not in deleted | created:
+                if owner is not None and is_versioned(owner=owner) and (type(owner), owner.pk) not in deleted | created:
                     on_owner.setdefault((type(owner), owner.pk), (owner, {}))
         # Bump first: each event then carries the version its change gave the map.
         for key, (owner, _lines) in on_owner.items():
             current = type(owner)._base_manager.select_for_update().get(pk=owner.pk)
-            current.version += 1
+            versioned(current).version += 1
             current.full_clean()
             current.save(update_fields=["version"])
-            owner.version = current.version
+            versioned(owner).version = versioned(current).version
             on_owner[key] = (current, _lines)
         events: list[AuditEvent] = []
         for change, diff in pending:
@@ -219,7 +238,7 @@ class AdminWrite:
             )
             label = f"{change.obj._meta.verbose_name} {change.obj}"[:FIELD_LENGTH]
             for owner in change.owners:
-                if (type(owner), getattr(owner, "pk", None)) in on_owner:
+                if owner is not None and (type(owner), owner.pk) in on_owner:
                     on_owner[(type(owner), owner.pk)][1][label] = (_summary(diff, 0), _summary(diff, 1))
         for owner, lines in on_owner.values():
             events += record(user=self.access.user, obj=owner, action=CHANGE, changes=lines, reason=self.reason)

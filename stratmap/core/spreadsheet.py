@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Mapping
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -48,7 +48,7 @@ def safe_cell(value: Any) -> Any:
 class SafeWriter:
     """``csv.writer`` whose every cell passes through :func:`safe_cell`, every cell quoted."""
 
-    def __init__(self, stream: IO[str], **options: Any) -> None:
+    def __init__(self, stream: SupportsWrite[str], **options: Any) -> None:
         self.writer = csv.writer(stream, quoting=csv.QUOTE_ALL, **options)
 
     def writerow(self, row: Iterable[Any]) -> Any:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.parse import ParsedFile
-from stratmap.exchange.schema import MapFile, OrganizationsFile
+from stratmap.exchange.schema import MapFile, OrganizationsFile, RevisionsIn
 
 _PRINTED_DELTA = re.compile(r"\(([+-]\d+)\)")
 
@@ -35,45 +35,53 @@ def _prefix_ok(code: str, parent: str) -> bool:
     return code.startswith(parent + ".")
 
 
+#: The maps of the files by organization and year.
+_Maps = dict[tuple[str, int], MapFile]
+#: Each organization's parent (None: a top organization), from the organizations files.
+_Parents = dict[str, str | None]
+
+
 def check_files(files: list[ParsedFile]) -> list[Warning]:
     """Every warning for a set of parsed files, in file order."""
-    maps = [f for f in files if isinstance(f.document, MapFile)]
+    maps = [(str(f.path), f.document) for f in files if isinstance(f.document, MapFile)]
     parents = {
         org.code: org.parent
         for f in files
         if isinstance(f.document, OrganizationsFile)
         for org in f.document.organizations
     }
-    by_key = {(f.document.organization, f.document.year): f.document for f in maps}
+    by_key = {(doc.organization, doc.year): doc for _, doc in maps}
     warnings: list[Warning] = []
-    for f in maps:
-        warnings += _check_map(f, by_key, parents)
+    for file, doc in maps:
+        warnings += _check_map(file, doc, by_key, parents)
     return warnings
 
 
-def _check_map(f: ParsedFile, by_key: dict, parents: dict) -> list[Warning]:
-    doc: MapFile = f.document
-    file = str(f.path)
+def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents) -> list[Warning]:
     out: list[Warning] = []
 
     def warn(path: str, message: str) -> None:
         out.append(Warning(file, path, message))
+
+    def check_code(path: str, what: str, code: str, printed: str, parent: tuple[str, str] | None = None) -> None:
+        """Warn of a code that does not start with its parent's (DC1.1 under DC1; ``parent`` is what
+        the parent is and its code) and of a code printed otherwise."""
+        if parent and not _prefix_ok(code, parent[1]):
+            warn(f"{path}.code", f"{what} {code} does not start with its {parent[0]}'s code {parent[1]}")
+        if printed and printed != code:
+            warn(f"{path}.code", f"{what} {code} is printed as {printed!r}")
 
     objectives = list(doc.all_objectives())
     themes_with_kpis = {theme for _, theme, o in objectives if o.kpis}
     map_has_plans = any(k.action_plans for _, _, o in objectives for k in o.kpis)
     unscheduled = 0
     for path, theme, objective in objectives:
-        if objective.printed_code and objective.printed_code != objective.code:
-            warn(f"{path}.code", f"objective {objective.code} is printed as {objective.printed_code!r}")
+        check_code(path, "objective", objective.code, objective.printed_code)
         if theme in themes_with_kpis and not objective.kpis:
             warn(path, f"objective {objective.code} has no KPI")
         for k, kpi in enumerate(objective.kpis):
             kpath = f"{path}.kpis[{k}]"
-            if not _prefix_ok(kpi.code, objective.code):
-                warn(f"{kpath}.code", f"KPI {kpi.code} does not start with its objective's code {objective.code}")
-            if kpi.printed_code and kpi.printed_code != kpi.code:
-                warn(f"{kpath}.code", f"KPI {kpi.code} is printed as {kpi.printed_code!r}")
+            check_code(kpath, "KPI", kpi.code, kpi.printed_code, ("objective", objective.code))
             if map_has_plans and not kpi.action_plans:
                 warn(kpath, f"KPI {kpi.code} has no action plan")
             for year, result in kpi.results.items():
@@ -81,10 +89,7 @@ def _check_map(f: ParsedFile, by_key: dict, parents: dict) -> list[Warning]:
                     warn(f"{kpath}.results.{to_roc_year(year)}", f"KPI {kpi.code} has no actual and no reason why")
             for p, plan in enumerate(kpi.action_plans):
                 ppath = f"{kpath}.action_plans[{p}]"
-                if not _prefix_ok(plan.code, kpi.code):
-                    warn(f"{ppath}.code", f"action plan {plan.code} does not start with its KPI's code {kpi.code}")
-                if plan.printed_code and plan.printed_code != plan.code:
-                    warn(f"{ppath}.code", f"action plan {plan.code} is printed as {plan.printed_code!r}")
+                check_code(ppath, "action plan", plan.code, plan.printed_code, ("KPI", kpi.code))
                 if plan.also_printed_as:
                     others = ", ".join(plan.also_printed_as)
                     warn(f"{ppath}.also_printed_as", f"action plan {plan.code} is also printed as {others}")
@@ -95,11 +100,11 @@ def _check_map(f: ParsedFile, by_key: dict, parents: dict) -> list[Warning]:
         warn("links", "the map has no cause-and-effect links")
     out += _check_citations(doc, file, by_key, parents)
     if doc.revisions:
-        out += _check_revision_counts(doc, file, by_key)
+        out += _check_revision_counts(doc, doc.revisions, file, by_key)
     return out
 
 
-def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> list[Warning]:
+def _check_citations(doc: MapFile, file: str, by_key: _Maps, parents: _Parents) -> list[Warning]:
     """Bureau KPIs cite city KPIs (府級KPI：DC3.2) and bureau themes take over city codes."""
     out: list[Warning] = []
     parent = parents.get(doc.organization)
@@ -141,9 +146,9 @@ def _check_citations(doc: MapFile, file: str, by_key: dict, parents: dict) -> li
     return out
 
 
-def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter]:
+def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter[str]]:
     """Objectives, KPIs and action plans per perspective, of one theme or the whole map."""
-    counts = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
+    counts: dict[str, Counter[str]] = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
     for _, code, objective in doc.all_objectives():
         if theme and code != theme:
             continue
@@ -154,13 +159,14 @@ def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter]:
     return counts
 
 
-def _check_revision_counts(doc: MapFile, file: str, by_key: dict) -> list[Warning]:
-    """The published 修訂前/修訂後 table against itself and against the maps it describes."""
+def _check_revision_counts(doc: MapFile, revisions: RevisionsIn, file: str, by_key: _Maps) -> list[Warning]:
+    """The published 修訂前/修訂後 table (``revisions``, the map's) against itself and against the maps it
+    describes."""
     out: list[Warning] = []
-    revisions = doc.revisions
     rows = {row.perspective: (i, row) for i, row in enumerate(revisions.counts)}
     after_actual = _counts(doc, revisions.theme)
-    before_doc = by_key.get((doc.organization, revisions.compared_to)) if revisions.compared_to else None
+    before_year = revisions.compared_to
+    before_doc = by_key.get((doc.organization, before_year)) if before_year else None
     before_actual = _counts(before_doc, revisions.theme) if before_doc else None
     levels = ("objectives", "kpis", "action_plans")
     for perspective, (i, row) in rows.items():
@@ -188,6 +194,7 @@ def _check_revision_counts(doc: MapFile, file: str, by_key: dict) -> list[Warnin
                 )
             if (
                 before_actual is not None
+                and before_year is not None  # set whenever before_actual is: the map of that year
                 and cell.before is not None
                 and cell.before != before_actual[level][perspective]
             ):
@@ -196,7 +203,7 @@ def _check_revision_counts(doc: MapFile, file: str, by_key: dict) -> list[Warnin
                         file,
                         f"{path}.before",
                         f"the table says {cell.before} before revision, the "
-                        f"{to_roc_year(revisions.compared_to)} map has {before_actual[level][perspective]}",
+                        f"{to_roc_year(before_year)} map has {before_actual[level][perspective]}",
                     )
                 )
     if "total" in rows:

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
-from stratmap.exchange.schema import FORMAT, MapFile, OrganizationsFile
+from stratmap.exchange.schema import FORMAT, KPI_VALUES, MapFile, OrganizationsFile
 from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
@@ -49,21 +49,23 @@ def dump_organizations(codes: list[str] | None = None) -> str:
     orgs = Organization.objects.select_related("parent", "lead").prefetch_related("members").order_by("pk")
     if codes:
         orgs = orgs.filter(code__in=codes)
-    doc = OrganizationsFile(
-        format=FORMAT,
-        organizations=[
-            {
-                "code": o.code,
-                "name": o.name,
-                "short_name": o.short_name,
-                "name_en": o.name_en,
-                "kind": o.kind,
-                "parent": o.parent.code if o.parent else None,
-                "lead": o.lead.code if o.lead else None,
-                "members": sorted(m.code for m in o.members.all()),
-            }
-            for o in orgs
-        ],
+    doc = OrganizationsFile.model_validate(
+        {
+            "format": FORMAT,
+            "organizations": [
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "short_name": o.short_name,
+                    "name_en": o.name_en,
+                    "kind": o.kind,
+                    "parent": o.parent.code if o.parent else None,
+                    "lead": o.lead.code if o.lead else None,
+                    "members": sorted(m.code for m in o.members.all()),
+                }
+                for o in orgs
+            ],
+        }
     )
     return to_yaml(doc.model_dump(exclude_defaults=True))
 
@@ -97,7 +99,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
     by_theme: dict[int | None, list] = defaultdict(list)
     for objective in objectives:
         by_theme[objective.theme_id].append(_objective(objective))
-    tows = None
+    tows: dict[str, object] | None = None
     if smap.has_tows:
         entries = defaultdict(list)
         for e in smap.tows_entries.order_by("kind", "order"):
@@ -246,24 +248,11 @@ def _outcome(o: Outcome) -> dict:
 
 def _kpi(k: Kpi) -> dict:
     return {
-        "code": k.code,
-        "printed_code": k.printed_code,
-        "name": k.name,
-        "unit": k.unit,
-        "polarity": k.polarity,
-        "frequency": k.frequency,
-        "data_source": k.data_source,
-        "release": k.release,
-        "agencies": _codes(k.agencies),
-        "agencies_printed": k.agencies_printed,
-        "tags": [t.name for t in k.tags.all()],
+        **{name: getattr(k, name) for name in KPI_VALUES},
         "cites": k.cites or None,
-        "cites_printed": k.cites_printed,
-        "weight": k.weight,
-        "target_type": k.target_type,
-        "stages": k.stages,
+        "agencies": _codes(k.agencies),
+        "tags": [t.name for t in k.tags.all()],
         "lineage": k.lineage.key if k.lineage else None,
-        "note": k.note,
         "targets": {
             t.year: {"value": t.value, "printed": t.printed, "note": t.note}
             for t in sorted(k.targets.all(), key=lambda t: t.year)

@@ -26,19 +26,22 @@ of the map; only changed rows are written, each change audited.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import Max
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
 from stratmap.core.audit import as_text, record
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.parse import MAX_ERRORS, DatasetError, DatasetInvalid, ParsedFile, parse_paths
-from stratmap.exchange.schema import MapFile, OrganizationsFile, TargetIn
+from stratmap.exchange.schema import KPI_VALUES, KpiIn, MapFile, ObjectiveIn, OrganizationsFile, TargetIn
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.strategy.models import (
@@ -58,6 +61,19 @@ DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "taipei"
 LOAD = "load"
 #: The action of what ``--replace`` removes.
 REMOVE = "delete"
+
+#: What a change is audited as: field → (old, new) (``core.audit.record``).
+Changes = dict[str, tuple[object, object]]
+#: A row as the file wants it: field → value, as the model takes it.
+Values = Mapping[str, object]
+#: A row of one kind, and what finds it again (its code, its place, its KPI and year…).
+_Row = TypeVar("_Row", bound=models.Model)
+_Key = TypeVar("_Key", bound=Hashable)
+#: A many-to-many relation's other end, and the rows that link the two.
+_Target = TypeVar("_Target", bound=models.Model)
+_Through = TypeVar("_Through", bound=models.Model)
+#: A row as the audit trail and the list of what would go name it: its model and its id.
+_Id = tuple[type[models.Model], int]
 
 
 @dataclass
@@ -208,7 +224,7 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
             org.save()
             existing[item.code] = org
             continue
-        changes = {k: (getattr(org, k), v) for k, v in values.items() if getattr(org, k) != v}
+        changes: Changes = {k: (getattr(org, k), v) for k, v in values.items() if getattr(org, k) != v}
         if changes:
             for k, (_, v) in changes.items():
                 setattr(org, k, v)
@@ -221,7 +237,7 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
         parent = every[item.parent].pk if item.parent else None
         lead = every[item.lead].pk if item.lead else None
         if (org.parent_id, org.lead_id) != (parent, lead):
-            code = {o.pk: o.code for o in every.values()}
+            code: dict[int | None, str] = {o.pk: o.code for o in every.values()}
             changes = {"parent": (code.get(org.parent_id), item.parent), "lead": (code.get(org.lead_id), item.lead)}
             had = org.parent_id or org.lead_id
             org.parent_id, org.lead_id = parent, lead
@@ -234,14 +250,20 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
     return len(doc.organizations)
 
 
-def _target(value: object) -> TargetIn:
+def _target(value: Decimal | TargetIn) -> TargetIn:
     return value if isinstance(value, TargetIn) else TargetIn(value=value)
+
+
+def _kpi_values(kpi: KpiIn) -> dict[str, object]:
+    """The KPI's own values (``schema.KPI_VALUES``) as its row holds them."""
+    values: dict[str, object] = {name: getattr(kpi, name) for name in KPI_VALUES}
+    return values | {"cites": kpi.cites or "", "stages": [str(v) for v in kpi.stages]}
 
 
 #: The kinds of row found by code.
 _CODED = (Perspective, Theme, Objective, Kpi, ActionPlan)
 #: The model each ``…_id`` field of the rows written points to, to name it in the audit trail.
-_POINTS_TO = {
+_POINTS_TO: dict[str, type[models.Model]] = {
     "theme_id": Theme,
     "perspective_id": Perspective,
     "objective_id": Objective,
@@ -261,7 +283,7 @@ class _Lost:
     obj: models.Model
     what: str
     #: The row it goes with (its parent), if that is lost too: then it is listed under its parent only.
-    parent: tuple[type, int] | None = None
+    parent: _Id | None = None
 
 
 class _MapWriter:
@@ -273,56 +295,61 @@ class _MapWriter:
         self.lost: list[_Lost] = []
         self.conflicts: list[WouldLose] = []
         #: What each id of the map's rows is called, for the audit trail: (model, pk) → code.
-        self.names: dict[tuple[type, int], str] = {(Organization, o.pk): o.code for o in orgs.values()}
+        self.names: dict[_Id, str] = {(Organization, o.pk): o.code for o in orgs.values()}
         #: The rows this load created: they have no history to audit.
-        self.created: set[tuple[type, int]] = set()
+        self.created: set[_Id] = set()
         #: Whether the load changes what the map holds besides its results (which have versions of
         #: their own): then the map's version goes up, so a revise form opened before is stale.
         self.changed = False
         #: The changes of the map's own row, audited with the version they give it (see ``write``).
-        self.map_changes: dict[str, tuple[object, object]] = {}
+        self.map_changes: Changes = {}
 
     # --- the generic merge -------------------------------------------------------------------------
 
     def _label(self, name: str, value: object) -> object:
         model = _POINTS_TO.get(name)
-        if model is None or value is None:
+        if model is None or not isinstance(value, int):  # no row (None) reads as it is
             return value
         return self.names.get((model, value), value)
 
     def _sync(
         self,
-        model: type[models.Model],
-        existing: Iterable[models.Model],
-        key: Callable[[models.Model], object],
-        wanted: list[tuple[object, dict]],
-        describe: Callable[[models.Model], str],
+        model: type[_Row],
+        existing: Iterable[_Row],
+        key: Callable[[_Row], _Key],
+        wanted: Sequence[tuple[_Key, Values]],
+        describe: Callable[[_Row], str],
         *,
-        parent: Callable[[models.Model], tuple[type, int]] | None = None,
-        kpi_of: Callable[[models.Model], Kpi | None] | None = None,
-    ) -> dict[object, models.Model]:
+        parent: Callable[[_Row], _Id] | None = None,
+        kpi_of: Callable[[_Row], Kpi | None] | None = None,
+    ) -> dict[_Key, _Row]:
         """Merge rows of one kind: ``wanted`` is (key, field values) in the file's order; rows of
         ``existing`` with the same ``key(row)`` are updated in place (and audited), the others
         created; rows of ``existing`` the file lacks are noted as lost. Returns key → row."""
-        by_key: dict[object, models.Model] = {}
-        extra: list[models.Model] = []  # a second row with the same key (older data): the file has one
+        by_key: dict[_Key, _Row] = {}
+        extra: list[_Row] = []  # a second row with the same key (older data): the file has one
         for row in existing:
             if key(row) in by_key:
                 extra.append(row)
             else:
                 by_key[key(row)] = row
-            if model in _CODED:
+            if isinstance(row, _CODED):
                 self.names[model, row.pk] = row.code
-        rows: dict[object, models.Model] = {}
-        created, updated, changed_fields = [], [], set()
+        rows: dict[_Key, _Row] = {}
+        created: list[_Row] = []
+        updated: list[tuple[_Row, Changes]] = []
+        changed_fields: set[str] = set()
         for k, values in wanted:
-            row = by_key.pop(k, None)
-            if row is None:
+            found = by_key.pop(k, None)
+            if found is None:
                 row = model(**values)
                 _clean(row, self.source)
                 created.append(row)
             else:
-                changes = {name: (getattr(row, name), v) for name, v in values.items() if getattr(row, name) != v}
+                row = found
+                changes: Changes = {
+                    name: (getattr(row, name), v) for name, v in values.items() if getattr(row, name) != v
+                }
                 if changes:
                     for name, (_, v) in changes.items():
                         setattr(row, name, v)
@@ -332,41 +359,47 @@ class _MapWriter:
             rows[k] = row
         self.changed |= bool(updated or created)
         if updated:
-            model.objects.bulk_update([row for row, _ in updated], sorted(changed_fields))
+            model._default_manager.bulk_update([row for row, _ in updated], sorted(changed_fields))
             self._counted(self.report.changed, model, len(updated))
             for row, changes in updated:
                 self._audit(row, changes, kpi_of(row) if kpi_of else None)
         if created:
-            model.objects.bulk_create(created)
+            model._default_manager.bulk_create(created)
             self._counted(self.report.rows, model, len(created))
             self.created |= {(model, row.pk) for row in created}
-        if model in _CODED:
-            self.names |= {(model, row.pk): row.code for row in rows.values()}
+        self.names |= {(model, row.pk): row.code for row in rows.values() if isinstance(row, _CODED)}
         for row in [*by_key.values(), *extra]:
             self.lost.append(_Lost(row, describe(row), parent(row) if parent else None))
         return rows
 
     def _counted(self, counts: dict[str, int], model: type[models.Model], n: int) -> None:
-        name = model._meta.model_name
+        # Django names every concrete model (Options.contribute_to_class); the stubs allow None.
+        name = cast(str, model._meta.model_name)
         counts[name] = counts.get(name, 0) + n
 
-    def _audit(self, row: models.Model, changes: dict[str, tuple[object, object]], kpi: Kpi | None) -> None:
+    def _audit(self, row: models.Model, changes: Changes, kpi: Kpi | None) -> None:
         named = {
             name.removesuffix("_id"): (self._label(name, old), self._label(name, new))
             for name, (old, new) in changes.items()
         }
         record(user=None, obj=row, action=LOAD, changes=named, reason=f"loaded from {self.source}", kpi=kpi)
 
-    def _sync_m2m(self, relation, owners: dict[int, list[int]], model: type[models.Model]) -> None:
+    def _sync_m2m(
+        self,
+        relation: ManyToManyDescriptor[_Target, _Through],
+        owners: dict[int, list[int]],
+        model: type[models.Model],
+    ) -> None:
         """Make the M2M ``relation`` (e.g. ``Kpi.agencies``) of each owner id hold exactly the target ids."""
         through = relation.through
         owner, target = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
         have: dict[int, dict[int, int]] = defaultdict(dict)
-        for pk, a, b in through.objects.filter(**{f"{owner}_id__in": list(owners)}).values_list(
+        for pk, a, b in through._default_manager.filter(**{f"{owner}_id__in": list(owners)}).values_list(
             "pk", f"{owner}_id", f"{target}_id"
         ):
             have[a][b] = pk
-        stale, new = [], []
+        stale: list[int] = []
+        new: list[_Through] = []
         for a, targets in owners.items():
             old = have.get(a, {})
             if set(old) == set(targets):
@@ -377,13 +410,13 @@ class _MapWriter:
             if (model, a) not in self.created:
                 target_model = relation.field.related_model
                 names = {pk: self.names.get((target_model, pk), str(pk)) for pk in [*old, *targets]}
-                change = {
+                change: Changes = {
                     relation.field.name: (
                         ", ".join(sorted(names[b] for b in old)),
                         ", ".join(names[b] for b in targets),
                     )
                 }
-                row = model.objects.get(pk=a)
+                row = model._default_manager.get(pk=a)
                 record(
                     user=None,
                     obj=row,
@@ -393,9 +426,9 @@ class _MapWriter:
                     kpi=row if isinstance(row, Kpi) else getattr(row, "kpi", None),
                 )
         if stale:
-            through.objects.filter(pk__in=stale).delete()
+            through._default_manager.filter(pk__in=stale).delete()
         if new:
-            through.objects.bulk_create(new)
+            through._default_manager.bulk_create(new)
 
     # --- the map, kind by kind -------------------------------------------------------------------
 
@@ -561,7 +594,7 @@ class _MapWriter:
             self.created.add((StrategyMap, smap.pk))
             return smap
         self.report.updated.append(label)
-        changes = {name: (getattr(smap, name), v) for name, v in values.items() if getattr(smap, name) != v}
+        changes: Changes = {name: (getattr(smap, name), v) for name, v in values.items() if getattr(smap, name) != v}
         if changes:
             for name, (_, v) in changes.items():
                 setattr(smap, name, v)
@@ -576,7 +609,9 @@ class _MapWriter:
         wanted = [(smap.pk, {"map_id": smap.pk, **self.doc.scoring.model_dump()})] if self.doc.scoring else []
         self._sync(ScoringPolicy, existing, lambda p: p.map_id, wanted, lambda p: "the scoring policy")
 
-    def _write_kpis(self, smap: StrategyMap, org: Organization, objectives: list[tuple[Objective, object]]) -> None:
+    def _write_kpis(
+        self, smap: StrategyMap, org: Organization, objectives: list[tuple[Objective, ObjectiveIn]]
+    ) -> None:
         items = [(obj, k) for obj, spec in objectives for k in spec.kpis]
         lineage_keys = {k.lineage for _, k in items if k.lineage}
         lineages = {lin.key: lin for lin in KpiLineage.objects.filter(organization=org, key__in=lineage_keys)}
@@ -598,7 +633,7 @@ class _MapWriter:
         # A KPI is found by its code; one whose code changed, by its lineage (the same indicator).
         existing = list(Kpi.objects.filter(objective__map=smap))
         codes = {k.code for _, k in items}
-        by_lineage = defaultdict(list)
+        by_lineage: defaultdict[int, list[Kpi]] = defaultdict(list)
         for kpi in existing:
             if kpi.code not in codes and kpi.lineage_id:
                 by_lineage[kpi.lineage_id].append(kpi)
@@ -620,23 +655,9 @@ class _MapWriter:
                     k.code,
                     {
                         "objective_id": obj.pk,
-                        "code": k.code,
-                        "printed_code": k.printed_code,
-                        "name": k.name,
-                        "unit": k.unit,
-                        "polarity": k.polarity,
-                        "frequency": k.frequency,
-                        "data_source": k.data_source,
-                        "release": k.release,
-                        "agencies_printed": k.agencies_printed,
-                        "cites": k.cites or "",
-                        "cites_printed": k.cites_printed,
-                        "weight": k.weight,
-                        "target_type": k.target_type,
-                        "stages": [str(v) for v in k.stages],
+                        **_kpi_values(k),
                         "lineage_id": lineages[k.lineage].pk if k.lineage else kept_lineage.get(k.code),
                         "order": i,
-                        "note": k.note,
                     },
                 )
                 for i, (obj, k) in enumerate(items)
@@ -735,12 +756,12 @@ class _MapWriter:
             parent=lambda o: (ActionPlan, o.plan_id) if o.plan_id else (Objective, o.objective_id),
         )
 
-    def _kpi_paths(self) -> Iterator[tuple[str, object]]:
+    def _kpi_paths(self) -> Iterator[tuple[str, KpiIn]]:
         for opath, _, objective in self.doc.all_objectives():
             for k, kpi in enumerate(objective.kpis):
                 yield f"{opath}.kpis[{k}]", kpi
 
-    def _write_results(self, smap: StrategyMap, specs: list, kpi_by_pk: dict[int, Kpi]) -> None:
+    def _write_results(self, smap: StrategyMap, specs: list[tuple[Kpi, KpiIn, str]], kpi_by_pk: dict[int, Kpi]) -> None:
         """Results are merged by KPI and year; one the file does not mention is kept. One the file
         changes is overwritten only if nobody changed it in the app since it was loaded (or with
         ``replace``), so a reload never silently undoes an editor's or a reviewer's work."""
@@ -931,29 +952,24 @@ class _MapWriter:
         reason = f"replaced by loading {self.source}"
         doomed_results = KpiResult.objects.filter(kpi__in=[x.obj.pk for x in self.lost if isinstance(x.obj, Kpi)])
         for result in doomed_results.select_related("kpi"):
-            record(
-                user=None,
-                obj=result,
-                action=REMOVE,
-                changes={name: (getattr(result, name), None) for name in ("actual", "status")},
-                reason=reason,
-            )
+            gone: Changes = {name: (getattr(result, name), None) for name in ("actual", "status")}
+            record(user=None, obj=result, action=REMOVE, changes=gone, reason=reason)
         progress = PlanProgress.objects.filter(plan__in=[x.obj.pk for x in self.lost if isinstance(x.obj, ActionPlan)])
         for month in progress.select_related("plan"):
-            changes = {"planned": (month.planned, None), "done": (month.done, None), "note": (month.note, None)}
-            record(user=None, obj=month, action=REMOVE, changes=changes, reason=reason)
+            gone = {"planned": (month.planned, None), "done": (month.done, None), "note": (month.note, None)}
+            record(user=None, obj=month, action=REMOVE, changes=gone, reason=reason)
         for x in self.lost:
             record(user=None, obj=x.obj, action=REMOVE, reason=reason)
             self.report.removed.append(f"{label}: removed {x.what}")
         self.changed |= bool(self.lost)
-        by_model: dict[type, list[int]] = defaultdict(list)
+        by_model: dict[type[models.Model], list[int]] = defaultdict(list)
         for x in top:
             by_model[type(x.obj)].append(x.obj.pk)
         for model, pks in by_model.items():
-            model.objects.filter(pk__in=pks).delete()
+            model._default_manager.filter(pk__in=pks).delete()
         return []
 
-    def _what_goes_with(self) -> dict[tuple[type, int], str]:
+    def _what_goes_with(self) -> dict[_Id, str]:
         """For each row that would go: the objectives, KPIs, plans, results and months of plan
         progress that would go with it (its lost descendants), as " (with …)"."""
         lost = {(type(x.obj), x.obj.pk): x for x in self.lost}
@@ -961,21 +977,20 @@ class _MapWriter:
         plans = [pk for model, pk in lost if model is ActionPlan]
         results = Counter(KpiResult.objects.filter(kpi__in=kpis).values_list("kpi_id", flat=True))
         progress = Counter(PlanProgress.objects.filter(plan__in=plans).values_list("plan_id", flat=True))
-        counts: dict[tuple[type, int], Counter] = defaultdict(Counter)
+        # Per row listed on its own: how many of each kind go with it, by the kind's name.
+        counts: dict[_Id, Counter[str]] = defaultdict(Counter)
         for key, x in lost.items():
             top_key, seen = key, set()
-            while lost[top_key].parent in lost and top_key not in seen:
+            while (up := lost[top_key].parent) is not None and up in lost and top_key not in seen:
                 seen.add(top_key)
-                top_key = lost[top_key].parent
+                top_key = up
             if top_key != key and type(x.obj) in _GOES_WITH:
-                counts[top_key][type(x.obj)] += 1
+                counts[top_key][_GOES_WITH[type(x.obj)]] += 1
             counts[top_key]["result(s)"] += results[x.obj.pk] if isinstance(x.obj, Kpi) else 0
             counts[top_key]["month(s) of plan progress"] += progress[x.obj.pk] if isinstance(x.obj, ActionPlan) else 0
         out = {}
         for key, counted in counts.items():
-            parts = [
-                f"{counted[kind]} {_GOES_WITH.get(kind, kind)}" for kind in [*_GOES_WITH, *_CASCADED] if counted[kind]
-            ]
+            parts = [f"{counted[kind]} {kind}" for kind in [*_GOES_WITH.values(), *_CASCADED] if counted[kind]]
             if parts:
                 listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
                 out[key] = f" (with {listed})"
@@ -983,11 +998,11 @@ class _MapWriter:
 
 
 #: What a lost row's line counts of the rows that go with it.
-_GOES_WITH = {Objective: "objective(s)", Kpi: "KPI(s)", ActionPlan: "action plan(s)"}
+_GOES_WITH: dict[type[models.Model], str] = {Objective: "objective(s)", Kpi: "KPI(s)", ActionPlan: "action plan(s)"}
 _CASCADED = ("result(s)", "month(s) of plan progress")
 
 
-def _changes_text(changes: dict[str, tuple[object, object]]) -> str:
+def _changes_text(changes: Changes) -> str:
     parts = [
         f"{name} {as_text(old) or '(empty)'} → {as_text(new) or '(empty)'}" for name, (old, new) in changes.items()
     ]
@@ -1006,7 +1021,7 @@ def write_map(doc: MapFile, *, replace: bool = False, source: str = "(roll-over)
     errors = validate_references([ParsedFile(Path(source), doc)])
     if errors:
         raise DatasetInvalid(errors)
-    lost = _MapWriter(doc, orgs, LoadReport(), source=source, replace=replace).write()
+    lost: list[DatasetError] = [*_MapWriter(doc, orgs, LoadReport(), source=source, replace=replace).write()]
     if lost:
         raise LoadWouldLose(lost)
     return StrategyMap.objects.get(organization__code=doc.organization, year=doc.year, version_label=doc.version.label)

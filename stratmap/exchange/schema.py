@@ -240,6 +240,15 @@ class KpiIn(Strict):
     action_plans: list[ActionPlanIn] = []
 
 
+#: The keys of a KPI's block that are rows of their own, which the loader and the dumper write one by one.
+KPI_ROWS = ("agencies", "tags", "lineage", "targets", "results", "action_plans")
+#: A KPI's own values: every other key of its block, which its row (``kpis.models.Kpi``) holds under the
+#: same name. The loader copies each from the block to the row and the dumper back, so a new KPI field
+#: needs no change in either. Two are held otherwise in the row and converted on the way: no ``cites``
+#: is empty there, not null, and ``stages`` are strings.
+KPI_VALUES = tuple(name for name in KpiIn.model_fields if name not in KPI_ROWS)
+
+
 class ObjectiveIn(Strict):
     code: Code
     printed_code: Text40 = ""

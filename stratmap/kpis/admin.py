@@ -13,10 +13,11 @@ against and bumping the map's version, scoped to the maps a person administers.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import translation
@@ -24,18 +25,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.access import access_for
+from stratmap.access import Access, access_for
 from stratmap.core.admin import (
+    PLAIN_NUMBERS,
     ReadOnly,
     YearFieldsMixin,
     map_columns,
-    map_year_filter,
+    map_filters,
     plain_number,
     year_filter,
     year_or_empty,
 )
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
-from stratmap.core.forms import VERSION_MISSING, PlainNumberInput
+from stratmap.core.forms import VERSION_MISSING
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
 from stratmap.kpis.scoring import KpiScore
@@ -51,8 +53,6 @@ from stratmap.kpis.services import (
     kpi_result_delete,
 )
 from stratmap.plans.models import ActionPlan
-
-KPI_MAP_ORDERING = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
 
 
 @admin.register(Tag)
@@ -75,8 +75,7 @@ class LineageKpiInline(ScopedInline, admin.TabularInline):
     """The KPIs of a lineage, year by year (read only: a KPI joins a lineage on its own page)."""
 
     model = Kpi
-    fields = ["map_year", "code", "name", "objective"]
-    readonly_fields = fields
+    fields = readonly_fields = ("map_year", "code", "name", "objective")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -132,10 +131,6 @@ class KpiLineageAdmin(AuditedAdmin, admin.ModelAdmin):
 # --- KPIs --------------------------------------------------------------------
 
 
-#: Numbers in forms as they were entered (5.2), not padded to the column's places (5.2000).
-PLAIN_NUMBERS = {models.DecimalField: {"widget": PlainNumberInput}}
-
-
 class KpiTargetInline(ScopedInline, YearFieldsMixin, admin.TabularInline):
     model = KpiTarget
     fields = ["year", "value", "printed"]
@@ -150,7 +145,7 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
     check or the audit trail."""
 
     model = KpiResult
-    fields = [
+    fields = readonly_fields = (
         "year_shown",
         "status",
         "actual_shown",
@@ -162,8 +157,7 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
         "score_shown",
         "light_reported",
         "version",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
     show_change_link = True
@@ -188,8 +182,9 @@ class ActionPlanInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
+class KpiAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "objective__map"
+    map_organization, map_year = map_columns(map_path)
     kpi_path = ""
     list_display = [
         "code",
@@ -203,13 +198,7 @@ class KpiAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
         "lineage",
     ]
     list_display_links = ["code", "name"]
-    list_filter = [
-        map_year_filter("objective__map__year"),
-        ("objective__map__organization", admin.RelatedOnlyFieldListFilter),
-        "polarity",
-        "frequency",
-        ("tags", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = [*map_filters(map_path), "polarity", "frequency", ("tags", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["objective__map__organization", "lineage"]
     search_fields = [
         "code",
@@ -221,7 +210,7 @@ class KpiAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
         "agencies_printed",
         "cites",
     ]
-    ordering = KPI_MAP_ORDERING
+    ordering = ["objective__map__organization__code", "-objective__map__year", "objective__order", "order"]
     autocomplete_fields = ["objective", "lineage"]
     filter_horizontal = ["agencies", "tags"]
     inlines = [KpiTargetInline, KpiResultInline, ActionPlanInline]
@@ -253,18 +242,18 @@ class KpiAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
         return obj.objective.code
 
 
-class KpiYearAdmin(ScopedAdmin, map_columns("kpi__objective__map"), YearFieldsMixin, admin.ModelAdmin):
+class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
     """Shared by targets and results: rows of a KPI for one year."""
 
     map_path = "kpi__objective__map"
     kpi_path = "kpi"
+    map_organization, map_year = map_columns(map_path)
 
+    #: The columns that say which KPI, map and year a row is of; each admin adds its values.
+    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display"]
+    list_display_links = ["kpi_code", "year_display"]
     list_select_related = ["kpi__objective__map__organization"]
-    list_filter = [
-        year_filter("year"),
-        map_year_filter("kpi__objective__map__year"),
-        ("kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = [year_filter("year"), *map_filters(map_path)]
     search_fields = ["kpi__code", "kpi__printed_code", "kpi__name", "printed", "note"]
     ordering = [
         "kpi__objective__map__organization__code",
@@ -290,16 +279,7 @@ class KpiYearAdmin(ScopedAdmin, map_columns("kpi__objective__map"), YearFieldsMi
 
 @admin.register(KpiTarget)
 class KpiTargetAdmin(AuditedAdmin, KpiYearAdmin):
-    list_display = [
-        "kpi_code",
-        "kpi_name",
-        "map_organization",
-        "map_year",
-        "year_display",
-        plain_number("value", _("target")),
-        "printed",
-    ]
-    list_display_links = ["kpi_code", "year_display"]
+    list_display = [*KpiYearAdmin.list_display, plain_number("value", _("target")), "printed"]
     fields = ["kpi", "year", "value", "printed", "note"]
     formfield_overrides = PLAIN_NUMBERS
 
@@ -314,7 +294,7 @@ class KpiResultAdminForm(forms.ModelForm):
     seen_version = forms.IntegerField(
         min_value=NEW, widget=forms.HiddenInput, error_messages={"required": VERSION_MISSING}
     )
-    access = None  # set by KpiResultAdmin.get_form for the request
+    access: Access | None = None  # set by KpiResultAdmin.get_form for the request
 
     class Meta:
         model = KpiResult
@@ -326,6 +306,8 @@ class KpiResultAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if data is None:  # a ModelForm's clean returns its cleaned data; the stubs allow any form's None
+            return data
         kpi = self.instance.kpi if self.instance.pk else data.get("kpi")
         year = self.instance.year if self.instance.pk else data.get("year")
         if kpi is None or year is None or data.get("seen_version") is None:
@@ -342,11 +324,7 @@ class KpiResultAdminForm(forms.ModelForm):
 @admin.register(KpiResult)
 class KpiResultAdmin(KpiYearAdmin):
     list_display = [
-        "kpi_code",
-        "kpi_name",
-        "map_organization",
-        "map_year",
-        "year_display",
+        *KpiYearAdmin.list_display,
         plain_number("actual", _("actual")),
         plain_number("rate_reported", _("achievement rate as published (%)")),
         plain_number("innovation", _("innovation")),
@@ -359,7 +337,6 @@ class KpiResultAdmin(KpiYearAdmin):
         "computed_light",
         "computed_flag",
     ]
-    list_display_links = ["kpi_code", "year_display"]
     list_filter = ["light_reported", *KpiYearAdmin.list_filter]
     form = KpiResultAdminForm
     formfield_overrides = PLAIN_NUMBERS
@@ -391,7 +368,8 @@ class KpiResultAdmin(KpiYearAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.access = access_for(request)
+        # Known by construction: Django's get_form subclasses this admin's form, KpiResultAdminForm.
+        cast(type[KpiResultAdminForm], form).access = access_for(request)
         return form
 
     def has_change_permission(self, request, obj=None):
@@ -460,12 +438,14 @@ class KpiResultAdmin(KpiYearAdmin):
     def _score(self, obj: KpiResult) -> KpiScore | None:
         if obj.pk is None:
             return None
-        if not hasattr(obj, "_score"):
+        row = vars(obj)  # the row carries its score, worked out once for the four columns that show it
+        if "_score" not in row:
             target = getattr(obj, "target_value", None)
             if not hasattr(obj, "target_value"):  # the change form's object comes without the annotation
                 target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).values_list("value", flat=True).first()
-            obj._score = score_result(result=obj, target=target)
-        return obj._score
+            row["_score"] = score_result(result=obj, target=target)
+        score: KpiScore = row["_score"]
+        return score
 
     @admin.display(description=_("achievement rate computed (%)"))
     def computed_rate(self, obj):
@@ -512,8 +492,9 @@ class KpiResultAdmin(KpiYearAdmin):
 
 
 @admin.register(ScoringPolicy)
-class ScoringPolicyAdmin(AuditedAdmin, map_columns("map"), admin.ModelAdmin):
+class ScoringPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
+    map_organization, map_year = map_columns(map_path)
     list_display = ["map", "map_organization", "map_year", *ScoringPolicy.FIELDS]
     list_select_related = ["map__organization"]
     autocomplete_fields = ["map"]

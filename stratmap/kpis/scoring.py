@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import cast
+from typing import Literal, TypeVar, cast, overload
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -316,6 +316,38 @@ def score_all(kpis: Iterable[KpiInput], policy: Policy = DEFAULT_POLICY) -> list
     return [score_kpi(kpi, policy) for kpi in kpis]
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """How the summary sentence of a rollup reads in one language: templates of ``str.format``."""
+
+    subject: str  # around the subject, when there is one
+    all_met: str
+    all_but: str  # all met but the KPIs ``codes``
+    unknown: str  # added when some KPIs' data are unknown
+    join: str  # between KPI codes
+    end: str
+
+
+SENTENCES = {
+    "zh": Sentence(
+        subject="{}",
+        all_met="{subject}KPI均已達成年度目標值",
+        all_but="{subject}KPI除{codes}外，其餘KPI已達成年度目標值",
+        unknown="（{codes}資料不明）",
+        join="、",
+        end="",
+    ),
+    "en": Sentence(
+        subject="{}: ",
+        all_met="{subject}all KPIs met their yearly targets",
+        all_but="{subject}all KPIs except {codes} met their yearly targets",
+        unknown=" ({codes} unknown)",
+        join=", ",
+        end=".",
+    ),
+}
+
+
 @dataclass
 class Rollup:
     """The scores of a group of KPIs (an objective, theme, perspective, agency or organization)."""
@@ -325,7 +357,7 @@ class Rollup:
     met: int = 0
     not_met: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
-    lights: Counter = field(default_factory=Counter)
+    lights: Counter[Light] = field(default_factory=Counter)
     average: Decimal | None = None
     weighted_average: Decimal | None = None
 
@@ -334,34 +366,36 @@ class Rollup:
         return {light.key: self.lights[light] for light in Light}
 
     def summary(self, language: str = "zh", subject: str = "") -> str:
-        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」."""
-        zh = language.startswith("zh")
-        if zh:
-            if not self.not_met:
-                sentence = f"{subject}KPI均已達成年度目標值"
-            else:
-                sentence = f"{subject}KPI除{'、'.join(self.not_met)}外，其餘KPI已達成年度目標值"
-            if self.unknown:
-                sentence += f"（{'、'.join(self.unknown)}資料不明）"
-            return sentence
-        subject = f"{subject}: " if subject else ""
-        if not self.not_met:
-            sentence = f"{subject}all KPIs met their yearly targets"
-        else:
-            sentence = f"{subject}all KPIs except {', '.join(self.not_met)} met their yearly targets"
+        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」 (Chinese for a
+        ``zh`` language, else English)."""
+        words = SENTENCES["zh" if language.startswith("zh") else "en"]
+        subject = words.subject.format(subject) if subject else ""
+        codes = words.join.join(self.not_met)
+        sentence = (words.all_but if self.not_met else words.all_met).format(subject=subject, codes=codes)
         if self.unknown:
-            sentence += f" ({', '.join(self.unknown)} unknown)"
-        return sentence + "."
+            sentence += words.unknown.format(codes=words.join.join(self.unknown))
+        return sentence + words.end
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+@overload
 def rollup(
-    scores: Iterable[KpiScore], key: Callable[[KpiScore], Hashable | Iterable[Hashable]], *, many: bool = False
-) -> dict[Hashable, Rollup]:
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], K], *, many: Literal[False] = False
+) -> dict[K, Rollup]: ...
+@overload
+def rollup(
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], Iterable[K]], *, many: Literal[True]
+) -> dict[K, Rollup]: ...
+def rollup(
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], K | Iterable[K]], *, many: bool = False
+) -> dict[K, Rollup]:
     """Group ``scores`` by ``key`` (``many``: a KPI may fall in several groups, e.g. its agencies)."""
-    groups: dict[Hashable, list[KpiScore]] = defaultdict(list)
+    groups: dict[K, list[KpiScore]] = defaultdict(list)
     for score in scores:
         found = key(score)
-        keys = cast("Iterable[Hashable]", found) if many else (cast(Hashable, found),)
+        keys = cast("Iterable[K]", found) if many else (cast(K, found),)
         for k in keys:
             groups[k].append(score)
     return {k: summarize(k, members) for k, members in groups.items()}

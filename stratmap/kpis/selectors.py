@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
@@ -37,6 +38,9 @@ from stratmap.kpis.scoring import (
 )
 from stratmap.strategy.models import Objective, StrategyMap, Theme
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
 
 @dataclass
 class ScoredKpi:
@@ -55,7 +59,7 @@ class Scorecard:
     theme: str | None
     policy: Policy
     rows: list[ScoredKpi]
-    rollups: dict[str, dict[object, Rollup]]
+    rollups: dict[str, dict[str, Rollup]]  # level → code (of the organization, theme, agency, …) → rollup
 
     @property
     def scores(self) -> list[KpiScore]:
@@ -153,7 +157,7 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
     policy = policy_of(smap=smap)
     rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access)
     scores = [row.score for row in rows]
-    rollups = {
+    rollups: dict[str, dict[str, Rollup]] = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
         "theme": rollup(scores, lambda s: s.kpi.theme),
         "perspective": rollup(scores, lambda s: s.kpi.perspective),
@@ -164,7 +168,7 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
 
 
 # The scorecard page's sort keys; a leading "-" in ``sort`` reverses the order.
-SCORECARD_SORTS: dict[str, Callable[[ScoredKpi], object]] = {
+SCORECARD_SORTS: dict[str, Callable[[ScoredKpi], SupportsRichComparison]] = {
     "code": lambda r: r.kpi.code,
     "rate": lambda r: (r.score.rate.percent is None, r.score.rate.percent or 0),
     "score": lambda r: (r.score.score is None, r.score.score or 0),

@@ -40,8 +40,14 @@ ENTRY_FIELDS = ("actual", "unknown_kind", "unknown_reason", *SELF_ASSESSMENT, "s
 #: What the administration may change besides the entry: the figures as published. The
 #: status and review comment change only through the cycle (:func:`kpi_result_transition`).
 ADMIN_FIELDS = (*ENTRY_FIELDS, "printed", "rate_reported", "score_reported", "light_reported", "note")
-#: The fields of :data:`ADMIN_FIELDS` that hold numbers (the others hold text).
-NUMBERS = frozenset(name for name in ADMIN_FIELDS if isinstance(KpiResult._meta.get_field(name), models.DecimalField))
+#: The columns of the fields of :data:`ADMIN_FIELDS` that hold numbers (the others hold text), by name.
+_NUMBER_FIELDS = {
+    field.name: field
+    for field in (KpiResult._meta.get_field(name) for name in ADMIN_FIELDS)
+    if isinstance(field, models.DecimalField)
+}
+#: The fields of :data:`ADMIN_FIELDS` that hold numbers.
+NUMBERS = frozenset(_NUMBER_FIELDS)
 #: The version a form carries when it was opened before the KPI had a result for the year.
 NEW = 0
 
@@ -103,7 +109,7 @@ def check_numbers(*, data: dict) -> dict:
             data[name] = None
             continue
         try:
-            data[name] = KpiResult._meta.get_field(name).clean(data[name], None)
+            data[name] = _NUMBER_FIELDS[name].clean(data[name], None)
         except ValidationError as error:
             errors[name] = error.messages
     if errors:
@@ -142,6 +148,7 @@ def _locked_message(result: KpiResult) -> str:
 def _save(*, access: Access, kpi: Kpi, year: int, values: dict, version: int, reason: str) -> KpiResult:
     """Create or change the result with ``values``, checked against ``version``; audited."""
     result = _current(kpi, year, version)
+    changes: dict[str, tuple[object, object]]
     if result is None:
         result = KpiResult(kpi=kpi, year=year, **values)
         action, changes = "create", {f: (None, v) for f, v in values.items()}
@@ -219,7 +226,7 @@ def kpi_result_delete(*, access: Access, result: KpiResult, version: int, reason
     current = kpi_result_check(kpi=result.kpi, year=result.year, version=version)
     if current is None:
         return
-    changes = {f: (getattr(current, f), None) for f in ADMIN_FIELDS}
+    changes: dict[str, tuple[object, object]] = {f: (getattr(current, f), None) for f in ADMIN_FIELDS}
     record(user=access.user, obj=current, action="delete", changes=changes, reason=reason, kpi=current.kpi)
     current.delete()
 

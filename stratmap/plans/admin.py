@@ -19,13 +19,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin import ReadOnly, map_columns, map_year_filter, plain_number, short
+from stratmap.core.admin import (
+    PLAIN_NUMBERS,
+    FieldOverrides,
+    ReadOnly,
+    map_columns,
+    map_filters,
+    map_year_filter,
+    plain_number,
+    short,
+)
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
-from stratmap.core.forms import PlainNumberInput
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
-
-#: Quantities as they were entered (3.8), not padded to the column's places (3.8000).
-PLAIN_NUMBERS = {models.DecimalField: {"widget": PlainNumberInput}}
 
 
 def months_display(months) -> str:
@@ -46,7 +51,7 @@ class MonthsField(forms.JSONField):
 
 #: The inlines' text in a modest box: the admin's own (48em wide) pushes a table row past a 1,280 px
 #: screen, the tasks' months box too.
-COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+COMPACT_TEXT: FieldOverrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
 
 
 class PlanTaskInline(ScopedInline, admin.TabularInline):
@@ -98,8 +103,9 @@ class PlanProgressInline(ReadOnlyProgress, ScopedInline, admin.TabularInline):
 
 
 @admin.register(PlanProgress)
-class PlanProgressAdmin(ReadOnlyProgress, ScopedAdmin, map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+class PlanProgressAdmin(ReadOnlyProgress, ScopedAdmin, admin.ModelAdmin):
     map_path = "plan__kpi__objective__map"
+    map_organization, map_year = map_columns(map_path)
     list_display = ["plan", "month", "planned", "done", "note", "map_organization", "map_year"]
     list_filter = ["planned", "done", map_year_filter("plan__kpi__objective__map__year")]
     list_select_related = ["plan__kpi__objective__map__organization"]
@@ -108,16 +114,13 @@ class PlanProgressAdmin(ReadOnlyProgress, ScopedAdmin, map_columns("plan__kpi__o
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(AuditedAdmin, map_columns("kpi__objective__map"), admin.ModelAdmin):
+class ActionPlanAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "kpi__objective__map"
+    map_organization, map_year = map_columns(map_path)
     kpi_path = "kpi"
     list_display = ["code", "name", "map_organization", "map_year", "kpi_code", "agencies_printed", "order"]
     list_display_links = ["code", "name"]
-    list_filter = [
-        map_year_filter("kpi__objective__map__year"),
-        ("kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
-        ("agencies", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = [*map_filters(map_path), ("agencies", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["kpi__objective__map__organization"]
     search_fields = ["code", "printed_code", "name", "kpi__code", "kpi__name", "agencies_printed", "note"]
     ordering = [
@@ -156,15 +159,13 @@ class ActionPlanAdmin(AuditedAdmin, map_columns("kpi__objective__map"), admin.Mo
 
 
 @admin.register(PlanTask)
-class PlanTaskAdmin(AuditedAdmin, map_columns("plan__kpi__objective__map"), admin.ModelAdmin):
+class PlanTaskAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "plan__kpi__objective__map"
+    map_organization, map_year = map_columns(map_path)
     kpi_path = "plan__kpi"
     list_display = ["name_short", "plan", "map_organization", "map_year", "months_column", "order"]
     list_display_links = ["name_short"]
-    list_filter = [
-        map_year_filter("plan__kpi__objective__map__year"),
-        ("plan__kpi__objective__map__organization", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = map_filters(map_path)
     list_select_related = ["plan__kpi__objective__map__organization"]
     search_fields = ["name", "plan__code", "plan__name"]
     ordering = [
@@ -188,8 +189,9 @@ class PlanTaskAdmin(AuditedAdmin, map_columns("plan__kpi__objective__map"), admi
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin):
+class OutcomeAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "objective__map"
+    map_organization, map_year = map_columns(map_path)
     kpi_path = "plan__kpi"
     list_display = [
         "text_short",
@@ -202,10 +204,7 @@ class OutcomeAdmin(AuditedAdmin, map_columns("objective__map"), admin.ModelAdmin
         "order",
     ]
     list_display_links = ["text_short"]
-    list_filter = [
-        map_year_filter("objective__map__year"),
-        ("objective__map__organization", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_filter = map_filters(map_path)
     list_select_related = ["objective__map__organization", "plan"]
     search_fields = ["text", "objective__code", "objective__name", "plan__code", "plan__name"]
     ordering = [

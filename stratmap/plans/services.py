@@ -7,6 +7,8 @@ Concurrent savers wait on the plan's row lock (on SQLite, on the IMMEDIATE trans
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,6 +17,14 @@ from stratmap.access import Access
 from stratmap.core.audit import Stale, changes_since, record
 from stratmap.core.models import AuditEvent
 from stratmap.plans.models import ActionPlan, PlanProgress
+
+
+class MonthProgress(TypedDict, total=False):
+    """What is recorded of a plan's month (a key left out is False, or the empty note)."""
+
+    planned: bool
+    done: bool
+    note: str
 
 
 class StaleProgress(Stale):
@@ -33,9 +43,10 @@ class StaleProgress(Stale):
 
 @transaction.atomic
 def plan_progress_record(
-    *, access: Access, plan: ActionPlan, months: dict[int, dict], version: int, reason: str = ""
+    *, access: Access, plan: ActionPlan, months: dict[int, MonthProgress], version: int, reason: str = ""
 ) -> ActionPlan:
-    """Save the twelve months of a plan: ``months[m] = {"planned": bool, "done": bool, "note": str}``.
+    """Save the twelve months of a plan: ``months[m]`` is month m's :class:`MonthProgress` (a month left out:
+    nothing planned or done, no note).
 
     ``version`` is the ``progress_version`` the person read; another one is refused
     (:class:`StaleProgress`) and nothing is written.

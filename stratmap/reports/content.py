@@ -414,9 +414,10 @@ WIDTHS: dict[str, list[float]] = {
 
 def headers(content: ReportContent, kind: str) -> list[str]:
     """The header row of the table on a page of ``kind``, the same in the deck and the PDF."""
-    if kind == "objective":
-        return ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in content.next.years], "相關局處"]
-    if kind == "grid":
+    if kind in ("objective", "grid"):
+        assert content.next is not None  # objective and grid pages are part 2's, which exists only with a next year
+        if kind == "objective":
+            return ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in content.next.years], "相關局處"]
         return [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
     return HEADERS.get(kind, [])  # pages without a table have none
 
@@ -430,7 +431,7 @@ class GridLine:
     months: list[int] | None = None
 
     def marks(self) -> list[bool]:
-        return [bool(self.months) and m in self.months for m in range(1, 13)]
+        return [self.months is not None and m in self.months for m in range(1, 13)]
 
 
 @dataclass(frozen=True, kw_only=True)

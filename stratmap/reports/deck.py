@@ -505,6 +505,7 @@ def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
     row = page.row
     box(slide, 0.5, 1.2, 12.3, 0.5, missed_line(row), 16, bold=True, fg=NAVY)
     r = row.result
+    assert r is not None  # a KPI misses its target only with an actual, which is a result's
     for i, (label, text) in enumerate([("狀況分析", r.situation_analysis), ("對策說明", r.countermeasures)]):
         x = 0.5 + i * 6.25
         box(slide, x, 1.9, 6.05, 0.5, label, 18, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
@@ -570,6 +571,7 @@ def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
     """An objective's KPIs with their targets for the next years, its vision goal, key works and outcomes."""
     planned = page.planned
     headers = content_headers(content, page.kind)
+    assert content.next is not None  # objective pages are part 2's, which exists only with a next year
     rows = target_rows(planned, content.next.years)
     shape = table(slide, headers, rows, 0.5, 1.2, 12.3, min(3.0, 0.5 * (len(rows) + 1)), WIDTHS["objective"], 14,
                   left=(0,))  # fmt: skip

@@ -23,6 +23,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from django.apps import apps
 from django.conf import settings
@@ -59,6 +60,12 @@ class ReportJobError(RuntimeError):
 # --- keys ---------------------------------------------------------------------------------------
 
 
+def _column(field: models.Field[Any, Any]) -> str:
+    """The column of a concrete field (only a field stored elsewhere, a many-to-many, has none)."""
+    assert field.column is not None
+    return field.column
+
+
 def data_version() -> str:
     """A digest that changes whenever anything a report may show changes (one query)."""
     quote = connection.ops.quote_name
@@ -67,10 +74,10 @@ def data_version() -> str:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if model._meta.label_lower in NOT_DATA or not model._meta.managed:
                 continue
-            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            table, pk = quote(model._meta.db_table), quote(_column(model._meta.pk))
             parts += [f"(SELECT COUNT(*) FROM {table})", f"(SELECT MAX({pk}) FROM {table})"]
             parts += [
-                f"(SELECT SUM({quote(field.column)}) FROM {table})"
+                f"(SELECT SUM({quote(_column(field))}) FROM {table})"
                 for field in model._meta.concrete_fields
                 if (field.name == "version" or field.name.endswith("_version"))
                 and isinstance(field, models.IntegerField)
@@ -121,8 +128,12 @@ def download_name(job: ReportFile) -> str:
 
 
 def is_stale(job: ReportFile) -> bool:
-    since = job.started_at if job.status == Status.RENDERING else job.requested_at
-    return job.status in (Status.QUEUED, Status.RENDERING) and timezone.now() - since > STALE_AFTER
+    if job.status == Status.QUEUED:
+        return timezone.now() - job.requested_at > STALE_AFTER
+    if job.status == Status.RENDERING:
+        assert job.started_at is not None  # a job is put to rendering and given its start in one update
+        return timezone.now() - job.started_at > STALE_AFTER
+    return False
 
 
 def find(key: ReportKey) -> ReportFile | None:
@@ -135,7 +146,7 @@ def find(key: ReportKey) -> ReportFile | None:
     return next((job for job in jobs if job.status in (Status.QUEUED, Status.RENDERING)), None)
 
 
-def usable(job: ReportFile | None, key: ReportKey) -> bool:
+def usable(job: ReportFile | None, key: ReportKey) -> TypeGuard[ReportFile]:
     """``job`` is the ready file of ``key`` and its file is there (a restored database may lack it)."""
     if job is None or job.status != Status.READY or job.data_version != key.data_version:
         return False

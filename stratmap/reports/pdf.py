@@ -39,11 +39,10 @@ def _ticks(low: float, high: float) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = (low // step) * step
-    ticks = []
-    value = start
-    while value <= high + step / 2:
-        ticks.append(round(value, 10))
-        value += step
+    # Up to the first tick at or above ``high``: the largest value is never drawn above the axis.
+    ticks = [round(start, 10)]
+    while ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 

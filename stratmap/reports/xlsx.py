@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import to_roc_year
 from stratmap.kpis.scoring import Light, Polarity, Policy, TargetType
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
+from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
 from stratmap.reports.content import NO_MONTHS, light_text
 from stratmap.strategy.models import StrategyMap
@@ -170,7 +172,9 @@ def number_format(printed: str, value: Decimal | None) -> str:
     match = re.fullmatch(r"-?[\d,]*\.(\d+)", printed.strip()) if printed else None
     places = len(match.group(1)) if match else 0
     if not match and value is not None and value != value.to_integral_value():
-        places = min(max(-value.normalize().as_tuple().exponent, 0), 4)
+        exponent = value.normalize().as_tuple().exponent
+        assert isinstance(exponent, int)  # a stored number is finite: only NaN and infinities have a letter here
+        places = min(max(-exponent, 0), 4)
     return "0." + "0" * places if places else "0"
 
 
@@ -208,7 +212,7 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return title
 
 
-def header(ws: Worksheet, row: int, headers: list[str], widths: list[float] | None = None) -> None:
+def header(ws: Worksheet, row: int, headers: list[str], widths: Sequence[float] | None = None) -> None:
     for col, text in enumerate(headers, start=1):
         cell = put(ws, row, col, text)
         cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
@@ -401,7 +405,7 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
         for plan in kpi.action_plans.all():
             start = r
             agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in plan.agencies.all())
-            tasks = list(plan.tasks.all()) or [None]
+            tasks: list[PlanTask | None] = list(plan.tasks.all()) or [None]
             for task in tasks:
                 put(ws, r, 4, task.name if task else "")
                 months = task.months if task else []

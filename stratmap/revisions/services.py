@@ -10,9 +10,11 @@ someone else's revision is refused (:class:`~stratmap.strategy.services.StaleMap
 from __future__ import annotations
 
 import re
+from typing import Literal, TypeAlias, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticError
@@ -123,7 +125,10 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     return new
 
 
-LEVELS = {"objective": Objective, "kpi": Kpi, "action_plan": ActionPlan}
+#: What a revision adds, deletes, renames or renumbers.
+Item: TypeAlias = Objective | Kpi | ActionPlan
+
+LEVELS: dict[str, type[Item]] = {"objective": Objective, "kpi": Kpi, "action_plan": ActionPlan}
 
 
 #: How each level reaches its map.
@@ -138,12 +143,18 @@ def _level_name(level: str) -> str:
     return str(Revision.Level(level).label)
 
 
-def _in_map(smap: StrategyMap, level: str, code: str):
+def _in_map(smap: StrategyMap, level: str, code: str) -> QuerySet[Item]:
     """The ``level`` items of ``smap`` with this code, under whatever parent."""
     return LEVELS[level].objects.filter(**{MAP_OF[level]: smap, "code": code})
 
 
-def _find(smap: StrategyMap, level: str, code: str, field: str):
+@overload
+def _find(smap: StrategyMap, level: Literal["objective"], code: str, field: str) -> Objective: ...
+@overload
+def _find(smap: StrategyMap, level: Literal["kpi"], code: str, field: str) -> Kpi: ...
+@overload
+def _find(smap: StrategyMap, level: str, code: str, field: str) -> Item: ...
+def _find(smap: StrategyMap, level: str, code: str, field: str) -> Item:
     """The item, or a ValidationError on ``field``, the form field the person must correct."""
     found = _in_map(smap, level, code).first()
     if found is None:
@@ -168,16 +179,16 @@ def _valid_code(code: str, field: str) -> str:
         ) from None
 
 
-def _unused(smap: StrategyMap, level: str, code: str, field: str, item=None) -> None:
+def _unused(smap: StrategyMap, level: str, code: str, field: str, item: Item | None = None) -> None:
     """Refuse ``code`` if another item of the level uses it anywhere in the map: pages find items by code."""
-    other = _in_map(smap, level, code).exclude(pk=getattr(item, "pk", None)).first()
+    other = _in_map(smap, level, code).exclude(pk=item.pk if item is not None else None).first()
     if other is not None:
         raise ValidationError(
             {field: _("The code %(code)s is already used in this map by %(item)s.") % {"code": code, "item": other}}
         )
 
 
-def _save(item, fields: dict[str, str]) -> None:
+def _save(item: Item | Revision, fields: dict[str, str]) -> None:
     """full_clean, then save; the model's errors are put on the form fields named in ``fields``."""
     try:
         item.full_clean()
@@ -287,7 +298,7 @@ def map_revise(
     return revision
 
 
-def _objective_code(item) -> str:
+def _objective_code(item: Item) -> str:
     if isinstance(item, Objective):
         return item.code
     if isinstance(item, Kpi):
@@ -295,8 +306,9 @@ def _objective_code(item) -> str:
     return item.kpi.objective.code
 
 
-def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, perspective: str):
+def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, perspective: str) -> Item:
     fields = {"code": "code", "name": "name", PARENT_OF[level]: "parent"}
+    item: Item
     if level == "objective":
         theme = smap.themes.filter(code=parent).first()
         if parent and theme is None:

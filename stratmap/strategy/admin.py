@@ -7,15 +7,18 @@ version: :mod:`stratmap.core.admin_audit`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from stratmap.core.admin import YearFieldsMixin, map_columns, map_year_filter, short
+from stratmap.core.admin import YearFieldsMixin, map_columns, map_filters, map_year_filter, short
 from stratmap.core.admin_audit import AuditedAdmin, ScopedInline
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, ScoringPolicy
@@ -34,13 +37,7 @@ from stratmap.strategy.models import (
 MAP_ORDERING = ["map__organization__code", "-map__year", "map__version_label"]
 
 
-MapColumnsMixin = map_columns("map")
-
-
-MAP_FILTERS = [
-    map_year_filter("map__year"),
-    ("map__organization", admin.RelatedOnlyFieldListFilter),
-]
+MAP_FILTERS = map_filters("map")
 
 
 class PerspectiveNameFilter(admin.SimpleListFilter):
@@ -63,50 +60,68 @@ class PerspectiveNameFilter(admin.SimpleListFilter):
 # --- Lists edited as lines ---------------------------------------------------
 
 
-def _label(model, name: str) -> str:
-    return capfirst(model._meta.get_field(name).verbose_name)
+class ListAsLinesField(forms.Field):
+    """A JSON list, edited as text in a box (optional): the text is the list as it reads, the
+    cleaned value the list, and it has changed when the list has."""
+
+    rows = 5
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": self.rows, "cols": 60}))
+        super().__init__(**kwargs)
+
+    def _text(self, value: object) -> str:
+        """The box's text, as a CharField (strip=False) reads it: empty for an empty value."""
+        return "" if value in self.empty_values else str(value)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
 
 
-class LinesField(forms.CharField):
+class LinesField(ListAsLinesField):
     """A JSON list of texts (core values, key works, strategies), edited one item per line."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5, "cols": 60}))
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", _("One per line."))
-        super().__init__(strip=False, **kwargs)
+        super().__init__(**kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return "\n".join(str(item) for item in value)
         return value
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value: Any) -> list[str]:
         if isinstance(value, list | tuple):
             return [str(item) for item in value]
-        text = super().to_python(value) or ""
-        return [line.strip() for line in text.splitlines() if line.strip()]
-
-    def has_changed(self, initial, data) -> bool:
-        return self.to_python(initial or []) != self.to_python(data)
+        return [line.strip() for line in self._text(value).splitlines() if line.strip()]
 
 
 STEP_LINE = re.compile(r"(\d+)\s+(\S.*)")
 
 
-class StepsField(LinesField):
+class Step(TypedDict):
+    """A construction step as the map stores it."""
+
+    step: int
+    title: str
+    items: list[str]
+
+
+class StepsField(ListAsLinesField):
     """The construction steps ``[{"step": 1, "title": …, "items": […]}, …]``, edited as lines: a step
     per line starting with its number (「1 研訂產業局產業政策主軸」), its items below it, indented."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 60}))
+    rows = 12
+
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "help_text",
             _("One step per line, starting with its number (“1 …”); the step's items below it, indented."),
         )
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if not isinstance(value, list | tuple):
             return value
         lines = []
@@ -115,10 +130,10 @@ class StepsField(LinesField):
             lines += [f"    {item}" for item in step.get("items", [])]
         return "\n".join(lines)
 
-    def to_python(self, value) -> list[dict]:
+    def to_python(self, value: Any) -> list[Step]:
         if isinstance(value, list | tuple):
             return list(value)
-        steps: list[dict] = []
+        steps: list[Step] = []
         for number, line in enumerate((value or "").splitlines(), start=1):
             if not line.strip():
                 continue
@@ -137,6 +152,18 @@ class StepsField(LinesField):
                 )
             steps.append({"step": int(match[1]), "title": match[2].strip(), "items": []})
         return steps
+
+
+class LinesFieldsMixin(BaseModelAdmin):
+    """For a ModelAdmin: edit each JSON list named in ``lines_fields`` as lines, with the field
+    given there (named before ``admin.ModelAdmin`` in the bases)."""
+
+    lines_fields: Mapping[str, type[ListAsLinesField]] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.lines_fields:
+            return self.lines_fields[db_field.name](label=capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 #: Text inputs sized to their content, so that a tabular inline fits the page (the admin's
@@ -182,8 +209,9 @@ class ThemeInline(ScopedInline, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "group":
-            getattr(field.widget, "widget", field.widget).attrs["style"] = "width: 12em"
+        if db_field.name == "group" and field is not None:
+            widget = field.widget  # the select, or a wrapper holding it as its widget
+            (widget.widget if hasattr(widget, "widget") else widget).attrs["style"] = "width: 12em"
         return field
 
 
@@ -199,20 +227,18 @@ class PublishedFilter(admin.BooleanFieldListFilter):
 
 
 class StrategyMapForm(forms.ModelForm):
-    values = LinesField(label=_label(StrategyMap, "values"))
-    construction_steps = StepsField(label=_label(StrategyMap, "construction_steps"))
-
     class Meta:
         model = StrategyMap
-        fields = ["published", "values", "construction_steps"]  # the admin's fieldsets give the rest
+        fields = ["published"]  # the admin's fieldsets give the rest
         labels = {"published": PUBLISHED}
         help_texts = {"published": _("The public sees published maps only.")}
 
 
 @admin.register(StrategyMap)
-class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, admin.ModelAdmin):
+class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, LinesFieldsMixin, admin.ModelAdmin):
     map_path = ""
     year_fields = ("year", "revisions_compared_to")
+    lines_fields = {"values": LinesField, "construction_steps": StepsField}
     list_display = [
         "__str__",
         "organization",
@@ -268,8 +294,9 @@ class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Perspective)
-class PerspectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class PerspectiveAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
+    map_organization, map_year = map_columns(map_path)
     list_display = ["code", "name", "name_en", "map_organization", "map_year", "map", "order"]
     list_display_links = ["code", "name"]
     list_filter = MAP_FILTERS
@@ -280,8 +307,9 @@ class PerspectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class ThemeAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
+    map_organization, map_year = map_columns(map_path)
     list_display = ["code", "name", "map_organization", "map_year", "map", "group", "takes_over", "order"]
     list_display_links = ["code", "name"]
     list_filter = [*MAP_FILTERS, ("group", admin.RelatedOnlyFieldListFilter)]
@@ -309,17 +337,11 @@ class KpiInline(ScopedInline, admin.TabularInline):
     show_change_link = True
 
 
-class ObjectiveForm(forms.ModelForm):
-    key_works = LinesField(label=_label(Objective, "key_works"))
-
-    class Meta:
-        model = Objective
-        fields = ["key_works"]
-
-
 @admin.register(Objective)
-class ObjectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class ObjectiveAdmin(AuditedAdmin, LinesFieldsMixin, admin.ModelAdmin):
     map_path = "map"
+    map_organization, map_year = map_columns(map_path)
+    lines_fields = {"key_works": LinesField}
     list_display = ["code", "name", "map_organization", "map_year", "perspective", "theme", "order"]
     list_display_links = ["code", "name"]
     list_filter = [*MAP_FILTERS, PerspectiveNameFilter]
@@ -336,7 +358,6 @@ class ObjectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
     ordering = [*MAP_ORDERING, "order"]
     autocomplete_fields = ["map", "theme", "perspective"]
     inlines = [KpiInline]
-    form = ObjectiveForm
 
     def get_queryset(self, request):
         # The objective's name carries its map's organization and year (in pickers too).
@@ -350,8 +371,9 @@ class ObjectiveAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class ObjectiveLinkAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
+    map_organization, map_year = map_columns(map_path)
     list_display = ["__str__", "source", "target", "map_organization", "map_year"]
     list_filter = MAP_FILTERS
     list_select_related = ["map__organization", "source__map__organization", "target__map__organization"]
@@ -364,7 +386,7 @@ class ObjectiveLinkAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(TowsEntry)
-class TowsEntryAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class TowsEntryAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
     list_display = ["map", "kind", "code", "text_short", "order"]
     list_display_links = ["code", "text_short"]
@@ -380,18 +402,11 @@ class TowsEntryAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
         return short(obj.text)
 
 
-class PolicyThrustForm(forms.ModelForm):
-    strategies = LinesField(label=_label(PolicyThrust, "strategies"))
-
-    class Meta:
-        model = PolicyThrust
-        fields = ["strategies"]
-
-
 @admin.register(PolicyThrust)
-class PolicyThrustAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class PolicyThrustAdmin(AuditedAdmin, LinesFieldsMixin, admin.ModelAdmin):
     map_path = "map"
-    form = PolicyThrustForm
+    map_organization, map_year = map_columns(map_path)
+    lines_fields = {"strategies": LinesField}
     list_display = ["code", "name", "name_en", "map_organization", "map_year", "map", "order"]
     list_display_links = ["code", "name"]
     list_filter = MAP_FILTERS
@@ -403,7 +418,7 @@ class PolicyThrustAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(RevisionCount)
-class RevisionCountAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class RevisionCountAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
     list_display = [
         "map",
@@ -431,7 +446,7 @@ class RevisionCountAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(AuditedAdmin, MapColumnsMixin, admin.ModelAdmin):
+class RevisionAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
     list_display = ["map", "order", "level", "action", "objective_code", "code", "old_name", "new_name"]
     list_display_links = ["order", "code"]

@@ -6,11 +6,14 @@ answers 404 to anyone who may not act on them, saying nothing about what exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +37,7 @@ from stratmap.kpis.services import (
     missed_target,
 )
 from stratmap.plans.models import ActionPlan, PlanProgress
-from stratmap.plans.services import StaleProgress, plan_progress_record
+from stratmap.plans.services import MonthProgress, StaleProgress, plan_progress_record
 from stratmap.revisions.services import map_revise, map_roll_over
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
@@ -58,7 +61,7 @@ def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[Stra
     return smap, kpi
 
 
-def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: dict) -> dict:
+def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: Mapping[str, Any]) -> dict[str, object]:
     """The rate, total and light the entered values would give, before anything is saved."""
     score = score_kpi(
         KpiInput(
@@ -171,7 +174,9 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
         raise Http404
     form = CycleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(m for problems in form.errors.values() for m in problems))
+        messages.error(
+            request, " ".join(e["message"] for problems in form.errors.values() for e in problems.get_json_data())
+        )
         return redirect("web:result", org=org, year=smap.year, code=code)
     try:
         moved = kpi_result_transition(
@@ -263,7 +268,7 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
         raise Http404
     conflict, problems = None, []
     if request.method == "POST":
-        months = {
+        months: dict[int, MonthProgress] = {
             m: {
                 "planned": request.POST.get(f"planned-{m}") == "on",
                 "done": request.POST.get(f"done-{m}") == "on",
@@ -312,7 +317,9 @@ def _progress_problems(error: ValidationError) -> list[str]:
         name, _dash, month = key.rpartition("-")
         where = key
         if month.isdigit() and name in ("planned", "done", "note"):
-            where = f"{_('month %(month)s') % {'month': month}} {PlanProgress._meta.get_field(name).verbose_name}"
+            field = PlanProgress._meta.get_field(name)
+            assert isinstance(field, models.Field)  # planned, done, note: the row's own columns
+            where = f"{_('month %(month)s') % {'month': month}} {field.verbose_name}"
         problems += [f"{where}{pgettext('after a label', ': ')}{text}" if where != "reason" else text for text in texts]
     return problems
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.forms import VERSION_MISSING, PlainNumberInput, map_version_field
@@ -14,9 +15,27 @@ from stratmap.kpis.models import KpiResult
 from stratmap.kpis.services import ENTRY_FIELDS, NEW, NUMBERS, SCORES
 from stratmap.strategy.models import Revision
 
+
+class NumberShape(TypedDict, total=False):
+    """The arguments of an entry's DecimalField (typed, so that the field's other arguments stay checked)."""
+
+    required: bool
+    widget: type[forms.Widget]
+    min_value: int
+    max_value: int
+    max_digits: int
+    decimal_places: int
+
+
 # Digits and places are the columns' own (the form refuses what the database could not hold).
-NUMBER = {"required": False, "widget": PlainNumberInput, **kpi_models.NUMBER}
-SCORE = {"required": False, "min_value": 0, "max_value": 100, "widget": PlainNumberInput, **kpi_models.SCORE}
+NUMBER: NumberShape = {"required": False, "widget": PlainNumberInput, **kpi_models.NUMBER}
+SCORE: NumberShape = {
+    "required": False,
+    "min_value": 0,
+    "max_value": 100,
+    "widget": PlainNumberInput,
+    **kpi_models.SCORE,
+}
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
@@ -24,6 +43,7 @@ def entry_field(name: str) -> forms.Field:
     """The form field of an entry field (:data:`stratmap.kpis.services.ENTRY_FIELDS`), labelled as the model
     labels it: a score, another number, the one choice (why the actual is unknown) or a text."""
     model_field = KpiResult._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # a result's own column, never a reverse relation
     label = model_field.verbose_name
     if name in SCORES:
         return forms.DecimalField(label=label, **SCORE)

@@ -67,7 +67,7 @@ def _state(job: ReportFile | None) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse:
+def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse | FileResponse:
     """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``: the file when it is
     ready, else the page that prepares it (POST) and follows its progress."""
     smap = get_map_for_user(request, org, year)

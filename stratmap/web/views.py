@@ -18,7 +18,14 @@ from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
-from stratmap.kpis.selectors import FilteredScorecard, cascade, map_scorecard, map_summaries, scorecard_rows
+from stratmap.kpis.selectors import (
+    FilteredScorecard,
+    Scorecard,
+    cascade,
+    map_scorecard,
+    map_summaries,
+    scorecard_rows,
+)
 from stratmap.plans.models import Outcome
 from stratmap.plans.selectors import kpi_detail, kpis_with_plans
 from stratmap.revisions.selectors import map_diff
@@ -48,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"organizations": organizations})
 
 
-def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, object]:
+def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard]:
     access = access_for(request)
     card = map_scorecard(smap=smap, access=access)
     return diagram.render_svg(map_spec(smap, card, access=access)), card
@@ -249,8 +256,9 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     organization = smap.organization
-    if organization.parent_id:
-        city = get_map_for_user(request, organization.parent.code, year)
+    parent = organization.parent
+    if parent is not None:
+        city = get_map_for_user(request, parent.code, year)
         bureaus = [smap]
     else:
         city = smap

@@ -25,7 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import iterparse as safe_iterparse
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from stratmap.access import Access
@@ -126,6 +126,13 @@ def _norm_text(value) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def _field(column: Column) -> models.Field:
+    """The model field of an entry column."""
+    field = KpiResult._meta.get_field(column.key)
+    assert isinstance(field, models.Field)  # a result's own column, never a reverse relation
+    return field
+
+
 def _text(column: Column, cell) -> str:
     value = cell.value
     if value is None:
@@ -140,7 +147,7 @@ def _text(column: Column, cell) -> str:
     # The column's own rules (no control characters, its length), here where the cell is known: the
     # service would refuse the same at save time, under no cell and only the first of them.
     try:
-        KpiResult._meta.get_field(column.key).run_validators(text)
+        _field(column).run_validators(text)
     except ValidationError as error:
         raise _Bad(" ".join(error.messages)) from None
     return text
@@ -176,7 +183,7 @@ def _number(column: Column, cell) -> Decimal | None:
     if column.kind == "score" and not Decimal(0) <= number <= Decimal(100):
         raise _Bad(expected)
     try:
-        KpiResult._meta.get_field(column.key).clean(number, None)
+        _field(column).clean(number, None)
     except ValidationError as error:
         raise _Bad(" ".join(error.messages)) from None
     return number
@@ -481,7 +488,8 @@ class _Check:
                 value=cells["code"].value,
             )
 
-        data, bad = {}, set()
+        data: dict[str, object] = {}
+        bad: set[str] = set()
         for name in ENTRY_FIELDS:
             column = BY_KEY[name]
             try:
@@ -603,9 +611,11 @@ def _save(access: Access, smap: StrategyMap, write: _Write, reason: str) -> None
             reason=reason,
         )
     except StaleEdit as stale:
+        # No result: it was removed meanwhile, and an entry made now would be a first one.
+        stored = stale.result.version if stale.result is not None else NEW
         raise refuse(
             _("%(version)d: someone changed this result while the upload was being checked; upload again")
-            % {"version": stale.result.version}
+            % {"version": stored}
         ) from None
     except (ValidationError, PermissionDenied, IntegrityError) as error:
         messages = getattr(error, "messages", None) or [_("this row could not be saved")]
