@@ -59,8 +59,7 @@ def posted(response) -> dict:
                     data[key] = "on"
             elif isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
                 data[key] = [str(v) for v in value or []]
-            elif value is not None:
-                value = field.prepare_value(value)
+            elif value is not None:  # value() is already what the widget shows (a JSON field's text)
                 data[key] = value if isinstance(value, str) else str(value)
 
     add(response.context["adminform"].form)

@@ -26,6 +26,77 @@ def test_a_good_file_loads(baseline, tmp_path):
     assert report.maps == ["taipei 2019"]
 
 
+# The rating keys of a KPI: each way its targets cannot be read.
+KPI = "            polarity: negative\n            targets: {108: 3.8, 2020: 3.8}"
+
+
+def rating(keys: str, targets: str = "{108: 30, 2020: 30}") -> str:
+    return f"            {keys}\n            targets: {targets}"
+
+
+RATING_ERRORS = [
+    pytest.param(
+        rating("target_type: milestone\n            stages: [10, 30, 20, 60]"),
+        "kpis[0].stages",
+        "'10, 30, 20, 60'",
+        "stage values that increase",
+        id="stages not increasing",
+    ),
+    pytest.param(
+        rating("target_type: milestone\n            stages: [10, 20, 60]"),
+        "kpis[0].targets.2019",
+        "30",
+        "one of the KPI's stages",
+        id="a milestone target that is not a stage",
+    ),
+    pytest.param(
+        rating("target_type: baseline\n            baseline: 30"),
+        "kpis[0].targets.2019",
+        "30",
+        "a target other than the baseline 30",
+        id="a baseline equal to its target",
+    ),
+    pytest.param(
+        rating("target_type: baseline"), "kpis[0].baseline", "None", "a baseline for", id="a baseline missing"
+    ),
+    pytest.param(
+        rating("target_type: range", "{108: {value: 30, upper: 20}}"),
+        "kpis[0].targets.2019.upper",
+        "20",
+        "an upper bound not below the target 30",
+        id="a range upside down",
+    ),
+    pytest.param(
+        rating("target_type: range"),
+        "kpis[0].targets.2019.upper",
+        "None",
+        "an upper bound for a range target",
+        id="a range without an upper bound",
+    ),
+    pytest.param(rating("weight: -1"), "kpis[0].weight", "-1", "greater than or equal to 0", id="a negative weight"),
+    pytest.param(
+        rating("method: sometimes"),
+        "kpis[0].method",
+        "'sometimes'",
+        "input should be '' or 'data_only'",
+        id="an unknown rating method",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kpi", "path", "value", "expected"), RATING_ERRORS)
+def test_a_kpi_whose_targets_cannot_be_read_is_refused_with_where_and_what(
+    baseline, tmp_path, kpi, path, value, expected
+):
+    assert KPI in GOOD
+    file = write(tmp_path, GOOD.replace(KPI, kpi, 1))
+    errors = load_errors(file)
+    found = [e for e in errors if path in e]
+    assert found, errors
+    assert f"got {value}" in found[0] and expected in found[0]
+    assert row_counts() == baseline
+
+
 @pytest.mark.parametrize(
     ("old", "new", "path", "value", "expected"),
     [

@@ -21,14 +21,19 @@ import stratmap
 from stratmap.exchange.schema import KPI_ROWS, KPI_VALUES, KpiIn, ResultIn
 from stratmap.exchange.workbook.columns import RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.scoring import Light, Polarity, TargetType
+from stratmap.kpis.scoring import TAIPEI_LIGHTS, Polarity, TargetType
 from stratmap.kpis.services import ADMIN_FIELDS, ENTRY_FIELDS
 from stratmap.text import FONT_STACK
 
 pytestmark = pytest.mark.django_db
 
 DEFINED = [
-    (KpiResult, "light_reported", Light, lambda value: ResultIn(light_reported=value)),
+    (
+        KpiResult,
+        "light_reported",
+        [level.key for level in TAIPEI_LIGHTS.levels],
+        lambda value: ResultIn(light_reported=value),
+    ),
     (Kpi, "polarity", Polarity, lambda value: KpiIn(code="K1", name="KPI", polarity=value)),
     (Kpi, "target_type", TargetType, lambda value: KpiIn(code="K1", name="KPI", target_type=value)),
 ]
@@ -36,10 +41,10 @@ DEFINED = [
 
 @pytest.mark.parametrize(("model", "name", "values", "block"), DEFINED, ids=[d[1] for d in DEFINED])
 def test_the_database_and_the_dataset_format_take_exactly_the_scoring_engines_values(model, name, values, block):
-    assert [value for value, _label in model._meta.get_field(name).choices] == [member.value for member in values]
-    for member in values:
-        assert getattr(block(member.value), name) == member.value
-    with pytest.raises(ValidationError, match="Input should be"):
+    assert [value for value, _label in model._meta.get_field(name).choices] == [str(value) for value in values]
+    for value in values:
+        assert getattr(block(str(value)), name) == value
+    with pytest.raises(ValidationError, match=r"Input should be|one of the lights"):
         block("something-else")
 
 
@@ -52,7 +57,7 @@ def test_the_light_as_published_is_labelled_like_the_pages_label_it():
     field = KpiResult._meta.get_field("light_reported")
     for language, good in (("zh-hant", "●良"), ("en", "● good")):
         with translation.override(language):
-            assert str(dict(field.choices)["good"]) == good == Light.GOOD.text(language)
+            assert str(dict(field.choices)["good"]) == good == TAIPEI_LIGHTS.get("good").text(language)
 
 
 def test_the_entry_page_asks_for_every_entry_field(people, client):
@@ -81,9 +86,9 @@ def test_the_result_admin_page_has_an_input_for_every_field_the_administration_m
 def test_the_pages_take_their_font_and_light_colours_from_the_code_not_from_a_second_copy(demo, client):
     page = html.unescape(client.get("/taipei/108/").content.decode())
     assert f"font-family: {FONT_STACK};" in page
-    assert all(f"--{light.key}: {light.colour};" in page for light in Light)
+    assert all(f"--{light.key}: {light.colour};" in page for light in TAIPEI_LIGHTS)
     stylesheet = (Path(stratmap.__file__).parent / "web" / "static" / "stratmap" / "css" / "stratmap.css").read_text()
-    assert not any(f"--{light.key}:" in stylesheet for light in Light) and "Noto Sans CJK TC" not in stylesheet
+    assert not any(f"--{light.key}:" in stylesheet for light in TAIPEI_LIGHTS) and "Noto Sans CJK TC" not in stylesheet
 
 
 def test_each_key_of_a_kpi_in_the_dataset_is_a_column_of_the_kpi_row_or_rows_of_their_own():
@@ -91,3 +96,12 @@ def test_each_key_of_a_kpi_in_the_dataset_is_a_column_of_the_kpi_row_or_rows_of_
     columns = {field.name for field in Kpi._meta.get_fields() if field.concrete and not field.is_relation}
     assert set(KPI_VALUES) <= columns
     assert set(KPI_ROWS) <= set(KpiIn.model_fields)
+
+
+def test_every_reason_the_scoring_engine_gives_reads_in_chinese():
+    from stratmap.kpis import presenters, scoring
+
+    assert set(presenters.REASONS) == set(scoring.REASONS)
+    with translation.override("zh-hant"):
+        untranslated = [reason for reason in scoring.REASONS if presenters.reason_text(reason) == reason]
+    assert not untranslated

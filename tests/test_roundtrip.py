@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import yaml
 
@@ -61,8 +63,25 @@ EVERY_VALUE = {
     "weight": 2.5,
     "target_type": "milestone",
     "stages": [1, 2, 3.5],
+    "method": "data_only",
+    "baseline": 4.25,
+    "numerator": "失業者人數",
+    "denominator": "勞動力人數",
+    "deadline": datetime.date(2020, 12, 31),
+    "evaluation": "依主計總處年報",
     "note": "試算",
 }
+
+
+def test_a_range_targets_upper_bound_is_loaded_and_dumped_back(demo, tmp_path):
+    doc = yaml.safe_load(GOOD)
+    doc["version"] = {"label": "試算", "in_force": False}
+    kpi = {"code": "DC1.1", "name": "空床率", "target_type": "range", "targets": {108: {"value": 5, "upper": 8}}}
+    doc["themes"][0]["objectives"][0]["kpis"] = [kpi]
+    load_paths([write(tmp_path, yaml.safe_dump(doc, allow_unicode=True))])
+    dumped = yaml.safe_load(dump_map("taipei", 2019, "試算", access=SYSTEM))
+    [back] = dumped["themes"][0]["objectives"][0]["kpis"]
+    assert back["targets"] == {108: {"value": 5, "upper": 8}}
 
 
 def test_every_own_value_of_a_kpi_is_loaded_and_dumped_back(demo, tmp_path):

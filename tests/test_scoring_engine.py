@@ -13,15 +13,22 @@ from hypothesis import strategies as st
 
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
+    TAIPEI_LIGHTS,
     KpiInput,
-    Light,
     Policy,
     PolicyError,
+    Target,
     achievement_rate,
     rollup,
     score_all,
     score_kpi,
 )
+
+LIGHT = TAIPEI_LIGHTS.get
+
+
+def rate_of(target, actual, *, polarity="positive", target_type="ratio", stages=()):
+    return achievement_rate(Target(target, polarity=polarity, type=target_type, stages=stages), actual)
 
 
 def test_the_engine_imports_no_django():
@@ -40,61 +47,63 @@ def test_the_engine_imports_no_django():
     ],
 )
 def test_it_reproduces_the_published_rates(target, actual, polarity, percent):
-    rate = achievement_rate(D(target), D(actual), polarity=polarity)
+    rate = rate_of(D(target), D(actual), polarity=polarity)
     assert abs(rate.percent - D(percent)) < D("0.05")
 
 
 def test_a_rate_of_exactly_100_meets_the_target_and_just_below_does_not():
-    assert achievement_rate(D(10), D(10)).met is True
-    assert achievement_rate(D(10), D("9.999")).met is False
+    assert rate_of(D(10), D(10)).met is True
+    assert rate_of(D(10), D("9.999")).met is False
 
 
 def test_a_missing_actual_or_target_is_unknown_not_a_number():
-    rate = achievement_rate(D(5), None)
+    rate = rate_of(D(5), None)
     assert rate.percent is None and rate.met is None and rate.reason == "no actual"
     # Whatever the polarity and the target type: nothing to compare is unknown, never a rate of 0.
     for polarity in ("positive", "negative"):
         for target_type in ("ratio", "at_most", "at_least", "milestone"):
-            rate = achievement_rate(D(5), None, polarity=polarity, target_type=target_type, stages=(D(5),))
+            rate = rate_of(D(5), None, polarity=polarity, target_type=target_type, stages=(D(5),))
             assert (rate.percent, rate.met, rate.reason) == (None, None, "no actual"), (polarity, target_type)
-    assert achievement_rate(None, D(5)).reason == "no target"
+    assert rate_of(None, D(5)).reason == "no target"
 
 
 def test_a_zero_target_is_met_by_comparison_without_inventing_a_rate():
-    positive = achievement_rate(D(0), D(3))
+    positive = rate_of(D(0), D(3))
     assert positive.percent is None and positive.met is True
     # A negative KPI with target 0 (no fatalities): 0 / actual is a real rate.
-    assert achievement_rate(D(0), D(2), polarity="negative").percent == 0
-    assert achievement_rate(D(0), D(0), polarity="negative").met is True
+    assert rate_of(D(0), D(2), polarity="negative").percent == 0
+    assert rate_of(D(0), D(0), polarity="negative").met is True
 
 
 def test_a_zero_actual_of_a_negative_kpi_meets_any_non_negative_target():
-    rate = achievement_rate(D(6), D(0), polarity="negative")
+    rate = rate_of(D(6), D(0), polarity="negative")
     assert rate.percent is None and rate.met is True
 
 
 def test_negative_values_are_compared_not_divided():
     # A growth rate target of -2 % reached with -1 %: better, met, but -1/-2 = 50 % would say otherwise.
-    rate = achievement_rate(D(-2), D(-1))
+    rate = rate_of(D(-2), D(-1))
     assert rate.percent is None and rate.met is True
-    assert achievement_rate(D(-2), D(-3)).met is False
+    assert rate_of(D(-2), D(-3)).met is False
 
 
 def test_a_maintain_at_most_target_is_100_percent_when_kept_and_shows_how_far_off_when_not():
-    kept = achievement_rate(D("3.8"), D("3.6"), target_type="at_most")
+    kept = rate_of(D("3.8"), D("3.6"), target_type="at_most")
     assert (kept.percent, kept.met) == (100, True)
-    missed = achievement_rate(D("3.8"), D("4.0"), target_type="at_most")
+    missed = rate_of(D("3.8"), D("4.0"), target_type="at_most")
     assert missed.met is False and missed.percent == D(95)
-    assert achievement_rate(D(90), D(80), target_type="at_least").percent == pytest.approx(D("88.89"), abs=D("0.01"))
+    assert rate_of(D(90), D(80), target_type="at_least").percent == pytest.approx(D("88.89"), abs=D("0.01"))
 
 
 def test_a_milestone_kpi_scores_the_stage_reached_against_the_stage_targeted():
     stages = (D(25), D(50), D(75), D(100))  # tendering, contract, construction done, in service
-    rate = achievement_rate(D(75), D(50), target_type="milestone", stages=stages)
+    rate = rate_of(D(75), D(50), target_type="milestone", stages=stages)
     assert rate.percent == pytest.approx(D("66.667"), abs=D("0.001")) and rate.met is False
-    assert achievement_rate(D(50), D(75), target_type="milestone", stages=stages).met is True
-    off = achievement_rate(D(50), D(60), target_type="milestone", stages=stages)
-    assert off.percent is None and "stages" in off.reason
+    assert rate_of(D(50), D(75), target_type="milestone", stages=stages).met is True
+    between = rate_of(D(50), D(60), target_type="milestone", stages=stages)
+    assert (between.percent, between.met) == (D(120), True)  # a value between stages is allowed
+    off = rate_of(D(60), D(50), target_type="milestone", stages=stages)
+    assert off.percent is None and "stages" in off.reason  # a target must be a stage
 
 
 def test_the_default_policy_reproduces_a_published_total():
@@ -111,7 +120,7 @@ def test_the_reported_total_decides_the_light_and_a_difference_is_flagged():
     )  # fmt: skip
     scored = score_kpi(kpi)
     assert scored.score == D("88.88") and scored.score_computed == D("87.5")
-    assert scored.flag is True and scored.light is Light.GOOD
+    assert scored.flag is True and scored.light is LIGHT("good")
     close = score_kpi(dataclasses.replace(kpi, score_reported=D("87.9")))
     assert close.flag is False
 
@@ -119,20 +128,20 @@ def test_the_reported_total_decides_the_light_and_a_difference_is_flagged():
 def test_an_unknown_actual_gives_an_unknown_light_with_its_reason_whatever_was_published():
     kpi = KpiInput("DP4.1", target=D("8.2"), unknown_reason="由勞保局於每年3月提供", score_reported=D(90))
     scored = score_kpi(kpi)
-    assert scored.light is Light.UNKNOWN and scored.unknown_reason == "由勞保局於每年3月提供"
+    assert scored.light is LIGHT("unknown") and scored.unknown_reason == "由勞保局於每年3月提供"
     assert scored.score_computed is None
 
 
 def test_each_light_has_a_symbol_a_label_and_a_colour():
-    for light in Light:
-        assert light.symbol and light.label_zh and light.label_en and light.colour.startswith("#")
-    assert [light.symbol + light.label_zh for light in Light] == ["★優", "●良", "▲可", "╳差", "？不明"]
+    for light in TAIPEI_LIGHTS.levels:
+        assert light.symbol and light.label("zh") and light.label("en") and light.colour.startswith("#")
+    assert [light.text("zh") for light in TAIPEI_LIGHTS.levels] == ["★優", "●良", "▲可", "╳差", "？不明"]
 
 
 @pytest.mark.parametrize(
     ("score", "light"),
-    [("92.5", Light.EXCELLENT), ("92.49", Light.GOOD), ("84.5", Light.GOOD), ("84.49", Light.FAIR),
-     ("74.5", Light.FAIR), ("74.49", Light.POOR), ("0", Light.POOR)],
+    [("92.5", LIGHT("excellent")), ("92.49", LIGHT("good")), ("84.5", LIGHT("good")), ("84.49", LIGHT("fair")),
+     ("74.5", LIGHT("fair")), ("74.49", LIGHT("poor")), ("0", LIGHT("poor"))],
 )  # fmt: skip
 def test_thresholds_are_inclusive_exactly_as_the_legend_says(score, light):
     assert DEFAULT_POLICY.light(D(score)) is light
@@ -142,7 +151,7 @@ def test_thresholds_are_inclusive_exactly_as_the_legend_says(score, light):
     ("policy", "field"),
     [
         (Policy(achievement_weight=D("0.5")), "weights"),
-        (Policy(excellent=D(80), good=D("84.5")), "thresholds"),
+        (Policy(thresholds=(("excellent", D(80)), ("good", D("84.5")), ("fair", D("74.5")))), "thresholds"),
         (Policy(achievement_cap=D(-1)), "achievement_cap"),
         (Policy(innovation_weight=D("-0.25"), achievement_weight=D("0.75")), "innovation_weight"),
     ],
@@ -202,8 +211,8 @@ scores = st.decimals(min_value=0, max_value=100, allow_nan=False, allow_infinity
 @given(target=values, low=values, high=values)
 def test_the_rate_rises_with_the_actual_for_a_positive_kpi_and_falls_for_a_negative_one(target, low, high):
     low, high = sorted((low, high))
-    assert achievement_rate(target, low).percent <= achievement_rate(target, high).percent
-    negative = [achievement_rate(target, a, polarity="negative").percent for a in (low, high)]
+    assert rate_of(target, low).percent <= rate_of(target, high).percent
+    negative = [rate_of(target, a, polarity="negative").percent for a in (low, high)]
     assert negative[0] >= negative[1]
 
 
@@ -229,10 +238,10 @@ def test_a_missing_input_gives_unknown_never_a_number(target, actual, i, c, k):
     if None in (target, actual, i, c, k):
         assert scored.score_computed is None
     if actual is None or target is None:
-        assert scored.rate.percent is None and scored.light is Light.UNKNOWN and scored.unknown_reason
+        assert scored.rate.percent is None and scored.light is LIGHT("unknown") and scored.unknown_reason
 
 
 @given(score=scores)
 def test_the_light_never_goes_down_as_the_score_goes_up(score):
-    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
+    order = [LIGHT("poor"), LIGHT("fair"), LIGHT("good"), LIGHT("excellent")]
     assert order.index(DEFAULT_POLICY.light(score)) <= order.index(DEFAULT_POLICY.light(score + D("0.01")))

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
-from stratmap.exchange.schema import FORMAT, KPI_VALUES, MapFile, OrganizationsFile
+from stratmap.exchange.schema import FORMAT, KPI_VALUES, MapFile, OrganizationsFile, TargetIn
 from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
@@ -254,7 +254,7 @@ def _kpi(k: Kpi) -> dict:
         "tags": [t.name for t in k.tags.all()],
         "lineage": k.lineage.key if k.lineage else None,
         "targets": {
-            t.year: {"value": t.value, "printed": t.printed, "note": t.note}
+            t.year: {name: getattr(t, name) for name in TargetIn.model_fields}
             for t in sorted(k.targets.all(), key=lambda t: t.year)
         },
         "results": {

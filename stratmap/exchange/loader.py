@@ -677,7 +677,7 @@ class _MapWriter:
             [
                 (
                     (kpi.pk, year),
-                    {"kpi_id": kpi.pk, "year": year, "value": t.value, "printed": t.printed, "note": t.note},
+                    {"kpi_id": kpi.pk, "year": year, **{name: getattr(t, name) for name in TargetIn.model_fields}},
                 )
                 for kpi, k, _ in specs
                 for year, t in ((y, _target(v)) for y, v in k.targets.items())

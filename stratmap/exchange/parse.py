@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -25,8 +26,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stratmap.exchange.schema import SMALL_MAX, MapFile, OrganizationsFile
-from stratmap.kpis.scoring import Policy
+from stratmap.exchange.schema import SMALL_MAX, KpiIn, MapFile, OrganizationsFile
+from stratmap.kpis.scoring import Policy, TargetType
 
 #: The largest file read (the Taipei city's map is 50 kB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -150,13 +151,25 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
                     f"one of the map's perspectives {perspectives}",
                 )
             )
+    for path, kpi in kpis:
+        errors += _target_errors(kpi, path, file)
     codes = {o.code for _, o in objectives}
     for i, link in enumerate(doc.links):
         for end, code in (("from", link.source), ("to", link.target)):
             if code not in codes:
                 errors.append(DatasetError(file, f"links[{i}].{end}", code, "the code of an objective of this map"))
     if doc.scoring:
-        for name, why in Policy(**doc.scoring.model_dump()).problems():
+        scoring = doc.scoring
+        policy = Policy(
+            achievement_weight=scoring.achievement_weight,
+            innovation_weight=scoring.innovation_weight,
+            challenge_weight=scoring.challenge_weight,
+            contribution_weight=scoring.contribution_weight,
+            achievement_cap=scoring.achievement_cap,
+            thresholds=(("excellent", scoring.excellent), ("good", scoring.good), ("fair", scoring.fair)),
+            flag_tolerance=scoring.flag_tolerance,
+        )
+        for name, why in policy.problems():
             value = getattr(doc.scoring, name, None)
             if value is None:  # a rule over several fields: show them all
                 value = doc.scoring.model_dump(include=_POLICY_GROUPS[name])
@@ -173,6 +186,35 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
                 errors.append(
                     DatasetError(file, f"revisions.counts[{i}].perspective", row.perspective, f"one of {allowed}")
                 )
+    return errors
+
+
+def _target_errors(kpi: KpiIn, path: str, file: str) -> list[DatasetError]:
+    """What makes a KPI's targets unreadable by its target type: stages that do not increase, a
+    milestone target that is not a stage, a baseline equal to a target, a range upside down."""
+    errors: list[DatasetError] = []
+    kind = TargetType(kpi.target_type)
+    if kind is TargetType.MILESTONE and any(b <= a for a, b in pairwise(kpi.stages)):
+        stages = ", ".join(str(stage) for stage in kpi.stages)
+        errors.append(DatasetError(file, f"{path}.stages", stages, "stage values that increase"))
+    if kind is TargetType.BASELINE and kpi.baseline is None:
+        errors.append(DatasetError(file, f"{path}.baseline", None, "a baseline for a baseline-relative target"))
+    for year, target in kpi.targets.items():
+        where = f"{path}.targets.{year}"
+        value = target if isinstance(target, Decimal) else target.value
+        upper = None if isinstance(target, Decimal) else target.upper
+        if value is None:
+            continue
+        if kind is TargetType.MILESTONE and value not in kpi.stages:
+            errors.append(
+                DatasetError(file, where, value, f"one of the KPI's stages ({', '.join(str(s) for s in kpi.stages)})")
+            )
+        if kind is TargetType.BASELINE and kpi.baseline is not None and value == kpi.baseline:
+            errors.append(DatasetError(file, where, value, f"a target other than the baseline {kpi.baseline}"))
+        if kind is TargetType.RANGE and upper is None:
+            errors.append(DatasetError(file, f"{where}.upper", None, "an upper bound for a range target"))
+        if upper is not None and upper < value:
+            errors.append(DatasetError(file, f"{where}.upper", upper, f"an upper bound not below the target {value}"))
     return errors
 
 

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, TextError, check_code, check_number, check_text
 from stratmap.core.years import to_ad_year
-from stratmap.kpis.scoring import DEFAULT_POLICY, Light, Polarity, TargetType
+from stratmap.kpis.scoring import DEFAULT_POLICY, TAIPEI_LIGHTS, TAIPEI_THRESHOLDS, Polarity, TargetType
 
 FORMAT = "stratmap/1"
 #: The largest count a PositiveSmallIntegerField holds on every database (PostgreSQL's smallint).
@@ -116,6 +116,21 @@ Text300 = Annotated[str, _text_check(300), _text_schema(300)]
 Text500 = Annotated[str, _text_check(500), _text_schema(500)]
 
 
+def _light_key(value: str) -> str:
+    keys = [level.key for level in TAIPEI_LIGHTS]
+    if value not in keys:
+        raise ValueError(f"one of the lights {keys}")
+    return value
+
+
+#: The key of a light of the map's light set (Taipei's, until a map can choose its own).
+LightKey = Annotated[
+    str,
+    AfterValidator(_light_key),
+    Field(json_schema_extra={"enum": [level.key for level in TAIPEI_LIGHTS]}),
+]
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, not silently ignored.
 
@@ -165,6 +180,8 @@ class PerspectiveIn(Strict):
 
 class TargetIn(Strict):
     value: Number | None = None
+    #: For a range target: the highest value that meets it (``value`` is the lowest).
+    upper: Number | None = None
     printed: Text100 = ""
     note: Text = ""
 
@@ -181,7 +198,7 @@ class ResultIn(Strict):
     contribution: Score | None = None
     contribution_note: Text = ""
     score_reported: Reported | None = None
-    light_reported: Light | None = None
+    light_reported: LightKey | None = None
     situation_analysis: Text = ""
     countermeasures: Text = ""
     note: Text = ""
@@ -230,9 +247,17 @@ class KpiIn(Strict):
     cites: Code | None = None
     cites_printed: Text100 = ""
     weight: Annotated[Number, Field(ge=0)] | None = None
+    #: "data_only": a measure that is shown and charted, never rated; left out, the map's method rates it.
+    method: Literal["", "data_only"] = ""
     target_type: TargetType = TargetType.RATIO
-    #: For a milestone KPI: the stages in order; targets and actuals are stage values.
+    #: For a milestone KPI: the stages' values, increasing; each target is one of them.
     stages: list[Number] = []
+    #: For a baseline-relative target: the value progress is measured from.
+    baseline: Number | None = None
+    numerator: Text = ""
+    denominator: Text = ""
+    deadline: datetime.date | None = None
+    evaluation: Text = ""
     lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)] | None = None
     note: Text = ""
     targets: dict[Year, Number | TargetIn] = {}
@@ -360,9 +385,9 @@ class ScoringIn(Strict):
     challenge_weight: Weight = DEFAULT_POLICY.challenge_weight
     contribution_weight: Weight = DEFAULT_POLICY.contribution_weight
     achievement_cap: PolicyNumber = DEFAULT_POLICY.achievement_cap
-    excellent: PolicyNumber = DEFAULT_POLICY.excellent
-    good: PolicyNumber = DEFAULT_POLICY.good
-    fair: PolicyNumber = DEFAULT_POLICY.fair
+    excellent: PolicyNumber = dict(TAIPEI_THRESHOLDS)["excellent"]
+    good: PolicyNumber = dict(TAIPEI_THRESHOLDS)["good"]
+    fair: PolicyNumber = dict(TAIPEI_THRESHOLDS)["fair"]
     flag_tolerance: PolicyNumber = DEFAULT_POLICY.flag_tolerance
 
 

@@ -133,7 +133,7 @@ class KpiLineageAdmin(AuditedAdmin, admin.ModelAdmin):
 
 class KpiTargetInline(ScopedInline, YearFieldsMixin, admin.TabularInline):
     model = KpiTarget
-    fields = ["year", "value", "printed"]
+    fields = ["year", "value", "upper", "printed"]
     extra = 0
     show_change_link = True
     formfield_overrides = PLAIN_NUMBERS
@@ -231,6 +231,8 @@ class KpiAdmin(AuditedAdmin, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Rating"), {"fields": ["method", "target_type", "stages", "baseline"]}),
+        (_("Definition"), {"fields": ["numerator", "denominator", "evaluation", "deadline"]}),
         (_("Data"), {"fields": ["data_source", "release"]}),
         (_("Agencies and tags"), {"fields": ["agencies", "agencies_printed", "tags"]}),
         (_("Links"), {"fields": ["cites", "cites_printed", "lineage"]}),
@@ -280,7 +282,7 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
 @admin.register(KpiTarget)
 class KpiTargetAdmin(AuditedAdmin, KpiYearAdmin):
     list_display = [*KpiYearAdmin.list_display, plain_number("value", _("target")), "printed"]
-    fields = ["kpi", "year", "value", "printed", "note"]
+    fields = ["kpi", "year", "value", "upper", "printed", "note"]
     formfield_overrides = PLAIN_NUMBERS
 
 
@@ -421,7 +423,7 @@ class KpiResultAdmin(KpiYearAdmin):
     def get_queryset(self, request):
         # The year's target and the map's policy come with each row, so the
         # computed columns cost no query per row.
-        target = KpiTarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("year")).values("value")[:1]
+        target = KpiTarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("year"))[:1]
         return (
             super()
             .get_queryset(request)
@@ -432,7 +434,7 @@ class KpiResultAdmin(KpiYearAdmin):
                 "kpi__objective__perspective",
                 "kpi__objective__map__scoring_policy",
             )
-            .annotate(target_value=Subquery(target))
+            .annotate(target_value=Subquery(target.values("value")), target_upper=Subquery(target.values("upper")))
         )
 
     def _score(self, obj: KpiResult) -> KpiScore | None:
@@ -440,10 +442,11 @@ class KpiResultAdmin(KpiYearAdmin):
             return None
         row = vars(obj)  # the row carries its score, worked out once for the four columns that show it
         if "_score" not in row:
-            target = getattr(obj, "target_value", None)
+            target, upper = getattr(obj, "target_value", None), getattr(obj, "target_upper", None)
             if not hasattr(obj, "target_value"):  # the change form's object comes without the annotation
-                target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).values_list("value", flat=True).first()
-            row["_score"] = score_result(result=obj, target=target)
+                row_target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).first()
+                target, upper = (row_target.value, row_target.upper) if row_target else (None, None)
+            row["_score"] = score_result(result=obj, target=target, upper=upper)
         score: KpiScore = row["_score"]
         return score
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import get_language, pgettext_lazy
@@ -12,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator
 from stratmap.core.years import format_year
-from stratmap.kpis.scoring import DEFAULT_POLICY, Light, Polarity, Policy, TargetType
+from stratmap.kpis.scoring import (
+    DEFAULT_POLICY,
+    TAIPEI_LIGHTS,
+    TAIPEI_THRESHOLDS,
+    Method,
+    Polarity,
+    Policy,
+    Target,
+    TargetType,
+)
 
 
 class DecimalShape(TypedDict):
@@ -70,6 +81,8 @@ TARGET_TYPE_LABELS = {
     TargetType.AT_MOST: _("maintain at most"),
     TargetType.AT_LEAST: _("maintain at least"),
     TargetType.MILESTONE: _("milestone stages"),
+    TargetType.BASELINE: _("progress from a baseline"),
+    TargetType.RANGE: _("within a range"),
 }
 TARGET_TYPES = [(kind.value, TARGET_TYPE_LABELS[kind]) for kind in TargetType]
 POLARITY_LABELS = {
@@ -77,9 +90,11 @@ POLARITY_LABELS = {
     Polarity.NEGATIVE: _("negative (lower is better)"),
 }
 POLARITIES = [(polarity.value, POLARITY_LABELS[polarity]) for polarity in Polarity]
+#: A KPI is rated by its map's method unless it is set apart as data only (monitored, not rated).
+KPI_METHODS = [("", _("the map's method")), (Method.DATA_ONLY.value, _("data only (not rated)"))]
 #: 「★優」 or "★ excellent", in the language of the moment it is shown (the migrations, made with
 #: translations off, hold the English labels).
-LIGHTS = [(light.value, lazy(lambda light=light: light.text(get_language()), str)()) for light in Light]
+LIGHTS = [(level.key, lazy(lambda level=level: level.text(get_language()), str)()) for level in TAIPEI_LIGHTS.levels]
 
 
 class Kpi(models.Model):
@@ -116,7 +131,10 @@ class Kpi(models.Model):
         validators=CODE,
     )
     cites_printed = models.CharField(_("citation, as printed"), max_length=100, blank=True, validators=TEXT)
-    weight = models.DecimalField(_("weight"), null=True, blank=True, validators=EXACT, **NUMBER)
+    weight = models.DecimalField(
+        _("weight"), null=True, blank=True, validators=[*EXACT, MinValueValidator(0)], **NUMBER
+    )
+    method = models.CharField(_("rating"), max_length=10, choices=KPI_METHODS, blank=True)
     target_type = models.CharField(
         _("target type"), max_length=10, choices=TARGET_TYPES, default=TargetType.RATIO.value
     )
@@ -127,6 +145,20 @@ class Kpi(models.Model):
         help_text=_("For a milestone KPI: the stage values, in order."),
         validators=[NumberListValidator(**NUMBER)],
     )
+    baseline = models.DecimalField(
+        _("baseline"),
+        null=True,
+        blank=True,
+        validators=EXACT,
+        help_text=_("For a baseline-relative target: the value progress is measured from."),
+        **NUMBER,
+    )
+    numerator = models.TextField(_("numerator"), blank=True, validators=LONG, help_text=_("What is counted."))
+    denominator = models.TextField(
+        _("denominator"), blank=True, validators=LONG, help_text=_("What it is counted against.")
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    evaluation = models.TextField(_("evaluation method"), blank=True, validators=LONG)
     lineage = models.ForeignKey(
         KpiLineage, models.SET_NULL, null=True, blank=True, related_name="kpis", verbose_name=_("lineage")
     )
@@ -143,6 +175,17 @@ class Kpi(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def target_for(self, target: KpiTarget | None) -> Target:
+        """The engine's reading of this KPI's target of a year (``target``: that year's row, or None)."""
+        return Target(
+            target.value if target else None,
+            polarity=self.polarity,
+            type=self.target_type,
+            stages=tuple(Decimal(str(v)) for v in self.stages),
+            baseline=self.baseline,
+            upper=target.upper if target else None,
+        )
 
     def validate_unique(self, exclude=None) -> None:
         """A KPI's code is unique in its whole map, not only in its objective: pages find a KPI by map and code."""
@@ -170,6 +213,14 @@ class KpiTarget(models.Model):
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="targets", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("target"), null=True, blank=True, validators=EXACT, **NUMBER)
+    upper = models.DecimalField(
+        _("upper bound"),
+        null=True,
+        blank=True,
+        validators=EXACT,
+        help_text=_("For a range target: the highest value that meets it (the target is the lowest)."),
+        **NUMBER,
+    )
     printed = models.CharField(_("as printed"), max_length=100, blank=True, validators=TEXT)
     note = models.TextField(_("note"), blank=True, validators=LONG)
 
@@ -244,6 +295,9 @@ class KpiResult(models.Model):
 EDITABLE = frozenset({KpiResult.Status.DRAFT, KpiResult.Status.RETURNED})
 
 
+THRESHOLD = dict(TAIPEI_THRESHOLDS)
+
+
 class ScoringPolicy(models.Model):
     """The scoring policy of one map (an organization's year): weights, cap, light thresholds.
 
@@ -263,9 +317,9 @@ class ScoringPolicy(models.Model):
         _("contribution weight"), default=DEFAULT_POLICY.contribution_weight, **WEIGHT
     )
     achievement_cap = models.DecimalField(_("achievement cap (%)"), default=DEFAULT_POLICY.achievement_cap, **SCORE)
-    excellent = models.DecimalField(_("★ excellent from"), default=DEFAULT_POLICY.excellent, **SCORE)
-    good = models.DecimalField(_("● good from"), default=DEFAULT_POLICY.good, **SCORE)
-    fair = models.DecimalField(_("▲ fair from"), default=DEFAULT_POLICY.fair, **SCORE)
+    excellent = models.DecimalField(_("★ excellent from"), default=THRESHOLD["excellent"], **SCORE)
+    good = models.DecimalField(_("● good from"), default=THRESHOLD["good"], **SCORE)
+    fair = models.DecimalField(_("▲ fair from"), default=THRESHOLD["fair"], **SCORE)
     flag_tolerance = models.DecimalField(_("flag a difference over"), default=DEFAULT_POLICY.flag_tolerance, **SCORE)
 
     FIELDS = (
@@ -288,7 +342,15 @@ class ScoringPolicy(models.Model):
         return str(self.map)
 
     def policy(self) -> Policy:
-        return Policy(**{name: getattr(self, name) for name in self.FIELDS})
+        return Policy(
+            achievement_weight=self.achievement_weight,
+            innovation_weight=self.innovation_weight,
+            challenge_weight=self.challenge_weight,
+            contribution_weight=self.contribution_weight,
+            achievement_cap=self.achievement_cap,
+            thresholds=(("excellent", self.excellent), ("good", self.good), ("fair", self.fair)),
+            flag_tolerance=self.flag_tolerance,
+        )
 
     def clean(self) -> None:
         problems = self.policy().problems()

@@ -13,18 +13,27 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.names import local_name
 from stratmap.core.years import format_year, to_roc_year
-from stratmap.kpis.scoring import NO_ACTUAL, NO_SCORE, NO_TARGET, NOT_A_STAGE, Light, Rollup
+from stratmap.kpis import scoring
+from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet, Rollup
 from stratmap.kpis.selectors import map_scorecard
 from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.selectors import map_structure
 
+# The engine's reasons, each written out for the translation catalogue (a test holds this to the
+# engine's own list, scoring.REASONS).
 REASONS = {
-    NO_TARGET: gettext_lazy("no target"),
-    NO_ACTUAL: gettext_lazy("no actual"),
-    NOT_A_STAGE: gettext_lazy("the value is not one of the KPI's stages"),
-    NO_SCORE: gettext_lazy("a self-assessment score is missing"),
+    scoring.NO_TARGET: gettext_lazy("no target"),
+    scoring.NO_ACTUAL: gettext_lazy("no actual"),
+    scoring.NOT_A_STAGE: gettext_lazy("the target is not one of the KPI's stages"),
+    scoring.STAGES_NOT_INCREASING: gettext_lazy("the KPI's stages do not increase"),
+    scoring.NO_BASELINE: gettext_lazy("no baseline"),
+    scoring.BASELINE_IS_TARGET: gettext_lazy("the baseline equals the target"),
+    scoring.NO_UPPER_BOUND: gettext_lazy("the range has no upper bound"),
+    scoring.BOUNDS_REVERSED: gettext_lazy("the range's upper bound is below its lower bound"),
+    scoring.NO_SCORE: gettext_lazy("a self-assessment score is missing"),
+    scoring.MEANINGLESS_RATIO: gettext_lazy("a ratio of these values means nothing; met is decided by comparing them"),
 }
 
 
@@ -33,13 +42,14 @@ def reason_text(reason: str) -> str:
     return str(REASONS.get(reason, reason))
 
 
-def light_style(light: Light) -> LightStyle:
+def light_style(light: Level) -> LightStyle:
     """The light as the current language shows it: 「★優」 in Chinese, "★ excellent" in English."""
     return LightStyle(key=light.key, symbol=light.symbol, label=light.label(get_language()), colour=light.colour)
 
 
-def light_styles() -> list[LightStyle]:
-    return [light_style(light) for light in Light]
+def light_styles(lights: LightSet = TAIPEI_LIGHTS) -> list[LightStyle]:
+    """Every level of ``lights`` a KPI can get, best first, as the current language shows them."""
+    return [light_style(level) for level in lights]
 
 
 def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:
@@ -99,13 +109,11 @@ def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec
     )
 
 
-def _objective_light(rollup) -> diagram.LightStyle | None:
-    """An objective's light: the worst known light of its KPIs, unknown if none is known."""
+def _objective_light(rollup: Rollup | None) -> diagram.LightStyle | None:
+    """An objective's light, by its map's rule (its worst KPI, or its weighted score)."""
     if rollup is None or rollup.count == 0:
         return None
-    order = [Light.POOR, Light.FAIR, Light.GOOD, Light.EXCELLENT]
-    known = [light for light in order if rollup.lights[light]]
-    return light_style(known[0] if known else Light.UNKNOWN)
+    return light_style(rollup.light)
 
 
 def _objective_href(smap: StrategyMap, objective, structure) -> str | None:

@@ -29,7 +29,7 @@ from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     KpiInput,
     KpiScore,
-    Light,
+    LightSet,
     Policy,
     Rollup,
     rollup,
@@ -74,7 +74,12 @@ def policy_of(*, smap: StrategyMap) -> Policy:
 
 
 def kpi_input(
-    *, kpi: Kpi, target: Decimal | None, result: KpiResult | None, agencies: tuple[str, ...] = ()
+    *,
+    kpi: Kpi,
+    target: Decimal | None,
+    result: KpiResult | None,
+    agencies: tuple[str, ...] = (),
+    upper: Decimal | None = None,
 ) -> KpiInput:
     """The engine's view of one KPI's year (``kpi.objective`` with theme and perspective must be loaded)."""
     objective = kpi.objective
@@ -84,7 +89,9 @@ def kpi_input(
         polarity=kpi.polarity,
         target_type=kpi.target_type,
         stages=tuple(Decimal(str(v)) for v in kpi.stages),
+        baseline=kpi.baseline,
         target=target,
+        target_upper=upper,
         actual=result.actual if result else None,
         unknown_reason=result.unknown_reason if result else gettext("no result entered"),
         innovation=result.innovation if result else None,
@@ -92,6 +99,7 @@ def kpi_input(
         contribution=result.contribution if result else None,
         score_reported=result.score_reported if result else None,
         weight=kpi.weight,
+        method=kpi.method,
         objective=objective.code,
         theme=objective.theme.code if objective.theme else "",
         perspective=objective.perspective.code,
@@ -99,9 +107,10 @@ def kpi_input(
     )
 
 
-def score_result(*, result: KpiResult, target: Decimal | None) -> KpiScore:
+def score_result(*, result: KpiResult, target: Decimal | None, upper: Decimal | None = None) -> KpiScore:
     """One result scored with its map's policy (``result.kpi.objective.map.scoring_policy`` loaded)."""
-    return score_kpi(kpi_input(kpi=result.kpi, target=target, result=result), policy_of(smap=result.kpi.objective.map))
+    engine_input = kpi_input(kpi=result.kpi, target=target, result=result, upper=upper)
+    return score_kpi(engine_input, policy_of(smap=result.kpi.objective.map))
 
 
 def scorecard(*, organization: Organization | str, year: int, theme: str | None = None, access: Access) -> Scorecard:
@@ -129,6 +138,7 @@ def score_kpis(*, kpis: list[Kpi], policy_for: Callable[[Kpi], Policy], access: 
         engine_input = kpi_input(
             kpi=k,
             target=target.value if target else None,
+            upper=target.upper if target else None,
             result=result,
             agencies=tuple(a.code for a in k.agencies.all()),
         )
@@ -158,22 +168,22 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
     rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access)
     scores = [row.score for row in rows]
     rollups: dict[str, dict[str, Rollup]] = {
-        "organization": {smap.organization.code: summarize(smap.organization.code, scores)},
-        "theme": rollup(scores, lambda s: s.kpi.theme),
-        "perspective": rollup(scores, lambda s: s.kpi.perspective),
-        "objective": rollup(scores, lambda s: s.kpi.objective),
-        "agency": rollup(scores, lambda s: s.kpi.agencies, many=True),
+        "organization": {smap.organization.code: summarize(smap.organization.code, scores, policy=policy)},
+        "theme": rollup(scores, lambda s: s.kpi.theme, policy=policy),
+        "perspective": rollup(scores, lambda s: s.kpi.perspective, policy=policy),
+        "objective": rollup(scores, lambda s: s.kpi.objective, policy=policy),
+        "agency": rollup(scores, lambda s: s.kpi.agencies, many=True, policy=policy),
     }
     return Scorecard(smap, smap.year, theme, policy, rows, rollups)
 
 
 # The scorecard page's sort keys; a leading "-" in ``sort`` reverses the order.
-SCORECARD_SORTS: dict[str, Callable[[ScoredKpi], SupportsRichComparison]] = {
-    "code": lambda r: r.kpi.code,
-    "rate": lambda r: (r.score.rate.percent is None, r.score.rate.percent or 0),
-    "score": lambda r: (r.score.score is None, r.score.score or 0),
-    "light": lambda r: list(Light).index(r.score.light),
-    "perspective": lambda r: (r.kpi.objective.perspective.order, r.kpi.code),
+SCORECARD_SORTS: dict[str, Callable[[ScoredKpi, LightSet], SupportsRichComparison]] = {
+    "code": lambda r, lights: r.kpi.code,
+    "rate": lambda r, lights: (r.score.rate.percent is None, r.score.rate.percent or 0),
+    "score": lambda r, lights: (r.score.score is None, r.score.score or 0),
+    "light": lambda r, lights: lights.rank(r.score.light),  # best first, then unknown, then data only
+    "perspective": lambda r, lights: (r.kpi.objective.perspective.order, r.kpi.code),
 }
 
 
@@ -207,7 +217,8 @@ def scorecard_rows(
         rows = [r for r in rows if r.score.light.key == light]
     key = SCORECARD_SORTS.get(sort.lstrip("-"))
     if key:
-        rows = sorted(rows, key=key, reverse=sort.startswith("-"))
+        lights = card.policy.lights
+        rows = sorted(rows, key=lambda row: key(row, lights), reverse=sort.startswith("-"))
     return FilteredScorecard(card, rows)
 
 
@@ -220,7 +231,7 @@ def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollu
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
     for row in rows:
         by_map[row.kpi.objective.map_id].append(row.score)
-    return {pk: summarize(pk, scores) for pk, scores in by_map.items()}
+    return {pk: summarize(pk, scores, policy=policies[pk]) for pk, scores in by_map.items()}
 
 
 @dataclass

@@ -64,19 +64,9 @@ class StaleEdit(Stale):
         super().__init__(_("Someone else changed this result after you opened it; nothing was saved."), meanwhile)
 
 
-def _target(kpi: Kpi, year: int) -> Decimal | None:
-    return KpiTarget.objects.filter(kpi=kpi, year=year).values_list("value", flat=True).first()
-
-
 def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None) -> bool:
-    rate = achievement_rate(
-        _target(kpi, year),
-        actual,
-        polarity=kpi.polarity,
-        target_type=kpi.target_type,
-        stages=tuple(Decimal(str(v)) for v in kpi.stages),
-    )
-    return rate.met is False
+    target = KpiTarget.objects.filter(kpi=kpi, year=year).first()
+    return achievement_rate(kpi.target_for(target), actual).met is False
 
 
 def validate_entry(*, kpi: Kpi, year: int, data: dict) -> None:

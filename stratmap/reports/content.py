@@ -21,7 +21,7 @@ from stratmap.core.years import to_roc_year
 from stratmap.kpis import services
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import map_spec, number, reason_text, summary_sentence
-from stratmap.kpis.scoring import Light, Polarity
+from stratmap.kpis.scoring import Level, Polarity
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.plans.selectors import plans_in_full
@@ -150,7 +150,7 @@ def actual_text(row: ScoredKpi) -> str:
     return row.result.printed or number(row.result.actual)
 
 
-def light_text(light: Light) -> str:
+def light_text(light: Level) -> str:
     return light.text("zh")
 
 
@@ -593,7 +593,7 @@ def _summary_rows(card: Scorecard) -> list[list[str]]:
     names = {p.code: p.name for p in card.map.perspectives.all()}
     rows = []
     for code, r in card.rollups["perspective"].items():
-        lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in Light if r.lights[light])
+        lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in r.light_set if r.lights[light])
         rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), _codes(r.not_met),
                      _codes(r.unknown), lights])  # fmt: skip
     (whole,) = card.rollups["organization"].values()

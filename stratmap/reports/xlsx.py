@@ -27,7 +27,7 @@ from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import to_roc_year
-from stratmap.kpis.scoring import Light, Polarity, Policy, TargetType
+from stratmap.kpis.scoring import Level, Polarity, Policy, TargetType
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
@@ -104,7 +104,7 @@ class Line:
     contribution: Decimal | None
     total_reported: Decimal | None
     total_computed: Decimal | None
-    light: Light
+    light: Level
     met: str  # 是 / 否 / 不明
     negative: bool
     rate_formula: bool  # the rate is actual/target (or target/actual): write it as a formula
@@ -251,7 +251,7 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...]
         ws.row_dimensions[r].height = 16 * lines + 2
 
 
-def light_font(light: Light) -> Font:
+def light_font(light: Level) -> Font:
     """Bold, in the light's colour (a missed target is marked in the colour of ╳)."""
     return Font(name=FONT_NAME, size=10, bold=True, color=light.colour.lstrip("#").upper())
 
@@ -320,26 +320,35 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
         light.font = light_font(line.light)
         light.alignment = CENTER
         if line.met == "否":
-            ws[f"{COL['達標']}{r}"].font = light_font(Light.POOR)
+            ws[f"{COL['達標']}{r}"].font = light_font(policy.lights.rated[-1])
     fit_rows(ws, FIRST_ROW, last)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{max(last, HEADER_ROW)}"
     page_setup(ws, HEADER_ROW)
 
 
-SUMMARY_HEADERS = ["主題", "主題名稱", "KPI數", "達標", "未達標", "未達標KPI", "不明", *(light_text(x) for x in Light)]
-SUMMARY_WIDTHS = [7, 22, 7, 7, 7, 24, 7, 7, 7, 7, 7, 7]
+SUMMARY_HEADERS = ["主題", "主題名稱", "KPI數", "達標", "未達標", "未達標KPI", "不明"]
+SUMMARY_WIDTHS = [7, 22, 7, 7, 7, 24, 7]
+
+
+def summary_levels(card: Scorecard) -> list[Level]:
+    """A column per level of the map's light set, and one for data only when a KPI is."""
+    lights = card.policy.lights
+    whole = next(iter(card.rollups["organization"].values()), None)
+    return [level for level in lights if level in lights.levels or (whole is not None and whole.lights[level])]
 
 
 def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]], sheets: dict[str, str]) -> None:
     organization = card.map.organization.name
+    levels = summary_levels(card)
+    headers = [*SUMMARY_HEADERS, *(light_text(level) for level in levels)]
     heading(
         ws,
         f"{organization} 民國{to_roc_year(card.year)}年 KPI計分總表",
         f"各主題KPI達成情形；主題工作表見各分頁。策略地圖：{card.map}",
-        len(SUMMARY_HEADERS),
+        len(headers),
     )
-    header(ws, HEADER_ROW, SUMMARY_HEADERS, SUMMARY_WIDTHS)
+    header(ws, HEADER_ROW, headers, [*SUMMARY_WIDTHS, *(7 for _ in levels)])
     rollups = card.rollups["theme"]
     r = FIRST_ROW
     for code, name in themes:
@@ -353,7 +362,7 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
             len(rollup.not_met) if rollup else 0,
             "、".join(rollup.not_met) if rollup else "",
             len(rollup.unknown) if rollup else 0,
-            *(rollup.lights[light] if rollup else 0 for light in Light),
+            *(rollup.lights[light] if rollup else 0 for light in levels),
         ]
         for c, value in enumerate(values, start=1):
             put(ws, r, c, value)
@@ -363,20 +372,20 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
         r += 1
     total = r
     put(ws, total, 1, "合計")
-    for c in (3, 4, 5, *range(7, len(SUMMARY_HEADERS) + 1)):
+    for c in (3, 4, 5, *range(7, len(headers) + 1)):
         letter = get_column_letter(c)
         ws.cell(total, c, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})" if total > FIRST_ROW else 0)
     put(ws, total, 6, "、".join(rollups_not_met(card)))
-    style_body(ws, FIRST_ROW, total, len(SUMMARY_HEADERS))
+    style_body(ws, FIRST_ROW, total, len(headers))
     fit_rows(ws, FIRST_ROW, total)
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=total, max_col=len(SUMMARY_HEADERS)):
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=total, max_col=len(headers)):
         for cell in row:
             if cell.column not in (2, 6):
                 cell.alignment = CENTER
-    for c in range(1, len(SUMMARY_HEADERS) + 1):
+    for c in range(1, len(headers) + 1):
         ws.cell(total, c).font = BOLD
         ws.cell(total, c).fill = TOTAL_FILL
-    for offset, light in enumerate(Light):
+    for offset, light in enumerate(levels):
         ws.cell(HEADER_ROW, 8 + offset).font = light_font(light)
         ws.cell(HEADER_ROW, 8 + offset).fill = PatternFill("solid", fgColor="FFFFFF")
     ws.freeze_panes = f"A{FIRST_ROW}"

@@ -61,7 +61,7 @@ def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[Stra
     return smap, kpi
 
 
-def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: Mapping[str, Any]) -> dict[str, object]:
+def _preview(kpi: Kpi, smap: StrategyMap, target: KpiTarget | None, values: Mapping[str, Any]) -> dict[str, object]:
     """The rate, total and light the entered values would give, before anything is saved."""
     score = score_kpi(
         KpiInput(
@@ -69,7 +69,10 @@ def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: Mappin
             polarity=kpi.polarity,
             target_type=kpi.target_type,
             stages=tuple(Decimal(str(v)) for v in kpi.stages),
-            target=target,
+            baseline=kpi.baseline,
+            target=target.value if target else None,
+            target_upper=target.upper if target else None,
+            method=kpi.method,
             actual=values.get("actual"),
             unknown_reason=values.get("unknown_reason") or values.get("unknown_kind") or "",
             innovation=values.get("innovation"),
@@ -78,7 +81,7 @@ def _preview(kpi: Kpi, smap: StrategyMap, target: Decimal | None, values: Mappin
         ),
         policy_of(smap=smap),
     )
-    return {"score": score, "light": light_style(score.light), "target": target}
+    return {"score": score, "light": light_style(score.light), "target": target.value if target else None}
 
 
 @login_required
@@ -87,7 +90,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
     smap, kpi = _kpi_for(request, org, year, code)
     access = access_for(request)
     existing = KpiResult.objects.filter(kpi=kpi, year=smap.year).first()
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).values_list("value", flat=True).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).first()
     editable = access.edits(kpi) and (existing is None or existing.status in EDITABLE)
     conflict = None
     if request.method == "POST":
@@ -149,7 +152,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
 def result_preview(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     """The HTMX partial: the computed rate, total and light as the editor types."""
     smap, kpi = _kpi_for(request, org, year, code)
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).values_list("value", flat=True).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).first()
     # The numbers are read as the form reads them, so NaN, infinities and numbers the
     # columns cannot hold are field errors here too, never arithmetic.
     form = ResultForm(request.POST)

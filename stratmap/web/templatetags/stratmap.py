@@ -15,7 +15,7 @@ from stratmap.core.names import local_name
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.presenters import light_style, number, reason_text
-from stratmap.kpis.scoring import Light
+from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.models import Revision
 from stratmap.text import FONT_STACK
 
@@ -57,21 +57,20 @@ def reason(value: str) -> str:
 def page_style() -> str:
     """The style of a page's body: the font, and a colour variable per light (``--excellent``), taken from
     their one definition (:mod:`stratmap.text`, the scoring engine) rather than written again in the stylesheet."""
-    return " ".join([f"font-family: {FONT_STACK};", *(f"--{light.key}: {light.colour};" for light in Light)])
+    return " ".join([f"font-family: {FONT_STACK};", *(f"--{light.key}: {light.colour};" for light in TAIPEI_LIGHTS)])
 
 
 @register.simple_tag
-def light(value: Light | str | None, reason: str = ""):
-    """A light badge: symbol, label and colour together, never colour alone."""
-    if value is None:
+def light(value: Level | str | None, reason: str = "", lights: LightSet = TAIPEI_LIGHTS) -> str:
+    """A light badge: symbol, label and colour together, never colour alone (a key is read in ``lights``)."""
+    if not value:
         return ""
-    if isinstance(value, str):
-        value = Light.from_key(value)
-    style = light_style(value)
+    style = light_style(lights.get(value) if isinstance(value, str) else value)
     title = format_html(' title="{}"', reason_text(reason)) if reason else ""
     return format_html(
-        '<span class="light light-{}"{}><span aria-hidden="true">{}</span> {}</span>',
+        '<span class="light light-{}" style="color: {}"{}><span aria-hidden="true">{}</span> {}</span>',
         style.key,
+        style.colour,
         title,
         style.symbol,
         style.label,

@@ -15,7 +15,7 @@ from stratmap.core.commands import org_and_year
 from stratmap.core.spreadsheet import SafeDictWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.presenters import summary_sentence
-from stratmap.kpis.scoring import Light, Rollup
+from stratmap.kpis.scoring import Policy, Role, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import text_table, truncate
@@ -50,7 +50,13 @@ def kpi_record(row: ScoredKpi) -> dict:
         "objective": s.kpi.objective,
         "agencies": list(s.kpi.agencies),
         "polarity": s.kpi.polarity,
+        "target_type": s.kpi.target_type,
+        "stages": [rounded(v, 4) for v in s.kpi.stages],
+        "baseline": rounded(s.kpi.baseline, 4),
         "target": rounded(s.kpi.target, 4),
+        "target_upper": rounded(s.kpi.target_upper, 4),
+        "weight": rounded(s.kpi.weight, 4),
+        "method": s.method,
         "actual": rounded(s.kpi.actual, 4),
         "rate": rounded(s.rate.percent, 1),
         "met": s.met,
@@ -71,9 +77,38 @@ def rollup_record(level: str, r: Rollup) -> dict:
         "met": r.met,
         "not_met": r.not_met,
         "unknown": r.unknown,
+        "data_only": r.data_only,
         "lights": r.light_counts,
+        "light": r.light.key,
         "average": rounded(r.average, 2),
         "weighted_average": rounded(r.weighted_average, 2),
+        "points": rounded(r.points, 2),
+        "possible": rounded(r.possible, 4),
+    }
+
+
+def policy_record(policy: Policy) -> dict:
+    """Everything the scores were worked out with: the method, its light set, weights, thresholds and bands."""
+    return {
+        "method": policy.method,
+        "lights": {
+            "key": policy.lights.key,
+            "levels": [
+                {
+                    "key": level.key,
+                    "symbol": level.symbol,
+                    "names": dict(level.names),
+                    "colour": level.colour,
+                    "role": level.role.value,
+                }
+                for level in policy.lights
+            ],
+        },
+        **{name: float(getattr(policy, name)) for name in (*Policy.WEIGHTS, "achievement_cap", "flag_tolerance")},
+        "thresholds": {key: float(minimum) for key, minimum in policy.thresholds},
+        "bands": [{"level": b.level, "within": rounded(b.within, 4)} for b in policy.bands],
+        "tolerance": policy.tolerance,
+        "objective_rule": policy.objective_rule,
     }
 
 
@@ -103,7 +138,7 @@ class Command(BaseCommand):
             "organization": card.map.organization.code,
             "year": card.year,
             "theme": card.theme,
-            "policy": {k: float(v) for k, v in vars(card.policy).items()},
+            "policy": policy_record(card.policy),
             "kpis": [kpi_record(row) for row in card.rows],
             "rollups": [rollup_record(level, r) for level in ROLLUP_LEVELS for r in card.rollups[level].values()],
             "summary": {lang: self.summary(card, lang) for lang in ("zh", "en")},
@@ -150,7 +185,7 @@ class Command(BaseCommand):
         title = f"{card.map.organization} {format_year(card.year)}" + (f" {card.theme}" if card.theme else "")
         self.stdout.write(title)
         self.stdout.write(text_table(headers, rows, right={2, 3, 4, 5, 6}))
-        unknown = [row for row in card.rows if row.score.light is Light.UNKNOWN and row.score.unknown_reason]
+        unknown = [row for row in card.rows if row.score.light.role is Role.UNKNOWN and row.score.unknown_reason]
         if unknown:
             self.stdout.write("\n" + _("unknown:"))
             for row in unknown:
@@ -160,7 +195,7 @@ class Command(BaseCommand):
         roll_rows = []
         for level in ROLLUP_LEVELS:
             for r in card.rollups[level].values():
-                lights = " ".join(f"{light.symbol}{r.lights[light]}" for light in Light if r.lights[light])
+                lights = " ".join(f"{light.symbol}{r.lights[light]}" for light in r.light_set if r.lights[light])
                 average = "" if r.average is None else f"{rounded(r.average, 2):.2f}"
                 roll_rows.append(
                     [

@@ -1,0 +1,172 @@
+"""Rating policies: how a map's KPIs get their lights.
+
+A policy is chosen per map and may be shared by name (a city sets one for all its bureaus). Its
+method is one of:
+
+- *composite* (Taipei's): the achievement and the self-assessment scores, weighted, make a total;
+  the total's thresholds give the light;
+- *bands* (Red/Amber/Green): the light follows the achievement alone: met, or short of the target
+  by at most a tolerance (relative, in %, or absolute, in the KPI's unit), or missed;
+- *data only* (monitoring): values are shown and charted, never rated.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from stratmap.kpis.scoring.lights import TAIPEI_LIGHTS, Level, LightSet, LightSetError
+from stratmap.kpis.scoring.rates import HUNDRED
+
+
+class Method(enum.StrEnum):
+    """How a KPI's light is decided."""
+
+    COMPOSITE = "composite"
+    BANDS = "bands"
+    DATA_ONLY = "data_only"
+
+
+class Tolerance(enum.StrEnum):
+    """How a band's ``within`` is read."""
+
+    PERCENT = "percent"  # a percentage of the target
+    ABSOLUTE = "absolute"  # in the KPI's unit
+
+
+class ObjectiveRule(enum.StrEnum):
+    """Where an objective's (or a theme's …) light comes from."""
+
+    WORST = "worst"  # its worst KPI
+    WEIGHTED = "weighted"  # its KPIs' weighted score, under the map's method
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A band of the *bands* method: ``level`` when the actual is short of the target by at most
+    ``within`` (0: met), or, for the last band only, ``within=None``: whatever is left."""
+
+    level: str
+    within: Decimal | None
+
+
+class PolicyError(ValueError):
+    """A rating policy that cannot be applied; the message says which field and why."""
+
+
+#: Taipei's thresholds on the total score: ★ from 92.5, ● from 84.5, ▲ from 74.5, ╳ below.
+TAIPEI_THRESHOLDS: tuple[tuple[str, Decimal], ...] = (
+    ("excellent", Decimal("92.5")),
+    ("good", Decimal("84.5")),
+    ("fair", Decimal("74.5")),
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a KPI's light is decided, and how its groups' lights are.
+
+    The default is Taipei's composite with a least-squares fit of the weights to the 108 report
+    (docs/scoring.md), which reproduces 8 of the 15 published 108 totals: a documented,
+    configurable default, not the city's rule.
+    """
+
+    method: str = Method.COMPOSITE
+    lights: LightSet = TAIPEI_LIGHTS
+    achievement_weight: Decimal = Decimal("0.25")
+    innovation_weight: Decimal = Decimal("0.25")
+    challenge_weight: Decimal = Decimal("0.30")
+    contribution_weight: Decimal = Decimal("0.20")
+    achievement_cap: Decimal = HUNDRED
+    #: (level, minimum total) for each rated level but the last, best first (composite).
+    thresholds: tuple[tuple[str, Decimal], ...] = TAIPEI_THRESHOLDS
+    #: The bands, best first (bands).
+    bands: tuple[Band, ...] = ()
+    tolerance: str = Tolerance.PERCENT
+    flag_tolerance: Decimal = Decimal("0.5")
+    objective_rule: str = ObjectiveRule.WORST
+    key: str = ""
+
+    WEIGHTS = ("achievement_weight", "innovation_weight", "challenge_weight", "contribution_weight")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, what is wrong) for every rule the policy breaks; empty when usable."""
+        out = [(f"lights.{where}", why) for where, why in self.lights.problems()]
+        for name, kind in (("method", Method), ("tolerance", Tolerance), ("objective_rule", ObjectiveRule)):
+            value = getattr(self, name)
+            if value not in set(kind):
+                out.append((name, f"must be one of {', '.join(kind)} (got {value!r})"))
+        for name in self.WEIGHTS:
+            if getattr(self, name) < 0:
+                out.append((name, f"must not be negative (got {getattr(self, name)})"))
+        total = sum(getattr(self, name) for name in self.WEIGHTS)
+        if total != 1:
+            out.append(("weights", f"must add up to 1 (they add up to {total})"))
+        if self.achievement_cap < 0:
+            out.append(("achievement_cap", f"must not be below 0 (got {self.achievement_cap})"))
+        if self.flag_tolerance < 0:
+            out.append(("flag_tolerance", f"must not be negative (got {self.flag_tolerance})"))
+        if self.method == Method.COMPOSITE:
+            out += self._threshold_problems()
+        if self.method == Method.BANDS:
+            out += self._band_problems()
+        return out
+
+    def _threshold_problems(self) -> list[tuple[str, str]]:
+        wanted = [level.key for level in self.lights.rated[:-1]]
+        given = [key for key, _ in self.thresholds]
+        if given != wanted:
+            return [("thresholds", f"must give a minimum for each of {', '.join(wanted)}, in that order (got {given})")]
+        minimums = [minimum for _, minimum in self.thresholds]
+        if any(b >= a for a, b in itertools.pairwise(minimums)):
+            got = ", ".join(str(m) for m in minimums)
+            return [("thresholds", f"must be in order {' > '.join(wanted)} (got {got})")]
+        return []
+
+    def _band_problems(self) -> list[tuple[str, str]]:
+        if not self.bands:
+            return [("bands", "the bands method needs at least one band")]
+        out: list[tuple[str, str]] = []
+        ranks: list[int] = []
+        for i, band in enumerate(self.bands):
+            where = f"bands[{i}]"
+            try:
+                level = self.lights.get(band.level)
+            except LightSetError as error:
+                out.append((f"{where}.level", str(error)))
+                continue
+            if not level.rated:
+                out.append((f"{where}.level", f"{band.level!r} is not a rated level"))
+            ranks.append(self.lights.rank(level))
+            last = i == len(self.bands) - 1
+            if band.within is None and not last:
+                out.append((f"{where}.within", "only the last band may take whatever is left"))
+            if band.within is not None and band.within < 0:
+                out.append((f"{where}.within", f"must not be negative (got {band.within})"))
+        if ranks != sorted(set(ranks)):
+            out.append(("bands", "the levels must be in the light set's order, best first, each once"))
+        withins = [band.within for band in self.bands if band.within is not None]
+        if any(b <= a for a, b in itertools.pairwise(withins)):
+            got = ", ".join(map(str, withins))
+            out.append(("bands", f"each band must reach further than the one before (got {got})"))
+        return out
+
+    def validated(self) -> Policy:
+        problems = self.problems()
+        if problems:
+            raise PolicyError("; ".join(f"{name} {why}" for name, why in problems))
+        return self
+
+    def light(self, score: Decimal | None) -> Level:
+        """The light of a total score under the composite thresholds (inclusive: 92.5 is ★)."""
+        if score is None:
+            return self.lights.unknown
+        for key, minimum in self.thresholds:
+            if score >= minimum:
+                return self.lights.get(key)
+        return self.lights.rated[-1]
+
+
+DEFAULT_POLICY = Policy()

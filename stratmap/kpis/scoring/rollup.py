@@ -1,0 +1,196 @@
+"""Rollups: a group of scored KPIs (an objective, theme, perspective, agency or organization)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, TypeVar, cast, overload
+
+from stratmap.kpis.scoring.lights import TAIPEI_LIGHTS, Level, LightSet
+from stratmap.kpis.scoring.policy import DEFAULT_POLICY, Method, ObjectiveRule, Policy, Tolerance
+from stratmap.kpis.scoring.rates import HUNDRED, ZERO
+from stratmap.kpis.scoring.score import KpiScore
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """How the summary sentence of a rollup reads in one language: templates of ``str.format``."""
+
+    subject: str  # around the subject, when there is one
+    none: str  # no rated KPI has a result
+    no_one_met: str
+    all_met: str
+    all_but: str  # all met but the KPIs ``codes``
+    unknown: str  # added when some KPIs' data are unknown
+    join: str  # between KPI codes
+    end: str
+
+
+# In each language stratmap writes the report's sentence in; another language reads the English.
+SENTENCES = {
+    "zh": Sentence(
+        subject="{}",
+        none="{subject}KPI尚無可評估的成果",
+        no_one_met="{subject}KPI均未達成年度目標值",
+        all_met="{subject}KPI均已達成年度目標值",
+        all_but="{subject}KPI除{codes}外，其餘KPI已達成年度目標值",
+        unknown="（{codes}資料不明）",
+        join="、",
+        end="",
+    ),
+    "en": Sentence(
+        subject="{}: ",
+        none="{subject}no KPI has a result to rate yet",
+        no_one_met="{subject}no KPI met its yearly target",
+        all_met="{subject}all KPIs met their yearly targets",
+        all_but="{subject}all KPIs except {codes} met their yearly targets",
+        unknown=" ({codes} unknown)",
+        join=", ",
+        end=".",
+    ),
+}
+
+
+@dataclass
+class Rollup:
+    """The scores of a group of KPIs.
+
+    ``average`` is the plain average of the known 0–100 scores; ``weighted_average`` weighs them by
+    the KPIs' weights; ``points`` is Σ weight × score / 100 (25 points of 25 for a group whose KPIs
+    are all at 100), against ``possible``, the weights of its rated KPIs (an unknown one earns none).
+    """
+
+    key: Hashable
+    light_set: LightSet = TAIPEI_LIGHTS
+    count: int = 0
+    met: int = 0
+    not_met: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    data_only: list[str] = field(default_factory=list)
+    lights: Counter[Level] = field(default_factory=Counter)
+    average: Decimal | None = None
+    weighted_average: Decimal | None = None
+    points: Decimal | None = None
+    possible: Decimal | None = None
+    light: Level = TAIPEI_LIGHTS.unknown
+
+    @property
+    def light_counts(self) -> dict[str, int]:
+        """The count of each level of the set, and of data only when a KPI is (a set may not have it)."""
+        return {
+            level.key: self.lights[level]
+            for level in self.light_set
+            if level in self.light_set.levels or self.lights[level]
+        }
+
+    @property
+    def rated(self) -> int:
+        return self.count - len(self.data_only)
+
+    def summary(self, language: str = "zh", subject: str = "") -> str:
+        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」.
+
+        It never says every KPI met its target when none has a result, or when none met.
+        """
+        words = SENTENCES["zh" if language.startswith("zh") else "en"]
+        subject = words.subject.format(subject) if subject else ""
+        if not self.met:
+            template = words.no_one_met if self.not_met else words.none
+        else:
+            template = words.all_but if self.not_met else words.all_met
+        sentence = template.format(subject=subject, codes=words.join.join(self.not_met))
+        if self.unknown:
+            sentence += words.unknown.format(codes=words.join.join(self.unknown))
+        return sentence + words.end
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+@overload
+def rollup(
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], K], *, many: Literal[False] = False, policy: Policy = ...
+) -> dict[K, Rollup]: ...
+@overload
+def rollup(
+    scores: Iterable[KpiScore], key: Callable[[KpiScore], Iterable[K]], *, many: Literal[True], policy: Policy = ...
+) -> dict[K, Rollup]: ...
+def rollup(
+    scores: Iterable[KpiScore],
+    key: Callable[[KpiScore], K | Iterable[K]],
+    *,
+    many: bool = False,
+    policy: Policy = DEFAULT_POLICY,
+) -> dict[K, Rollup]:
+    """Group ``scores`` by ``key`` (``many``: a KPI may fall in several groups, e.g. its agencies)."""
+    groups: dict[K, list[KpiScore]] = defaultdict(list)
+    for score in scores:
+        found = key(score)
+        keys = cast("Iterable[K]", found) if many else (cast(K, found),)
+        for k in keys:
+            groups[k].append(score)
+    return {k: summarize(k, members, policy=policy) for k, members in groups.items()}
+
+
+def summarize(key: Hashable, scores: list[KpiScore], *, policy: Policy = DEFAULT_POLICY) -> Rollup:
+    lights = policy.lights
+    result = Rollup(key=key, light_set=lights, count=len(scores))
+    counts: Counter[Level] = Counter()
+    known: list[Decimal] = []
+    weighted = weights = possible = ZERO
+    any_weight = False
+    # A hot loop (the benchmark rolls up 100,000 results five ways): plain locals, no properties.
+    for s in scores:
+        light, met, kpi = s.light, s.rate.met, s.kpi
+        counts[light] += 1
+        if s.method == Method.DATA_ONLY:
+            result.data_only.append(kpi.code)
+            continue
+        if kpi.weight is not None:
+            any_weight = True
+            possible += kpi.weight
+        if met:
+            result.met += 1
+        elif met is False:
+            result.not_met.append(kpi.code)
+        if light is lights.unknown:
+            result.unknown.append(kpi.code)
+            continue
+        score = s.score
+        if score is not None:
+            known.append(score)
+            if kpi.weight is not None:
+                weighted += kpi.weight * score
+                weights += kpi.weight
+    result.lights = counts
+    if known:
+        result.average = sum(known, ZERO) / len(known)
+    if weights > 0:
+        result.weighted_average = weighted / weights
+    if any_weight:
+        result.points = weighted / HUNDRED
+        result.possible = possible
+    result.light = _group_light(result, scores, policy)
+    return result
+
+
+def _group_light(result: Rollup, scores: list[KpiScore], policy: Policy) -> Level:
+    lights = policy.lights
+    if result.count and result.rated == 0:
+        return lights.data_only
+    if policy.objective_rule == ObjectiveRule.WORST or policy.method == Method.DATA_ONLY:
+        return lights.worst(s.light for s in scores)
+    score = result.weighted_average if result.weighted_average is not None else result.average
+    if score is None:
+        return lights.unknown
+    if policy.method == Method.COMPOSITE:
+        return policy.light(score)
+    if policy.tolerance == Tolerance.ABSOLUTE:
+        # A tolerance in each KPI's own unit has no meaning for a group: its worst KPI decides.
+        return lights.worst(s.light for s in scores)
+    for band in policy.bands:
+        if band.within is None or score >= HUNDRED - band.within:
+            return lights.get(band.level)
+    return lights.rated[-1]
