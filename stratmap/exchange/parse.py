@@ -27,7 +27,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stratmap.exchange.schema import SMALL_MAX, KpiIn, MapFile, OrganizationsFile
-from stratmap.kpis.scoring import Policy, TargetType
+from stratmap.kpis.scoring import TargetType, composite_policy
 
 #: The largest file read (the Taipei city's map is 50 kB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -159,16 +159,7 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
             if code not in codes:
                 errors.append(DatasetError(file, f"links[{i}].{end}", code, "the code of an objective of this map"))
     if doc.scoring:
-        scoring = doc.scoring
-        policy = Policy(
-            achievement_weight=scoring.achievement_weight,
-            innovation_weight=scoring.innovation_weight,
-            challenge_weight=scoring.challenge_weight,
-            contribution_weight=scoring.contribution_weight,
-            achievement_cap=scoring.achievement_cap,
-            thresholds=(("excellent", scoring.excellent), ("good", scoring.good), ("fair", scoring.fair)),
-            flag_tolerance=scoring.flag_tolerance,
-        )
+        policy = composite_policy(doc.scoring.model_dump())
         for name, why in policy.problems():
             value = getattr(doc.scoring, name, None)
             if value is None:  # a rule over several fields: show them all

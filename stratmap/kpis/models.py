@@ -23,6 +23,7 @@ from stratmap.kpis.scoring import (
     Policy,
     Target,
     TargetType,
+    composite_policy,
 )
 
 
@@ -342,15 +343,7 @@ class ScoringPolicy(models.Model):
         return str(self.map)
 
     def policy(self) -> Policy:
-        return Policy(
-            achievement_weight=self.achievement_weight,
-            innovation_weight=self.innovation_weight,
-            challenge_weight=self.challenge_weight,
-            contribution_weight=self.contribution_weight,
-            achievement_cap=self.achievement_cap,
-            thresholds=(("excellent", self.excellent), ("good", self.good), ("fair", self.fair)),
-            flag_tolerance=self.flag_tolerance,
-        )
+        return composite_policy({name: getattr(self, name) for name in self.FIELDS})
 
     def clean(self) -> None:
         problems = self.policy().problems()

@@ -33,6 +33,7 @@ from stratmap.kpis.scoring.policy import (
     Policy,
     PolicyError,
     Tolerance,
+    composite_policy,
 )
 from stratmap.kpis.scoring.rates import (
     BASELINE_IS_TARGET,
@@ -110,6 +111,7 @@ __all__ = [
     "achievement_component",
     "achievement_rate",
     "aggregate",
+    "composite_policy",
     "meets",
     "names",
     "pick",

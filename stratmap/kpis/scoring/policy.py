@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -170,3 +171,17 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+def composite_policy(values: Mapping[str, Decimal]) -> Policy:
+    """Taipei's composite from the flat values a map's ``scoring:`` block and policy row hold: the four
+    weights, the cap, the ``excellent``, ``good`` and ``fair`` thresholds and the flag tolerance."""
+    return Policy(
+        achievement_weight=values["achievement_weight"],
+        innovation_weight=values["innovation_weight"],
+        challenge_weight=values["challenge_weight"],
+        contribution_weight=values["contribution_weight"],
+        achievement_cap=values["achievement_cap"],
+        thresholds=tuple((key, values[key]) for key, _ in TAIPEI_THRESHOLDS),
+        flag_tolerance=values["flag_tolerance"],
+    )
