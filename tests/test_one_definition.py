@@ -18,7 +18,7 @@ from django.utils import translation
 from pydantic import ValidationError
 
 import stratmap
-from stratmap.exchange.schema import KPI_ROWS, KPI_VALUES, KpiIn, ResultIn
+from stratmap.exchange.schema import KPI_ROWS, KPI_VALUES, KpiIn
 from stratmap.exchange.workbook.columns import RESULTS, letter
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Polarity, TargetType
@@ -27,13 +27,8 @@ from stratmap.text import FONT_STACK
 
 pytestmark = pytest.mark.django_db
 
+# A result's light as published is a level of its map's light set, which is data (tests/test_rating_policies.py).
 DEFINED = [
-    (
-        KpiResult,
-        "light_reported",
-        [level.key for level in TAIPEI_LIGHTS.levels],
-        lambda value: ResultIn(light_reported=value),
-    ),
     (Kpi, "polarity", Polarity, lambda value: KpiIn(code="K1", name="KPI", polarity=value)),
     (Kpi, "target_type", TargetType, lambda value: KpiIn(code="K1", name="KPI", target_type=value)),
 ]
@@ -44,20 +39,13 @@ def test_the_database_and_the_dataset_format_take_exactly_the_scoring_engines_va
     assert [value for value, _label in model._meta.get_field(name).choices] == [str(value) for value in values]
     for value in values:
         assert getattr(block(str(value)), name) == value
-    with pytest.raises(ValidationError, match=r"Input should be|one of the lights"):
+    with pytest.raises(ValidationError, match=r"Input should be"):
         block("something-else")
 
 
 def test_a_dataset_block_dumps_the_engines_values_as_plain_text():
     dumped = KpiIn(code="K1", name="KPI", polarity="negative", target_type="at_most").model_dump()
     assert type(dumped["polarity"]) is str and type(dumped["target_type"]) is str
-
-
-def test_the_light_as_published_is_labelled_like_the_pages_label_it():
-    field = KpiResult._meta.get_field("light_reported")
-    for language, good in (("zh-hant", "●良"), ("en", "● good")):
-        with translation.override(language):
-            assert str(dict(field.choices)["good"]) == good == TAIPEI_LIGHTS.get("good").text(language)
 
 
 def test_the_entry_page_asks_for_every_entry_field(people, client):

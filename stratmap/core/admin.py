@@ -2,9 +2,10 @@
 
 Who may use the administration and how its forms write: :mod:`stratmap.core.admin_audit`.
 
-The database keeps AD years. The admin shows them with ``format_year`` (民國108年
-in Chinese, 2019 in English), filters by them with the same labels, and its
-year inputs accept either an ROC or an AD year.
+The database keeps AD years (a fiscal year: the year it starts in). The admin's columns show them
+as their organization names them (``format_year``: 民國108年 in Chinese and 2019 in English for
+Taipei, 2019/20 for a council), its filters with Taipei's labels, and its year inputs accept
+either an ROC or an AD year.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.core.forms import PlainNumberInput
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.core.spreadsheet import SafeWriter
-from stratmap.core.years import YearError, format_year, to_ad_year
+from stratmap.core.years import YearError, YearStyle, format_year, to_ad_year
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -40,9 +41,10 @@ admin.site.site_title = _("Strategy map administration")
 # --- Years -------------------------------------------------------------------
 
 
-def year_or_empty(ad_year: int | None) -> str:
-    """``format_year`` for a year that may be missing (an unsaved inline row)."""
-    return "" if ad_year is None else format_year(ad_year)
+def year_or_empty(ad_year: int | None, style: YearStyle | None = None) -> str:
+    """``format_year`` for a year that may be missing (an unsaved inline row), in its organization's
+    ``style`` (Taipei's when none is given)."""
+    return "" if ad_year is None else format_year(ad_year, style=style)
 
 
 class YearFormField(forms.Field):
@@ -158,7 +160,8 @@ def map_columns(path: str) -> tuple[AdminColumn, AdminColumn]:
 
     @admin.display(description=_("map year"), ordering=f"{path}__year")
     def map_year(model_admin: admin.ModelAdmin, obj: models.Model) -> str:
-        return format_year(_map_of(obj, path).year)
+        smap = _map_of(obj, path)
+        return format_year(smap.year, style=smap.organization.year_style)
 
     return map_organization, map_year
 
@@ -221,6 +224,7 @@ class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "short_name", "name_en", "kind"]}),
         (_("Structure"), {"fields": ["parent", "lead", "members"]}),
+        (_("Years"), {"fields": ["year_start_month", "year_label"]}),
     ]
 
 

@@ -1,26 +1,47 @@
-"""Organizations (the city, its bureaus, its theme groups), who holds which role in them, and the audit trail."""
+"""Organizations (governments, councils, ministries, their bureaus and theme groups), who holds which role
+in them, and the audit trail."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stratmap.core.fields import TEXT
+from stratmap.core.years import YearLabel, YearStyle
 
 
 class Organization(models.Model):
-    """A city government, one of its bureaus, or a strategic-theme group.
+    """An agency of any kind (a city or county government, a council, a ministry, one of their bureaus or
+    departments), or a strategic-theme group; any of them may sit under a parent.
 
     A theme group (e.g. the city's group D) is an organization of its own with a
     lead bureau and member agencies, because it owns a theme's results; a bureau
     can lead one group and be a member of others.
+
+    Its year starts in ``year_start_month`` and is named as ``year_label`` says; every year of its
+    maps is stored as the AD year the fiscal year starts in (see :mod:`stratmap.core.years`).
     """
 
     class Kind(models.TextChoices):
         CITY = "city", _("city government")
+        COUNTY = "county", _("county government")
+        COUNCIL = "council", _("council")
+        MINISTRY = "ministry", _("ministry")
+        DEPARTMENT = "department", _("department")
         BUREAU = "bureau", _("bureau")
+        COMMITTEE = "committee", _("committee")
+        AGENCY = "agency", pgettext_lazy("organization kind", "agency")
         THEME_GROUP = "theme_group", _("strategic-theme group")
+        OTHER = "other", _("other organization")
+
+    class YearLabels(models.TextChoices):
+        ROC = YearLabel.ROC.value, _("ROC years (民國108年; 2019 in English)")
+        CALENDAR = YearLabel.CALENDAR.value, _("the year it starts in (2019)")
+        SPAN = YearLabel.SPAN.value, _("both years (2019/20)")
+        FY_END = YearLabel.FY_END.value, _("the year it ends in (FY2020)")
 
     code = models.SlugField(_("code"), max_length=60, unique=True, help_text=_("Short name used in URLs and commands."))
     name = models.CharField(_("name"), max_length=200, validators=TEXT)
@@ -42,6 +63,22 @@ class Organization(models.Model):
     members = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="member_of", verbose_name=_("member agencies")
     )
+    year_start_month = models.PositiveSmallIntegerField(
+        _("first month of the year"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 for calendar years, 4 for a year from April to March, 7 for July to June."),
+    )
+    year_label = models.CharField(
+        _("years named as"),
+        max_length=10,
+        choices=YearLabels.choices,
+        default=YearLabels.ROC,
+        help_text=_(
+            "A year is kept as the AD year it starts in: April 2019 – March 2020 is 2019, "
+            "shown as 2019/20 or FY2020 as chosen here."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -50,6 +87,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def year_style(self) -> YearStyle:
+        """When this organization's year starts and how its years read, for :mod:`stratmap.core.years`."""
+        return YearStyle(self.year_start_month, YearLabel(self.year_label))
 
 
 class Membership(models.Model):

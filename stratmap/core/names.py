@@ -23,4 +23,5 @@ def local_name(obj, *, full: bool = False, language: str | None = None) -> str:
             return english
     if isinstance(obj, Organization):
         return obj.name if full else str(obj)
-    return getattr(obj, "name", str(obj))
+    name = getattr(obj, "name", None)  # not str(obj) first: an objective's reads its map and organization
+    return name if name is not None else str(obj)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from stratmap.core.years import to_roc_year
 from stratmap.exchange.parse import ParsedFile
@@ -98,9 +99,52 @@ def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents) -> lis
         warn("themes", f"{unscheduled} task(s) have no monthly schedule (months: null)")
     if objectives and not doc.links:
         warn("links", "the map has no cause-and-effect links")
+    out += _check_weights(doc, file)
     out += _check_citations(doc, file, by_key, parents)
     if doc.revisions:
         out += _check_revision_counts(doc, doc.revisions, file, by_key)
+    return out
+
+
+def _plain(value: Decimal) -> str:
+    """25, not 25.0000; 12.5 as it is."""
+    return format(value.normalize(), "f")
+
+
+def _check_weights(doc: MapFile, file: str) -> list[Warning]:
+    """Objective weights against the total the map declares, and each objective's KPI weights against
+    its own weight. Real tables are often partial, so neither is an error."""
+    out: list[Warning] = []
+    objectives = list(doc.all_objectives())
+    if doc.weights_declared is not None:
+        weights = [o.weight for _, _, o in objectives if o.weight is not None]
+        total = sum(weights, Decimal(0))
+        if total != doc.weights_declared:
+            missing = len(objectives) - len(weights)
+            unweighted = f" ({missing} objective(s) have no weight)" if missing else ""
+            side = "less" if total < doc.weights_declared else "more"
+            out.append(
+                Warning(
+                    file,
+                    "weights_declared",
+                    f"the objectives' weights add up to {_plain(total)}, {side} than the "
+                    f"{_plain(doc.weights_declared)} declared{unweighted}",
+                )
+            )
+    for path, _, objective in objectives:
+        kpi_weights = [k.weight for k in objective.kpis if k.weight is not None]
+        if objective.weight is None or not kpi_weights:
+            continue
+        total = sum(kpi_weights, Decimal(0))
+        if total > objective.weight:
+            out.append(
+                Warning(
+                    file,
+                    f"{path}.weight",
+                    f"the weights of objective {objective.code}'s KPIs add up to {_plain(total)}, "
+                    f"more than its own weight {_plain(objective.weight)}",
+                )
+            )
     return out
 
 
@@ -152,7 +196,7 @@ def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter[str]]:
     for _, code, objective in doc.all_objectives():
         if theme and code != theme:
             continue
-        p = objective.perspective
+        p = objective.perspective or ""  # objectives outside perspectives are counted under none
         counts["objectives"][p] += 1
         counts["kpis"][p] += len(objective.kpis)
         counts["action_plans"][p] += sum(len(k.action_plans) for k in objective.kpis)

@@ -3,12 +3,14 @@
 The dump goes through the same pydantic models the loader validates with, and
 leaves out keys that hold their default, so a dump reads like a hand-written
 file and loading it gives the same data. Years are written as ROC years, as the
-Taipei documents print them.
+Taipei documents print them, or as AD years for an organization whose years are
+not named as ROC years (a council's 2019/20 is written 2019).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 import yaml
@@ -16,9 +18,17 @@ from django.db.models import Prefetch
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
-from stratmap.core.years import to_roc_year
-from stratmap.exchange.schema import FORMAT, KPI_VALUES, MapFile, OrganizationsFile, TargetIn
-from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
+from stratmap.core.years import YearLabel, to_roc_year
+from stratmap.exchange.schema import (
+    FORMAT,
+    KPI_VALUES,
+    RATING_VALUES,
+    MapFile,
+    OrganizationsFile,
+    RatingPolicyIn,
+    TargetIn,
+)
+from stratmap.kpis.models import Kpi, KpiResult, LightSet, RatingPolicy, ScoringPolicy
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
 
@@ -62,12 +72,37 @@ def dump_organizations(codes: list[str] | None = None) -> str:
                     "parent": o.parent.code if o.parent else None,
                     "lead": o.lead.code if o.lead else None,
                     "members": sorted(m.code for m in o.members.all()),
+                    "year_start_month": o.year_start_month,
+                    "year_label": o.year_label,
+                    "light_sets": [_light_set(x) for x in o.light_sets.all()],
+                    "rating_policies": [rating_block(x) for x in o.rating_policies.all()],
                 }
-                for o in orgs
+                for o in orgs.prefetch_related("light_sets__levels", "rating_policies")
             ],
+            # What every organization shares goes with any of them: their maps may name it.
+            "light_sets": [
+                _light_set(x) for x in LightSet.objects.filter(organization=None).prefetch_related("levels")
+            ],
+            "rating_policies": [rating_block(x) for x in RatingPolicy.objects.filter(organization=None)],
         }
     )
     return to_yaml(doc.model_dump(exclude_defaults=True))
+
+
+def _light_set(light_set: LightSet) -> dict:
+    return {
+        "key": light_set.key,
+        "names": light_set.names,
+        "levels": [
+            {"key": x.key, "symbol": x.symbol, "names": x.names, "colour": x.colour, "role": x.role}
+            for x in light_set.levels.all()
+        ],
+    }
+
+
+def rating_block(policy: RatingPolicy) -> RatingPolicyIn:
+    """A rating policy's row as its block in an organizations file."""
+    return RatingPolicyIn.from_row(policy.key, {name: getattr(policy, name) for name in RATING_VALUES})
 
 
 def _codes(related) -> list[str]:
@@ -165,12 +200,14 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
             "values": smap.values,
             "note": smap.note,
             "scoring": _scoring(smap),
+            "rating": _rating(smap),
             "construction_steps": smap.construction_steps,
             "thrusts": [
                 {"code": t.code, "name": t.name, "name_en": t.name_en, "strategies": t.strategies}
                 for t in smap.thrusts.order_by("order")
             ],
             "tows": tows,
+            "weights_declared": smap.weights_declared,
             "perspectives": [
                 {"code": p.code, "name": p.name, "name_en": p.name_en} for p in smap.perspectives.order_by("order")
             ],
@@ -184,6 +221,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
                     "takes_over": t.takes_over or None,
                     "takes_over_printed": t.takes_over_printed,
                     "note": t.note,
+                    "weight": t.weight,
                     "objectives": by_theme[t.pk],
                 }
                 for t in smap.themes.select_related("group").order_by("order")
@@ -196,7 +234,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
         }
     )
     data = doc.model_dump(exclude_defaults=True, by_alias=True)
-    return _roc_years(data)
+    return _roc_years(data, roc=smap.organization.year_label == YearLabel.ROC)
 
 
 def _scoring(smap: StrategyMap) -> dict | None:
@@ -204,19 +242,32 @@ def _scoring(smap: StrategyMap) -> dict | None:
         policy = smap.scoring_policy
     except ScoringPolicy.DoesNotExist:
         return None
+    if policy.rating_policy_id is not None:
+        return None  # rated by a named policy: the row's own values are not used
     return {name: getattr(policy, name) for name in ScoringPolicy.FIELDS}
 
 
-def _roc_years(data: dict) -> dict:
-    """Write years as ROC years (108), as the documents print them."""
-    data["year"] = to_roc_year(data["year"])
+def _rating(smap: StrategyMap) -> str | None:
+    """The key of the map's named rating policy, if it has one."""
+    try:
+        policy = smap.scoring_policy
+    except ScoringPolicy.DoesNotExist:
+        return None
+    return policy.rating_policy.key if policy.rating_policy is not None else None
+
+
+def _roc_years(data: dict, *, roc: bool = True) -> dict:
+    """Write years as ROC years (108), as the documents print them; AD years (2019, the year a fiscal
+    year starts in) for an organization whose years are not named as ROC years."""
+    year: Callable[[int], int] = to_roc_year if roc else int
+    data["year"] = year(data["year"])
     if "revisions" in data and data["revisions"].get("compared_to"):
-        data["revisions"]["compared_to"] = to_roc_year(data["revisions"]["compared_to"])
+        data["revisions"]["compared_to"] = year(data["revisions"]["compared_to"])
     for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
         for kpi in holder.get("kpis", []):
             for key in ("targets", "results"):
                 if key in kpi:
-                    kpi[key] = {to_roc_year(y): _plain_target(v) for y, v in kpi[key].items()}
+                    kpi[key] = {year(y): _plain_target(v) for y, v in kpi[key].items()}
     return data
 
 
@@ -232,7 +283,8 @@ def _objective(o) -> dict:
         "code": o.code,
         "printed_code": o.printed_code,
         "name": o.name,
-        "perspective": o.perspective.code,
+        "perspective": o.perspective.code if o.perspective else None,
+        "weight": o.weight,
         "ksf": o.ksf,
         "goal": o.goal,
         "key_works": o.key_works,

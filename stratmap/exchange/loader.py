@@ -34,15 +34,44 @@ from typing import TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
 from stratmap.core.audit import as_text, record
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import to_roc_year
-from stratmap.exchange.parse import MAX_ERRORS, DatasetError, DatasetInvalid, ParsedFile, parse_paths
-from stratmap.exchange.schema import KPI_VALUES, KpiIn, MapFile, ObjectiveIn, OrganizationsFile, TargetIn
-from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
+from stratmap.exchange.dumper import rating_block
+from stratmap.exchange.parse import (
+    MAX_ERRORS,
+    DatasetError,
+    DatasetInvalid,
+    ParsedFile,
+    Ratings,
+    check_ratings,
+    parse_paths,
+)
+from stratmap.exchange.schema import (
+    KPI_VALUES,
+    KpiIn,
+    LightSetIn,
+    MapFile,
+    ObjectiveIn,
+    OrganizationsFile,
+    ScoringIn,
+    TargetIn,
+)
+from stratmap.kpis.models import (
+    Kpi,
+    KpiLineage,
+    KpiResult,
+    KpiTarget,
+    LightLevel,
+    LightSet,
+    RatingPolicy,
+    ScoringPolicy,
+    Tag,
+    ancestors,
+)
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.strategy.models import (
     Objective,
@@ -156,7 +185,30 @@ def validate_references(files: list[ParsedFile]) -> list[DatasetError]:
                     DatasetError(str(f.path), "version.label", key[2], f"a version not also given in {seen[key]}")
                 )
             seen[key] = str(f.path)
-    return errors
+    return errors + _rating_errors(files)
+
+
+def _rating_errors(files: list[ParsedFile]) -> list[DatasetError]:
+    """The files' rating policies, light sets and maps' ``rating`` checked with what the database holds
+    (parse.check_ratings); no query when the files have none of them."""
+    if not any(
+        (isinstance(f.document, MapFile) and f.document.rating)
+        or (
+            isinstance(f.document, OrganizationsFile)
+            and any(sets or policies for *_, sets, policies in f.document.ratings())
+        )
+        for f in files
+    ):
+        return []
+    ratings = Ratings(parents=dict(Organization.objects.values_list("code", "parent__code")))
+    for light_set in LightSet.objects.select_related("organization").prefetch_related("levels"):
+        owner = light_set.organization.code if light_set.organization else None
+        ratings.light_sets[owner, light_set.key] = light_set.light_set()
+    for policy in RatingPolicy.objects.select_related("organization"):
+        owner = policy.organization.code if policy.organization else None
+        ratings.policies[owner, policy.key] = rating_block(policy)
+    ratings.add_files(files)
+    return check_ratings(files, ratings)
 
 
 def load_paths(paths: Iterable[Path], *, replace: bool = False) -> LoadReport:
@@ -173,8 +225,11 @@ def load_paths(paths: Iterable[Path], *, replace: bool = False) -> LoadReport:
             for f in files:
                 if isinstance(f.document, OrganizationsFile):
                     report.organizations += _load_organizations(f.document, str(f.path))
-            orgs = {o.code: o for o in Organization.objects.all()}
             lost: list[DatasetError] = []
+            for f in files:
+                if isinstance(f.document, OrganizationsFile):
+                    lost += _RatingsWriter(f.document, report, source=str(f.path), replace=replace).write()
+            orgs = {o.code: o for o in Organization.objects.all()}
             for f in files:
                 if isinstance(f.document, MapFile):
                     lost += _MapWriter(f.document, orgs, report, source=str(f.path), replace=replace).write()
@@ -217,7 +272,14 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
     existing = {o.code: o for o in Organization.objects.filter(code__in=[o.code for o in doc.organizations])}
     for item in doc.organizations:
         org = existing.get(item.code)
-        values = {"name": item.name, "short_name": item.short_name, "name_en": item.name_en, "kind": item.kind}
+        values = {
+            "name": item.name,
+            "short_name": item.short_name,
+            "name_en": item.name_en,
+            "kind": item.kind,
+            "year_start_month": item.year_start_month,
+            "year_label": item.year_label,
+        }
         if org is None:
             org = Organization(code=item.code, **values)
             _clean(org, source)
@@ -250,6 +312,75 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
     return len(doc.organizations)
 
 
+class _RatingsWriter:
+    """Merges an organizations file's light sets and rating policies by owner and key, and each set's
+    levels by key: what the file has is updated in place (audited) or created; a set or policy the file
+    lacks is kept; a level the file lacks would change what the set's lights mean, so it is refused
+    (LoadWouldLose) unless ``replace``, which removes it (audited)."""
+
+    def __init__(self, doc: OrganizationsFile, report: LoadReport, *, source: str, replace: bool):
+        self.doc, self.report, self.source, self.replace = doc, report, source, replace
+        self.reason = f"loaded from {source}"
+
+    def write(self) -> list[WouldLose]:
+        lost: list[WouldLose] = []
+        codes = [org.code for org in self.doc.organizations]
+        orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+        for owner, prefix, sets, policies in self.doc.ratings():
+            org = orgs[owner] if owner is not None else None
+            for j, item in enumerate(sets):
+                lost += self._light_set(org, item, f"{prefix}light_sets[{j}]")
+            for policy in policies:
+                row = RatingPolicy.objects.filter(organization=org, key=policy.key).first()
+                self._save(RatingPolicy, row, {"organization": org, "key": policy.key, **policy.row_values()})
+        return lost
+
+    def _save(self, model: type[_Row], row: _Row | None, values: dict[str, object]) -> _Row:
+        """Create ``row`` from ``values``, or change what differs (audited); returns the row."""
+        if row is None:
+            row = model(**values)
+            _clean(row, self.source)
+            row.save()
+            _count(self.report.rows, model)
+            return row
+        changes: Changes = {name: (getattr(row, name), v) for name, v in values.items() if getattr(row, name) != v}
+        if changes:
+            for name, (_, v) in changes.items():
+                setattr(row, name, v)
+            _clean(row, self.source)
+            row.save(update_fields=list(changes))
+            _count(self.report.changed, model)
+            record(user=None, obj=row, action=LOAD, changes=changes, reason=self.reason)
+        return row
+
+    def _light_set(self, org: Organization | None, item: LightSetIn, path: str) -> list[WouldLose]:
+        found = LightSet.objects.filter(organization=org, key=item.key).first()
+        light_set = self._save(LightSet, found, {"organization": org, "key": item.key, "names": dict(item.names)})
+        have = {level.key: level for level in light_set.levels.all()} if found is not None else {}
+        for order, given in enumerate(item.levels):
+            values = {**given.model_dump(), "names": dict(given.names), "light_set": light_set, "order": order}
+            self._save(LightLevel, have.pop(given.key, None), values)
+        lost = []
+        for level in have.values():
+            where = f"{path}: level {level.key} of the light set {item.key}"
+            if not self.replace:
+                expected = (
+                    "is in the database but not in this file; loading would remove it (results published with it "
+                    "would name no light). Give --replace to remove it (audited)"
+                )
+                lost.append(WouldLose(self.source, where, None, expected))
+                continue
+            record(user=None, obj=level, action=REMOVE, reason=f"replaced by loading {self.source}")
+            level.delete()
+            self.report.removed.append(f"{self.source}: {where}: removed")
+        return lost
+
+
+def _count(counts: dict[str, int], model: type[models.Model]) -> None:
+    name = cast(str, model._meta.model_name)
+    counts[name] = counts.get(name, 0) + 1
+
+
 def _target(value: Decimal | TargetIn) -> TargetIn:
     return value if isinstance(value, TargetIn) else TargetIn(value=value)
 
@@ -273,6 +404,7 @@ _POINTS_TO: dict[str, type[models.Model]] = {
     "plan_id": ActionPlan,
     "group_id": Organization,
     "lineage_id": KpiLineage,
+    "rating_policy_id": RatingPolicy,
 }
 
 
@@ -320,7 +452,7 @@ class _MapWriter:
         wanted: Sequence[tuple[_Key, Values]],
         describe: Callable[[_Row], str],
         *,
-        parent: Callable[[_Row], _Id] | None = None,
+        parent: Callable[[_Row], _Id | None] | None = None,
         kpi_of: Callable[[_Row], Kpi | None] | None = None,
     ) -> dict[_Key, _Row]:
         """Merge rows of one kind: ``wanted`` is (key, field values) in the file's order; rows of
@@ -465,6 +597,7 @@ class _MapWriter:
                         "takes_over": t.takes_over or "",
                         "takes_over_printed": t.takes_over_printed,
                         "note": t.note,
+                        "weight": t.weight,
                     },
                 )
                 for i, t in enumerate(doc.themes)
@@ -482,7 +615,8 @@ class _MapWriter:
                     {
                         "map_id": smap.pk,
                         "theme_id": themes[theme].pk if theme else None,
-                        "perspective_id": perspectives[o.perspective].pk,
+                        "perspective_id": perspectives[o.perspective].pk if o.perspective else None,
+                        "weight": o.weight,
                         "code": o.code,
                         "printed_code": o.printed_code,
                         "name": o.name,
@@ -496,7 +630,9 @@ class _MapWriter:
                 for i, (theme, o) in enumerate(placed)
             ],
             lambda o: f"objective {o.code} {o.name}",
-            parent=lambda o: (Theme, o.theme_id) if o.theme_id else (Perspective, o.perspective_id),
+            parent=lambda o: (
+                (Theme, o.theme_id) if o.theme_id else (Perspective, o.perspective_id) if o.perspective_id else None
+            ),
         )
         self._sync(
             ObjectiveLink,
@@ -570,6 +706,7 @@ class _MapWriter:
             "revisions_theme": (revisions.theme or "") if revisions else "",
             "revisions_note": revisions.note if revisions else "",
             "note": doc.note,
+            "weights_declared": doc.weights_declared,
         }
         smap = StrategyMap.objects.filter(organization=org, year=doc.year, version_label=doc.version.label).first()
         label = f"{org.code} {doc.year} {doc.version.label}".strip()
@@ -606,8 +743,24 @@ class _MapWriter:
 
     def _write_scoring(self, smap: StrategyMap) -> None:
         existing = ScoringPolicy.objects.filter(map=smap)
-        wanted = [(smap.pk, {"map_id": smap.pk, **self.doc.scoring.model_dump()})] if self.doc.scoring else []
+        wanted: list[tuple[int, Values]] = []
+        if self.doc.rating:
+            # A named policy rates the map: the row's own composite values are not used, and stay the defaults.
+            rating = self._rating_policy(smap.organization_id, self.doc.rating)
+            wanted = [(smap.pk, {"map_id": smap.pk, **ScoringIn().model_dump(), "rating_policy_id": rating.pk})]
+        elif self.doc.scoring:
+            wanted = [(smap.pk, {"map_id": smap.pk, **self.doc.scoring.model_dump(), "rating_policy_id": None})]
         self._sync(ScoringPolicy, existing, lambda p: p.map_id, wanted, lambda p: "the scoring policy")
+
+    def _rating_policy(self, organization: int, key: str) -> RatingPolicy:
+        """The policy ``key`` names for the map's organization: its own, the nearest above it's, or a shared
+        one (validate_references made sure there is one)."""
+        chain = ancestors(organization)
+        candidates = RatingPolicy.objects.filter(Q(organization__in=chain) | Q(organization__isnull=True), key=key)
+        found = {p.organization_id: p for p in candidates}
+        rating = next(found[owner] for owner in [*chain, None] if owner in found)
+        self.names[RatingPolicy, rating.pk] = rating.key
+        return rating
 
     def _write_kpis(
         self, smap: StrategyMap, org: Organization, objectives: list[tuple[Objective, ObjectiveIn]]

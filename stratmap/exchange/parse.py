@@ -14,20 +14,29 @@ error, not a hang.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stratmap.exchange.schema import SMALL_MAX, KpiIn, MapFile, OrganizationsFile
-from stratmap.kpis.scoring import TargetType, composite_policy
+from stratmap.exchange.schema import (
+    SMALL_MAX,
+    KpiIn,
+    LightSetIn,
+    MapFile,
+    OrganizationsFile,
+    RatingPolicyIn,
+)
+from stratmap.kpis.scoring import BUILT_IN, TAIPEI_LIGHTS, LightSet, TargetType, composite_policy
+from stratmap.kpis.scoring.policy import BANDS_ORDER, NOT_RATED, THRESHOLDS_FOR
 
 #: The largest file read (the Taipei city's map is 50 kB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -142,7 +151,7 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
     errors += _duplicates(((f"{p}.code", plan.code) for p, plan in plans), file, "action plan")
     errors += _too_many(doc, objectives, kpis, plans, file)
     for path, objective in objectives:
-        if objective.perspective not in perspectives:
+        if objective.perspective is not None and objective.perspective not in perspectives:
             errors.append(
                 DatasetError(
                     file,
@@ -158,6 +167,14 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
         for end, code in (("from", link.source), ("to", link.target)):
             if code not in codes:
                 errors.append(DatasetError(file, f"links[{i}].{end}", code, "the code of an objective of this map"))
+    if doc.scoring and doc.rating:
+        errors.append(
+            DatasetError(
+                file, "rating", doc.rating, "either a named rating policy (rating) or a scoring block, not both"
+            )
+        )
+    if not doc.rating:  # rated by its composite or the default: Taipei's lights (a named policy's are checked on load)
+        errors += light_reported_errors(doc, TAIPEI_LIGHTS, file)
     if doc.scoring:
         policy = composite_policy(doc.scoring.model_dump())
         for name, why in policy.problems():
@@ -177,6 +194,205 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
                 errors.append(
                     DatasetError(file, f"revisions.counts[{i}].perspective", row.perspective, f"one of {allowed}")
                 )
+    return errors
+
+
+# --- light sets and rating policies -------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    """Numbers inside a value as the file writes them (10, 0.3), not as Python's Decimal('10')."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _at(block: BaseModel, where: str) -> object:
+    """The value at ``where`` (``levels[2].colour``) in ``block`` as the file gives it; None if none."""
+    value: object = _plain(block.model_dump())
+    for part in re.findall(r"\[\d+\]|[^.\[\]]+", where):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            value = value[index] if isinstance(value, list) and index < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _keys_once(items: Iterable[tuple[str, str]], file: str, what: str) -> list[DatasetError]:
+    seen: dict[str, str] = {}
+    errors = []
+    for path, key in items:
+        if key in seen:
+            errors.append(DatasetError(file, path, key, f"a key of its own: the {what} at {seen[key]} has it"))
+        seen.setdefault(key, path)
+    return errors
+
+
+def light_set_errors(item: LightSetIn, path: str, file: str) -> list[DatasetError]:
+    """The scoring engine's objections to a light set (LightSet.problems), each at its place in the block."""
+    errors = []
+    for where, why in item.engine().problems():
+        if where == "levels":
+            value: object = ", ".join(f"{level.key} ({level.role})" for level in item.levels) or "no level"
+        else:
+            value = _at(item, where)
+        errors.append(DatasetError(file, f"{path}.{where}", value, why))
+    return errors
+
+
+def policy_errors(item: RatingPolicyIn, lights: LightSet, path: str, file: str) -> list[DatasetError]:
+    """The scoring engine's objections to a rating policy with the light set it names (Policy.problems),
+    each at its place in the block (the light set's own are given where the set is defined)."""
+    errors = []
+    for where, why in item.engine(lights).problems():
+        if where.startswith("lights."):
+            continue
+        key = RatingPolicyIn.PATHS.get(where, where)
+        value = _plain(item.weights.model_dump()) if where == "weights" else _at(item, key)
+        expected = str(why)
+        if why.template in (THRESHOLDS_FOR, BANDS_ORDER, NOT_RATED):  # which levels there are
+            expected += f" (the light set {lights.key}: {', '.join(level.key for level in lights)})"
+        errors.append(DatasetError(file, f"{path}.{key}", value, expected))
+    return errors
+
+
+def light_reported_errors(doc: MapFile, lights: LightSet, file: str) -> list[DatasetError]:
+    """A published light that is not a level of the map's light set."""
+    keys = [level.key for level in lights]
+    errors = []
+    for opath, _, objective in doc.all_objectives():
+        for k, kpi in enumerate(objective.kpis):
+            for year, result in kpi.results.items():
+                if result.light_reported is not None and result.light_reported not in keys:
+                    where = f"{opath}.kpis[{k}].results.{year}.light_reported"
+                    expected = f"a level of the map's light set {lights.key}: one of {', '.join(keys)}"
+                    errors.append(DatasetError(file, where, result.light_reported, expected))
+    return errors
+
+
+def check_organizations(doc: OrganizationsFile, file: str) -> list[DatasetError]:
+    """Rules of an organizations file's light sets and rating policies that need nothing else: each key
+    once per owner, and every light set usable (rated levels, one unknown, symbols, names, colours)."""
+    errors: list[DatasetError] = []
+    for _, prefix, sets, policies in doc.ratings():
+        errors += _keys_once(((f"{prefix}light_sets[{j}].key", x.key) for j, x in enumerate(sets)), file, "light set")
+        errors += _keys_once(
+            ((f"{prefix}rating_policies[{j}].key", x.key) for j, x in enumerate(policies)), file, "rating policy"
+        )
+        for j, item in enumerate(sets):
+            errors += light_set_errors(item, f"{prefix}light_sets[{j}]", file)
+    return errors
+
+
+Owner = str | None  # an organization's code; None for what every organization shares
+
+
+@dataclass
+class Ratings:
+    """The organizations' parents, light sets and rating policies a load knows: those of the database,
+    and over them those of the files being loaded (plain values: this module reads no database)."""
+
+    parents: dict[str, str | None] = field(default_factory=dict)
+    light_sets: dict[tuple[Owner, str], LightSet] = field(default_factory=dict)
+    policies: dict[tuple[Owner, str], RatingPolicyIn] = field(default_factory=dict)
+    #: Where a set or policy is defined in the files: ("light_set" or "policy", owner, key) → (file, path).
+    places: dict[tuple[str, Owner, str], tuple[str, str]] = field(default_factory=dict)
+
+    def add_files(self, files: Iterable[ParsedFile]) -> None:
+        for parsed in files:
+            doc = parsed.document
+            if not isinstance(doc, OrganizationsFile):
+                continue
+            self.parents |= {org.code: org.parent for org in doc.organizations}
+            for owner, prefix, sets, policies in doc.ratings():
+                for j, item in enumerate(sets):
+                    self.light_sets[owner, item.key] = item.engine()
+                    self.places["light_set", owner, item.key] = (str(parsed.path), f"{prefix}light_sets[{j}]")
+                for j, policy in enumerate(policies):
+                    self.policies[owner, policy.key] = policy
+                    self.places["policy", owner, policy.key] = (str(parsed.path), f"{prefix}rating_policies[{j}]")
+
+    def chain(self, organization: Owner) -> list[Owner]:
+        """The organization, those above it nearest first, then None (the shared rows)."""
+        chain: list[Owner] = []
+        while organization is not None and organization not in chain:
+            chain.append(organization)
+            organization = self.parents.get(organization)
+        return [*chain, None]
+
+    def light_set(self, owner: Owner, key: str) -> tuple[Owner, LightSet] | None:
+        """The light set ``key`` names for ``owner`` and whose it is (None: built-in), or None."""
+        for candidate in self.chain(owner):
+            if (candidate, key) in self.light_sets:
+                return candidate, self.light_sets[candidate, key]
+        return (None, BUILT_IN[key]) if key in BUILT_IN else None
+
+    def policy(self, organization: str, key: str) -> tuple[Owner, RatingPolicyIn] | None:
+        for candidate in self.chain(organization):
+            if (candidate, key) in self.policies:
+                return candidate, self.policies[candidate, key]
+        return None
+
+
+def _whose(owner: Owner) -> str:
+    return owner if owner is not None else "every organization (shared)"
+
+
+def check_ratings(files: list[ParsedFile], ratings: Ratings) -> list[DatasetError]:
+    """What spans files and the database: each rating policy of the files with the light set it names,
+    the policies of the database with the light sets the files change, and each map's ``rating`` (a
+    policy of its organization, of one above it, or a shared one) and published lights."""
+    errors: list[DatasetError] = []
+    built_in = ", ".join(BUILT_IN)
+    for (kind, owner, key), (file, path) in ratings.places.items():
+        if kind != "policy":
+            continue
+        policy = ratings.policies[owner, key]
+        found = ratings.light_set(owner, policy.lights)
+        if found is None:
+            expected = (
+                f"the key of a light set of {_whose(owner)}, of an organization above it, "
+                f"a shared one or a built-in one ({built_in})"
+            )
+            errors.append(DatasetError(file, f"{path}.lights", policy.lights, expected))
+        else:
+            errors += policy_errors(policy, found[1], path, file)
+    for (owner, key), policy in ratings.policies.items():
+        found = ratings.light_set(owner, policy.lights)
+        if ("policy", owner, key) in ratings.places or found is None:
+            continue
+        place = ratings.places.get(("light_set", found[0], found[1].key))
+        if place is None:
+            continue  # neither the policy nor its light set changes
+        file, path = place
+        for where, why in policy.engine(found[1]).problems():
+            expected = (
+                f"a light set the rating policy {key} of {_whose(owner)} (in the database) can rate with: {where} {why}"
+            )
+            errors.append(DatasetError(file, path, found[1].key, expected))
+    for parsed in files:
+        doc = parsed.document
+        if not isinstance(doc, MapFile) or doc.rating is None:
+            continue
+        named = ratings.policy(doc.organization, doc.rating)
+        if named is None:
+            above = [org for org in ratings.chain(doc.organization)[1:] if org is not None]
+            expected = (
+                f"the key of a rating policy of {doc.organization}"
+                + (f", of an organization above it ({', '.join(above)})" if above else "")
+                + ", or a shared one"
+            )
+            errors.append(DatasetError(str(parsed.path), "rating", doc.rating, expected))
+            continue
+        owner, policy = named
+        found = ratings.light_set(owner, policy.lights)
+        if found is not None:
+            errors += light_reported_errors(doc, found[1], str(parsed.path))
     return errors
 
 
@@ -391,7 +607,7 @@ def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
         return None, _capped(errors, file)
     if not isinstance(raw, dict):
         return None, [DatasetError(file, "", type(raw).__name__, "a mapping with 'format: stratmap/1'")]
-    model = OrganizationsFile if "organizations" in raw else MapFile
+    model = OrganizationsFile if {"organizations", "light_sets", "rating_policies"} & raw.keys() else MapFile
     duplicates = list(_duplicate_year_keys(raw, "", file))
     try:
         document = model.model_validate(raw)
@@ -403,7 +619,9 @@ def parse_file(path: Path) -> tuple[ParsedFile | None, list[DatasetError]]:
             # the first branch's complaint is the one that helps.
             found.setdefault(where, DatasetError(file, where, e.get("input"), _expected(e)))
         return None, _capped(duplicates + list(found.values()), file)
-    errors = duplicates + (check_map(document, file) if isinstance(document, MapFile) else [])
+    errors = duplicates + (
+        check_map(document, file) if isinstance(document, MapFile) else check_organizations(document, file)
+    )
     return (None if errors else ParsedFile(path, document)), _capped(errors, file)
 
 

@@ -9,15 +9,32 @@ be checked anywhere. docs/dataset-format.md describes every key for people.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, TextError, check_code, check_number, check_text
 from stratmap.core.years import to_ad_year
-from stratmap.kpis.scoring import DEFAULT_POLICY, TAIPEI_LIGHTS, TAIPEI_THRESHOLDS, Polarity, TargetType
+from stratmap.kpis.scoring import (
+    DEFAULT_POLICY,
+    TAIPEI_LIGHTS,
+    TAIPEI_THRESHOLDS,
+    Band,
+    Level,
+    LightSet,
+    Method,
+    ObjectiveRule,
+    Polarity,
+    Policy,
+    Role,
+    TargetType,
+    Tolerance,
+    names,
+    thresholds_for,
+)
 
 FORMAT = "stratmap/1"
 #: The largest count a PositiveSmallIntegerField holds on every database (PostgreSQL's smallint).
@@ -102,6 +119,8 @@ Reported = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 3))]
 PolicyNumber = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 3))]
 Weight = Annotated[Decimal, _finite(), AfterValidator(_fits(7, 4))]
 Count = Annotated[int, Field(ge=0, le=SMALL_MAX)]
+#: An objective's or theme's weight, and what a map declares they add up to: the digits of NUMBER, not below 0.
+GroupWeight = Annotated[Number, Field(ge=0)]
 OrgCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 #: Organization codes, each once (a KPI's agencies, a group's members).
 OrgCodes = Annotated[list[OrgCode], AfterValidator(_each_once)]
@@ -116,19 +135,21 @@ Text300 = Annotated[str, _text_check(300), _text_schema(300)]
 Text500 = Annotated[str, _text_check(500), _text_schema(500)]
 
 
-def _light_key(value: str) -> str:
-    keys = [level.key for level in TAIPEI_LIGHTS]
-    if value not in keys:
-        raise ValueError(f"one of the lights {keys}")
+#: The key of a level of a light set (``green``, ``not_available``): stored, written in datasets, in URLs.
+LightKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", max_length=40)]
+#: The key of a light set or of a rating policy (``rag``, ``council-rag``).
+SetKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", max_length=60)]
+#: A language tag (zh, zh-hant, en) → a name in that language.
+Names = dict[Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=20)], Text100]
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError("must be a colour written #rrggbb, like #1a7f37")
     return value
 
 
-#: The key of a light of the map's light set (Taipei's, until a map can choose its own).
-LightKey = Annotated[
-    str,
-    AfterValidator(_light_key),
-    Field(json_schema_extra={"enum": [level.key for level in TAIPEI_LIGHTS]}),
-]
+Colour = Annotated[str, AfterValidator(_colour), Field(json_schema_extra={"pattern": "^#[0-9a-fA-F]{6}$"})]
 
 
 class Strict(BaseModel):
@@ -141,7 +162,160 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
 
 
+# --- light sets and rating policies ------------------------------------------
+
+
+class LightLevelIn(Strict):
+    """A level of a light set; the set lists rated levels best first."""
+
+    key: LightKey
+    symbol: Annotated[str, _text_check(8), _text_schema(8)]
+    names: Names
+    colour: Colour
+    role: Role = Role.RATED
+
+    def engine(self) -> Level:
+        return Level(self.key, self.symbol, names(self.names), self.colour, Role(self.role))
+
+
+class LightSetIn(Strict):
+    key: SetKey
+    names: Names = {}
+    levels: list[LightLevelIn]
+
+    def engine(self) -> LightSet:
+        return LightSet(self.key, tuple(level.engine() for level in self.levels), names(self.names))
+
+
+class BandIn(Strict):
+    level: LightKey
+    #: How far short of the target (0: met); left out or null, for the last band only: whatever is left.
+    within: Number | None = None
+
+
+class WeightsIn(Strict):
+    """The composite's weights of the achievement and the three self-assessment scores; they add up to 1."""
+
+    achievement: Weight = DEFAULT_POLICY.achievement_weight
+    innovation: Weight = DEFAULT_POLICY.innovation_weight
+    challenge: Weight = DEFAULT_POLICY.challenge_weight
+    contribution: Weight = DEFAULT_POLICY.contribution_weight
+
+
+class RatingPolicyIn(Strict):
+    """A named rating policy (kpis.models.RatingPolicy); docs/scoring.md gives each method."""
+
+    key: SetKey
+    names: Names = {}
+    method: Method = Method.COMPOSITE
+    #: The key of a light set of the policy's organization, of one above it, a shared or a built-in one.
+    lights: SetKey = TAIPEI_LIGHTS.key
+    weights: WeightsIn = WeightsIn()
+    cap: PolicyNumber = DEFAULT_POLICY.achievement_cap
+    #: Composite: the lowest total of each rated level but the last, best first; left out for a set of
+    #: Taipei's levels, Taipei's.
+    thresholds: dict[LightKey, PolicyNumber] = {}
+    #: Bands: best first.
+    bands: list[BandIn] = []
+    tolerance: Tolerance = Tolerance.PERCENT
+    flag_tolerance: PolicyNumber = DEFAULT_POLICY.flag_tolerance
+    objective_rule: ObjectiveRule = ObjectiveRule.WORST
+
+    #: The engine's name of each value (Policy.problems names them so) → its path in the block.
+    PATHS: ClassVar[dict[str, str]] = {
+        "achievement_weight": "weights.achievement",
+        "innovation_weight": "weights.innovation",
+        "challenge_weight": "weights.challenge",
+        "contribution_weight": "weights.contribution",
+        "achievement_cap": "cap",
+    }
+
+    def engine(self, lights: LightSet) -> Policy:
+        """The engine's policy, with ``lights``: the set :attr:`lights` names for the policy's organization."""
+        return Policy(
+            method=self.method,
+            lights=lights,
+            achievement_weight=self.weights.achievement,
+            innovation_weight=self.weights.innovation,
+            challenge_weight=self.weights.challenge,
+            contribution_weight=self.weights.contribution,
+            achievement_cap=self.cap,
+            thresholds=thresholds_for(lights, tuple(self.thresholds.items())),
+            bands=tuple(Band(band.level, band.within) for band in self.bands),
+            tolerance=self.tolerance,
+            flag_tolerance=self.flag_tolerance,
+            objective_rule=self.objective_rule,
+            key=self.key,
+        )
+
+    def row_values(self) -> dict[str, Any]:
+        """The values of its row (kpis.models.RatingPolicy), numbers in JSON written as exact text."""
+        return {
+            "names": dict(self.names),
+            "method": self.method,
+            "lights": self.lights,
+            "achievement_weight": self.weights.achievement,
+            "innovation_weight": self.weights.innovation,
+            "challenge_weight": self.weights.challenge,
+            "contribution_weight": self.weights.contribution,
+            "achievement_cap": self.cap,
+            "thresholds": {key: _exact(value) for key, value in self.thresholds.items()},
+            "bands": [{"level": b.level, "within": None if b.within is None else _exact(b.within)} for b in self.bands],
+            "tolerance": self.tolerance,
+            "flag_tolerance": self.flag_tolerance,
+            "objective_rule": self.objective_rule,
+        }
+
+    @classmethod
+    def from_row(cls, key: str, values: dict[str, Any]) -> RatingPolicyIn:
+        """The block of a row's values (as :meth:`row_values` gives them)."""
+        return cls.model_validate(
+            {
+                "key": key,
+                "names": values["names"],
+                "method": values["method"],
+                "lights": values["lights"],
+                "weights": {
+                    part: values[f"{part}_weight"]
+                    for part in ("achievement", "innovation", "challenge", "contribution")
+                },
+                "cap": values["achievement_cap"],
+                "thresholds": {k: Decimal(str(v)) for k, v in (values["thresholds"] or {}).items()},
+                "bands": [
+                    {"level": b["level"], "within": None if b.get("within") is None else Decimal(str(b["within"]))}
+                    for b in values["bands"] or []
+                ],
+                "tolerance": values["tolerance"],
+                "flag_tolerance": values["flag_tolerance"],
+                "objective_rule": values["objective_rule"],
+            }
+        )
+
+
+#: The values of a rating policy's row (kpis.models.RatingPolicy), by their names there.
+RATING_VALUES = tuple(RatingPolicyIn(key="any").row_values())
+
+
+def _exact(value: Decimal) -> str:
+    """A number as JSON keeps it exactly: as text, without trailing zeros (92.50 is 92.5)."""
+    return format(value.normalize(), "f")
+
+
 # --- organizations -----------------------------------------------------------
+
+
+#: The kinds of organization (core.models.Organization.Kind, which this module may not import).
+OrgKind = Literal[
+    "city", "county", "council", "ministry", "department", "bureau", "committee", "agency", "theme_group", "other"
+]
+#: How an organization's years read (core.years.YearLabel).
+YearLabelIn = Literal["roc", "calendar", "span", "fy_end"]
+
+
+def _start_month(value: int) -> int:
+    if not 1 <= value <= 12:
+        raise ValueError("a month 1–12: the month the organization's year starts in (4 for April–March)")
+    return value
 
 
 class OrganizationIn(Strict):
@@ -149,15 +323,33 @@ class OrganizationIn(Strict):
     name: Text200
     short_name: Text100 = ""
     name_en: Text200 = ""
-    kind: Literal["city", "bureau", "theme_group"]
+    kind: OrgKind
     parent: OrgCode | None = None
     lead: OrgCode | None = None
     members: OrgCodes = []
+    #: The month its year starts in (4: April to March); each year is kept as the AD year it starts in.
+    year_start_month: Annotated[
+        int, Field(strict=True, json_schema_extra={"minimum": 1, "maximum": 12}), AfterValidator(_start_month)
+    ] = 1
+    year_label: YearLabelIn = "roc"
+    #: The organization's own light sets and rating policies, for its maps and those of the organizations below it.
+    light_sets: list[LightSetIn] = []
+    rating_policies: list[RatingPolicyIn] = []
 
 
 class OrganizationsFile(Strict):
     format: Literal["stratmap/1"]
-    organizations: list[OrganizationIn]
+    organizations: list[OrganizationIn] = []
+    #: Light sets and rating policies shared by every organization.
+    light_sets: list[LightSetIn] = []
+    rating_policies: list[RatingPolicyIn] = []
+
+    def ratings(self) -> Iterator[tuple[str | None, str, list[LightSetIn], list[RatingPolicyIn]]]:
+        """Each owner's light sets and rating policies: (organization code, or None for the shared ones;
+        the path of its block in the file, ending in a dot or empty; its sets; its policies)."""
+        yield None, "", self.light_sets, self.rating_policies
+        for i, org in enumerate(self.organizations):
+            yield org.code, f"organizations[{i}].", org.light_sets, org.rating_policies
 
 
 # --- strategy maps -----------------------------------------------------------
@@ -278,7 +470,10 @@ class ObjectiveIn(Strict):
     code: Code
     printed_code: Text40 = ""
     name: Text300
-    perspective: ShortCode
+    #: One of the map's perspectives; left out (a map without perspectives), drawn in an unnamed band.
+    perspective: ShortCode | None = None
+    #: The objective's share of the organization's points (25 of 100), whatever its KPIs' weights.
+    weight: GroupWeight | None = None
     ksf: Text = ""
     goal: Text = ""
     key_works: list[Text] = []
@@ -295,6 +490,7 @@ class ThemeIn(Strict):
     takes_over: Code | None = None
     takes_over_printed: Text200 = ""
     note: Text = ""
+    weight: GroupWeight | None = None
     objectives: list[ObjectiveIn] = []
 
 
@@ -402,10 +598,16 @@ class MapFile(Strict):
     values: list[Text] = []
     note: Text = ""
     scoring: ScoringIn | None = None
+    #: The key of a rating policy of the map's organization, of one above it, or a shared one (instead of ``scoring``).
+    rating: SetKey | None = None
     construction_steps: list[StepIn] = []
     thrusts: list[ThrustIn] = []
     tows: TowsIn | None = None
-    perspectives: list[PerspectiveIn] = Field(min_length=1)
+    #: What the objectives' weights are declared to add up to (100); a difference is a warning of
+    #: ``stratmap check``, not an error: real tables are often partial.
+    weights_declared: GroupWeight | None = None
+    #: None (one unnamed band), one (業務面向) or several: each objective names one of them.
+    perspectives: list[PerspectiveIn] = []
     #: Objectives drawn across all themes (the city's TC row).
     objectives: list[ObjectiveIn] = []
     themes: list[ThemeIn] = []

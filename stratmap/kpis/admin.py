@@ -6,7 +6,8 @@ carries the version it was opened on (a stale form is refused with what changed)
 an approved or published result opens read only (the cycle reopens it), and every
 change is audited and bumps the version.
 
-Everything else here (KPIs, targets, action plans under a KPI, lineages, tags, scoring policies)
+Everything else here (KPIs, targets, action plans under a KPI, lineages, tags, scoring policies, light
+sets with their levels, named rating policies)
 saves through :class:`stratmap.core.admin_audit.AuditedAdmin`: audited with a reason, checked
 against and bumping the map's version, scoped to the maps a person administers.
 """
@@ -18,10 +19,11 @@ from typing import cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,12 +38,25 @@ from stratmap.core.admin import (
     year_filter,
     year_or_empty,
 )
-from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
+from stratmap.core.admin_audit import ADMINISTRATOR, AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
 from stratmap.core.forms import VERSION_MISSING
 from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi, KpiLineage, KpiResult, KpiTarget, ScoringPolicy, Tag
-from stratmap.kpis.scoring import KpiScore
-from stratmap.kpis.selectors import score_result
+from stratmap.kpis.models import (
+    Kpi,
+    KpiLineage,
+    KpiResult,
+    KpiTarget,
+    LightLevel,
+    LightSet,
+    RatingPolicy,
+    ScoringPolicy,
+    Tag,
+    problem_text,
+    serving,
+)
+from stratmap.kpis.scoring import KpiScore, Level, Role, names
+from stratmap.kpis.scoring import LightSet as Lights
+from stratmap.kpis.selectors import policies_of, policy_of, score_result
 from stratmap.kpis.services import (
     ADMIN_FIELDS,
     EDITABLE,
@@ -86,11 +101,13 @@ class LineageKpiInline(ScopedInline, admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("objective__map")
+        return super().get_queryset(request).select_related("objective__map__organization")
 
     @admin.display(description=_("map year"))
     def map_year(self, obj):
-        return year_or_empty(obj.objective.map.year if obj.objective_id else None)
+        if not obj.objective_id:
+            return ""
+        return year_or_empty(obj.objective.map.year, obj.objective.map.organization.year_style)
 
 
 @admin.register(KpiLineage)
@@ -121,11 +138,11 @@ class KpiLineageAdmin(AuditedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("first year"), ordering="first_year")
     def first_year(self, obj):
-        return year_or_empty(obj.first_year)
+        return year_or_empty(obj.first_year, obj.organization.year_style if obj.organization else None)
 
     @admin.display(description=_("last year"), ordering="last_year")
     def last_year(self, obj):
-        return year_or_empty(obj.last_year)
+        return year_or_empty(obj.last_year, obj.organization.year_style if obj.organization else None)
 
 
 # --- KPIs --------------------------------------------------------------------
@@ -155,12 +172,17 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
         "challenge_shown",
         "contribution_shown",
         "score_shown",
-        "light_reported",
+        "light_shown",
         "version",
     )
     extra = 0
     can_delete = False
     show_change_link = True
+
+    @admin.display(description=_("light as published"))
+    def light_shown(self, obj):
+        # obj.kpi is the page's KPI, whose map (and so its policy) is read once for all the rows.
+        return published_light(obj.light_reported, policy_of(smap=obj.kpi.objective.map).lights)
 
     actual_shown = staticmethod(plain_number("actual", _("actual")))
     rate_shown = staticmethod(plain_number("rate_reported", _("achievement rate as published (%)")))
@@ -171,7 +193,8 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
 
     @admin.display(description=_("year"))
     def year_shown(self, obj):
-        return format_year(obj.year)
+        # obj.kpi is the page's KPI (the inline's parent), whose map is read once for all the rows.
+        return format_year(obj.year, style=obj.kpi.objective.map.organization.year_style)
 
 
 class ActionPlanInline(ScopedInline, admin.TabularInline):
@@ -276,7 +299,7 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("year"), ordering="year")
     def year_display(self, obj):
-        return format_year(obj.year)
+        return format_year(obj.year, style=obj.kpi.objective.map.organization.year_style)
 
 
 @admin.register(KpiTarget)
@@ -305,6 +328,16 @@ class KpiResultAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = self.instance.version if self.instance.pk else NEW
+        field = self.fields.get("light_reported")
+        if self.instance.pk and field is not None:
+            # The light as published is a level of the map's light set: offered as a choice of them.
+            lights = policy_of(smap=self.instance.kpi.objective.map).lights
+            language = translation.get_language()
+            self.fields["light_reported"] = forms.ChoiceField(
+                label=field.label,
+                required=False,
+                choices=[("", "---------"), *((level.key, level.text(language)) for level in lights)],
+            )
 
     def clean(self):
         data = super().clean()
@@ -316,6 +349,15 @@ class KpiResultAdminForm(forms.ModelForm):
             return data
         if self.access is not None and not self.access.edits(kpi):
             raise ValidationError(_("You may not change the results of this KPI."))
+        reported = data.get("light_reported")
+        if reported:
+            lights = policy_of(smap=kpi.objective.map).lights
+            if reported not in {level.key for level in lights}:
+                self.add_error(
+                    "light_reported",
+                    _("%(value)s is not a level of the map's light set %(set)s: give one of %(keys)s.")
+                    % {"value": reported, "set": lights.key, "keys": ", ".join(level.key for level in lights)},
+                )
         try:
             kpi_result_check(kpi=kpi, year=year, version=data["seen_version"])
         except StaleEdit as stale:
@@ -333,7 +375,7 @@ class KpiResultAdmin(KpiYearAdmin):
         plain_number("challenge", _("challenge")),
         plain_number("contribution", _("contribution")),
         plain_number("score_reported", _("total score as published")),
-        "light_reported",
+        "light_shown",
         "computed_rate",
         "computed_score",
         "computed_light",
@@ -410,6 +452,16 @@ class KpiResultAdmin(KpiYearAdmin):
                 self.delete_model(request, result)
             except (ValidationError, StaleEdit) as refused:
                 messages.error(request, f"{result}: {' '.join(getattr(refused, 'messages', [str(refused)]))}")
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The rating policies of the page's maps, found at once (their light sets stay on the rows).
+        policies_of(maps=[result.kpi.objective.map for result in changelist.result_list])
+        return changelist
+
+    @admin.display(description=_("light as published"), ordering="light_reported")
+    def light_shown(self, obj):
+        return published_light(obj.light_reported, policy_of(smap=obj.kpi.objective.map).lights)
 
     @admin.display(description=_("result page"))
     def result_page(self, obj):
@@ -498,6 +550,182 @@ class KpiResultAdmin(KpiYearAdmin):
 class ScoringPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     map_path = "map"
     map_organization, map_year = map_columns(map_path)
-    list_display = ["map", "map_organization", "map_year", *ScoringPolicy.FIELDS]
-    list_select_related = ["map__organization"]
+    list_display = ["map", "map_organization", "map_year", "rating_policy", *ScoringPolicy.FIELDS]
+    list_select_related = ["map__organization", "rating_policy"]
     autocomplete_fields = ["map"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "rating_policy":
+            kwargs["queryset"] = rating_policy_choices(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def rating_policy_choices(request):
+    """The rating policies a person may give a map: for an administrator, those of the organizations it
+    administers and above them, and the shared ones (the map's own organization is checked on save)."""
+    if request.user.is_superuser:
+        return RatingPolicy.objects.select_related("organization")
+    return serving(access_for(request).organizations(ADMINISTRATOR)).select_related("organization")
+
+
+def published_light(key: str, lights: Lights) -> str:
+    """A light as published, as the map's light set shows it (symbol, name and colour); a key that is no
+    level of the set, as it is."""
+    if not key:
+        return "-"
+    level = next((level for level in lights if level.key == key), None)
+    if level is None:
+        return key
+    return format_html('<span style="color:{}">{}</span>', level.colour, level.text(translation.get_language()))
+
+
+# --- light sets and rating policies ----------------------------------------------------------------
+
+
+class SharedRowsAdmin(AuditedAdmin):
+    """Rows of an organization, changed by its administrators, or shared by every organization (no
+    organization): the administrators read those, the superusers change them."""
+
+    organization_path = "organization"
+
+    def get_queryset(self, request):
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        rows = admin.ModelAdmin.get_queryset(self, request)  # not the scope's filter: it leaves out the shared
+        path = self.scope_path
+        mine = self.access(request).organizations(ADMINISTRATOR)
+        return rows.filter(Q(**{f"{path}__in": mine}) | Q(**{f"{path}__isnull": True}))
+
+    def _in_scope(self, request, obj):
+        return self.owner(obj) is None or super()._in_scope(request, obj)
+
+    def _writes(self, request, obj):
+        if obj is not None and self.owner(obj) is None and not request.user.is_superuser:
+            return False
+        return super()._writes(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not request.user.is_superuser and "organization" in form.base_fields:
+            # Only a superuser makes a row every organization shares.
+            form.base_fields["organization"].required = True
+        return form
+
+
+class LightLevelsFormSet(BaseInlineFormSet):
+    """The levels of a light set, checked as one set by the scoring engine, and against the rating
+    policies that rate with it (their bands and thresholds name its levels)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("key")
+        ]
+        kept.sort(key=lambda data: data.get("order") or 0)
+        levels = tuple(
+            Level(d["key"], d.get("symbol") or "", names(d.get("names") or {}), d.get("colour") or "", Role(d["role"]))
+            for d in kept
+        )
+        lights = Lights(self.instance.key, levels, names(self.instance.names or {}))
+        problems = [problem_text(where, why) for where, why in lights.problems()]
+        if self.instance.pk is not None:
+            for policy in self.instance.rating_policies():
+                problems += [f"{policy}: {problem_text(w, why)}" for w, why in policy.policy(lights).problems()]
+        if problems:
+            raise ValidationError(problems)
+
+
+class LightLevelInline(ScopedInline, admin.TabularInline):
+    model = LightLevel
+    formset = LightLevelsFormSet
+    fields = ["order", "key", "symbol", "names", "colour", "role"]
+    extra = 0
+    ordering = ["order", "pk"]
+
+
+@admin.register(LightSet)
+class LightSetAdmin(SharedRowsAdmin, admin.ModelAdmin):
+    """An organization's light sets; shared ones (no organization) are the superusers'."""
+
+    list_display = ["key", "organization", "levels_shown"]
+    list_select_related = ["organization"]
+    list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["key"]
+    fields = ["organization", "key", "names"]
+    inlines = [LightLevelInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("levels")
+
+    @admin.display(description=_("light levels"))
+    def levels_shown(self, obj):
+        language = translation.get_language()
+        return format_html_join(
+            " ", '<span style="color:{}">{}</span>', ((x.colour, x.level().text(language)) for x in obj.levels.all())
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # A light set that a rating policy names cannot go: the maps rated by that policy would have no lights.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.rating_policies())
+
+
+@admin.register(LightLevel)
+class LightLevelAdmin(SharedRowsAdmin, admin.ModelAdmin):
+    """Changed on its light set's page; registered so that its saves are scoped and audited like the set's."""
+
+    organization_path = "light_set__organization"
+    fields = ["light_set", "order", "key", "symbol", "names", "colour", "role"]
+
+    def get_model_perms(self, request):
+        return {}  # not listed on the index: a level is changed with its set
+
+    # A level alone is never changed here: the set's page checks its levels as one set (LightLevelsFormSet).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RatingPolicy)
+class RatingPolicyAdmin(SharedRowsAdmin, admin.ModelAdmin):
+    """Named rating policies: an organization's serve its maps and those of the organizations below it;
+    shared ones (no organization) serve everyone and are the superusers'."""
+
+    list_display = ["key", "organization", "method", "lights", "map_count"]
+    list_select_related = ["organization"]
+    list_filter = ["method", ("organization", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["key", "lights"]
+    formfield_overrides = PLAIN_NUMBERS
+    fieldsets = [
+        (None, {"fields": ["organization", "key", "names", "method", "lights", "objective_rule"]}),
+        (
+            _("Composite"),
+            {
+                "fields": [
+                    "achievement_weight",
+                    "innovation_weight",
+                    "challenge_weight",
+                    "contribution_weight",
+                    "achievement_cap",
+                    "thresholds",
+                    "flag_tolerance",
+                ]
+            },
+        ),
+        (_("Achievement bands"), {"fields": ["bands", "tolerance"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(map_count=Count("maps"))
+
+    @admin.display(description=_("maps rated with it"), ordering="map_count")
+    def map_count(self, obj):
+        return obj.map_count

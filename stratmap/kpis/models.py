@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.utils.functional import lazy
-from django.utils.translation import get_language, pgettext_lazy
+from django.db.models import Q
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator
+from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator, TextValidator
 from stratmap.core.years import format_year
+from stratmap.kpis import scoring
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
-    TAIPEI_LIGHTS,
     TAIPEI_THRESHOLDS,
     Method,
+    ObjectiveRule,
     Polarity,
     Policy,
+    Role,
     Target,
     TargetType,
+    Tolerance,
     composite_policy,
 )
+from stratmap.kpis.scoring import lights as lights_engine
+from stratmap.kpis.scoring import policy as policy_engine
 
 
 class DecimalShape(TypedDict):
@@ -93,9 +101,6 @@ POLARITY_LABELS = {
 POLARITIES = [(polarity.value, POLARITY_LABELS[polarity]) for polarity in Polarity]
 #: A KPI is rated by its map's method unless it is set apart as data only (monitored, not rated).
 KPI_METHODS = [("", _("the map's method")), (Method.DATA_ONLY.value, _("data only (not rated)"))]
-#: 「★優」 or "★ excellent", in the language of the moment it is shown (the migrations, made with
-#: translations off, hold the English labels).
-LIGHTS = [(level.key, lazy(lambda level=level: level.text(get_language()), str)()) for level in TAIPEI_LIGHTS.levels]
 
 
 class Kpi(models.Model):
@@ -273,7 +278,9 @@ class KpiResult(models.Model):
     contribution = models.DecimalField(_("contribution"), null=True, blank=True, **SCORE)
     contribution_note = models.TextField(_("contribution narrative"), blank=True, validators=LONG)
     score_reported = models.DecimalField(_("total score as published"), null=True, blank=True, **SCORE)
-    light_reported = models.CharField(_("light as published"), max_length=10, choices=LIGHTS, blank=True)
+    #: The key of a level of the map's light set (its rating policy's), as published; checked against that
+    #: set where it is written (the dataset loader, the administration), since the set is the map's.
+    light_reported = models.CharField(_("light as published"), max_length=40, blank=True, validators=TEXT)
     situation_analysis = models.TextField(_("situation analysis"), blank=True, validators=LONG)
     countermeasures = models.TextField(_("countermeasures"), blank=True, validators=LONG)
     note = models.TextField(_("note"), blank=True, validators=LONG)
@@ -294,6 +301,456 @@ class KpiResult(models.Model):
 
 #: The statuses in which an editor may still change a result; approved and published results are locked.
 EDITABLE = frozenset({KpiResult.Status.DRAFT, KpiResult.Status.RETURNED})
+
+
+# --- light sets and rating policies: an agency's way of rating, as data ----------------------------
+
+#: A language tag as the names of a level are given: zh, zh-hant, en, en-gb.
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+@deconstructible
+class NamesValidator:
+    """Names by language, ``{"zh": "綠", "en": "Green"}``: each a language tag and a text of at most
+    ``max_length`` characters (an empty mapping is the field's ``blank``)."""
+
+    def __init__(self, max_length: int = 100):
+        self.max_length = max_length
+
+    def __call__(self, value: object) -> None:
+        if not isinstance(value, dict):
+            raise ValidationError(_('Give the names by language, e.g. {"zh": "綠", "en": "Green"}.'), code="invalid")
+        for language, text in value.items():
+            if not isinstance(language, str) or not LANGUAGE.fullmatch(language):
+                raise ValidationError(
+                    _("%(value)s is not a language tag such as zh, zh-hant or en."),
+                    code="invalid_language",
+                    params={"value": str(language)[:20]},
+                )
+            if not isinstance(text, str) or not text.strip():
+                raise ValidationError(
+                    _("The name in %(language)s is empty."), code="empty_name", params={"language": language}
+                )
+            TextValidator(self.max_length)(text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NamesValidator) and other.max_length == self.max_length
+
+
+# The engine's objections to a light set or a policy, each written out for the translation catalogue
+# (a test holds this to the engine's own list, scoring.PROBLEMS). The administration shows them, through
+# the models' checks, in the reader's language; the dataset format's errors are English, as all of its.
+PROBLEMS = {
+    lights_engine.NO_RATED_LEVEL: _("must have at least one rated level"),
+    lights_engine.ROLE_TWICE: _("must have at most one level of role %(role)s (got %(count)s)"),
+    lights_engine.NO_UNKNOWN_LEVEL: _("must have a level of role unknown"),
+    lights_engine.EMPTY_KEY: _("must not be empty"),
+    lights_engine.KEY_TWICE: _("%(key)s is used by an earlier level"),
+    lights_engine.NO_SYMBOL: _("must not be empty: a light is never colour alone"),
+    lights_engine.NO_NAME: _("must name the level in at least one language"),
+    lights_engine.NOT_A_COLOUR: _("must be a colour like #1a7f37 (got %(colour)s)"),
+    lights_engine.NOT_A_LEVEL: _("%(key)s is not a level of the light set %(set)s (its levels: %(levels)s)"),
+    policy_engine.NOT_ONE_OF: _("must be one of %(choices)s (got %(value)s)"),
+    policy_engine.NEGATIVE: _("must not be negative (got %(value)s)"),
+    policy_engine.WEIGHTS_NOT_ONE: _("must add up to 1 (they add up to %(total)s)"),
+    policy_engine.BELOW_ZERO: _("must not be below 0 (got %(value)s)"),
+    policy_engine.THRESHOLDS_FOR: _("must give a minimum for each of %(levels)s, in that order (got %(given)s)"),
+    policy_engine.NO_THRESHOLDS: _(
+        "must give no minimum: the light set %(set)s has a single rated level (got %(given)s)"
+    ),
+    policy_engine.THRESHOLDS_ORDER: _("must be in order %(order)s (got %(given)s)"),
+    policy_engine.NO_BAND: _("the bands method needs at least one band"),
+    policy_engine.NOT_RATED: _("%(level)s is not a rated level"),
+    policy_engine.ONLY_LAST_OPEN: _("only the last band may take whatever is left"),
+    policy_engine.BANDS_ORDER: _("the levels must be in the light set's order, best first, each once"),
+    policy_engine.BANDS_REACH: _("each band must reach further than the one before (got %(given)s)"),
+}
+
+
+def problem_text(where: str, why: str) -> str:
+    """An objection of the engine, where it is, in the current language."""
+    if isinstance(why, scoring.Problem) and why.template in PROBLEMS:
+        why = str(PROBLEMS[why.template]) % why.values
+    return f"{where} {why}" if where else why
+
+
+ROLE_LABELS = {
+    Role.RATED: _("rated"),
+    Role.UNKNOWN: _("unknown (no data)"),
+    Role.DATA_ONLY: _("data only (not rated)"),
+}
+ROLES = [(role.value, ROLE_LABELS[role]) for role in Role]
+METHOD_LABELS = {
+    Method.COMPOSITE: _("composite: achievement and self-assessment scores"),
+    Method.BANDS: _("achievement bands"),
+    Method.DATA_ONLY: _("data only (monitoring)"),
+}
+METHODS = [(method.value, METHOD_LABELS[method]) for method in Method]
+TOLERANCE_LABELS = {
+    Tolerance.PERCENT: _("percent of the target"),
+    Tolerance.ABSOLUTE: _("absolute, in the KPI's unit"),
+}
+TOLERANCES = [(kind.value, TOLERANCE_LABELS[kind]) for kind in Tolerance]
+OBJECTIVE_RULE_LABELS = {
+    ObjectiveRule.WORST: _("its worst KPI"),
+    ObjectiveRule.WEIGHTED: _("its KPIs' weighted score"),
+}
+OBJECTIVE_RULES = [(rule.value, OBJECTIVE_RULE_LABELS[rule]) for rule in ObjectiveRule]
+COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", _("Give a colour like #1a7f37."), code="invalid_colour")
+
+
+def _owned_once(name: str) -> list[models.BaseConstraint]:
+    """A key once per organization, and once among the shared rows (no organization): a plain unique
+    constraint would let shared rows repeat a key, NULL being distinct from NULL."""
+    return [
+        models.UniqueConstraint(
+            fields=["organization", "key"], condition=Q(organization__isnull=False), name=f"unique_{name}_key"
+        ),
+        models.UniqueConstraint(
+            fields=["key"], condition=Q(organization__isnull=True), name=f"unique_shared_{name}_key"
+        ),
+    ]
+
+
+class LightSet(models.Model):
+    """An agency's light set: its levels (:class:`LightLevel`), found by key.
+
+    A rating policy names its light set by key; the key is looked for in the policy's organization,
+    then in each organization above it, then among the shared sets (no organization), then among the
+    built-in ones (:data:`stratmap.kpis.scoring.BUILT_IN`: taipei, rag, tw-gov); see
+    :func:`resolve_light_sets`. So a city's set serves its bureaus, and a bureau may have its own.
+    """
+
+    organization = models.ForeignKey(
+        "core.Organization",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="light_sets",
+        verbose_name=_("organization"),
+        help_text=_("Empty: shared by every organization."),
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    names = models.JSONField(_("names"), default=dict, blank=True, validators=[NamesValidator(100)])
+
+    class Meta:
+        verbose_name = _("light set")
+        verbose_name_plural = _("light sets")
+        ordering = ["organization_id", "key"]
+        constraints = _owned_once("light_set")
+
+    def __str__(self) -> str:
+        return self.key
+
+    def rating_policies(self) -> list[RatingPolicy]:
+        """The rating policies that rate with this set, as it is stored (its stored key and organization)."""
+        stored = LightSet.objects.filter(pk=self.pk).values_list("key", flat=True).first() if self.pk else None
+        if stored is None:
+            return []
+        candidates = list(RatingPolicy.objects.filter(lights=stored))
+        rows = _light_set_rows((policy.organization_id, stored) for policy in candidates)
+        return [p for p in candidates if (row := rows[p.organization_id, stored]) is not None and row.pk == self.pk]
+
+    def clean(self) -> None:
+        if self.pk is None:
+            return
+        stored = LightSet.objects.filter(pk=self.pk).values_list("organization_id", "key").first()
+        if stored != (self.organization_id, self.key) and (used := self.rating_policies()):
+            raise ValidationError(
+                {
+                    "key": _(
+                        "The rating policies %(policies)s rate with this light set by its key and organization: "
+                        "keep them, or change those policies first."
+                    )
+                    % {"policies": ", ".join(policy.key for policy in used)}
+                }
+            )
+
+    def light_set(self) -> scoring.LightSet:
+        """The engine's light set (its levels loaded or prefetched, in their order)."""
+        levels = sorted(self.levels.all(), key=lambda level: (level.order, level.pk or 0))
+        return scoring.LightSet(self.key, tuple(level.level() for level in levels), scoring.names(self.names))
+
+
+class LightLevel(models.Model):
+    """One level of a light set: key, symbol, names by language, colour and role, in the set's order
+    (rated levels best first)."""
+
+    light_set = models.ForeignKey(LightSet, models.CASCADE, related_name="levels", verbose_name=_("light set"))
+    key = models.SlugField(_("key"), max_length=40)
+    symbol = models.CharField(
+        _("symbol"), max_length=8, validators=TEXT, help_text=_("Shown with the name: a light is never colour alone.")
+    )
+    names = models.JSONField(
+        _("names"), validators=[NamesValidator(100)], help_text=_('e.g. {"zh": "綠", "en": "Green"}')
+    )
+    colour = models.CharField(_("colour"), max_length=7, validators=[COLOUR], help_text="#rrggbb")
+    role = models.CharField(_("role"), max_length=10, choices=ROLES, default=Role.RATED.value)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("light level")
+        verbose_name_plural = _("light levels")
+        ordering = ["light_set_id", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["light_set", "key"], name="unique_light_level_key")]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.key}"  # the same in every language: the audit trail keeps it
+
+    def level(self) -> scoring.Level:
+        return scoring.Level(self.key, self.symbol, scoring.names(self.names or {}), self.colour, Role(self.role))
+
+
+def _chain(organization: int | None, parents: dict[int, int | None]) -> list[int]:
+    """``organization`` and the organizations above it, nearest first (a cycle is cut where it closes)."""
+    chain: list[int] = []
+    while organization is not None and organization not in chain:
+        chain.append(organization)
+        organization = parents.get(organization)
+    return chain
+
+
+def _parents() -> dict[int, int | None]:
+    """Each organization's parent: one query (an installation has tens of organizations, not millions)."""
+    organization = LightSet._meta.get_field("organization").related_model
+    assert isinstance(organization, type)  # a model class, not the string it was declared with
+    return dict(organization._default_manager.values_list("pk", "parent_id"))
+
+
+def ancestors(organization: int | None) -> list[int]:
+    """``organization`` and the organizations above it, nearest first: one query."""
+    return _chain(organization, _parents()) if organization is not None else []
+
+
+def serving(organizations: Iterable[int]) -> models.QuerySet[RatingPolicy]:
+    """The rating policies the maps of ``organizations`` may choose: theirs, those of the organizations
+    above them, and the shared ones (two queries)."""
+    parents = _parents()
+    owners = {owner for organization in organizations for owner in _chain(organization, parents)}
+    return RatingPolicy.objects.filter(Q(organization__in=owners) | Q(organization__isnull=True))
+
+
+def resolve_light_sets(
+    wanted: Iterable[tuple[int | None, str]],
+) -> dict[tuple[int | None, str], scoring.LightSet | None]:
+    """(organization id, key) → the light set ``key`` names for that organization: its own set of that
+    key, else the nearest ancestor's, else a shared one, else the built-in one; None when there is none.
+
+    Three queries for any number (the organizations' parents, the sets, their levels), none for none.
+    """
+    rows = _light_set_rows(wanted)
+    return {pair: row.light_set() if row is not None else scoring.BUILT_IN.get(pair[1]) for pair, row in rows.items()}
+
+
+def _light_set_rows(wanted: Iterable[tuple[int | None, str]]) -> dict[tuple[int | None, str], LightSet | None]:
+    """(organization id, key) → the row of the light set ``key`` names for it, None for a built-in or none."""
+    pairs = set(wanted)
+    if not pairs:
+        return {}
+    parents = _parents() if any(org is not None for org, _ in pairs) else {}
+    chains = {org: _chain(org, parents) for org, _ in pairs}
+    owners = {owner for chain in chains.values() for owner in chain}
+    found = {
+        (row.organization_id, row.key): row
+        for row in LightSet.objects.filter(key__in={key for _, key in pairs})
+        .filter(Q(organization__in=owners) | Q(organization__isnull=True))
+        .prefetch_related("levels")
+    }
+    return {
+        (org, key): next((found[owner, key] for owner in [*chains[org], None] if (owner, key) in found), None)
+        for org, key in pairs
+    }
+
+
+def no_light_set(key: str) -> str:
+    return str(
+        _(
+            "There is no light set %(key)s for this organization: give the key of a light set of the "
+            "organization, of an organization above it, a shared one or a built-in one (%(built_in)s)."
+        )
+        % {"key": key, "built_in": ", ".join(scoring.BUILT_IN)}
+    )
+
+
+def _decimal(value: object, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"{where}: {value!r} is not a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{where}: {value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{where}: {value!r} is not a finite number")
+    return number
+
+
+#: Where the engine's problems of a policy (:meth:`stratmap.kpis.scoring.Policy.problems`) are shown
+#: on a rating policy's form: "bands[1].within" on ``bands``, "weights" on the first weight.
+def _problem_field(where: str) -> str:
+    head = where.split(".")[0].split("[")[0]
+    return {"weights": "achievement_weight"}.get(head, head)
+
+
+class RatingPolicy(models.Model):
+    """A named rating policy: how the KPIs of the maps that choose it get their lights.
+
+    Chosen per map (its :class:`ScoringPolicy` row) and shared by name: a policy of an organization
+    serves the maps of that organization and of every organization below it (a city sets one for all
+    its bureaus); a policy without organization serves everyone. docs/scoring.md, "Rating methods",
+    gives each method with worked examples.
+    """
+
+    organization = models.ForeignKey(
+        "core.Organization",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rating_policies",
+        verbose_name=_("organization"),
+        help_text=_("Empty: shared by every organization."),
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    names = models.JSONField(_("names"), default=dict, blank=True, validators=[NamesValidator(200)])
+    method = models.CharField(_("rating method"), max_length=10, choices=METHODS, default=Method.COMPOSITE.value)
+    lights = models.SlugField(
+        _("light set"),
+        max_length=60,
+        default=scoring.TAIPEI_LIGHTS.key,
+        help_text=_(
+            "The key of a light set of the policy's organization, of an organization above it, a shared one "
+            "or a built-in one (taipei, rag, tw-gov)."
+        ),
+    )
+    achievement_weight = models.DecimalField(
+        _("achievement weight"), default=DEFAULT_POLICY.achievement_weight, **WEIGHT
+    )
+    innovation_weight = models.DecimalField(_("innovation weight"), default=DEFAULT_POLICY.innovation_weight, **WEIGHT)
+    challenge_weight = models.DecimalField(_("challenge weight"), default=DEFAULT_POLICY.challenge_weight, **WEIGHT)
+    contribution_weight = models.DecimalField(
+        _("contribution weight"), default=DEFAULT_POLICY.contribution_weight, **WEIGHT
+    )
+    achievement_cap = models.DecimalField(_("achievement cap (%)"), default=DEFAULT_POLICY.achievement_cap, **SCORE)
+    thresholds = models.JSONField(
+        _("thresholds"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Composite: the lowest total of each rated level but the last, best first, e.g. {"excellent": 92.5, '
+            '"good": 84.5, "fair": 74.5}. Left empty for a light set with Taipei\'s levels: Taipei\'s.'
+        ),
+    )
+    bands = models.JSONField(
+        _("bands"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Bands: best first, each a level and how far short of the target it may be, e.g. [{"level": "green", '
+            '"within": 0}, {"level": "amber", "within": 10}, {"level": "red", "within": null}].'
+        ),
+    )
+    tolerance = models.CharField(_("tolerance"), max_length=10, choices=TOLERANCES, default=Tolerance.PERCENT.value)
+    flag_tolerance = models.DecimalField(_("flag a difference over"), default=DEFAULT_POLICY.flag_tolerance, **SCORE)
+    objective_rule = models.CharField(
+        _("an objective's light"), max_length=10, choices=OBJECTIVE_RULES, default=ObjectiveRule.WORST.value
+    )
+
+    #: The light set :meth:`light_set` found, for the organization and key it was found for.
+    _resolved: tuple[tuple[int | None, str], scoring.LightSet] | None = None
+
+    class Meta:
+        verbose_name = _("rating policy")
+        verbose_name_plural = _("rating policies")
+        ordering = ["organization_id", "key"]
+        constraints = _owned_once("rating_policy")
+
+    def __str__(self) -> str:
+        return self.key  # the same in every language: the audit trail keeps it
+
+    def thresholds_given(self) -> tuple[tuple[str, Decimal], ...]:
+        """The thresholds as the engine takes them; ValueError naming the entry that is not one."""
+        if not isinstance(self.thresholds, dict):
+            raise ValueError('give a mapping of level to minimum, e.g. {"excellent": 92.5}')
+        return tuple((str(key), _decimal(value, str(key))) for key, value in self.thresholds.items())
+
+    def bands_given(self) -> tuple[scoring.Band, ...]:
+        """The bands as the engine takes them; ValueError naming the entry that is not one."""
+        if not isinstance(self.bands, list):
+            raise ValueError('give a list of bands, e.g. [{"level": "green", "within": 0}]')
+        out = []
+        for i, band in enumerate(self.bands):
+            if not isinstance(band, dict) or set(band) - {"level", "within"} or not isinstance(band.get("level"), str):
+                raise ValueError(f'bands[{i}]: give {{"level": a level\'s key, "within": a number or null}}')
+            within = band.get("within")
+            out.append(scoring.Band(band["level"], None if within is None else _decimal(within, f"bands[{i}].within")))
+        return tuple(out)
+
+    def policy(self, light_set: scoring.LightSet) -> Policy:
+        """The engine's policy, with ``light_set`` (the one :attr:`lights` names, found by the caller)."""
+        return Policy(
+            method=self.method,
+            lights=light_set,
+            achievement_weight=self.achievement_weight,
+            innovation_weight=self.innovation_weight,
+            challenge_weight=self.challenge_weight,
+            contribution_weight=self.contribution_weight,
+            achievement_cap=self.achievement_cap,
+            thresholds=scoring.thresholds_for(light_set, self.thresholds_given()),
+            bands=self.bands_given(),
+            tolerance=self.tolerance,
+            flag_tolerance=self.flag_tolerance,
+            objective_rule=self.objective_rule,
+            key=self.key,
+        )
+
+    def light_set(self) -> scoring.LightSet:
+        """The light set :attr:`lights` names for the policy's organization (kept on the row once found:
+        ``kpis.selectors.policies_of`` finds those of many rows at once)."""
+        wanted = (self.organization_id, self.lights)
+        if self._resolved is None or self._resolved[0] != wanted:
+            found = resolve_light_sets([wanted])[wanted]
+            if found is None:
+                raise scoring.LightSetError(no_light_set(self.lights))
+            self.found(found)
+        assert self._resolved is not None
+        return self._resolved[1]
+
+    def wants_light_set(self) -> tuple[int | None, str] | None:
+        """(organization id, key) of the light set still to find for the row; None when it is found."""
+        wanted = (self.organization_id, self.lights)
+        return None if self._resolved is not None and self._resolved[0] == wanted else wanted
+
+    def found(self, light_set: scoring.LightSet) -> None:
+        """Keep ``light_set`` as the one :attr:`lights` names now."""
+        self._resolved = ((self.organization_id, self.lights), light_set)
+
+    def serves(self, organization: int) -> bool:
+        """Whether a map of ``organization`` may choose this policy: it is the policy's organization or
+        below it, or the policy is shared."""
+        return self.organization_id is None or self.organization_id in ancestors(organization)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        for name, read in (("thresholds", self.thresholds_given), ("bands", self.bands_given)):
+            try:
+                read()
+            except ValueError as problem:
+                errors[name] = [str(problem)]
+        if errors:
+            raise ValidationError(errors)
+        found = resolve_light_sets([(self.organization_id, self.lights)])[self.organization_id, self.lights]
+        if found is None:
+            raise ValidationError({"lights": no_light_set(self.lights)})
+        for where, why in self.policy(found).problems():
+            errors.setdefault(_problem_field(where), []).append(problem_text(where, why))
+        if self.pk is not None:
+            for used in ScoringPolicy.objects.filter(rating_policy=self).select_related("map__organization"):
+                if not self.serves(used.map.organization_id):
+                    errors.setdefault("organization", []).append(
+                        str(_("The map %(map)s uses this policy: it must stay its organization's or above it."))
+                        % {"map": used.map}
+                    )
+        if errors:
+            raise ValidationError(errors)
 
 
 THRESHOLD = dict(TAIPEI_THRESHOLDS)
@@ -322,6 +779,18 @@ class ScoringPolicy(models.Model):
     good = models.DecimalField(_("● good from"), default=THRESHOLD["good"], **SCORE)
     fair = models.DecimalField(_("▲ fair from"), default=THRESHOLD["fair"], **SCORE)
     flag_tolerance = models.DecimalField(_("flag a difference over"), default=DEFAULT_POLICY.flag_tolerance, **SCORE)
+    rating_policy = models.ForeignKey(
+        RatingPolicy,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="maps",
+        verbose_name=_("rating policy"),
+        help_text=_(
+            "A named policy of the map's organization, of one above it, or a shared one. When chosen, it rates "
+            "the map and the weights, cap and thresholds here are not used."
+        ),
+    )
 
     FIELDS = (
         "achievement_weight",
@@ -343,10 +812,29 @@ class ScoringPolicy(models.Model):
         return str(self.map)
 
     def policy(self) -> Policy:
+        """The named rating policy when the map has one (its light set found), else the composite of the fields."""
+        if self.rating_policy_id is not None:
+            rating = self.rating_policy
+            assert rating is not None
+            return rating.policy(rating.light_set())
         return composite_policy({name: getattr(self, name) for name in self.FIELDS})
 
     def clean(self) -> None:
+        if self.rating_policy_id is not None:
+            rating = self.rating_policy
+            assert rating is not None
+            if self.map_id is not None and not rating.serves(self.map.organization_id):
+                raise ValidationError(
+                    {
+                        "rating_policy": _(
+                            "%(policy)s is a policy of another organization: choose one of the map's organization, "
+                            "of an organization above it, or a shared one."
+                        )
+                        % {"policy": rating.key}
+                    }
+                )
+            return
         problems = self.policy().problems()
         if problems:
             field_of = {"weights": "achievement_weight", "thresholds": "excellent"}
-            raise ValidationError({field_of.get(name, name): why for name, why in problems})
+            raise ValidationError({field_of.get(name, name): problem_text("", why) for name, why in problems})

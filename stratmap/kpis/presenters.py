@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from stratmap.access import Access
 from stratmap.core.names import local_name
-from stratmap.core.years import format_year, to_roc_year
+from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis import scoring
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet, Rollup
 from stratmap.kpis.selectors import map_scorecard
@@ -65,13 +65,30 @@ def number(value: Decimal | None, places: int | None = None, grouping: bool = Tr
     return format(value, ",f" if grouping else "f")
 
 
-def summary_sentence(rollup: Rollup, year: int, theme: str | None = None, language: str | None = None) -> str:
-    """The report's sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or its English."""
+def points_text(rollup: Rollup) -> str:
+    """A group's weighted points against what it could earn, as agencies read them: "21 of 30" (「21／30」);
+    empty when nothing in it has a weight."""
+    if rollup.points is None or rollup.possible is None:
+        return ""
+    points = number(rollup.points.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return _("%(points)s of %(possible)s") % {"points": points, "possible": number(rollup.possible)}
+
+
+def summary_sentence(
+    rollup: Rollup,
+    year: int,
+    theme: str | None = None,
+    language: str | None = None,
+    *,
+    style: YearStyle = TAIPEI_YEARS,
+) -> str:
+    """The report's sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or its English; the year
+    as the organization names it (``style``: 2019/20 for a council)."""
     language = language or get_language() or "zh-hant"
     if language.startswith("zh"):
-        subject = f"{to_roc_year(year)}年" + (f"{theme}組" if theme else "")
+        subject = style.in_text(year, language) + (f"{theme}組" if theme else "")
         return rollup.summary("zh", subject)
-    return rollup.summary("en", f"{year}" + (f" theme {theme}" if theme else ""))
+    return rollup.summary("en", style.label(year, language) + (f" theme {theme}" if theme else ""))
 
 
 def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:
@@ -81,7 +98,7 @@ def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec
     card = card or map_scorecard(smap=smap, access=access)
     objective_rollups = card.rollups["objective"]
     return diagram.MapSpec(
-        title=smap.title or f"{smap.organization} {format_year(smap.year)}",
+        title=smap.title or f"{smap.organization} {format_year(smap.year, style=smap.organization.year_style)}",
         mission=smap.mission,
         vision=smap.vision,
         values=list(smap.values),
@@ -98,7 +115,7 @@ def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec
             diagram.ObjectiveBox(
                 code=o.code,
                 name=o.name,
-                perspective=next(p.code for p in structure.perspectives if p.pk == o.perspective_id),
+                perspective=next((p.code for p in structure.perspectives if p.pk == o.perspective_id), None),
                 theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
                 light=_objective_light(objective_rollups.get(o.code)),
                 href=_objective_href(smap, o, structure),

@@ -24,14 +24,25 @@ from django.utils.translation import gettext
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
-from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, ScoringPolicy
+from stratmap.kpis.models import (
+    EDITABLE,
+    Kpi,
+    KpiResult,
+    KpiTarget,
+    RatingPolicy,
+    ScoringPolicy,
+    no_light_set,
+    resolve_light_sets,
+)
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     KpiInput,
     KpiScore,
     LightSet,
+    LightSetError,
     Policy,
     Rollup,
+    combine,
     rollup,
     score_kpi,
     summarize,
@@ -67,10 +78,43 @@ class Scorecard:
 
 
 def policy_of(*, smap: StrategyMap) -> Policy:
-    try:
-        return smap.scoring_policy.policy()
-    except ScoringPolicy.DoesNotExist:
-        return DEFAULT_POLICY
+    """The map's rating policy: its named one (with its light set), its own composite, or the default."""
+    return policies_of(maps=[smap])[smap.pk]
+
+
+def policies_of(*, maps: list[StrategyMap]) -> dict[int, Policy]:
+    """Each map's rating policy (map id → policy), for ``maps`` fetched with their ``scoring_policy``.
+
+    No query when no map names a rating policy; else at most four for any number of maps: the named
+    policies not loaded with the maps, and their light sets (organizations' parents, sets, levels).
+    What is found stays on the rows, so asking again for the same maps costs nothing.
+    """
+    # Every instance, not one per map: rows of a list (results, KPIs) bring their own copies of a map.
+    rows: list[tuple[int, ScoringPolicy | None]] = []
+    for smap in maps:
+        try:
+            rows.append((smap.pk, smap.scoring_policy))
+        except ScoringPolicy.DoesNotExist:
+            rows.append((smap.pk, None))
+    named = [row for _, row in rows if row is not None and row.rating_policy_id is not None]
+    loaded = ScoringPolicy._meta.get_field("rating_policy")
+    missing = {row.rating_policy_id for row in named if not loaded.is_cached(row)}
+    if missing:
+        fetched = RatingPolicy.objects.in_bulk(missing)
+        for row in named:
+            if not loaded.is_cached(row):
+                row.rating_policy = fetched[row.rating_policy_id]
+    ratings = [row.rating_policy for row in named if row.rating_policy is not None]
+    wanted = {rating.wants_light_set() for rating in ratings} - {None}
+    found = resolve_light_sets(pair for pair in wanted if pair is not None)
+    for rating in ratings:
+        pair = rating.wants_light_set()
+        if pair is not None:
+            lights = found[pair]
+            if lights is None:
+                raise LightSetError(no_light_set(rating.lights))
+            rating.found(lights)
+    return {pk: row.policy() if row is not None else DEFAULT_POLICY for pk, row in rows}
 
 
 def kpi_input(
@@ -102,7 +146,7 @@ def kpi_input(
         method=kpi.method,
         objective=objective.code,
         theme=objective.theme.code if objective.theme else "",
-        perspective=objective.perspective.code,
+        perspective=objective.perspective.code if objective.perspective else "",
         agencies=agencies,
     )
 
@@ -174,7 +218,40 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
         "objective": rollup(scores, lambda s: s.kpi.objective, policy=policy),
         "agency": rollup(scores, lambda s: s.kpi.agencies, many=True, policy=policy),
     }
+    rollups.update(group_weight_rollups(smap=smap, kpis=[row.kpi for row in rows], rollups=rollups, policy=policy))
     return Scorecard(smap, smap.year, theme, policy, rows, rollups)
+
+
+#: The rollups by the weights of objectives and themes (empty where none has a weight): each group's
+#: points of its own weight, and the organization from its groups' weighted scores.
+GROUP_WEIGHT_LEVELS = ("objective_points", "theme_points", "organization_by_objective", "organization_by_theme")
+
+
+def group_weight_rollups(
+    *, smap: StrategyMap, kpis: list[Kpi], rollups: dict[str, dict[str, Rollup]], policy: Policy
+) -> dict[str, dict[str, Rollup]]:
+    """The rollups of :data:`GROUP_WEIGHT_LEVELS` from the objective and theme rollups of ``kpis`` (their
+    objectives and themes loaded): an objective worth 25 of 100 whose KPIs score 84 earns 21 of 25, and
+    the organization adds up its objectives' (or themes') points. No query: the weights come with the KPIs.
+
+    An objective without KPIs has nothing to roll up and is left out (``stratmap check`` names it)."""
+    objectives = {k.objective.code: k.objective for k in kpis}
+    themes = {k.objective.theme.code: k.objective.theme for k in kpis if k.objective.theme}
+    levels: dict[str, dict[str, Rollup]] = {level: {} for level in GROUP_WEIGHT_LEVELS}
+    for points, whole, groups, level in (
+        ("objective_points", "organization_by_objective", objectives, "objective"),
+        ("theme_points", "organization_by_theme", themes, "theme"),
+    ):
+        weighted = [(rollups[level][code], group.weight) for code, group in groups.items() if code in rollups[level]]
+        if not any(weight is not None for _, weight in weighted):
+            continue
+        for group_rollup, weight in weighted:
+            if weight is not None:
+                key = str(group_rollup.key)
+                levels[points][key] = combine(key, [(group_rollup, weight)], policy=policy)
+        org = smap.organization.code
+        levels[whole][org] = combine(org, weighted, policy=policy)
+    return levels
 
 
 # The scorecard page's sort keys; a leading "-" in ``sort`` reverses the order.
@@ -183,7 +260,12 @@ SCORECARD_SORTS: dict[str, Callable[[ScoredKpi, LightSet], SupportsRichCompariso
     "rate": lambda r, lights: (r.score.rate.percent is None, r.score.rate.percent or 0),
     "score": lambda r, lights: (r.score.score is None, r.score.score or 0),
     "light": lambda r, lights: lights.rank(r.score.light),  # best first, then unknown, then data only
-    "perspective": lambda r, lights: (r.kpi.objective.perspective.order, r.kpi.code),
+    # objectives outside the perspectives come last, as the map draws them
+    "perspective": lambda r, lights: (
+        r.kpi.objective.perspective is None,
+        r.kpi.objective.perspective.order if r.kpi.objective.perspective else 0,
+        r.kpi.code,
+    ),
 }
 
 
@@ -225,7 +307,7 @@ def scorecard_rows(
 def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
     access.require(*maps)
-    policies = {m.pk: policy_of(smap=m) for m in maps}
+    policies = policies_of(maps=maps)
     kpis = list(kpis_for_scoring().filter(objective__map__in=maps))
     rows = score_kpis(kpis=kpis, policy_for=lambda k: policies[k.objective.map_id], access=access)
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}

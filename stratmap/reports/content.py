@@ -34,6 +34,8 @@ TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year 
 ACTIONS = {"add": "新增", "delete": "刪除", "rename": "更名", "change": "變更"}
 LEVELS = {"objective": "策略目標", "kpi": "KPI", "action_plan": "行動計畫"}
 DETAILS = {"code": "代碼", "unit": "單位", "polarity": "方向", "frequency": "頻率"}
+#: What a row of objectives outside the perspectives is called (a map with one perspective, or none).
+NO_PERSPECTIVE = "未分構面"
 
 
 class DeckError(ValueError):
@@ -53,7 +55,8 @@ class Linkage:
     """A theme's linkage map: its objectives by perspective, with their KPIs and lights, and its links."""
 
     theme: Theme
-    perspectives: list[tuple[Perspective, list[LinkedObjective]]]
+    #: None: the objectives outside the perspectives (a map with one perspective, or none), last.
+    perspectives: list[tuple[Perspective | None, list[LinkedObjective]]]
     links: list[tuple[str, str]]
 
 
@@ -62,7 +65,7 @@ class PlannedObjective:
     """One objective of the next year's map: KPIs with targets by year, action plans, outcomes."""
 
     objective: Objective
-    perspective: Perspective
+    perspective: Perspective | None  # None: outside the perspectives
     kpis: list[Kpi]  # targets and action plans (in full) prefetched
     targets: dict[int, dict[int, str]]  # KPI id → year → target as printed
     outcomes: list[Outcome]  # the objective's expected outcomes (預期成效)
@@ -112,10 +115,25 @@ class ReportContent:
     @property
     def title(self) -> str:
         """「108年度施政成果暨109年修正內容」, as the document's cover says."""
-        title = f"{roc(self.year)}度施政成果"
+        title = f"{self.year_text(self.year)}度施政成果"
         if self.next is not None:
-            title += f"暨{roc(self.next.map.year)}修正內容"
+            title += f"暨{self.year_text(self.next.map.year)}修正內容"
         return title
+
+    def year_text(self, year: int) -> str:
+        """A year as the report writes it in a heading: 「108年」 for Taipei, 「2019/20年」 for a council
+        whose years read 2019/20 (the organization's year style)."""
+        return self.organization.year_style.in_text(year, "zh-hant")
+
+    @property
+    def month_order(self) -> tuple[int, ...]:
+        """The calendar months of the organization's year, in order: 1–12, or 4–12 then 1–3 for April–March."""
+        return tuple(month for _year, month in self.organization.year_style.months(self.year))
+
+    @property
+    def year_label(self) -> str:
+        """The report's year on its cover: 「民國108年」 for Taipei, 「2019/20」 for a council."""
+        return self.organization.year_style.label(self.year, "zh-hant")
 
 
 # --- values as the report writes them -----------------------------------------------------------
@@ -130,6 +148,8 @@ def truncate(text: str, limit: int = TITLE_MAX) -> str:
 
 
 def roc(year: int) -> str:
+    """A year as Taipei's documents write it (「108年」); the report itself writes its organization's
+    years with :meth:`ReportContent.year_text`."""
     return f"{to_roc_year(year)}年"
 
 
@@ -258,7 +278,7 @@ def _map_of(organization: str, year: int, access: Access) -> StrategyMap:
 
 
 def _linkages(smap: StrategyMap, card: Scorecard, themes: list[Theme]) -> list[Linkage]:
-    perspectives = list(smap.perspectives.order_by("order"))
+    perspectives: list[Perspective | None] = [*smap.perspectives.order_by("order"), None]
     objectives = list(smap.objectives.filter(theme__in=themes).order_by("order"))
     links = list(smap.links.order_by("pk").values_list("source__code", "target__code"))
     rows: dict[int, list[ScoredKpi]] = {}
@@ -269,7 +289,7 @@ def _linkages(smap: StrategyMap, card: Scorecard, themes: list[Theme]) -> list[L
         mine = [o for o in objectives if o.theme_id == theme.pk]
         codes = {o.code for o in mine}
         by_perspective = [
-            (p, [LinkedObjective(o, rows.get(o.pk, [])) for o in mine if o.perspective_id == p.pk])
+            (p, [LinkedObjective(o, rows.get(o.pk, [])) for o in mine if o.perspective_id == (p.pk if p else None)])
             for p in perspectives
         ]
         result.append(
@@ -372,7 +392,11 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
         linkages=_linkages(smap, card, themes),
         missed=[row for row in card.rows if row.score.met is False and row.result is not None],
         histories=histories(kpis=[row.kpi for row in card.rows], access=access),
-        sentence=summary_sentence(rollup, card.year, card.theme, "zh-hant") if card.rows else "本組無KPI",
+        sentence=(
+            summary_sentence(rollup, card.year, card.theme, "zh-hant", style=smap.organization.year_style)
+            if card.rows
+            else "本組無KPI"
+        ),
         unknown=[row for row in card.rows if row.score.met is None],
         next=_next_year(smap, theme, access),
     )
@@ -417,21 +441,25 @@ def headers(content: ReportContent, kind: str) -> list[str]:
     if kind in ("objective", "grid"):
         assert content.next is not None  # objective and grid pages are part 2's, which exists only with a next year
         if kind == "objective":
-            return ["關鍵績效指標(KPI)", *[f"{roc(y)}目標值" for y in content.next.years], "相關局處"]
-        return [f"{roc(content.next.map.year)}主要任務", *[f"{m}月" for m in range(1, 13)]]
+            return ["關鍵績效指標(KPI)", *[f"{content.year_text(y)}目標值" for y in content.next.years], "相關局處"]
+        return [f"{content.year_text(content.next.map.year)}主要任務", *[f"{m}月" for m in content.month_order]]
     return HEADERS.get(kind, [])  # pages without a table have none
 
 
 @dataclass
 class GridLine:
-    """A row of a 12-month grid: a plan's heading, or one of its tasks with its months (None: not given)."""
+    """A row of a 12-month grid: a plan's heading, or one of its tasks with its months (None: not given).
+
+    The months are calendar months (1: January); ``order`` is the grid's columns, the months of the
+    organization's year in order (April to March for a council's year)."""
 
     text: str
     is_plan: bool
     months: list[int] | None = None
+    order: tuple[int, ...] = tuple(range(1, 13))
 
     def marks(self) -> list[bool]:
-        return [self.months is not None and m in self.months for m in range(1, 13)]
+        return [self.months is not None and m in self.months for m in self.order]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -591,10 +619,12 @@ def _codes(codes: list[str]) -> str:
 
 def _summary_rows(card: Scorecard) -> list[list[str]]:
     names = {p.code: p.name for p in card.map.perspectives.all()}
+    names[""] = NO_PERSPECTIVE
     rows = []
     for code, r in card.rollups["perspective"].items():
         lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in r.light_set if r.lights[light])
-        rows.append([f"{names.get(code, code)}（{code}）", str(r.count), str(r.met), _codes(r.not_met),
+        label = f"{names.get(code, code)}（{code}）" if code else names[code]
+        rows.append([label, str(r.count), str(r.met), _codes(r.not_met),
                      _codes(r.unknown), lights])  # fmt: skip
     (whole,) = card.rollups["organization"].values()
     rows.append(["合計", str(whole.count), str(whole.met), _codes(whole.not_met), _codes(whole.unknown), ""])
@@ -612,13 +642,14 @@ def _plans_table(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         plans = "\n".join(f"{p.code} {p.name}" for p in planned.plans)
         agencies = "、".join(dict.fromkeys(a for p in planned.plans if (a := agencies_text(p))))
         lines = max(2, len(planned.kpis), len(planned.plans))
-        rows.append((lines, [planned.perspective.name, f"{o.code} {o.name}", o.ksf, kpis, plans, agencies]))
+        perspective = planned.perspective.name if planned.perspective else NO_PERSPECTIVE
+        rows.append((lines, [perspective, f"{o.code} {o.name}", o.ksf, kpis, plans, agencies]))
     pages: list[list[tuple[int, list[str]]]] = [[]]
     for row in rows:
         if pages[-1] and sum(n for n, _r in pages[-1]) + row[0] > PLAN_TABLE_LINES:
             pages.append([])
         pages[-1].append(row)
-    heading = f"{roc(nxt.map.year)}度{content.subject}策略目標、關鍵成功因素與關鍵績效指標"
+    heading = f"{content.year_text(nxt.map.year)}度{content.subject}策略目標、關鍵成功因素與關鍵績效指標"
     return [
         PlansTablePage(name=f"plans-table:{n}", heading=numbered(heading, n, len(pages)), rows=page)
         for n, page in enumerate(pages, start=1)
@@ -640,7 +671,7 @@ def _count_rows(nxt: NextYear) -> list[list[str]]:
 
 
 def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
-    year = roc(nxt.map.year)
+    year = content.year_text(nxt.map.year)
     subject = content.subject
     pages: list[ReportPage] = [
         DividerPage(name="divider", lines=("第二部份", f"{year}度{subject}主要任務")),
@@ -672,12 +703,12 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         o = planned.objective
         if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
             continue
-        heading = f"{o.code}{o.name}　{planned.perspective.name}構面"
+        heading = f"{o.code}{o.name}" + (f"　{planned.perspective.name}構面" if planned.perspective else "")
         pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
         lines = []
         for plan in planned.plans:
-            lines.append(GridLine(f"{plan.code} {plan.name}", True))
-            lines.extend(GridLine(task.name, False, task.months) for task in plan.tasks.all())
+            lines.append(GridLine(f"{plan.code} {plan.name}", True, order=content.month_order))
+            lines.extend(GridLine(task.name, False, task.months, content.month_order) for task in plan.tasks.all())
         if lines:
             parts = chunks(lines, GRID_ROWS)
             heading = f"{o.code}{o.name} {year}主要任務"
@@ -690,7 +721,7 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
 
 def pages(content: ReportContent) -> list[ReportPage]:
     """The report's pages in the order of the Taipei deck; both renderers lay out exactly these."""
-    card, year, subject = content.card, roc(content.year), content.subject
+    card, year, subject = content.card, content.year_text(content.year), content.subject
     result: list[ReportPage] = [
         CoverPage(name="cover", heading=content.title),
         DividerPage(name="divider", lines=("第一部份", f"{year}度{subject}策略地圖執行成果")),

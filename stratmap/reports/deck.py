@@ -38,6 +38,7 @@ from stratmap.access import Access
 from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
+    NO_PERSPECTIVE,
     WIDTHS,
     ChangesPage,
     ClosingPage,
@@ -65,7 +66,6 @@ from stratmap.reports.content import (
     objective_columns,
     pages,
     report_content,
-    roc,
     target_rows,
     truncate,
 )
@@ -314,6 +314,8 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
             continue
         rect(band, BAND)
         label(rect(lay.row_heads[code].rect, PALE), f"{name}\n{code}", 14 * scale * 72, bold=True, fg=NAVY)
+    if "" in lay.rows:  # the objectives outside the perspectives: a band with no header
+        rect(lay.rows[""], BAND)
     for code, name in spec.themes:
         head = lay.theme_heads.get(code)
         if head is not None:
@@ -373,7 +375,8 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
         band.fill.solid()
         band.fill.fore_color.rgb = BAND
         band.line.fill.background()
-        box(slide, 0.3, y, 1.1, h, f"{perspective.name}\n{perspective.code}", 14, bold=True, fg=NAVY, fill=PALE,
+        said = f"{perspective.name}\n{perspective.code}" if perspective else NO_PERSPECTIVE
+        box(slide, 0.3, y, 1.1, h, said, 14, bold=True, fg=NAVY, fill=PALE,
             align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
         gap = 0.15
         w = (12.7 - 1.2 - gap * len(objectives)) / len(objectives)
@@ -407,7 +410,7 @@ def cover(slide, content: ReportContent, page: CoverPage) -> None:
     box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
     if content.heading:
         box(slide, 0.8, 3.8, 11.7, 0.9, content.heading, 30, fg=NAVY, align=PP_ALIGN.CENTER)
-    box(slide, 0.8, 5.6, 11.7, 0.6, f"民國{roc(content.year)}", 20, fg=GREY, align=PP_ALIGN.CENTER)
+    box(slide, 0.8, 5.6, 11.7, 0.6, content.year_label, 20, fg=GREY, align=PP_ALIGN.CENTER)
 
 
 def divider(slide, content: ReportContent, page: DividerPage) -> None:
@@ -459,7 +462,7 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     if len(history) < 2:
         return False
     data = CategoryChartData(number_format="General")
-    data.categories = [roc(point.year) for point in history]
+    data.categories = [content.year_text(point.year) for point in history]
     targets = [None if p.target is None else float(p.target) for p in history]
     actuals = [None if p.actual is None else float(p.actual) for p in history]
     data.add_series("目標值", targets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -46,8 +47,9 @@ def _ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
-def history_svg(history: list[YearPoint]) -> str:
-    """Targets (blue line) and actuals (red points) across the years, labelled in Chinese."""
+def history_svg(history: list[YearPoint], year_text: Callable[[int], str] = c.roc) -> str:
+    """Targets (blue line) and actuals (red points) across the years, labelled in Chinese, each year as
+    ``year_text`` writes it (the report's :meth:`~c.ReportContent.year_text`; Taipei's 「108年」 by default)."""
     values = [float(v) for p in history for v in (p.target, p.actual) if isinstance(v, Decimal | int | float)]
     # The axis always takes in zero, so that a small change looks small.
     ticks = _ticks(min(0, *values), max(0, *values)) if values else [0, 1]
@@ -70,7 +72,7 @@ def history_svg(history: list[YearPoint]) -> str:
         out.append(f'<line x1="{left}" x2="{right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#d9d9d9"/>')
         out.append(f'<text x="{left - 4}" y="{y(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
     for i, p in enumerate(history):
-        out.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{c.roc(p.year)}</text>')
+        out.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{year_text(p.year)}</text>')
     for series, colour, line in (("target", "#2f5597", True), ("actual", "#c00000", False)):
         points = [(x(i), y(float(v))) for i, p in enumerate(history) if (v := getattr(p, series)) is not None]
         if line and len(points) > 1:
@@ -103,7 +105,7 @@ def _page_context(content: c.ReportContent, page: c.ReportPage) -> dict[str, obj
                 colour=row.score.light.colour,
                 notes=c.kpi_notes(row),
                 narratives=c.narratives(row),
-                chart=svg_image(history_svg(history)) if len(history) > 1 else "",
+                chart=svg_image(history_svg(history, content.year_text)) if len(history) > 1 else "",
             )
         case c.MissedPage(row=row):
             extra["line"] = c.missed_line(row)
@@ -117,6 +119,7 @@ def _page_context(content: c.ReportContent, page: c.ReportPage) -> dict[str, obj
                 (p, [(linked, [(row, c.light_text(row.score.light)) for row in linked.rows]) for linked in objectives])
                 for p, objectives in linkage.perspectives
             ]
+            extra["no_perspective"] = c.NO_PERSPECTIVE
         case _:
             pass  # the other pages show their own fields, as the template reads them
     return extra
@@ -133,7 +136,7 @@ def report_html(content: c.ReportContent) -> str:
                 "count_note": c.COUNT_NOTE,
                 "font": FONT,
                 "no_months": c.NO_MONTHS,
-                "year": c.roc(content.year),
+                "year": content.year_label,
             },
         )
 

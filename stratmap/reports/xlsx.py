@@ -26,8 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
-from stratmap.core.years import to_roc_year
-from stratmap.kpis.scoring import Level, Polarity, Policy, TargetType
+from stratmap.core.years import format_year, to_roc_year
+from stratmap.kpis.presenters import number
+from stratmap.kpis.scoring import Level, Method, Polarity, Policy, TargetType, Tolerance
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
@@ -122,7 +123,7 @@ def line_of(row: ScoredKpi) -> Line:
     target = row.target.value if row.target else None
     actual = result.actual if result else None
     return Line(
-        perspective=objective.perspective.name,
+        perspective=objective.perspective.name if objective.perspective else "",
         objective=f"{objective.code} {objective.name}",
         code=kpi.code,
         name=kpi.name,
@@ -201,6 +202,28 @@ def total_formula(policy: Policy, row: int) -> str:
     )
 
 
+def policy_line(policy: Policy) -> str:
+    """How the sheet's figures were worked out, by the map's rating method (the sheet's second line)."""
+    if policy.method == Method.BANDS:
+        unit = "%" if policy.tolerance == Tolerance.PERCENT else "（指標單位）"
+
+        def reach(within: Decimal | None) -> str:
+            if within is None:
+                return "其餘"
+            return "達標" if within == 0 else f"差距{number(within)}{unit}以內"
+
+        bands = "、".join(f"{light_text(policy.lights.get(band.level))}：{reach(band.within)}" for band in policy.bands)
+        return f"達成度為公式；燈號依達成度分級（{bands}）；總分(計算)為達成度，上限{number(policy.achievement_cap)}"
+    if policy.method == Method.DATA_ONLY:
+        return f"僅監測，不評燈號（{light_text(policy.lights.data_only)}）"
+    return (
+        "達成度、總分(計算)為公式；總分(計算) = "
+        f"{weight(policy.achievement_weight)}×MIN(達成度,{format(policy.achievement_cap.normalize(), 'f')})"
+        f" + {weight(policy.innovation_weight)}×創新度 + {weight(policy.challenge_weight)}×挑戰度"
+        f" + {weight(policy.contribution_weight)}×貢獻度；燈號依總分(公布)，無則依總分(計算)"
+    )
+
+
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unused sheet title: no []:*?/\\, at most 31 characters."""
     base = BAD_TITLE_CHARS.sub("_", " ".join(text.split()))[:SHEET_TITLE_MAX].strip() or "Sheet"
@@ -269,15 +292,7 @@ def page_setup(ws: Worksheet, header_row: int) -> None:
 
 def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) -> None:
     headers = [h for h, _ in THEME_COLUMNS]
-    heading(
-        ws,
-        title,
-        "達成度、總分(計算)為公式；總分(計算) = "
-        f"{weight(policy.achievement_weight)}×MIN(達成度,{format(policy.achievement_cap.normalize(), 'f')})"
-        f" + {weight(policy.innovation_weight)}×創新度 + {weight(policy.challenge_weight)}×挑戰度"
-        f" + {weight(policy.contribution_weight)}×貢獻度；燈號依總分(公布)，無則依總分(計算)",
-        len(headers),
-    )
+    heading(ws, title, policy_line(policy), len(headers))
     header(ws, HEADER_ROW, headers, [w for _, w in THEME_COLUMNS])
     for r, line in enumerate(lines, start=FIRST_ROW):
         values = {
@@ -298,7 +313,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
             "達標": line.met,
         }
         formulas = {"達成度": rate_formula(line, r)}
-        if line.total_computed is not None and line.rate is not None:
+        if line.total_computed is not None and line.rate is not None and policy.method == Method.COMPOSITE:
             formulas["總分(計算)"] = total_formula(policy, r)
         for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
             if formulas.get(name):
@@ -344,7 +359,7 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
     headers = [*SUMMARY_HEADERS, *(light_text(level) for level in levels)]
     heading(
         ws,
-        f"{organization} 民國{to_roc_year(card.year)}年 KPI計分總表",
+        f"{organization} {format_year(card.year, 'zh-hant', card.map.organization.year_style)} KPI計分總表",
         f"各主題KPI達成情形；主題工作表見各分頁。策略地圖：{card.map}",
         len(headers),
     )
@@ -401,15 +416,20 @@ PLAN_WIDTHS = [11, 30, 16, 40, *([5] * 12)]
 
 
 def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
+    style = smap.organization.year_style
     heading(
         ws,
-        f"{smap.organization.name} 民國{to_roc_year(smap.year)}年 行動計畫",
+        f"{smap.organization.name} {format_year(smap.year, 'zh-hant', style)} 行動計畫",
         f"{RUNS} 工作項目執行月份；進度列：{DONE} 已完成、{PLANNED} 預定",
         len(PLAN_HEADERS),
     )
-    header(ws, HEADER_ROW, PLAN_HEADERS, PLAN_WIDTHS)
+    # The month columns run through the organization's year (April to March for a council's); the months
+    # of tasks and progress are calendar months.
+    order = [month for _year, month in style.months(smap.year)]
+    header(ws, HEADER_ROW, [*PLAN_HEADERS[: -len(MONTHS)], *(f"{m}月" for m in order)], PLAN_WIDTHS)
     r = FIRST_ROW
     first_month = 5
+    column = {month: first_month + i for i, month in enumerate(order)}
     for kpi in kpis_with_plans(smap=smap, access=access):
         for plan in kpi.action_plans.all():
             start = r
@@ -424,14 +444,14 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
                 else:
                     for m in months or []:
                         if 1 <= int(m) <= 12:
-                            ws.cell(r, first_month + int(m) - 1, RUNS)
+                            ws.cell(r, column[int(m)], RUNS)
                 r += 1
             progress = {p.month: p for p in plan.progress.all()}
             if progress:
                 put(ws, r, 4, "執行進度")
                 for month, p in progress.items():
                     if 1 <= month <= 12 and (p.done or p.planned):
-                        ws.cell(r, first_month + month - 1, DONE if p.done else PLANNED)
+                        ws.cell(r, column[month], DONE if p.done else PLANNED)
                 for c in range(4, len(PLAN_HEADERS) + 1):
                     ws.cell(r, c).fill = PROGRESS_FILL
                 r += 1
@@ -486,12 +506,12 @@ def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, 
     taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE}
     summary.title = SUMMARY_TITLE
     sheets: dict[str, str] = {}
-    roc = to_roc_year(ad_year)
+    year = format_year(smap.year, "zh-hant", smap.organization.year_style)
     for code, name in themes:
         ws = wb.create_sheet(sheet_title(f"{code} {name}".strip(), taken))
         sheets[code] = ws.title
         label = f"{name}（{code}）" if code else name
-        theme_sheet(ws, f"{smap.organization.name} 民國{roc}年 {label} KPI計分表", lines.get(code, []), card.policy)
+        theme_sheet(ws, f"{smap.organization.name} {year} {label} KPI計分表", lines.get(code, []), card.policy)
     summary_sheet(summary, card, themes, sheets)
     plans_sheet(wb.create_sheet(PLANS_TITLE), smap, access=access)
     for ws in wb.worksheets:

@@ -51,11 +51,14 @@ def _items(smap: StrategyMap, theme: str) -> dict[str, dict]:
 
 
 def _perspective(item) -> str:
+    """The code of the item's perspective; "" for an objective outside the perspectives (and its KPIs, plans)."""
     if isinstance(item, Objective):
-        return item.perspective.code
-    if isinstance(item, Kpi):
-        return item.objective.perspective.code
-    return item.kpi.objective.perspective.code
+        objective = item
+    elif isinstance(item, Kpi):
+        objective = item.objective
+    else:
+        objective = item.kpi.objective
+    return objective.perspective.code if objective.perspective else ""
 
 
 def map_diff(*, after: StrategyMap, before: StrategyMap | None, theme: str = "", access: Access) -> MapDiff:

@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticError
 from stratmap.access import Access
 from stratmap.core.audit import record
 from stratmap.core.validators import TextError, check_code
-from stratmap.core.years import format_year, to_roc_year
+from stratmap.core.years import TAIPEI_YEARS, YearLabel, YearStyle, format_year, to_ad_year, to_roc_year
 from stratmap.exchange.dumper import map_document
 from stratmap.exchange.loader import write_map
 from stratmap.exchange.parse import DatasetInvalid, format_location
@@ -33,14 +33,19 @@ from stratmap.strategy.models import Objective, Revision, StrategyMap
 from stratmap.strategy.services import map_at_version
 
 
-def rolled_title(*, title: str, year: int) -> str:
-    """``title`` with the map's year rewritten as ``year + 1``, where it appears as a whole ROC or AD number.
+def rolled_title(*, title: str, year: int, style: YearStyle = TAIPEI_YEARS) -> str:
+    """``title`` with the map's year rewritten as ``year + 1``, where it appears as a whole ROC or AD number
+    or as the organization's label of it (``2019/20`` → ``2020/21``, ``FY2020`` → ``FY2021``).
 
     The title is data: a title without its year (or with another number in it) is kept as it is.
     """
-    for old, new in ((to_roc_year(year), to_roc_year(year + 1)), (year, year + 1)):
-        title = re.sub(rf"(?<![0-9]){old}(?![0-9])", str(new), title)
-    return title
+    pairs = {style.label(year, "en"): style.label(year + 1, "en")}
+    pairs.setdefault(str(year), str(year + 1))
+    if style.labels is YearLabel.ROC:
+        pairs[str(to_roc_year(year))] = str(to_roc_year(year + 1))
+    # One pass, longest first, so that a year once rewritten is not rewritten again (2019/20 → 2020/21, not 2021/21).
+    found = "|".join(re.escape(old) for old in sorted(pairs, key=len, reverse=True))
+    return re.sub(rf"(?<![0-9])(?:{found})(?![0-9])", lambda m: pairs[m[0]], title)
 
 
 def _link_lineages(smap: StrategyMap) -> int:
@@ -83,31 +88,32 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     smap = map_at_version(smap=smap, version=version)
     next_year = smap.year + 1
     year = year or next_year
+    style = smap.organization.year_style
     if StrategyMap.objects.filter(organization=smap.organization, year=next_year).exists():
         raise ValidationError(
             {
                 "year": _("%(organization)s already has a map for %(year)s; revise that map instead.")
-                % {"organization": smap.organization, "year": format_year(next_year)}
+                % {"organization": smap.organization, "year": format_year(next_year, style=style)}
             }
         )
     if year != next_year:
         raise ValidationError(
             {
                 "year": _("A map rolls over only to the year right after its own: %(next)s, not %(year)s.")
-                % {"next": format_year(next_year), "year": format_year(year)}
+                % {"next": format_year(next_year, style=style), "year": format_year(year, style=style)}
             }
         )
     linked = _link_lineages(smap)
-    data = map_document(smap, access=access)  # ROC years, as a dataset file has them
+    data = map_document(smap, access=access)  # ROC or AD years, as a dataset file has them
     roc = to_roc_year(year)
     data["year"] = roc
-    data["title"] = rolled_title(title=data.get("title") or "", year=smap.year)
+    data["title"] = rolled_title(title=data.get("title") or "", year=smap.year, style=style)
     data["version"] = {"label": "", "in_force": True, "published": False}
     data.pop("revisions", None)
     for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
         for kpi in holder.get("kpis", []):
             kpi.pop("results", None)
-            kpi["targets"] = {y: v for y, v in kpi.get("targets", {}).items() if y >= roc}
+            kpi["targets"] = {y: v for y, v in kpi.get("targets", {}).items() if to_ad_year(y) >= year}
     data["revisions"] = {"compared_to": to_roc_year(smap.year), "theme": smap.revisions_theme or None}
     try:
         new = write_map(MapFile.model_validate(data))
@@ -314,7 +320,8 @@ def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, persp
         if parent and theme is None:
             raise ValidationError({"parent": _("This map has no theme with the code %(code)s.") % {"code": parent}})
         the_perspective = smap.perspectives.filter(code=perspective).first()
-        if the_perspective is None:
+        # A map without perspectives takes objectives without one; a map with them, one of them.
+        if the_perspective is None and (perspective or smap.perspectives.exists()):
             raise ValidationError(
                 {
                     "perspective": _("This map has no perspective with the code %(code)s.") % {"code": perspective}

@@ -18,10 +18,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from stratmap.access import access_for
 from stratmap.core.admin import YearFieldsMixin, map_columns, map_filters, map_year_filter, short
-from stratmap.core.admin_audit import AuditedAdmin, ScopedInline
+from stratmap.core.admin_audit import ADMINISTRATOR, AuditedAdmin, ScopedInline
 from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi, ScoringPolicy
+from stratmap.kpis.models import Kpi, RatingPolicy, ScoringPolicy, serving
 from stratmap.strategy.models import (
     Objective,
     ObjectiveLink,
@@ -176,11 +177,23 @@ def sized(**sizes: int) -> dict[str, forms.TextInput]:
 
 
 class ScoringPolicyInline(ScopedInline, admin.StackedInline):
-    """The map's scoring policy; none means the documented default."""
+    """The map's scoring policy: a named rating policy, or its own composite values; none means the
+    documented default."""
 
     model = ScoringPolicy
     extra = 0
     max_num = 1
+    fields = ["rating_policy", *ScoringPolicy.FIELDS]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "rating_policy":
+            # Those of the organizations the person administers and above them, and the shared ones;
+            # the map's own organization is checked when it is saved (ScoringPolicy.clean).
+            policies = RatingPolicy.objects.select_related("organization")
+            if not request.user.is_superuser:
+                policies = serving(access_for(request).organizations(ADMINISTRATOR)).select_related("organization")
+            kwargs["queryset"] = policies
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class PerspectiveInline(ScopedInline, admin.TabularInline):
@@ -274,6 +287,7 @@ class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, LinesFieldsMixin, admin.Mo
     inlines = [ScoringPolicyInline, PerspectiveInline, ThemeInline]
     fieldsets = [
         (None, {"fields": ["organization", "year", "version_label", "version_date", "in_force", "source", "title"]}),
+        (_("Weights"), {"fields": ["weights_declared"]}),
         (_("Publication and deadline"), {"fields": ["published", "results_due"]}),
         (_("Mission, vision and core values"), {"fields": ["mission", "vision", "values"]}),
         (_("Construction and TOWS"), {"fields": ["construction_steps", "has_tows", "tows_title"]}),
@@ -286,7 +300,7 @@ class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, LinesFieldsMixin, admin.Mo
 
     @admin.display(description=_("year"), ordering="year")
     def year_display(self, obj):
-        return format_year(obj.year)
+        return format_year(obj.year, style=obj.organization.year_style)
 
     @admin.display(description=PUBLISHED, boolean=True, ordering="published")
     def published_column(self, obj):
@@ -324,7 +338,7 @@ class ThemeAdmin(AuditedAdmin, admin.ModelAdmin):
     ]
     ordering = [*MAP_ORDERING, "order"]
     autocomplete_fields = ["map", "group"]
-    fields = ["map", "order", "code", "name", "name_en", "group", "takes_over", "takes_over_printed", "note"]
+    fields = ["map", "order", "code", "name", "name_en", "group", "takes_over", "takes_over_printed", "weight", "note"]
 
 
 # --- Objectives and links ----------------------------------------------------
@@ -364,7 +378,7 @@ class ObjectiveAdmin(AuditedAdmin, LinesFieldsMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("map__organization")
 
     fieldsets = [
-        (None, {"fields": ["map", "perspective", "theme", "order", "code", "printed_code", "name"]}),
+        (None, {"fields": ["map", "perspective", "theme", "order", "code", "printed_code", "name", "weight"]}),
         (_("Key success factor and goal"), {"fields": ["ksf", "goal", "key_works"]}),
         (None, {"fields": ["note"]}),
     ]

@@ -7,12 +7,21 @@ coded item also keeps the code as printed (``printed_code``) when it differs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.fields import CODE, JSON_TEXT, LONG, TEXT
+from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT
 from stratmap.core.years import format_year
+
+#: A weight has the digits of a stored number (kpis.models.NUMBER, which this app, below kpis, does not import)
+#: and is never below 0. An objective's or theme's weight is its share of the organization's points (25 of 100).
+WEIGHT_DIGITS, WEIGHT_PLACES = 16, 4
+WEIGHT_RULES: list[Callable[[Any], None]] = [*EXACT, MinValueValidator(0)]
 
 
 class StrategyMap(models.Model):
@@ -51,6 +60,18 @@ class StrategyMap(models.Model):
     revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True, validators=CODE)
     revisions_note = models.TextField(_("revisions note"), blank=True, validators=LONG)
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    weights_declared = models.DecimalField(
+        _("objective weights declared"),
+        help_text=_(
+            "What the objectives' weights are declared to add up to (e.g. 100); "
+            "a difference is a warning, not an error."
+        ),
+        null=True,
+        blank=True,
+        max_digits=WEIGHT_DIGITS,
+        decimal_places=WEIGHT_PLACES,
+        validators=WEIGHT_RULES,
+    )
     #: Goes up with every change of what the map holds (a revision, a load that changes it), so a
     #: revise or roll-over form opened before the change is refused rather than acting on a map
     #: the administrator did not see. Results and plan progress have versions of their own.
@@ -69,7 +90,7 @@ class StrategyMap(models.Model):
 
     def __str__(self) -> str:
         label = f" {self.version_label}" if self.version_label else ""
-        return f"{self.organization} {format_year(self.year)}{label}"
+        return f"{self.organization} {format_year(self.year, style=self.organization.year_style)}{label}"
 
     @property
     def compared_year(self) -> int:
@@ -119,6 +140,14 @@ class Theme(models.Model):
     takes_over = models.CharField(_("takes over (city code)"), max_length=40, blank=True, validators=CODE)
     takes_over_printed = models.CharField(_("takes over, as printed"), max_length=200, blank=True, validators=TEXT)
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    weight = models.DecimalField(
+        _("weight"),
+        null=True,
+        blank=True,
+        max_digits=WEIGHT_DIGITS,
+        decimal_places=WEIGHT_PLACES,
+        validators=WEIGHT_RULES,
+    )
 
     class Meta:
         verbose_name = _("strategic theme")
@@ -131,9 +160,10 @@ class Theme(models.Model):
 
 
 class Objective(models.Model):
-    """A strategic objective (策略目標) in one perspective, usually of one theme.
+    """A strategic objective (策略目標), usually in one perspective and of one theme.
 
-    Objectives without a theme are drawn across all themes (the city's TC row).
+    Objectives without a theme are drawn across all themes (the city's TC row); a map may have no
+    perspectives (or objectives outside them), drawn in one unnamed band.
     """
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="objectives", verbose_name=_("map"))
@@ -141,7 +171,7 @@ class Objective(models.Model):
         Theme, models.CASCADE, null=True, blank=True, related_name="objectives", verbose_name=_("theme")
     )
     perspective = models.ForeignKey(
-        Perspective, models.CASCADE, related_name="objectives", verbose_name=_("perspective")
+        Perspective, models.CASCADE, null=True, blank=True, related_name="objectives", verbose_name=_("perspective")
     )
     code = models.CharField(_("code"), max_length=40, validators=CODE)
     printed_code = models.CharField(_("code as printed"), max_length=40, blank=True, validators=TEXT)
@@ -151,6 +181,14 @@ class Objective(models.Model):
     key_works = models.JSONField(_("key works"), default=list, blank=True, validators=JSON_TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    weight = models.DecimalField(
+        _("weight"),
+        null=True,
+        blank=True,
+        max_digits=WEIGHT_DIGITS,
+        decimal_places=WEIGHT_PLACES,
+        validators=WEIGHT_RULES,
+    )
 
     class Meta:
         verbose_name = _("strategic objective")

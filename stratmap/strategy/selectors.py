@@ -23,9 +23,11 @@ class MapStructure:
     objectives: list[Objective]
     links: list[tuple[str, str]]
 
-    def objectives_of(self, theme: Theme | None, perspective: Perspective) -> list[Objective]:
+    def objectives_of(self, theme: Theme | None, perspective: Perspective | None) -> list[Objective]:
+        """The objectives of a theme (None: across themes) in a perspective (None: outside them)."""
         theme_id = theme.pk if theme else None
-        return [o for o in self.objectives if o.theme_id == theme_id and o.perspective_id == perspective.pk]
+        perspective_id = perspective.pk if perspective else None
+        return [o for o in self.objectives if o.theme_id == theme_id and o.perspective_id == perspective_id]
 
 
 def map_structure(*, smap: StrategyMap, access: Access) -> MapStructure:

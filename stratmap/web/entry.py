@@ -18,13 +18,13 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stratmap.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import YearLabel, YearStyle
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
 from stratmap.kpis.presenters import light_style
 from stratmap.kpis.scoring import KpiInput, score_kpi
@@ -119,7 +119,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
             except PermissionDenied:
                 raise Http404 from None
             else:
-                messages.success(request, done_message("save", saved))
+                messages.success(request, done_message("save", saved, smap.organization.year_style))
                 return redirect("web:result", org=org, year=smap.year, code=code)
     else:
         form = ResultForm.for_result(existing)
@@ -196,11 +196,11 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done_message(action, moved))
+        messages.success(request, done_message(action, moved, smap.organization.year_style))
     return redirect("web:result", org=org, year=smap.year, code=code)
 
 
-def done_message(action: str, result: KpiResult) -> str:
+def done_message(action: str, result: KpiResult, style: YearStyle) -> str:
     """What just happened to which result: 「DP5.1 職業災害死亡百萬人率 109年成果已送審。」."""
     templates = {
         "save": _("Result %(year)s of %(code)s %(name)s saved."),
@@ -210,9 +210,9 @@ def done_message(action: str, result: KpiResult) -> str:
         "publish": _("Result %(year)s of %(code)s %(name)s published: the public sees it now."),
         "reopen": _("Result %(year)s of %(code)s %(name)s reopened and returned to its agency."),
     }
-    # 「109年成果」 in Chinese (the year as the agencies write it), "Result 2020" in English.
-    chinese = (get_language() or "").startswith("zh")
-    year = to_roc_year(result.year) if chinese else result.year
+    # 「109年成果」 in Chinese (the year as the agencies write it), "Result 2020" in English; a council's
+    # "Result 2019/20" (the Chinese message adds the 年 itself).
+    year = style.in_text(result.year).removesuffix("年")
     return templates[action] % {"year": year, "code": result.kpi.code, "name": result.kpi.name}
 
 
@@ -335,7 +335,9 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
     access = access_for(request)
     if not access.revises(smap):
         raise Http404
-    next_roc = to_roc_year(smap.year + 1)
+    # The next year as the organization types it: an ROC year for Taipei (110), the AD year elsewhere.
+    style = smap.organization.year_style
+    next_roc = style.typed(smap.year + 1)
     # Both forms carry the map's version: a revision made after the page was opened refuses them.
     roll_form = RollOverForm(initial={"year": next_roc, "version": smap.version})
     revise_form = ReviseForm(initial={"version": smap.version})
@@ -372,8 +374,15 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Revised."))
                     return redirect("web:revise", org=org, year=smap.year)
-    # The hint names the one year a roll-over accepts, as ROC and AD.
-    roll_form.fields["year"].help_text = _("ROC (%(roc)s) or AD (%(ad)s)") % {"roc": next_roc, "ad": smap.year + 1}
+    # The hint names the one year a roll-over accepts, as ROC and AD (elsewhere: as stored, and its label).
+    if style.labels is YearLabel.ROC:
+        hint = _("ROC (%(roc)s) or AD (%(ad)s)") % {"roc": next_roc, "ad": smap.year + 1}
+    else:
+        hint = _("The AD year it starts in: %(ad)s for %(label)s") % {
+            "ad": smap.year + 1,
+            "label": style.label(smap.year + 1),
+        }
+    roll_form.fields["year"].help_text = hint
     return render(
         request,
         "web/revise.html",

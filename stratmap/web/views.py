@@ -5,6 +5,7 @@ of queries whatever the number of KPIs."""
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
+from stratmap.kpis.scoring import Rollup
 from stratmap.kpis.selectors import (
     FilteredScorecard,
     Scorecard,
@@ -30,8 +32,9 @@ from stratmap.plans.models import Outcome
 from stratmap.plans.selectors import kpi_detail, kpis_with_plans
 from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
-from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
 from stratmap.strategy.selectors import map_structure
+from stratmap.web.presenters import legend
 
 MONTHS = list(range(1, 13))
 
@@ -52,7 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
     organizations: dict[Organization, list] = {}
     for smap in maps:
         organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
-    return render(request, "web/home.html", {"organizations": organizations})
+    # The legend lists the light sets of the maps listed (each map's counts show its own).
+    lights = legend(summary.light_set for summary in summaries.values()) if summaries else None
+    return render(request, "web/home.html", {"organizations": organizations, **({"lights": lights} if lights else {})})
 
 
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard]:
@@ -95,10 +100,10 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
         rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)
     perspectives = [
         (p, [(o, rows_by_objective.get(o.pk, [])) for o in structure.objectives_of(the_theme, p)])
-        for p in structure.perspectives
+        for p in [*structure.perspectives, None]  # None: the objectives outside the perspectives, last
     ]
     rollup = card.rollups["theme"].get(code)
-    sentence = summary_sentence(rollup, smap.year, code) if rollup else ""
+    sentence = summary_sentence(rollup, smap.year, code, style=smap.organization.year_style) if rollup else ""
     # The 關聯圖: the theme's part of the strategy map, drawn by the same engine, with its cause-and-effect links.
     spec = diagram.sub_map(map_spec(smap, card, access=access_for(request)), code, title="")
     return render(
@@ -126,6 +131,33 @@ def _filtered_scorecard(request: HttpRequest, smap: StrategyMap) -> tuple[Filter
     return found, filters, sort
 
 
+@dataclass
+class WeightedSection:
+    """A table of the scorecard page: objectives (or themes) with their weights, scores and points, and the
+    organization's weighted average and points from them."""
+
+    caption: str
+    rows: list[tuple[Objective | Theme, Rollup]]
+    total: Rollup
+
+
+def _weighted_sections(card: Scorecard) -> list[WeightedSection]:
+    """The objectives' and the themes' points, where they have weights (none where nothing has)."""
+    objectives = {row.kpi.objective.code: row.kpi.objective for row in card.rows}
+    themes = {row.kpi.objective.theme.code: row.kpi.objective.theme for row in card.rows if row.kpi.objective.theme}
+    sections = []
+    levels: list[tuple[str, str, str, dict[str, Objective] | dict[str, Theme]]] = [
+        (_("Objectives by weight"), "objective_points", "organization_by_objective", objectives),
+        (_("Themes by weight"), "theme_points", "organization_by_theme", themes),
+    ]
+    for caption, points, whole, groups in levels:
+        total = next(iter(card.rollups[whole].values()), None)
+        if total is not None:
+            rows = [(groups[code], rollup) for code, rollup in card.rollups[points].items()]
+            sections.append(WeightedSection(caption, rows, total))
+    return sections
+
+
 @require_GET
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
@@ -144,6 +176,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
             perspectives=list(smap.perspectives.order_by("order")),
             agencies=list(agencies),
             query=request.GET.urlencode(),
+            weighted=_weighted_sections(found.card),
         ),
     )
 
@@ -191,7 +224,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     except (Kpi.DoesNotExist, Kpi.MultipleObjectsReturned):  # a code names one KPI of a map, or none
         raise Http404 from None
     chart = {
-        "years": [format_year(p.year) for p in detail.history],
+        "years": [format_year(p.year, style=smap.organization.year_style) for p in detail.history],
         "target": [None if p.target is None else float(p.target) for p in detail.history],
         "actual": [None if p.actual is None else float(p.actual) for p in detail.history],
         "labels": {"target": _("target"), "actual": _("actual")},
@@ -287,7 +320,9 @@ def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
     published = list(smap.revisions.prefetch_related(Prefetch("agencies")).order_by("order"))
     counts = list(smap.revision_counts.order_by("order"))
     perspectives = list(smap.perspectives.order_by("order"))
-    computed = [(p, diff.counts.get(p.code, {})) for p in perspectives]
+    computed: list[tuple[Perspective | None, dict]] = [(p, diff.counts.get(p.code, {})) for p in perspectives]
+    if "" in diff.counts:  # objectives outside the perspectives
+        computed.append((None, diff.counts[""]))
     return render(
         request,
         "web/revisions.html",

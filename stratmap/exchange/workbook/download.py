@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import format_year
 from stratmap.exchange.workbook.columns import (
     ABOUT,
     ABOUT_ROWS,
@@ -60,7 +60,7 @@ def workbook_kpis(smap: StrategyMap, agency: Organization) -> list[Kpi]:
 
 
 def filename(smap: StrategyMap, agency: Organization) -> str:
-    return f"{smap.organization.code}-{to_roc_year(smap.year)}-{agency.code}-results.xlsx"
+    return f"{smap.organization.code}-{smap.organization.year_style.typed(smap.year)}-{agency.code}-results.xlsx"
 
 
 def _put(ws, row: int, column: int, value, *, font: Font = FONT):
@@ -95,7 +95,8 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
 
     book = openpyxl.Workbook()
     book.properties.creator = "stratmap"
-    book.properties.title = f"{smap.organization} {to_roc_year(smap.year)} {agency} results"
+    style = smap.organization.year_style
+    book.properties.title = f"{smap.organization} {style.typed(smap.year)} {agency} results"
     ws = book.active
     ws.title = RESULTS
     for i, column in enumerate(COLUMNS, start=1):
@@ -178,7 +179,8 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
         "format": (FORMAT, "stratmap 成果填報檔 results workbook"),
         "organization": (smap.organization.code, str(smap.organization)),
         "agency": (agency.code, str(agency)),
-        "year": (to_roc_year(smap.year), f"民國{to_roc_year(smap.year)}年 ({smap.year})"),
+        # Read back by the upload: the year as the organization types it, and as it reads (民國108年, 2019/20).
+        "year": (style.typed(smap.year), f"{format_year(smap.year, 'zh-hant', style)} ({smap.year})"),
         "map": (smap.pk, smap.version_label or smap.title),
         "generated": (now.strftime("%Y-%m-%d %H:%M:%S"), str(now.tzinfo)),
         "generated_by": (user.get_username() if user is not None else "", ""),

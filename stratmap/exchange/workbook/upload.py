@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from stratmap.access import Access
 from stratmap.core.models import AuditEvent
-from stratmap.core.years import to_ad_year, to_roc_year
+from stratmap.core.years import to_ad_year
 from stratmap.exchange.workbook.columns import (
     ABOUT,
     ABOUT_ROWS,
@@ -385,7 +385,7 @@ class _Check:
             "format", lambda v: v == FORMAT, _("%(format)s: a workbook downloaded from stratmap") % {"format": FORMAT}
         ):
             return False
-        roc = to_roc_year(smap.year)
+        roc = smap.organization.year_style.typed(smap.year)  # as the workbook writes it: 108, or 2019 for 2019/20
         good = check(
             "organization",
             lambda v: str(v).strip() == smap.organization.code,
@@ -450,7 +450,7 @@ class _Check:
             self.problem(
                 RESULTS,
                 _("the id of a KPI of %(org)s's map of %(year)s")
-                % {"org": smap.organization, "year": to_roc_year(smap.year)},
+                % {"org": smap.organization, "year": smap.organization.year_style.typed(smap.year)},
                 row=number,
                 key="kpi_id",
                 value=raw_id,

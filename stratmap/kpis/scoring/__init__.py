@@ -13,12 +13,14 @@ gives every method, target type, aggregation and rollup with a worked example an
 from stratmap.kpis.scoring.lights import (
     BUILT_IN,
     DATA_ONLY,
+    LIGHT_SET_PROBLEMS,
     RAG_LIGHTS,
     TAIPEI_LIGHTS,
     TAIWAN_LIGHTS,
     Level,
     LightSet,
     LightSetError,
+    Problem,
     Role,
     names,
     pick,
@@ -26,6 +28,7 @@ from stratmap.kpis.scoring.lights import (
 from stratmap.kpis.scoring.periods import Aggregation, aggregate
 from stratmap.kpis.scoring.policy import (
     DEFAULT_POLICY,
+    POLICY_PROBLEMS,
     TAIPEI_THRESHOLDS,
     Band,
     Method,
@@ -34,6 +37,7 @@ from stratmap.kpis.scoring.policy import (
     PolicyError,
     Tolerance,
     composite_policy,
+    thresholds_for,
 )
 from stratmap.kpis.scoring.rates import (
     BASELINE_IS_TARGET,
@@ -55,7 +59,7 @@ from stratmap.kpis.scoring.rates import (
     achievement_rate,
     meets,
 )
-from stratmap.kpis.scoring.rollup import Rollup, rollup, summarize
+from stratmap.kpis.scoring.rollup import Rollup, combine, rollup, summarize
 from stratmap.kpis.scoring.score import (
     KpiInput,
     KpiScore,
@@ -79,11 +83,16 @@ REASONS = (
     MEANINGLESS_RATIO,
 )
 
+#: Every objection the engine makes to a light set or a policy (a ``Problem``'s template), for the
+#: translation catalogue and its test.
+PROBLEMS = (*LIGHT_SET_PROBLEMS, *POLICY_PROBLEMS)
+
 __all__ = [
     "BUILT_IN",
     "DATA_ONLY",
     "DEFAULT_POLICY",
     "HUNDRED",
+    "PROBLEMS",
     "RAG_LIGHTS",
     "REASONS",
     "TAIPEI_LIGHTS",
@@ -102,6 +111,7 @@ __all__ = [
     "Polarity",
     "Policy",
     "PolicyError",
+    "Problem",
     "Rate",
     "Role",
     "Rollup",
@@ -111,6 +121,7 @@ __all__ = [
     "achievement_component",
     "achievement_rate",
     "aggregate",
+    "combine",
     "composite_policy",
     "meets",
     "names",
@@ -119,5 +130,6 @@ __all__ = [
     "score_all",
     "score_kpi",
     "summarize",
+    "thresholds_for",
     "total_score",
 ]

@@ -84,6 +84,43 @@ DATA_ONLY = Level("data_only", "◇", names({"zh": "僅監測", "en": "data only
 UNKNOWN = Level("unknown", "？", names({"zh": "不明", "en": "unknown"}), "#6e7781", Role.UNKNOWN)
 
 
+class Problem(str):
+    """An objection of the engine to a light set or a policy: its English text, with the template and the
+    values it was made of, so that a reader's language can say it too (``kpis.presenters.PROBLEMS``)."""
+
+    template: str
+    values: dict[str, str]
+
+    def __new__(cls, template: str, **values: object) -> Problem:
+        texts = {name: str(value) for name, value in values.items()}
+        made = super().__new__(cls, template.format(**texts))
+        made.template, made.values = template, texts
+        return made
+
+
+# The templates of the objections to a light set (each value given already written, a key as repr()).
+NO_RATED_LEVEL = "must have at least one rated level"
+ROLE_TWICE = "must have at most one level of role {role} (got {count})"
+NO_UNKNOWN_LEVEL = "must have a level of role unknown"
+EMPTY_KEY = "must not be empty"
+KEY_TWICE = "{key} is used by an earlier level"
+NO_SYMBOL = "must not be empty: a light is never colour alone"
+NO_NAME = "must name the level in at least one language"
+NOT_A_COLOUR = "must be a colour like #1a7f37 (got {colour})"
+NOT_A_LEVEL = "{key} is not a level of the light set {set} (its levels: {levels})"
+LIGHT_SET_PROBLEMS = (
+    NO_RATED_LEVEL,
+    ROLE_TWICE,
+    NO_UNKNOWN_LEVEL,
+    EMPTY_KEY,
+    KEY_TWICE,
+    NO_SYMBOL,
+    NO_NAME,
+    NOT_A_COLOUR,
+    NOT_A_LEVEL,
+)
+
+
 class LightSetError(ValueError):
     """A light set that cannot be used; the message names the level and what is wrong."""
 
@@ -125,7 +162,7 @@ class LightSet:
             return self._by_key[key]
         except KeyError:
             raise LightSetError(
-                f"{key!r} is not a level of the light set {self.key!r} (its levels: {', '.join(self._by_key)})"
+                Problem(NOT_A_LEVEL, key=repr(key), set=repr(self.key), levels=", ".join(self._by_key))
             ) from None
 
     def rank(self, level: Level) -> int:
@@ -137,31 +174,31 @@ class LightSet:
         rated = [level for level in levels if level.role is Role.RATED]
         return max(rated, key=self.rank) if rated else self.unknown
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Problem]]:
         """(where, what is wrong) for every rule the set breaks; empty when usable."""
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, Problem]] = []
         if not self.rated:
-            out.append(("levels", "must have at least one rated level"))
+            out.append(("levels", Problem(NO_RATED_LEVEL)))
         for role in (Role.UNKNOWN, Role.DATA_ONLY):
             count = sum(level.role is role for level in self.levels)
             if count > 1:
-                out.append(("levels", f"must have at most one level of role {role.value} (got {count})"))
+                out.append(("levels", Problem(ROLE_TWICE, role=role.value, count=count)))
         if not any(level.role is Role.UNKNOWN for level in self.levels):
-            out.append(("levels", "must have a level of role unknown"))
+            out.append(("levels", Problem(NO_UNKNOWN_LEVEL)))
         seen: set[str] = set()
         for i, level in enumerate(self.levels):
             where = f"levels[{i}]"
             if not level.key:
-                out.append((f"{where}.key", "must not be empty"))
+                out.append((f"{where}.key", Problem(EMPTY_KEY)))
             elif level.key in seen:
-                out.append((f"{where}.key", f"{level.key!r} is used by an earlier level"))
+                out.append((f"{where}.key", Problem(KEY_TWICE, key=repr(level.key))))
             seen.add(level.key)
             if not level.symbol:
-                out.append((f"{where}.symbol", "must not be empty: a light is never colour alone"))
+                out.append((f"{where}.symbol", Problem(NO_SYMBOL)))
             if not level.names:
-                out.append((f"{where}.names", "must name the level in at least one language"))
+                out.append((f"{where}.names", Problem(NO_NAME)))
             if not _COLOUR.fullmatch(level.colour):
-                out.append((f"{where}.colour", f"must be a colour like #1a7f37 (got {level.colour!r})"))
+                out.append((f"{where}.colour", Problem(NOT_A_COLOUR, colour=repr(level.colour))))
         return out
 
     def validated(self) -> LightSet:

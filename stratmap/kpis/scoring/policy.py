@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from stratmap.kpis.scoring.lights import TAIPEI_LIGHTS, Level, LightSet, LightSetError
+from stratmap.kpis.scoring.lights import TAIPEI_LIGHTS, Level, LightSet, LightSetError, Problem
 from stratmap.kpis.scoring.rates import HUNDRED
 
 
@@ -64,6 +64,43 @@ TAIPEI_THRESHOLDS: tuple[tuple[str, Decimal], ...] = (
     ("fair", Decimal("74.5")),
 )
 
+# The templates of the objections to a policy (lights.Problem; each value given already written).
+NOT_ONE_OF = "must be one of {choices} (got {value})"
+NEGATIVE = "must not be negative (got {value})"
+WEIGHTS_NOT_ONE = "must add up to 1 (they add up to {total})"
+BELOW_ZERO = "must not be below 0 (got {value})"
+THRESHOLDS_FOR = "must give a minimum for each of {levels}, in that order (got {given})"
+NO_THRESHOLDS = "must give no minimum: the light set {set} has a single rated level (got {given})"
+THRESHOLDS_ORDER = "must be in order {order} (got {given})"
+NO_BAND = "the bands method needs at least one band"
+NOT_RATED = "{level} is not a rated level"
+ONLY_LAST_OPEN = "only the last band may take whatever is left"
+BANDS_ORDER = "the levels must be in the light set's order, best first, each once"
+BANDS_REACH = "each band must reach further than the one before (got {given})"
+POLICY_PROBLEMS = (
+    NOT_ONE_OF,
+    NEGATIVE,
+    WEIGHTS_NOT_ONE,
+    BELOW_ZERO,
+    THRESHOLDS_FOR,
+    NO_THRESHOLDS,
+    THRESHOLDS_ORDER,
+    NO_BAND,
+    NOT_RATED,
+    ONLY_LAST_OPEN,
+    BANDS_ORDER,
+    BANDS_REACH,
+)
+
+
+def thresholds_for(lights: LightSet, given: tuple[tuple[str, Decimal], ...]) -> tuple[tuple[str, Decimal], ...]:
+    """The thresholds a policy gives, or, when it gives none and ``lights`` rates with Taipei's levels,
+    Taipei's: a named policy on the taipei set need not write them again."""
+    if given:
+        return given
+    taipei = [key for key, _ in TAIPEI_THRESHOLDS] == [level.key for level in lights.rated[:-1]]
+    return TAIPEI_THRESHOLDS if taipei else ()
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -92,66 +129,68 @@ class Policy:
 
     WEIGHTS = ("achievement_weight", "innovation_weight", "challenge_weight", "contribution_weight")
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Problem]]:
         """(field, what is wrong) for every rule the policy breaks; empty when usable."""
         out = [(f"lights.{where}", why) for where, why in self.lights.problems()]
         for name, kind in (("method", Method), ("tolerance", Tolerance), ("objective_rule", ObjectiveRule)):
             value = getattr(self, name)
             if value not in set(kind):
-                out.append((name, f"must be one of {', '.join(kind)} (got {value!r})"))
+                out.append((name, Problem(NOT_ONE_OF, choices=", ".join(kind), value=repr(value))))
         for name in self.WEIGHTS:
             if getattr(self, name) < 0:
-                out.append((name, f"must not be negative (got {getattr(self, name)})"))
+                out.append((name, Problem(NEGATIVE, value=getattr(self, name))))
         total = sum(getattr(self, name) for name in self.WEIGHTS)
         if total != 1:
-            out.append(("weights", f"must add up to 1 (they add up to {total})"))
+            out.append(("weights", Problem(WEIGHTS_NOT_ONE, total=total)))
         if self.achievement_cap < 0:
-            out.append(("achievement_cap", f"must not be below 0 (got {self.achievement_cap})"))
+            out.append(("achievement_cap", Problem(BELOW_ZERO, value=self.achievement_cap)))
         if self.flag_tolerance < 0:
-            out.append(("flag_tolerance", f"must not be negative (got {self.flag_tolerance})"))
+            out.append(("flag_tolerance", Problem(NEGATIVE, value=self.flag_tolerance)))
         if self.method == Method.COMPOSITE:
             out += self._threshold_problems()
         if self.method == Method.BANDS:
             out += self._band_problems()
         return out
 
-    def _threshold_problems(self) -> list[tuple[str, str]]:
+    def _threshold_problems(self) -> list[tuple[str, Problem]]:
         wanted = [level.key for level in self.lights.rated[:-1]]
         given = [key for key, _ in self.thresholds]
         if given != wanted:
-            return [("thresholds", f"must give a minimum for each of {', '.join(wanted)}, in that order (got {given})")]
+            if not wanted:
+                return [("thresholds", Problem(NO_THRESHOLDS, set=self.lights.key, given=given))]
+            return [("thresholds", Problem(THRESHOLDS_FOR, levels=", ".join(wanted), given=given))]
         minimums = [minimum for _, minimum in self.thresholds]
         if any(b >= a for a, b in itertools.pairwise(minimums)):
             got = ", ".join(str(m) for m in minimums)
-            return [("thresholds", f"must be in order {' > '.join(wanted)} (got {got})")]
+            return [("thresholds", Problem(THRESHOLDS_ORDER, order=" > ".join(wanted), given=got))]
         return []
 
-    def _band_problems(self) -> list[tuple[str, str]]:
+    def _band_problems(self) -> list[tuple[str, Problem]]:
         if not self.bands:
-            return [("bands", "the bands method needs at least one band")]
-        out: list[tuple[str, str]] = []
+            return [("bands", Problem(NO_BAND))]
+        out: list[tuple[str, Problem]] = []
         ranks: list[int] = []
         for i, band in enumerate(self.bands):
             where = f"bands[{i}]"
             try:
                 level = self.lights.get(band.level)
             except LightSetError as error:
-                out.append((f"{where}.level", str(error)))
+                out.append((f"{where}.level", error.args[0]))
                 continue
             if not level.rated:
-                out.append((f"{where}.level", f"{band.level!r} is not a rated level"))
+                out.append((f"{where}.level", Problem(NOT_RATED, level=repr(band.level))))
             ranks.append(self.lights.rank(level))
             last = i == len(self.bands) - 1
             if band.within is None and not last:
-                out.append((f"{where}.within", "only the last band may take whatever is left"))
+                out.append((f"{where}.within", Problem(ONLY_LAST_OPEN)))
             if band.within is not None and band.within < 0:
-                out.append((f"{where}.within", f"must not be negative (got {band.within})"))
+                out.append((f"{where}.within", Problem(NEGATIVE, value=band.within)))
         if ranks != sorted(set(ranks)):
-            out.append(("bands", "the levels must be in the light set's order, best first, each once"))
+            out.append(("bands", Problem(BANDS_ORDER)))
         withins = [band.within for band in self.bands if band.within is not None]
         if any(b <= a for a, b in itertools.pairwise(withins)):
             got = ", ".join(map(str, withins))
-            out.append(("bands", f"each band must reach further than the one before (got {got})"))
+            out.append(("bands", Problem(BANDS_REACH, given=got)))
         return out
 
     def validated(self) -> Policy:

@@ -40,6 +40,16 @@ class TargetType(enum.StrEnum):
     RANGE = "range"  # within [target, upper]
 
 
+_KINDS: dict[str, TargetType] = {kind.value: kind for kind in TargetType}
+
+
+def _kind(value: str) -> TargetType:
+    """``TargetType(value)`` without the enum's lookup machinery, which scoring pays several times per
+    KPI; an unknown type is still refused by ``TargetType`` itself."""
+    kind = _KINDS.get(value)
+    return kind if kind is not None else TargetType(value)
+
+
 class Polarity(enum.StrEnum):
     """Which way a KPI improves."""
 
@@ -69,7 +79,7 @@ class Target:
 
     def problem(self) -> str:
         """Why this target cannot be read, whatever the actual; "" when it can."""
-        kind = TargetType(self.type)
+        kind = _kind(self.type)
         if self.value is None:
             return NO_TARGET
         if kind is TargetType.MILESTONE:
@@ -92,7 +102,7 @@ class Target:
     @property
     def lower_is_better(self) -> bool:
         """Which way the actual improves for this target."""
-        kind = TargetType(self.type)
+        kind = _kind(self.type)
         if kind is TargetType.AT_MOST:
             return True
         if kind in (TargetType.AT_LEAST, TargetType.MILESTONE):
@@ -120,7 +130,7 @@ def achievement_rate(target: Target, actual: Decimal | None) -> Rate:
         return Rate(None, None, NO_ACTUAL)
     value = target.value
     assert value is not None  # target.problem() says NO_TARGET otherwise
-    kind = TargetType(target.type)
+    kind = _kind(target.type)
     if kind is TargetType.RANGE:
         upper = target.upper
         assert upper is not None  # target.problem() says NO_UPPER_BOUND otherwise
@@ -167,7 +177,7 @@ def meets(target: Target, actual: Decimal, *, slack: Decimal, percent: bool) -> 
     def allowed(bound: Decimal) -> Decimal:
         return abs(bound) * slack / HUNDRED if percent else slack
 
-    if TargetType(target.type) is TargetType.RANGE:
+    if _kind(target.type) is TargetType.RANGE:
         upper = target.upper
         assert upper is not None
         return value - allowed(value) <= actual <= upper + allowed(upper)

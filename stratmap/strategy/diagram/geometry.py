@@ -83,13 +83,13 @@ class Layout:
     width: float
     height: float
     boxes: dict[str, Rect]  # objective code -> rect
-    rows: dict[str, Rect]  # perspective code -> band
+    rows: dict[str, Rect]  # perspective code -> band; "" -> the unnamed band of objectives without one
     columns: dict[str, Rect]  # theme code -> column, from its header down to the last band
     arrows: list[tuple[str, str, list[tuple[float, float]]]]  # (from, to, polyline points)
     texts: dict[str, BoxText]  # objective code -> its box's text
     header: Header
     theme_heads: dict[str, ThemeHead]  # theme code -> header
-    corner: Corner | None  # None without themes (no theme headers either)
+    corner: Corner | None  # None without themes (no theme headers either) or without perspectives
     row_heads: dict[str, RowHead]  # perspective code -> header
     channels: list[tuple[float, float]]  # x from and to of the vertical channels, left to right
     body: Rect  # the theme headers and the row bands: the map without its header

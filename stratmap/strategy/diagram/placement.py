@@ -1,8 +1,10 @@
 """Placing a map: measuring its boxes and headers, putting them on the grid, routing the links.
 
 The map is a grid with one row band per perspective (in the given order, top to bottom) and one
-column per strategic theme. An objective is a box in the cell (its perspective's row, its theme's
-column); several objectives of one cell are stacked. Objectives without a theme (the city's
+column per strategic theme. Objectives without a perspective go in one more band, unnamed, below
+the others; a map without perspectives has that band alone and no column of perspective headers.
+An objective is a box in the cell (its perspective's row, its theme's column); several objectives
+of one cell are stacked. Objectives without a theme (the city's
 TC1–TC4) sit side by side across the full width of their row, in a band above that row's cells;
 each of them spans a whole number of theme columns, so the channels between those groups of
 columns stay open for arrows. Above the grid come the title, mission, vision and core values, then
@@ -115,11 +117,16 @@ class _ThemeHead:
     name_lines: tuple[str, ...]
 
 
+#: The row code of the band of objectives without a perspective (no perspective's code is empty).
+UNNAMED = ""
+
+
 @dataclass
 class _Model:
     """What does not depend on the channel widths and gutter heights."""
 
     spec: MapSpec
+    head_w: float  # the perspective header column: none without perspectives
     ncol: int  # columns drawn (at least 1, even without themes)
     boxes: dict[str, _Box]
     rows: list[_Row]
@@ -146,17 +153,22 @@ def _measure(spec: MapSpec) -> _Model:
             raise ValueError(f"theme {code!r} is listed twice")
         tindex[code] = i
     ncol = max(1, len(spec.themes))
+    bands = list(spec.perspectives)
+    if any(ob.perspective is None for ob in spec.objectives):
+        pindex[UNNAMED] = len(bands)
+        bands.append((UNNAMED, ""))
 
-    spanning: list[list[ObjectiveBox]] = [[] for _ in spec.perspectives]
-    cells: list[dict[int, list[ObjectiveBox]]] = [{} for _ in spec.perspectives]
+    spanning: list[list[ObjectiveBox]] = [[] for _ in bands]
+    cells: list[dict[int, list[ObjectiveBox]]] = [{} for _ in bands]
     seen: set[str] = set()
     for ob in spec.objectives:
         if ob.code in seen:
             raise ValueError(f"objective {ob.code!r} is listed twice")
         seen.add(ob.code)
-        if ob.perspective not in pindex:
+        perspective = UNNAMED if ob.perspective is None else ob.perspective
+        if perspective not in pindex or ob.perspective == UNNAMED:
             raise ValueError(f"objective {ob.code!r}: unknown perspective {ob.perspective!r}")
-        r = pindex[ob.perspective]
+        r = pindex[perspective]
         if ob.theme is None:
             spanning[r].append(ob)
         elif ob.theme in tindex:
@@ -167,7 +179,7 @@ def _measure(spec: MapSpec) -> _Model:
     boxes: dict[str, _Box] = {}
     rows: list[_Row] = []
     gutter_min: list[float] = [GUTTER_EDGE_MIN]
-    for r, (pcode, pname) in enumerate(spec.perspectives):
+    for r, (pcode, pname) in enumerate(bands):
         above = len(gutter_min) - 1
         lines: list[list[str]] = []
         line_h: list[float] = []
@@ -208,7 +220,7 @@ def _measure(spec: MapSpec) -> _Model:
             else:
                 after_line.append(None)
         below = len(gutter_min)
-        last = r == len(spec.perspectives) - 1
+        last = r == len(bands) - 1
         gutter_min.append(GUTTER_EDGE_MIN if last else GUTTER_ROW_MIN)
         row = _Row(pcode, pname, lines, line_h, row_cells, cells_h, above, after_line, below)
         rows.append(row)
@@ -230,13 +242,17 @@ def _measure(spec: MapSpec) -> _Model:
         heads.append(_ThemeHead(code, inline, name_lines))
         nlines = 1 if inline else 1 + max(1, len(name_lines))
         theme_h = max(theme_h, 2 * 8 + nlines * THEME_LINE)
-    corner_w = ROW_HEAD_W - ROW_HEAD_GAP - 10
-    corner = (
-        wrap_verbatim(label(spec, "themes"), CORNER_SIZE, corner_w),
-        wrap_verbatim(label(spec, "perspectives"), CORNER_SIZE, corner_w),
-    )
-    theme_h = max(theme_h, 10 + CORNER_LINE * (len(corner[0]) + len(corner[1])) + 8)
-    return _Model(spec, ncol, boxes, rows, gutter_min, heads, corner, theme_h)
+    corner: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    head_w = 0.0  # without perspectives, the map has no column of their headers (nor the corner above it)
+    if spec.perspectives:
+        head_w = ROW_HEAD_W
+        corner_w = ROW_HEAD_W - ROW_HEAD_GAP - 10
+        corner = (
+            wrap_verbatim(label(spec, "themes"), CORNER_SIZE, corner_w),
+            wrap_verbatim(label(spec, "perspectives"), CORNER_SIZE, corner_w),
+        )
+        theme_h = max(theme_h, 10 + CORNER_LINE * (len(corner[0]) + len(corner[1])) + 8)
+    return _Model(spec, head_w, ncol, boxes, rows, gutter_min, heads, corner, theme_h)
 
 
 def _header(spec: MapSpec, width: float) -> Header:
@@ -310,7 +326,7 @@ class _Geo:
 
 def _geometry(model: _Model, ch_w: list[float], gut_h: list[float]) -> _Geo:
     n = model.ncol
-    x = MARGIN + ROW_HEAD_W
+    x = MARGIN + model.head_w
     col_x: list[float] = []
     ch: list[tuple[float, float]] = []
     for c in range(n):
@@ -423,6 +439,8 @@ def _result(model: _Model, geo: _Geo, arrows: list[tuple[str, str, list[tuple[fl
     head_w = ROW_HEAD_W - ROW_HEAD_GAP
     row_heads = {}
     for row in model.rows:
+        if row.code == UNNAMED:
+            continue  # the band of objectives without a perspective has no header
         band = geo.rows[row.code]
         row_heads[row.code] = RowHead(
             Rect(band.x, band.y, head_w, band.h), wrap_verbatim(row.name, ROW_SIZE, head_w - 12, bold=True) or ("",)
@@ -433,7 +451,11 @@ def _result(model: _Model, geo: _Geo, arrows: list[tuple[str, str, list[tuple[fl
         )
         for head in model.theme_heads
     }
-    corner = Corner(Rect(MARGIN, geo.theme_top, head_w, model.theme_h), *model.corner) if model.theme_heads else None
+    corner = (
+        Corner(Rect(MARGIN, geo.theme_top, head_w, model.theme_h), *model.corner)
+        if model.theme_heads and model.head_w
+        else None
+    )
     # the theme headers' top, or without themes the first band's
     top = min([r.y for r in geo.columns.values()] + [r.y for r in geo.rows.values()], default=geo.theme_top)
     if geo.rows:

@@ -21,7 +21,7 @@ class LightStyle:
 class ObjectiveBox:
     code: str
     name: str
-    perspective: str  # perspective code
+    perspective: str | None  # perspective code, None = in the unnamed band below the perspectives
     theme: str | None  # theme code, None = spans all themes
     light: LightStyle | None = None  # None: no KPI data, drawn neutral grey without symbol
     href: str | None = None
@@ -34,7 +34,7 @@ class MapSpec:
     vision: str
     values: list[str]
     labels: dict[str, str]  # captions: "mission", "vision", "values", "themes", "perspectives"
-    perspectives: list[tuple[str, str]]  # (code, name) in drawing order
+    perspectives: list[tuple[str, str]]  # (code, name) in drawing order; none: no perspective column
     themes: list[tuple[str, str]]  # (code, name) in order
     objectives: list[ObjectiveBox]
     links: list[tuple[str, str]]  # (from objective code, to objective code)

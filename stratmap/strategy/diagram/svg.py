@@ -232,6 +232,13 @@ def _render_rows(out: list[str], spec: MapSpec, lay: Layout) -> None:
             for k, line in enumerate(head.lines)
         )
         out.append(f'<text text-anchor="middle">{spans}</text></g>')
+    band = lay.rows.get("")  # objectives without a perspective: a band with no header
+    if band is not None:
+        fill = "#f3f6fa" if len(spec.perspectives) % 2 == 0 else "#eaf0f6"
+        out.append(
+            f'<g class="perspective unnamed"><rect class="band" x="{_n(band.x)}" y="{_n(band.y)}" '
+            f'width="{_n(band.w)}" height="{_n(band.h)}" rx="6" fill="{fill}"/></g>'
+        )
 
 
 def _render_box(out: list[str], ob: ObjectiveBox, r: Rect, bt: BoxText) -> None:

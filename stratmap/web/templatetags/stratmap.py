@@ -11,21 +11,36 @@ from django.utils.html import format_html
 from django.utils.translation import pgettext_lazy
 
 from stratmap.core.audit_text import audit_action, audit_field, audit_value
+from stratmap.core.models import Organization
 from stratmap.core.names import local_name
-from stratmap.core.years import format_year
+from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.presenters import light_style, number, reason_text
+from stratmap.kpis.presenters import light_style, number, points_text, reason_text
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
-from stratmap.strategy.models import Revision
+from stratmap.strategy.diagram import LightStyle
+from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
+from stratmap.web.presenters import map_legend
 
 register = template.Library()
 
 
+def year_style(owner: object) -> YearStyle:
+    """The year style of an organization, of a map's organization, or the style itself; Taipei's for
+    anything else (nothing given)."""
+    if isinstance(owner, YearStyle):
+        return owner
+    if isinstance(owner, Organization):
+        return owner.year_style
+    organization = getattr(owner, "organization", None)
+    return organization.year_style if isinstance(organization, Organization) else TAIPEI_YEARS
+
+
 @register.filter
-def year(value: int | None) -> str:
-    """民國108年 in Chinese, 2019 in English."""
-    return "" if value is None else format_year(value)
+def year(value: int | None, owner: object = None) -> str:
+    """A year as its organization names it (``{{ year|year:org }}``, ``{{ smap.year|year:smap }}``):
+    民國108年 in Chinese and 2019 in English for Taipei, 2019/20 or FY2020 for a council."""
+    return "" if value is None else format_year(value, style=year_style(owner))
 
 
 @register.filter
@@ -58,6 +73,16 @@ def page_style() -> str:
     """The style of a page's body: the font, and a colour variable per light (``--excellent``), taken from
     their one definition (:mod:`stratmap.text`, the scoring engine) rather than written again in the stylesheet."""
     return " ".join([f"font-family: {FONT_STACK};", *(f"--{light.key}: {light.colour};" for light in TAIPEI_LIGHTS)])
+
+
+@register.simple_tag(takes_context=True)
+def legend(context) -> list[LightStyle]:
+    """The page's light legend: its map's light set on a page of a map, else the page's ``lights`` (the
+    sets of the maps it lists, or the default set, web.presenters)."""
+    smap = context.get("map")
+    if isinstance(smap, StrategyMap):
+        return map_legend(smap)
+    return list(context.get("lights") or [])
 
 
 @register.simple_tag
@@ -132,3 +157,7 @@ LABEL_COLON = pgettext_lazy("after a label", ": ")
 def colon() -> str:
     """``{% translate "status" %}{% colon %}…``: a label's colon in the page's language."""
     return str(LABEL_COLON)
+
+
+#: A group's weighted points against what it could earn: ``{{ rollup|points }}`` → "21 of 30".
+register.filter("points", points_text)

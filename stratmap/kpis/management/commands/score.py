@@ -14,7 +14,7 @@ from stratmap.access import SYSTEM
 from stratmap.core.commands import org_and_year
 from stratmap.core.spreadsheet import SafeDictWriter
 from stratmap.core.years import format_year
-from stratmap.kpis.presenters import summary_sentence
+from stratmap.kpis.presenters import points_text, summary_sentence
 from stratmap.kpis.scoring import Policy, Role, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
@@ -26,7 +26,27 @@ ROLLUP_LEVELS = {
     "perspective": gettext_lazy("perspective"),
     "objective": gettext_lazy("strategic objective"),
     "agency": gettext_lazy("agency"),
+    # By the weights of objectives and themes; empty where none has a weight (kpis.selectors.GROUP_WEIGHT_LEVELS).
+    "objective_points": gettext_lazy("objective, of its weight"),
+    "theme_points": gettext_lazy("theme, of its weight"),
+    "organization_by_objective": gettext_lazy("organization, by objective weights"),
+    "organization_by_theme": gettext_lazy("organization, by theme weights"),
 }
+
+
+def weights_record(card: Scorecard) -> dict:
+    """The weights of the map's objectives and themes scored, and the total declared; empty when none is given."""
+    objectives = {row.kpi.objective.code: row.kpi.objective.weight for row in card.rows}
+    themes = {
+        row.kpi.objective.theme.code: row.kpi.objective.theme.weight for row in card.rows if row.kpi.objective.theme
+    }
+    record = {
+        "declared": rounded(card.map.weights_declared, 4),
+        "objectives": {code: rounded(weight, 4) for code, weight in objectives.items() if weight is not None},
+        "themes": {code: rounded(weight, 4) for code, weight in themes.items() if weight is not None},
+    }
+    given = record["declared"] is not None or record["objectives"] or record["themes"]
+    return record if given else {}
 
 
 def rounded(value: Decimal | None, places: int) -> float | None:
@@ -90,6 +110,7 @@ def rollup_record(level: str, r: Rollup) -> dict:
 def policy_record(policy: Policy) -> dict:
     """Everything the scores were worked out with: the method, its light set, weights, thresholds and bands."""
     return {
+        "key": policy.key or None,  # the named rating policy's, None for a map's own composite or the default
         "method": policy.method,
         "lights": {
             "key": policy.lights.key,
@@ -137,8 +158,12 @@ class Command(BaseCommand):
         data = {
             "organization": card.map.organization.code,
             "year": card.year,
+            # The stored year is the AD year the organization's year starts in; the label is how it reads.
+            "year_label": format_year(card.year, "en", card.map.organization.year_style),
+            "year_start_month": card.map.organization.year_start_month,
             "theme": card.theme,
             "policy": policy_record(card.policy),
+            **({"weights": weights} if (weights := weights_record(card)) else {}),
             "kpis": [kpi_record(row) for row in card.rows],
             "rollups": [rollup_record(level, r) for level in ROLLUP_LEVELS for r in card.rollups[level].values()],
             "summary": {lang: self.summary(card, lang) for lang in ("zh", "en")},
@@ -155,7 +180,7 @@ class Command(BaseCommand):
 
     def summary(self, card: Scorecard, language: str) -> str:
         (org_rollup,) = card.rollups["organization"].values()
-        return summary_sentence(org_rollup, card.year, card.theme, language)
+        return summary_sentence(org_rollup, card.year, card.theme, language, style=card.map.organization.year_style)
 
     def write_table(self, card: Scorecard) -> None:
         language = translation.get_language()
@@ -182,7 +207,8 @@ class Command(BaseCommand):
                     "!" if s.flag else "",
                 ]
             )
-        title = f"{card.map.organization} {format_year(card.year)}" + (f" {card.theme}" if card.theme else "")
+        year = format_year(card.year, style=card.map.organization.year_style)
+        title = f"{card.map.organization} {year}" + (f" {card.theme}" if card.theme else "")
         self.stdout.write(title)
         self.stdout.write(text_table(headers, rows, right={2, 3, 4, 5, 6}))
         unknown = [row for row in card.rows if row.score.light.role is Role.UNKNOWN and row.score.unknown_reason]
@@ -192,6 +218,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {row.kpi.code}: {row.score.unknown_reason}")
         self.stdout.write("")
         roll_headers = [_("level"), _("group"), _("KPIs"), _("met"), _("not met"), _("lights"), _("average")]
+        # the weighted columns only where something has a weight: Taipei's table stays as it was
+        weighted = any(r.points is not None for level in ROLLUP_LEVELS for r in card.rollups[level].values())
+        if weighted:
+            roll_headers += [_("weighted average"), _("points")]
         roll_rows = []
         for level in ROLLUP_LEVELS:
             for r in card.rollups[level].values():
@@ -208,5 +238,8 @@ class Command(BaseCommand):
                         average,
                     ]
                 )
-        self.stdout.write(text_table(roll_headers, roll_rows, right={2, 3, 6}))
+                if weighted:
+                    average = "" if r.weighted_average is None else f"{rounded(r.weighted_average, 2):.2f}"
+                    roll_rows[-1] += [average, points_text(r)]
+        self.stdout.write(text_table(roll_headers, roll_rows, right={2, 3, 6, 7, 8}))
         self.stdout.write("\n" + self.summary(card, language))
