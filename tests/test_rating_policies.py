@@ -422,7 +422,7 @@ def test_the_score_command_gives_the_map_s_policy_and_lights(shire):
     table = io.StringIO()
     call_command("score", "--org", "shire-parks", "--year", "2024", "--language", "en", stdout=table)
     for symbol, name, _, _ in SHOWN:
-        assert f"{symbol}{name}" in table.getvalue()
+        assert f"{symbol} {name}" in table.getvalue()  # as the pages write it in English
 
 
 @pytest.fixture
@@ -668,3 +668,21 @@ def test_the_result_list_of_maps_rated_by_named_policies_runs_a_fixed_number_of_
         return len(captured)
 
     assert queries("?q=A1.1") == queries("")
+
+
+def test_a_banded_maps_scorecard_has_no_self_assessment_columns_and_calls_its_figure_a_score(shire, client):
+    banded = client.get("/en/shire-parks/2024/scorecard/").content.decode()
+    assert "innov." not in banded and ">score</a>" in banded and ">total</a>" not in banded
+
+
+def test_the_kpi_page_shows_a_milestone_kpis_stages_and_a_range_targets_bounds(shire, client):
+    from stratmap.kpis.models import Kpi, KpiTarget
+
+    Kpi.objects.filter(code="A1.1").update(target_type="milestone", stages=["10", "50", "100"], numerator="parks")
+    Kpi.objects.filter(code="A2.1").update(target_type="range")
+    KpiTarget.objects.filter(kpi__code="A2.1").update(value=90, upper=110)
+    milestone = client.get("/en/shire-parks/2024/kpis/A1.1/").content.decode()
+    assert "milestone stages: 10 → 50 → 100" in milestone and "<dt>numerator</dt><dd>parks</dd>" in milestone
+    assert "Self-assessment" not in milestone  # a banded map asks for none
+    ranged = client.get("/en/shire-parks/2024/kpis/A2.1/").content.decode()
+    assert "<dd>90–110 </dd>" in ranged and ("✓", "Green", "#1a7f37") in badges(ranged)

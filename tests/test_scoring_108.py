@@ -122,7 +122,7 @@ def test_the_score_command_gives_csv(demo, capsys):
 
 
 @pytest.mark.parametrize(
-    ("language", "words"), [("zh-hant", ["●良", "★優", "？不明"]), ("en", ["●good", "★excellent"])]
+    ("language", "words"), [("zh-hant", ["●良", "★優", "？不明"]), ("en", ["● good", "★ excellent"])]
 )
 def test_the_score_table_lines_up_in_chinese_and_english(demo, capsys, language, words):
     from stratmap.text import display_width

@@ -243,3 +243,10 @@ def test_static_files_are_served_by_the_app_itself_even_without_debug(demo, clie
     response = client.get("/static/stratmap/vendor/echarts-5.6.0/echarts.min.js")
     assert response.status_code == 200
     assert b"echarts" in b"".join(response.streaming_content)[:2000].lower()
+
+
+def test_a_composite_scorecard_shows_the_self_assessment_scores_and_the_total(demo, client):
+    page = client.get("/en/taipei/2019/scorecard/").content.decode()
+    assert all(f">{label}</th>" in page for label in ("innov.", "chall.", "contr.")) and ">total</a>" in page
+    kpi = client.get("/en/taipei/2019/kpis/DP5.1/").content.decode()
+    assert "Self-assessment" in kpi and "innovation / challenge / contribution" in kpi

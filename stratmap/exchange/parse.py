@@ -125,13 +125,18 @@ def _files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _duplicates(items: Iterable[tuple[str, str]], file: str, what: str) -> list[DatasetError]:
-    """Errors for each repeated code; ``items`` are (path, code) pairs."""
+def _duplicates(
+    items: Iterable[tuple[str, str]],
+    file: str,
+    what: str,
+    expected: str = "a unique {what} code; {first} has it already",
+) -> list[DatasetError]:
+    """Errors for each repeated code or key; ``items`` are (path, code) pairs, ``expected`` names the first holder."""
     seen: dict[str, str] = {}
     errors = []
     for path, code in items:
         if code in seen:
-            errors.append(DatasetError(file, path, code, f"a unique {what} code; {seen[code]} has it already"))
+            errors.append(DatasetError(file, path, code, expected.format(what=what, first=seen[code])))
         else:
             seen[code] = path
     return errors
@@ -224,13 +229,7 @@ def _at(block: BaseModel, where: str) -> object:
 
 
 def _keys_once(items: Iterable[tuple[str, str]], file: str, what: str) -> list[DatasetError]:
-    seen: dict[str, str] = {}
-    errors = []
-    for path, key in items:
-        if key in seen:
-            errors.append(DatasetError(file, path, key, f"a key of its own: the {what} at {seen[key]} has it"))
-        seen.setdefault(key, path)
-    return errors
+    return _duplicates(items, file, what, "a key of its own: the {what} at {first} has it")
 
 
 def light_set_errors(item: LightSetIn, path: str, file: str) -> list[DatasetError]:

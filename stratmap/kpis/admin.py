@@ -674,7 +674,7 @@ class LightSetAdmin(SharedRowsAdmin, admin.ModelAdmin):
 
 
 @admin.register(LightLevel)
-class LightLevelAdmin(SharedRowsAdmin, admin.ModelAdmin):
+class LightLevelAdmin(ReadOnly, SharedRowsAdmin, admin.ModelAdmin):
     """Changed on its light set's page; registered so that its saves are scoped and audited like the set's."""
 
     organization_path = "light_set__organization"
@@ -683,15 +683,8 @@ class LightLevelAdmin(SharedRowsAdmin, admin.ModelAdmin):
     def get_model_perms(self, request):
         return {}  # not listed on the index: a level is changed with its set
 
-    # A level alone is never changed here: the set's page checks its levels as one set (LightLevelsFormSet).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # A level alone is never changed here (ReadOnly): the set's page checks its levels as one set
+    # (LightLevelsFormSet).
 
 
 @admin.register(RatingPolicy)

@@ -19,7 +19,7 @@ from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import format_year
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
-from stratmap.kpis.scoring import Rollup
+from stratmap.kpis.scoring import Method, Rollup
 from stratmap.kpis.selectors import (
     FilteredScorecard,
     Scorecard,
@@ -177,6 +177,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
             agencies=list(agencies),
             query=request.GET.urlencode(),
             weighted=_weighted_sections(found.card),
+            composite=found.card.policy.method == Method.COMPOSITE,
         ),
     )
 

@@ -191,7 +191,7 @@ class Command(BaseCommand):
         rows = []
         for row in card.rows:
             s = row.score
-            light = f"{s.light.symbol}{s.light.label(language)}"
+            light = s.light.text(language)
             met = {True: _("yes"), False: _("no"), None: "?"}[s.met]
             rows.append(
                 [
