@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from stratmap.core.models import Membership, Organization
 from stratmap.exchange import loader
-from stratmap.exchange.loader import DEMO_DATA, load_paths
+from stratmap.exchange.loader import DEMO_PATHS, load_paths
 from stratmap.exchange.parse import parse_paths
 
 
@@ -35,15 +35,16 @@ def _report_jobs_at_once(settings, tmp_path_factory):
 def _demo_files():
     """The demo dataset parsed once per run: the loader reads parsed files without changing them, and
     parsing is half the cost of the fixture that most tests use."""
-    return parse_paths([DEMO_DATA])
+    return parse_paths(DEMO_PATHS)
 
 
 @pytest.fixture
 def demo(db, _demo_files, monkeypatch):
-    """The built-in Taipei demo dataset, loaded."""
+    """The built-in demo datasets, loaded: Taipei's and the invented council's (stratmap/data/ashcombe),
+    as ``stratmap load --demo`` loads them, so that every test of a page runs beside both shapes."""
     with monkeypatch.context() as patched:
         patched.setattr(loader, "parse_paths", lambda paths: _demo_files)
-        return load_paths([DEMO_DATA])
+        return load_paths(DEMO_PATHS)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,24 @@ def people(demo):
         users[name] = make(name, password="pw-for-tests-only")
         if org:
             Membership.objects.create(user=users[name], organization=orgs[org], role=role)
+    return users
+
+
+@pytest.fixture
+def council_people(people):
+    """``people`` (Taipei's, outsiders to the council) and the invented council's roles: its administrator,
+    the editors of its Place and Resources directorates and a viewer."""
+    make = get_user_model().objects.create_user
+    orgs = {o.code: o for o in Organization.objects.filter(code__startswith="ashcombe")}
+    users = dict(people)
+    for name, org, role in [
+        ("council-admin", "ashcombe", Membership.Role.ADMINISTRATOR),
+        ("council-place", "ashcombe-place", Membership.Role.EDITOR),
+        ("council-resources", "ashcombe-resources", Membership.Role.EDITOR),
+        ("council-viewer", "ashcombe", Membership.Role.VIEWER),
+    ]:
+        users[name] = make(name, password="pw-for-tests-only")
+        Membership.objects.create(user=users[name], organization=orgs[org], role=role)
     return users
 
 

@@ -266,7 +266,14 @@ def multiply(factor: int) -> None:
     for n in range(1, factor):
         copies = Kpi.objects.bulk_create(
             [
-                Kpi(objective_id=k.objective_id, code=f"{k.code}x{n}", name=k.name, order=k.order + 1000 * n)
+                Kpi(
+                    objective_id=k.objective_id,
+                    code=f"{k.code}x{n}",
+                    name=k.name,
+                    order=k.order + 1000 * n,
+                    frequency=k.frequency,
+                    aggregation=k.aggregation,
+                )
                 for k in kpis
             ]
         )
@@ -276,12 +283,12 @@ def multiply(factor: int) -> None:
             [through(kpi_id=c.pk, organization_id=a.pk) for k, c in pairs for a in k.agencies.all()]
         )
         KpiTarget.objects.bulk_create(
-            [KpiTarget(kpi=c, year=t.year, value=t.value) for k, c in pairs for t in k.targets.all()]
+            [KpiTarget(kpi=c, year=t.year, period=t.period, value=t.value) for k, c in pairs for t in k.targets.all()]
         )
         KpiResult.objects.bulk_create(
             [
-                KpiResult(kpi=c, year=r.year, actual=r.actual, innovation=r.innovation, challenge=r.challenge,
-                          contribution=r.contribution)
+                KpiResult(kpi=c, year=r.year, period=r.period, actual=r.actual, innovation=r.innovation,
+                          challenge=r.challenge, contribution=r.contribution)
                 for k, c in pairs
                 for r in k.results.all()
             ]

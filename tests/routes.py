@@ -53,6 +53,24 @@ ROUTES: dict[str, str] = {
     "workbook-upload": f"{MAP}/workbook/",
 }
 
+#: The same routes on the invented council's 2024/25 map (stratmap/data/ashcombe): no theme groups, one
+#: perspective, a Red/Amber/Green key rated by bands, a year from April. KPI H1.1 and plan H1.1.1 are
+#: its Place Directorate's; the TOWS are on this map. Addresses of a council's year keep ROC numbers
+#: (/ashcombe/113/ is 2024/25); the AD year is the same page.
+COUNCIL_MAP = "/ashcombe/2024"
+COUNCIL_ROUTE_MAPS = [("ashcombe", 2024)]
+COUNCIL_ROUTES: dict[str, str] = {
+    **{name: url.replace(MAP, COUNCIL_MAP, 1) for name, url in ROUTES.items()},
+    "theme": f"{COUNCIL_MAP}/themes/H/",
+    "kpi": f"{COUNCIL_MAP}/kpis/H1.1/",
+    "tows": f"{COUNCIL_MAP}/tows/",
+    "result": f"{COUNCIL_MAP}/kpis/H1.1/result/",
+    "result-preview": f"{COUNCIL_MAP}/kpis/H1.1/result/preview/",
+    "result-action": f"{COUNCIL_MAP}/kpis/H1.1/result/approve/",
+    "plan-progress": f"{COUNCIL_MAP}/plans/H1.1.1/progress/",
+    "workbook": f"{COUNCIL_MAP}/workbook.xlsx?agency=ashcombe-place",
+}
+
 #: Routes that take POST only (a GET is answered 405).
 POST_ONLY = {"result-preview", "result-action"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.utils.cache import get_max_age
 
-from tests.routes import POST_ONLY, ROUTES
+from tests.routes import COUNCIL_ROUTES, POST_ONLY, ROUTES
 
 #: A URL of every route that answers GET (tests/routes.py), and more of the pages.
 INSIDER_URLS = [
@@ -43,6 +43,17 @@ def directives(response) -> set[str]:
 @pytest.mark.parametrize("url", INSIDER_URLS)
 def test_every_page_and_download_answered_to_a_logged_in_person_is_private_and_not_stored(people, client, url):
     client.force_login(people["admin"])
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert {"private", "no-store"} <= directives(response), (url, response.get("Cache-Control"))
+    assert "public" not in directives(response)
+
+
+@pytest.mark.parametrize("url", [url for name, url in COUNCIL_ROUTES.items() if name not in POST_ONLY])
+def test_every_page_and_download_of_the_councils_map_answered_to_its_administrator_is_private(
+    council_people, client, url
+):
+    client.force_login(council_people["council-admin"])
     response = client.get(url)
     assert response.status_code == 200, url
     assert {"private", "no-store"} <= directives(response), (url, response.get("Cache-Control"))

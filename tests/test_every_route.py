@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from stratmap.strategy.models import StrategyMap
 from tests.helpers import answer
-from tests.routes import ROUTE_MAPS, ROUTES, url_names
+from tests.routes import COUNCIL_ROUTE_MAPS, COUNCIL_ROUTES, ROUTE_MAPS, ROUTES, url_names
 
 WHO = ["anonymous", "outsider", "admin", "dol", "doed", "coord", "viewer"]
 
@@ -55,13 +55,13 @@ UNPUBLISHED = {
 }
 
 
-def answers(client, people) -> dict[str, str]:
-    found: dict[str, list[str]] = {name: [] for name in ROUTES}
-    for who in WHO:
+def answers(client, people, routes=ROUTES, who=WHO) -> dict[str, str]:
+    found: dict[str, list[str]] = {name: [] for name in routes}
+    for person in who:
         client.logout()
-        if who != "anonymous":
-            client.force_login(people[who])
-        for name, url in ROUTES.items():
+        if person != "anonymous":
+            client.force_login(people[person])
+        for name, url in routes.items():
             found[name].append(answer(client.get(url)))
     return {name: " ".join(cells) for name, cells in found.items()}
 
@@ -70,6 +70,7 @@ def test_every_url_pattern_has_a_route_to_test():
     assert sorted(url_names() - set(ROUTES)) == [], "add the new routes to ROUTES in tests/routes.py"
     assert sorted(set(ROUTES) - url_names()) == [], "ROUTES names routes that no longer exist"
     assert set(PUBLISHED) == set(UNPUBLISHED) == set(ROUTES)
+    assert set(COUNCIL_PUBLISHED) == set(COUNCIL_UNPUBLISHED) == set(COUNCIL_ROUTES) == set(ROUTES)
 
 
 def test_everyone_is_answered_as_the_table_says_on_published_maps(people, client):
@@ -90,3 +91,40 @@ def test_every_page_answered_to_a_logged_in_outsider_is_private_and_not_stored(p
         if response.status_code == 200:
             control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
             assert {"private", "no-store"} <= control, (name, response.get("Cache-Control"))
+
+
+# --- the same on the invented council's map (tests/routes.py COUNCIL_ROUTES) ---------------------
+
+#: The public, an outsider, Taipei's administrator (an outsider to the council too) and the council's roles.
+COUNCIL_WHO = ["anonymous", "outsider", "admin", "council-admin", "council-place", "council-resources"]
+COUNCIL_WHO += ["council-viewer"]
+
+#: KPI H1.1 and plan H1.1.1 are the Place Directorate's: its editor enters them, the council's
+#: administrator too; the council has no theme group, so no coordinator reviews them.
+COUNCIL_PUBLISHED = {
+    **dict.fromkeys(ROUTES, "200 200 200 200 200 200 200"),
+    "due": "login 200 200 200 200 200 200",
+    "result": "login 404 404 200 200 404 404",
+    "result-preview": "login 405 405 405 405 405 405",
+    "result-action": "login 405 405 405 405 405 405",
+    "plan-progress": "login 404 404 200 200 404 404",
+    "revise": "login 404 404 200 404 404 404",
+    "workbook": "login 404 404 200 200 404 404",
+    # The upload page lists the agencies one enters for.
+    "workbook-upload": "login 404 404 200 200 200 404",
+}
+#: Unpublished, the council's pages are its insiders' alone: Taipei's administrator is told nothing.
+COUNCIL_UNPUBLISHED = {
+    **COUNCIL_PUBLISHED,
+    **dict.fromkeys([*MAP_PAGES, "tows"], "404 404 404 200 200 200 200"),
+}
+
+
+def test_everyone_is_answered_as_the_table_says_on_the_councils_published_map(council_people, client):
+    assert answers(client, council_people, COUNCIL_ROUTES, COUNCIL_WHO) == COUNCIL_PUBLISHED
+
+
+def test_only_the_councils_insiders_read_its_unpublished_map(council_people, client):
+    for org, year in COUNCIL_ROUTE_MAPS:
+        assert StrategyMap.objects.filter(organization__code=org, year=year, in_force=True).update(published=False)
+    assert answers(client, council_people, COUNCIL_ROUTES, COUNCIL_WHO) == COUNCIL_UNPUBLISHED

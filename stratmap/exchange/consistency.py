@@ -87,7 +87,8 @@ def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents) -> lis
                 warn(kpath, f"KPI {kpi.code} has no action plan")
             for year, result in kpi.results.items():
                 if result.actual is None and not result.unknown_reason:
-                    warn(f"{kpath}.results.{to_roc_year(year)}", f"KPI {kpi.code} has no actual and no reason why")
+                    key = to_roc_year(year) if isinstance(year, int) else year
+                    warn(f"{kpath}.results.{key}", f"KPI {kpi.code} has no actual and no reason why")
             for p, plan in enumerate(kpi.action_plans):
                 ppath = f"{kpath}.action_plans[{p}]"
                 check_code(ppath, "action plan", plan.code, plan.printed_code, ("KPI", kpi.code))

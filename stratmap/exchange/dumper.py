@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
-from stratmap.core.years import YearLabel, to_roc_year
+from stratmap.core.years import YearLabel, YearStyle, to_roc_year
 from stratmap.exchange.schema import (
     FORMAT,
     KPI_VALUES,
@@ -28,7 +28,16 @@ from stratmap.exchange.schema import (
     RatingPolicyIn,
     TargetIn,
 )
-from stratmap.kpis.models import Kpi, KpiResult, LightSet, RatingPolicy, ScoringPolicy
+from stratmap.kpis.models import (
+    Kpi,
+    KpiResult,
+    KpiTarget,
+    LightSet,
+    RatingPolicy,
+    ScoringPolicy,
+    period_of,
+    period_order,
+)
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.strategy.models import StrategyMap
 
@@ -133,7 +142,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
     )
     by_theme: dict[int | None, list] = defaultdict(list)
     for objective in objectives:
-        by_theme[objective.theme_id].append(_objective(objective))
+        by_theme[objective.theme_id].append(_objective(objective, smap.organization.year_style))
     tows: dict[str, object] | None = None
     if smap.has_tows:
         entries = defaultdict(list)
@@ -267,8 +276,16 @@ def _roc_years(data: dict, *, roc: bool = True) -> dict:
         for kpi in holder.get("kpis", []):
             for key in ("targets", "results"):
                 if key in kpi:
-                    kpi[key] = {year(y): _plain_target(v) for y, v in kpi[key].items()}
+                    kpi[key] = {_year_key(y, year): _plain_target(v) for y, v in kpi[key].items()}
     return data
+
+
+def _year_key(key: int | str, year: Callable[[int], int]) -> int | str:
+    """A year, or a period's key with its year written the same way (113-Q3 beside 113)."""
+    if isinstance(key, int):
+        return year(key)
+    head, _, tail = key.partition("-")
+    return f"{year(int(head))}-{tail}"
 
 
 def _plain_target(value: object) -> object:
@@ -278,7 +295,7 @@ def _plain_target(value: object) -> object:
     return value
 
 
-def _objective(o) -> dict:
+def _objective(o, style: YearStyle) -> dict:
     return {
         "code": o.code,
         "printed_code": o.printed_code,
@@ -290,7 +307,7 @@ def _objective(o) -> dict:
         "key_works": o.key_works,
         "note": o.note,
         "outcomes": [_outcome(x) for x in o.own_outcomes],
-        "kpis": [_kpi(k) for k in o.kpis.all()],
+        "kpis": [_kpi(k, style) for k in o.kpis.all()],
     }
 
 
@@ -298,7 +315,15 @@ def _outcome(o: Outcome) -> dict:
     return {"text": o.text, "quantity": o.quantity, "unit": o.unit}
 
 
-def _kpi(k: Kpi) -> dict:
+def _key(row: KpiTarget | KpiResult, style: YearStyle) -> int | str:
+    """A target's or result's key in the file: its year, or its period's key ("2024-Q3", "2025-01")."""
+    return style.period_key(period_of(row.year, row.period, style)) if row.period else row.year
+
+
+def _kpi(k: Kpi, style: YearStyle) -> dict:
+    def order(row: KpiTarget | KpiResult) -> tuple:
+        return (row.year, period_order(row.period, style))
+
     return {
         **{name: getattr(k, name) for name in KPI_VALUES},
         "cites": k.cites or None,
@@ -306,11 +331,11 @@ def _kpi(k: Kpi) -> dict:
         "tags": [t.name for t in k.tags.all()],
         "lineage": k.lineage.key if k.lineage else None,
         "targets": {
-            t.year: {name: getattr(t, name) for name in TargetIn.model_fields}
-            for t in sorted(k.targets.all(), key=lambda t: t.year)
+            _key(t, style): {name: getattr(t, name) for name in TargetIn.model_fields}
+            for t in sorted(k.targets.all(), key=order)
         },
         "results": {
-            r.year: {
+            _key(r, style): {
                 "actual": r.actual,
                 "printed": r.printed,
                 "unknown_reason": r.unknown_reason,
@@ -330,7 +355,7 @@ def _kpi(k: Kpi) -> dict:
                 "status": r.status,
                 "review_comment": r.review_comment,
             }
-            for r in sorted(k.results.all(), key=lambda r: r.year)
+            for r in sorted(k.results.all(), key=order)
         },
         "action_plans": [
             {

@@ -39,7 +39,7 @@ from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
 from stratmap.core.audit import as_text, record
 from stratmap.core.models import AuditEvent, Organization
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import YearStyle, to_roc_year
 from stratmap.exchange.dumper import rating_block
 from stratmap.exchange.parse import (
     MAX_ERRORS,
@@ -71,6 +71,7 @@ from stratmap.kpis.models import (
     ScoringPolicy,
     Tag,
     ancestors,
+    period_code,
 )
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.strategy.models import (
@@ -86,6 +87,11 @@ from stratmap.strategy.models import (
 )
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "taipei"
+#: The invented English-speaking council shipped beside Taipei (its files say what is invented): an
+#: April–March year, a Red/Amber/Green key rated by bands, weighted priorities, no perspective or one.
+COUNCIL_DATA = DEMO_DATA.parent / "ashcombe"
+#: What ``stratmap load --demo`` and ``check --demo`` read: both demo organizations.
+DEMO_PATHS = (DEMO_DATA, COUNCIL_DATA)
 #: The audit action of every change a load makes; a result whose last change is not one was changed in the app.
 LOAD = "load"
 #: The action of what ``--replace`` removes.
@@ -383,6 +389,20 @@ def _count(counts: dict[str, int], model: type[models.Model]) -> None:
 
 def _target(value: Decimal | TargetIn) -> TargetIn:
     return value if isinstance(value, TargetIn) else TargetIn(value=value)
+
+
+def _row_key(key: int | str, style: YearStyle) -> tuple[int, str]:
+    """The (year, period) of a row for a key of a KPI's targets or results: a year is its own, a period
+    falls in the organization's fiscal year ("2025-01" in 2024 for a year from April)."""
+    if isinstance(key, int):
+        return key, ""
+    period = style.parse_period(key)
+    return period.year, period_code(period, style)
+
+
+def _key_text(key: int | str) -> str:
+    """A key as a path names it: the ROC year (as before), a period's key as given."""
+    return str(to_roc_year(key)) if isinstance(key, int) else key
 
 
 def _kpi_values(kpi: KpiIn) -> dict[str, object]:
@@ -823,19 +843,28 @@ class _MapWriter:
         self._sync_m2m(Kpi.agencies, {kpi.pk: [self.orgs[a].pk for a in k.agencies] for kpi, k, _ in specs}, Kpi)
         self._sync_m2m(Kpi.tags, {kpi.pk: [tags[t].pk for t in k.tags] for kpi, k, _ in specs}, Kpi)
         kpi_by_pk = {kpi.pk: kpi for kpi in kpis.values()}
+        style = smap.organization.year_style
         self._sync(
             KpiTarget,
             KpiTarget.objects.filter(kpi__objective__map=smap),
-            lambda t: (t.kpi_id, t.year),
+            lambda t: (t.kpi_id, t.year, t.period),
             [
                 (
-                    (kpi.pk, year),
-                    {"kpi_id": kpi.pk, "year": year, **{name: getattr(t, name) for name in TargetIn.model_fields}},
+                    (kpi.pk, year, period),
+                    {
+                        "kpi_id": kpi.pk,
+                        "year": year,
+                        "period": period,
+                        **{name: getattr(t, name) for name in TargetIn.model_fields},
+                    },
                 )
                 for kpi, k, _ in specs
-                for year, t in ((y, _target(v)) for y, v in k.targets.items())
+                for (year, period), t in ((_row_key(y, style), _target(v)) for y, v in k.targets.items())
             ],
-            lambda t: f"the {to_roc_year(t.year)} target of KPI {self.names.get((Kpi, t.kpi_id))}",
+            lambda t: (
+                f"the {to_roc_year(t.year)}{' ' + t.period if t.period else ''} target of KPI "
+                f"{self.names.get((Kpi, t.kpi_id))}"
+            ),
             parent=lambda t: (Kpi, t.kpi_id),
             kpi_of=lambda t: kpi_by_pk.get(t.kpi_id),
         )
@@ -918,24 +947,26 @@ class _MapWriter:
         """Results are merged by KPI and year; one the file does not mention is kept. One the file
         changes is overwritten only if nobody changed it in the app since it was loaded (or with
         ``replace``), so a reload never silently undoes an editor's or a reviewer's work."""
-        existing = {(r.kpi_id, r.year): r for r in KpiResult.objects.filter(kpi__objective__map=smap)}
+        existing = {(r.kpi_id, r.year, r.period): r for r in KpiResult.objects.filter(kpi__objective__map=smap)}
+        style = smap.organization.year_style
         created, changed = [], []
         for kpi, k, path in specs:
-            for year, r in k.results.items():
+            for key, r in k.results.items():
+                year, period = _row_key(key, style)
                 values = {
                     **r.model_dump(),
                     "light_reported": r.light_reported or "",
                     "unknown_kind": r.unknown_kind or "",
                 }
-                result = existing.pop((kpi.pk, year), None)
+                result = existing.pop((kpi.pk, year, period), None)
                 if result is None:
-                    result = KpiResult(kpi_id=kpi.pk, year=year, **values)
+                    result = KpiResult(kpi_id=kpi.pk, year=year, period=period, **values)
                     _clean(result, self.source)
                     created.append(result)
                     continue
                 changes = {name: (getattr(result, name), v) for name, v in values.items() if getattr(result, name) != v}
                 if changes:
-                    changed.append((result, changes, f"{path}.results.{to_roc_year(year)}", kpi))
+                    changed.append((result, changes, f"{path}.results.{_key_text(key)}", kpi))
         self.report.kept_results += sum(1 for r in existing.values() if r.kpi_id in kpi_by_pk)
         in_app = self._changed_in_app([result for result, *_ in changed])
         writes = []

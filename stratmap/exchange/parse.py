@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from stratmap.core.years import TAIPEI_YEARS, Unit
 from stratmap.exchange.schema import (
     SMALL_MAX,
     KpiIn,
@@ -35,7 +36,7 @@ from stratmap.exchange.schema import (
     OrganizationsFile,
     RatingPolicyIn,
 )
-from stratmap.kpis.scoring import BUILT_IN, TAIPEI_LIGHTS, LightSet, TargetType, composite_policy
+from stratmap.kpis.scoring import BUILT_IN, FREQUENCY_PERIODS, TAIPEI_LIGHTS, LightSet, TargetType, composite_policy
 from stratmap.kpis.scoring.policy import BANDS_ORDER, NOT_RATED, THRESHOLDS_FOR
 
 #: The largest file read (the Taipei city's map is 50 kB).
@@ -167,6 +168,7 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
             )
     for path, kpi in kpis:
         errors += _target_errors(kpi, path, file)
+        errors += _period_errors(kpi, path, file)
     codes = {o.code for _, o in objectives}
     for i, link in enumerate(doc.links):
         for end, code in (("from", link.source), ("to", link.target)):
@@ -424,6 +426,41 @@ def _target_errors(kpi: KpiIn, path: str, file: str) -> list[DatasetError]:
     return errors
 
 
+#: A period of each unit as a key names it, for the messages.
+_PERIOD_EXAMPLES = {
+    Unit.HALF: "a half-year such as 2024-H1 or 2024-H2",
+    Unit.QUARTER: "a quarter such as 2024-Q3 (Q1–Q4)",
+    Unit.MONTH: "a month such as 2024-05 (01–12)",
+}
+
+
+def _period_errors(kpi: KpiIn, path: str, file: str) -> list[DatasetError]:
+    """Targets and results of periods that do not fit the KPI's frequency (a month of a quarterly KPI, any
+    period of a yearly one), and periods without the rule that makes the year of them."""
+    errors: list[DatasetError] = []
+    unit = Unit(FREQUENCY_PERIODS[kpi.frequency]) if kpi.frequency in FREQUENCY_PERIODS else None
+    periods = False
+    for name, values in (("targets", kpi.targets), ("results", kpi.results)):
+        for key in values:
+            if isinstance(key, int):
+                continue
+            periods = True
+            where = f"{path}.{name}.{key}"
+            if unit is None:
+                expected = (
+                    f"a year such as {key[:4]}: KPI {kpi.code} is {kpi.frequency} (a frequency of half_yearly, "
+                    "quarterly or monthly gives it periods)"
+                )
+                errors.append(DatasetError(file, where, key, expected))
+            elif TAIPEI_YEARS.parse_period(key).unit is not unit:
+                expected = f"{_PERIOD_EXAMPLES[unit]}, or a year: KPI {kpi.code} is {kpi.frequency}"
+                errors.append(DatasetError(file, where, key, expected))
+    if periods and not kpi.aggregation:
+        expected = "how its periods make the year: sum, last, average, maximum or minimum (the KPI has periods)"
+        errors.append(DatasetError(file, f"{path}.aggregation", None, expected))
+    return errors
+
+
 def _too_many(doc: MapFile, objectives: list, kpis: list, plans: list, file: str) -> list[DatasetError]:
     """Items are numbered in order in columns that hold at most SMALL_MAX (PostgreSQL's smallint)."""
     lists: list[tuple[str, int]] = [
@@ -453,14 +490,18 @@ def _duplicate_year_keys(node: object, loc: str, file: str) -> Iterator[DatasetE
 
     if isinstance(node, dict):
         if loc.endswith(("targets", "results")):
-            seen: dict[int, object] = {}
+            seen: dict[int | str, object] = {}
             for key in node:
                 try:
-                    year = to_ad_year(key)
+                    year: int | str = to_ad_year(key)
                 except (YearError, TypeError):
-                    continue
+                    try:  # a period: 113-Q3 and 2024-Q3 are the same
+                        year = TAIPEI_YEARS.period_key(TAIPEI_YEARS.parse_period(key))
+                    except (YearError, TypeError):
+                        continue
                 if year in seen:
-                    yield DatasetError(file, f"{loc}.{key}", key, f"each year once; {seen[year]} is the same year")
+                    same = "year" if isinstance(year, int) else "period"
+                    yield DatasetError(file, f"{loc}.{key}", key, f"each {same} once; {seen[year]} is the same {same}")
                 seen[year] = key
         for key, value in node.items():
             yield from _duplicate_year_keys(value, f"{loc}.{key}" if loc else str(key), file)

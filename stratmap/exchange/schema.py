@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, TextError, check_code, check_number, check_text
-from stratmap.core.years import to_ad_year
+from stratmap.core.years import TAIPEI_YEARS, Unit, YearError, to_ad_year
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     TAIPEI_LIGHTS,
@@ -49,6 +49,25 @@ def _year(value: object) -> int:
 
 
 Year = Annotated[int, BeforeValidator(_year)]
+
+
+def _year_or_period(value: object) -> int | str:
+    """A year (108 or 2019: the AD year) or a period of one, as its key with the AD year: "2024-Q3" (113-Q3),
+    "2024-H1", "2024-05" (a calendar month). Which fiscal year a month falls in, and whether the period
+    fits the KPI's frequency, are decided with the organization and the KPI (parse.check_map, the loader)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("expected a year such as 2024 (or 113) or a period such as 2024-Q3, 2024-H1 or 2024-05")
+    if isinstance(value, int):
+        return to_ad_year(value)
+    try:
+        period = TAIPEI_YEARS.parse_period(value)
+    except YearError as error:
+        raise ValueError(str(error)) from None
+    return period.year if period.unit is Unit.YEAR else TAIPEI_YEARS.period_key(period)
+
+
+#: A key of a KPI's targets and results: an AD year (int) or a period's key (str, e.g. "2024-Q3").
+PeriodKey = Annotated[int | str, BeforeValidator(_year_or_period)]
 
 
 # --- what each column holds: the schema refuses what the database could not give back ------------
@@ -430,7 +449,7 @@ class KpiIn(Strict):
     name: Text300
     unit: Text40 = ""
     polarity: Polarity = Polarity.POSITIVE
-    frequency: Literal["yearly", "biennial", "quarterly", "monthly", "once"] = "yearly"
+    frequency: Literal["yearly", "biennial", "half_yearly", "quarterly", "monthly", "once"] = "yearly"
     data_source: Text300 = ""
     release: Text300 = ""
     agencies: OrgCodes = []
@@ -452,8 +471,12 @@ class KpiIn(Strict):
     evaluation: Text = ""
     lineage: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)] | None = None
     note: Text = ""
-    targets: dict[Year, Number | TargetIn] = {}
-    results: dict[Year, ResultIn] = {}
+    #: How the values of its periods make the year's value (when the year's own is not given): required
+    #: when any target or result is of a period ("2024-Q3"); none is assumed.
+    aggregation: Literal["", "sum", "last", "average", "maximum", "minimum"] = ""
+    #: Keys: a year (108, 2019) or a period of one fitting the frequency: 2024-Q3, 2024-H1, 2024-05.
+    targets: dict[PeriodKey, Number | TargetIn] = {}
+    results: dict[PeriodKey, ResultIn] = {}
     action_plans: list[ActionPlanIn] = []
 
 

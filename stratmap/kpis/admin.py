@@ -250,6 +250,7 @@ class KpiAdmin(AuditedAdmin, admin.ModelAdmin):
                     "unit",
                     "polarity",
                     "frequency",
+                    "aggregation",
                     "weight",
                 ]
             },
@@ -275,7 +276,8 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
     map_organization, map_year = map_columns(map_path)
 
     #: The columns that say which KPI, map and year a row is of; each admin adds its values.
-    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display"]
+    # The period is shown, not edited here: the per-period entry writes period rows (a row added here is the year's).
+    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display", "period"]
     list_display_links = ["kpi_code", "year_display"]
     list_select_related = ["kpi__objective__map__organization"]
     list_filter = [year_filter("year"), *map_filters(map_path)]
@@ -286,6 +288,7 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
         "kpi__objective__order",
         "kpi__order",
         "year",
+        "period",
     ]
     autocomplete_fields = ["kpi"]
 
@@ -359,7 +362,7 @@ class KpiResultAdminForm(forms.ModelForm):
                     % {"value": reported, "set": lights.key, "keys": ", ".join(level.key for level in lights)},
                 )
         try:
-            kpi_result_check(kpi=kpi, year=year, version=data["seen_version"])
+            kpi_result_check(kpi=kpi, year=year, version=data["seen_version"], period=self.instance.period)
         except StaleEdit as stale:
             raise ValidationError(stale_message(stale)) from None
         return data
@@ -431,6 +434,7 @@ class KpiResultAdmin(KpiYearAdmin):
             access=access_for(request),
             kpi=obj.kpi,
             year=obj.year,
+            period=obj.period,
             data={name: form.cleaned_data[name] for name in ADMIN_FIELDS if name in form.cleaned_data},
             version=form.cleaned_data["seen_version"],
             reason=gettext("edited in the administration"),
@@ -475,7 +479,7 @@ class KpiResultAdmin(KpiYearAdmin):
     def get_queryset(self, request):
         # The year's target and the map's policy come with each row, so the
         # computed columns cost no query per row.
-        target = KpiTarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("year"))[:1]
+        target = KpiTarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("year"), period=OuterRef("period"))[:1]
         return (
             super()
             .get_queryset(request)
@@ -496,7 +500,7 @@ class KpiResultAdmin(KpiYearAdmin):
         if "_score" not in row:
             target, upper = getattr(obj, "target_value", None), getattr(obj, "target_upper", None)
             if not hasattr(obj, "target_value"):  # the change form's object comes without the annotation
-                row_target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year).first()
+                row_target = KpiTarget.objects.filter(kpi=obj.kpi, year=obj.year, period=obj.period).first()
                 target, upper = (row_target.value, row_target.upper) if row_target else (None, None)
             row["_score"] = score_result(result=obj, target=target, upper=upper)
         score: KpiScore = row["_score"]

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator, TextValidator
-from stratmap.core.years import format_year
+from stratmap.core.years import PER_YEAR, Period, Unit, YearError, YearStyle, format_year
 from stratmap.kpis import scoring
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
     TAIPEI_THRESHOLDS,
+    Aggregation,
     Method,
     ObjectiveRule,
     Polarity,
@@ -101,6 +102,69 @@ POLARITY_LABELS = {
 POLARITIES = [(polarity.value, POLARITY_LABELS[polarity]) for polarity in Polarity]
 #: A KPI is rated by its map's method unless it is set apart as data only (monitored, not rated).
 KPI_METHODS = [("", _("the map's method")), (Method.DATA_ONLY.value, _("data only (not rated)"))]
+AGGREGATION_LABELS = {
+    Aggregation.SUM: _("sum of the periods"),
+    Aggregation.LAST: _("last period's value"),
+    Aggregation.AVERAGE: _("average of the periods"),
+    Aggregation.MAXIMUM: _("highest of the periods"),
+    Aggregation.MINIMUM: _("lowest of the periods"),
+}
+AGGREGATIONS = [(how.value, AGGREGATION_LABELS[how]) for how in Aggregation]
+
+
+# --- reporting periods --------------------------------------------------------------------------
+# A target or result row holds its fiscal year and, in ``period``, which part of it: "" the whole
+# year, "H1"/"H2", "Q1".."Q4" (of the fiscal year), "M01".."M12" (the calendar month: the row's
+# year is the fiscal year the month falls in). core.years gives the periods and their keys.
+
+#: The period unit a KPI's frequency reports in; a KPI of any other frequency has yearly values only.
+FREQUENCY_UNIT = {frequency: Unit(unit) for frequency, unit in scoring.FREQUENCY_PERIODS.items()}
+_CODE_PREFIX = {Unit.HALF: "H", Unit.QUARTER: "Q"}
+PERIOD_CODES = ["H1", "H2", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13))]
+PERIODS = [("", _("the whole year")), *((code, code) for code in PERIOD_CODES)]
+
+
+def period_code(period: Period, style: YearStyle) -> str:
+    """The ``period`` column of a row for ``period`` ("" for a year)."""
+    if period.unit is Unit.YEAR:
+        return ""
+    if period.unit is Unit.MONTH:
+        return f"M{style.months_of(period)[0][1]:02d}"
+    return f"{_CODE_PREFIX[period.unit]}{period.index}"
+
+
+def period_of(year: int, code: str, style: YearStyle) -> Period:
+    """The period of a row: its fiscal ``year`` and ``period`` column; YearError for a code that is none."""
+    if code == "":
+        return Period(year, Unit.YEAR)
+    if code[:1] == "M" and code[1:].isdigit() and 1 <= int(code[1:]) <= 12:
+        month = int(code[1:])
+        return Period(year, Unit.MONTH, (month - style.start_month) % 12 + 1)
+    for unit, prefix in _CODE_PREFIX.items():
+        if code[:1] == prefix and code[1:].isdigit() and 1 <= int(code[1:]) <= PER_YEAR[unit]:
+            return Period(year, unit, int(code[1:]))
+    raise YearError(f"{code!r} is not a period of a year; expected H1, Q3 or M05")
+
+
+def period_in_year(value: str, year: int, style: YearStyle) -> Period:
+    """The period of the fiscal ``year`` a person names: a key (2024-Q3, 113-Q3, 2025-01) or the short forms
+    of a scorecard's address (Q3, H1, M05: the calendar month). YearError naming the value otherwise."""
+    key, short = value.strip(), value.strip()[:1].upper()
+    if short in ("Q", "H") and key[1:].isdigit():
+        key = f"{year}-{short}{key[1:]}"
+    elif short == "M" and key[1:].isdigit():
+        month = int(key[1:])
+        key = f"{year + (1 <= month < style.start_month)}-{month:02d}"
+    found = style.parse_period(key)
+    if found.year != year:
+        raise YearError(f"{value!r} is not a period of {style.label(year, 'en')}; expected e.g. Q3 or {year}-Q3")
+    return found
+
+
+def period_order(code: str, style: YearStyle) -> tuple[int, int]:
+    """Sorts a year's period codes: the year first, then by unit, then in the fiscal year's order."""
+    period = period_of(2000, code, style)
+    return (list(Unit).index(period.unit), period.index)
 
 
 class Kpi(models.Model):
@@ -109,6 +173,7 @@ class Kpi(models.Model):
     class Frequency(models.TextChoices):
         YEARLY = "yearly", _("yearly")
         BIENNIAL = "biennial", _("every two years")
+        HALF_YEARLY = "half_yearly", _("half-yearly")
         QUARTERLY = "quarterly", _("quarterly")
         MONTHLY = "monthly", _("monthly")
         ONCE = "once", _("once")
@@ -121,7 +186,17 @@ class Kpi(models.Model):
     name = models.CharField(_("name"), max_length=300, validators=TEXT)
     unit = models.CharField(_("unit"), max_length=40, blank=True, validators=TEXT)
     polarity = models.CharField(_("polarity"), max_length=10, choices=POLARITIES, default=Polarity.POSITIVE.value)
-    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.YEARLY)
+    frequency = models.CharField(_("frequency"), max_length=11, choices=Frequency.choices, default=Frequency.YEARLY)
+    aggregation = models.CharField(
+        _("aggregation"),
+        max_length=10,
+        choices=AGGREGATIONS,
+        blank=True,
+        help_text=_(
+            "How the values of the periods make the year's value when no yearly value is entered. "
+            "Required when the KPI has values per period: none is assumed."
+        ),
+    )
     data_source = models.CharField(_("data source"), max_length=300, blank=True, validators=TEXT)
     release = models.CharField(_("data release"), max_length=300, blank=True, validators=TEXT)
     agencies = models.ManyToManyField(
@@ -218,6 +293,7 @@ class KpiTarget(models.Model):
 
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="targets", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(_("period"), max_length=3, choices=PERIODS, blank=True, default="")
     value = models.DecimalField(_("target"), null=True, blank=True, validators=EXACT, **NUMBER)
     upper = models.DecimalField(
         _("upper bound"),
@@ -233,11 +309,12 @@ class KpiTarget(models.Model):
     class Meta:
         verbose_name = _("KPI target")
         verbose_name_plural = _("KPI targets")
-        ordering = ["kpi_id", "year"]
-        constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_target_year")]
+        ordering = ["kpi_id", "year", "period"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "year", "period"], name="unique_target_period")]
 
     def __str__(self) -> str:
-        return f"{self.kpi.code} {format_year(self.year)}: {self.value}"
+        period = f" {self.period}" if self.period else ""
+        return f"{self.kpi.code} {format_year(self.year)}{period}: {self.value}"
 
 
 class KpiResult(models.Model):
@@ -262,6 +339,7 @@ class KpiResult(models.Model):
 
     kpi = models.ForeignKey(Kpi, models.CASCADE, related_name="results", verbose_name=_("KPI"))
     year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(_("period"), max_length=3, choices=PERIODS, blank=True, default="")
     actual = models.DecimalField(_("actual"), null=True, blank=True, validators=EXACT, **NUMBER)
     printed = models.CharField(_("as printed"), max_length=100, blank=True, validators=TEXT)
     unknown_kind = models.CharField(
@@ -292,11 +370,12 @@ class KpiResult(models.Model):
     class Meta:
         verbose_name = _("KPI result")
         verbose_name_plural = _("KPI results")
-        ordering = ["kpi_id", "year"]
-        constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_result_year")]
+        ordering = ["kpi_id", "year", "period"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "year", "period"], name="unique_result_period")]
 
     def __str__(self) -> str:
-        return f"{self.kpi.code} {format_year(self.year)}"
+        period = f" {self.period}" if self.period else ""
+        return f"{self.kpi.code} {format_year(self.year)}{period}"
 
 
 #: The statuses in which an editor may still change a result; approved and published results are locked.

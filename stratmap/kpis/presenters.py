@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from stratmap.access import Access
 from stratmap.core.names import local_name
-from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
+from stratmap.core.years import TAIPEI_YEARS, Period, Unit, YearStyle, format_year
 from stratmap.kpis import scoring
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet, Rollup
 from stratmap.kpis.selectors import map_scorecard
@@ -34,12 +34,47 @@ REASONS = {
     scoring.BOUNDS_REVERSED: gettext_lazy("the range's upper bound is below its lower bound"),
     scoring.NO_SCORE: gettext_lazy("a self-assessment score is missing"),
     scoring.MEANINGLESS_RATIO: gettext_lazy("a ratio of these values means nothing; met is decided by comparing them"),
+    scoring.NO_YTD_TARGET: gettext_lazy("no year-to-date target"),
+    scoring.NO_AGGREGATION: gettext_lazy("no aggregation rule for the KPI's periods"),
 }
 
 
 def reason_text(reason: str) -> str:
     """Why a KPI is unknown, in the current language: the engine's reasons translated, typed ones as written."""
     return str(REASONS.get(reason, reason))
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_short(period: Period, style: YearStyle = TAIPEI_YEARS, language: str | None = None) -> str:
+    """A period inside its year, as a table's column or a "derived from" names it: Q3 / 第3季, H1 / 上半年,
+    Apr / 4月 (the month's calendar name); a year by its label."""
+    chinese = (language or get_language() or "").lower().startswith("zh")
+    match period.unit:
+        case Unit.QUARTER:
+            return f"第{period.index}季" if chinese else f"Q{period.index}"
+        case Unit.HALF:
+            return ("上半年", "下半年")[period.index - 1] if chinese else f"H{period.index}"
+        case Unit.MONTH:
+            month = style.months_of(period)[0][1]
+            return f"{month}月" if chinese else _MONTHS_EN[month - 1]
+    return style.label(period.year, language)
+
+
+def periods_text(periods: tuple[Period, ...], style: YearStyle = TAIPEI_YEARS) -> str:
+    """Periods in order as one phrase: Q1–Q3 for a run, Q1, Q3 otherwise."""
+    if not periods:
+        return ""
+    names = [period_short(p, style) for p in periods]
+    if len(periods) > 2 and [p.index for p in periods] == list(range(periods[0].index, periods[-1].index + 1)):
+        return f"{names[0]}–{names[-1]}"
+    return "、".join(names) if (get_language() or "").lower().startswith("zh") else ", ".join(names)
+
+
+def derived_text(periods: tuple[Period, ...], style: YearStyle = TAIPEI_YEARS) -> str:
+    """「由第1季–第3季推算」 / "derived from Q1–Q3": a year's value made of its periods'; empty for an entered one."""
+    return _("derived from %(periods)s") % {"periods": periods_text(periods, style)} if periods else ""
 
 
 def light_style(light: Level) -> LightStyle:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -24,28 +24,37 @@ from django.utils.translation import gettext
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
+from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit
 from stratmap.kpis.models import (
     EDITABLE,
+    FREQUENCY_UNIT,
     Kpi,
     KpiResult,
     KpiTarget,
     RatingPolicy,
     ScoringPolicy,
     no_light_set,
+    period_code,
+    period_of,
     resolve_light_sets,
 )
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
+    NO_ACTUAL,
+    NO_AGGREGATION,
+    NO_YTD_TARGET,
     KpiInput,
     KpiScore,
     LightSet,
     LightSetError,
     Policy,
     Rollup,
+    aggregate,
     combine,
     rollup,
     score_kpi,
     summarize,
+    year_to_date,
 )
 from stratmap.strategy.models import Objective, StrategyMap, Theme
 
@@ -54,13 +63,37 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class PeriodRow:
+    """One period of a KPI's year: its target and result rows, either None when not set."""
+
+    period: Period
+    code: str  # the rows' ``period`` column: "Q3", "M05"
+    target: KpiTarget | None
+    result: KpiResult | None
+
+
+@dataclass
 class ScoredKpi:
-    """A KPI row of a scorecard: the model, its target and result of the year, and its score."""
+    """A KPI row of a scorecard: the model, its target and result of the year, and its score.
+
+    ``target`` and ``result`` are the rows of the whole year (period ""); ``periods`` the KPI's period
+    rows of the year, in the fiscal year's order. When the year's actual or target was not entered but
+    made of the periods' by the KPI's aggregation, ``actual_from`` / ``target_from`` name those periods;
+    on a scorecard of a period (``period``, year to date), they name the periods counted.
+    """
 
     kpi: Kpi
     target: KpiTarget | None
     result: KpiResult | None
     score: KpiScore
+    periods: list[PeriodRow] = field(default_factory=list)
+    actual_from: tuple[Period, ...] = ()
+    target_from: tuple[Period, ...] = ()
+    period: Period | None = None
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.actual_from or self.target_from)
 
 
 @dataclass
@@ -71,10 +104,17 @@ class Scorecard:
     policy: Policy
     rows: list[ScoredKpi]
     rollups: dict[str, dict[str, Rollup]]  # level → code (of the organization, theme, agency, …) → rollup
+    #: The period of the year the scorecard is of (year to date), None for the whole year.
+    period: Period | None = None
 
     @property
     def scores(self) -> list[KpiScore]:
         return [row.score for row in self.rows]
+
+    @property
+    def period_label(self) -> str:
+        """The period as people read it (2024/25 Q3, 113年第3季), in the active language; "" for the year."""
+        return self.map.organization.year_style.period_label(self.period) if self.period else ""
 
 
 def policy_of(*, smap: StrategyMap) -> Policy:
@@ -157,8 +197,16 @@ def score_result(*, result: KpiResult, target: Decimal | None, upper: Decimal | 
     return score_kpi(engine_input, policy_of(smap=result.kpi.objective.map))
 
 
-def scorecard(*, organization: Organization | str, year: int, theme: str | None = None, access: Access) -> Scorecard:
-    """The scored KPIs of an organization's map in force for ``year`` (AD), optionally of one theme.
+def scorecard(
+    *,
+    organization: Organization | str,
+    year: int,
+    theme: str | None = None,
+    access: Access,
+    period: Period | None = None,
+) -> Scorecard:
+    """The scored KPIs of an organization's map in force for ``year`` (AD), optionally of one theme, for
+    the year or the year to date at ``period`` (one of that year).
 
     Raises StrategyMap.DoesNotExist when the organization has no map in force that year that
     ``access`` may read.
@@ -168,39 +216,128 @@ def scorecard(*, organization: Organization | str, year: int, theme: str | None 
         smap = maps.get(organization=organization)
     else:
         smap = maps.get(organization__code=organization)
-    return map_scorecard(smap=smap, theme=theme, access=access)
+    return map_scorecard(smap=smap, theme=theme, access=access, period=period)
 
 
-def score_kpis(*, kpis: list[Kpi], policy_for: Callable[[Kpi], Policy], access: Access) -> list[ScoredKpi]:
-    """Score KPIs against the target and result of their own map's year: two queries for any number."""
-    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))}
-    year_results = KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))
-    results = {r.kpi_id: r for r in access.results(year_results)}
-    rows = []
-    for k in kpis:
-        target, result = targets.get(k.pk), results.get(k.pk)
-        engine_input = kpi_input(
-            kpi=k,
-            target=target.value if target else None,
-            upper=target.upper if target else None,
-            result=result,
-            agencies=tuple(a.code for a in k.agencies.all()),
-        )
-        rows.append(ScoredKpi(k, target, result, score_kpi(engine_input, policy_for(k))))
-    return rows
+def score_kpis(
+    *, kpis: list[Kpi], policy_for: Callable[[Kpi], Policy], access: Access, period: Period | None = None
+) -> list[ScoredKpi]:
+    """Score KPIs against the target and result of their own map's year, or of the year to date at
+    ``period`` (a period of the maps' year): two queries for any number, the periods' rows among them.
+
+    ``kpis`` come from :func:`kpis_for_scoring` (their map's organization gives the months' order).
+    """
+    targets: dict[int, dict[str, KpiTarget]] = defaultdict(dict)
+    for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")):
+        targets[t.kpi_id][t.period] = t
+    results: dict[int, dict[str, KpiResult]] = defaultdict(dict)
+    for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))):
+        results[r.kpi_id][r.period] = r
+    return [
+        _scored(k, targets[k.pk], results[k.pk], policy_for(k), period, tuple(a.code for a in k.agencies.all()))
+        for k in kpis
+    ]
+
+
+def _period_rows(kpi: Kpi, targets: dict[str, KpiTarget], results: dict[str, KpiResult]) -> list[PeriodRow]:
+    """The KPI's period rows of its map's year, every period of its frequency when it has any, in order."""
+    codes = (set(targets) | set(results)) - {""}
+    if not codes:
+        return []
+    smap = kpi.objective.map
+    style = smap.organization.year_style
+    unit = FREQUENCY_UNIT.get(kpi.frequency)
+    units = {period_of(smap.year, code, style).unit for code in codes}
+    if unit is None or units != {unit}:
+        unit = min(units, key=lambda u: PER_YEAR[u])  # rows of another frequency (the dataset refuses them)
+    return [
+        PeriodRow(p, code, targets.get(code), results.get(code))
+        for p in style.periods(smap.year, unit)
+        for code in [period_code(p, style)]
+    ]
+
+
+def _scored(
+    kpi: Kpi,
+    targets: dict[str, KpiTarget],
+    results: dict[str, KpiResult],
+    policy: Policy,
+    period: Period | None,
+    agencies: tuple[str, ...],
+) -> ScoredKpi:
+    """One KPI scored for its year, or for the year to date at ``period``."""
+    target, result = targets.get(""), results.get("")
+    rows = _period_rows(kpi, targets, results)
+    how = kpi.aggregation or None
+    actuals = [row.result.actual if row.result else None for row in rows]
+    period_targets = [row.target.value if row.target else None for row in rows]
+    year_target = target.value if target else None
+    engine_input = kpi_input(kpi=kpi, target=year_target, upper=target.upper if target else None, result=result)
+    engine_input = replace(engine_input, agencies=agencies)
+    actual_from: tuple[Period, ...] = ()
+    target_from: tuple[Period, ...] = ()
+    if period is not None and period.unit is not Unit.YEAR:
+        # The KPI's periods that have ended by the end of ``period``; a KPI of whole years has one, the
+        # year, which ends with the year. At the year's end the year to date is the year.
+        last_month = period.index * MONTHS_IN[period.unit]
+        upto = last_month // (MONTHS_IN[rows[0].period.unit] if rows else 12)
+        if upto < max(len(rows), 1):
+            if upto == 0:
+                # No period of the KPI has ended by then.
+                engine_input = replace(
+                    engine_input, actual=None, unknown_reason=NO_ACTUAL, target=None, target_reason=NO_YTD_TARGET
+                )
+                return ScoredKpi(kpi, target, result, score_kpi(engine_input, policy), rows, (), (), period)
+            ytd = year_to_date(actuals, period_targets, year_target=year_target, how=how, upto=upto)
+            latest = next((row.result for row in reversed(rows[:upto]) if row.result), None)
+            scores = latest or result
+            engine_input = replace(
+                engine_input,
+                actual=ytd.actual,
+                unknown_reason=ytd.actual_reason or (latest.unknown_reason if latest else "") or NO_ACTUAL,
+                target=ytd.target,
+                target_upper=target.upper if target and not ytd.target_from else None,
+                target_reason=ytd.target_reason,
+                innovation=scores.innovation if scores else None,
+                challenge=scores.challenge if scores else None,
+                contribution=scores.contribution if scores else None,
+                score_reported=None,  # a published total is the year's
+            )
+            actual_from = tuple(rows[i - 1].period for i in ytd.actual_from)
+            target_from = tuple(rows[i - 1].period for i in ytd.target_from)
+            return ScoredKpi(
+                kpi, target, result, score_kpi(engine_input, policy), rows, actual_from, target_from, period
+            )
+    # The whole year: what was entered for it, else what its periods make.
+    if rows and (result is None or result.actual is None) and any(a is not None for a in actuals):
+        if how is None:
+            engine_input = replace(engine_input, unknown_reason=NO_AGGREGATION)
+        else:
+            actual_from = tuple(row.period for row, a in zip(rows, actuals, strict=True) if a is not None)
+            engine_input = replace(engine_input, actual=aggregate(actuals, how))
+    if rows and year_target is None and any(t is not None for t in period_targets):
+        if how is None:
+            engine_input = replace(engine_input, target_reason=NO_AGGREGATION)
+        else:
+            target_from = tuple(row.period for row, t in zip(rows, period_targets, strict=True) if t is not None)
+            engine_input = replace(engine_input, target=aggregate(period_targets, how), target_upper=None)
+    return ScoredKpi(kpi, target, result, score_kpi(engine_input, policy), rows, actual_from, target_from, period)
 
 
 def kpis_for_scoring() -> QuerySet[Kpi]:
     """KPIs with what scoring reads of them (objective, theme, perspective, agencies), in map order."""
     return (
-        Kpi.objects.select_related("objective__theme", "objective__perspective")
+        Kpi.objects.select_related("objective__theme", "objective__perspective", "objective__map__organization")
         .prefetch_related(Prefetch("agencies", queryset=Organization.objects.order_by("code")))
         .order_by("objective__order", "order")
     )
 
 
-def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access) -> Scorecard:
-    """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme.
+def map_scorecard(
+    *, smap: StrategyMap, theme: str | None = None, access: Access, period: Period | None = None
+) -> Scorecard:
+    """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme, for
+    its year or the year to date at ``period`` (a period of the map's year).
 
     Results ``access`` may not see count as not entered; a map it may not read is a 404.
     """
@@ -209,7 +346,9 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
     policy = policy_of(smap=smap)
-    rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access)
+    if period is not None and period.year != smap.year:
+        raise ValueError(f"{period} is not a period of the map's year {smap.year}")
+    rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access, period=period)
     scores = [row.score for row in rows]
     rollups: dict[str, dict[str, Rollup]] = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores, policy=policy)},
@@ -219,7 +358,7 @@ def map_scorecard(*, smap: StrategyMap, theme: str | None = None, access: Access
         "agency": rollup(scores, lambda s: s.kpi.agencies, many=True, policy=policy),
     }
     rollups.update(group_weight_rollups(smap=smap, kpis=[row.kpi for row in rows], rollups=rollups, policy=policy))
-    return Scorecard(smap, smap.year, theme, policy, rows, rollups)
+    return Scorecard(smap, smap.year, theme, policy, rows, rollups, period)
 
 
 #: The rollups by the weights of objectives and themes (empty where none has a weight): each group's
@@ -286,10 +425,11 @@ def scorecard_rows(
     agency: str | None = None,
     light: str | None = None,
     sort: str = "",
+    period: Period | None = None,
 ) -> FilteredScorecard:
     """The scorecard page and its CSV download: filter by theme, perspective, agency and light,
     then sort by a ``SCORECARD_SORTS`` key (``-key`` descending; empty or unknown keeps map order)."""
-    card = map_scorecard(smap=smap, theme=theme or None, access=access)
+    card = map_scorecard(smap=smap, theme=theme or None, access=access, period=period)
     rows = card.rows
     if perspective:
         rows = [r for r in rows if r.score.kpi.perspective == perspective]
@@ -337,10 +477,15 @@ def lineage_history(*, lineage: list[Kpi]) -> list[YearPoint]:
     for member in lineage:
         map_year = member.objective.map.year
         codes[map_year] = member.code
+        # The history is of years: period rows are the KPI page's table by period.
         for t in member.targets.all():
+            if t.period:
+                continue
             if t.year not in targets or targets[t.year][0] <= map_year:
                 targets[t.year] = (map_year, t.value)
         for r in member.results.all():
+            if r.period:
+                continue
             if r.year not in actuals or actuals[r.year][0] <= map_year:
                 actuals[r.year] = (map_year, r.actual)
     years = sorted(set(targets) | set(actuals))
@@ -463,7 +608,9 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
         .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
     )
     statuses = dict(
-        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")).values_list("kpi_id", "status")
+        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"), period="").values_list(
+            "kpi_id", "status"
+        )
     )
     editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
     reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))

@@ -65,7 +65,7 @@ class StaleEdit(Stale):
 
 
 def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None) -> bool:
-    target = KpiTarget.objects.filter(kpi=kpi, year=year).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=year, period="").first()
     return achievement_rate(kpi.target_for(target), actual).met is False
 
 
@@ -107,8 +107,9 @@ def check_numbers(*, data: dict) -> dict:
     return data
 
 
-def _current(kpi: Kpi, year: int, version: int) -> KpiResult | None:
-    """The stored result of ``kpi`` for ``year``, locked, if it is still the version the person read.
+def _current(kpi: Kpi, year: int, version: int, period: str = "") -> KpiResult | None:
+    """The stored result of ``kpi`` for ``year`` (its ``period``: "" the whole year), locked, if it is
+    still the version the person read.
 
     ``version`` is :data:`NEW` for a form opened when there was no result. Raises
     :class:`StaleEdit` with what changed since, when the stored version is another.
@@ -116,7 +117,7 @@ def _current(kpi: Kpi, year: int, version: int) -> KpiResult | None:
     # The KPI row is the lock of its results, existing or not: a row that does not
     # exist yet cannot be locked, and two first entries must not both find none.
     Kpi.objects.select_for_update().filter(pk=kpi.pk).values_list("pk", flat=True).get()
-    current = KpiResult.objects.select_for_update().filter(kpi=kpi, year=year).first()
+    current = KpiResult.objects.select_for_update().filter(kpi=kpi, year=year, period=period).first()
     stored = current.version if current is not None else NEW
     if not isinstance(version, int) or isinstance(version, bool) or version != stored:
         meanwhile = []
@@ -135,12 +136,14 @@ def _locked_message(result: KpiResult) -> str:
     return _("This result is %(status)s and locked.") % {"status": result.get_status_display()}
 
 
-def _save(*, access: Access, kpi: Kpi, year: int, values: dict, version: int, reason: str) -> KpiResult:
+def _save(
+    *, access: Access, kpi: Kpi, year: int, values: dict, version: int, reason: str, period: str = ""
+) -> KpiResult:
     """Create or change the result with ``values``, checked against ``version``; audited."""
-    result = _current(kpi, year, version)
+    result = _current(kpi, year, version, period)
     changes: dict[str, tuple[object, object]]
     if result is None:
-        result = KpiResult(kpi=kpi, year=year, **values)
+        result = KpiResult(kpi=kpi, year=year, period=period, **values)
         action, changes = "create", {f: (None, v) for f, v in values.items()}
     else:
         if result.status not in EDITABLE:
@@ -156,7 +159,7 @@ def _save(*, access: Access, kpi: Kpi, year: int, values: dict, version: int, re
             result.save()
     except IntegrityError:
         # Only a writer that skips the KPI's lock (a dataset load) can get here first.
-        raise StaleEdit(KpiResult.objects.filter(kpi=kpi, year=year).first(), []) from None
+        raise StaleEdit(KpiResult.objects.filter(kpi=kpi, year=year, period=period).first(), []) from None
     record(user=access.user, obj=result, action=action, changes=changes, reason=reason, kpi=kpi)
     return result
 
@@ -181,20 +184,22 @@ def kpi_result_record(*, access: Access, kpi: Kpi, year: int, data: dict, versio
 
 
 @transaction.atomic
-def kpi_result_check(*, kpi: Kpi, year: int, version: int) -> KpiResult | None:
+def kpi_result_check(*, kpi: Kpi, year: int, version: int, period: str = "") -> KpiResult | None:
     """Refuse early what a write would refuse: a stale ``version`` (:class:`StaleEdit`) or a locked result.
 
     Inside the caller's transaction the result stays locked until it commits, so the
     write that follows cannot be overtaken (the administration's forms check in ``clean``).
     """
-    current = _current(kpi, year, version)
+    current = _current(kpi, year, version, period)
     if current is not None and current.status not in EDITABLE:
         raise ValidationError(_locked_message(current))
     return current
 
 
 @transaction.atomic
-def kpi_result_admin_save(*, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str) -> KpiResult:
+def kpi_result_admin_save(
+    *, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str, period: str = ""
+) -> KpiResult:
     """An administrator's change of a result in the administration: entry and published figures.
 
     The same rules as an entry but the explanation of a missed target, which is
@@ -205,7 +210,7 @@ def kpi_result_admin_save(*, access: Access, kpi: Kpi, year: int, data: dict, ve
         raise PermissionDenied
     values = {f: data[f] for f in ADMIN_FIELDS if f in data}
     values = check_numbers(data={f: v if f in NUMBERS else (v or "") for f, v in values.items()})
-    return _save(access=access, kpi=kpi, year=year, values=values, version=version, reason=reason)
+    return _save(access=access, kpi=kpi, year=year, values=values, version=version, reason=reason, period=period)
 
 
 @transaction.atomic
@@ -213,7 +218,7 @@ def kpi_result_delete(*, access: Access, result: KpiResult, version: int, reason
     """Delete a result that is not locked, recording what it held."""
     if not access.edits(result.kpi):
         raise PermissionDenied
-    current = kpi_result_check(kpi=result.kpi, year=result.year, version=version)
+    current = kpi_result_check(kpi=result.kpi, year=result.year, version=version, period=result.period)
     if current is None:
         return
     changes: dict[str, tuple[object, object]] = {f: (getattr(current, f), None) for f in ADMIN_FIELDS}
@@ -262,7 +267,7 @@ def kpi_result_transition(*, access: Access, result: KpiResult, action: str, ver
         raise PermissionDenied
     if step.needs_text and not text.strip():
         raise ValidationError({"text": _("Say why.")})
-    current = _current(result.kpi, result.year, version)
+    current = _current(result.kpi, result.year, version, result.period)
     if current is None:
         raise StaleEdit(None, [])
     if current.status not in step.source:

@@ -339,7 +339,7 @@ def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear
         mine = by_objective.get(objective.pk, [])
         if objective.theme_id is None and not mine:
             continue  # the city-wide TC row has no plans of its own
-        targets = {k.pk: {t.year: t.printed or number(t.value) for t in k.targets.all()} for k in mine}
+        targets = {k.pk: {t.year: t.printed or number(t.value) for t in k.targets.all() if not t.period} for k in mine}
         planned.append(
             PlannedObjective(objective, objective.perspective, mine, targets, outcomes_of.get(objective.pk, []))
         )

@@ -113,7 +113,10 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
         for kpi in holder.get("kpis", []):
             kpi.pop("results", None)
-            kpi["targets"] = {y: v for y, v in kpi.get("targets", {}).items() if to_ad_year(y) >= year}
+            # A period's key starts with its year: 113-Q3.
+            kpi["targets"] = {
+                y: v for y, v in kpi.get("targets", {}).items() if to_ad_year(str(y).partition("-")[0]) >= year
+            }
     data["revisions"] = {"compared_to": to_roc_year(smap.year), "theme": smap.revisions_theme or None}
     try:
         new = write_map(MapFile.model_validate(data))

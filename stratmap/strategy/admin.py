@@ -50,7 +50,7 @@ class PerspectiveNameFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         names = model_admin.get_queryset(request).order_by().values_list(self.path, flat=True).distinct()
-        return [(name, name) for name in sorted(set(names))]
+        return [(name, name) for name in sorted(set(names) - {None})]  # an objective may have no perspective
 
     def queryset(self, request, queryset):
         if self.value():

@@ -89,8 +89,8 @@ def _preview(kpi: Kpi, smap: StrategyMap, target: KpiTarget | None, values: Mapp
 def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap, kpi = _kpi_for(request, org, year, code)
     access = access_for(request)
-    existing = KpiResult.objects.filter(kpi=kpi, year=smap.year).first()
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).first()
+    existing = KpiResult.objects.filter(kpi=kpi, year=smap.year, period="").first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period="").first()
     editable = access.edits(kpi) and (existing is None or existing.status in EDITABLE)
     conflict = None
     if request.method == "POST":
@@ -152,7 +152,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
 def result_preview(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     """The HTMX partial: the computed rate, total and light as the editor types."""
     smap, kpi = _kpi_for(request, org, year, code)
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period="").first()
     # The numbers are read as the form reads them, so NaN, infinities and numbers the
     # columns cannot hold are field errors here too, never arithmetic.
     form = ResultForm(request.POST)
@@ -172,7 +172,7 @@ def result_preview(request: HttpRequest, org: str, year: int, code: str) -> Http
 @require_POST
 def result_action(request: HttpRequest, org: str, year: int, code: str, action: str) -> HttpResponse:
     smap, kpi = _kpi_for(request, org, year, code)
-    existing = KpiResult.objects.select_related("kpi").filter(kpi=kpi, year=smap.year).first()
+    existing = KpiResult.objects.select_related("kpi").filter(kpi=kpi, year=smap.year, period="").first()
     if existing is None:
         raise Http404
     form = CycleForm(request.POST)

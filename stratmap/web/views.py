@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from stratmap.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.spreadsheet import SafeWriter
-from stratmap.core.years import format_year
-from stratmap.kpis.models import Kpi
+from stratmap.core.years import PER_YEAR, YearError, format_year
+from stratmap.kpis.models import Kpi, period_code, period_in_year
 from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
 from stratmap.kpis.scoring import Method, Rollup
 from stratmap.kpis.selectors import (
@@ -127,7 +127,23 @@ FILTERS = ("theme", "perspective", "agency", "light")
 def _filtered_scorecard(request: HttpRequest, smap: StrategyMap) -> tuple[FilteredScorecard, dict[str, str], str]:
     filters = {key: request.GET.get(key, "") for key in FILTERS}
     sort = request.GET.get("sort", "")
-    found = scorecard_rows(access=access_for(request), smap=smap, sort=sort, **filters)
+    period = None
+    if request.GET.get("period"):
+        try:
+            period = period_in_year(request.GET["period"], smap.year, smap.organization.year_style)
+        except YearError:
+            pass  # a period that is none of this year's: the whole year, as an unknown filter value is ignored
+    found = scorecard_rows(
+        access=access_for(request),
+        smap=smap,
+        sort=sort,
+        period=period,
+        theme=filters["theme"],
+        perspective=filters["perspective"],
+        agency=filters["agency"],
+        light=filters["light"],
+    )
+    filters["period"] = period_code(period, smap.organization.year_style) if period is not None else ""
     return found, filters, sort
 
 
@@ -178,8 +194,21 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
             query=request.GET.urlencode(),
             weighted=_weighted_sections(found.card),
             composite=found.card.policy.method == Method.COMPOSITE,
+            periods=_period_choices(found.card),
         ),
     )
+
+
+def _period_choices(card: Scorecard) -> list[tuple[str, str]]:
+    """The periods a scorecard may be of (year to date), as (address value, label): those of the units
+    the map's KPIs report in; none when no KPI has values per period (Taipei's)."""
+    style = card.map.organization.year_style
+    units = {row.periods[0].period.unit for row in card.rows if row.periods}
+    return [
+        (period_code(p, style), style.period_label(p))
+        for unit in sorted(units, key=lambda u: PER_YEAR[u])
+        for p in style.periods(card.year, unit)
+    ]
 
 
 @require_GET
@@ -231,6 +260,19 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
         "labels": {"target": _("target"), "actual": _("actual")},
         "unit": detail.kpi.unit,
     }
+    periods = detail.scored.periods
+    if periods:
+        # A KPI with values per period is charted by the periods of the map's year.
+        style = smap.organization.year_style
+        chart |= {
+            "years": [style.period_label(row.period) for row in periods],
+            "target": [
+                float(row.target.value) if row.target and row.target.value is not None else None for row in periods
+            ],
+            "actual": [
+                float(row.result.actual) if row.result and row.result.actual is not None else None for row in periods
+            ],
+        }
     return render(
         request,
         "web/kpi.html",

@@ -90,8 +90,8 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see."""
     access.require(smap)
     kpis = workbook_kpis(smap, agency)
-    results = {r.kpi_id: r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
-    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
+    results = {r.kpi_id: r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year, period=""))}
+    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year, period="")}
 
     book = openpyxl.Workbook()
     book.properties.creator = "stratmap"

@@ -422,7 +422,9 @@ class _Check:
     def rows(self, read: _Read) -> None:
         smap = self.smap
         self.kpis = {k.pk: k for k in Kpi.objects.filter(objective__map=smap).prefetch_related("agencies")}
-        self.results = {r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=self.kpis.values(), year=smap.year)}
+        self.results = {
+            r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=self.kpis.values(), year=smap.year, period="")
+        }
         self.seen: dict[int, int] = {}
         for number, cells in read.rows or []:
             self.row(number, {c.key: cell for c, cell in zip(COLUMNS, cells, strict=True)})
@@ -599,7 +601,7 @@ def _save(access: Access, smap: StrategyMap, write: _Write, reason: str) -> None
         return _Refused(Problem(sheet=RESULTS, row=write.row, column=letter(key), header=BY_KEY[key].header,
                                 value="", expected=expected))  # fmt: skip
 
-    if write.existing is None and KpiResult.objects.filter(kpi=write.kpi, year=smap.year).exists():
+    if write.existing is None and KpiResult.objects.filter(kpi=write.kpi, year=smap.year, period="").exists():
         raise refuse(_("empty: someone entered this result while the upload was being checked; upload again"))
     try:
         kpi_result_record(

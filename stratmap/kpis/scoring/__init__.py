@@ -25,7 +25,15 @@ from stratmap.kpis.scoring.lights import (
     names,
     pick,
 )
-from stratmap.kpis.scoring.periods import Aggregation, aggregate
+from stratmap.kpis.scoring.periods import (
+    FREQUENCY_PERIODS,
+    NO_AGGREGATION,
+    NO_YTD_TARGET,
+    Aggregation,
+    YearToDate,
+    aggregate,
+    year_to_date,
+)
 from stratmap.kpis.scoring.policy import (
     DEFAULT_POLICY,
     POLICY_PROBLEMS,
@@ -81,6 +89,8 @@ REASONS = (
     BOUNDS_REVERSED,
     NO_SCORE,
     MEANINGLESS_RATIO,
+    NO_YTD_TARGET,
+    NO_AGGREGATION,
 )
 
 #: Every objection the engine makes to a light set or a policy (a ``Problem``'s template), for the
@@ -91,7 +101,10 @@ __all__ = [
     "BUILT_IN",
     "DATA_ONLY",
     "DEFAULT_POLICY",
+    "FREQUENCY_PERIODS",
     "HUNDRED",
+    "NO_AGGREGATION",
+    "NO_YTD_TARGET",
     "PROBLEMS",
     "RAG_LIGHTS",
     "REASONS",
@@ -118,6 +131,7 @@ __all__ = [
     "Target",
     "TargetType",
     "Tolerance",
+    "YearToDate",
     "achievement_component",
     "achievement_rate",
     "aggregate",
@@ -132,4 +146,5 @@ __all__ = [
     "summarize",
     "thresholds_for",
     "total_score",
+    "year_to_date",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from stratmap.kpis.scoring.lights import Level
@@ -12,6 +12,7 @@ from stratmap.kpis.scoring.rates import (
     HUNDRED,
     NO_ACTUAL,
     NO_SCORE,
+    NO_TARGET,
     ZERO,
     Polarity,
     Rate,
@@ -34,6 +35,8 @@ class KpiInput:
     baseline: Decimal | None = None
     target: Decimal | None = None
     target_upper: Decimal | None = None
+    #: Why ``target`` is unknown when the caller knows better than "no target" (no year-to-date target).
+    target_reason: str = ""
     actual: Decimal | None = None
     unknown_reason: str = ""
     innovation: Decimal | None = None
@@ -142,6 +145,8 @@ def score_kpi(kpi: KpiInput, policy: Policy = DEFAULT_POLICY) -> KpiScore:
     method = kpi.method or policy.method
     target = kpi.target_spec
     rate = achievement_rate(target, kpi.actual)
+    if kpi.target_reason and rate.reason == NO_TARGET:
+        rate = replace(rate, reason=kpi.target_reason)
     if method == Method.DATA_ONLY:
         return KpiScore(kpi, rate, None, policy.lights.data_only, "", False, Method.DATA_ONLY)
     if kpi.actual is None:

@@ -15,7 +15,7 @@ from stratmap.core.models import Organization
 from stratmap.core.names import local_name
 from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.presenters import light_style, number, points_text, reason_text
+from stratmap.kpis.presenters import derived_text, light_style, number, period_short, points_text, reason_text
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
@@ -41,6 +41,21 @@ def year(value: int | None, owner: object = None) -> str:
     """A year as its organization names it (``{{ year|year:org }}``, ``{{ smap.year|year:smap }}``):
     民國108年 in Chinese and 2019 in English for Taipei, 2019/20 or FY2020 for a council."""
     return "" if value is None else format_year(value, style=year_style(owner))
+
+
+@register.filter
+def derived(periods: tuple, owner: object = None) -> str:
+    """「由第1季–第3季推算」 / "derived from Q1–Q3" for a value made of these periods
+    (``{{ row.actual_from|derived:org }}``); nothing for an entered one."""
+    return derived_text(tuple(periods or ()), year_style(owner))
+
+
+@register.filter
+def period(value: object, owner: object = None) -> str:
+    """A period inside its year: Q3 / 第3季, Apr / 4月."""
+    from stratmap.core.years import Period
+
+    return period_short(value, year_style(owner)) if isinstance(value, Period) else ""
 
 
 @register.filter

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.check import Command as DjangoCheck
 
 from stratmap.exchange.consistency import check_files
-from stratmap.exchange.loader import DEMO_DATA
+from stratmap.exchange.loader import DEMO_PATHS
 from stratmap.exchange.parse import DatasetInvalid, parse_paths
 
 
@@ -24,14 +24,18 @@ class Command(DjangoCheck):
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--demo", action="store_true", help="report on the built-in Taipei demo dataset")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="report on the built-in demo datasets (Taipei's and an invented council's)",
+        )
 
     def handle(self, *args, **options):
         paths = [Path(a) for a in args if Path(a).exists() or a.endswith((".yaml", ".yml"))]
         if not (paths or options["demo"]):
             return super().handle(*args, **options)
         if options["demo"]:
-            paths.insert(0, DEMO_DATA)
+            paths[:0] = DEMO_PATHS
         try:
             files = parse_paths(paths)
         except DatasetInvalid as exc:

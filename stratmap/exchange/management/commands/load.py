@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stratmap.exchange.loader import DEMO_DATA, LoadRefused, LoadWouldLose, load_paths
+from stratmap.exchange.loader import DEMO_PATHS, LoadRefused, LoadWouldLose, load_paths
 from stratmap.exchange.parse import DatasetInvalid
 
 
@@ -24,7 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="*", type=Path, help="dataset files or folders")
-        parser.add_argument("--demo", action="store_true", help="load the built-in Taipei demo dataset")
+        parser.add_argument(
+            "--demo", action="store_true", help="load the built-in demo datasets: Taipei's and an invented council's"
+        )
         parser.add_argument(
             "--replace",
             action="store_true",
@@ -34,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], demo: bool, replace: bool, **options) -> None:
         if demo:
-            paths = [DEMO_DATA, *paths]
+            paths = [*DEMO_PATHS, *paths]
         if not paths:
             raise CommandError("give dataset files or folders to load, or --demo")
         started = time.perf_counter()

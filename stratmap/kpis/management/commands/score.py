@@ -1,4 +1,4 @@
-"""``stratmap score --org CODE --year YEAR [--theme D] [--format table|json|csv]``."""
+"""``stratmap score --org CODE --year YEAR [--period 2024-Q3] [--theme D] [--format table|json|csv]``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy
 
 from stratmap.access import SYSTEM
 from stratmap.core.commands import org_and_year
+from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import SafeDictWriter
-from stratmap.core.years import format_year
-from stratmap.kpis.presenters import points_text, summary_sentence
+from stratmap.core.years import Period, YearError, format_year
+from stratmap.kpis.models import period_in_year
+from stratmap.kpis.presenters import derived_text, points_text, summary_sentence
 from stratmap.kpis.scoring import Policy, Role, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
@@ -62,6 +64,15 @@ def plain(value: Decimal | None) -> str:
 def kpi_record(row: ScoredKpi) -> dict:
     """One KPI as the JSON and CSV forms give it."""
     s = row.score
+    style = row.kpi.objective.map.organization.year_style
+    with translation.override("en"):
+        derived = {
+            # The periods the year's (or the year to date's) actual and target were made of; empty: as entered.
+            "actual_from": [style.period_key(p) for p in row.actual_from],
+            "target_from": [style.period_key(p) for p in row.target_from],
+            "actual_derived": derived_text(row.actual_from, style),
+            "target_derived": derived_text(row.target_from, style),
+        }
     return {
         "code": row.kpi.code,
         "name": row.kpi.name,
@@ -86,6 +97,8 @@ def kpi_record(row: ScoredKpi) -> dict:
         "light_reported": (row.result.light_reported or None) if row.result else None,
         "unknown_reason": s.unknown_reason,
         "flag": s.flag,
+        "aggregation": row.kpi.aggregation or None,
+        **derived,
     }
 
 
@@ -139,20 +152,44 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="organization code, e.g. taipei")
         parser.add_argument("--year", required=True, help="ROC (108) or AD (2019) year")
+        parser.add_argument(
+            "--period",
+            help="the year to date at a period of the year: 2024-Q3, 2024-H1, 2024-05 (a month), or Q3, H1",
+        )
         parser.add_argument("--theme", help="only this theme, e.g. D")
         parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
         parser.add_argument("--language", choices=["zh-hant", "en"], help="language of the table (default zh-hant)")
 
-    def handle(self, *args, org: str, year: str, theme: str | None, format: str, language: str | None, **options):
+    def handle(
+        self,
+        *args,
+        org: str,
+        year: str,
+        theme: str | None,
+        format: str,
+        language: str | None,
+        period: str | None = None,
+        **options,
+    ):
         ad_year = org_and_year(org, year)
+        chosen = self.period(org, ad_year, period) if period else None
         try:
-            card = scorecard(organization=org, year=ad_year, theme=theme, access=SYSTEM)
+            card = scorecard(organization=org, year=ad_year, theme=theme, access=SYSTEM, period=chosen)
         except StrategyMap.DoesNotExist:
             raise CommandError(f"{org} has no map in force for {year}") from None
         if theme and not card.rows and not card.map.themes.filter(code=theme).exists():
             raise CommandError(f"--theme: the {year} map of {org} has no theme {theme!r}")
         with translation.override(language or translation.get_language() or "zh-hant"):
             getattr(self, f"write_{format}")(card)
+
+    @staticmethod
+    def period(org: str, year: int, value: str) -> Period:
+        """The period ``--period`` names, of the year ``--year``, in the organization's fiscal year."""
+        style = Organization.objects.get(code=org).year_style
+        try:
+            return period_in_year(value, year, style)
+        except YearError as error:
+            raise CommandError(f"--period: {error}") from None
 
     def write_json(self, card: Scorecard) -> None:
         data = {
@@ -162,6 +199,8 @@ class Command(BaseCommand):
             "year_label": format_year(card.year, "en", card.map.organization.year_style),
             "year_start_month": card.map.organization.year_start_month,
             "theme": card.theme,
+            # None: the whole year; else the year to date at this period.
+            "period": card.map.organization.year_style.period_key(card.period) if card.period else None,
             "policy": policy_record(card.policy),
             **({"weights": weights} if (weights := weights_record(card)) else {}),
             "kpis": [kpi_record(row) for row in card.rows],
@@ -208,6 +247,8 @@ class Command(BaseCommand):
                 ]
             )
         year = format_year(card.year, style=card.map.organization.year_style)
+        if card.period:
+            year = card.map.organization.year_style.period_label(card.period) + " " + _("year to date")
         title = f"{card.map.organization} {year}" + (f" {card.theme}" if card.theme else "")
         self.stdout.write(title)
         self.stdout.write(text_table(headers, rows, right={2, 3, 4, 5, 6}))
