@@ -179,7 +179,7 @@ def test_a_bureau_map_may_choose_its_city_s_policy_but_not_another_city_s(shire)
     row = ScoringPolicy.objects.get(map=shire)
     row.full_clean()  # the Shire's policy: the parks department is below the Shire
     row.rating_policy = bree
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hant"), pytest.raises(ValidationError) as refused:
         row.full_clean()
     assert "bree-bands是其他機關的評核政策" in str(refused.value.message_dict["rating_policy"])
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from stratmap.access import SYSTEM
 from stratmap.core.commands import org_and_year
 from stratmap.core.models import Organization
+from stratmap.core.names import local_name
 from stratmap.core.spreadsheet import SafeDictWriter
 from stratmap.core.years import Period, YearError, format_year
 from stratmap.kpis.models import period_in_year
@@ -249,7 +250,7 @@ class Command(BaseCommand):
         year = format_year(card.year, style=card.map.organization.year_style)
         if card.period:
             year = card.map.organization.year_style.period_label(card.period) + " " + _("year to date")
-        title = f"{card.map.organization} {year}" + (f" {card.theme}" if card.theme else "")
+        title = f"{local_name(card.map.organization, full=True)} {year}" + (f" {card.theme}" if card.theme else "")
         self.stdout.write(title)
         self.stdout.write(text_table(headers, rows, right={2, 3, 4, 5, 6}))
         unknown = [row for row in card.rows if row.score.light.role is Role.UNKNOWN and row.score.unknown_reason]
