@@ -151,3 +151,9 @@ def test_the_councils_workbook_counts_its_own_lights(demo):
     theme_h = next(row for row in rows if row[0] == "H")
     counts = dict(zip(header, theme_h, strict=True))
     assert (counts["●綠"], counts["▲黃"], counts["■紅"], counts["◇僅供監測"]) == (1, 1, 1, 1)
+
+
+def test_the_councils_deck_cover_names_the_council_without_taipeis_occasion(deck):
+    cover = slide_text(deck.slides[0])
+    assert cover.splitlines()[0] == "艾施康區議會"  # its name alone: its map gives no occasion
+    assert "首長領航共識營" not in cover

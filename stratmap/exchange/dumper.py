@@ -204,6 +204,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
                 "source": smap.source,
             },
             "title": smap.title,
+            "occasion": smap.occasion,
             "mission": smap.mission,
             "vision": smap.vision,
             "values": smap.values,

@@ -716,6 +716,7 @@ class _MapWriter:
             "published": doc.version.published,
             "source": doc.version.source,
             "title": doc.title,
+            "occasion": doc.occasion,
             "mission": doc.mission,
             "vision": doc.vision,
             "values": doc.values,

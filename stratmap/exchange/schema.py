@@ -616,6 +616,8 @@ class MapFile(Strict):
     year: Year
     version: VersionIn = VersionIn()
     title: Text200 = ""
+    #: What the report deck is made for, printed after the organization's name on its cover.
+    occasion: Text200 = ""
     mission: Text = ""
     vision: Text = ""
     values: list[Text] = []

@@ -406,7 +406,9 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
 
 def cover(slide, content: ReportContent, page: CoverPage) -> None:
     org = content.organization
-    box(slide, 0.8, 1.3, 11.7, 1.2, f"{org.name}首長領航共識營", 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
+    # The organization's name and what the deck is made for, as its map says (Taipei's: 首長領航共識營).
+    title = f"{org.name}{content.card.map.occasion}"
+    box(slide, 0.8, 1.3, 11.7, 1.2, title, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
     box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
     if content.heading:
         box(slide, 0.8, 3.8, 11.7, 0.9, content.heading, 30, fg=NAVY, align=PP_ALIGN.CENTER)

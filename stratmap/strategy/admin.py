@@ -286,7 +286,21 @@ class StrategyMapAdmin(AuditedAdmin, YearFieldsMixin, LinesFieldsMixin, admin.Mo
     form = StrategyMapForm
     inlines = [ScoringPolicyInline, PerspectiveInline, ThemeInline]
     fieldsets = [
-        (None, {"fields": ["organization", "year", "version_label", "version_date", "in_force", "source", "title"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organization",
+                    "year",
+                    "version_label",
+                    "version_date",
+                    "in_force",
+                    "source",
+                    "title",
+                    "occasion",
+                ]
+            },
+        ),
         (_("Weights"), {"fields": ["weights_declared"]}),
         (_("Publication and deadline"), {"fields": ["published", "results_due"]}),
         (_("Mission, vision and core values"), {"fields": ["mission", "vision", "values"]}),

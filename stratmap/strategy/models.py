@@ -44,6 +44,13 @@ class StrategyMap(models.Model):
     )
     source = models.CharField(_("source document"), max_length=500, blank=True, validators=TEXT)
     title = models.CharField(_("title"), max_length=200, blank=True, validators=TEXT)
+    occasion = models.CharField(
+        _("report occasion"),
+        max_length=200,
+        blank=True,
+        validators=TEXT,
+        help_text=_("What the report deck is made for, after the organization's name on its cover (首長領航共識營)."),
+    )
     mission = models.TextField(_("mission"), blank=True, validators=LONG)
     vision = models.TextField(_("vision"), blank=True, validators=LONG)
     values = models.JSONField(_("core values"), default=list, blank=True, validators=JSON_TEXT)
