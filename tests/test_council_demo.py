@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from io import StringIO
 
 import openpyxl
@@ -157,3 +158,12 @@ def test_the_councils_deck_cover_names_the_council_without_taipeis_occasion(deck
     cover = slide_text(deck.slides[0])
     assert cover.splitlines()[0] == "艾施康區議會"  # its name alone: its map gives no occasion
     assert "首長領航共識營" not in cover
+
+
+def test_a_year_made_of_its_quarters_reads_as_their_sum_in_the_kpis_history(demo, client):
+    page = client.get("/en/ashcombe/2024/kpis/H1.1/").content.decode()
+    history = page[page.index('<th scope="col">year</th>') :]
+    row = re.search(r"<tr><th[^>]*>2024/25</th>(.*?)</tr>", history, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)
+    assert [c.strip() for c in cells] == ["H1.1", "200", "214"]  # 48 + 55 + 52 + 59: no yearly row, its quarters

@@ -477,17 +477,30 @@ def lineage_history(*, lineage: list[Kpi]) -> list[YearPoint]:
     for member in lineage:
         map_year = member.objective.map.year
         codes[map_year] = member.code
-        # The history is of years: period rows are the KPI page's table by period.
-        for t in member.targets.all():
-            if t.period:
-                continue
-            if t.year not in targets or targets[t.year][0] <= map_year:
-                targets[t.year] = (map_year, t.value)
-        for r in member.results.all():
-            if r.period:
-                continue
-            if r.year not in actuals or actuals[r.year][0] <= map_year:
-                actuals[r.year] = (map_year, r.actual)
+        own_targets = {t.year: t.value for t in member.targets.all() if not t.period}
+        own_actuals = {r.year: r.actual for r in member.results.all() if not r.period}
+        # The map's own year without a yearly figure reads as its periods make it (the KPI's aggregation),
+        # as its scorecard does; the periods themselves are the KPI page's table by period.
+        if member.aggregation:
+            rows = _period_rows(
+                member,
+                {t.period: t for t in member.targets.all() if t.year == map_year},
+                {r.period: r for r in member.results.all() if r.year == map_year},
+            )
+            if own_actuals.get(map_year) is None and rows:
+                own_actuals[map_year] = aggregate(
+                    [r.result.actual if r.result else None for r in rows], member.aggregation
+                )
+            if own_targets.get(map_year) is None and rows:
+                own_targets[map_year] = aggregate(
+                    [r.target.value if r.target else None for r in rows], member.aggregation
+                )
+        for year, value in own_targets.items():
+            if year not in targets or targets[year][0] <= map_year:
+                targets[year] = (map_year, value)
+        for year, value in own_actuals.items():
+            if year not in actuals or actuals[year][0] <= map_year:
+                actuals[year] = (map_year, value)
     years = sorted(set(targets) | set(actuals))
     return [YearPoint(y, codes.get(y, ""), targets.get(y, (0, None))[1], actuals.get(y, (0, None))[1]) for y in years]
 
@@ -500,7 +513,7 @@ def histories(*, kpis: list[Kpi], access: Access) -> dict[int, list[YearPoint]]:
     members = (
         Kpi.objects.filter(Q(lineage_id__in=lineages, objective__map__in_force=True) | Q(pk__in=alone))
         .filter(objective__map__in=access.maps())
-        .select_related("objective__map")
+        .select_related("objective__map__organization")
         .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
         .order_by("objective__map__year")
     )

@@ -53,7 +53,7 @@ def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
             objective__map__in_force=True,
             objective__map__in=access.maps(),
         )
-        .select_related("objective__map")
+        .select_related("objective__map__organization")
         .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
         .order_by("objective__map__year")
     )
