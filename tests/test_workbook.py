@@ -109,7 +109,7 @@ def test_labours_editor_downloads_exactly_its_kpis_of_the_map_with_the_current_v
     assert about["格式 format"][0] == FORMAT
     assert about["機關 organization"][0] == "taipei"
     assert about["填報機關 agency"] == ("taipei-dol", "勞動局")
-    assert about["年度 year (ROC)"][0] == 109
+    assert about["年度 year"][0] == 109  # Taipei types ROC years
     assert about["產製時間 generated at"][0]
     kinds = [r[1] for r in book[ABOUT].iter_rows(values_only=True) if r[1] in {"not_released", "not_surveyed", "other"}]
     assert kinds == ["not_released", "not_surveyed", "other"]

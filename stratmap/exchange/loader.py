@@ -70,7 +70,7 @@ from stratmap.kpis.models import (
     RatingPolicy,
     ScoringPolicy,
     Tag,
-    ancestors,
+    owners,
     period_code,
 )
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
@@ -776,10 +776,10 @@ class _MapWriter:
     def _rating_policy(self, organization: int, key: str) -> RatingPolicy:
         """The policy ``key`` names for the map's organization: its own, the nearest above it's, or a shared
         one (validate_references made sure there is one)."""
-        chain = ancestors(organization)
+        chain = owners(organization)
         candidates = RatingPolicy.objects.filter(Q(organization__in=chain) | Q(organization__isnull=True), key=key)
         found = {p.organization_id: p for p in candidates}
-        rating = next(found[owner] for owner in [*chain, None] if owner in found)
+        rating = next(found[owner] for owner in chain if owner in found)
         self.names[RatingPolicy, rating.pk] = rating.key
         return rating
 

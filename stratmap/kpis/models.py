@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator, TextValidator
+from stratmap.core.models import Organization
 from stratmap.core.years import PER_YEAR, Period, Unit, YearError, YearStyle, format_year
 from stratmap.kpis import scoring
 from stratmap.kpis.scoring import (
@@ -591,14 +592,13 @@ def _chain(organization: int | None, parents: dict[int, int | None]) -> list[int
 
 def _parents() -> dict[int, int | None]:
     """Each organization's parent: one query (an installation has tens of organizations, not millions)."""
-    organization = LightSet._meta.get_field("organization").related_model
-    assert isinstance(organization, type)  # a model class, not the string it was declared with
-    return dict(organization._default_manager.values_list("pk", "parent_id"))
+    return dict(Organization.objects.values_list("pk", "parent_id"))
 
 
-def ancestors(organization: int | None) -> list[int]:
-    """``organization`` and the organizations above it, nearest first: one query."""
-    return _chain(organization, _parents()) if organization is not None else []
+def owners(organization: int, parents: dict[int, int | None] | None = None) -> list[int | None]:
+    """Where a key named for ``organization`` is looked for, in order: the organization, the organizations
+    above it (nearest first), then the shared rows (None). One query, none when ``parents`` is given."""
+    return [*_chain(organization, _parents() if parents is None else parents), None]
 
 
 def serving(organizations: Iterable[int]) -> models.QuerySet[RatingPolicy]:
@@ -802,10 +802,10 @@ class RatingPolicy(models.Model):
         """Keep ``light_set`` as the one :attr:`lights` names now."""
         self._resolved = ((self.organization_id, self.lights), light_set)
 
-    def serves(self, organization: int) -> bool:
+    def serves(self, organization: int, parents: dict[int, int | None] | None = None) -> bool:
         """Whether a map of ``organization`` may choose this policy: it is the policy's organization or
-        below it, or the policy is shared."""
-        return self.organization_id is None or self.organization_id in ancestors(organization)
+        below it, or the policy is shared (``parents``: the organization tree, when the caller has it)."""
+        return self.organization_id in owners(organization, parents)
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -822,8 +822,9 @@ class RatingPolicy(models.Model):
         for where, why in self.policy(found).problems():
             errors.setdefault(_problem_field(where), []).append(problem_text(where, why))
         if self.pk is not None:
+            parents = _parents()  # once for every map that uses the policy
             for used in ScoringPolicy.objects.filter(rating_policy=self).select_related("map__organization"):
-                if not self.serves(used.map.organization_id):
+                if not self.serves(used.map.organization_id, parents):
                     errors.setdefault("organization", []).append(
                         str(_("The map %(map)s uses this policy: it must stay its organization's or above it."))
                         % {"map": used.map}
