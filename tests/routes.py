@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver
 
 from stratmap.core.years import to_roc_year
-from stratmap.kpis.models import Kpi
+from stratmap.kpis.models import FREQUENCY_UNIT, Kpi, period_code
 from stratmap.plans.models import ActionPlan
 from stratmap.strategy.models import StrategyMap
 from stratmap.web import urls as web_urls
@@ -47,6 +47,10 @@ ROUTES: dict[str, str] = {
     "result": f"{MAP}/kpis/DP5.1/result/",
     "result-preview": f"{MAP}/kpis/DP5.1/result/preview/",
     "result-action": f"{MAP}/kpis/DP5.1/result/approve/",
+    # DP5.1 is reported yearly: a quarter of it is no page, for anyone.
+    "result-period": f"{MAP}/kpis/DP5.1/results/Q2/",
+    "result-period-preview": f"{MAP}/kpis/DP5.1/results/Q2/preview/",
+    "result-period-action": f"{MAP}/kpis/DP5.1/results/Q2/approve/",
     "plan-progress": f"{MAP}/plans/DC1.2.1/progress/",
     "revise": f"{MAP}/revise/",
     "workbook": f"{MAP}/workbook.xlsx?agency=taipei-dol",
@@ -67,12 +71,19 @@ COUNCIL_ROUTES: dict[str, str] = {
     "result": f"{COUNCIL_MAP}/kpis/H1.1/result/",
     "result-preview": f"{COUNCIL_MAP}/kpis/H1.1/result/preview/",
     "result-action": f"{COUNCIL_MAP}/kpis/H1.1/result/approve/",
+    # H1.1 is reported by quarter (the Place Directorate's), H2.1 by month (the People Directorate's).
+    "result-period": f"{COUNCIL_MAP}/kpis/H1.1/results/Q2/",
+    "result-period-preview": f"{COUNCIL_MAP}/kpis/H2.1/results/M05/preview/",
+    "result-period-action": f"{COUNCIL_MAP}/kpis/H2.1/results/M05/approve/",
     "plan-progress": f"{COUNCIL_MAP}/plans/H1.1.1/progress/",
     "workbook": f"{COUNCIL_MAP}/workbook.xlsx?agency=ashcombe-place",
 }
 
 #: Routes that take POST only (a GET is answered 405).
-POST_ONLY = {"result-preview", "result-action"}
+POST_ONLY = {"result-preview", "result-action", "result-period-preview", "result-period-action"}
+#: Routes of which Taipei's demo has no page (its KPIs are reported yearly): ROUTES names one that is a
+#: 404 for everyone; COUNCIL_ROUTES names a page of them.
+NONE_IN_TAIPEI = {"result-period"}
 
 
 def every_url() -> dict[str, list[str]]:
@@ -98,11 +109,20 @@ def every_url() -> dict[str, list[str]]:
             urls["revisions"].append(f"{base}/revisions/?theme={theme}")
             urls["report-pptx"].append(f"{base}/report.pptx?theme={theme}")
             urls["report-pdf"].append(f"{base}/report.pdf?theme={theme}")
-        for code in Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", flat=True):
+        style = smap.organization.year_style
+        kpis = Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", "frequency")
+        for code, frequency in kpis:
             urls["kpi"].append(f"{base}/kpis/{code}/")
             urls["result"].append(f"{base}/kpis/{code}/result/")
             urls["result-preview"].append(f"{base}/kpis/{code}/result/preview/")
             urls["result-action"].append(f"{base}/kpis/{code}/result/approve/")
+            unit = FREQUENCY_UNIT.get(frequency)
+            periods = [period_code(p, style) for p in style.periods(smap.year, unit)] if unit else []
+            for period in periods:
+                urls["result-period"].append(f"{base}/kpis/{code}/results/{period}/")
+            for period in periods[:1]:
+                urls["result-period-preview"].append(f"{base}/kpis/{code}/results/{period}/preview/")
+                urls["result-period-action"].append(f"{base}/kpis/{code}/results/{period}/approve/")
         for code in ActionPlan.objects.filter(kpi__objective__map=smap).values_list("code", flat=True):
             urls["plan-progress"].append(f"{base}/plans/{code}/progress/")
     return urls

@@ -1,6 +1,9 @@
-"""Every page type in a real browser (Debian's chromium), in both languages, as a person would.
+"""Every page type in a real browser (Debian's chromium), in both languages, as a person would, for
+Taipei and for the invented council (its scorecard of a quarter, a KPI charted by quarter, its map).
 
-Screenshots go to the folder printed at the end of the run; look at them.
+Screenshots go to the folder printed at the end of the run; look at them. Each page is checked as it
+was shot: its content, no console error, no page wider than the window, every light with its symbol
+and its name.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import re
 
 import pytest
 
-from stratmap.exchange.loader import DEMO_DATA, load_paths
+from stratmap.exchange.loader import DEMO_PATHS, load_paths
 from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -31,12 +34,38 @@ PAGES = [
     ("tows-doed-110", "/taipei-doed/110/tows/", ["【掌握機會，發揮優勢】", "創新創業"], ["Strengths (S)"]),
     ("cascade-110", "/taipei/110/cascade/", ["AC3.1"], ["City KPIs no bureau KPI supports"]),
     ("revisions-109", "/taipei/109/revisions/", ["7(-1)", "經評估本項KPI"], ["Counts before and after, as published"]),
+    # The council: its own year (2024/25), RAG key, quarters and months.
+    (
+        "council-scorecard-q2",
+        "/ashcombe/2024/scorecard/?period=Q2",
+        ["2024/25年第2季", "年初至今", "由第1季、第2季推算", "由4月–9月推算"],
+        ["2024/25 Q2", "year to date", "derived from Q1, Q2", "derived from Apr–Sep"],
+    ),
+    (
+        "council-kpi-h11",
+        "/ashcombe/2024/kpis/H1.1/",
+        ["2024/25各期目標值與實際值", "由第1季–第4季推算"],
+        ["Targets and actuals by period, 2024/25", "derived from Q1–Q4"],
+    ),
+    ("council-map-2024", "/ashcombe/2024/", ["住宅與社區", "13項KPI"], ["Homes and Communities", "13 KPIs, 4 met"]),
 ]
+#: The council's symbols and names of its lights, as its light set gives them.
+COUNCIL_LIGHTS = {
+    "zh": {"●": "綠", "▲": "黃", "■": "紅", "?": "無資料", "◇": "僅供監測"},
+    "en": {"●": "Green", "▲": "Amber", "■": "Red", "?": "N/A", "◇": "Data only"},
+}
+#: The period chart's categories, where a page has one.
+CHARTS = {
+    "council-kpi-h11": {
+        "zh": [f"2024/25年第{n}季" for n in range(1, 5)],
+        "en": [f"2024/25 Q{n}" for n in range(1, 5)],
+    }
+}
 
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    load_paths([DEMO_DATA])
+    load_paths(DEMO_PATHS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     return live_server.url
 
@@ -64,7 +93,38 @@ def test_each_page_shows_its_content_without_errors(site, watched, name, path, z
     for expected in zh if language == "zh" else en:
         assert expected in text, f"{expected!r} not on {prefix + path}"
     watched.screenshot(path=str(SHOTS / f"{name}-{language}.png"), full_page=True)
+    assert overflow(watched) <= 1, f"{prefix + path} is wider than the window by {overflow(watched)} px"
+    shown = lights(watched)
+    assert all(symbol and label and label != symbol for symbol, label in shown), shown
+    if name.startswith("council-"):
+        assert shown and set(shown) <= set(COUNCIL_LIGHTS[language].items()), shown  # the council's key, not Taipei's
+    if name in CHARTS:
+        assert chart_categories(watched) == CHARTS[name][language]
     assert watched.problems == []
+
+
+def overflow(page) -> int:
+    """How far the page is wider than the window (its tables scroll inside their own boxes)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def lights(page) -> list[tuple[str, str]]:
+    """Each light on the page (badges, and the map's lights drawn in its SVG) as (symbol, name)."""
+    found = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.light')).map(light => {
+            const symbol = light.querySelector('.symbol, [aria-hidden="true"]');
+            const label = light.querySelector('.label');
+            const shown = symbol ? symbol.textContent.trim() : '';
+            return [shown, (label ? label.textContent : light.textContent.replace(shown, '')).trim()];
+        })"""
+    )
+    return [(symbol, label) for symbol, label in found]
+
+
+def chart_categories(page) -> list[str]:
+    """The categories of the KPI page's chart, as ECharts holds them once drawn."""
+    page.wait_for_selector("#kpi-chart svg")
+    return page.evaluate("echarts.getInstanceByDom(document.getElementById('kpi-chart')).getOption().xAxis[0].data")
 
 
 def test_the_city_map_draws_8_theme_columns_and_links_objectives(site, watched):

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from stratmap.core.models import Membership, Organization
-from stratmap.exchange.loader import DEMO_DATA, load_paths
+from stratmap.exchange.loader import DEMO_PATHS, load_paths
 from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ KPI = "/taipei/109/kpis/DP5.1/"
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    load_paths([DEMO_DATA])
+    load_paths(DEMO_PATHS)
     orgs = {o.code: o for o in Organization.objects.all()}
     for name, org, role in [
         ("dol-editor", "taipei-dol", Membership.Role.EDITOR),

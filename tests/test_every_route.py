@@ -36,6 +36,10 @@ PUBLISHED = {
     "result": "login 404 200 200 404 200 404",
     "result-preview": "login 405 405 405 405 405 405",
     "result-action": "login 405 405 405 405 405 405",
+    # DP5.1 is reported yearly: no quarter of it is a page, not even for its editor.
+    "result-period": "login 404 404 404 404 404 404",
+    "result-period-preview": "login 405 405 405 405 405 405",
+    "result-period-action": "login 405 405 405 405 405 405",
     "plan-progress": "login 404 200 200 404 404 404",
     "revise": "login 404 200 404 404 404 404",
     "workbook": "login 404 200 200 404 404 404",
@@ -107,6 +111,10 @@ COUNCIL_PUBLISHED = {
     "result": "login 404 404 200 200 404 404",
     "result-preview": "login 405 405 405 405 405 405",
     "result-action": "login 405 405 405 405 405 405",
+    # H1.1's quarter as its year: its editor and the council's administrator work on it.
+    "result-period": "login 404 404 200 200 404 404",
+    "result-period-preview": "login 405 405 405 405 405 405",
+    "result-period-action": "login 405 405 405 405 405 405",
     "plan-progress": "login 404 404 200 200 404 404",
     "revise": "login 404 404 200 404 404 404",
     "workbook": "login 404 404 200 200 404 404",

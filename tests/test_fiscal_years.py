@@ -490,7 +490,7 @@ def test_the_administrations_year_columns_name_the_year_as_the_organization_does
     for model in ("strategy/strategymap", "kpis/kpi", "kpis/kpiresult", "kpis/kpitarget"):
         path = f"/admin/{model}/"
         page = client.get(path).content.decode()
-        # The year columns (the year filter beside them lists every organization's years with Taipei's labels).
+        # The year columns (the year filter beside them names each year as the organizations of its rows do).
         cells = re.findall(r'<t[dh] class="field-(?:year_display|map_year)[^"]*">(.*?)</t[dh]>', page, re.S)
         assert cells and "2019/20" in cells and not any(ROC_LABEL.search(cell) for cell in cells), (path, cells)
 

@@ -88,6 +88,11 @@ def hide_things() -> None:
             lineage = published.lineage or KpiLineage.objects.create(organization=rolled.organization, key="leak-test")
             Kpi.objects.filter(pk__in=[kpi.pk, published.pk]).update(lineage=lineage)
             KpiTarget.objects.update_or_create(kpi=kpi, year=year + 1, defaults={"value": TARGET})
+    # A quarter's result approved but not published, of a quarterly KPI the public has no period figure of.
+    recycling = Kpi.objects.get(objective__map__organization__code="ashcombe", objective__map__year=2024, code="E1.2")
+    KpiResult.objects.create(
+        kpi=recycling, year=2024, period="Q2", actual=ACTUAL, status="approved", situation_analysis=NOTE
+    )
 
 
 # --- what a response says, comparable across runs -----------------------------------------------------

@@ -685,4 +685,4 @@ def test_the_kpi_page_shows_a_milestone_kpis_stages_and_a_range_targets_bounds(s
     assert "milestone stages: 10 → 50 → 100" in milestone and "<dt>numerator</dt><dd>parks</dd>" in milestone
     assert "Self-assessment" not in milestone  # a banded map asks for none
     ranged = client.get("/en/shire-parks/2024/kpis/A2.1/").content.decode()
-    assert "<dd>90–110 </dd>" in ranged and ("✓", "Green", "#1a7f37") in badges(ranged)
+    assert "<dd>90 to 110 </dd>" in ranged and ("✓", "Green", "#1a7f37") in badges(ranged)

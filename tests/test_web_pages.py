@@ -39,9 +39,11 @@ def test_every_page_opens_in_both_languages(demo, client, name, args, language):
     assert ('<html lang="en">' in html) == (language == "en")
 
 
-def test_urls_use_roc_years_and_accept_ad_years(demo, client):
-    assert url("web:map", ["taipei", 2019]) == "/taipei/108/"
-    assert url("web:map", ["taipei", 2019], "en") == "/en/taipei/108/"
+def test_a_maps_links_carry_the_year_as_its_organization_types_it_and_either_form_opens(demo, client):
+    taipei = client.get("/taipei/108/").content.decode()
+    assert 'href="/taipei/108/scorecard/"' in taipei and "/taipei/2019/" not in taipei
+    council = client.get("/en/ashcombe/2024/").content.decode()
+    assert 'href="/en/ashcombe/2024/scorecard/"' in council and "/ashcombe/113/" not in council
     assert client.get("/taipei/2019/").status_code == 200
     assert client.get("/taipei/99999/").status_code == 404
     assert client.get("/taipei/107/").status_code == 404
@@ -153,9 +155,9 @@ def test_a_page_of_a_missing_thing_is_404(demo, client):
 
 
 def test_the_language_switch_keeps_the_page(demo, client):
-    html = page(client, "web:kpi", ["taipei", 2019, "DP5.1"])
+    html = page(client, "web:kpi", ["taipei", "108", "DP5.1"])
     assert 'href="/en/taipei/108/kpis/DP5.1/"' in html
-    english = page(client, "web:kpi", ["taipei", 2019, "DP5.1"], "en")
+    english = page(client, "web:kpi", ["taipei", "108", "DP5.1"], "en")
     assert 'href="/taipei/108/kpis/DP5.1/"' in english
 
 

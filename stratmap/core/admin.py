@@ -2,20 +2,21 @@
 
 Who may use the administration and how its forms write: :mod:`stratmap.core.admin_audit`.
 
-The database keeps AD years (a fiscal year: the year it starts in). The admin's columns show them
-as their organization names them (``format_year``: 民國108年 in Chinese and 2019 in English for
-Taipei, 2019/20 for a council), its filters with Taipei's labels, and its year inputs accept
-either an ROC or an AD year.
+The database keeps AD years (a fiscal year: the year it starts in). The admin's columns, filters and
+year inputs show them as their organization names them (``format_year``: 民國108年 in Chinese and 2019
+in English for Taipei, 2019/20 for a council), and its year inputs accept what the organization's
+``YearStyle.parse`` reads (108, 2019; 2019/20, FY2020); on a form opened before its organization is
+chosen, any organization's forms, read once the map or KPI is chosen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, cast
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,7 @@ from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.core.forms import PlainNumberInput
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.core.spreadsheet import SafeWriter
-from stratmap.core.years import YearError, YearStyle, format_year, to_ad_year
+from stratmap.core.years import TAIPEI_YEARS, YearError, YearLabel, YearStyle, format_year
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,20 +48,63 @@ def year_or_empty(ad_year: int | None, style: YearStyle | None = None) -> str:
     return "" if ad_year is None else format_year(ad_year, style=style)
 
 
+class TypedYear(str):
+    """A year as typed on a form whose organization is not chosen yet (a new map, target or result):
+    read by :class:`YearFieldsForm` once the form's choice says whose year it is."""
+
+
+#: The year a help text or an error takes as its example for an organization that names years otherwise than
+#: Taipei (2024/25, FY2025).
+EXAMPLE_YEAR = 2024
+
+
 class YearFormField(forms.Field):
-    """A year input that shows 民國108年 (or 2019 in English) and accepts 108, 民國108年 or 2019."""
+    """A year input in its organization's ``style``: it shows the year as the organization names it
+    (Taipei: 民國108年, or 2019 in English; a council: 2024/25) and accepts what the style reads
+    (``YearStyle.parse``: 108, 民國108年, 2019; 2024/25, FY2025). With no style (a form opened before its
+    organization is chosen) it gives the text as a :class:`TypedYear`, which its form reads."""
 
     widget = forms.TextInput
-    default_error_messages = {
-        "invalid": _("Enter a year, e.g. 108 (ROC) or 2019 (AD)."),
-    }
+
+    def __init__(self, *, style: YearStyle | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_style(style)
+
+    def set_style(self, style: YearStyle | None) -> None:
+        """Whose years the field shows and reads; its help text says what to type."""
+        self.style = style
+        if style is None:
+            self.help_text = _(
+                "A year as its organization names it: 108 or 民國108年 (ROC), 2019 (AD), 2019/20 or FY2020 "
+                "(a year starting in another month than January); read in the organization chosen."
+            )
+        elif style.labels is YearLabel.ROC:
+            self.help_text = _("An ROC year (108) or an AD year (2019).")
+        else:
+            self.help_text = _(
+                "A year as the organization names it (%(label)s) or the AD year it starts in (%(year)s)."
+            ) % {"label": style.label(EXAMPLE_YEAR), "year": style.typed(EXAMPLE_YEAR)}
+
+    def invalid(self, style: YearStyle | None) -> ValidationError:
+        """The refusal of a text that is no year of ``style`` (of any organization for None)."""
+        message: StrOrPromise
+        if style is None:
+            message = _("Enter a year, e.g. 108 (ROC), 2019 (AD), 2019/20 or FY2020.")
+        elif style.labels is YearLabel.ROC:
+            message = _("Enter a year, e.g. 108 (ROC) or 2019 (AD).")
+        else:
+            message = _("Enter a year as the organization names it, e.g. %(label)s or %(year)s.") % {
+                "label": style.label(EXAMPLE_YEAR),
+                "year": style.typed(EXAMPLE_YEAR),
+            }
+        return ValidationError(message, code="invalid")
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "size": 10, "maxlength": 12}
 
     def prepare_value(self, value):
         if isinstance(value, int):
-            return format_year(value)
+            return str(value) if self.style is None else self.style.label(value)
         return value
 
     def to_python(self, value):
@@ -68,43 +112,144 @@ class YearFormField(forms.Field):
             value = value.strip()
         if value in self.empty_values:
             return None
-        try:
-            return to_ad_year(value)
-        except YearError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if self.style is not None:
+            try:
+                return self.style.parse(value)
+            except YearError:
+                raise self.invalid(self.style) from None
+        return TypedYear(value)  # read by the form, in the organization it chooses
 
 
-class YearFieldsMixin(BaseModelAdmin):
-    """For a ModelAdmin or an inline: edit the model fields named in ``year_fields`` as years.
-    (Named before ``admin.ModelAdmin`` or the inline's class in the bases, so that it comes first.)"""
+#: Between them, these read every form of a year an organization's style reads: numbers (ROC, AD),
+#: FY2020, and 2019/20 (a year starting in another month than January).
+ANY_STYLE = (YearStyle(1), YearStyle(4))
+
+
+def _parses(style: YearStyle, value: object) -> bool:
+    try:
+        style.parse(str(value))
+    except YearError:
+        return False
+    return True
+
+
+def _reach(obj: object, path: str) -> Any:
+    """What ``path`` (``kpi__objective__map__organization``) leads to from ``obj``; None where it stops."""
+    for step in filter(None, path.split("__")):
+        obj = getattr(obj, step, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _style(organization: object) -> YearStyle | None:
+    return organization.year_style if isinstance(organization, Organization) else None
+
+
+class YearFieldsForm(forms.BaseForm):
+    """A form whose ``year_fields`` are years of the organization ``year_organization`` leads to, from the
+    form's own choice (its first step: the row's map, KPI, organization). ``year_style`` is that
+    organization's, when the form is opened on a row of it; else each year typed is read here, in the
+    organization the form chose."""
+
+    year_fields: tuple[str, ...] = ()
+    year_organization = ""
+    year_style: YearStyle | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.year_fields:
+            field = self.fields.get(name)
+            if isinstance(field, YearFormField):
+                field.set_style(self.year_style)
+
+    def clean(self) -> dict[str, Any] | None:
+        # Before the form's own checks, which take the years as numbers.
+        for name in self.year_fields:
+            value = self.cleaned_data.get(name)
+            if not isinstance(value, TypedYear):
+                continue
+            first, _sep, rest = self.year_organization.partition("__")
+            chosen = self.cleaned_data.get(first)
+            style = _style(_reach(chosen, rest)) if chosen is not None else self.year_style
+            field = self.fields[name]
+            assert isinstance(field, YearFormField)
+            if style is not None and _parses(style, value):
+                self.cleaned_data[name] = style.parse(value)
+            elif style is not None or not any(_parses(any_style, value) for any_style in ANY_STYLE):
+                self.add_error(name, field.invalid(style))
+            else:
+                del self.cleaned_data[name]  # a year, of no organization yet: the choice's own field says why
+        return super().clean()
+
+
+AnyForm = TypeVar("AnyForm", bound=forms.BaseForm)
+
+
+class YearFields(BaseModelAdmin):
+    """Edits the model fields named in ``year_fields`` as years of the organization the row belongs to:
+    ``year_organization`` leads from the row to it, its first step being the field that chooses it
+    (the map, the KPI; for an inline, the foreign key to the page's object)."""
 
     year_fields: tuple[str, ...] = ("year",)
+    year_organization = "organization"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in self.year_fields:
-            return YearFormField(
-                required=not db_field.blank,
-                label=capfirst(db_field.verbose_name),
-                help_text=_("An ROC year (108) or an AD year (2019)."),
-            )
+            return YearFormField(required=not db_field.blank, label=capfirst(db_field.verbose_name))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def with_years(self, form: type[AnyForm], style: YearStyle | None) -> type[AnyForm]:
+        """``form`` with its year fields in ``style`` (None: the organization the form chooses)."""
+        attrs = {"year_fields": self.year_fields, "year_organization": self.year_organization, "year_style": style}
+        return cast(type[AnyForm], type(form.__name__, (YearFieldsForm, form), attrs))
 
-def year_filter(field_path: str, title: StrOrPromise | None = None) -> type[admin.SimpleListFilter]:
-    """A list filter on an AD year field (``year``, ``objective__map__year`` …) labelled with ``format_year``."""
+
+class YearFieldsMixin(YearFields, admin.ModelAdmin):
+    """For a ModelAdmin (named before ``admin.ModelAdmin`` in the bases): its year fields in the row's
+    organization's years, or, on an add form, in those of the organization chosen."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return self.with_years(form, _style(_reach(obj, self.year_organization)) if obj is not None else None)
+
+
+class InlineYearFieldsMixin(YearFields, InlineModelAdmin):
+    """For an inline (named before the inline's class in the bases): its year fields in the years of the
+    organization of the page's object (``year_organization`` less its first step, the foreign key)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        parent = self.year_organization.partition("__")[2]
+        formset.form = self.with_years(formset.form, _style(_reach(obj, parent)) if obj is not None else None)
+        return formset
+
+
+def year_filter(
+    field_path: str, title: StrOrPromise | None = None, organization_path: str | None = None
+) -> type[admin.SimpleListFilter]:
+    """A list filter on an AD year field (``year``, ``objective__map__year`` …), each year labelled as the
+    organizations of the rows name it (``organization_path`` leads to them; Taipei's labels without one):
+    「民國113年 / 2024/25」 when Taipei's and a council's rows share the year."""
 
     class YearListFilter(admin.SimpleListFilter):
         parameter_name = field_path
 
         def lookups(self, request, model_admin):
-            years = (
-                model_admin.get_queryset(request)
-                .order_by()
-                .exclude(**{f"{field_path}__isnull": True})
-                .values_list(field_path, flat=True)
-                .distinct()
-            )
-            return [(str(year), format_year(year)) for year in sorted(set(years), reverse=True)]
+            rows = model_admin.get_queryset(request).order_by().exclude(**{f"{field_path}__isnull": True})
+            if organization_path is None:
+                found = {(year, TAIPEI_YEARS) for year in rows.values_list(field_path, flat=True).distinct()}
+            else:
+                named = rows.values_list(
+                    field_path, f"{organization_path}__year_start_month", f"{organization_path}__year_label"
+                ).distinct()
+                found = {(year, YearStyle(month, label)) for year, month, label in named}
+            labels: dict[int, list[str]] = {}
+            for year, style in sorted(found, key=lambda pair: (pair[0], pair[1] != TAIPEI_YEARS)):
+                label = format_year(year, style=style)
+                if label not in labels.setdefault(year, []):
+                    labels[year].append(label)
+            return [(str(year), " / ".join(labels[year])) for year in sorted(labels, reverse=True)]
 
         def queryset(self, request, queryset):
             value = self.value()
@@ -122,7 +267,9 @@ def year_filter(field_path: str, title: StrOrPromise | None = None) -> type[admi
 
 
 def map_year_filter(field_path: str) -> type[admin.SimpleListFilter]:
-    return year_filter(field_path, _("map year"))
+    """The filter on a map's year (``year`` of a map, ``map__year`` …), labelled as the map's organization names it."""
+    organization = field_path.removesuffix("year") + "organization"
+    return year_filter(field_path, _("map year"), organization_path=organization)
 
 
 def map_filters(path: str) -> tuple[type[admin.SimpleListFilter], tuple[str, type[admin.FieldListFilter]]]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from stratmap.core.years import to_roc_year
-from stratmap.exchange.parse import ParsedFile
-from stratmap.exchange.schema import MapFile, OrganizationsFile, RevisionsIn
+from stratmap.exchange.parse import ParsedFile, Ratings
+from stratmap.exchange.schema import KpiIn, MapFile, OrganizationsFile, RevisionsIn
+from stratmap.kpis.scoring import Method
 
 _PRINTED_DELTA = re.compile(r"\(([+-]\d+)\)")
 
@@ -42,8 +43,13 @@ _Maps = dict[tuple[str, int], MapFile]
 _Parents = dict[str, str | None]
 
 
-def check_files(files: list[ParsedFile]) -> list[Warning]:
-    """Every warning for a set of parsed files, in file order."""
+def check_files(files: list[ParsedFile], ratings: Ratings | None = None) -> list[Warning]:
+    """Every warning for a set of parsed files, in file order. ``ratings`` are the rating policies a map's
+    ``rating`` may name (``loader.known_ratings``: the database's and the files'); the files' alone when
+    not given."""
+    if ratings is None:
+        ratings = Ratings()
+        ratings.add_files(files)
     maps = [(str(f.path), f.document) for f in files if isinstance(f.document, MapFile)]
     parents = {
         org.code: org.parent
@@ -54,11 +60,19 @@ def check_files(files: list[ParsedFile]) -> list[Warning]:
     by_key = {(doc.organization, doc.year): doc for _, doc in maps}
     warnings: list[Warning] = []
     for file, doc in maps:
-        warnings += _check_map(file, doc, by_key, parents)
+        named = ratings.policy(doc.organization, doc.rating) if doc.rating else None
+        monitored = named is not None and named[1].method == Method.DATA_ONLY
+        warnings += _check_map(file, doc, by_key, parents, monitored=monitored)
     return warnings
 
 
-def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents) -> list[Warning]:
+def _monitoring(kpi: KpiIn, monitored: bool) -> bool:
+    """A measure shown but never rated (its own method, or its map's policy): it needs no action plan,
+    since there is no target to act towards."""
+    return monitored or kpi.method == Method.DATA_ONLY
+
+
+def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents, *, monitored: bool = False) -> list[Warning]:
     out: list[Warning] = []
 
     def warn(path: str, message: str) -> None:
@@ -83,7 +97,7 @@ def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents) -> lis
         for k, kpi in enumerate(objective.kpis):
             kpath = f"{path}.kpis[{k}]"
             check_code(kpath, "KPI", kpi.code, kpi.printed_code, ("objective", objective.code))
-            if map_has_plans and not kpi.action_plans:
+            if map_has_plans and not kpi.action_plans and not _monitoring(kpi, monitored):
                 warn(kpath, f"KPI {kpi.code} has no action plan")
             for year, result in kpi.results.items():
                 if result.actual is None and not result.unknown_reason:

@@ -39,7 +39,7 @@ from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
 from stratmap.core.audit import as_text, record
 from stratmap.core.models import AuditEvent, Organization
-from stratmap.core.years import YearStyle, to_roc_year
+from stratmap.core.years import YearStyle
 from stratmap.exchange.dumper import rating_block
 from stratmap.exchange.parse import (
     MAX_ERRORS,
@@ -206,6 +206,12 @@ def _rating_errors(files: list[ParsedFile]) -> list[DatasetError]:
         for f in files
     ):
         return []
+    return check_ratings(files, known_ratings(files))
+
+
+def known_ratings(files: list[ParsedFile]) -> Ratings:
+    """The organizations, light sets and rating policies of the database, and over them the files' (reads
+    only: ``stratmap check`` uses it too)."""
     ratings = Ratings(parents=dict(Organization.objects.values_list("code", "parent__code")))
     for light_set in LightSet.objects.select_related("organization").prefetch_related("levels"):
         owner = light_set.organization.code if light_set.organization else None
@@ -214,7 +220,7 @@ def _rating_errors(files: list[ParsedFile]) -> list[DatasetError]:
         owner = policy.organization.code if policy.organization else None
         ratings.policies[owner, policy.key] = rating_block(policy)
     ratings.add_files(files)
-    return check_ratings(files, ratings)
+    return ratings
 
 
 def load_paths(paths: Iterable[Path], *, replace: bool = False) -> LoadReport:
@@ -400,9 +406,9 @@ def _row_key(key: int | str, style: YearStyle) -> tuple[int, str]:
     return period.year, period_code(period, style)
 
 
-def _key_text(key: int | str) -> str:
-    """A key as a path names it: the ROC year (as before), a period's key as given."""
-    return str(to_roc_year(key)) if isinstance(key, int) else key
+def _key_text(key: int | str, style: YearStyle) -> str:
+    """A key as a path names it: the year as the organization types it (ROC for Taipei), a period's key as given."""
+    return str(style.typed(key)) if isinstance(key, int) else key
 
 
 def _kpi_values(kpi: KpiIn) -> dict[str, object]:
@@ -863,7 +869,7 @@ class _MapWriter:
                 for (year, period), t in ((_row_key(y, style), _target(v)) for y, v in k.targets.items())
             ],
             lambda t: (
-                f"the {to_roc_year(t.year)}{' ' + t.period if t.period else ''} target of KPI "
+                f"the {style.typed(t.year)}{' ' + t.period if t.period else ''} target of KPI "
                 f"{self.names.get((Kpi, t.kpi_id))}"
             ),
             parent=lambda t: (Kpi, t.kpi_id),
@@ -967,7 +973,7 @@ class _MapWriter:
                     continue
                 changes = {name: (getattr(result, name), v) for name, v in values.items() if getattr(result, name) != v}
                 if changes:
-                    changed.append((result, changes, f"{path}.results.{_key_text(key)}", kpi))
+                    changed.append((result, changes, f"{path}.results.{_key_text(key, style)}", kpi))
         self.report.kept_results += sum(1 for r in existing.values() if r.kpi_id in kpi_by_pk)
         in_app = self._changed_in_app([result for result, *_ in changed])
         writes = []

@@ -303,6 +303,9 @@ class Ratings:
     policies: dict[tuple[Owner, str], RatingPolicyIn] = field(default_factory=dict)
     #: Where a set or policy is defined in the files: ("light_set" or "policy", owner, key) → (file, path).
     places: dict[tuple[str, Owner, str], tuple[str, str]] = field(default_factory=dict)
+    #: A set or policy defined again in another file: (kind, owner, key, the first (file, path), the
+    #: repeat's (file, path)). The repeat is an error: which of the two is meant cannot be guessed.
+    repeats: list[tuple[str, Owner, str, tuple[str, str], tuple[str, str]]] = field(default_factory=list)
 
     def add_files(self, files: Iterable[ParsedFile]) -> None:
         for parsed in files:
@@ -312,11 +315,21 @@ class Ratings:
             self.parents |= {org.code: org.parent for org in doc.organizations}
             for owner, prefix, sets, policies in doc.ratings():
                 for j, item in enumerate(sets):
-                    self.light_sets[owner, item.key] = item.engine()
-                    self.places["light_set", owner, item.key] = (str(parsed.path), f"{prefix}light_sets[{j}]")
+                    if self._place("light_set", owner, item.key, (str(parsed.path), f"{prefix}light_sets[{j}]")):
+                        self.light_sets[owner, item.key] = item.engine()
                 for j, policy in enumerate(policies):
-                    self.policies[owner, policy.key] = policy
-                    self.places["policy", owner, policy.key] = (str(parsed.path), f"{prefix}rating_policies[{j}]")
+                    if self._place("policy", owner, policy.key, (str(parsed.path), f"{prefix}rating_policies[{j}]")):
+                        self.policies[owner, policy.key] = policy
+
+    def _place(self, kind: str, owner: Owner, key: str, place: tuple[str, str]) -> bool:
+        """Note where ``key`` is defined; False (and the repeat noted) if another file defines it already
+        (a key twice in one file is the file's own error, check_organizations)."""
+        first = self.places.get((kind, owner, key))
+        if first is not None and first[0] != place[0]:
+            self.repeats.append((kind, owner, key, first, place))
+            return False
+        self.places[kind, owner, key] = place
+        return True
 
     def chain(self, organization: Owner) -> list[Owner]:
         """The organization, those above it nearest first, then None (the shared rows)."""
@@ -350,6 +363,13 @@ def check_ratings(files: list[ParsedFile], ratings: Ratings) -> list[DatasetErro
     policy of its organization, of one above it, or a shared one) and published lights."""
     errors: list[DatasetError] = []
     built_in = ", ".join(BUILT_IN)
+    for kind, owner, key, (first_file, first_path), (file, path) in ratings.repeats:
+        what = "light set" if kind == "light_set" else "rating policy"
+        expected = (
+            f"a {what} key of its own: {first_file} ({first_path}) defines the {what} {key} of {_whose(owner)} "
+            "already; define it in one file"
+        )
+        errors.append(DatasetError(file, f"{path}.key", key, expected))
     for (kind, owner, key), (file, path) in ratings.places.items():
         if kind != "policy":
             continue

@@ -19,7 +19,8 @@ from typing import cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Mod, Substr
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from stratmap.access import Access, access_for
 from stratmap.core.admin import (
     PLAIN_NUMBERS,
+    InlineYearFieldsMixin,
     ReadOnly,
     YearFieldsMixin,
     map_columns,
@@ -40,8 +42,10 @@ from stratmap.core.admin import (
 )
 from stratmap.core.admin_audit import ADMINISTRATOR, AuditedAdmin, ScopedAdmin, ScopedInline, stale_message
 from stratmap.core.forms import VERSION_MISSING
-from stratmap.core.years import format_year
+from stratmap.core.years import YearError, YearStyle, format_year
 from stratmap.kpis.models import (
+    FREQUENCY_UNIT,
+    PERIOD_CODES,
     Kpi,
     KpiLineage,
     KpiResult,
@@ -51,9 +55,13 @@ from stratmap.kpis.models import (
     RatingPolicy,
     ScoringPolicy,
     Tag,
+    period_code,
+    period_of,
+    period_order,
     problem_text,
     serving,
 )
+from stratmap.kpis.presenters import period_short
 from stratmap.kpis.scoring import KpiScore, Level, Role, names
 from stratmap.kpis.scoring import LightSet as Lights
 from stratmap.kpis.selectors import policies_of, policy_of, score_result
@@ -63,6 +71,7 @@ from stratmap.kpis.services import (
     NEW,
     SELF_ASSESSMENT,
     StaleEdit,
+    check_period,
     kpi_result_admin_save,
     kpi_result_check,
     kpi_result_delete,
@@ -145,15 +154,155 @@ class KpiLineageAdmin(AuditedAdmin, admin.ModelAdmin):
         return year_or_empty(obj.last_year, obj.organization.year_style if obj.organization else None)
 
 
+# --- the periods of targets and results -------------------------------------------------------------
+
+#: From a target or a result to the organization whose years and months it is of.
+KPI_ORGANIZATION = "kpi__objective__map__organization"
+
+
+def kpi_style(kpi: Kpi) -> YearStyle:
+    """The years of ``kpi``'s organization (Taipei's for a KPI not placed in a map yet)."""
+    return kpi.objective.map.organization.year_style if kpi.objective_id else YearStyle()
+
+
+def period_choices(kpi: Kpi | None) -> list[tuple[str, str]]:
+    """The periods a target or result of ``kpi`` may be of, as a form offers them: the whole year, then
+    those of its frequency in its fiscal year's order (Q1–Q4; Apr … Mar for a year starting in April).
+    Every period, when the KPI is not chosen yet."""
+    style = YearStyle() if kpi is None else kpi_style(kpi)
+    if kpi is None:
+        codes = sorted(PERIOD_CODES, key=lambda code: period_order(code, style))
+    else:
+        unit = FREQUENCY_UNIT.get(kpi.frequency)
+        codes = [] if unit is None else [period_code(p, style) for p in style.periods(2000, unit)]
+    named = [(code, period_short(period_of(2000, code, style), style)) for code in codes]
+    return [("", gettext("the whole year")), *named]
+
+
+def fiscal_order(organization: str = KPI_ORGANIZATION) -> Case:
+    """Sorts the rows of a year as the year runs: the year's, its halves, its quarters, then its months from
+    the first month of the year of the organization ``organization`` leads to (April … March for a council)."""
+    number = Cast(Substr("period", 2), IntegerField())
+    return Case(
+        When(period="", then=Value(0)),
+        When(period__startswith="H", then=Value(10) + number),
+        When(period__startswith="Q", then=Value(20) + number),
+        default=Value(31) + Mod(number - F(f"{organization}__year_start_month") + 12, 12),
+        output_field=IntegerField(),
+    )
+
+
+def period_text(row: KpiTarget | KpiResult) -> str:
+    """A row's period as people read it (2024/25 Q3, 113年第3季), the whole year for a row of the year."""
+    if not row.period:
+        return gettext("the whole year")
+    style = kpi_style(row.kpi)
+    try:
+        return style.period_label(period_of(row.year, row.period, style))
+    except YearError:  # a code no period has (only a hand-made row can hold one): as it is
+        return row.period
+
+
+class PeriodField(forms.ChoiceField):
+    """Offers the periods of the form's KPI and takes any period, so that a period the KPI does not have is
+    refused by the form saying which it has (``check_period``), not as a choice not offered."""
+
+    def valid_value(self, value: object) -> bool:
+        return value == "" or value in PERIOD_CODES
+
+
+class PeriodForm(forms.ModelForm):
+    """A target's or a result's form: its period one of its KPI's, and no second row of one KPI, year and
+    period (refused as one that exists, not left to the database's constraint)."""
+
+    #: The KPI the form's rows are of, when the page says (the KPI's page, for its inline of targets).
+    period_kpi: Kpi | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("period")
+        if field is not None:
+            kpi = self.period_kpi or (self.instance.kpi if self.instance.kpi_id else None)
+            self.fields["period"] = PeriodField(
+                label=field.label,
+                required=False,
+                choices=period_choices(kpi),
+                help_text=_("The whole year, or one of the periods the KPI's frequency reports in."),
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data is None or "period" not in self.fields:  # a result's period is fixed once it exists
+            return data
+        kpi, year, period = data.get("kpi"), data.get("year"), data.get("period")
+        if kpi is None or period is None:  # the KPI's or the period's own field says why
+            return data
+        try:
+            check_period(kpi=kpi, period=period)
+        except ValidationError as refused:
+            self.add_error(None, refused)
+            return data
+        if year is None or kpi.pk is None:
+            return data
+        model = self._meta.model
+        if model._default_manager.filter(kpi=kpi, year=year, period=period).exclude(pk=self.instance.pk).exists():
+            style = kpi_style(kpi)
+            self.add_error(
+                "period",
+                _("%(code)s already has a %(row)s for %(period)s; change that one instead.")
+                % {
+                    "code": kpi.code,
+                    "row": model._meta.verbose_name,
+                    "period": style.period_label(period_of(year, period, style)),
+                },
+            )
+        return data
+
+
+class PeriodKindFilter(admin.SimpleListFilter):
+    """Rows of the whole year, or of its halves, quarters or months."""
+
+    title = _("period")
+    parameter_name = "period_kind"
+    #: Each kind: what its rows' period codes start with ("" for the year's, whose code is empty), its name.
+    KINDS = {
+        "year": ("", _("the whole year")),
+        "half": ("H", _("halves")),
+        "quarter": ("Q", _("quarters")),
+        "month": ("M", _("months")),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(kind, label) for kind, (_prefix, label) in self.KINDS.items()]
+
+    def queryset(self, request, queryset):
+        found = self.KINDS.get(self.value() or "")
+        if found is None:
+            return queryset
+        prefix = found[0]
+        return queryset.filter(period__startswith=prefix) if prefix else queryset.filter(period="")
+
+
 # --- KPIs --------------------------------------------------------------------
 
 
-class KpiTargetInline(ScopedInline, YearFieldsMixin, admin.TabularInline):
+class KpiTargetInline(ScopedInline, InlineYearFieldsMixin, admin.TabularInline):
+    """The KPI's targets, of its years and of their periods (those of the KPI's frequency)."""
+
     model = KpiTarget
-    fields = ["year", "value", "upper", "printed"]
+    form = PeriodForm
+    year_organization = KPI_ORGANIZATION
+    fields = ["year", "period", "value", "upper", "printed"]
+    ordering = ["year", fiscal_order()]
     extra = 0
     show_change_link = True
     formfield_overrides = PLAIN_NUMBERS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The page's KPI, whose periods each row offers (a new row knows its KPI only when saved).
+        formset.form = type(formset.form.__name__, (formset.form,), {"period_kpi": obj})
+        return formset
 
 
 class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
@@ -164,6 +313,7 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
     model = KpiResult
     fields = readonly_fields = (
         "year_shown",
+        "period_shown",
         "status",
         "actual_shown",
         "printed",
@@ -175,6 +325,7 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
         "light_shown",
         "version",
     )
+    ordering = ["year", fiscal_order()]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -195,6 +346,10 @@ class KpiResultInline(ReadOnly, ScopedInline, admin.TabularInline):
     def year_shown(self, obj):
         # obj.kpi is the page's KPI (the inline's parent), whose map is read once for all the rows.
         return format_year(obj.year, style=obj.kpi.objective.map.organization.year_style)
+
+    @admin.display(description=_("period"))
+    def period_shown(self, obj):
+        return period_text(obj)
 
 
 class ActionPlanInline(ScopedInline, admin.TabularInline):
@@ -269,18 +424,18 @@ class KpiAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
-    """Shared by targets and results: rows of a KPI for one year."""
+    """Shared by targets and results: rows of a KPI for one year, or one period of it."""
 
     map_path = "kpi__objective__map"
     kpi_path = "kpi"
+    year_organization = KPI_ORGANIZATION
     map_organization, map_year = map_columns(map_path)
 
-    #: The columns that say which KPI, map and year a row is of; each admin adds its values.
-    # The period is shown, not edited here: the per-period entry writes period rows (a row added here is the year's).
-    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display", "period"]
+    #: The columns that say which KPI, map, year and period a row is of; each admin adds its values.
+    list_display = ["kpi_code", "kpi_name", "map_organization", "map_year", "year_display", "period_shown"]
     list_display_links = ["kpi_code", "year_display"]
     list_select_related = ["kpi__objective__map__organization"]
-    list_filter = [year_filter("year"), *map_filters(map_path)]
+    list_filter = [year_filter("year", organization_path=KPI_ORGANIZATION), PeriodKindFilter, *map_filters(map_path)]
     search_fields = ["kpi__code", "kpi__printed_code", "kpi__name", "printed", "note"]
     ordering = [
         "kpi__objective__map__organization__code",
@@ -288,7 +443,7 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
         "kpi__objective__order",
         "kpi__order",
         "year",
-        "period",
+        fiscal_order(),
     ]
     autocomplete_fields = ["kpi"]
 
@@ -304,16 +459,22 @@ class KpiYearAdmin(ScopedAdmin, YearFieldsMixin, admin.ModelAdmin):
     def year_display(self, obj):
         return format_year(obj.year, style=obj.kpi.objective.map.organization.year_style)
 
+    @admin.display(description=_("period"), ordering="period")
+    def period_shown(self, obj):
+        return period_text(obj)
+
 
 @admin.register(KpiTarget)
 class KpiTargetAdmin(AuditedAdmin, KpiYearAdmin):
     list_display = [*KpiYearAdmin.list_display, plain_number("value", _("target")), "printed"]
-    fields = ["kpi", "year", "value", "upper", "printed", "note"]
+    form = PeriodForm
+    fields = ["kpi", "year", "period", "value", "upper", "printed", "note"]
     formfield_overrides = PLAIN_NUMBERS
 
 
-class KpiResultAdminForm(forms.ModelForm):
-    """Carries the version the form was opened on, and refuses a stale or locked result in ``clean``.
+class KpiResultAdminForm(PeriodForm):
+    """Carries the version the form was opened on, and refuses a stale or locked result in ``clean``
+    (a new result, one of a period its KPI does not have or one that exists: :class:`PeriodForm`).
 
     The admin validates and saves in one transaction, and the check locks the result
     (or its KPI, before a first entry), so the save that follows cannot be overtaken.
@@ -326,7 +487,7 @@ class KpiResultAdminForm(forms.ModelForm):
 
     class Meta:
         model = KpiResult
-        fields = ["kpi", "year", *ADMIN_FIELDS]
+        fields = ["kpi", "year", "period", *ADMIN_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -346,9 +507,12 @@ class KpiResultAdminForm(forms.ModelForm):
         data = super().clean()
         if data is None:  # a ModelForm's clean returns its cleaned data; the stubs allow any form's None
             return data
+        if self.has_error("period"):  # of another KPI's periods, or one that exists: nothing to check against
+            return data
         kpi = self.instance.kpi if self.instance.pk else data.get("kpi")
         year = self.instance.year if self.instance.pk else data.get("year")
-        if kpi is None or year is None or data.get("seen_version") is None:
+        period = self.instance.period if self.instance.pk else data.get("period")
+        if kpi is None or year is None or period is None or data.get("seen_version") is None:
             return data
         if self.access is not None and not self.access.edits(kpi):
             raise ValidationError(_("You may not change the results of this KPI."))
@@ -362,7 +526,7 @@ class KpiResultAdminForm(forms.ModelForm):
                     % {"value": reported, "set": lights.key, "keys": ", ".join(level.key for level in lights)},
                 )
         try:
-            kpi_result_check(kpi=kpi, year=year, version=data["seen_version"], period=self.instance.period)
+            kpi_result_check(kpi=kpi, year=year, version=data["seen_version"], period=period)
         except StaleEdit as stale:
             raise ValidationError(stale_message(stale)) from None
         return data
@@ -397,14 +561,20 @@ class KpiResultAdmin(KpiYearAdmin):
         "review_comment",
         "version",
         "result_page",
+        "period_shown",
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # A result stays the KPI's result of its year: moving it would bypass both their checks.
+        # A result stays the KPI's result of its year and period: moving it would bypass both their checks.
         return [*self.readonly_fields, *(["kpi", "year"] if obj is not None else [])]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:  # the period as people read it, not to be changed
+            fieldsets = [
+                (name, {**options, "fields": ["period_shown" if f == "period" else f for f in options["fields"]]})
+                for name, options in fieldsets
+            ]
         if obj is not None and not self.has_change_permission(request, obj):
             # Read only: no form, so no version to carry.
             fieldsets = [
@@ -473,7 +643,7 @@ class KpiResultAdmin(KpiYearAdmin):
         if obj.pk is None:
             return "-"
         smap = obj.kpi.objective.map
-        url = reverse("web:result", args=[smap.organization.code, smap.year, obj.kpi.code])
+        url = reverse("web:result", args=[smap.organization.code, smap.url_year, obj.kpi.code])
         return format_html('<a href="{}">{}</a>', url, gettext("Open the result page (review cycle)"))
 
     def get_queryset(self, request):
@@ -535,7 +705,7 @@ class KpiResultAdmin(KpiYearAdmin):
 
     search_fields = [*KpiYearAdmin.search_fields, "unknown_reason", "situation_analysis", "countermeasures"]
     fieldsets = [
-        (None, {"fields": ["kpi", "year", "actual", "printed", "unknown_kind", "unknown_reason"]}),
+        (None, {"fields": ["kpi", "year", "period", "actual", "printed", "unknown_kind", "unknown_reason"]}),
         (_("Review"), {"fields": ["status", "review_comment", "version", "result_page", "seen_version"]}),
         (
             _("Self-assessment as published"),

@@ -162,6 +162,11 @@ def period_in_year(value: str, year: int, style: YearStyle) -> Period:
     return found
 
 
+def period_unit(code: str) -> Unit:
+    """The unit of a row's ``period`` code (a month, a quarter …), whatever the organization's year."""
+    return period_of(2000, code, YearStyle()).unit
+
+
 def period_order(code: str, style: YearStyle) -> tuple[int, int]:
     """Sorts a year's period codes: the year first, then by unit, then in the fiscal year's order."""
     period = period_of(2000, code, style)
@@ -314,8 +319,7 @@ class KpiTarget(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "year", "period"], name="unique_target_period")]
 
     def __str__(self) -> str:
-        period = f" {self.period}" if self.period else ""
-        return f"{self.kpi.code} {format_year(self.year)}{period}: {self.value}"
+        return f"{self.kpi.code} {year_and_period(self)}: {self.value}"
 
 
 class KpiResult(models.Model):
@@ -375,8 +379,14 @@ class KpiResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "year", "period"], name="unique_result_period")]
 
     def __str__(self) -> str:
-        period = f" {self.period}" if self.period else ""
-        return f"{self.kpi.code} {format_year(self.year)}{period}"
+        return f"{self.kpi.code} {year_and_period(self)}"
+
+
+def year_and_period(row: KpiTarget | KpiResult) -> str:
+    """A target's or result's year as its organization names it, and its period's code (民國108年,
+    2024/25 Q3): in the administration's titles and the audit trail, where the code is what is searched."""
+    year = format_year(row.year, style=row.kpi.objective.map.organization.year_style)
+    return f"{year} {row.period}" if row.period else year
 
 
 #: The statuses in which an editor may still change a result; approved and published results are locked.

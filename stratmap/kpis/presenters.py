@@ -4,6 +4,7 @@ the summary sentence, and the map drawn with each objective's light."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.urls import reverse
@@ -62,6 +63,30 @@ def period_short(period: Period, style: YearStyle = TAIPEI_YEARS, language: str 
     return style.label(period.year, language)
 
 
+@dataclass(frozen=True)
+class MonthColumn:
+    """A month of a plan's grid: its calendar ``month`` (1–12, as tasks and progress store it) and its
+    ``label``."""
+
+    month: int
+    label: str
+
+
+def month_columns(style: YearStyle, ad_year: int, language: str | None = None) -> list[MonthColumn]:
+    """The months of a fiscal year in its order (April to March for a council): Apr / 4月, with the
+    calendar year where a year that spans two says which one is meant (its first month, and January:
+    Apr 2024 … Jan 2025 …, 2024年4月 … 2025年1月 …). A year from January names no year: the page's
+    heading does."""
+    columns = []
+    for index, (_year, month) in enumerate(style.months(ad_year), start=1):
+        if style.start_month != 1 and (index == 1 or month == 1):
+            label = style.period_label(Period(ad_year, Unit.MONTH, index), language)
+        else:
+            label = period_short(Period(ad_year, Unit.MONTH, index), style, language)
+        columns.append(MonthColumn(month, label))
+    return columns
+
+
 def periods_text(periods: tuple[Period, ...], style: YearStyle = TAIPEI_YEARS) -> str:
     """Periods in order as one phrase: Q1–Q3 for a run, Q1, Q3 otherwise."""
     if not periods:
@@ -98,6 +123,21 @@ def number(value: Decimal | None, places: int | None = None, grouping: bool = Tr
         if value == value.to_integral():
             value = value.quantize(Decimal(1))
     return format(value, ",f" if grouping else "f")
+
+
+def _signed(value: Decimal) -> str:
+    """A number with a true minus sign (−1, not -1), which no one reads as a dash between two numbers."""
+    text = number(value)
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+def target_text(target: Decimal | None, upper: Decimal | None = None) -> str:
+    """A target as people read it: 200; a range "−1 to 1" (「−1～1」), bounds signed with a minus sign."""
+    if target is None:
+        return ""
+    if upper is None:
+        return number(target)
+    return _("%(lower)s to %(upper)s") % {"lower": _signed(target), "upper": _signed(upper)}
 
 
 def points_text(rollup: Rollup) -> str:
@@ -172,5 +212,5 @@ def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
     theme = next((t for t in structure.themes if t.pk == objective.theme_id), None)
     if theme is None:
         return None
-    url = reverse("web:theme", args=[smap.organization.code, smap.year, theme.code])
+    url = reverse("web:theme", args=[smap.organization.code, smap.url_year, theme.code])
     return f"{url}#objective-{objective.code}"

@@ -28,6 +28,7 @@ from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit
 from stratmap.kpis.models import (
     EDITABLE,
     FREQUENCY_UNIT,
+    PERIOD_CODES,
     Kpi,
     KpiResult,
     KpiTarget,
@@ -36,6 +37,8 @@ from stratmap.kpis.models import (
     no_light_set,
     period_code,
     period_of,
+    period_order,
+    period_unit,
     resolve_light_sets,
 )
 from stratmap.kpis.scoring import (
@@ -290,7 +293,9 @@ def _scored(
                 return ScoredKpi(kpi, target, result, score_kpi(engine_input, policy), rows, (), (), period)
             ytd = year_to_date(actuals, period_targets, year_target=year_target, how=how, upto=upto)
             latest = next((row.result for row in reversed(rows[:upto]) if row.result), None)
-            scores = latest or result
+            # The self-assessment is the year's (a period's page does not ask for one); a period's own
+            # scores, which a dataset may give, stand in only when the year has none.
+            scores = result if _assessed(result) else latest
             engine_input = replace(
                 engine_input,
                 actual=ytd.actual,
@@ -324,6 +329,11 @@ def _scored(
     return ScoredKpi(kpi, target, result, score_kpi(engine_input, policy), rows, actual_from, target_from, period)
 
 
+def _assessed(result: KpiResult | None) -> bool:
+    """Whether ``result`` holds any self-assessment score."""
+    return result is not None and any(s is not None for s in (result.innovation, result.challenge, result.contribution))
+
+
 def kpis_for_scoring() -> QuerySet[Kpi]:
     """KPIs with what scoring reads of them (objective, theme, perspective, agencies), in map order."""
     return (
@@ -331,6 +341,30 @@ def kpis_for_scoring() -> QuerySet[Kpi]:
         .prefetch_related(Prefetch("agencies", queryset=Organization.objects.order_by("code")))
         .order_by("objective__order", "order")
     )
+
+
+def every_period(scored: ScoredKpi) -> list[PeriodRow]:
+    """Every period of the KPI's frequency in its map's year, in order, with the rows entered: what its
+    people enter and review, where ``scored.periods`` is empty until the first period row exists. None
+    for a KPI of whole years."""
+    if scored.periods:
+        return scored.periods
+    unit = FREQUENCY_UNIT.get(scored.kpi.frequency)
+    if unit is None:
+        return []
+    smap = scored.kpi.objective.map
+    style = smap.organization.year_style
+    return [PeriodRow(p, period_code(p, style), None, None) for p in style.periods(smap.year, unit)]
+
+
+def result_periods(*, smap: StrategyMap, code: str, access: Access) -> ScoredKpi:
+    """A KPI of ``smap`` scored for its year as the scorecard scores it (the year's value made of its
+    periods' when none is entered for the year), its ``periods`` every period of its frequency
+    (:func:`every_period`), the results among them those ``access`` may see. Raises Kpi.DoesNotExist."""
+    access.require(smap)
+    kpi = kpis_for_scoring().get(objective__map=smap, code=code)
+    (scored,) = score_kpis(kpis=[kpi], policy_for=lambda k: policy_of(smap=smap), access=access)
+    return replace(scored, periods=every_period(scored))
 
 
 def map_scorecard(
@@ -591,14 +625,26 @@ DUE_SOON = datetime.timedelta(days=14)
 
 @dataclass
 class DueRow:
-    """One KPI someone has to act on: its result status of the map's year (``None``: not entered) and
-    the map's deadline for results, flagged ``late`` when past and ``soon`` when within ``DUE_SOON``."""
+    """One result someone has to act on: a KPI's result of the map's year, of its ``period`` ("" the whole
+    year, "Q3", "M05"), its status (``None``: not entered) and the map's deadline for results, flagged
+    ``late`` when past and ``soon`` when within ``DUE_SOON``. The deadline is the year's: a period's row
+    has none (the map gives no date for its periods)."""
 
     kpi: Kpi
     status: str | None
     deadline: datetime.date | None
     late: bool
     soon: bool
+    period: str = ""
+
+    @property
+    def period_label(self) -> str:
+        """The period as people read it (2024/25 Q3, 113年第3季), in the active language; "" for the year."""
+        if not self.period:
+            return ""
+        smap = self.kpi.objective.map
+        style = smap.organization.year_style
+        return style.period_label(period_of(smap.year, self.period, style))
 
 
 @dataclass
@@ -610,40 +656,75 @@ class Due:
     workbooks: list[StrategyMap]
 
 
+def _ended_periods(kpi: Kpi, today: datetime.date) -> list[str]:
+    """The codes of the KPI's periods of its map's year that have ended by ``today`` (their last month is
+    over), in order; none for a KPI of whole years."""
+    unit = FREQUENCY_UNIT.get(kpi.frequency)
+    if unit is None:
+        return []
+    smap = kpi.objective.map
+    style = smap.organization.year_style
+    return [
+        period_code(p, style)
+        for p in style.periods(smap.year, unit)
+        if style.months_of(p)[-1] < (today.year, today.month)
+    ]
+
+
 def due_work(*, access: Access, today: datetime.date) -> Due:
     """What ``access`` must do in the maps in force up to ``today``'s year: results to enter
     (editable, not yet submitted), to review (submitted) and to publish (approved), in a fixed
-    number of queries."""
+    number of queries.
+
+    A KPI with periods asks for each period of the map's year that has ended (and for any period whose
+    entry is under way), not for the year when the year's value is made of its periods (the KPI has
+    an aggregation) and nobody has started one; once the year's own result is approved or published,
+    the year is closed and its periods are not asked for. Submitted and approved results are listed
+    to review and to publish whatever their period."""
     maps = list(access.maps().filter(in_force=True, year__lte=today.year).select_related("organization"))
     kpis = (
         Kpi.objects.filter(objective__map__in=maps)
         .select_related("objective__map__organization", "objective__theme")
         .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
     )
-    statuses = dict(
-        KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"), period="").values_list(
-            "kpi_id", "status"
-        )
-    )
+    statuses: dict[int, dict[str, str]] = defaultdict(dict)
+    for kpi_id, period, stored in KpiResult.objects.filter(
+        kpi__in=kpis, year=F("kpi__objective__map__year")
+    ).values_list("kpi_id", "period", "status"):
+        statuses[kpi_id][period] = stored
     editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
     reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
     deadlines = {m.pk: m.results_due for m in maps}
 
-    def row(kpi: Kpi, status: str | None) -> DueRow:
-        deadline = deadlines.get(kpi.objective.map_id)
+    def row(kpi: Kpi, status: str | None, period: str) -> DueRow:
+        deadline = None if period else deadlines.get(kpi.objective.map_id)
         late = deadline is not None and deadline < today
         soon = deadline is not None and not late and deadline <= today + DUE_SOON
-        return DueRow(kpi, status, deadline, late, soon)
+        return DueRow(kpi, status, deadline, late, soon, period)
 
     due = Due([], [], [], [])
     for kpi in kpis:
-        status = statuses.get(kpi.pk)
-        if kpi.pk in editable and (status is None or status in EDITABLE):
-            due.to_enter.append(row(kpi, status))
-        if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
-            due.to_review.append(row(kpi, status))
-        if status == KpiResult.Status.APPROVED and access.publishes(kpi):
-            due.to_publish.append(row(kpi, status))
+        found = statuses.get(kpi.pk, {})
+        unit = FREQUENCY_UNIT.get(kpi.frequency)
+        ended = _ended_periods(kpi, today)
+        style = kpi.objective.map.organization.year_style
+        # The KPI's own periods only: a row of another frequency has no page to act on it.
+        started = {code for code in found if code in PERIOD_CODES and period_unit(code) is unit}
+        codes = ["", *sorted(set(ended) | started, key=lambda c: period_order(c, style))]
+        closed = found.get("") in (KpiResult.Status.APPROVED, KpiResult.Status.PUBLISHED)
+        for code in codes:
+            status = found.get(code)
+            if kpi.pk in editable and (status is None or status in EDITABLE):
+                if code == "":
+                    wanted = status is not None or unit is None or not kpi.aggregation
+                else:
+                    wanted = status is not None or (code in ended and not closed)
+                if wanted:
+                    due.to_enter.append(row(kpi, status, code))
+            if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
+                due.to_review.append(row(kpi, status, code))
+            if status == KpiResult.Status.APPROVED and access.publishes(kpi):
+                due.to_publish.append(row(kpi, status, code))
     entering_maps = {r.kpi.objective.map_id for r in due.to_enter}
     due.workbooks = [m for m in maps if m.pk in entering_maps]
     return due

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
-from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
+from stratmap.kpis.models import EDITABLE, FREQUENCY_UNIT, PERIOD_CODES, Kpi, KpiResult, KpiTarget, period_unit
 from stratmap.kpis.scoring import achievement_rate
 
 # The fields of a result entry are listed here and only here: the entry form, the Excel
@@ -64,13 +64,35 @@ class StaleEdit(Stale):
         super().__init__(_("Someone else changed this result after you opened it; nothing was saved."), meanwhile)
 
 
-def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None) -> bool:
-    target = KpiTarget.objects.filter(kpi=kpi, year=year, period="").first()
+def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None, period: str = "") -> bool:
+    """Whether ``actual`` misses the target of ``year`` (of its ``period``: "" the whole year); a period
+    without a target of its own misses nothing."""
+    target = KpiTarget.objects.filter(kpi=kpi, year=year, period=period).first()
     return achievement_rate(kpi.target_for(target), actual).met is False
 
 
-def validate_entry(*, kpi: Kpi, year: int, data: dict) -> None:
-    """The rules of a result, raised as field errors a form can show."""
+def check_period(*, kpi: Kpi, period: str) -> None:
+    """Refuse a ``period`` that is not one of the KPI's: "" (the year) always is; else a code of the
+    unit its frequency reports in (Q1–Q4 for a quarterly KPI, M01–M12 for a monthly one)."""
+    if period == "":
+        return
+    unit = FREQUENCY_UNIT.get(kpi.frequency)
+    codes = [] if unit is None else [c for c in PERIOD_CODES if period_unit(c) is unit]
+    if period not in codes:
+        expected = (
+            ", ".join(codes)
+            if codes
+            else _("the whole year only (the KPI is reported %(frequency)s)")
+            % {"frequency": kpi.get_frequency_display()}
+        )
+        raise ValidationError(
+            {"period": _("%(value)s is not a period of %(code)s; expected %(expected)s") % {
+                "value": period, "code": kpi.code, "expected": expected}}
+        )  # fmt: skip
+
+
+def validate_entry(*, kpi: Kpi, year: int, data: dict, period: str = "") -> None:
+    """The rules of a result (of ``year``'s ``period``), raised as field errors a form can show."""
     errors: dict[str, str] = {}
     actual, kind = data.get("actual"), data.get("unknown_kind") or ""
     if actual is None and not kind:
@@ -79,7 +101,7 @@ def validate_entry(*, kpi: Kpi, year: int, data: dict) -> None:
         errors["unknown_kind"] = _("A result with an actual value is not unknown.")
     if kind == KpiResult.UnknownKind.OTHER and not (data.get("unknown_reason") or "").strip():
         errors["unknown_reason"] = _("Say why the actual is unknown.")
-    if actual is not None and missed_target(kpi=kpi, year=year, actual=actual):
+    if actual is not None and missed_target(kpi=kpi, year=year, actual=actual, period=period):
         for field in ("situation_analysis", "countermeasures"):
             if not (data.get(field) or "").strip():
                 errors[field] = _("The target was missed: this explanation is required.")
@@ -144,7 +166,10 @@ def _save(
     changes: dict[str, tuple[object, object]]
     if result is None:
         result = KpiResult(kpi=kpi, year=year, period=period, **values)
+        # A period's result says which period it is of (a year's, with no period, as before).
         action, changes = "create", {f: (None, v) for f, v in values.items()}
+        if period:
+            changes = {"period": (None, period), **changes}
     else:
         if result.status not in EDITABLE:
             raise ValidationError(_locked_message(result))
@@ -170,17 +195,22 @@ def _entry(data: dict) -> dict:
 
 
 @transaction.atomic
-def kpi_result_record(*, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str = "") -> KpiResult:
-    """Create or change a KPI's result for ``year`` from an editor's entry.
+def kpi_result_record(
+    *, access: Access, kpi: Kpi, year: int, data: dict, version: int, reason: str = "", period: str = ""
+) -> KpiResult:
+    """Create or change a KPI's result for ``year`` (its ``period``: "" the whole year, "Q3", "M05")
+    from an editor's entry.
 
     ``version`` is the version the editor read, :data:`NEW` if there was no result;
-    there is no way to skip the check.
+    there is no way to skip the check. A period result goes through the same rules, cycle and
+    audit as the year's.
     """
     if not access.edits(kpi):
         raise PermissionDenied
+    check_period(kpi=kpi, period=period)
     data = check_numbers(data=_entry(data))
-    validate_entry(kpi=kpi, year=year, data=data)
-    return _save(access=access, kpi=kpi, year=year, values=data, version=version, reason=reason)
+    validate_entry(kpi=kpi, year=year, data=data, period=period)
+    return _save(access=access, kpi=kpi, year=year, values=data, version=version, reason=reason, period=period)
 
 
 @transaction.atomic
@@ -208,6 +238,7 @@ def kpi_result_admin_save(
     """
     if not access.edits(kpi):
         raise PermissionDenied
+    check_period(kpi=kpi, period=period)
     values = {f: data[f] for f in ADMIN_FIELDS if f in data}
     values = check_numbers(data={f: v if f in NUMBERS else (v or "") for f, v in values.items()})
     return _save(access=access, kpi=kpi, year=year, values=values, version=version, reason=reason, period=period)
@@ -273,7 +304,12 @@ def kpi_result_transition(*, access: Access, result: KpiResult, action: str, ver
     if current.status not in step.source:
         raise ValidationError(_("This result is %(status)s now.") % {"status": current.get_status_display()})
     if action == "submit":
-        validate_entry(kpi=current.kpi, year=current.year, data={f: getattr(current, f) for f in ENTRY_FIELDS})
+        validate_entry(
+            kpi=current.kpi,
+            year=current.year,
+            data={f: getattr(current, f) for f in ENTRY_FIELDS},
+            period=current.period,
+        )
     old = current.status
     current.status = step.target
     if action in ("return", "reopen"):

@@ -89,7 +89,7 @@ class ReadOnlyProgress(ReadOnly):
 
 def progress_link(plan: ActionPlan) -> str:
     smap = plan.kpi.objective.map
-    url = reverse("web:plan-progress", args=[smap.organization.code, smap.year, plan.code])
+    url = reverse("web:plan-progress", args=[smap.organization.code, smap.url_year, plan.code])
     return format_html('<a href="{}">{}</a>', url, gettext("Record the monthly progress on the plan's page"))
 
 

@@ -19,9 +19,9 @@ from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.kpis import services
-from stratmap.kpis.models import Kpi
-from stratmap.kpis.presenters import map_spec, number, reason_text, summary_sentence
-from stratmap.kpis.scoring import Level, Polarity
+from stratmap.kpis.models import AGGREGATION_LABELS, Kpi, KpiResult
+from stratmap.kpis.presenters import derived_text, map_spec, number, period_short, reason_text, summary_sentence
+from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.plans.selectors import plans_in_full
@@ -109,6 +109,12 @@ class ReportContent:
         return self.card.map.organization
 
     @property
+    def assessed(self) -> bool:
+        """Whether the map's KPIs are rated by a total with the self-assessment (the composite method,
+        Taipei's); a map rated by its achievement alone (bands, data only) shows no self-assessment."""
+        return self.card.policy.method == Method.COMPOSITE
+
+    @property
     def year(self) -> int:
         return self.card.year
 
@@ -158,16 +164,28 @@ def rate_text(row: ScoredKpi) -> str:
     return "" if percent is None else f"{number(percent, 1)}%"
 
 
+#: After a year's value made of its periods' (the KPI's aggregation), as the scorecard page marks it.
+DERIVED = "（推算）"
+
+
 def target_text(row: ScoredKpi) -> str:
-    if row.target is None:
+    """The target scored: the year's as entered (as printed), or made of the periods' and marked so."""
+    value = row.score.kpi.target
+    if value is None:
         return ""
-    return row.target.printed or number(row.target.value)
+    if row.target is not None and row.target.value == value and not row.target_from:
+        return row.target.printed or number(value)
+    return number(value) + (DERIVED if row.target_from else "")
 
 
 def actual_text(row: ScoredKpi) -> str:
-    if row.result is None or row.result.actual is None:
+    """The actual scored: the year's as entered (as printed), or made of the periods' and marked so."""
+    value = row.score.kpi.actual
+    if value is None:
         return "不明"
-    return row.result.printed or number(row.result.actual)
+    if row.result is not None and row.result.actual == value and not row.actual_from:
+        return row.result.printed or number(value)
+    return number(value) + (DERIVED if row.actual_from else "")
 
 
 def light_text(light: Level) -> str:
@@ -186,9 +204,11 @@ def zh_reason(reason: str) -> str:
         return reason_text(reason)
 
 
-def figures(row: ScoredKpi) -> list[str]:
-    """Target, actual, rate, the three scores, the total and the light: a scorecard row's figures."""
-    return [target_text(row), actual_text(row), rate_text(row), *score_texts(row), light_text(row.score.light)]
+def figures(row: ScoredKpi, assessed: bool = True) -> list[str]:
+    """Target, actual, rate, the three scores, the total and the light: a scorecard row's figures; of a map
+    not ``assessed`` (rated by its achievement), target, actual, rate, the score and the light."""
+    scores = score_texts(row) if assessed else score_texts(row)[-1:]
+    return [target_text(row), actual_text(row), rate_text(row), *scores, light_text(row.score.light)]
 
 
 def kpi_notes(row: ScoredKpi) -> list[str]:
@@ -200,10 +220,64 @@ def kpi_notes(row: ScoredKpi) -> list[str]:
         notes.append(f"資料不明：{zh_reason(s.unknown_reason)}")
     if s.flag and s.score_computed is not None:
         notes.append(f"依計分政策計算之總分為 {number(s.score_computed, 2)}，與填報總分不同")
-    return notes
+    return notes + derived_notes(row)
 
 
-def narratives(row: ScoredKpi) -> list[tuple[str, str]]:
+def derived_note(row: ScoredKpi, figure: str) -> str:
+    """「年度實際值由第1季–第4季推算（各期加總）」: how the year's (or, on a scorecard of a period, the year to
+    date's) ``figure`` ("target" or "actual") was made of its periods', as the scorecard page says it;
+    empty for a value entered for the year."""
+    periods = row.target_from if figure == "target" else row.actual_from
+    if not periods:
+        return ""
+    style = row.kpi.objective.map.organization.year_style
+    how = aggregation_text(row.kpi)
+    label = ("年度" if row.period is None else "年初至今") + ("目標值" if figure == "target" else "實際值")
+    with translation.override("zh-hant"):
+        return f"{label}{derived_text(periods, style)}" + (f"（{how}）" if how else "")
+
+
+def aggregation_text(kpi: Kpi) -> str:
+    """「各期加總」: how the KPI's periods make its year, in Chinese whatever the request's language; empty
+    for a KPI without the rule."""
+    if not kpi.aggregation:
+        return ""
+    with translation.override("zh-hant"):
+        return str(AGGREGATION_LABELS[Aggregation(kpi.aggregation)])
+
+
+def derived_notes(row: ScoredKpi) -> list[str]:
+    return [note for figure in ("target", "actual") if (note := derived_note(row, figure))]
+
+
+def period_table(content: ReportContent, row: ScoredKpi) -> list[list[str]]:
+    """A KPI's figures by period, as a table: the header (the year, then 第1季 … or 4月 … in the fiscal
+    year's order), the targets when any period has one, the actuals; empty for a KPI of yearly values."""
+    if not row.periods:
+        return []
+    style = content.organization.year_style
+    targets = [t.printed or number(t.value) if (t := p.target) else "" for p in row.periods]
+    actuals = [r.printed or number(r.actual) if (r := p.result) and r.actual is not None else "" for p in row.periods]
+    table = [[content.year_text(content.year), *[period_short(p.period, style, "zh-hant") for p in row.periods]]]
+    if any(targets):
+        table.append(["目標值", *targets])
+    table.append(["實際值", *actuals])
+    return table
+
+
+def explanation(row: ScoredKpi) -> KpiResult | None:
+    """The result whose situation analysis and countermeasures a missed KPI's page shows: the year's, else
+    the latest period's that says something (a year made of its periods has no result of its own)."""
+    if row.result is not None and (row.result.situation_analysis or row.result.countermeasures):
+        return row.result
+    said = [p.result for p in row.periods if p.result and (p.result.situation_analysis or p.result.countermeasures)]
+    return said[-1] if said else row.result
+
+
+def narratives(row: ScoredKpi, assessed: bool = True) -> list[tuple[str, str]]:
+    """The self-assessment's narratives, of a map ``assessed`` by them; none otherwise."""
+    if not assessed:
+        return []
     r = row.result
     return [
         ("創新性", r.innovation_note if r else ""),
@@ -390,7 +464,8 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
         subject=subject,
         spec=map_spec(smap, whole, access=access),
         linkages=_linkages(smap, card, themes),
-        missed=[row for row in card.rows if row.score.met is False and row.result is not None],
+        # A year made of its periods' is missed without a result of its own for the year.
+        missed=[row for row in card.rows if row.score.met is False],
         histories=histories(kpis=[row.kpi for row in card.rows], access=access),
         sentence=(
             summary_sentence(rollup, card.year, card.theme, "zh-hant", style=smap.organization.year_style)
@@ -415,6 +490,8 @@ SUMMARY_CODES = 10  # codes a summary cell lists before it counts them instead
 NO_MONTHS = "原始文件未載明月份進度"
 COUNT_NOTE = "註：( )內表示策略目標、KPI及行動方案之數字調整"
 SCORES = ["目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+#: A KPI's figures on a map rated by its achievement alone (bands: the score is the capped achievement).
+ACHIEVEMENT_SCORES = ["目標值", "實際值", "達成率", "分數", "燈號"]
 HEADERS = {
     "summary": ["構面", "KPI數", "達成", "未達成", "不明", "燈號"],
     "scorecard": ["編號", "KPI名稱", *SCORES],
@@ -434,6 +511,15 @@ WIDTHS: dict[str, list[float]] = {
     "objective": [4.5, 1.4, 1.4, 1.4, 2],
     "grid": [4.9] + [0.65] * 12,
 }
+#: The scorecard table's widths of a map rated by its achievement (no self-assessment columns).
+ACHIEVEMENT_WIDTHS = [1.1, 4, 1.1, 1.1, 1.1, 1, 1]
+
+
+def widths(content: ReportContent, kind: str) -> list[float]:
+    """The relative column widths of the table on a page of ``kind``, the same in the deck and the PDF."""
+    if kind == "scorecard" and not content.assessed:
+        return ACHIEVEMENT_WIDTHS
+    return WIDTHS.get(kind, [])
 
 
 def headers(content: ReportContent, kind: str) -> list[str]:
@@ -443,6 +529,8 @@ def headers(content: ReportContent, kind: str) -> list[str]:
         if kind == "objective":
             return ["關鍵績效指標(KPI)", *[f"{content.year_text(y)}目標值" for y in content.next.years], "相關局處"]
         return [f"{content.year_text(content.next.map.year)}主要任務", *[f"{m}月" for m in content.month_order]]
+    if kind in ("scorecard", "kpi") and not content.assessed:
+        return [*HEADERS[kind][: -len(SCORES)], *ACHIEVEMENT_SCORES]
     return HEADERS.get(kind, [])  # pages without a table have none
 
 

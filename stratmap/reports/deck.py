@@ -58,6 +58,7 @@ from stratmap.reports.content import (
     ScorecardPage,
     SummaryPage,
     UnknownPage,
+    explanation,
     figures,
     kpi_notes,
     light_text,
@@ -65,12 +66,16 @@ from stratmap.reports.content import (
     narratives,
     objective_columns,
     pages,
+    period_table,
     report_content,
     target_rows,
     truncate,
 )
 from stratmap.reports.content import (
     headers as content_headers,
+)
+from stratmap.reports.content import (
+    widths as content_widths,
 )
 from stratmap.strategy import diagram
 from stratmap.text import FONT, LINE_HEIGHT, wrap
@@ -452,9 +457,9 @@ def scorecard_slide(slide, content: ReportContent, page: ScorecardPage) -> None:
     headers = content_headers(content, page.kind)
     rows, colours = [], {}
     for i, row in enumerate(page.rows):
-        rows.append([row.kpi.code, row.kpi.name, *figures(row)])
-        colours[(i, 9)] = colour(row.score.light.colour)
-    widths = WIDTHS["scorecard"]
+        rows.append([row.kpi.code, row.kpi.name, *figures(row, content.assessed)])
+        colours[(i, len(headers) - 1)] = colour(row.score.light.colour)
+    widths = content_widths(content, page.kind)
     table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
 
 
@@ -492,26 +497,34 @@ def kpi_slide(slide, content: ReportContent, page: KpiPage) -> None:
     row = page.row
     s = row.score
     headers = content_headers(content, page.kind)
-    values = figures(row)
-    table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours={(0, 7): colour(s.light.colour)}, left=())
+    values = figures(row, content.assessed)
+    light = {(0, len(values) - 1): colour(s.light.colour)}
+    table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours=light, left=())
     notes = kpi_notes(row)
     if notes:
         box(slide, 0.5, 2.15, 12.3, 0.45, "　".join(notes), 13, fg=GREY)
-    has_chart = history_chart(slide, content, row, 8.9, 2.7, 4.1, 4.4)
+    top = 2.7
+    by_period = period_table(content, row)
+    if by_period:  # the year's periods under its figures; the narratives and the chart move down
+        header, *rows = by_period
+        widths = [1.6] + [1.0] * (len(header) - 1)
+        shape = table(slide, header, rows, 0.5, top, 12.3, 0.35 * len(by_period), widths, 12, left=(0,))
+        top = round(bottom(shape) + 0.15, 4)
+    has_chart = history_chart(slide, content, row, 8.9, top, 4.1, round(7.1 - top, 4))
     area = 8.2 if has_chart else 12.3
     width = (area - 0.2 * 2) / 3
-    for i, (label, text) in enumerate(narratives(row)):
+    for i, (label, text) in enumerate(narratives(row, content.assessed)):
         x = 0.5 + i * (width + 0.2)
-        box(slide, x, 2.7, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
-        box(slide, x, 3.15, width, 3.95, text or "—", 12, fill=PALE)
+        box(slide, x, top, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
+        box(slide, x, top + 0.45, width, round(7.1 - top - 0.45, 4), text or "—", 12, fill=PALE)
 
 
 def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
     row = page.row
     box(slide, 0.5, 1.2, 12.3, 0.5, missed_line(row), 16, bold=True, fg=NAVY)
-    r = row.result
-    assert r is not None  # a KPI misses its target only with an actual, which is a result's
-    for i, (label, text) in enumerate([("狀況分析", r.situation_analysis), ("對策說明", r.countermeasures)]):
+    r = explanation(row)
+    said = [("狀況分析", r.situation_analysis if r else ""), ("對策說明", r.countermeasures if r else "")]
+    for i, (label, text) in enumerate(said):
         x = 0.5 + i * 6.25
         box(slide, x, 1.9, 6.05, 0.5, label, 18, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
         box(slide, x, 2.4, 6.05, 4.7, text or "—", 13, fill=PALE)

@@ -90,7 +90,7 @@ def history_svg(history: list[YearPoint], year_text: Callable[[int], str] = c.ro
 
 def _page_context(content: c.ReportContent, page: c.ReportPage) -> dict[str, object]:
     """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
-    widths = c.WIDTHS.get(page.kind, [])
+    widths = c.widths(content, page.kind)
     extra: dict[str, object] = {
         "cols": [f"{100 * w / sum(widths):.2f}%" for w in widths],
         "headers": c.headers(content, page.kind),
@@ -101,16 +101,22 @@ def _page_context(content: c.ReportContent, page: c.ReportPage) -> dict[str, obj
         case c.KpiPage(row=row):
             history = content.histories.get(row.kpi.pk, [])
             extra.update(
-                values=c.figures(row),
+                values=c.figures(row, content.assessed),
                 colour=row.score.light.colour,
                 notes=c.kpi_notes(row),
-                narratives=c.narratives(row),
+                narratives=c.narratives(row, content.assessed),
                 chart=svg_image(history_svg(history, content.year_text)) if len(history) > 1 else "",
+                periods=c.period_table(content, row),
             )
         case c.MissedPage(row=row):
-            extra["line"] = c.missed_line(row)
+            said = c.explanation(row)
+            extra.update(
+                line=c.missed_line(row),
+                analysis=said.situation_analysis if said else "",
+                measures=said.countermeasures if said else "",
+            )
         case c.ScorecardPage(rows=rows):
-            extra["rows"] = [(row, c.figures(row)) for row in rows]
+            extra["rows"] = [(row, c.figures(row, content.assessed)) for row in rows]
         case c.ObjectivePage(planned=planned):
             assert content.next is not None  # objective pages are part 2's, which exists only with a next year
             extra.update(rows=c.target_rows(planned, content.next.years), columns=c.objective_columns(planned))

@@ -1,8 +1,12 @@
 """The Excel scorecard: a year's KPI results of a map as an openpyxl workbook (see docs/reports.md).
 
-Sheets: 「總表」 (one row per theme: KPIs, met, not met, the lights), one sheet per theme of
+Sheets: 「總表」 (one row per theme: KPIs, met, not met, the lights; under it, when the map
+weighs its objectives or themes, their weighted averages and points), one sheet per theme of
 the map (one row per KPI, with the achievement rate and the computed total as Excel
-formulas) and 「行動計畫」 (the action plans' tasks against the twelve months).
+formulas), 「分期數值」 when KPIs have figures by period (each period's target and actual, in
+the fiscal year's order, and how the year's value was made of them) and 「行動計畫」 (the action
+plans' tasks against the twelve months). A workbook of a period (``period``) is the year to date
+at its end, as the scorecard page of that period.
 
 openpyxl writes formulas but does not compute them, so the computed values are kept in
 :class:`Line` (``line.rate``, ``line.total_computed``): :func:`theme_lines` is what the theme
@@ -16,9 +20,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,13 +30,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
-from stratmap.core.years import format_year, to_roc_year
+from stratmap.core.years import MONTHS_IN, Period, format_year, to_roc_year
 from stratmap.kpis.presenters import number
-from stratmap.kpis.scoring import Level, Method, Polarity, Policy, TargetType, Tolerance
-from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
+from stratmap.kpis.scoring import Level, Method, Polarity, Policy, Rollup, TargetType, Tolerance
+from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
-from stratmap.reports.content import NO_MONTHS, light_text
+from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, light_text
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
 from stratmap.text import display_width
@@ -52,6 +56,7 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 SUMMARY_TITLE = "總表"
 PLANS_TITLE = "行動計畫"
+PERIODS_TITLE = "分期數值"
 RUNS = "■"
 DONE, PLANNED = "✓", "○"
 MONTHS = [f"{m}月" for m in range(1, 13)]
@@ -111,6 +116,9 @@ class Line:
     rate_formula: bool  # the rate is actual/target (or target/actual): write it as a formula
     target_printed: str = ""
     actual_printed: str = ""
+    #: How the target and the actual were made of the periods' (「年度實際值由第1季–第4季推算（各期加總）」).
+    target_derived: str = ""
+    actual_derived: str = ""
 
 
 def met_text(met: bool | None) -> str:
@@ -118,10 +126,14 @@ def met_text(met: bool | None) -> str:
 
 
 def line_of(row: ScoredKpi) -> Line:
-    kpi, score, result = row.kpi, row.score, row.result
+    """The row's figures as scored: the year's as entered, or made of its periods' (or, on a workbook of a
+    period, the year to date), with the self-assessment scores the engine read."""
+    kpi, score, given = row.kpi, row.score, row.score.kpi
     objective = kpi.objective
-    target = row.target.value if row.target else None
-    actual = result.actual if result else None
+    target, actual = given.target, given.actual
+    # As the source printed it only when the value is the row's own (not made of periods).
+    entered_target = row.target if row.target and row.target.value == target and not row.target_from else None
+    entered = row.result if row.result and row.result.actual == actual and not row.actual_from else None
     return Line(
         perspective=objective.perspective.name if objective.perspective else "",
         objective=f"{objective.code} {objective.name}",
@@ -131,9 +143,9 @@ def line_of(row: ScoredKpi) -> Line:
         target=target,
         actual=actual,
         rate=score.rate.percent,
-        innovation=result.innovation if result else None,
-        challenge=result.challenge if result else None,
-        contribution=result.contribution if result else None,
+        innovation=given.innovation,
+        challenge=given.challenge,
+        contribution=given.contribution,
         total_reported=score.score_reported,
         total_computed=score.score_computed,
         light=score.light,
@@ -145,8 +157,10 @@ def line_of(row: ScoredKpi) -> Line:
             and target is not None
             and actual is not None
         ),
-        target_printed=row.target.printed if row.target else "",
-        actual_printed=result.printed if result else "",
+        target_printed=entered_target.printed if entered_target else "",
+        actual_printed=entered.printed if entered else "",
+        target_derived=derived_note(row, "target"),
+        actual_derived=derived_note(row, "actual"),
     )
 
 
@@ -322,6 +336,9 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
                 put(ws, r, c, values[name])
         ws[f"{COL['目標值']}{r}"].number_format = number_format(line.target_printed, line.target)
         ws[f"{COL['達成值']}{r}"].number_format = number_format(line.actual_printed, line.actual)
+        for name, note in (("目標值", line.target_derived), ("達成值", line.actual_derived)):
+            if note:  # a value made of the periods' says so where it is read (the periods are on their sheet)
+                ws[f"{COL[name]}{r}"].comment = Comment(note, "stratmap")
         for name in ("達成度", "總分(公布)", "總分(計算)"):
             ws[f"{COL[name]}{r}"].number_format = "0.0"
     last = FIRST_ROW + len(lines) - 1
@@ -336,6 +353,11 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
         light.alignment = CENTER
         if line.met == "否":
             ws[f"{COL['達標']}{r}"].font = light_font(policy.lights.rated[-1])
+    if policy.method != Method.COMPOSITE:
+        # A map rated by its achievement alone has no self-assessment and no published total: their columns
+        # are hidden, not removed, so that every theme sheet keeps one layout (and its formulas' letters).
+        for name in ("創新度", "挑戰度", "貢獻度", "總分(公布)"):
+            ws.column_dimensions[COL[name]].hidden = True
     fit_rows(ws, FIRST_ROW, last)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{max(last, HEADER_ROW)}"
@@ -359,7 +381,7 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
     headers = [*SUMMARY_HEADERS, *(light_text(level) for level in levels)]
     heading(
         ws,
-        f"{organization} {format_year(card.year, 'zh-hant', card.map.organization.year_style)} KPI計分總表",
+        f"{organization} {year_text(card)} KPI計分總表",
         f"各主題KPI達成情形；主題工作表見各分頁。策略地圖：{card.map}",
         len(headers),
     )
@@ -404,6 +426,126 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
         ws.cell(HEADER_ROW, 8 + offset).font = light_font(light)
         ws.cell(HEADER_ROW, 8 + offset).fill = PatternFill("solid", fgColor="FFFFFF")
     ws.freeze_panes = f"A{FIRST_ROW}"
+    page_setup(ws, HEADER_ROW)
+    weights_tables(ws, card, total + 2)
+
+
+WEIGHT_HEADERS = ["代碼", "名稱", "配分", "得分", "加權平均", "燈號"]
+#: The weighted groups of a map, as the scorecard page shows them: (caption, its groups' rollups, the whole's).
+WEIGHT_LEVELS = (
+    ("依策略目標權重計分", "objective_points", "organization_by_objective"),
+    ("依主題權重計分", "theme_points", "organization_by_theme"),
+)
+
+
+def weights_tables(ws: Worksheet, card: Scorecard, row: int) -> None:
+    """Under the summary from ``row``, when the map weighs its objectives or themes: each group's weight
+    (配分), the points it earned (得分: an objective of 30 scoring 70 earns 21 of 30) and its weighted average
+    (0–100), then the organization's, as the scorecard page's tables; nothing for a map without weights."""
+    objectives = {r.kpi.objective.code: r.kpi.objective.name for r in card.rows}
+    themes = {r.kpi.objective.theme.code: r.kpi.objective.theme.name for r in card.rows if r.kpi.objective.theme}
+    for caption, points, whole in WEIGHT_LEVELS:
+        total = next(iter(card.rollups[whole].values()), None)
+        if total is None:
+            continue
+        names = objectives if points == "objective_points" else themes
+        put(ws, row, 1, caption).font = BOLD
+        header(ws, row + 1, WEIGHT_HEADERS)
+        first = row + 2
+        groups: list[tuple[str, str, Rollup]] = [
+            *((code, names.get(code, ""), rollup) for code, rollup in card.rollups[points].items()),
+            ("合計", "", total),
+        ]
+        for r, (code, name, rollup) in enumerate(groups, start=first):
+            values = [code, name, cell_number(rollup.possible), cell_number(rollup.points),
+                      cell_number(rollup.weighted_average), light_text(rollup.light)]  # fmt: skip
+            for c, value in enumerate(values, start=1):
+                put(ws, r, c, value)
+        last = first + len(groups) - 1
+        style_body(ws, first, last, len(WEIGHT_HEADERS))
+        for r, (_code, _name, rollup) in enumerate(groups, start=first):
+            for c in range(1, len(WEIGHT_HEADERS) + 1):
+                ws.cell(r, c).alignment = WRAP if c == 2 else CENTER
+            ws.cell(r, 4).number_format = ws.cell(r, 5).number_format = "0.00"
+            ws.cell(r, len(WEIGHT_HEADERS)).font = light_font(rollup.light)
+        for c in range(1, len(WEIGHT_HEADERS) + 1):
+            ws.cell(last, c).fill = TOTAL_FILL
+            if c < len(WEIGHT_HEADERS):
+                ws.cell(last, c).font = BOLD
+        fit_rows(ws, first, last)
+        row = last + 2
+
+
+def year_text(card: Scorecard) -> str:
+    """The year the workbook is of, 「2024/25」, or its period, 「2024/25年第3季（年初至今）」."""
+    style = card.map.organization.year_style
+    if card.period is None:
+        return format_year(card.year, "zh-hant", style)
+    return f"{style.period_label(card.period, 'zh-hant')}（年初至今）"
+
+
+PERIOD_HEADERS = ["代碼", "名稱", "單位", "彙總方式", "期別", "目標值", "實際值", "說明"]
+PERIOD_WIDTHS = [9, 44, 11, 12, 18, 10, 10, 40]
+
+
+def ended_by(row: ScoredKpi, period: Period | None) -> list[PeriodRow]:
+    """The KPI's period rows, those ended by the end of ``period`` (all of them for the year)."""
+    if period is None:
+        return row.periods
+    end = period.index * MONTHS_IN[period.unit]
+    return [p for p in row.periods if p.period.index * MONTHS_IN[p.period.unit] <= end]
+
+
+def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None:
+    """「分期數值」: each KPI of figures by period, a row per period in the fiscal year's order labelled as people
+    read it (「2024/25年第3季」, 「2024年4月」), then the year's (or the year to date's) figures and how they
+    were made of the periods'."""
+    style = card.map.organization.year_style
+    heading(
+        ws,
+        f"{card.map.organization.name} {year_text(card)} 各期目標值與實際值",
+        "依KPI填報頻率之各期數值，依年度順序；未填報年度值者，依其彙總方式由各期推算",
+        len(PERIOD_HEADERS),
+    )
+    header(ws, HEADER_ROW, PERIOD_HEADERS, PERIOD_WIDTHS)
+    # The year's row: 「2024/25年度」, or the year to date's: 「年初至2024/25年第3季」.
+    if card.period is None:
+        whole = f"{style.in_text(card.year, 'zh-hant')}度"
+    else:
+        whole = f"年初至{style.period_label(card.period, 'zh-hant')}"
+    r, totals = FIRST_ROW, set()
+    for row in rows:
+        kpi, given = row.kpi, row.score.kpi
+        how = aggregation_text(kpi) or "未設定"
+        for p in ended_by(row, card.period):
+            target = p.target.value if p.target else None
+            actual = p.result.actual if p.result else None
+            note = p.result.unknown_reason if p.result and actual is None else ""
+            label = style.period_label(p.period, "zh-hant")
+            for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, label, cell_number(target),
+                                       cell_number(actual), note], start=1):  # fmt: skip
+                put(ws, r, c, value)
+            ws.cell(r, 6).number_format = number_format(p.target.printed if p.target else "", target)
+            ws.cell(r, 7).number_format = number_format(p.result.printed if p.result else "", actual)
+            r += 1
+        said = "；".join(n for n in (derived_note(row, "target"), derived_note(row, "actual")) if n)
+        for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, whole, cell_number(given.target),
+                                   cell_number(given.actual), said or "依年度填報值"], start=1):  # fmt: skip
+            put(ws, r, c, value)
+        ws.cell(r, 6).number_format = number_format("", given.target)
+        ws.cell(r, 7).number_format = number_format("", given.actual)
+        totals.add(r)
+        r += 1
+    style_body(ws, FIRST_ROW, r - 1, len(PERIOD_HEADERS))
+    for line in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, max_col=len(PERIOD_HEADERS)):
+        for cell in line:
+            if cell.column not in (2, 8):
+                cell.alignment = CENTER
+            if line[0].row in totals:
+                cell.font, cell.fill = BOLD, TOTAL_FILL
+    fit_rows(ws, FIRST_ROW, r - 1)
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PERIOD_HEADERS))}{max(r - 1, HEADER_ROW)}"
     page_setup(ws, HEADER_ROW)
 
 
@@ -480,22 +622,28 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
 # --- the workbook ------------------------------------------------------------------------------------
 
 
-def load_card(org: str, ad_year: int, *, access: Access) -> Scorecard:
+def load_card(org: str, ad_year: int, *, access: Access, period: Period | None = None) -> Scorecard:
     if not Organization.objects.filter(code=org).exists():
         raise ScorecardError(f"no organization with code {org!r}")
     try:
-        return scorecard(organization=org, year=ad_year, access=access)
+        return scorecard(organization=org, year=ad_year, access=access, period=period)
     except StrategyMap.DoesNotExist:
         raise ScorecardError(f"{org} has no map in force for {to_roc_year(ad_year)} ({ad_year})") from None
 
 
-def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, *, access: Access) -> openpyxl.Workbook:
-    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 行動計畫.
+def scorecard_workbook(
+    org: str, ad_year: int, smap: StrategyMap | None = None, *, access: Access, period: Period | None = None
+) -> openpyxl.Workbook:
+    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 分期數值 when
+    KPIs have figures by period, 行動計畫; with ``period`` (one of the map's year), the year to date at its end.
 
     Only what ``access`` may read is in it: the public's workbook has published results only. The
     web passes the map it has already resolved; commands pass ``Access.everything()``.
     """
-    card = map_scorecard(smap=smap, access=access) if smap is not None else load_card(org, ad_year, access=access)
+    if smap is not None:
+        card = map_scorecard(smap=smap, access=access, period=period)
+    else:
+        card = load_card(org, ad_year, access=access, period=period)
     smap = card.map
     lines = theme_lines(card)
     themes = [(t.code, t.name) for t in smap.themes.order_by("order")]
@@ -503,26 +651,23 @@ def scorecard_workbook(org: str, ad_year: int, smap: StrategyMap | None = None, 
         themes.append(("", "未分主題"))
     wb = openpyxl.Workbook()
     summary = wb.active
-    taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE}
+    taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE, PERIODS_TITLE}
     summary.title = SUMMARY_TITLE
     sheets: dict[str, str] = {}
-    year = format_year(smap.year, "zh-hant", smap.organization.year_style)
+    year = year_text(card)
     for code, name in themes:
         ws = wb.create_sheet(sheet_title(f"{code} {name}".strip(), taken))
         sheets[code] = ws.title
         label = f"{name}（{code}）" if code else name
         theme_sheet(ws, f"{smap.organization.name} {year} {label} KPI計分表", lines.get(code, []), card.policy)
     summary_sheet(summary, card, themes, sheets)
+    by_period = [row for row in card.rows if row.periods]
+    if by_period:
+        periods_sheet(wb.create_sheet(PERIODS_TITLE), card, by_period)
     plans_sheet(wb.create_sheet(PLANS_TITLE), smap, access=access)
     for ws in wb.worksheets:
         ws.sheet_view.zoomScale = 100
     return wb
 
 
-def write_scorecard(org: str, ad_year: int, path: str | Path, *, access: Access) -> Path:
-    path = Path(path)
-    scorecard_workbook(org, ad_year, access=access).save(path)
-    return path
-
-
-__all__ = ["Line", "ScorecardError", "scorecard_workbook", "theme_lines", "write_scorecard"]
+__all__ = ["Line", "ScorecardError", "scorecard_workbook", "theme_lines"]

@@ -100,6 +100,12 @@ class StrategyMap(models.Model):
         return f"{self.organization} {format_year(self.year, style=self.organization.year_style)}{label}"
 
     @property
+    def url_year(self) -> str:
+        """The year in this map's addresses, as its organization types years: /taipei/108/ (ROC),
+        /ashcombe/2024/ (the AD year a fiscal year starts in). Pass it, not ``year``, to ``{% url %}``."""
+        return str(self.organization.year_style.typed(self.year))
+
+    @property
     def compared_year(self) -> int:
         """The year this map's revisions are counted against: as the dataset says, else the year before."""
         return self.revisions_compared_to or self.year - 1

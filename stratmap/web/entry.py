@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -25,13 +26,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stratmap.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
 from stratmap.core.years import YearLabel, YearStyle
-from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
-from stratmap.kpis.presenters import light_style
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, period_of
+from stratmap.kpis.presenters import light_style, month_columns
 from stratmap.kpis.scoring import KpiInput, score_kpi
-from stratmap.kpis.selectors import due_work, policy_of
+from stratmap.kpis.selectors import due_work, policy_of, result_periods
 from stratmap.kpis.services import (
+    SCORES,
+    SELF_ASSESSMENT,
     StaleEdit,
     allowed_actions,
+    check_period,
     kpi_result_record,
     kpi_result_transition,
     missed_target,
@@ -41,11 +45,12 @@ from stratmap.plans.services import MonthProgress, StaleProgress, plan_progress_
 from stratmap.revisions.services import map_revise, map_roll_over
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
-from stratmap.web.forms import CycleForm, ResultForm, ReviseForm, RollOverForm
+from stratmap.web.forms import CycleForm, PeriodResultForm, ResultForm, ReviseForm, RollOverForm
 
 
-def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[StrategyMap, Kpi]:
-    """The map and KPI, if this person may work on its results; else 404."""
+def _kpi_for(request: HttpRequest, org: str, year: int, code: str, period: str = "") -> tuple[StrategyMap, Kpi]:
+    """The map and KPI, if this person may work on its results (of ``period``, a period of the KPI's
+    frequency, or "" the year); else 404."""
     smap = get_map_for_user(request, org, year)
     try:
         kpi = (
@@ -58,11 +63,43 @@ def _kpi_for(request: HttpRequest, org: str, year: int, code: str) -> tuple[Stra
     access = access_for(request)
     if not (access.edits(kpi) or access.reviews(kpi) or access.publishes(kpi)):
         raise Http404
+    try:
+        check_period(kpi=kpi, period=period)
+    except ValidationError:
+        raise Http404 from None  # a quarter of a monthly KPI, a month of a yearly one
     return smap, kpi
 
 
-def _preview(kpi: Kpi, smap: StrategyMap, target: KpiTarget | None, values: Mapping[str, Any]) -> dict[str, object]:
-    """The rate, total and light the entered values would give, before anything is saved."""
+def _result_url(smap: StrategyMap, code: str, period: str, action: str = "") -> str:
+    """The address of a result's page (of its ``period``, "" the year), or of its ``action`` ("preview",
+    "submit" …)."""
+    name = "web:result-period" if period else "web:result"
+    kwargs = {"org": smap.organization.code, "year": smap.url_year, "code": code}
+    if period:
+        kwargs["period"] = period
+    if action == "preview":
+        name += "-preview"
+    elif action:
+        name, kwargs["action"] = name + "-action", action
+    return reverse(name, kwargs=kwargs)
+
+
+def _label(smap: StrategyMap, period: str) -> str:
+    """The year or the period as the organization names it: 2024/25, 2024/25 Q3, 113年第3季."""
+    style = smap.organization.year_style
+    return style.period_label(period_of(smap.year, period, style))
+
+
+def _preview(
+    kpi: Kpi, smap: StrategyMap, target: KpiTarget | None, values: Mapping[str, Any], period: str = ""
+) -> dict[str, object]:
+    """The rate, total and light the entered values would give, before anything is saved.
+
+    A period is not self-assessed: its total reads the year's scores, as the scorecard's year to date does.
+    """
+    if period:
+        year = KpiResult.objects.filter(kpi=kpi, year=smap.year, period="").first()
+        values = {**values, **{name: getattr(year, name) if year else None for name in SCORES}}
     score = score_kpi(
         KpiInput(
             code=kpi.code,
@@ -86,19 +123,25 @@ def _preview(kpi: Kpi, smap: StrategyMap, target: KpiTarget | None, values: Mapp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
-    smap, kpi = _kpi_for(request, org, year, code)
+def result(request: HttpRequest, org: str, year: int, code: str, period: str = "") -> HttpResponse:
+    """A KPI's result of the map's year, or of one ``period`` of it ("Q3", "M05"): its entry, review and
+    publication, the same for both."""
+    smap, kpi = _kpi_for(request, org, year, code, period)
     access = access_for(request)
-    existing = KpiResult.objects.filter(kpi=kpi, year=smap.year, period="").first()
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period="").first()
+    existing = KpiResult.objects.filter(kpi=kpi, year=smap.year, period=period).first()
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period=period).first()
     editable = access.edits(kpi) and (existing is None or existing.status in EDITABLE)
+    form_class = PeriodResultForm if period else ResultForm
     conflict = None
     if request.method == "POST":
         if not editable:
             raise Http404
-        form = ResultForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            if period and existing is not None:
+                # A period's form does not show the self-assessment: what the row holds is kept.
+                data = {**{name: getattr(existing, name) for name in SELF_ASSESSMENT}, **data}
             try:
                 saved = kpi_result_record(
                     access=access,
@@ -107,6 +150,7 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
                     data=data,
                     version=data["version"],
                     reason=data["reason"],
+                    period=period,
                 )
             except StaleEdit as stale:
                 conflict = stale
@@ -120,12 +164,22 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
                 raise Http404 from None
             else:
                 messages.success(request, done_message("save", saved, smap.organization.year_style))
-                return redirect("web:result", org=org, year=smap.year, code=code)
+                return redirect(_result_url(smap, code, period))
     else:
-        form = ResultForm.for_result(existing)
+        form = form_class.for_result(existing)
     values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else form.initial
-    history = AuditEvent.objects.filter(kpi=kpi).select_related("user").order_by("-at", "-pk")[:200]
+    events = AuditEvent.objects.filter(kpi=kpi)
+    if period:
+        # A period's page tells that period's story; the year's page the KPI's, but its periods'.
+        events = events.filter(object_type="kpis.kpiresult", object_id=existing.pk) if existing else events.none()
+    else:
+        period_results = KpiResult.objects.filter(kpi=kpi).exclude(period="").values("pk")
+        events = events.exclude(object_type="kpis.kpiresult", object_id__in=period_results)
+    history = events.select_related("user").order_by("-at", "-pk")[:200]
     reviewer = access.reviews(kpi) or access.publishes(kpi)
+    actions = allowed_actions(access=access, result=existing) if existing else []
+    # The KPI's periods, each with its status and page; the year as the scorecard makes it of them.
+    kpi_year = result_periods(smap=smap, code=kpi.code, access=access)
     return render(
         request,
         "web/result.html",
@@ -134,14 +188,22 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
             "org": smap.organization,
             "year": smap.year,
             "kpi": kpi,
+            "period": period,
+            "label": _label(smap, period),
+            "periods": [
+                (row, _label(smap, row.code), _result_url(smap, kpi.code, row.code)) for row in kpi_year.periods
+            ],
+            "kpi_year": kpi_year,
             "result": existing,
             "form": form,
             "editable": editable,
             "conflict": conflict,
-            "actions": allowed_actions(access=access, result=existing) if existing else [],
+            "actions": [(action, _result_url(smap, kpi.code, period, action)) for action in actions],
+            "preview_url": _result_url(smap, kpi.code, period, "preview"),
+            "year_url": _result_url(smap, kpi.code, ""),
             "history": history,
             "since": _since_last_review(request.user, existing) if reviewer and existing else None,
-            **_preview(kpi, smap, target, values),
+            **_preview(kpi, smap, target, values, period),
         },
         status=409 if conflict else 200,
     )
@@ -149,30 +211,32 @@ def result(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse
 
 @login_required
 @require_POST
-def result_preview(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
-    """The HTMX partial: the computed rate, total and light as the editor types."""
-    smap, kpi = _kpi_for(request, org, year, code)
-    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period="").first()
+def result_preview(request: HttpRequest, org: str, year: int, code: str, period: str = "") -> HttpResponse:
+    """The HTMX partial: the computed rate, total and light as the editor types (against the period's
+    own target on a period's page)."""
+    smap, kpi = _kpi_for(request, org, year, code, period)
+    target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period=period).first()
     # The numbers are read as the form reads them, so NaN, infinities and numbers the
     # columns cannot hold are field errors here too, never arithmetic.
-    form = ResultForm(request.POST)
+    form_class = PeriodResultForm if period else ResultForm
+    form = form_class(request.POST)
     form.is_valid()
-    values = {name: form.cleaned_data.get(name) for name in ResultForm.NUMBERS}
+    values = {name: form.cleaned_data.get(name) for name in form_class.NUMBERS}
     values["unknown_kind"] = request.POST.get("unknown_kind", "")
     values["unknown_reason"] = request.POST.get("unknown_reason", "")
-    context = _preview(kpi, smap, target, values)
+    context = _preview(kpi, smap, target, values, period)
     context["explanation_required"] = values["actual"] is not None and missed_target(
-        kpi=kpi, year=smap.year, actual=values["actual"]
+        kpi=kpi, year=smap.year, actual=values["actual"], period=period
     )
-    context["errors"] = [(form[name].label, form.errors[name]) for name in ResultForm.NUMBERS if name in form.errors]
+    context["errors"] = [(form[name].label, form.errors[name]) for name in form_class.NUMBERS if name in form.errors]
     return render(request, "web/_preview.html", context)
 
 
 @login_required
 @require_POST
-def result_action(request: HttpRequest, org: str, year: int, code: str, action: str) -> HttpResponse:
-    smap, kpi = _kpi_for(request, org, year, code)
-    existing = KpiResult.objects.select_related("kpi").filter(kpi=kpi, year=smap.year, period="").first()
+def result_action(request: HttpRequest, org: str, year: int, code: str, action: str, period: str = "") -> HttpResponse:
+    smap, kpi = _kpi_for(request, org, year, code, period)
+    existing = KpiResult.objects.select_related("kpi").filter(kpi=kpi, year=smap.year, period=period).first()
     if existing is None:
         raise Http404
     form = CycleForm(request.POST)
@@ -180,7 +244,7 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
         messages.error(
             request, " ".join(e["message"] for problems in form.errors.values() for e in problems.get_json_data())
         )
-        return redirect("web:result", org=org, year=smap.year, code=code)
+        return redirect(_result_url(smap, code, period))
     try:
         moved = kpi_result_transition(
             access=access_for(request),
@@ -197,11 +261,14 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done_message(action, moved, smap.organization.year_style))
-    return redirect("web:result", org=org, year=smap.year, code=code)
+    return redirect(_result_url(smap, code, period))
 
 
 def done_message(action: str, result: KpiResult, style: YearStyle) -> str:
-    """What just happened to which result: 「DP5.1 職業災害死亡百萬人率 109年成果已送審。」."""
+    """What just happened to which result: 「DP5.1 職業災害死亡百萬人率 109年成果已送審。」; of a period,
+    「H1.1 Affordable homes delivered 2024/25年第3季成果已儲存。」, "Result 2024/25 Q3 of H1.1 … saved."."""
+    if result.period:
+        return _period_done_message(action, result, style)
     templates = {
         "save": _("Result %(year)s of %(code)s %(name)s saved."),
         "submit": _("Result %(year)s of %(code)s %(name)s submitted for review."),
@@ -214,6 +281,20 @@ def done_message(action: str, result: KpiResult, style: YearStyle) -> str:
     # "Result 2019/20" (the Chinese message adds the 年 itself).
     year = style.in_text(result.year).removesuffix("年")
     return templates[action] % {"year": year, "code": result.kpi.code, "name": result.kpi.name}
+
+
+def _period_done_message(action: str, result: KpiResult, style: YearStyle) -> str:
+    templates = {
+        "save": _("Result %(period)s of %(code)s %(name)s saved."),
+        "submit": _("Result %(period)s of %(code)s %(name)s submitted for review."),
+        "return": _("Result %(period)s of %(code)s %(name)s returned to its agency with your comment."),
+        "approve": _("Result %(period)s of %(code)s %(name)s approved; it is locked until it is published."),
+        "publish": _("Result %(period)s of %(code)s %(name)s published: the public sees it now."),
+        "reopen": _("Result %(period)s of %(code)s %(name)s reopened and returned to its agency."),
+    }
+    # The period as a heading names it (2024/25 Q3, 113年第3季, Apr 2024): in Chinese it carries its 年.
+    period = style.period_label(period_of(result.year, result.period, style))
+    return templates[action] % {"period": period, "code": result.kpi.code, "name": result.kpi.name}
 
 
 def _since_last_review(user, result: KpiResult) -> dict:
@@ -292,9 +373,10 @@ def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpR
             problems = _progress_problems(error)
         else:
             messages.success(request, _("Saved."))
-            return redirect("web:plan-progress", org=org, year=smap.year, code=code)
+            return redirect("web:plan-progress", org=org, year=smap.url_year, code=code)
     stored = {p.month: p for p in plan.progress.all()}
-    rows = [(m, stored.get(m)) for m in range(1, 13)]
+    # In the organization's year (April to March for a council), each month's row named for the reader.
+    rows = [(m, stored.get(m.month)) for m in month_columns(smap.organization.year_style, smap.year)]
     return render(
         request,
         "web/progress.html",
@@ -359,7 +441,7 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
                     roll_form.add_error("year", error.messages)
                 else:
                     messages.success(request, _("The new map is ready to revise; it is not published yet."))
-                    return redirect("web:revise", org=org, year=new.year)
+                    return redirect("web:revise", org=org, year=new.url_year)
         else:
             revise_form = ReviseForm(request.POST)
             if revise_form.is_valid():
@@ -373,7 +455,7 @@ def revise(request: HttpRequest, org: str, year: int) -> HttpResponse:
                         revise_form.add_error(field if field in revise_form.fields else None, problems)
                 else:
                     messages.success(request, _("Revised."))
-                    return redirect("web:revise", org=org, year=smap.year)
+                    return redirect("web:revise", org=org, year=smap.url_year)
     # The hint names the one year a roll-over accepts, as ROC and AD (elsewhere: as stored, and its label).
     if style.labels is YearLabel.ROC:
         hint = _("ROC (%(roc)s) or AD (%(ad)s)") % {"roc": next_roc, "ad": smap.year + 1}

@@ -12,7 +12,7 @@ from stratmap.core.forms import VERSION_MISSING, PlainNumberInput, map_version_f
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.kpis import models as kpi_models
 from stratmap.kpis.models import KpiResult
-from stratmap.kpis.services import ENTRY_FIELDS, NEW, NUMBERS, SCORES
+from stratmap.kpis.services import ENTRY_FIELDS, NEW, NUMBERS, SCORES, SELF_ASSESSMENT
 from stratmap.strategy.models import Revision
 
 
@@ -90,6 +90,17 @@ class ResultForm(forms.Form):
             initial = {name: getattr(result, name) for name in cls.base_fields if hasattr(result, name)}
             initial["version"] = result.version
         return cls(data=data, initial=initial)
+
+
+class PeriodResultForm(ResultForm):
+    """A KPI's result for one period of its year (a quarter, a month). The self-assessment (innovation,
+    challenge, contribution and their narratives) is the year's: a period's form does not ask for it."""
+
+    NUMBERS = tuple(name for name in ResultForm.NUMBERS if name not in SELF_ASSESSMENT)
+
+
+PeriodResultForm.base_fields = {n: f for n, f in ResultForm.base_fields.items() if n not in SELF_ASSESSMENT}
+PeriodResultForm.declared_fields = dict(PeriodResultForm.base_fields)
 
 
 class CycleForm(forms.Form):

@@ -17,11 +17,14 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from stratmap.access import access_for, get_map_for_user
+from stratmap.core.years import Unit, YearError
+from stratmap.kpis.models import period_code, period_in_year
 from stratmap.reports import jobs
 from stratmap.reports.models import ReportFile
 from stratmap.reports.xlsx import scorecard_workbook
@@ -101,7 +104,26 @@ def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse |
 
 @require_GET
 def scorecard_xlsx(request: HttpRequest, org: str, year: int) -> HttpResponse:
+    """The Excel scorecard of the year, or of the year to date at ``?period=Q3`` (as the scorecard page's
+    period selector writes it: Q3, H1, M05, or a key, 2024-Q3); a period that is none of the map's year
+    is refused with a 400 naming it. Made in the request and never kept, so no two periods share a file."""
     smap = get_map_for_user(request, org, year)
+    style = smap.organization.year_style
+    period, suffix = None, ""
+    if asked := request.GET.get("period", "").strip():
+        try:
+            period = period_in_year(asked, smap.year, style)
+        except YearError:
+            message = _("%(value)s is not a period of %(year)s; expected e.g. Q3 or %(example)s") % {
+                "value": asked[:40],
+                "year": style.label(smap.year),
+                "example": f"{smap.url_year}-Q3",
+            }
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        if period.unit is Unit.YEAR:
+            period = None  # the whole year, as without a period
+        else:
+            suffix = f"-{period_code(period, style)}"
     buffer = io.BytesIO()
-    scorecard_workbook(org, smap.year, smap, access=access_for(request)).save(buffer)
-    return _attachment(buffer.getvalue(), "xlsx", f"{org}-{smap.year}-scorecard.xlsx")
+    scorecard_workbook(org, smap.year, smap, access=access_for(request), period=period).save(buffer)
+    return _attachment(buffer.getvalue(), "xlsx", f"{org}-{smap.year}{suffix}-scorecard.xlsx")

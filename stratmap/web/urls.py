@@ -1,9 +1,25 @@
-"""Page URLs. Years in URLs are ROC years (/taipei/108/); AD years (/taipei/2019/) work too."""
+"""Page URLs. A map's year in its addresses is as its organization types years (`StrategyMap.url_year`):
+ROC for Taipei (/taipei/108/), the AD year a fiscal year starts in for a council (/ashcombe/2024/).
+Either form is read back as the same year (/taipei/2019/ works too)."""
+
+from __future__ import annotations
 
 from django.urls import include, path, register_converter
 
-from stratmap.core.years import YearError, to_ad_year, to_roc_year
+from stratmap.core.years import YearError, to_ad_year
 from stratmap.web import entry, report_views, views
+
+
+class AddressYear(int):
+    """A year read from an address (the stored AD year), remembering how the address wrote it, so that an
+    address made again from it (the language switch re-reverses the current one) writes it the same way."""
+
+    text: str
+
+    def __new__(cls, ad_year: int, text: str) -> AddressYear:
+        year = super().__new__(cls, ad_year)
+        year.text = text
+        return year
 
 
 class YearConverter:
@@ -11,15 +27,33 @@ class YearConverter:
 
     def to_python(self, value: str) -> int:
         try:
-            return to_ad_year(value)
+            return AddressYear(to_ad_year(value), value)
         except YearError as exc:
             raise ValueError(str(exc)) from None  # a 404, not a 500
 
-    def to_url(self, value: int) -> str:
-        return str(to_roc_year(int(value)))
+    def to_url(self, value: int | str) -> str:
+        # A map's ``url_year`` (text) is written as its organization types it; a bare number is the stored
+        # AD year, which every organization's addresses read back.
+        return value.text if isinstance(value, AddressYear) else str(value)
 
 
 register_converter(YearConverter, "year")
+
+
+class PeriodConverter:
+    """A period of a year as its rows name it: H1, H2, Q1–Q4, M01–M12 (the calendar month). Anything else
+    does not match (a 404); whether it is a period of the KPI is the view's question."""
+
+    regex = r"H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PeriodConverter, "period")
 
 app_name = "web"
 urlpatterns = [
@@ -40,6 +74,17 @@ urlpatterns = [
     path("<slug:org>/<year:year>/kpis/<str:code>/result/", entry.result, name="result"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/preview/", entry.result_preview, name="result-preview"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/<slug:action>/", entry.result_action, name="result-action"),
+    path("<slug:org>/<year:year>/kpis/<str:code>/results/<period:period>/", entry.result, name="result-period"),
+    path(
+        "<slug:org>/<year:year>/kpis/<str:code>/results/<period:period>/preview/",
+        entry.result_preview,
+        name="result-period-preview",
+    ),
+    path(
+        "<slug:org>/<year:year>/kpis/<str:code>/results/<period:period>/<slug:action>/",
+        entry.result_action,
+        name="result-period-action",
+    ),
     path("<slug:org>/<year:year>/plans/<str:code>/progress/", entry.plan_progress, name="plan-progress"),
     path("<slug:org>/<year:year>/revise/", entry.revise, name="revise"),
     path("due/", entry.due, name="due"),

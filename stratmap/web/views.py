@@ -18,12 +18,13 @@ from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import PER_YEAR, YearError, format_year
 from stratmap.kpis.models import Kpi, period_code, period_in_year
-from stratmap.kpis.presenters import light_style, map_spec, number, summary_sentence
+from stratmap.kpis.presenters import light_style, map_spec, month_columns, number, summary_sentence
 from stratmap.kpis.scoring import Method, Rollup
 from stratmap.kpis.selectors import (
     FilteredScorecard,
     Scorecard,
     cascade,
+    every_period,
     map_scorecard,
     map_summaries,
     scorecard_rows,
@@ -34,9 +35,7 @@ from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
 from stratmap.strategy.selectors import map_structure
-from stratmap.web.presenters import legend
-
-MONTHS = list(range(1, 13))
+from stratmap.web.presenters import legend, legends
 
 
 def _context(smap: StrategyMap, **extra) -> dict:
@@ -55,9 +54,12 @@ def home(request: HttpRequest) -> HttpResponse:
     organizations: dict[Organization, list] = {}
     for smap in maps:
         organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
-    # The legend lists the light sets of the maps listed (each map's counts show its own).
+    # The legend lists the light sets of the maps listed (each map's counts show its own), each named with
+    # the organizations using it.
     lights = legend(summary.light_set for summary in summaries.values()) if summaries else None
-    return render(request, "web/home.html", {"organizations": organizations, **({"lights": lights} if lights else {})})
+    keys = legends((summaries[smap.pk].light_set, smap.organization) for smap in maps)
+    context = {"organizations": organizations, "legends": keys, **({"lights": lights} if lights else {})}
+    return render(request, "web/home.html", context)
 
 
 def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard]:
@@ -260,6 +262,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
         "labels": {"target": _("target"), "actual": _("actual")},
         "unit": detail.kpi.unit,
     }
+    may_work = _may_work(request, detail.kpi)
     periods = detail.scored.periods
     if periods:
         # A KPI with values per period is charted by the periods of the map's year.
@@ -283,14 +286,16 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             score=detail.scored.score,
             result=detail.scored.result,
             light=light_style(detail.scored.score.light),
-            may_work=_may_work(request, detail.kpi),
+            may_work=may_work,
+            # Each period's result page, for those who enter, review or publish it.
+            work_periods=every_period(detail.scored) if may_work else [],
             history=(
                 AuditEvent.objects.filter(kpi=detail.kpi).order_by("-at", "-pk")[:100]
                 if access_for(request).reads_unpublished(smap)
                 else None
             ),
             chart=chart,
-            months=MONTHS,
+            months=month_columns(smap.organization.year_style, smap.year),
         ),
     )
 
@@ -311,7 +316,13 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(
         request,
         "web/plans.html",
-        _context(smap, kpis=kpis, months=MONTHS, objective_outcomes=objective_outcomes, editable=editable),
+        _context(
+            smap,
+            kpis=kpis,
+            months=month_columns(smap.organization.year_style, smap.year),
+            objective_outcomes=objective_outcomes,
+            editable=editable,
+        ),
     )
 
 

@@ -51,7 +51,7 @@ def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
     code = request.GET.get("agency", "")
     if not code:
         if len(agencies) != 1:
-            return redirect("web:workbook-upload", org=smap.organization.code, year=smap.year)
+            return redirect("web:workbook-upload", org=smap.organization.code, year=smap.url_year)
         agency = agencies[0]
     else:
         agency = next((a for a in agencies if a.code == code), None)

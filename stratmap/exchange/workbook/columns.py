@@ -3,6 +3,17 @@
 The headers, the about sheet's labels and :data:`FORMAT` are what an upload is checked
 against, so they are fixed text, not translations: a workbook downloaded before a translation
 changed still uploads.
+
+Format 2 (``stratmap-workbook/2``) has a row per KPI and period: the year's row ("" in the hidden
+period code), then, for a KPI reported by quarter, month or half year, one row per period of the
+year. Its two period columns sit where people need them, not at the end: the period as people read
+it after the code and the name (frozen with them, so a monthly KPI's thirteen rows can be told apart
+while scrolling), its code hidden beside the KPI id. Workbooks of format 1 (``stratmap-workbook/1``,
+downloaded before periods had rows: the same columns without the two, every row a year's) still
+upload: the about sheet names the format, and the upload reads the rows by that format's
+:class:`Layout`. Inserting the period column among the others was chosen over appending both after
+the hidden ones, which would have kept format 1's letters, because a period shown off-screen to the
+right is one a person misreads; the cost is this second layout, which the upload alone reads.
 """
 
 from __future__ import annotations
@@ -14,10 +25,13 @@ from django.db import models
 from django.utils import translation
 from openpyxl.utils import get_column_letter
 
-from stratmap.kpis.models import KpiResult
+from stratmap.core.years import Period, YearStyle
+from stratmap.kpis.models import FREQUENCY_UNIT, Kpi, KpiResult, period_code
 from stratmap.kpis.services import ENTRY_FIELDS, NUMBERS, SCORES
 
-FORMAT = "stratmap-workbook/1"
+FORMAT = "stratmap-workbook/2"
+#: The format of workbooks downloaded before periods had rows of their own; they still upload.
+FORMAT_1 = "stratmap-workbook/1"
 RESULTS = "results"
 ABOUT = "about"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,21 +84,58 @@ ENTRY_COLUMNS = {
     "countermeasures": ("對策說明 countermeasures", 40),
 }
 
-COLUMNS: tuple[Column, ...] = (
-    Column("code", "代碼 code", "info", 10),
-    Column("name", "名稱 name", "info", 36),
+_CODE = Column("code", "代碼 code", "info", 10)
+_NAME = Column("name", "名稱 name", "info", 36)
+_INFO = (
     Column("unit", "單位 unit", "info", 8),
     Column("target", "目標值 target", "info", 11),
     Column("status", "狀態 status", "info", 16),
-    *(Column(name, ENTRY_COLUMNS[name][0], entry_kind(name), ENTRY_COLUMNS[name][1]) for name in ENTRY_FIELDS),
-    Column("kpi_id", "KPI id", "id", 8, hidden=True),
-    Column("version", "版本 version", "id", 8, hidden=True),
 )
+_ENTRIES = tuple(
+    Column(name, ENTRY_COLUMNS[name][0], entry_kind(name), ENTRY_COLUMNS[name][1]) for name in ENTRY_FIELDS
+)
+_KPI_ID = Column("kpi_id", "KPI id", "id", 8, hidden=True)
+_VERSION = Column("version", "版本 version", "id", 8, hidden=True)
+
+COLUMNS: tuple[Column, ...] = (
+    _CODE,
+    _NAME,
+    # The period as people read it (2024/25 Q3, 113年第3季; the year's label on the year's row): read-only;
+    # the upload takes the period from the hidden code beside the KPI id ("" the year, "Q3", "M10").
+    Column("period", "期間 period", "info", 14),
+    *_INFO,
+    *_ENTRIES,
+    _KPI_ID,
+    Column("period_code", "期間代碼 period code", "id", 8, hidden=True),
+    _VERSION,
+)
+#: The columns of a format-1 workbook: one row per KPI, for the whole year.
+COLUMNS_1: tuple[Column, ...] = (_CODE, _NAME, *_INFO, *_ENTRIES, _KPI_ID, _VERSION)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of the results sheet in one format, and where each is."""
+
+    format: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    def letter(self, key: str) -> str:
+        return get_column_letter(next(i for i, c in enumerate(self.columns, start=1) if c.key == key))
+
+
+LAYOUT = Layout(FORMAT, COLUMNS)
+#: The formats an upload reads, by the about sheet's format row.
+LAYOUTS = {FORMAT: LAYOUT, FORMAT_1: Layout(FORMAT_1, COLUMNS_1)}
 INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 BY_KEY = {c.key: c for c in COLUMNS}
 
 
 def letter(key: str) -> str:
+    """The column letter of ``key`` in the current format."""
     return get_column_letter(INDEX[key] + 1)
 
 
@@ -112,6 +163,18 @@ def unknown_kinds() -> list[tuple[str, str, str]]:
             en = str(member.label)
         kinds.append((value, zh, en))
     return kinds
+
+
+def kpi_periods(kpi: Kpi, style: YearStyle, year: int) -> list[tuple[str, Period]]:
+    """The periods that have rows of ``kpi`` after its year's row: (code, period) in the order of the fiscal
+    ``year``; none for a KPI reported for whole years."""
+    unit = FREQUENCY_UNIT.get(kpi.frequency)
+    return [] if unit is None else [(period_code(p, style), p) for p in style.periods(year, unit)]
+
+
+def row_label(style: YearStyle, year: int, period: Period | None, language: str | None = None) -> str:
+    """What a row's period cell shows: the period as people read it, or the year's label for the year's row."""
+    return style.label(year, language) if period is None else style.period_label(period, language)
 
 
 def excel_number(value: Decimal | None) -> int | float | str | None:

@@ -1,5 +1,14 @@
 """Downloading a results workbook: an agency's KPIs of a map's year, with the values entered so far.
 
+Each KPI has its year's row, then, when its frequency cuts the year into periods (quarters, months,
+halves), one row per period in the order of the organization's fiscal year, each with its own target
+and result. The period column shows the period in the downloader's language (2024/25 Q3,
+2024/25年第3季): it is the one cell of a row a person reads to find the month, and the upload takes
+the period from the hidden code (checking only that this cell still shows it, in either language),
+so a workbook downloaded in English uploads on the Chinese page.
+Self-assessment cells of a period row are read-only: innovation, challenge and contribution are
+scored for the year, on the year's row.
+
 Which agencies' workbooks a person may download is the access module's rule
 (:meth:`stratmap.access.Access.workbook_agencies`); the values in it are those the
 person may read. Cells are styled so that what may be filled in stands out; the sheet's
@@ -29,11 +38,13 @@ from stratmap.exchange.workbook.columns import (
     RESULTS,
     UNKNOWN_KINDS_LABEL,
     excel_number,
+    kpi_periods,
     letter,
+    row_label,
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
-from stratmap.kpis.services import ENTRY_FIELDS, SCORES
+from stratmap.kpis.services import ENTRY_FIELDS, SCORES, SELF_ASSESSMENT
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
 
@@ -90,12 +101,18 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see."""
     access.require(smap)
     kpis = workbook_kpis(smap, agency)
-    results = {r.kpi_id: r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year, period=""))}
-    targets = {t.kpi_id: t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year, period="")}
+    # Every period's rows with the year's, in one query each.
+    results = {(r.kpi_id, r.period): r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
+    targets = {(t.kpi_id, t.period): t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
+    style = smap.organization.year_style
+    lines = [
+        (kpi, code, row_label(style, smap.year, period))
+        for kpi in kpis
+        for code, period in [("", None), *kpi_periods(kpi, style, smap.year)]
+    ]
 
     book = openpyxl.Workbook()
     book.properties.creator = "stratmap"
-    style = smap.organization.year_style
     book.properties.title = f"{smap.organization} {style.typed(smap.year)} {agency} results"
     ws = book.active
     ws.title = RESULTS
@@ -109,12 +126,16 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
         dimension.hidden = column.hidden
     ws.row_dimensions[1].height = 34
 
-    for number, kpi in enumerate(kpis, start=2):
-        result = results.get(kpi.pk)
-        target = targets.get(kpi.pk)
+    for number, (kpi, code, label) in enumerate(lines, start=2):
+        result = results.get((kpi.pk, code))
+        target = targets.get((kpi.pk, code))
         locked = result is not None and result.status not in EDITABLE
+        # Scores are for the year: a period row shows what is stored, read-only.
+        read_only = SELF_ASSESSMENT if code else ()
         values = {
             "code": kpi.code,
+            "period": label,
+            "period_code": code or None,
             "name": kpi.name,
             "unit": kpi.unit,
             "target": (
@@ -133,7 +154,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
             value = values[column.key]
             cell = _put(ws, number, i, value)
             cell.alignment = WRAP if column.kind in {"text", "info"} else TOP
-            if column.entry and not locked:
+            if column.entry and not locked and column.key not in read_only:
                 cell.protection = EDITABLE_CELL
             else:
                 cell.protection = LOCKED_CELL
@@ -141,8 +162,8 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
             if column.kind in {"number", "score"}:
                 cell.number_format = "General"
 
-    last = len(kpis) + 1
-    if kpis:
+    last = len(lines) + 1
+    if lines:
         kinds = unknown_kinds()
         pick = DataValidation(
             type="list",
@@ -164,7 +185,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
         actual.add(f"{letter('actual')}2:{letter('actual')}{last}")
         for validation in (pick, score, actual):
             ws.add_data_validation(validation)
-    ws.freeze_panes = "C2"
+    ws.freeze_panes = f"{letter('unit')}2"  # the code, the name and the period stay in view
     # Protection marks what is read-only; it has no password and is no security: the upload checks everything.
     ws.protection.sheet = True
     ws.protection.formatColumns = False
@@ -206,6 +227,9 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
         "達成值與不明類別擇一填寫。Enter the actual, or the unknown kind (and a reason for other).",
         "創新度、挑戰度、貢獻度為 0 至 100 之數字。Scores are numbers from 0 to 100.",
         "未達目標者須填寫狀況分析與對策說明。A missed target needs the situation analysis and countermeasures.",
+        "按季、按月等填報之指標，全年一列，各期間各一列；自評分數僅填於全年列。",
+        "A KPI reported by quarter or month has a row for the year and one per period; "
+        "self-assessment scores go on the year's row only.",
         "上傳時全部檢查，有任何錯誤即不儲存任何資料。The upload is checked as a whole: any error saves nothing.",
     ):
         _put(about, number, 1, line, font=BOLD if line.startswith("填寫") else FONT)

@@ -7,6 +7,13 @@ the stored one, and who changed it meanwhile if not); only when nothing is wrong
 changed rows saved, each through :func:`stratmap.kpis.services.kpi_result_record`, in one
 transaction. Nothing here writes a result itself.
 
+A row is a KPI's year or one of its periods (the hidden period code: "" the year, "Q3", "M10"),
+checked against the KPI's frequency and saved with ``period=`` against that period's own row:
+its version, its lock, its target. A period row's self-assessment cells are read-only (scores
+are for the year): a change to one is a problem, and the stored values are saved unchanged.
+Workbooks of format 1, from before periods had rows, are read by their own column layout, every
+row a year's (see :mod:`~stratmap.exchange.workbook.columns`).
+
 The file is untrusted: its size, what it unpacks to, its rows and texts are limited, and its
 XML is parsed with defusedxml before openpyxl sees it.
 """
@@ -24,27 +31,37 @@ import openpyxl
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import iterparse as safe_iterparse
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from stratmap.access import Access
 from stratmap.core.models import AuditEvent
-from stratmap.core.years import to_ad_year
+from stratmap.core.years import Period, to_ad_year
 from stratmap.exchange.workbook.columns import (
     ABOUT,
     ABOUT_ROWS,
-    BY_KEY,
-    COLUMNS,
     FORMAT,
+    LAYOUT,
+    LAYOUTS,
     RESULTS,
     Column,
+    Layout,
     excel_number,
-    letter,
+    kpi_periods,
+    row_label,
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult
-from stratmap.kpis.services import ENTRY_FIELDS, NEW, StaleEdit, kpi_result_record, validate_entry
+from stratmap.kpis.services import (
+    ENTRY_FIELDS,
+    NEW,
+    SELF_ASSESSMENT,
+    StaleEdit,
+    kpi_result_record,
+    validate_entry,
+)
 from stratmap.strategy.models import StrategyMap
 
 #: Limits of an upload: the file, what it unpacks to, the rows of the results sheet, a text cell.
@@ -73,13 +90,31 @@ class Problem:
         return f"{where}{header}: “{self.value}” — {self.expected}"
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A result an upload created or changed: its KPI and period ("" the year, "Q3"), and the period as
+    people read it ("" for the year)."""
+
+    kpi: Kpi
+    period: str = ""
+    label: str = ""
+
+    @property
+    def code(self) -> str:
+        return self.kpi.code
+
+    @property
+    def name(self) -> str:
+        return self.kpi.name
+
+
 @dataclass
 class Outcome:
     """What an upload did: the problems (then nothing was saved) or the results created and changed."""
 
     problems: list[Problem] = field(default_factory=list)
-    created: list[Kpi] = field(default_factory=list)
-    changed: list[Kpi] = field(default_factory=list)
+    created: list[Saved] = field(default_factory=list)
+    changed: list[Saved] = field(default_factory=list)
     unchanged: int = 0
     empty: int = 0
 
@@ -98,8 +133,11 @@ class _Bad(Exception):
 class _Write:
     row: int
     kpi: Kpi
+    period: str
+    label: str
     data: dict
     existing: KpiResult | None
+    layout: Layout
 
 
 class _Refused(Exception):
@@ -282,6 +320,17 @@ class _Read:
     rows: list[tuple[int, tuple[_Cell, ...]]] | None = None
     #: The number of the first row past MAX_ROWS, if the sheet has that many.
     overflow: int | None = None
+    #: The columns of the format the about sheet names (the current one if it names none we read).
+    layout: Layout = LAYOUT
+
+
+def _format_of(about: list[tuple]) -> object:
+    """The value of the about sheet's format row, None without one."""
+    label = dict(ABOUT_ROWS)["format"]
+    for row in about:
+        if row and (row[0].strip() if isinstance(row[0], str) else row[0]) == label:
+            return row[1] if len(row) > 1 else None
+    return None
 
 
 def _read(book) -> _Read:
@@ -289,17 +338,20 @@ def _read(book) -> _Read:
     if RESULTS not in book.sheetnames or ABOUT not in book.sheetnames:
         return read
     read.about = [tuple(row) for row in book[ABOUT].iter_rows(min_row=1, max_row=60, max_col=2, values_only=True)]
+    found = _format_of(read.about)
+    read.layout = LAYOUTS[found] if isinstance(found, str) and found in LAYOUTS else LAYOUT
+    width = len(read.layout.columns)
     ws = book[RESULTS]
-    read.header = tuple(next(ws.iter_rows(min_row=1, max_row=1, max_col=len(COLUMNS), values_only=True), ()))
+    read.header = tuple(next(ws.iter_rows(min_row=1, max_row=1, max_col=width, values_only=True), ()))
     read.rows = []
-    for number, row in enumerate(ws.iter_rows(min_row=2, max_col=len(COLUMNS)), start=2):
+    for number, row in enumerate(ws.iter_rows(min_row=2, max_col=width), start=2):
         cells = [_Cell(cell.value, getattr(cell, "number_format", None) or "") for cell in row]
         if all(_blank(cell.value) for cell in cells):
             continue
         if len(read.rows) == MAX_ROWS:
             read.overflow = number
             break
-        cells += [_Cell()] * (len(COLUMNS) - len(cells))
+        cells += [_Cell()] * (width - len(cells))
         read.rows.append((number, tuple(cells)))
     return read
 
@@ -311,15 +363,16 @@ class _Check:
         self.access, self.smap = access, smap
         self.outcome = Outcome()
         self.writes: list[_Write] = []
+        self.layout = LAYOUT
 
     def problem(self, sheet: str, expected: str, *, row: int | None = None, key: str = "", value="") -> None:
-        column = BY_KEY.get(key)
+        column = self.layout.column(key) if key else None
         self.outcome.problems.append(
             Problem(
                 sheet=sheet,
                 expected=expected,
                 row=row,
-                column=letter(key) if column else "",
+                column=self.layout.letter(key) if column else "",
                 header=column.header if column else "",
                 value=_show(value),
             )
@@ -353,6 +406,7 @@ class _Check:
                 value=", ".join(read.sheetnames),
             )
             return
+        self.layout = read.layout
         if self.about(read.about) and self.header(read.header):
             self.rows(read)
 
@@ -382,7 +436,9 @@ class _Check:
             return good
 
         if not check(
-            "format", lambda v: v == FORMAT, _("%(format)s: a workbook downloaded from stratmap") % {"format": FORMAT}
+            "format",
+            lambda v: isinstance(v, str) and v in LAYOUTS,
+            _("%(format)s: a workbook downloaded from stratmap") % {"format": FORMAT},
         ):
             return False
         roc = smap.organization.year_style.typed(smap.year)  # as the workbook writes it: 108, or 2019 for 2019/20
@@ -405,9 +461,10 @@ class _Check:
         return good
 
     def header(self, first: tuple) -> bool:
-        first = tuple(first) + (None,) * (len(COLUMNS) - len(first))
+        columns = self.layout.columns
+        first = tuple(first) + (None,) * (len(columns) - len(first))
         good = True
-        for column, found in zip(COLUMNS, first, strict=True):
+        for column, found in zip(columns, first, strict=True):
             if (found.strip() if isinstance(found, str) else found) != column.header:
                 self.problem(
                     RESULTS,
@@ -421,15 +478,50 @@ class _Check:
 
     def rows(self, read: _Read) -> None:
         smap = self.smap
+        self.style = smap.organization.year_style
         self.kpis = {k.pk: k for k in Kpi.objects.filter(objective__map=smap).prefetch_related("agencies")}
+        # Every period's results with the year's: a row is a KPI's year or one of its periods.
         self.results = {
-            r.kpi_id: r for r in KpiResult.objects.filter(kpi__in=self.kpis.values(), year=smap.year, period="")
+            (r.kpi_id, r.period): r for r in KpiResult.objects.filter(kpi__in=self.kpis.values(), year=smap.year)
         }
-        self.seen: dict[int, int] = {}
+        self.seen: dict[tuple[int, str], int] = {}
+        columns = self.layout.columns
         for number, cells in read.rows or []:
-            self.row(number, {c.key: cell for c, cell in zip(COLUMNS, cells, strict=True)})
+            self.row(number, {c.key: cell for c, cell in zip(columns, cells, strict=True)})
         if read.overflow is not None:
             self.problem(RESULTS, _("at most %(n)d rows") % {"n": MAX_ROWS}, row=read.overflow)
+
+    def period(self, number: int, kpi: Kpi, cells: dict) -> tuple[str, Period | None] | None:
+        """The period of a row: ("", None) for the year's; None, with its problem, when the hidden period code
+        is not one of the KPI's periods (a quarter of a monthly KPI, Q5, a period of a yearly KPI)."""
+        cell = cells.get("period_code")
+        raw = None if cell is None else cell.value  # a format-1 workbook: every row is the year's
+        if _blank(raw):
+            return "", None
+        periods = dict(kpi_periods(kpi, self.style, self.smap.year))
+        code = raw.strip().upper() if isinstance(raw, str) else None
+        if code in periods:
+            return code, periods[code]
+        names = {"code": kpi.code, "frequency": kpi.get_frequency_display(), "periods": ", ".join(periods)}
+        expected = (
+            _(
+                "empty on the year's row, or a period of %(code)s (reported %(frequency)s): %(periods)s; "
+                "do not edit this column"
+            )
+            % names
+            if periods
+            else _("empty: %(code)s is reported %(frequency)s, for the whole year only; do not edit this column")
+            % names
+        )
+        self.problem(RESULTS, expected, row=number, key="period_code", value=raw)
+        return None
+
+    def labelled(self, value, period: Period | None) -> bool:
+        """Whether a period cell still shows its row's period, as a download in any language wrote it."""
+        if isinstance(value, float) and math.isfinite(value):
+            value = excel_number(Decimal(repr(value)))
+        shown = _norm_text("" if value is None else str(value))
+        return shown in {row_label(self.style, self.smap.year, period, code) for code, _name in settings.LANGUAGES}
 
     def row(self, number: int, cells: dict) -> None:
         smap = self.smap
@@ -458,16 +550,25 @@ class _Check:
                 value=raw_id,
             )
             return
-        if kpi_id in self.seen:
+        found = self.period(number, kpi, cells)
+        if found is None:
+            return
+        period, when = found
+        label = row_label(self.style, smap.year, when)
+        if (kpi_id, period) in self.seen:
+            first = self.seen[(kpi_id, period)]
             self.problem(
                 RESULTS,
-                _("each KPI once: %(code)s is on row %(row)d too") % {"code": kpi.code, "row": self.seen[kpi_id]},
+                _("each KPI's period once: %(code)s %(period)s is on row %(row)d too")
+                % {"code": kpi.code, "period": label, "row": first}
+                if period
+                else _("each KPI once: %(code)s is on row %(row)d too") % {"code": kpi.code, "row": first},
                 row=number,
-                key="kpi_id",
-                value=raw_id,
+                key="period_code" if period else "kpi_id",
+                value=cells["period_code"].value if period else raw_id,
             )
             return
-        self.seen[kpi_id] = number
+        self.seen[(kpi_id, period)] = number
         if not self.access.edits(kpi):
             self.problem(
                 RESULTS,
@@ -489,11 +590,21 @@ class _Check:
                 key="code",
                 value=cells["code"].value,
             )
+        if "period" in cells and not self.labelled(cells["period"].value, when):
+            self.problem(
+                RESULTS,
+                _("%(period)s, the period of this row's hidden code: do not edit read-only columns")
+                % {"period": label},
+                row=number,
+                key="period",
+                value=cells["period"].value,
+            )
 
         data: dict[str, object] = {}
         bad: set[str] = set()
         for name in ENTRY_FIELDS:
-            column = BY_KEY[name]
+            column = self.layout.column(name)
+            assert column is not None  # every layout has every entry field
             try:
                 data[name] = PARSERS[column.kind](column, cells[name])
             except _Bad as error:
@@ -512,7 +623,28 @@ class _Check:
             )
             version, version_read = None, False
 
-        existing = self.results.get(kpi.pk)
+        existing = self.results.get((kpi.pk, period))
+        if period:
+            # Scores are for the year: a period's self-assessment stays as stored, read-only as downloaded.
+            for name in SELF_ASSESSMENT:
+                stored = getattr(existing, name, None)
+                if name not in bad and not _same(stored, data[name]):
+                    shown = _show(_stored(existing, name)) if existing is not None else ""
+                    self.problem(
+                        RESULTS,
+                        _(
+                            "“%(old)s”, the stored value: self-assessment is for the whole year; "
+                            "enter it on the year's row of %(code)s"
+                        )
+                        % {"old": shown, "code": kpi.code}
+                        if shown
+                        else _("empty: self-assessment is for the whole year; enter it on the year's row of %(code)s")
+                        % {"code": kpi.code},
+                        row=number,
+                        key=name,
+                        value=cells[name].value,
+                    )
+                data[name] = stored
         changed = [name for name in ENTRY_FIELDS if name in bad or not _same(getattr(existing, name, None), data[name])]
         if not changed:
             if len(self.outcome.problems) == problems_before:
@@ -539,10 +671,10 @@ class _Check:
             self.stale(number, existing, version)
         try:
             # The cells that could not be read count as empty here; their own problem is listed already.
-            validate_entry(kpi=kpi, year=smap.year, data=data)
+            validate_entry(kpi=kpi, year=smap.year, data=data, period=period)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                key = name if name in BY_KEY else "status"
+                key = name if self.layout.column(name) else "status"
                 # "an actual or an unknown kind" is not a second problem when one of the two is unreadable
                 either = {"actual", "unknown_kind"}
                 if key in bad or (key in either and bad & either):
@@ -551,7 +683,17 @@ class _Check:
                     RESULTS, " ".join(messages), row=number, key=key, value=cells[key].value if key in cells else ""
                 )
         if len(self.outcome.problems) == problems_before:
-            self.writes.append(_Write(row=number, kpi=kpi, data=data, existing=existing))
+            self.writes.append(
+                _Write(
+                    row=number,
+                    kpi=kpi,
+                    period=period,
+                    label=label if period else "",
+                    data=data,
+                    existing=existing,
+                    layout=self.layout,
+                )
+            )
 
     def stale(self, number: int, existing: KpiResult | None, version: int | None) -> None:
         if existing is None:
@@ -588,7 +730,8 @@ def upload(*, access: Access, smap: StrategyMap, content: bytes, filename: str) 
                 return outcome
             for write in check.writes:
                 _save(access, smap, write, reason)
-                (outcome.changed if write.existing else outcome.created).append(write.kpi)
+                saved = Saved(write.kpi, write.period, write.label)
+                (outcome.changed if write.existing else outcome.created).append(saved)
             return outcome
     except _Refused as refused:
         return Outcome(problems=[refused.problem])
@@ -598,10 +741,12 @@ def _save(access: Access, smap: StrategyMap, write: _Write, reason: str) -> None
     """One checked row through the service; anything it refuses undoes the whole upload."""
 
     def refuse(expected: str, key: str = "version") -> _Refused:
-        return _Refused(Problem(sheet=RESULTS, row=write.row, column=letter(key), header=BY_KEY[key].header,
-                                value="", expected=expected))  # fmt: skip
+        column = write.layout.column(key)
+        return _Refused(Problem(sheet=RESULTS, row=write.row, column=write.layout.letter(key),
+                                header=column.header if column else "", value="", expected=expected))  # fmt: skip
 
-    if write.existing is None and KpiResult.objects.filter(kpi=write.kpi, year=smap.year, period="").exists():
+    exists = KpiResult.objects.filter(kpi=write.kpi, year=smap.year, period=write.period).exists()
+    if write.existing is None and exists:
         raise refuse(_("empty: someone entered this result while the upload was being checked; upload again"))
     try:
         kpi_result_record(
@@ -611,6 +756,7 @@ def _save(access: Access, smap: StrategyMap, write: _Write, reason: str) -> None
             data=write.data,
             version=write.existing.version if write.existing else NEW,
             reason=reason,
+            period=write.period,
         )
     except StaleEdit as stale:
         # No result: it was removed meanwhile, and an entry made now would be a first one.

@@ -15,12 +15,20 @@ from stratmap.core.models import Organization
 from stratmap.core.names import local_name
 from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.presenters import derived_text, light_style, number, period_short, points_text, reason_text
+from stratmap.kpis.presenters import (
+    derived_text,
+    light_style,
+    number,
+    period_short,
+    points_text,
+    reason_text,
+    target_text,
+)
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
-from stratmap.web.presenters import map_legend
+from stratmap.web.presenters import Legend, map_legend
 
 register = template.Library()
 
@@ -78,6 +86,17 @@ def num(value, places=None) -> str:
 
 
 @register.filter
+def target(value, upper=None) -> str:
+    """A target, or a range target with its upper bound: ``{{ kpi.target|target:kpi.target_upper }}`` →
+    200, or "−1 to 1" (「−1～1」) rather than "-1–1"."""
+    if upper is None or upper == "":
+        return num(value)
+    if value is None or value == "":
+        return ""
+    return target_text(Decimal(str(value)), Decimal(str(upper)))
+
+
+@register.filter
 def reason(value: str) -> str:
     """Why a KPI is unknown, translated when the scoring engine gave the reason."""
     return reason_text(value or "")
@@ -98,6 +117,13 @@ def legend(context) -> list[LightStyle]:
     if isinstance(smap, StrategyMap):
         return map_legend(smap)
     return list(context.get("lights") or [])
+
+
+@register.simple_tag(takes_context=True)
+def legends(context) -> list[Legend]:
+    """The footer's keys: one per light set of the maps a page lists, each titled with whose it is (the
+    home page's ``legends``), else the page's one key (``legend``), untitled."""
+    return list(context.get("legends") or [Legend(legend(context))])
 
 
 @register.simple_tag

@@ -1,5 +1,9 @@
 """``stratmap check PATH…``: the dataset consistency report, without importing.
 
+It refuses what ``load`` would refuse before writing (the files' errors, then what needs the database:
+organization codes, rating policies and light sets, each map's ``rating``), reading the database and
+writing nothing, so a clean ``check`` means the files load.
+
 Without paths this is Django's own ``check`` (system checks, ``--deploy``), so
 both live under the one name users expect.
 """
@@ -10,9 +14,10 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.core.management.commands.check import Command as DjangoCheck
+from django.db import DatabaseError
 
 from stratmap.exchange.consistency import check_files
-from stratmap.exchange.loader import DEMO_PATHS
+from stratmap.exchange.loader import DEMO_PATHS, known_ratings, validate_references
 from stratmap.exchange.parse import DatasetInvalid, parse_paths
 
 
@@ -38,11 +43,18 @@ class Command(DjangoCheck):
             paths[:0] = DEMO_PATHS
         try:
             files = parse_paths(paths)
+            errors = validate_references(files)
+            if errors:
+                raise DatasetInvalid(errors)
+            warnings = check_files(files, known_ratings(files))
         except DatasetInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(exc.errors)} error(s): the files would not load") from None
-        warnings = check_files(files)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"the database could not be read for the checks that need it ({exc}); run stratmap migrate first"
+            ) from None
         for warning in warnings:
             self.stdout.write(f"warning: {warning}")
         self.stdout.write(f"{len(files)} file(s) checked, {len(warnings)} warning(s)")

@@ -17,7 +17,7 @@ from stratmap.core.names import local_name
 from stratmap.core.spreadsheet import SafeDictWriter
 from stratmap.core.years import Period, YearError, format_year
 from stratmap.kpis.models import period_in_year
-from stratmap.kpis.presenters import derived_text, points_text, summary_sentence
+from stratmap.kpis.presenters import derived_text, points_text, summary_sentence, target_text
 from stratmap.kpis.scoring import Policy, Role, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
 from stratmap.strategy.models import StrategyMap
@@ -186,9 +186,11 @@ class Command(BaseCommand):
     @staticmethod
     def period(org: str, year: int, value: str) -> Period:
         """The period ``--period`` names, of the year ``--year``, in the organization's fiscal year."""
-        style = Organization.objects.get(code=org).year_style
+        organization = Organization.objects.filter(code=org).first()
+        if organization is None:
+            raise CommandError(f"--org: no organization {org!r}")
         try:
-            return period_in_year(value, year, style)
+            return period_in_year(value, year, organization.year_style)
         except YearError as error:
             raise CommandError(f"--period: {error}") from None
 
@@ -233,11 +235,12 @@ class Command(BaseCommand):
             s = row.score
             light = s.light.text(language)
             met = {True: _("yes"), False: _("no"), None: "?"}[s.met]
+            upper = s.kpi.target_upper  # a range reads "−1 to 1": "-1" alone would say the target is −1
             rows.append(
                 [
                     row.kpi.code,
                     truncate(row.kpi.name, 24),
-                    plain(s.kpi.target),
+                    plain(s.kpi.target) if upper is None else target_text(s.kpi.target, upper),
                     plain(s.kpi.actual),
                     "" if s.rate.percent is None else f"{rounded(s.rate.percent, 1):.1f}",
                     "" if s.score_computed is None else f"{rounded(s.score_computed, 2):.2f}",

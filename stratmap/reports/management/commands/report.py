@@ -1,7 +1,8 @@
-"""``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] -o FILE``.
+"""``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] [--period Q3] -o FILE``.
 
 - ``deck``: the leadership-camp deck, PowerPoint (``-o deck.pptx``) or PDF (``-o deck.pdf``);
-- ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``).
+- ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``), of the year or, with ``--period``,
+  of the year to date at the end of that period.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from stratmap.access import SYSTEM
 from stratmap.core.commands import output_path
 from stratmap.core.years import YearError, to_ad_year
+from stratmap.kpis.management.commands.score import Command as ScoreCommand
 from stratmap.reports.deck import DeckError, write_deck
 from stratmap.reports.pdf import write_pdf
-from stratmap.reports.xlsx import ScorecardError, write_scorecard
+from stratmap.reports.xlsx import ScorecardError, scorecard_workbook
 
 SUFFIXES = {"deck": (".pptx", ".pdf"), "scorecard": (".xlsx",)}
 
@@ -30,16 +32,23 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, help="ROC (108) or AD (2019) year")
         parser.add_argument("--theme", help="deck only: only this theme, e.g. D")
         parser.add_argument(
+            "--period",
+            help="scorecard only: the year to date at a period of the year: 2024-Q3, 2024-H1, 2024-05 (a month), or Q3",
+        )
+        parser.add_argument(
             "-o", "--output", required=True, help="the file to write: deck.pptx, deck.pdf or scorecard.xlsx"
         )
 
     def handle(self, *args, kind: str, org: str, year: str, theme: str | None, output: str, **options):
+        period: str | None = options.get("period")
         path = output_path(output)
         suffix, wanted = path.suffix.lower(), SUFFIXES[kind]
         if suffix not in wanted:
             raise CommandError(f"-o: {output!r} must end in {' or '.join(wanted)} for the {kind} report")
         if kind == "scorecard" and theme:
             raise CommandError("--theme: the scorecard workbook always has every theme, one sheet each")
+        if kind == "deck" and period:
+            raise CommandError("--period: the deck is of the whole year; the scorecard workbook takes a period")
         try:
             ad_year = to_ad_year(year)
         except YearError as exc:
@@ -50,7 +59,8 @@ class Command(BaseCommand):
             elif kind == "deck":
                 write_deck(org, ad_year, theme, path, access=SYSTEM)
             else:
-                write_scorecard(org, ad_year, path, access=SYSTEM)
+                chosen = ScoreCommand.period(org, ad_year, period) if period else None
+                scorecard_workbook(org, ad_year, access=SYSTEM, period=chosen).save(path)
         except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"wrote {path}")
