@@ -292,3 +292,17 @@ def test_the_home_page_labels_each_light_legend_with_its_set_and_who_uses_it(dem
 def test_a_page_of_a_map_keeps_its_one_unlabelled_legend(demo, client):
     text = footer(client.get("/en/ashcombe/2024/").content.decode())
     assert "used by" not in text and "● Green" in text and "★" not in text
+
+
+# --- years in the report's paths and messages ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("label", "key"), [("span", "2024"), ("roc", "113")])
+def test_checks_warning_names_a_year_as_the_organization_types_it(db, tmp_path, label, key):
+    organizations = ORGANIZATIONS.replace("    kind: council\n", f"    kind: council\n    year_label: {label}\n", 1)
+    # O1.2's 2024 result says neither its actual nor why it is missing.
+    smap = MAP.format(rating="shire-bands").replace(
+        "targets: {2024: 50}", "targets: {2024: 50}\n        results: {2024: {printed: '?'}}"
+    )
+    said = check(write(tmp_path, "organizations.yaml", organizations), write(tmp_path, "shire-2024.yaml", smap))
+    assert f"kpis[1].results.{key}: KPI O1.2 has no actual and no reason why" in said

@@ -243,13 +243,32 @@ def test_a_taipei_kpi_reported_by_quarter_names_its_quarter_as_taipei_writes_yea
     assert "DP5.1 職業災害死亡百萬人率 109年第3季成果已儲存。" in client.get(response["Location"]).content.decode()
 
 
-def test_a_periods_form_leaves_the_self_assessment_to_the_year(council, client):
-    editor = as_user(client, council["council-place"])
-    page = editor.get(f"/en{Q3}").content.decode()
+SELF_ASSESSED = re.compile(r'name="(innovation|challenge|contribution)(_note)?"')
+
+
+def test_a_composite_maps_period_form_leaves_the_self_assessment_to_the_year(people, client):
+    Kpi.objects.filter(code="DP5.1", objective__map__year=2020).update(frequency="quarterly", aggregation="last")
+    editor = as_user(client, people["dol"])
+    page = editor.get("/en/taipei/109/kpis/DP5.1/results/Q3/").content.decode()
     assert 'name="actual"' in page and 'name="situation_analysis"' in page
-    assert not re.search(r'name="(innovation|challenge|contribution)(_note)?"', page)
+    assert not SELF_ASSESSED.search(page)
     assert "The self-assessment (innovation, challenge, contribution) is the year's" in page
-    assert 'name="innovation"' in editor.get(YEAR).content.decode()
+    assert 'name="innovation"' in editor.get("/en/taipei/109/kpis/DP5.1/result/").content.decode()
+
+
+def test_a_map_rated_by_its_achievement_asks_no_self_assessment_even_for_its_year(council, client):
+    """The council rates by bands: neither its periods nor its years are self-assessed, and its preview
+    calls the figure a score, not a total."""
+    editor = as_user(client, council["council-place"])
+    year_page = editor.get(f"/en{YEAR}").content.decode()
+    assert 'name="actual"' in year_page and not SELF_ASSESSED.search(year_page)
+    assert not SELF_ASSESSED.search(editor.get(f"/en{Q3}").content.decode())
+    preview = editor.post(f"/en{Q3}preview/", {"actual": FIGURE, "unknown_kind": ""}).content.decode()
+    assert "score" in preview and "total score computed" not in preview
+
+
+def test_scores_posted_on_a_period_are_not_kept_and_those_it_holds_are(council, client):
+    editor = as_user(client, council["council-place"])
     # Scores posted anyway are not a period's; a score the row already holds (from a dataset) is kept.
     editor.post(Q3, entry(innovation="90"))
     assert q3().innovation is None

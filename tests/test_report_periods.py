@@ -323,3 +323,11 @@ def test_the_report_command_writes_the_scorecard_of_a_period_and_refuses_one_for
         call_command(
             "report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "-o", str(tmp_path / "d.pdf")
         )
+
+
+def test_a_range_target_reads_as_a_range_in_the_deck_pdf_and_workbook(council_deck, council_pdf_pages, council_book):
+    """S2.1's target is a range, −1 to 1 %: never "-1" alone, never "-1–1" read as a dash."""
+    assert "−1～1" in slide_text(one_slide(council_deck, "kpi:S2.1"))
+    assert any("−1～1" in page and "S2.1" in page for page in council_pdf_pages)
+    cells = [row for ws in council_book.worksheets for row in ws.iter_rows(values_only=True) if "S2.1" in row]
+    assert cells and all("−1～1" in row for row in cells[:1])

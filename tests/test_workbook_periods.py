@@ -21,7 +21,7 @@ from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.exchange.workbook import upload as upload_module
 from stratmap.exchange.workbook.columns import ABOUT, COLUMNS, FORMAT_1, RESULTS, letter
 from stratmap.exchange.workbook.download import build_workbook
-from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
 from stratmap.kpis.selectors import map_scorecard
 from stratmap.kpis.services import NEW, kpi_result_record, kpi_result_transition
 from stratmap.strategy.models import StrategyMap
@@ -55,6 +55,14 @@ def council(council_people):
 def drafts(council):
     """The council's year in progress: H1.1's and H2.1's period results are drafts (the demo's are published)."""
     KpiResult.objects.filter(kpi__in=[kpi("H1.1"), kpi("H2.1")], year=YEAR).update(status=KpiResult.Status.DRAFT)
+    return council
+
+
+@pytest.fixture
+def assessed(council):
+    """The council's year rated as Taipei's (the composite method, with the self-assessment), not by bands:
+    its year rows take scores and its period rows do not."""
+    ScoringPolicy.objects.filter(map__organization__code="ashcombe", map__year=YEAR).update(rating_policy=None)
     return council
 
 
@@ -114,7 +122,8 @@ def nothing_written(before: dict, events: int) -> bool:
 # --- download ------------------------------------------------------------------------------------------
 
 
-def test_a_quarterly_kpi_has_its_years_row_then_a_row_per_quarter_with_its_own_target_and_status(council, client):
+def test_a_quarterly_kpi_has_its_years_row_then_a_row_per_quarter_with_its_own_target_and_status(assessed, client):
+    council = assessed
     KpiResult.objects.filter(kpi=kpi("H1.1"), year=YEAR, period="Q4").delete()  # not entered yet
     book = download(client, council["council-place"], "ashcombe-place")
     assert [c.value for c in book[RESULTS][1]] == [c.header for c in COLUMNS]
@@ -170,6 +179,8 @@ def test_the_download_reads_in_the_same_number_of_queries_with_thirteen_rows_a_k
     smap = StrategyMap.objects.select_related("organization").get(organization__code="ashcombe", year=YEAR)
 
     def queries(agency: str) -> tuple[int, int]:
+        # The map as a request reads it, afresh: its rating policy is read once per map row.
+        smap = StrategyMap.objects.select_related("organization").get(organization__code="ashcombe", year=YEAR)
         chosen = Organization.objects.get(code=agency)
         with CaptureQueriesContext(connection) as captured:
             content = build_workbook(access=Access(council["council-admin"]), smap=smap, agency=chosen, user=None)
@@ -177,8 +188,9 @@ def test_the_download_reads_in_the_same_number_of_queries_with_thirteen_rows_a_k
 
     counts = {agency: queries(agency) for agency in ("ashcombe-people", "ashcombe-place", "ashcombe-resources")}
     assert len({rows for _n, rows in counts.values()}) == 3, counts  # each agency has other periods
-    # The KPIs, their agencies, what the person reads (3), the results and the targets: whatever the periods.
-    assert {n for n, _rows in counts.values()} == {7}, counts
+    # The KPIs, their agencies, what the person reads (3), the results and the targets, the map's rating
+    # policy and its light set (5): whatever the periods.
+    assert {n for n, _rows in counts.values()} == {12}, counts
 
 
 def test_a_period_rows_narrative_from_the_database_never_becomes_a_formula(drafts, client):
@@ -234,7 +246,7 @@ def test_council_editors_fill_in_a_quarter_and_a_month_and_each_is_stored_with_i
     assert homes.score.kpi.actual == 48 + 55 + 60 + 59 and len(homes.actual_from) == 4
 
 
-def test_a_new_period_result_and_a_years_result_of_the_same_kpi_are_separate_rows(drafts, client):
+def test_a_new_period_result_and_a_years_result_of_the_same_kpi_are_separate_rows(drafts, assessed, client):
     council = drafts
     KpiResult.objects.filter(kpi=kpi("H1.1"), year=YEAR, period="Q4").delete()
     book = download(client, council["council-place"], "ashcombe-place")
@@ -314,7 +326,7 @@ def test_a_period_entered_by_someone_else_while_the_upload_is_checked_refuses_it
     assert nothing_written(before, events)
 
 
-def test_a_score_typed_on_a_periods_row_is_refused_because_scores_are_for_the_year(drafts, client):
+def test_a_score_typed_on_a_periods_row_is_refused_because_scores_are_for_the_year(drafts, assessed, client):
     council = drafts
     book = download(client, council["council-place"], "ashcombe-place")
     row = fill(book, "H1.1", "Q3", actual=60, innovation=80, challenge_note="hard")
@@ -472,3 +484,18 @@ def test_a_councils_format_1_workbook_saves_a_years_result(council, client):
     assert response.status_code == 200, [str(p) for p in problems(response)]
     assert [(s.code, s.period) for s in response.context["outcome"].created] == [("H1.2", "")]
     assert stored("H1.2", "").actual == 62 and stored("H1.1", "Q3").actual == 52
+
+
+def test_a_banded_maps_workbook_takes_no_self_assessment_even_on_its_years_rows(drafts, client):
+    """The council rates by bands: no row of its workbook takes scores, and a score typed anyway is refused
+    saying why, with nothing written."""
+    book = download(client, drafts["council-place"], "ashcombe-place")
+    for key in ("innovation", "challenge_note"):
+        assert cell(book, "H1.1", "", key).protection.locked
+    row = fill(book, "H1.1", "", actual=216, innovation=70)
+    before, events = row_counts(), AuditEvent.objects.count()
+    response = upload(client, book, page=PAGE_EN)
+    [refused] = problems(response)
+    assert (refused.row, refused.column) == (row, letter("innovation"))
+    assert refused.expected == "empty: the map is rated by its achievement alone, without a self-assessment"
+    assert nothing_written(before, events)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
 from stratmap.core.forms import PlainNumberInput
 from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.names import local_name
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import TAIPEI_YEARS, YearError, YearLabel, YearStyle, format_year
 
@@ -302,8 +303,9 @@ def map_columns(path: str) -> tuple[AdminColumn, AdminColumn]:
     them in its class body, after its ``map_path``: ``map_organization, map_year = map_columns(map_path)``."""
 
     @admin.display(description=_("organization"), ordering=f"{path}__organization__code")
-    def map_organization(model_admin: admin.ModelAdmin, obj: models.Model) -> Organization:
-        return _map_of(obj, path).organization
+    def map_organization(model_admin: admin.ModelAdmin, obj: models.Model) -> str:
+        # In the reader's language, as the pages name it (Ashcombe on the English administration).
+        return local_name(_map_of(obj, path).organization)
 
     @admin.display(description=_("map year"), ordering=f"{path}__year")
     def map_year(model_admin: admin.ModelAdmin, obj: models.Model) -> str:

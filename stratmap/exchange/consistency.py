@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import TAIPEI_YEARS, YearLabel, YearStyle
 from stratmap.exchange.parse import ParsedFile, Ratings
 from stratmap.exchange.schema import KpiIn, MapFile, OrganizationsFile, RevisionsIn
 from stratmap.kpis.scoring import Method
@@ -43,10 +44,21 @@ _Maps = dict[tuple[str, int], MapFile]
 _Parents = dict[str, str | None]
 
 
-def check_files(files: list[ParsedFile], ratings: Ratings | None = None) -> list[Warning]:
+def check_files(
+    files: list[ParsedFile], ratings: Ratings | None = None, styles: Mapping[str, YearStyle] | None = None
+) -> list[Warning]:
     """Every warning for a set of parsed files, in file order. ``ratings`` are the rating policies a map's
     ``rating`` may name (``loader.known_ratings``: the database's and the files'); the files' alone when
-    not given."""
+    not given. ``styles``: how the organizations of the database type years; the files' organizations say
+    it themselves. A warning names a year as the map's organization types it (108 for Taipei, 2024 for a
+    council's 2024/25)."""
+    years = dict(styles or {})
+    years |= {
+        org.code: YearStyle(org.year_start_month, YearLabel(org.year_label))
+        for f in files
+        if isinstance(f.document, OrganizationsFile)
+        for org in f.document.organizations
+    }
     if ratings is None:
         ratings = Ratings()
         ratings.add_files(files)
@@ -62,7 +74,8 @@ def check_files(files: list[ParsedFile], ratings: Ratings | None = None) -> list
     for file, doc in maps:
         named = ratings.policy(doc.organization, doc.rating) if doc.rating else None
         monitored = named is not None and named[1].method == Method.DATA_ONLY
-        warnings += _check_map(file, doc, by_key, parents, monitored=monitored)
+        style = years.get(doc.organization, TAIPEI_YEARS)
+        warnings += _check_map(file, doc, by_key, parents, style, monitored=monitored)
     return warnings
 
 
@@ -72,7 +85,9 @@ def _monitoring(kpi: KpiIn, monitored: bool) -> bool:
     return monitored or kpi.method == Method.DATA_ONLY
 
 
-def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents, *, monitored: bool = False) -> list[Warning]:
+def _check_map(
+    file: str, doc: MapFile, by_key: _Maps, parents: _Parents, style: YearStyle, *, monitored: bool = False
+) -> list[Warning]:
     out: list[Warning] = []
 
     def warn(path: str, message: str) -> None:
@@ -101,7 +116,7 @@ def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents, *, mon
                 warn(kpath, f"KPI {kpi.code} has no action plan")
             for year, result in kpi.results.items():
                 if result.actual is None and not result.unknown_reason:
-                    key = to_roc_year(year) if isinstance(year, int) else year
+                    key = style.typed(year) if isinstance(year, int) else year
                     warn(f"{kpath}.results.{key}", f"KPI {kpi.code} has no actual and no reason why")
             for p, plan in enumerate(kpi.action_plans):
                 ppath = f"{kpath}.action_plans[{p}]"
@@ -115,9 +130,9 @@ def _check_map(file: str, doc: MapFile, by_key: _Maps, parents: _Parents, *, mon
     if objectives and not doc.links:
         warn("links", "the map has no cause-and-effect links")
     out += _check_weights(doc, file)
-    out += _check_citations(doc, file, by_key, parents)
+    out += _check_citations(doc, file, by_key, parents, style)
     if doc.revisions:
-        out += _check_revision_counts(doc, doc.revisions, file, by_key)
+        out += _check_revision_counts(doc, doc.revisions, file, by_key, style)
     return out
 
 
@@ -163,12 +178,12 @@ def _check_weights(doc: MapFile, file: str) -> list[Warning]:
     return out
 
 
-def _check_citations(doc: MapFile, file: str, by_key: _Maps, parents: _Parents) -> list[Warning]:
+def _check_citations(doc: MapFile, file: str, by_key: _Maps, parents: _Parents, style: YearStyle) -> list[Warning]:
     """Bureau KPIs cite city KPIs (府級KPI：DC3.2) and bureau themes take over city codes."""
     out: list[Warning] = []
     parent = parents.get(doc.organization)
     city = by_key.get((parent, doc.year)) if parent else None
-    year = to_roc_year(doc.year)
+    year = style.typed(doc.year)
     citing = [(p, k, kpi) for p, _, o in doc.all_objectives() for k, kpi in enumerate(o.kpis) if kpi.cites]
     if citing:
         city_kpis = {kpi.code for _, _, o in city.all_objectives() for kpi in o.kpis} if city else set()
@@ -218,7 +233,9 @@ def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter[str]]:
     return counts
 
 
-def _check_revision_counts(doc: MapFile, revisions: RevisionsIn, file: str, by_key: _Maps) -> list[Warning]:
+def _check_revision_counts(
+    doc: MapFile, revisions: RevisionsIn, file: str, by_key: _Maps, style: YearStyle
+) -> list[Warning]:
     """The published 修訂前/修訂後 table (``revisions``, the map's) against itself and against the maps it
     describes."""
     out: list[Warning] = []
@@ -262,7 +279,7 @@ def _check_revision_counts(doc: MapFile, revisions: RevisionsIn, file: str, by_k
                         file,
                         f"{path}.before",
                         f"the table says {cell.before} before revision, the "
-                        f"{to_roc_year(before_year)} map has {before_actual[level][perspective]}",
+                        f"{style.typed(before_year)} map has {before_actual[level][perspective]}",
                     )
                 )
     if "total" in rows:

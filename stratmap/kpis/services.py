@@ -24,7 +24,16 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
-from stratmap.kpis.models import EDITABLE, FREQUENCY_UNIT, PERIOD_CODES, Kpi, KpiResult, KpiTarget, period_unit
+from stratmap.kpis.models import (
+    EDITABLE,
+    FREQUENCY_UNIT,
+    PERIOD_CODES,
+    Kpi,
+    KpiResult,
+    KpiTarget,
+    period_order,
+    period_unit,
+)
 from stratmap.kpis.scoring import achievement_rate
 
 # The fields of a result entry are listed here and only here: the entry form, the Excel
@@ -79,6 +88,9 @@ def check_period(*, kpi: Kpi, period: str) -> None:
     unit = FREQUENCY_UNIT.get(kpi.frequency)
     codes = [] if unit is None else [c for c in PERIOD_CODES if period_unit(c) is unit]
     if period not in codes:
+        # Named in the order of the organization's year: a council's months from April (M04 … M03).
+        style = kpi.objective.map.organization.year_style
+        codes.sort(key=lambda code: period_order(code, style))
         expected = (
             ", ".join(codes)
             if codes

@@ -20,7 +20,15 @@ from stratmap.core.models import Organization
 from stratmap.core.years import to_roc_year
 from stratmap.kpis import services
 from stratmap.kpis.models import AGGREGATION_LABELS, Kpi, KpiResult
-from stratmap.kpis.presenters import derived_text, map_spec, number, period_short, reason_text, summary_sentence
+from stratmap.kpis.presenters import (
+    derived_text,
+    map_spec,
+    number,
+    period_short,
+    reason_text,
+    summary_sentence,
+)
+from stratmap.kpis.presenters import target_text as target_text_of
 from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
@@ -174,7 +182,9 @@ def target_text(row: ScoredKpi) -> str:
     if value is None:
         return ""
     if row.target is not None and row.target.value == value and not row.target_from:
-        return row.target.printed or number(value)
+        # A range reads "−1～1", its bounds signed with a minus sign, as the pages read it.
+        with translation.override("zh-hant"):
+            return row.target.printed or target_text_of(value, row.score.kpi.target_upper)
     return number(value) + (DERIVED if row.target_from else "")
 
 
@@ -275,9 +285,13 @@ def explanation(row: ScoredKpi) -> KpiResult | None:
 
 
 def narratives(row: ScoredKpi, assessed: bool = True) -> list[tuple[str, str]]:
-    """The self-assessment's narratives, of a map ``assessed`` by them; none otherwise."""
+    """The self-assessment's narratives, of a map ``assessed`` by them; otherwise what the agency said of
+    its figures (the situation analysis and countermeasures), when it said anything."""
     if not assessed:
-        return []
+        said = explanation(row)
+        if said is None or not (said.situation_analysis or said.countermeasures):
+            return []
+        return [("狀況分析", said.situation_analysis), ("對策說明", said.countermeasures)]
     r = row.result
     return [
         ("創新性", r.innovation_note if r else ""),

@@ -510,10 +510,14 @@ def kpi_slide(slide, content: ReportContent, page: KpiPage) -> None:
         widths = [1.6] + [1.0] * (len(header) - 1)
         shape = table(slide, header, rows, 0.5, top, 12.3, 0.35 * len(by_period), widths, 12, left=(0,))
         top = round(bottom(shape) + 0.15, 4)
-    has_chart = history_chart(slide, content, row, 8.9, top, 4.1, round(7.1 - top, 4))
+    said = narratives(row, content.assessed)
+    if said:
+        has_chart = history_chart(slide, content, row, 8.9, top, 4.1, round(7.1 - top, 4))
+    else:  # nothing beside the chart (a map without a self-assessment, nothing said): it takes the room
+        has_chart = history_chart(slide, content, row, 0.5, top, 8.0, round(7.1 - top, 4))
     area = 8.2 if has_chart else 12.3
-    width = (area - 0.2 * 2) / 3
-    for i, (label, text) in enumerate(narratives(row, content.assessed)):
+    width = (area - 0.2 * (len(said) - 1)) / max(len(said), 1)
+    for i, (label, text) in enumerate(said):
         x = 0.5 + i * (width + 0.2)
         box(slide, x, top, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
         box(slide, x, top + 0.45, width, round(7.1 - top - 0.45, 4), text or "—", 12, fill=PALE)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
+from django.utils import translation
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -31,7 +32,7 @@ from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import MONTHS_IN, Period, format_year, to_roc_year
-from stratmap.kpis.presenters import number
+from stratmap.kpis.presenters import number, target_text
 from stratmap.kpis.scoring import Level, Method, Polarity, Policy, Rollup, TargetType, Tolerance
 from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
@@ -119,6 +120,8 @@ class Line:
     #: How the target and the actual were made of the periods' (「年度實際值由第1季–第4季推算（各期加總）」).
     target_derived: str = ""
     actual_derived: str = ""
+    #: A range target as it reads (「−1～1」), written as text: a number cell would show its lower bound only.
+    target_range: str = ""
 
 
 def met_text(met: bool | None) -> str:
@@ -161,7 +164,16 @@ def line_of(row: ScoredKpi) -> Line:
         actual_printed=entered.printed if entered else "",
         target_derived=derived_note(row, "target"),
         actual_derived=derived_note(row, "actual"),
+        target_range=range_text(target, given.target_upper),
     )
+
+
+def range_text(target: Decimal | None, upper: Decimal | None) -> str:
+    """A range target as the report reads it (「−1～1」); empty for a single value."""
+    if target is None or upper is None:
+        return ""
+    with translation.override("zh-hant"):
+        return target_text(target, upper)
 
 
 def theme_lines(card: Scorecard) -> dict[str, list[Line]]:
@@ -315,7 +327,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
             "代碼": line.code,
             "名稱": line.name,
             "單位": line.unit,
-            "目標值": cell_number(line.target),
+            "目標值": line.target_range or cell_number(line.target),
             "達成值": cell_number(line.actual),
             "達成度": cell_number(line.rate),
             "創新度": cell_number(line.innovation),

@@ -28,7 +28,7 @@ from stratmap.core.models import AuditEvent
 from stratmap.core.years import YearLabel, YearStyle
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, period_of
 from stratmap.kpis.presenters import light_style, month_columns
-from stratmap.kpis.scoring import KpiInput, score_kpi
+from stratmap.kpis.scoring import KpiInput, Method, score_kpi
 from stratmap.kpis.selectors import due_work, policy_of, result_periods
 from stratmap.kpis.services import (
     SCORES,
@@ -100,6 +100,7 @@ def _preview(
     if period:
         year = KpiResult.objects.filter(kpi=kpi, year=smap.year, period="").first()
         values = {**values, **{name: getattr(year, name) if year else None for name in SCORES}}
+    policy = policy_of(smap=smap)
     score = score_kpi(
         KpiInput(
             code=kpi.code,
@@ -116,9 +117,22 @@ def _preview(
             challenge=values.get("challenge"),
             contribution=values.get("contribution"),
         ),
-        policy_of(smap=smap),
+        policy,
     )
-    return {"score": score, "light": light_style(score.light), "target": target.value if target else None}
+    return {
+        "score": score,
+        "light": light_style(score.light),
+        "target": target.value if target else None,
+        "composite": policy.method == Method.COMPOSITE,
+    }
+
+
+def _form_class(smap: StrategyMap, period: str) -> type[ResultForm]:
+    """The entry form of a year's result with the self-assessment, of a map rated by its composite total
+    (Taipei's); without it for a period (the year is assessed, not its quarters) and for a map rated by its
+    achievement alone (bands, data only), which has none."""
+    assessed = not period and policy_of(smap=smap).method == Method.COMPOSITE
+    return ResultForm if assessed else PeriodResultForm
 
 
 @login_required
@@ -131,7 +145,7 @@ def result(request: HttpRequest, org: str, year: int, code: str, period: str = "
     existing = KpiResult.objects.filter(kpi=kpi, year=smap.year, period=period).first()
     target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period=period).first()
     editable = access.edits(kpi) and (existing is None or existing.status in EDITABLE)
-    form_class = PeriodResultForm if period else ResultForm
+    form_class = _form_class(smap, period)
     conflict = None
     if request.method == "POST":
         if not editable:
@@ -139,8 +153,8 @@ def result(request: HttpRequest, org: str, year: int, code: str, period: str = "
         form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            if period and existing is not None:
-                # A period's form does not show the self-assessment: what the row holds is kept.
+            if form_class is PeriodResultForm and existing is not None:
+                # A form without the self-assessment: what the row holds (a dataset may give it) is kept.
                 data = {**{name: getattr(existing, name) for name in SELF_ASSESSMENT}, **data}
             try:
                 saved = kpi_result_record(
@@ -189,6 +203,7 @@ def result(request: HttpRequest, org: str, year: int, code: str, period: str = "
             "year": smap.year,
             "kpi": kpi,
             "period": period,
+            "assessed": form_class is ResultForm,
             "label": _label(smap, period),
             "periods": [
                 (row, _label(smap, row.code), _result_url(smap, kpi.code, row.code)) for row in kpi_year.periods
@@ -218,7 +233,7 @@ def result_preview(request: HttpRequest, org: str, year: int, code: str, period:
     target = KpiTarget.objects.filter(kpi=kpi, year=smap.year, period=period).first()
     # The numbers are read as the form reads them, so NaN, infinities and numbers the
     # columns cannot hold are field errors here too, never arithmetic.
-    form_class = PeriodResultForm if period else ResultForm
+    form_class = _form_class(smap, period)
     form = form_class(request.POST)
     form.is_valid()
     values = {name: form.cleaned_data.get(name) for name in form_class.NUMBERS}

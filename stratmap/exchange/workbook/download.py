@@ -44,6 +44,8 @@ from stratmap.exchange.workbook.columns import (
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
+from stratmap.kpis.scoring import Method
+from stratmap.kpis.selectors import policy_of
 from stratmap.kpis.services import ENTRY_FIELDS, SCORES, SELF_ASSESSMENT
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
@@ -105,6 +107,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     results = {(r.kpi_id, r.period): r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
     targets = {(t.kpi_id, t.period): t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
     style = smap.organization.year_style
+    assessed = policy_of(smap=smap).method == Method.COMPOSITE
     lines = [
         (kpi, code, row_label(style, smap.year, period))
         for kpi in kpis
@@ -130,8 +133,9 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
         result = results.get((kpi.pk, code))
         target = targets.get((kpi.pk, code))
         locked = result is not None and result.status not in EDITABLE
-        # Scores are for the year: a period row shows what is stored, read-only.
-        read_only = SELF_ASSESSMENT if code else ()
+        # Scores are for the year, and only of a map rated with them: elsewhere a row shows what is stored,
+        # read-only.
+        read_only = SELF_ASSESSMENT if code or not assessed else ()
         values = {
             "code": kpi.code,
             "period": label,

@@ -54,6 +54,8 @@ from stratmap.exchange.workbook.columns import (
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult
+from stratmap.kpis.scoring import Method
+from stratmap.kpis.selectors import policy_of
 from stratmap.kpis.services import (
     ENTRY_FIELDS,
     NEW,
@@ -361,6 +363,8 @@ class _Check:
 
     def __init__(self, access: Access, smap: StrategyMap):
         self.access, self.smap = access, smap
+        # Whether the map is rated with the self-assessment (the composite method): its year rows take scores.
+        self.assessed = policy_of(smap=smap).method == Method.COMPOSITE
         self.outcome = Outcome()
         self.writes: list[_Write] = []
         self.layout = LAYOUT
@@ -624,22 +628,24 @@ class _Check:
             version, version_read = None, False
 
         existing = self.results.get((kpi.pk, period))
-        if period:
-            # Scores are for the year: a period's self-assessment stays as stored, read-only as downloaded.
+        if period or not self.assessed:
+            # Scores are for the year, of a map rated with them: elsewhere the self-assessment stays as stored,
+            # read-only as downloaded.
             for name in SELF_ASSESSMENT:
                 stored = getattr(existing, name, None)
                 if name not in bad and not _same(stored, data[name]):
                     shown = _show(_stored(existing, name)) if existing is not None else ""
+                    if not self.assessed:
+                        why = _("the map is rated by its achievement alone, without a self-assessment")
+                    else:
+                        why = _("self-assessment is for the whole year; enter it on the year's row of %(code)s") % {
+                            "code": kpi.code
+                        }
                     self.problem(
                         RESULTS,
-                        _(
-                            "“%(old)s”, the stored value: self-assessment is for the whole year; "
-                            "enter it on the year's row of %(code)s"
-                        )
-                        % {"old": shown, "code": kpi.code}
+                        _("“%(old)s”, the stored value: %(why)s") % {"old": shown, "why": why}
                         if shown
-                        else _("empty: self-assessment is for the whole year; enter it on the year's row of %(code)s")
-                        % {"code": kpi.code},
+                        else _("empty: %(why)s") % {"why": why},
                         row=number,
                         key=name,
                         value=cells[name].value,

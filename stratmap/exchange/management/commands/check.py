@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.check import Command as DjangoCheck
 from django.db import DatabaseError
 
+from stratmap.core.models import Organization
 from stratmap.exchange.consistency import check_files
 from stratmap.exchange.loader import DEMO_PATHS, known_ratings, validate_references
 from stratmap.exchange.parse import DatasetInvalid, parse_paths
@@ -46,7 +47,8 @@ class Command(DjangoCheck):
             errors = validate_references(files)
             if errors:
                 raise DatasetInvalid(errors)
-            warnings = check_files(files, known_ratings(files))
+            styles = {org.code: org.year_style for org in Organization.objects.all()}
+            warnings = check_files(files, known_ratings(files), styles)
         except DatasetInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
