@@ -102,6 +102,8 @@ def every_url() -> dict[str, list[str]]:
             ("workbook-upload", "/workbook/"), ("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf"),
         ]:  # fmt: skip
             urls[name].append(base + tail)
+        for name, tail in [("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf")]:
+            urls[name].append(f"{base}{tail}?period=Q3")  # the year to date at a period: the same access
         for theme in themes:
             urls["theme"].append(f"{base}/themes/{theme}/")
             urls["scorecard"].append(f"{base}/scorecard/?theme={theme}")

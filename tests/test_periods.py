@@ -354,6 +354,15 @@ def test_score_for_the_year_says_which_periods_the_year_was_made_of(council):
     assert r3["actual_from"] == [] and r3["actual_derived"] == ""
 
 
+def test_the_summary_of_a_period_speaks_of_the_year_to_date_and_the_years_of_the_year(council):
+    """A scorecard of Q2 compares the year to date: its sentence must not say the yearly targets were met."""
+    summary = json.loads(score("--period", "2024-Q2", "--format", "json"))["summary"]
+    assert summary["zh"].startswith("2024/25年第2季累計KPI") and "年初至今目標值" in summary["zh"]
+    assert summary["en"].startswith("2024/25 Q2 to date: ") and "year-to-date target" in summary["en"]
+    yearly = json.loads(score("--format", "json"))["summary"]
+    assert "年度目標值" in yearly["zh"] and "yearly target" in yearly["en"] and "to date" not in yearly["en"]
+
+
 def test_score_takes_a_short_period_of_the_year_and_titles_the_table_with_it(council):
     table = score("--period", "Q2", "--language", "en")
     assert table.splitlines()[0] == "Wyvern Borough Council 2024/25 Q2 year to date"

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -21,8 +22,10 @@ from pptx import Presentation
 from pptx.util import Emu
 
 from stratmap.access import SYSTEM
-from stratmap.reports.content import figures, period_table, report_content
+from stratmap.core.years import Period, Unit
+from stratmap.reports.content import DeckError, figures, period_table, report_content
 from stratmap.reports.deck import HEIGHT, WIDTH, build_deck
+from stratmap.reports.models import ReportFile
 from stratmap.reports.pdf import build_pdf
 from stratmap.reports.xlsx import scorecard_workbook
 from tests.helpers import named, saved, slide_text
@@ -306,7 +309,7 @@ def test_a_banded_maps_workbook_hides_the_self_assessment_columns(council_book):
     assert {"I", "J", "K", "L"} <= hidden and "M" not in hidden
 
 
-def test_the_report_command_writes_the_scorecard_of_a_period_and_refuses_one_for_the_deck(demo, tmp_path):
+def test_the_report_command_writes_the_scorecard_of_a_period_and_refuses_a_period_of_no_year(demo, tmp_path):
     from django.core.management import CommandError, call_command
 
     path = tmp_path / "q3.xlsx"
@@ -319,10 +322,6 @@ def test_the_report_command_writes_the_scorecard_of_a_period_and_refuses_one_for
         call_command("report", "scorecard", "--org", "ashcombe", "--year", "2024", "--period", "Q5", "-o", str(path))
     with pytest.raises(CommandError, match="--org: no organization 'nowhere'"):
         call_command("report", "scorecard", "--org", "nowhere", "--year", "2024", "--period", "Q3", "-o", str(path))
-    with pytest.raises(CommandError, match="the deck is of the whole year"):
-        call_command(
-            "report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "-o", str(tmp_path / "d.pdf")
-        )
 
 
 def test_a_range_target_reads_as_a_range_in_the_deck_pdf_and_workbook(council_deck, council_pdf_pages, council_book):
@@ -331,3 +330,165 @@ def test_a_range_target_reads_as_a_range_in_the_deck_pdf_and_workbook(council_de
     assert any("−1～1" in page and "S2.1" in page for page in council_pdf_pages)
     cells = [row for ws in council_book.worksheets for row in ws.iter_rows(values_only=True) if "S2.1" in row]
     assert cells and all("−1～1" in row for row in cells[:1])
+
+
+# --- the deck and the PDF of a period (the year to date at its end) ----------------------------------
+
+Q3 = Period(2024, Unit.QUARTER, 3)
+Q3_TITLE = "2024/25年第3季累計施政成果"
+PPTX = "/ashcombe/2024/report.pptx"
+PDF = "/ashcombe/2024/report.pdf"
+QUEUE_ONLY = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def q3_deck(demo, rendered_once) -> Presentation:
+    data = rendered_once("q3-deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM, period=Q3)))
+    return Presentation(io.BytesIO(data))
+
+
+@pytest.fixture
+def q3_pdf_pages(demo, rendered_once) -> list[str]:
+    data = rendered_once("q3-pdf", lambda: build_pdf("ashcombe", 2024, access=SYSTEM, period=Q3))
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "q3.pdf"
+        path.write_bytes(data)
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return text.stdout.split("\f")
+
+
+def scorecard_row(deck, code: str) -> list[str]:
+    """A KPI's row of the deck's scorecard slides: code, name, target, actual, rate, score, light."""
+    for slide in named(deck, "scorecard:"):
+        for shape in slide.shapes:
+            if shape.has_table:
+                for row in shape.table.rows:
+                    cells = [cell.text for cell in row.cells]
+                    if cells[0] == code:
+                        return cells
+    raise AssertionError(f"{code} is on no scorecard slide")
+
+
+def deck_of(response) -> Presentation:
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return Presentation(io.BytesIO(data))
+
+
+def test_the_q3_decks_cover_and_headings_name_the_period(q3_deck):
+    assert Q3_TITLE in slide_text(one_slide(q3_deck, "cover"))
+    assert "2024/25年第3季累計KPI成績（1/2）" in slide_text(one_slide(q3_deck, "scorecard:1"))
+    summary = slide_text(one_slide(q3_deck, "summary"))
+    assert "2024/25年第3季累計KPI達成情形" in summary and "年初至今目標值" in summary and "年度目標值" not in summary
+    assert "2024/25年第3季關聯圖" in slide_text(one_slide(q3_deck, "linkage:H"))
+
+
+def test_the_q3_decks_scorecard_shows_the_year_to_date_figures(q3_deck):
+    # H1.1 to the end of December: 48 + 55 + 52 delivered against 3 × 50 targeted.
+    assert scorecard_row(q3_deck, "H1.1")[2:] == ["150（推算）", "155（推算）", "103.3%", "100.00", "●綠"]
+    # H2.1 is its latest month's count, December's, against the year's target of at most 110.
+    assert scorecard_row(q3_deck, "H2.1")[2:5] == ["110", "116（推算）", "94.8%"]
+    # A KPI of yearly figures has none before its year is over.
+    assert scorecard_row(q3_deck, "H1.2")[3] == "不明"
+
+
+def test_the_q3_decks_kpi_slide_shows_the_quarters_ended_by_then_and_says_so(q3_deck):
+    slide = one_slide(q3_deck, "kpi:H1.1")
+    (periods,) = [s.table for s in slide.shapes if s.has_table and s.table.cell(0, 1).text == "第1季"]
+    assert [c.text for c in periods.rows[0].cells] == ["2024/25年", "第1季", "第2季", "第3季"]
+    assert [c.text for c in periods.rows[2].cells] == ["實際值", "48", "55", "52"]
+    text = slide_text(slide)
+    assert "年初至今實際值由第1季–第3季推算（各期加總）" in text and "214" not in text and "59" not in text
+
+
+def test_the_q3_deck_has_no_part_two_and_nothing_leaves_its_slides(q3_deck):
+    names = [slide.name for slide in q3_deck.slides]
+    assert names[0] == "cover" and names[-1] == "closing" and "missed:H2.1" in names
+    assert not any(name.startswith(("next-map", "plans-table", "revision-counts", "grid:")) for name in names)
+    for name in ("cover", "summary", "scorecard:1", "kpi:H1.1", "kpi:H2.1"):
+        for shape in one_slide(q3_deck, name).shapes:
+            assert shape.left + shape.width <= WIDTH + Emu(1), (name, shape.name)
+            assert shape.top + shape.height <= HEIGHT, (name, shape.name)
+
+
+def test_a_period_of_a_year_with_a_next_map_leaves_part_two_out_and_the_whole_year_keeps_it(demo):
+    whole = report_content("taipei", 2019, "D", access=SYSTEM)
+    q3 = report_content("taipei", 2019, "D", access=SYSTEM, period=Period(2019, Unit.QUARTER, 3))
+    assert whole.title == "108年度施政成果暨109年修正內容" and whole.next is not None
+    assert q3.title == "108年第3季累計施政成果" and q3.next is None
+    december = report_content("ashcombe", 2024, access=SYSTEM, period=Period(2024, Unit.MONTH, 9))
+    assert december.title == "2024年12月累計施政成果"
+
+
+def test_a_period_of_another_year_is_refused_naming_it(demo):
+    with pytest.raises(DeckError, match="2023/24 Q3 is not a period of ashcombe's 2024/25"):
+        report_content("ashcombe", 2024, access=SYSTEM, period=Period(2023, Unit.QUARTER, 3))
+
+
+@needs_pdftotext
+def test_the_q3_pdf_names_the_period_and_prints_the_year_to_date(q3_pdf_pages):
+    assert Q3_TITLE in q3_pdf_pages[0]
+    assert any("2024/25年第3季累計KPI成績" in page for page in q3_pdf_pages)
+    (page,) = [p for p in q3_pdf_pages if p.lstrip().startswith("H1.1 Affordable homes delivered")]
+    assert "150（推算）" in page and "155（推算）" in page and "103.3%" in page
+    assert "年初至今實際值由第1季–第3季推算（各期加總）" in page and "第4季" not in page
+
+
+def test_two_periods_and_the_year_are_three_files_each_named_by_its_period(demo, client):
+    for query in ({"period": "Q1"}, {"period": "Q3"}, {}):
+        assert client.post(PPTX + ("?" + urlencode(query) if query else "")).status_code == 303
+    assert sorted(ReportFile.objects.values_list("period", flat=True)) == ["", "Q1", "Q3"]
+    q1, q3 = client.get(PPTX, {"period": "Q1"}), client.get(PPTX, {"period": "Q3"})
+    assert q1["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q1-report.pptx"'
+    assert q3["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q3-report.pptx"'
+    assert scorecard_row(deck_of(q1), "H1.1")[3] == "48（推算）"
+    assert scorecard_row(deck_of(q3), "H1.1")[3] == "155（推算）"
+    assert "2024/25年度施政成果" in slide_text(one_slide(deck_of(client.get(PPTX)), "cover"))
+
+
+def test_the_same_period_asked_as_a_key_or_in_english_is_the_same_file(demo, client, settings):
+    settings.TASKS = QUEUE_ONLY  # asking only
+    client.post(PDF + "?period=Q3")
+    client.post("/en" + PDF + "?period=2024-q3")
+    assert list(ReportFile.objects.values_list("period", flat=True)) == ["Q3"]
+
+
+@pytest.mark.parametrize("period", ["Q5", "M13", "2023-Q1", "Q3'><script>"])
+@pytest.mark.parametrize("url", [PPTX, PDF])
+def test_a_deck_of_a_period_of_no_year_is_refused_with_400_naming_it_asked_or_prepared(demo, client, url, period):
+    for response in (client.get(url, {"period": period}), client.post(f"{url}?{urlencode({'period': period})}")):
+        assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
+        assert period in response.content.decode() and "2024/25" in response.content.decode()
+    assert not ReportFile.objects.exists()
+
+
+def test_a_good_period_offers_its_deck_and_queues_a_job_of_that_period(demo, client, settings):
+    settings.TASKS = QUEUE_ONLY
+    page = client.get("/en" + PDF, {"period": "Q3"})
+    assert page.status_code == 200 and 'data-state="none"' in page.content.decode()
+    assert "2024/25 Q3 year to date" in page.content.decode()
+    response = client.post("/en" + PDF + "?period=Q3")
+    assert response.status_code == 303 and response["Location"] == "/en" + PDF + "?period=Q3"
+    job = ReportFile.objects.get()
+    assert (job.period, job.kind, job.status) == ("Q3", "pdf", ReportFile.Status.QUEUED)
+
+
+def test_the_scorecard_of_a_period_links_the_decks_of_that_period(demo, client):
+    page = client.get("/en/ashcombe/2024/scorecard/", {"period": "Q3"}).content.decode()
+    assert 'href="/en/ashcombe/2024/report.pptx?period=Q3"' in page
+    assert 'href="/en/ashcombe/2024/report.pdf?period=Q3"' in page
+    whole = client.get("/en/ashcombe/2024/scorecard/").content.decode()
+    assert 'href="/en/ashcombe/2024/report.pdf"' in whole
+
+
+def test_the_report_command_writes_the_deck_of_a_period_and_refuses_a_period_of_no_year(demo, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "q3.pptx"
+    out = io.StringIO()
+    call_command("report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "-o", str(path), stdout=out)
+    deck = Presentation(str(path))
+    assert Q3_TITLE in slide_text(one_slide(deck, "cover")) and scorecard_row(deck, "H1.1")[3] == "155（推算）"
+    with pytest.raises(CommandError, match="--period: '2024-Q5' is not a quarter"):
+        call_command("report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q5", "-o", str(path))
+    with pytest.raises(CommandError, match="--org: no organization 'nowhere'"):
+        call_command("report", "deck", "--org", "nowhere", "--year", "2024", "--period", "Q3", "-o", str(path))

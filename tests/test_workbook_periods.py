@@ -176,8 +176,6 @@ def test_taipeis_yearly_kpis_keep_one_row_each_named_by_the_year(people, client)
 
 
 def test_the_download_reads_in_the_same_number_of_queries_with_thirteen_rows_a_kpi_as_with_one(council):
-    smap = StrategyMap.objects.select_related("organization").get(organization__code="ashcombe", year=YEAR)
-
     def queries(agency: str) -> tuple[int, int]:
         # The map as a request reads it, afresh: its rating policy is read once per map row.
         smap = StrategyMap.objects.select_related("organization").get(organization__code="ashcombe", year=YEAR)

@@ -156,14 +156,17 @@ def summary_sentence(
     language: str | None = None,
     *,
     style: YearStyle = TAIPEI_YEARS,
+    period: Period | None = None,
 ) -> str:
     """The report's sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or its English; the year
-    as the organization names it (``style``: 2019/20 for a council)."""
+    as the organization names it (``style``: 2019/20 for a council). Of a ``period`` (a scorecard of the
+    year to date): 「2024/25年第3季累計KPI除H2.1外，其餘KPI已達成年初至今目標值」, "2024/25 Q3 to date: …"."""
     language = language or get_language() or "zh-hant"
     if language.startswith("zh"):
-        subject = style.in_text(year, language) + (f"{theme}組" if theme else "")
-        return rollup.summary("zh", subject)
-    return rollup.summary("en", style.label(year, language) + (f" theme {theme}" if theme else ""))
+        when = f"{style.period_label(period, language)}累計" if period else style.in_text(year, language)
+        return rollup.summary("zh", when + (f"{theme}組" if theme else ""), to_date=period is not None)
+    when = f"{style.period_label(period, language)} to date" if period else style.label(year, language)
+    return rollup.summary("en", when + (f" theme {theme}" if theme else ""), to_date=period is not None)
 
 
 def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:

@@ -5,11 +5,14 @@ PDF twin (:mod:`stratmap.reports.pdf`) show, in a fixed number of queries whatev
 number of KPIs: part 1 is the year's results, part 2 the next year's map (its
 objectives, KSFs, KPIs with their multi-year targets, action plans with agencies and
 months, and the revisions with their reasons). The renderers only lay it out.
+
+A report of a period (``period=``: 2024/25 Q3) is the year to date at its end, as the scorecard page of
+that period: part 1 only, its headings naming the period (「2024/25年第3季累計施政成果」).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, TypeAlias
 
 from django.db.models import Prefetch
@@ -17,7 +20,7 @@ from django.utils import translation
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
-from stratmap.core.years import to_roc_year
+from stratmap.core.years import MONTHS_IN, Period, Unit, to_roc_year
 from stratmap.kpis import services
 from stratmap.kpis.models import AGGREGATION_LABELS, Kpi, KpiResult
 from stratmap.kpis.presenters import (
@@ -29,8 +32,8 @@ from stratmap.kpis.presenters import (
     summary_sentence,
 )
 from stratmap.kpis.presenters import target_text as target_text_of
-from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity
-from stratmap.kpis.selectors import Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
+from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity, Rollup
+from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.plans.selectors import plans_in_full
 from stratmap.revisions.selectors import Change, MapDiff, map_diff
@@ -127,9 +130,29 @@ class ReportContent:
         return self.card.year
 
     @property
+    def period(self) -> Period | None:
+        """The period the report is of (the year to date at its end), None for the whole year."""
+        return self.card.period
+
+    @property
+    def when(self) -> str:
+        """What the results are of, inside a heading: the year (「108年」, 「2024/25年」) or the period
+        (「2024/25年第3季」, 「2024年12月」)."""
+        if self.period is None:
+            return self.year_text(self.year)
+        return self.organization.year_style.period_label(self.period, "zh-hant")
+
+    @property
+    def span(self) -> str:
+        """What the results are of, before 「施政成果」 or 「KPI成績」: 「108年度」, or 「2024/25年第3季累計」
+        (accumulated from the start of the year to the end of the period)."""
+        return f"{self.when}度" if self.period is None else f"{self.when}累計"
+
+    @property
     def title(self) -> str:
-        """「108年度施政成果暨109年修正內容」, as the document's cover says."""
-        title = f"{self.year_text(self.year)}度施政成果"
+        """「108年度施政成果暨109年修正內容」, as the document's cover says; 「2024/25年第3季累計施政成果」 of
+        a period."""
+        title = f"{self.span}施政成果"
         if self.next is not None:
             title += f"暨{self.year_text(self.next.map.year)}修正內容"
         return title
@@ -260,15 +283,25 @@ def derived_notes(row: ScoredKpi) -> list[str]:
     return [note for figure in ("target", "actual") if (note := derived_note(row, figure))]
 
 
+def ended_by(row: ScoredKpi, period: Period | None) -> list[PeriodRow]:
+    """The KPI's period rows, those ended by the end of ``period`` (all of them for the year)."""
+    if period is None:
+        return row.periods
+    end = period.index * MONTHS_IN[period.unit]
+    return [p for p in row.periods if p.period.index * MONTHS_IN[p.period.unit] <= end]
+
+
 def period_table(content: ReportContent, row: ScoredKpi) -> list[list[str]]:
     """A KPI's figures by period, as a table: the header (the year, then 第1季 … or 4月 … in the fiscal
-    year's order), the targets when any period has one, the actuals; empty for a KPI of yearly values."""
-    if not row.periods:
+    year's order), the targets when any period has one, the actuals; empty for a KPI of yearly values.
+    A report of a period shows the periods ended by its end: what was known then."""
+    periods = ended_by(row, content.period)
+    if not periods:
         return []
     style = content.organization.year_style
-    targets = [t.printed or number(t.value) if (t := p.target) else "" for p in row.periods]
-    actuals = [r.printed or number(r.actual) if (r := p.result) and r.actual is not None else "" for p in row.periods]
-    table = [[content.year_text(content.year), *[period_short(p.period, style, "zh-hant") for p in row.periods]]]
+    targets = [t.printed or number(t.value) if (t := p.target) else "" for p in periods]
+    actuals = [r.printed or number(r.actual) if (r := p.result) and r.actual is not None else "" for p in periods]
+    table = [[content.year_text(content.year), *[period_short(p.period, style, "zh-hant") for p in periods]]]
     if any(targets):
         table.append(["目標值", *targets])
     table.append(["實際值", *actuals])
@@ -277,10 +310,18 @@ def period_table(content: ReportContent, row: ScoredKpi) -> list[list[str]]:
 
 def explanation(row: ScoredKpi) -> KpiResult | None:
     """The result whose situation analysis and countermeasures a missed KPI's page shows: the year's, else
-    the latest period's that says something (a year made of its periods has no result of its own)."""
+    the latest period's that says something (a year made of its periods has no result of its own). Of a
+    report of a period, the latest period ended by then that says something comes first: the year's
+    explanation is written when the year is over."""
+    said = [
+        p.result
+        for p in ended_by(row, row.period)
+        if p.result and (p.result.situation_analysis or p.result.countermeasures)
+    ]
+    if row.period is not None and said:
+        return said[-1]
     if row.result is not None and (row.result.situation_analysis or row.result.countermeasures):
         return row.result
-    said = [p.result for p in row.periods if p.result and (p.result.situation_analysis or p.result.countermeasures)]
     return said[-1] if said else row.result
 
 
@@ -449,18 +490,31 @@ def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear
     )
 
 
-def report_content(organization: str, year: int, theme: str | None = None, *, access: Access) -> ReportContent:
+def report_content(
+    organization: str, year: int, theme: str | None = None, *, access: Access, period: Period | None = None
+) -> ReportContent:
     """The report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access``
     may read it: maps and results it may not see are left out (commands pass ``Access.everything()``).
+    With ``period`` (a period of that year), the year to date at its end, without part 2.
 
-    Raises :class:`DeckError` for an unknown organization, year or theme, or a map ``access`` may not read.
+    Raises :class:`DeckError` for an unknown organization, year or theme, a period of another year, or a
+    map ``access`` may not read.
     """
+    if period is not None and period.unit is Unit.YEAR:
+        period = None  # the whole year, asked as a period
     with translation.override("zh-hant"):  # the report is in Chinese whatever the request's language
-        return _report_content(organization, year, theme, access)
+        return _report_content(organization, year, theme, access, period)
 
 
-def _report_content(organization: str, year: int, theme: str | None, access: Access) -> ReportContent:
+def _report_content(
+    organization: str, year: int, theme: str | None, access: Access, period: Period | None
+) -> ReportContent:
     smap = _map_of(organization, year, access)
+    style = smap.organization.year_style
+    if period is not None and period.year != smap.year:
+        raise DeckError(
+            f"{style.period_label(period, 'en')} is not a period of {organization}'s {style.label(smap.year, 'en')}"
+        )
     heading, subject = "", ""
     themes = list(smap.themes.order_by("order"))
     if theme:
@@ -469,9 +523,12 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
             raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
         themes = [found]
         heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
-    card = map_scorecard(smap=smap, theme=theme, access=access)
-    whole = map_scorecard(smap=smap, access=access) if theme else card
+    card = map_scorecard(smap=smap, theme=theme, access=access, period=period)
+    whole = map_scorecard(smap=smap, access=access, period=period) if theme else card
     (rollup,) = card.rollups["organization"].values()
+    kpi_histories = histories(kpis=[row.kpi for row in card.rows], access=access)
+    if period is not None:
+        kpi_histories = {pk: _known_at(points, smap.year) for pk, points in kpi_histories.items()}
     return ReportContent(
         card=card,
         heading=heading,
@@ -480,15 +537,27 @@ def _report_content(organization: str, year: int, theme: str | None, access: Acc
         linkages=_linkages(smap, card, themes),
         # A year made of its periods' is missed without a result of its own for the year.
         missed=[row for row in card.rows if row.score.met is False],
-        histories=histories(kpis=[row.kpi for row in card.rows], access=access),
-        sentence=(
-            summary_sentence(rollup, card.year, card.theme, "zh-hant", style=smap.organization.year_style)
-            if card.rows
-            else "本組無KPI"
-        ),
-        unknown=[row for row in card.rows if row.score.met is None],
-        next=_next_year(smap, theme, access),
+        histories=kpi_histories,
+        sentence=_sentence(card, rollup) if card.rows else "本組無KPI",
+        # A data-only KPI is not rated, which is not unknown: the summary counts it apart.
+        unknown=[row for row in card.rows if row.score.met is None and row.score.method != Method.DATA_ONLY],
+        # Part 2 is the next year's map as revised at the year's end, the same whatever the period; a
+        # report of a period reviews the year so far, before there is anything to revise.
+        next=_next_year(smap, theme, access) if period is None else None,
     )
+
+
+def _sentence(card: Scorecard, rollup: Rollup) -> str:
+    """The summary sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or of a period
+    「2024/25年第3季累計KPI除H2.1外，其餘KPI已達成年初至今目標值」 (the targets are the year to date's)."""
+    style = card.map.organization.year_style
+    return summary_sentence(rollup, card.year, card.theme, "zh-hant", style=style, period=card.period)
+
+
+def _known_at(points: list[YearPoint], year: int) -> list[YearPoint]:
+    """A KPI's history as known during ``year``: the targets, but no actual of that year or later (the
+    year to date is the KPI page's figures, and a year's actual is known once the year is over)."""
+    return [replace(p, actual=None) if p.year >= year else p for p in points]
 
 
 # --- the pages, in order ------------------------------------------------------------------------
@@ -823,13 +892,14 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
 
 def pages(content: ReportContent) -> list[ReportPage]:
     """The report's pages in the order of the Taipei deck; both renderers lay out exactly these."""
-    card, year, subject = content.card, content.year_text(content.year), content.subject
+    # 「108年度」 of the year, 「2024/25年第3季累計」 of a period (see ReportContent.span).
+    card, span, subject = content.card, content.span, content.subject
     result: list[ReportPage] = [
         CoverPage(name="cover", heading=content.title),
-        DividerPage(name="divider", lines=("第一部份", f"{year}度{subject}策略地圖執行成果")),
+        DividerPage(name="divider", lines=("第一部份", f"{span}{subject}策略地圖執行成果")),
         MapPage(name="map", heading=content.spec.title, spec=content.spec),
         *[
-            LinkagePage(name=f"linkage:{x.theme.code}", heading=f"{x.theme.name}{year}關聯圖", linkage=x)
+            LinkagePage(name=f"linkage:{x.theme.code}", heading=f"{x.theme.name}{content.when}關聯圖", linkage=x)
             for x in content.linkages
         ],
     ]
@@ -839,19 +909,19 @@ def pages(content: ReportContent) -> list[ReportPage]:
     else:
         said = [f"資料不明之KPI共{len(unknown)}項，其原因詳後頁"]
     result.append(
-        SummaryPage(name="summary", heading=f"{year}度{subject}KPI達成情形", rows=_summary_rows(card), said=said)
+        SummaryPage(name="summary", heading=f"{span}{subject}KPI達成情形", rows=_summary_rows(card), said=said)
     )
     if len(unknown) > UNKNOWN_ON_SUMMARY:
         parts = chunks(unknown, UNKNOWN_PER_PAGE)
         result += [
             UnknownPage(
-                name=f"unknown:{n}", heading=numbered(f"{year}度{subject}資料不明之KPI", n, len(parts)), lines=part
+                name=f"unknown:{n}", heading=numbered(f"{span}{subject}資料不明之KPI", n, len(parts)), lines=part
             )
             for n, part in enumerate(parts, start=1)
         ]
     parts = chunks(card.rows, TABLE_ROWS)
     result += [
-        ScorecardPage(name=f"scorecard:{n}", heading=numbered(f"{year}度{subject}KPI成績", n, len(parts)), rows=part)
+        ScorecardPage(name=f"scorecard:{n}", heading=numbered(f"{span}{subject}KPI成績", n, len(parts)), rows=part)
         for n, part in enumerate(parts, start=1)
     ]
     result += [

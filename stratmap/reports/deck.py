@@ -35,6 +35,7 @@ from pptx.text.text import Font, TextFrame
 from pptx.util import Emu, Inches, Pt
 
 from stratmap.access import Access
+from stratmap.core.years import Period
 from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
@@ -688,14 +689,19 @@ def render_deck(content: ReportContent) -> Deck:
     return prs
 
 
-def build_deck(organization: str, year: int, theme: str | None = None, *, access: Access) -> Deck:
-    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it."""
-    return render_deck(report_content(organization, year, theme, access=access))
+def build_deck(
+    organization: str, year: int, theme: str | None = None, *, access: Access, period: Period | None = None
+) -> Deck:
+    """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it;
+    with ``period``, of the year to date at its end."""
+    return render_deck(report_content(organization, year, theme, access=access, period=period))
 
 
-def write_deck(organization: str, year: int, theme: str | None, path: str | Path, *, access: Access) -> Path:
+def write_deck(
+    organization: str, year: int, theme: str | None, path: str | Path, *, access: Access, period: Period | None = None
+) -> Path:
     path = Path(path)
-    build_deck(organization, year, theme, access=access).save(str(path))
+    build_deck(organization, year, theme, access=access, period=period).save(str(path))
     return path
 
 

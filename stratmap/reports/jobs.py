@@ -3,8 +3,9 @@
 A deck costs seconds of CPU (the whole map's PDF 3–20 s), so a request never renders one: it asks
 for it (:func:`prepare`, a POST), the worker (``stratmap worker``, django-tasks' database worker)
 makes it (:func:`render_report`), and the page serves the file when it is ready. Every file is kept
-under its key: the map, the kind, the theme, the language, the access scope of those it is for
-(``"public"`` or a digest of :meth:`Access.cache_scope`) and the data version; whoever asks with the
+under its key: the map, the kind, the theme, the period (the year to date at its end; "" for the whole
+year), the language, the access scope of those it is for (``"public"`` or a digest of
+:meth:`Access.cache_scope`) and the data version; whoever asks with the
 same key gets the same file, so the public's deck of a map is made once per change of the data.
 
 The data version (:func:`data_version`) is a digest of every data table's row count and highest id,
@@ -33,6 +34,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from stratmap.access import Access
+from stratmap.core.years import Period
+from stratmap.kpis.models import period_code, period_of
 from stratmap.reports.models import ReportFile
 from stratmap.strategy.models import StrategyMap
 
@@ -100,6 +103,8 @@ class ReportKey:
     map_id: int
     kind: str
     theme: str
+    #: The rows' period code ("Q3", "H1", "M05") of the map's year; "" for the whole year.
+    period: str
     language: str
     scope: str
     data_version: str
@@ -111,8 +116,10 @@ class ReportKey:
         return fields
 
 
-def report_key(smap: StrategyMap, kind: str, theme: str, access: Access) -> ReportKey:
-    return ReportKey(smap.pk, kind, theme, REPORT_LANGUAGE, scope_of(access, smap), data_version())
+def report_key(smap: StrategyMap, kind: str, theme: str, access: Access, period: Period | None = None) -> ReportKey:
+    """The key of the deck of ``smap`` as ``access`` sees it, of the year or of the year to date at ``period``."""
+    code = period_code(period, smap.organization.year_style) if period is not None else ""
+    return ReportKey(smap.pk, kind, theme, code, REPORT_LANGUAGE, scope_of(access, smap), data_version())
 
 
 def file_path(job: ReportFile) -> Path:
@@ -121,7 +128,8 @@ def file_path(job: ReportFile) -> Path:
 
 def download_name(job: ReportFile) -> str:
     smap = job.map
-    return f"{smap.organization.code}-{smap.year}{f'-{job.theme}' if job.theme else ''}-report.{job.kind}"
+    parts = [smap.organization.code, str(smap.year), job.theme, job.period, f"report.{job.kind}"]
+    return "-".join(part for part in parts if part)
 
 
 # --- asking -------------------------------------------------------------------------------------
@@ -198,7 +206,9 @@ def _render(job: ReportFile, access: Access) -> bytes:
     # Imported here: the worker needs them, the pages that only ask do not.
     from stratmap.reports.content import report_content
 
-    content = report_content(job.map.organization.code, job.map.year, job.theme or None, access=access)
+    smap = job.map
+    period = period_of(smap.year, job.period, smap.organization.year_style) if job.period else None
+    content = report_content(smap.organization.code, smap.year, job.theme or None, access=access, period=period)
     if job.kind == ReportFile.Kind.PDF:
         from stratmap.reports.pdf import render_pdf
 
@@ -255,7 +265,7 @@ def render_report(report_id: int) -> str:
 
 def _finish(job: ReportFile, version: str, name: str) -> None:
     """Mark ``job`` ready under the version it was rendered at, dropping what it makes obsolete."""
-    family = ReportKey(job.map_id, job.kind, job.theme, job.language, job.scope, version).family()
+    family = ReportKey(job.map_id, job.kind, job.theme, job.period, job.language, job.scope, version).family()
     with transaction.atomic():
         same = ReportFile.objects.filter(**family, data_version=version).exclude(pk=job.pk).first()
         if same is not None and same.status == Status.READY:

@@ -33,6 +33,9 @@ class ReportFile(models.Model):
     map = models.ForeignKey("strategy.StrategyMap", models.CASCADE, related_name="report_files", verbose_name=_("map"))
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     theme = models.CharField(_("theme"), max_length=10, blank=True)
+    # The period of the map's year the deck is of, the year to date at its end ("Q3", "H1", "M05", as the
+    # rows' period column); "" for the whole year.
+    period = models.CharField(_("period"), max_length=10, blank=True, default="")
     language = models.CharField(_("language"), max_length=10)
     # "public", or a digest of the access scope (Access.cache_scope) of those it is made for.
     scope = models.CharField(_("access scope"), max_length=64)
@@ -59,12 +62,13 @@ class ReportFile(models.Model):
         verbose_name_plural = _("report files")
         constraints = [
             models.UniqueConstraint(
-                fields=["map", "kind", "theme", "language", "scope", "data_version"], name="unique_report_file"
+                fields=["map", "kind", "theme", "period", "language", "scope", "data_version"],
+                name="unique_report_file_period",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.map_id} {self.kind} {self.theme or '-'} {self.language} {self.status}"
+        return f"{self.map_id} {self.kind} {self.theme or '-'} {self.period or '-'} {self.language} {self.status}"
 
 
 @receiver(post_delete, sender=ReportFile, dispatch_uid="stratmap-report-file-deleted")

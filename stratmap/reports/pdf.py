@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from stratmap.access import Access
+from stratmap.core.years import Period
 from stratmap.kpis.selectors import YearPoint
 from stratmap.reports import content as c
 from stratmap.strategy import diagram
@@ -158,12 +159,17 @@ def render_pdf(content: c.ReportContent) -> bytes:
     return pdf_document(content).write_pdf()
 
 
-def build_pdf(organization: str, year: int, theme: str | None = None, *, access: Access) -> bytes:
-    """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it."""
-    return render_pdf(c.report_content(organization, year, theme, access=access))
+def build_pdf(
+    organization: str, year: int, theme: str | None = None, *, access: Access, period: Period | None = None
+) -> bytes:
+    """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads
+    it; with ``period``, of the year to date at its end."""
+    return render_pdf(c.report_content(organization, year, theme, access=access, period=period))
 
 
-def write_pdf(organization: str, year: int, theme: str | None, path: str | Path, *, access: Access) -> Path:
+def write_pdf(
+    organization: str, year: int, theme: str | None, path: str | Path, *, access: Access, period: Period | None = None
+) -> Path:
     path = Path(path)
-    path.write_bytes(build_pdf(organization, year, theme, access=access))
+    path.write_bytes(build_pdf(organization, year, theme, access=access, period=period))
     return path

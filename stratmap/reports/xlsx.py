@@ -31,13 +31,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
-from stratmap.core.years import MONTHS_IN, Period, format_year, to_roc_year
+from stratmap.core.years import Period, format_year, to_roc_year
 from stratmap.kpis.presenters import number, target_text
 from stratmap.kpis.scoring import Level, Method, Polarity, Policy, Rollup, TargetType, Tolerance
-from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, map_scorecard, scorecard
+from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
-from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, light_text
+from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, ended_by, light_text
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
 from stratmap.text import display_width
@@ -498,14 +498,6 @@ def year_text(card: Scorecard) -> str:
 
 PERIOD_HEADERS = ["代碼", "名稱", "單位", "彙總方式", "期別", "目標值", "實際值", "說明"]
 PERIOD_WIDTHS = [9, 44, 11, 12, 18, 10, 10, 40]
-
-
-def ended_by(row: ScoredKpi, period: Period | None) -> list[PeriodRow]:
-    """The KPI's period rows, those ended by the end of ``period`` (all of them for the year)."""
-    if period is None:
-        return row.periods
-    end = period.index * MONTHS_IN[period.unit]
-    return [p for p in row.periods if p.period.index * MONTHS_IN[p.period.unit] <= end]
 
 
 def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None:

@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from stratmap.access import access_for, get_map_for_user
-from stratmap.core.years import Unit, YearError
+from stratmap.core.years import Period, Unit, YearError
 from stratmap.kpis.models import period_code, period_in_year
 from stratmap.reports import jobs
 from stratmap.reports.models import ReportFile
 from stratmap.reports.xlsx import scorecard_workbook
+from stratmap.strategy.models import StrategyMap
 from stratmap.web.addresses import client_address
 
 Status = ReportFile.Status
@@ -69,16 +70,55 @@ def _state(job: ReportFile | None) -> str:
     return job.status
 
 
+class BadPeriod(Exception):
+    """A ``?period=`` that is none of the map's year; the 400 it is answered with names it."""
+
+    def response(self) -> HttpResponse:
+        return HttpResponseBadRequest(str(self), content_type="text/plain; charset=utf-8")
+
+
+def asked_period(request: HttpRequest, smap: StrategyMap) -> Period | None:
+    """The period of the map's year ``?period=`` names, as the scorecard page's period selector writes it
+    (Q3, H1, M05) or as a key (2024-Q3); None without one or for the whole year. :class:`BadPeriod` naming
+    the value for one that is none of the year's."""
+    asked = request.GET.get("period", "").strip()
+    if not asked:
+        return None
+    style = smap.organization.year_style
+    try:
+        period = period_in_year(asked, smap.year, style)
+    except YearError:
+        message = _("%(value)s is not a period of %(year)s; expected e.g. Q3 or %(example)s") % {
+            "value": asked[:40],
+            "year": style.label(smap.year),
+            "example": f"{smap.url_year}-Q3",
+        }
+        raise BadPeriod(message) from None
+    return None if period.unit is Unit.YEAR else period  # the whole year, as without a period
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse | FileResponse:
-    """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``: the file when it is
-    ready, else the page that prepares it (POST) and follows its progress."""
+    """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``, of the year or of the year to
+    date at ``?period=Q3``: the file when it is ready, else the page that prepares it (POST) and follows
+    its progress. A period that is none of the map's year is a 400 naming it, asked or prepared."""
     smap = get_map_for_user(request, org, year)
     theme = request.GET.get("theme") or ""
     if theme and not smap.themes.filter(code=theme).exists():
         raise Http404
-    key = jobs.report_key(smap, kind, theme, access_for(request))
-    context = {"map": smap, "org": smap.organization, "year": smap.year, "kind": kind, "theme": theme}
+    try:
+        period = asked_period(request, smap)
+    except BadPeriod as bad:
+        return bad.response()
+    key = jobs.report_key(smap, kind, theme, access_for(request), period)
+    context = {
+        "map": smap,
+        "org": smap.organization,
+        "year": smap.year,
+        "kind": kind,
+        "theme": theme,
+        "period": smap.organization.year_style.period_label(period) if period else "",
+    }
     if request.method == "POST":
         if _over_the_limit(request):
             context.update(state="limit", limit=settings.REPORT_PREPARES_PER_MINUTE)
@@ -108,22 +148,11 @@ def scorecard_xlsx(request: HttpRequest, org: str, year: int) -> HttpResponse:
     period selector writes it: Q3, H1, M05, or a key, 2024-Q3); a period that is none of the map's year
     is refused with a 400 naming it. Made in the request and never kept, so no two periods share a file."""
     smap = get_map_for_user(request, org, year)
-    style = smap.organization.year_style
-    period, suffix = None, ""
-    if asked := request.GET.get("period", "").strip():
-        try:
-            period = period_in_year(asked, smap.year, style)
-        except YearError:
-            message = _("%(value)s is not a period of %(year)s; expected e.g. Q3 or %(example)s") % {
-                "value": asked[:40],
-                "year": style.label(smap.year),
-                "example": f"{smap.url_year}-Q3",
-            }
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-        if period.unit is Unit.YEAR:
-            period = None  # the whole year, as without a period
-        else:
-            suffix = f"-{period_code(period, style)}"
+    try:
+        period = asked_period(request, smap)
+    except BadPeriod as bad:
+        return bad.response()
+    suffix = f"-{period_code(period, smap.organization.year_style)}" if period else ""
     buffer = io.BytesIO()
     scorecard_workbook(org, smap.year, smap, access=access_for(request), period=period).save(buffer)
     return _attachment(buffer.getvalue(), "xlsx", f"{org}-{smap.year}{suffix}-scorecard.xlsx")

@@ -26,6 +26,9 @@ class Sentence:
     unknown: str  # added when some KPIs' data are unknown
     join: str  # between KPI codes
     end: str
+    #: The targets met, in ``{target}``/``{targets}``: the year's, or the year to date's on a scorecard of a period.
+    year_target: tuple[str, str]
+    to_date_target: tuple[str, str]
 
 
 # In each language stratmap writes the report's sentence in; another language reads the English.
@@ -33,22 +36,26 @@ SENTENCES = {
     "zh": Sentence(
         subject="{}",
         none="{subject}KPI尚無可評估的成果",
-        no_one_met="{subject}KPI均未達成年度目標值",
-        all_met="{subject}KPI均已達成年度目標值",
-        all_but="{subject}KPI除{codes}外，其餘KPI已達成年度目標值",
+        no_one_met="{subject}KPI均未達成{target}",
+        all_met="{subject}KPI均已達成{target}",
+        all_but="{subject}KPI除{codes}外，其餘KPI已達成{target}",
         unknown="（{codes}資料不明）",
         join="、",
         end="",
+        year_target=("年度目標值", "年度目標值"),
+        to_date_target=("年初至今目標值", "年初至今目標值"),
     ),
     "en": Sentence(
         subject="{}: ",
         none="{subject}no KPI has a result to rate yet",
-        no_one_met="{subject}no KPI met its yearly target",
-        all_met="{subject}all KPIs met their yearly targets",
-        all_but="{subject}all KPIs except {codes} met their yearly targets",
+        no_one_met="{subject}no KPI met its {target}",
+        all_met="{subject}all KPIs met their {targets}",
+        all_but="{subject}all KPIs except {codes} met their {targets}",
         unknown=" ({codes} unknown)",
         join=", ",
         end=".",
+        year_target=("yearly target", "yearly targets"),
+        to_date_target=("year-to-date target", "year-to-date targets"),
     ),
 }
 
@@ -89,8 +96,9 @@ class Rollup:
     def rated(self) -> int:
         return self.count - len(self.data_only)
 
-    def summary(self, language: str = "zh", subject: str = "") -> str:
-        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」.
+    def summary(self, language: str = "zh", subject: str = "", *, to_date: bool = False) -> str:
+        """The report's sentence, e.g. 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」; ``to_date``: of a
+        scorecard of a period, whose targets are the year to date's (「…已達成年初至今目標值」).
 
         It never says every KPI met its target when none has a result, or when none met.
         """
@@ -100,7 +108,8 @@ class Rollup:
             template = words.no_one_met if self.not_met else words.none
         else:
             template = words.all_but if self.not_met else words.all_met
-        sentence = template.format(subject=subject, codes=words.join.join(self.not_met))
+        target, targets = words.to_date_target if to_date else words.year_target
+        sentence = template.format(subject=subject, codes=words.join.join(self.not_met), target=target, targets=targets)
         if self.unknown:
             sentence += words.unknown.format(codes=words.join.join(self.unknown))
         return sentence + words.end

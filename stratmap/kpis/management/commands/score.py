@@ -222,7 +222,8 @@ class Command(BaseCommand):
 
     def summary(self, card: Scorecard, language: str) -> str:
         (org_rollup,) = card.rollups["organization"].values()
-        return summary_sentence(org_rollup, card.year, card.theme, language, style=card.map.organization.year_style)
+        style = card.map.organization.year_style
+        return summary_sentence(org_rollup, card.year, card.theme, language, style=style, period=card.period)
 
     def write_table(self, card: Scorecard) -> None:
         language = translation.get_language()

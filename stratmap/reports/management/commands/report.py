@@ -1,8 +1,10 @@
 """``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] [--period Q3] -o FILE``.
 
 - ``deck``: the leadership-camp deck, PowerPoint (``-o deck.pptx``) or PDF (``-o deck.pdf``);
-- ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``), of the year or, with ``--period``,
-  of the year to date at the end of that period.
+- ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``).
+
+Both are of the year or, with ``--period``, of the year to date at the end of that period (a deck of a
+period has no part 2, the next year's map).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ SUFFIXES = {"deck": (".pptx", ".pdf"), "scorecard": (".xlsx",)}
 class Command(BaseCommand):
     help = (
         "Write a report: `deck` is the leadership-camp deck of a year's KPI results (.pptx or .pdf), "
-        "`scorecard` the Excel scorecard workbook (a sheet per theme and the action plans)."
+        "`scorecard` the Excel scorecard workbook (a sheet per theme and the action plans); either of the "
+        "year to date at the end of a period with --period."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--theme", help="deck only: only this theme, e.g. D")
         parser.add_argument(
             "--period",
-            help="scorecard only: the year to date at a period of the year: 2024-Q3, 2024-H1, 2024-05 (a month), or Q3",
+            help="the year to date at a period of the year: 2024-Q3, 2024-H1, 2024-05 (a month), or Q3",
         )
         parser.add_argument(
             "-o", "--output", required=True, help="the file to write: deck.pptx, deck.pdf or scorecard.xlsx"
@@ -47,19 +50,17 @@ class Command(BaseCommand):
             raise CommandError(f"-o: {output!r} must end in {' or '.join(wanted)} for the {kind} report")
         if kind == "scorecard" and theme:
             raise CommandError("--theme: the scorecard workbook always has every theme, one sheet each")
-        if kind == "deck" and period:
-            raise CommandError("--period: the deck is of the whole year; the scorecard workbook takes a period")
         try:
             ad_year = to_ad_year(year)
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
         try:
+            chosen = ScoreCommand.period(org, ad_year, period) if period else None
             if kind == "deck" and suffix == ".pdf":
-                write_pdf(org, ad_year, theme, path, access=SYSTEM)
+                write_pdf(org, ad_year, theme, path, access=SYSTEM, period=chosen)
             elif kind == "deck":
-                write_deck(org, ad_year, theme, path, access=SYSTEM)
+                write_deck(org, ad_year, theme, path, access=SYSTEM, period=chosen)
             else:
-                chosen = ScoreCommand.period(org, ad_year, period) if period else None
                 scorecard_workbook(org, ad_year, access=SYSTEM, period=chosen).save(path)
         except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
