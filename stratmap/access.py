@@ -30,16 +30,25 @@ Questions about what a person may do take the thing asked about (a map, an organ
 a KPI or a result): ``access.publishes(smap)``. Asked without it (``if access.publishes:``) they
 raise a TypeError instead of answering "yes" for every organization. Refusals are 404s that say
 nothing about what exists.
+
+What an answer costs is bounded by what it is about, never by the size of the database: the person's
+organizations come in one query, down the tree from its memberships; a map's organization, and whether
+the person enters or reviews KPIs on a map outside its organizations, are looked up for the maps asked
+about, once a request; the querysets (:meth:`Access.maps`, :meth:`Access.results`,
+:meth:`Access.on_readable_maps`) are conditions on the rows' own maps, whose subqueries (the maps of the
+person's agencies' KPIs and of its themes) the database runs only for a row that no cheaper condition
+admits (``tests/test_access_scale.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from stratmap.core.models import Membership, Organization
@@ -100,13 +109,42 @@ class Access:
         return self.all_seeing or bool(getattr(self.user, "is_superuser", False))
 
     @cached_property
-    def memberships(self) -> frozenset[tuple[int, str]]:
-        """(organization id, role) of each role this person holds."""
+    def _held(self) -> tuple[tuple[int, str, str, bool], ...]:
+        """(organization id, role, organization code, held there) for each organization where this person
+        acts in a role it holds, descendants included: one query, as large as the person's scope (a
+        recursive query down the organization tree from its memberships; never the whole tree)."""
         if self.all_seeing or not getattr(self.user, "is_authenticated", False):
-            return frozenset()
+            return ()
         # ``user`` is any request user; an authenticated one is a User
         user = cast("User", self.user)
-        return frozenset(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        connection = connections[Membership.objects.db]
+        q = connection.ops.quote_name
+
+        def column(model: type[Membership | Organization], name: str) -> str:
+            field = model._meta.get_field(name)
+            assert isinstance(field, Field) and field.column
+            return q(field.column)
+
+        membership, organization = q(Membership._meta.db_table), q(Organization._meta.db_table)
+        org_id, code, parent = (column(Organization, f) for f in ("id", "code", "parent"))
+        held_role, member_org, user_id = (column(Membership, f) for f in ("role", "organization", "user"))
+        # UNION (not UNION ALL) drops a row met again, so a cycle in the parents ends the recursion.
+        sql = (
+            f"WITH RECURSIVE scope (organization, role, code, held) AS ("
+            f" SELECT o.{org_id}, m.{held_role}, o.{code}, 1 FROM {membership} m"
+            f" JOIN {organization} o ON o.{org_id} = m.{member_org} WHERE m.{user_id} = %s"
+            f" UNION SELECT o.{org_id}, s.role, o.{code}, 0"
+            f" FROM {organization} o JOIN scope s ON o.{parent} = s.organization"
+            f") SELECT organization, role, code, held FROM scope"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk])
+            return tuple((pk, role, code, bool(held)) for pk, role, code, held in cursor.fetchall())
+
+    @cached_property
+    def memberships(self) -> frozenset[tuple[int, str]]:
+        """(organization id, role) of each role this person holds."""
+        return frozenset((pk, role) for pk, role, _code, held in self._held if held)
 
     @property
     def is_insider(self) -> bool:
@@ -116,32 +154,12 @@ class Access:
     # --- scopes ---------------------------------------------------------------------------------
 
     @cached_property
-    def _organizations(self) -> tuple[dict[int | None, list[int]], dict[str, int]]:
-        """The organization tree (parent id → children ids) and ids by code: one query."""
-        children: dict[int | None, list[int]] = {}
-        ids: dict[str, int] = {}
-        for pk, parent, code in Organization.objects.values_list("pk", "parent_id", "code"):
-            children.setdefault(parent, []).append(pk)
-            ids[code] = pk
-        return children, ids
-
-    def _with_descendants(self, roots: set[int]) -> frozenset[int]:
-        children, _ids = self._organizations
-        found, todo = set(), list(roots)
-        while todo:
-            org = todo.pop()
-            if org not in found:  # a cycle in the parents would otherwise never end
-                found.add(org)
-                todo.extend(children.get(org, []))
-        return frozenset(found)
-
-    @cached_property
     def _scopes(self) -> dict[str, frozenset[int]]:
-        held: dict[str, set[int]] = {role: set() for role in Role.values}
-        for org, role in self.memberships:
-            held[role].add(org)
+        below: dict[str, set[int]] = {role: set() for role in Role.values}
+        for pk, role, _code, _held in self._held:
+            below[role].add(pk)
         # An administrator holds every lesser role of its organizations too.
-        return {role: self._with_descendants(orgs | held[Role.ADMINISTRATOR]) for role, orgs in held.items()}
+        return {role: frozenset(orgs | below[Role.ADMINISTRATOR]) for role, orgs in below.items()}
 
     def organizations(self, role: str) -> frozenset[int]:
         """The ids of the organizations where this person acts in ``role``: those where it holds the role
@@ -154,33 +172,96 @@ class Access:
         return frozenset().union(*self._scopes.values()) if self.memberships else frozenset()
 
     @cached_property
-    def _map_organizations(self) -> dict[int, int]:
-        return dict(StrategyMap.objects.values_list("pk", "organization_id"))
+    def _codes(self) -> dict[str, int]:
+        """The ids of the organizations of this person's scope, by code."""
+        return {code: pk for pk, _role, code, _held in self._held}
 
     @cached_property
-    def _work_maps(self) -> frozenset[int]:
-        """The maps on which this person enters or reviews KPIs (they may lie outside its organizations)."""
-        if not self.memberships:
-            return frozenset()
-        kpis = self.editable_kpis() | self.reviewable_kpis()
-        return frozenset(kpis.values_list("objective__map_id", flat=True).distinct())
+    def _owners(self) -> dict[int, int]:
+        """The organization of each map asked about in this request, by map id (filled as maps are met)."""
+        return {}
 
-    def _organization_of(self, subject: Subject) -> int:
+    @cached_property
+    def _working(self) -> dict[int, bool]:
+        """Whether this person enters or reviews a KPI of each map asked about, by map id (filled as asked)."""
+        return {}
+
+    def _work(self) -> Q:
+        """KPIs whose results this person enters or reviews as an editor or a coordinator (an administrator's
+        work is on its own organizations' maps, which it reads anyway): an empty Q when it has none. Asked
+        of a map's KPIs, each KPI is looked up (its agencies through their (KPI, agency) index), so that
+        the database starts from the map, not from every KPI of the person's agencies."""
+        editor, coordinator = self._scopes[Role.EDITOR], self._scopes[Role.COORDINATOR]
+        work = Q()
+        if editor:
+            work |= Q(Exists(Kpi.agencies.through.objects.filter(kpi=OuterRef("pk"), organization__in=editor)))
+        if coordinator:
+            work |= Q(objective__theme__group__in=coordinator) | Q(objective__theme__group__lead__in=coordinator)
+        return work
+
+    def _work_maps(self, field: str) -> Q:
+        """Rows whose map (at ``field``) is one on which this person enters or reviews KPIs, wherever it is,
+        as subqueries the database answers (at most once a query, and only for a row that no cheaper
+        condition before it admits): an impossible Q when it has no such work."""
+        editor, coordinator = self._scopes[Role.EDITOR], self._scopes[Role.COORDINATOR]
+        # One arm per way of having work, each found through its own index: one condition OR-ed across
+        # the joins would read every KPI of the database.
+        arms: list[QuerySet[Kpi, Any]] = []
+        if editor:
+            arms.append(Kpi.objects.filter(agencies__in=editor).values("objective__map_id"))
+        if coordinator:
+            arms.append(Kpi.objects.filter(objective__theme__group__in=coordinator).values("objective__map_id"))
+            arms.append(Kpi.objects.filter(objective__theme__group__lead__in=coordinator).values("objective__map_id"))
+        if not arms:
+            return Q(pk__in=[])
+        found = Q()
+        for arm in arms:
+            found |= Q(**{f"{field}__in": arm.order_by()})
+        return found
+
+    def _works_on(self, maps: Iterable[int]) -> set[int]:
+        """Which of ``maps`` this person enters or reviews KPIs on (they may lie outside its organizations):
+        the maps not yet asked about in one query over their own KPIs, then from the cache."""
+        known, asked = self._working, set(maps)
+        unknown = asked - known.keys()
+        if unknown:
+            work = self._work()
+            found = (
+                set(
+                    Kpi.objects.filter(work, objective__map__in=unknown)
+                    .values_list("objective__map_id", flat=True)
+                    .distinct()
+                    .order_by()
+                )
+                if work
+                else set()
+            )
+            known.update({pk: pk in found for pk in unknown})
+        return {pk for pk in asked if known[pk]}
+
+    def _organization_of(self, subject: Subject, *, anywhere: bool = False) -> int:
+        """The id of ``subject``'s organization; -1 for none. A code is looked up among this person's
+        organizations only (all that its questions compare with) unless ``anywhere``."""
         if isinstance(subject, Organization):
             return subject.pk
         if isinstance(subject, StrategyMap):
+            self._owners[subject.pk] = subject.organization_id
             return subject.organization_id
         if isinstance(subject, str):
-            try:
-                return self._organizations[1][subject]
-            except KeyError:
-                return -1  # no such organization: nobody but a superuser acts on it
-        map_id = self._map_of(subject)
-        assert map_id is not None  # organizations and their codes were answered above
-        organization = self._map_organizations.get(map_id)
-        if organization is None:  # a map made since this access was built
-            organization = StrategyMap.objects.filter(pk=map_id).values_list("organization_id", flat=True).first()
-        return -1 if organization is None else organization
+            found = self._codes.get(subject)
+            if found is None and anywhere:
+                found = Organization.objects.filter(code=subject).values_list("pk", flat=True).first()
+            return -1 if found is None else found  # no such organization: nobody but a superuser acts on it
+        if isinstance(subject, KpiResult):
+            subject = subject.kpi
+        objective = subject.objective
+        map_id = objective.map_id
+        if type(objective).map.is_cached(objective):  # the map came with the KPI
+            self._owners[map_id] = objective.map.organization_id
+        if map_id not in self._owners:
+            owner = StrategyMap.objects.filter(pk=map_id).values_list("organization_id", flat=True).first()
+            self._owners[map_id] = -1 if owner is None else owner
+        return self._owners[map_id]
 
     @staticmethod
     def _map_of(subject: Subject) -> int | None:
@@ -200,7 +281,10 @@ class Access:
     def is_administrator(self, subject: Subject) -> bool:
         """Administers the organization of ``subject`` (a map, organization, code, KPI or result)."""
         self._map_of(subject)  # refuse what is not a subject, also for superusers
-        return self.is_superuser or self._organization_of(subject) in self._scopes[Role.ADMINISTRATOR]
+        if self.is_superuser:
+            return True
+        mine = self._scopes[Role.ADMINISTRATOR]
+        return bool(mine) and self._organization_of(subject) in mine
 
     @_question
     def reads_unpublished(self, subject: Subject) -> bool:
@@ -210,7 +294,9 @@ class Access:
             return True
         if not self.memberships:
             return False
-        return self._organization_of(subject) in self._reading_scope or map_id in self._work_maps
+        if self._organization_of(subject) in self._reading_scope:
+            return True
+        return map_id is not None and map_id in self._works_on([map_id])
 
     @_question
     def publishes(self, subject: Subject) -> bool:
@@ -226,16 +312,27 @@ class Access:
         """What this person sees of the maps of ``subject``'s organization, as a text: equal texts, equal
         sight, so a file made for one may be given to the other. ``"public"`` for everyone who sees there
         only what the public sees (published maps, published results)."""
-        organization = self._organization_of(subject)
+        self._map_of(subject)  # refuse what is not a subject
         if self.is_superuser:
             return "everything"
         if not self.memberships:
             return "public"
-        unpublished = sorted(
-            pk
-            for pk, org in self._map_organizations.items()
-            if org == organization and (org in self._reading_scope or pk in self._work_maps)
-        )
+        organization = self._organization_of(subject, anywhere=True)
+        # The organization's maps only: all of them where this person reads unpublished data, else those
+        # on which it enters or reviews KPIs (one query over that organization's KPIs).
+        found: QuerySet[Any, int]
+        if organization in self._reading_scope:
+            found = StrategyMap.objects.filter(organization=organization).values_list("pk", flat=True)
+        else:
+            work = self._work()
+            found = (
+                Kpi.objects.filter(work, objective__map__organization=organization)
+                .values_list("objective__map_id", flat=True)
+                .distinct()
+                if work
+                else Kpi.objects.none().values_list("objective__map_id", flat=True)
+            )
+        unpublished = sorted(found.order_by())
         return "unpublished maps " + ",".join(map(str, unpublished)) if unpublished else "public"
 
     def reads(self, smap: StrategyMap) -> bool:
@@ -244,7 +341,12 @@ class Access:
 
     def require(self, *maps: StrategyMap | None) -> None:
         """Raise Http404 unless this person may read every one of ``maps`` (None is skipped)."""
-        if not all(smap is None or self.reads(smap) for smap in maps):
+        asked = [smap for smap in maps if smap is not None]
+        if self.memberships and not self.is_superuser:  # those read for work on them: in one query
+            self._works_on(
+                smap.pk for smap in asked if not smap.published and smap.organization_id not in self._reading_scope
+            )
+        if not all(self.reads(smap) for smap in asked):
             raise Http404
 
     def edits(self, kpi: Kpi) -> bool:
@@ -271,13 +373,32 @@ class Access:
 
     def maps(self) -> QuerySet[StrategyMap]:
         """The map versions this person may read."""
-        maps = StrategyMap.objects.all()
+        return StrategyMap.objects.filter(self.on_readable_maps())
+
+    def on_readable_maps(self, field: str = "") -> Q:
+        """The rows whose map this person may read, as a condition on the map the rows reach through
+        ``field`` (``"objective__map"`` for KPIs, ``"map"`` for a map's parts; the map itself when empty).
+
+        Filter with it rather than with ``objective__map__in=access.maps()``: the condition is checked on
+        the rows the query reads anyway, while a subquery of readable maps reads every map there is."""
         if self.is_superuser:
-            return maps
-        readable = Q(published=True)
+            return Q()
+        at = f"{field}__" if field else ""
+        readable = Q(**{f"{at}published": True})
         if self.memberships:
-            readable |= Q(organization__in=self._reading_scope) | Q(pk__in=self._work_maps)
-        return maps.filter(readable)
+            readable |= Q(**{f"{at}organization__in": self._reading_scope}) | self._work_maps(field or "pk")
+        return readable
+
+    def own_maps(self) -> QuerySet[StrategyMap]:
+        """The maps where this person has work: those of the organizations of its roles (and their
+        descendants), and those on which it enters or reviews KPIs. None without a role: a superuser's
+        own maps are those of its memberships' organizations, not every map it may act on."""
+        if not self.memberships:
+            return StrategyMap.objects.none()
+        mine = Q(organization__in=self._reading_scope)
+        if not self.is_superuser:
+            mine |= self._work_maps("pk")
+        return StrategyMap.objects.filter(mine)
 
     def results(self, results: QuerySet[KpiResult]) -> QuerySet[KpiResult]:
         """The results among ``results`` this person may see: the published results of the maps it reads,
@@ -287,7 +408,7 @@ class Access:
         visible = Q(status=KpiResult.Status.PUBLISHED, kpi__objective__map__published=True)
         if self.memberships:
             visible |= Q(kpi__objective__map__organization__in=self._reading_scope)
-            visible |= Q(kpi__objective__map__in=self._work_maps)
+            visible |= self._work_maps("kpi__objective__map")
         return results.filter(visible)
 
     def editable_kpis(self) -> QuerySet[Kpi]:

@@ -33,9 +33,9 @@ def _report_jobs_at_once(settings, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _demo_files():
-    """The demo dataset parsed once per run: the loader reads parsed files without changing them, and
-    parsing is half the cost of the fixture that most tests use."""
-    return parse_paths(DEMO_PATHS)
+    """The demo dataset parsed once per run, by file: the loader reads parsed files without changing them,
+    and parsing is half the cost of the fixture that most tests use."""
+    return {parsed.path: parsed for parsed in parse_paths(DEMO_PATHS)}
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def demo(db, _demo_files, monkeypatch):
     """The built-in demo datasets, loaded: Taipei's and the invented council's (stratmap/data/ashcombe),
     as ``stratmap load --demo`` loads them, so that every test of a page runs beside both shapes."""
     with monkeypatch.context() as patched:
-        patched.setattr(loader, "parse_paths", lambda paths: _demo_files)
+        patched.setattr(loader, "parse_file", lambda path: (_demo_files[path], []))
         return load_paths(DEMO_PATHS)
 
 

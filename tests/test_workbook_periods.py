@@ -186,9 +186,9 @@ def test_the_download_reads_in_the_same_number_of_queries_with_thirteen_rows_a_k
 
     counts = {agency: queries(agency) for agency in ("ashcombe-people", "ashcombe-place", "ashcombe-resources")}
     assert len({rows for _n, rows in counts.values()}) == 3, counts  # each agency has other periods
-    # The KPIs, their agencies, what the person reads (3), the results and the targets, the map's rating
-    # policy and its light set (5): whatever the periods.
-    assert {n for n, _rows in counts.values()} == {12}, counts
+    # The KPIs, their agencies, what the person reads (1: its organizations), the results and the
+    # targets, the map's rating policy and its light set (5): whatever the periods.
+    assert {n for n, _rows in counts.values()} == {10}, counts
 
 
 def test_a_period_rows_narrative_from_the_database_never_becomes_a_formula(drafts, client):

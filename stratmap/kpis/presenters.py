@@ -20,7 +20,7 @@ from stratmap.kpis.selectors import map_scorecard
 from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.selectors import map_structure
+from stratmap.strategy.selectors import MapStructure, map_structure
 
 # The engine's reasons, each written out for the translation catalogue (a test holds this to the
 # engine's own list, scoring.REASONS).
@@ -169,10 +169,11 @@ def summary_sentence(
     return rollup.summary("en", when + (f" theme {theme}" if theme else ""), to_date=period is not None)
 
 
-def map_spec(smap: StrategyMap, card=None, *, access: Access) -> diagram.MapSpec:
+def map_spec(smap: StrategyMap, card=None, *, access: Access, structure: MapStructure | None = None) -> diagram.MapSpec:
     """What the diagram module needs to draw a map, with each objective's rollup light from the
-    results ``access`` may see (``card``: that scorecard, when the caller already has it)."""
-    structure = map_structure(smap=smap, access=access)
+    results ``access`` may see (``card``: that scorecard, ``structure``: the map's, when the caller already
+    has them)."""
+    structure = structure or map_structure(smap=smap, access=access)
     card = card or map_scorecard(smap=smap, access=access)
     objective_rollups = card.rollups["objective"]
     return diagram.MapSpec(

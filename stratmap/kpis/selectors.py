@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext
 
 from stratmap.access import Access
@@ -230,16 +232,34 @@ def score_kpis(
 
     ``kpis`` come from :func:`kpis_for_scoring` (their map's organization gives the months' order).
     """
-    targets: dict[int, dict[str, KpiTarget]] = defaultdict(dict)
-    for t in KpiTarget.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year")):
-        targets[t.kpi_id][t.period] = t
-    results: dict[int, dict[str, KpiResult]] = defaultdict(dict)
-    for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=F("kpi__objective__map__year"))):
-        results[r.kpi_id][r.period] = r
+    targets, results = _year_rows(kpis, access)
     return [
         _scored(k, targets[k.pk], results[k.pk], policy_for(k), period, tuple(a.code for a in k.agencies.all()))
         for k in kpis
     ]
+
+
+#: Up to this many KPIs, :func:`_year_rows` asks for their own rows by id; beyond, for their maps' rows:
+#: one SQL parameter per KPI would fail on SQLite past its limit on variables (999 in older builds).
+FEW_KPIS = 100
+
+
+def _year_rows(
+    kpis: list[Kpi], access: Access
+) -> tuple[defaultdict[int, dict[str, KpiTarget]], defaultdict[int, dict[str, KpiResult]]]:
+    """The targets and the results ``access`` may see of each KPI's map's year (KPI id → period → row):
+    two queries, whose parameters are the KPIs' maps (and the KPIs themselves when they are few)."""
+    maps = sorted({k.objective.map_id for k in kpis})
+    scope = Q(kpi__objective__map__in=maps, year=F("kpi__objective__map__year"))
+    if len(kpis) <= FEW_KPIS:
+        scope &= Q(kpi__in=[k.pk for k in kpis])
+    targets: defaultdict[int, dict[str, KpiTarget]] = defaultdict(dict)
+    for t in KpiTarget.objects.filter(scope):
+        targets[t.kpi_id][t.period] = t
+    results: defaultdict[int, dict[str, KpiResult]] = defaultdict(dict)
+    for r in access.results(KpiResult.objects.filter(scope)):
+        results[r.kpi_id][r.period] = r
+    return targets, results
 
 
 def _period_rows(kpi: Kpi, targets: dict[str, KpiTarget], results: dict[str, KpiResult]) -> list[PeriodRow]:
@@ -376,13 +396,23 @@ def map_scorecard(
     Results ``access`` may not see count as not entered; a map it may not read is a 404.
     """
     access.require(smap)
-    kpis = kpis_for_scoring().filter(objective__map=smap)
+    # Every KPI's objective is of ``smap``: not joined again into each KPI's row, which made a copy of the map,
+    # its organization and its JSON columns a KPI (a tenth of a city's scorecard page).
+    kpis = (
+        kpis_for_scoring()
+        .select_related(None)
+        .select_related("objective__theme", "objective__perspective")
+        .filter(objective__map=smap)
+    )
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
     policy = policy_of(smap=smap)
     if period is not None and period.year != smap.year:
         raise ValueError(f"{period} is not a period of the map's year {smap.year}")
-    rows = score_kpis(kpis=list(kpis), policy_for=lambda kpi: policy, access=access, period=period)
+    of_map = list(kpis)
+    for kpi in of_map:
+        kpi.objective.map = smap
+    rows = score_kpis(kpis=of_map, policy_for=lambda kpi: policy, access=access, period=period)
     scores = [row.score for row in rows]
     rollups: dict[str, dict[str, Rollup]] = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores, policy=policy)},
@@ -478,16 +508,92 @@ def scorecard_rows(
     return FilteredScorecard(card, rows)
 
 
+#: What :func:`kpi_input` and :func:`_period_rows` read of a KPI and of its objective, theme, perspective,
+#: map and organization.
+SCORED_FIELDS = (
+    *("code", "name", "polarity", "target_type", "stages", "baseline", "weight", "method", "frequency"),
+    *("aggregation", "order", "objective__code", "objective__order", "objective__map__year"),
+    *("objective__theme__code", "objective__perspective__code"),
+    *("objective__map__organization__year_start_month", "objective__map__organization__year_label"),
+)
+
+
 def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
-    """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them."""
+    """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them.
+
+    The work is proportional to the KPIs of ``maps``: callers bound them (home scores a page of maps).
+    The SQL's parameters are the maps, never the KPIs."""
     access.require(*maps)
     policies = policies_of(maps=maps)
-    kpis = list(kpis_for_scoring().filter(objective__map__in=maps))
-    rows = score_kpis(kpis=kpis, policy_for=lambda k: policies[k.objective.map_id], access=access)
+    # A summary counts lights: no agencies (their prefetch would pass one parameter per KPI), and only the
+    # columns scoring reads (the objectives' texts and the maps' would cost more to load than to score).
+    kpis = list(
+        kpis_for_scoring().prefetch_related(None).only(*SCORED_FIELDS).filter(objective__map__in=[m.pk for m in maps])
+    )
+    targets, results = _year_rows(kpis, access)
     by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
-    for row in rows:
-        by_map[row.kpi.objective.map_id].append(row.score)
+    for k in kpis:
+        policy = policies[k.objective.map_id]
+        by_map[k.objective.map_id].append(_scored(k, targets[k.pk], results[k.pk], policy, None, ()).score)
     return {pk: summarize(pk, scores, policy=policies[pk]) for pk, scores in by_map.items()}
+
+
+#: Organizations listed on a page of the home page.
+ORGANIZATIONS_PER_PAGE = 25
+
+
+@dataclass
+class OrganizationSummary:
+    """One organization on the home page: its latest map in force, that map's headline rollup, and its
+    other years in force (newest first, without counts: each is a link)."""
+
+    organization: Organization
+    latest: StrategyMap
+    summary: Rollup
+    earlier: list[StrategyMap]
+
+
+@dataclass
+class OrganizationSummaries:
+    """A page of organizations (``page``, a :class:`django.core.paginator.Page` of organizations) and
+    their summaries, in the page's order."""
+
+    page: Page
+    rows: list[OrganizationSummary]
+
+
+def organization_summaries(
+    *, access: Access, page: int | str | None = 1, per_page: int = ORGANIZATIONS_PER_PAGE
+) -> OrganizationSummaries:
+    """The home page: the organizations with a map in force that ``access`` reads, top-level ones first
+    then by code, ``per_page`` at a time (``page`` as typed in the address: a number out of range is the
+    last page, anything else the first), each with its latest year scored and its other years listed.
+
+    A fixed number of queries, and work bounded by the page: at most ``per_page`` maps are scored
+    whatever the number of organizations and years."""
+    in_force = access.maps().filter(in_force=True)
+    organizations = (
+        Organization.objects.filter(Exists(in_force.filter(organization=OuterRef("pk"))))
+        .alias(nested=Case(When(parent__isnull=True, then=Value(0)), default=Value(1)))
+        .order_by("nested", "code")
+    )
+    shown = Paginator(organizations, per_page).get_page(page)
+    by_pk = {o.pk: o for o in shown.object_list}
+    years: dict[int, list[StrategyMap]] = {pk: [] for pk in by_pk}
+    for smap in in_force.filter(organization__in=list(by_pk)).only("pk", "organization", "year").order_by("-year"):
+        smap.organization = by_pk[smap.organization_id]  # for its year's label and address, without a query
+        years[smap.organization_id].append(smap)
+    latest = in_force.filter(pk__in=[maps[0].pk for maps in years.values() if maps]).select_related(
+        "organization", "scoring_policy"
+    )
+    latest_by_org = {smap.organization_id: smap for smap in latest}
+    summaries = map_summaries(maps=list(latest_by_org.values()), access=access)
+    rows = [
+        OrganizationSummary(org, latest_by_org[org.pk], summaries[latest_by_org[org.pk].pk], years[org.pk][1:])
+        for org in shown.object_list
+        if org.pk in latest_by_org
+    ]
+    return OrganizationSummaries(shown, rows)
 
 
 @dataclass
@@ -546,7 +652,7 @@ def histories(*, kpis: list[Kpi], access: Access) -> dict[int, list[YearPoint]]:
     alone = [k.pk for k in kpis if not k.lineage_id]  # a KPI without lineage is its own history
     members = (
         Kpi.objects.filter(Q(lineage_id__in=lineages, objective__map__in_force=True) | Q(pk__in=alone))
-        .filter(objective__map__in=access.maps())
+        .filter(access.on_readable_maps("objective__map"))
         .select_related("objective__map__organization")
         .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
         .order_by("objective__map__year")
@@ -671,30 +777,66 @@ def _ended_periods(kpi: Kpi, today: datetime.date) -> list[str]:
     ]
 
 
+def cycle_maps(*, access: Access, today: datetime.date) -> list[StrategyMap]:
+    """The maps of the current cycle in ``access``'s own organizations (:meth:`Access.own_maps`): per
+    organization, its latest map in force whose year has started by ``today`` (an April–March year
+    stored as 2024 starts in April 2024), and the map in force before it, newest first, by
+    organization's code. One query whatever the number of organizations and years."""
+    started = Q(year__lt=today.year) | Q(year=today.year, organization__year_start_month__lte=today.month)
+    return list(
+        access.own_maps()
+        .filter(started, in_force=True)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("organization_id")], order_by=F("year").desc()))
+        .filter(rank__lte=2)
+        .select_related("organization")
+        .order_by("organization__code", "-year")
+    )
+
+
 def due_work(*, access: Access, today: datetime.date) -> Due:
-    """What ``access`` must do in the maps in force up to ``today``'s year: results to enter
-    (editable, not yet submitted), to review (submitted) and to publish (approved), in a fixed
-    number of queries.
+    """What ``access`` must do in the current cycle of its own organizations (:func:`cycle_maps`): results
+    to enter (editable, not yet submitted), to review (submitted) and to publish (approved), in a fixed
+    number of queries. The map before an organization's current one stays in the cycle while the
+    person's results of it are not all published (a KPI without any result of its year is not); after
+    that it is done and left out. Nobody's list grows with other organizations or past years; a
+    superuser without a membership has no organizations of its own, so none.
 
     A KPI with periods asks for each period of the map's year that has ended (and for any period whose
     entry is under way), not for the year when the year's value is made of its periods (the KPI has
     an aggregation) and nobody has started one; once the year's own result is approved or published,
     the year is closed and its periods are not asked for. Submitted and approved results are listed
     to review and to publish whatever their period."""
-    maps = list(access.maps().filter(in_force=True, year__lte=today.year).select_related("organization"))
-    kpis = (
-        Kpi.objects.filter(objective__map__in=maps)
-        .select_related("objective__map__organization", "objective__theme")
-        .order_by("objective__map__organization__code", "-objective__map__year", "objective__order", "order")
-    )
+    maps = cycle_maps(access=access, today=today)
+    by_pk = {m.pk: m for m in maps}
+    # Each condition is asked of the cycle's KPIs only (through the index of their maps), never of all.
+    in_cycle = Kpi.objects.filter(objective__map__in=list(by_pk))
+    editable = set(access.editable_kpis().filter(objective__map__in=list(by_pk)).values_list("pk", flat=True))
+    reviewable = set(access.reviewable_kpis().filter(objective__map__in=list(by_pk)).values_list("pk", flat=True))
+    kpis = []
+    fields = ("code", "name", "frequency", "aggregation", "release", "objective__map_id", "objective__order", "order")
+    for kpi in in_cycle.select_related("objective").only(*fields).order_by("objective__order", "order"):
+        if kpi.pk in editable or kpi.pk in reviewable:
+            kpi.objective.map = by_pk[kpi.objective.map_id]  # loaded once, with its organization
+            kpis.append(kpi)
+    order = {m.pk: i for i, m in enumerate(maps)}  # by organization's code, newest year first
+    kpis.sort(key=lambda k: order[k.objective.map_id])
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for kpi_id, period, stored in KpiResult.objects.filter(
-        kpi__in=kpis, year=F("kpi__objective__map__year")
+        kpi__objective__map__in=list(by_pk), year=F("kpi__objective__map__year")
     ).values_list("kpi_id", "period", "status"):
         statuses[kpi_id][period] = stored
-    editable = set(access.editable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
-    reviewable = set(access.reviewable_kpis().filter(pk__in=kpis).values_list("pk", flat=True))
     deadlines = {m.pk: m.results_due for m in maps}
+    # An organization's earlier map is done once every one of this person's results of it is published.
+    latest: dict[int, int] = {}
+    for m in maps:  # newest first
+        latest.setdefault(m.organization_id, m.pk)
+    unfinished = set(latest.values())
+    for kpi in kpis:
+        found = statuses.get(kpi.pk, {})
+        if not found or any(status != KpiResult.Status.PUBLISHED for status in found.values()):
+            unfinished.add(kpi.objective.map_id)
+    maps = [m for m in maps if m.pk in unfinished]
+    kpis = [k for k in kpis if k.objective.map_id in unfinished]
 
     def row(kpi: Kpi, status: str | None, period: str) -> DueRow:
         deadline = None if period else deadlines.get(kpi.objective.map_id)
@@ -723,7 +865,7 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
                     due.to_enter.append(row(kpi, status, code))
             if kpi.pk in reviewable and status == KpiResult.Status.SUBMITTED:
                 due.to_review.append(row(kpi, status, code))
-            if status == KpiResult.Status.APPROVED and access.publishes(kpi):
+            if status == KpiResult.Status.APPROVED and access.publishes(kpi.objective.map):
                 due.to_publish.append(row(kpi, status, code))
     entering_maps = {r.kpi.objective.map_id for r in due.to_enter}
     due.workbooks = [m for m in maps if m.pk in entering_maps]

@@ -95,6 +95,9 @@ class Outcome(models.Model):
         verbose_name = _("expected outcome")
         verbose_name_plural = _("expected outcomes")
         ordering = ["objective_id", "plan_id", "order"]
+        # A map's own outcomes (plan None) are found from its objectives: without it SQLite reads every
+        # objective-level outcome of the database through the index on plan.
+        indexes = [models.Index(fields=["objective", "plan"], name="outcome_objective_plan")]
 
     def __str__(self) -> str:
         return self.text[:60]

@@ -6,15 +6,17 @@ Every read takes the reader's :class:`~stratmap.access.Access` (keyword ``access
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
 from stratmap.access import Access
+from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.selectors import ScoredKpi, YearPoint, kpis_for_scoring, lineage_history, policy_of, score_kpis
-from stratmap.plans.models import ActionPlan
-from stratmap.strategy.models import Revision, StrategyMap
+from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.strategy.models import Objective, Revision, StrategyMap
 
 
 def plans_in_full() -> QuerySet[ActionPlan]:
@@ -22,15 +24,79 @@ def plans_in_full() -> QuerySet[ActionPlan]:
     return ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes", "progress").order_by("order")
 
 
-def kpis_with_plans(*, smap: StrategyMap, access: Access) -> list[Kpi]:
-    """Every KPI of a map with its plans in full: six queries."""
+@dataclass(frozen=True)
+class PlanInFull:
+    """An action plan with its responsible agencies, tasks, expected outcomes and monthly progress, each in
+    order, as lists."""
+
+    plan: ActionPlan
+    agencies: list[Organization]
+    tasks: list[PlanTask]
+    outcomes: list[Outcome]
+    progress: list[PlanProgress]
+
+    @classmethod
+    def of(cls, plan: ActionPlan) -> PlanInFull:
+        """A plan of :func:`plans_in_full` (its rows prefetched)."""
+        return cls(
+            plan,
+            list(plan.agencies.all()),
+            list(plan.tasks.all()),
+            list(plan.outcomes.all()),
+            list(plan.progress.all()),
+        )
+
+
+@dataclass(frozen=True)
+class KpiPlans:
+    kpi: Kpi
+    plans: list[PlanInFull]
+
+
+def kpis_with_plans(*, smap: StrategyMap, access: Access) -> list[KpiPlans]:
+    """Every KPI of a map with its plans in full: six queries, each of the map's rows (subqueries, no list of
+    ids). The rows are gathered here rather than prefetched: Django builds a queryset a plan and relation for a
+    prefetch, which cost a city's plans page (thousands of plans' rows) more than their SQL."""
     access.require(smap)
-    return list(
+    kpis = list(
         Kpi.objects.filter(objective__map=smap)
         .select_related("objective__theme", "objective__perspective")
-        .prefetch_related(Prefetch("action_plans", queryset=plans_in_full()))
         .order_by("objective__order", "order")
     )
+    plans = ActionPlan.objects.filter(kpi__in=Kpi.objects.filter(objective__map=smap).values("pk"))
+    of_plans = plans.values("pk")
+    agencies: defaultdict[int, list[Organization]] = defaultdict(list)
+    # In the order the dataset lists them (a plan's agencies have no order of their own).
+    links = ActionPlan.agencies.through.objects.filter(actionplan__in=of_plans).select_related("organization")
+    for link in links.order_by("pk"):
+        agencies[link.actionplan_id].append(link.organization)
+    tasks: defaultdict[int, list[PlanTask]] = defaultdict(list)
+    for task in PlanTask.objects.filter(plan__in=of_plans).order_by("plan_id", "order"):
+        tasks[task.plan_id].append(task)
+    outcomes: defaultdict[int, list[Outcome]] = defaultdict(list)
+    for outcome in Outcome.objects.filter(plan__in=of_plans).order_by("plan_id", "order"):
+        assert outcome.plan_id is not None  # of a plan, by the filter
+        outcomes[outcome.plan_id].append(outcome)
+    progress: defaultdict[int, list[PlanProgress]] = defaultdict(list)
+    for month in PlanProgress.objects.filter(plan__in=of_plans).order_by("plan_id", "month"):
+        progress[month.plan_id].append(month)
+    of_kpi: defaultdict[int, list[PlanInFull]] = defaultdict(list)
+    for plan in plans.order_by("kpi_id", "order"):
+        pk = plan.pk
+        of_kpi[plan.kpi_id].append(PlanInFull(plan, agencies[pk], tasks[pk], outcomes[pk], progress[pk]))
+    return [KpiPlans(kpi, of_kpi[kpi.pk]) for kpi in kpis]
+
+
+def objective_outcomes(*, smap: StrategyMap, access: Access) -> dict[int, list[Outcome]]:
+    """The expected outcomes of the map's objectives themselves (not of a plan), by objective id, in order:
+    one query, which starts from the map's objectives (the index on objective and plan), so that it
+    reads this map's outcomes only, however many the database holds."""
+    access.require(smap)
+    outcomes: dict[int, list[Outcome]] = {}
+    own = Outcome.objects.filter(objective__in=Objective.objects.filter(map=smap), plan=None).order_by("order")
+    for outcome in own:
+        outcomes.setdefault(outcome.objective_id, []).append(outcome)
+    return outcomes
 
 
 @dataclass
@@ -49,9 +115,9 @@ def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
     and visible results (an unpublished next year's map must not lend the public its targets)."""
     return (
         Kpi.objects.filter(
+            access.on_readable_maps("objective__map"),
             lineage_id__in={k.lineage_id for k in kpis if k.lineage_id},
             objective__map__in_force=True,
-            objective__map__in=access.maps(),
         )
         .select_related("objective__map__organization")
         .prefetch_related("targets", Prefetch("results", queryset=access.results(KpiResult.objects.all())))
@@ -66,7 +132,7 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
     """
 
     access.require(smap)
-    readable = access.maps()
+    readable = access.on_readable_maps("objective__map")
     kpi = (
         kpis_for_scoring()
         .select_related("lineage")
@@ -91,10 +157,10 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
     if kpi.cites and organization.parent_id:
         cites = (
             Kpi.objects.filter(
+                readable,
                 objective__map__organization_id=organization.parent_id,
                 objective__map__year=smap.year,
                 objective__map__in_force=True,
-                objective__map__in=readable,
                 code=kpi.cites,
             )
             .select_related("objective__map__organization")
@@ -102,10 +168,10 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
         )
     supported_by = list(
         Kpi.objects.filter(
+            readable,
             objective__map__organization__parent=organization,
             objective__map__year=smap.year,
             objective__map__in_force=True,
-            objective__map__in=readable,
             cites=kpi.code,
         )
         .select_related("objective__map__organization")
@@ -115,7 +181,7 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
     # revision belongs to this KPI only if its code was this KPI's in the year the revision speaks of.
     plan_codes = {p.code for p in kpi.action_plans.all()}
     candidates = Revision.objects.filter(
-        map__organization=organization, map__in=readable, code__in={k.code for k in lineage} | plan_codes
+        access.on_readable_maps("map"), map__organization=organization, code__in={k.code for k in lineage} | plan_codes
     ).select_related("map")
     revisions = []
     for revision in candidates.order_by("map__year", "order"):

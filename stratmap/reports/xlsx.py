@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
 from django.utils import translation
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from stratmap.access import Access
@@ -54,6 +56,11 @@ THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# The formats of the body's cells, as the workbook's named styles (registered by ``add_styles``): one
+# assignment a cell, where setting its font, border and alignment one by one makes openpyxl hash each style
+# object again (most of the workbook's time, on a city's thousands of plan tasks).
+BODY, CENTRED = "內文", "內文置中"
+PROGRESS_BODY, PROGRESS_CENTRED = "進度列", "進度列置中"
 
 SUMMARY_TITLE = "總表"
 PLANS_TITLE = "行動計畫"
@@ -85,6 +92,8 @@ THEME_COLUMNS: tuple[tuple[str, float], ...] = (
     ("達標", 6),
 )
 COL = {header: get_column_letter(i) for i, (header, _) in enumerate(THEME_COLUMNS, start=1)}
+#: The theme sheet's columns of text, wrapped at the left; the others are centred.
+WRAPPED_COLUMNS = frozenset({"構面", "策略目標", "名稱"})
 
 
 class ScorecardError(ValueError):
@@ -279,18 +288,65 @@ def heading(ws: Worksheet, title: str, note: str, columns: int) -> None:
     ws.row_dimensions[1].height = 24
 
 
-def style_body(ws: Worksheet, first_row: int, last_row: int, columns: int) -> None:
-    for row in ws.iter_rows(min_row=first_row, max_row=last_row, max_col=columns):
+def add_styles(wb: openpyxl.Workbook) -> None:
+    """Register the body's named styles in ``wb`` (each workbook its own: a named style is bound to one)."""
+    for name, alignment, fill in (
+        (BODY, WRAP, None),
+        (CENTRED, CENTER, None),
+        (PROGRESS_BODY, WRAP, PROGRESS_FILL),
+        (PROGRESS_CENTRED, CENTER, PROGRESS_FILL),
+    ):
+        wb.add_named_style(NamedStyle(name, font=FONT, border=BORDER, alignment=alignment, fill=fill))
+
+
+def merge(ws: Worksheet, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
+    """``ws.merge_cells`` for a range that overlaps no other and is styled afterwards. openpyxl checks each new
+    range against every one merged before and copies the top-left cell's borders to the edges: quadratic in a
+    city's thousand plans (a third of the workbook's time), and the borders are the body style's anyway."""
+    first, last = f"{get_column_letter(start_column)}{start_row}", f"{get_column_letter(end_column)}{end_row}"
+    merged = MergedCellRange(ws, f"{first}:{last}")
+    ws.merged_cells.ranges.add(merged)
+    cells = merged.cells
+    next(cells)  # the top-left cell keeps its value; the others become merged cells, as merge_cells makes them
+    for row, column in cells:
+        ws._cells[row, column] = MergedCell(ws, row, column)
+
+
+def style_cell(cell: Cell | MergedCell, name: str) -> None:
+    """Give ``cell`` the named style ``name``, which replaces its whole format but for the quote prefix, kept:
+    text that reads as a formula stays text (``core.spreadsheet.text_cell``)."""
+    quoted = cell.quotePrefix
+    cell.style = name
+    if quoted:
+        cell.quotePrefix = True
+
+
+def style_body(
+    ws: Worksheet,
+    first_row: int,
+    last_row: int,
+    columns: int,
+    centred: Collection[int] = (),
+    *,
+    min_col: int = 1,
+    progress: bool = False,
+) -> None:
+    """Bordered cells in the body font, wrapped, the ``centred`` columns centred (``progress``: on the progress
+    rows' fill). A named style replaces a cell's whole format: a number format or a font goes on after it."""
+    body, centre = (PROGRESS_BODY, PROGRESS_CENTRED) if progress else (BODY, CENTRED)
+    for row in ws.iter_rows(min_row=first_row, max_row=last_row, min_col=min_col, max_col=columns):
         for cell in row:
-            cell.border, cell.font, cell.alignment = BORDER, FONT, WRAP
+            style_cell(cell, centre if cell.column in centred else body)
 
 
 def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...] = ()) -> None:
     """Tall enough rows for wrapped text: openpyxl does not size them, and LibreOffice keeps the default."""
     merged = {(c.min_row, c.min_col) for c in ws.merged_cells.ranges if c.min_row != c.max_row or c.min_col in skip}
-    for r in range(first_row, last_row + 1):
+    # ws.max_column scans every cell of the sheet: once, not once a row (``ws[r]`` would).
+    rows = ws.iter_rows(min_row=first_row, max_row=last_row, max_col=ws.max_column)
+    for r, cells in enumerate(rows, start=first_row):
         lines = 1
-        for cell in ws[r]:
+        for cell in cells:
             if not isinstance(cell.value, str) or cell.data_type == "f" or (r, cell.column) in merged:
                 continue
             if cell.column in skip:
@@ -341,30 +397,25 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
         formulas = {"達成度": rate_formula(line, r)}
         if line.total_computed is not None and line.rate is not None and policy.method == Method.COMPOSITE:
             formulas["總分(計算)"] = total_formula(policy, r)
+        cells = {}
         for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
             if formulas.get(name):
-                ws.cell(r, c, formulas[name])  # the report's own formula, not text from anyone
+                cell = ws.cell(r, c, formulas[name])  # the report's own formula, not text from anyone
             else:
-                put(ws, r, c, values[name])
-        ws[f"{COL['目標值']}{r}"].number_format = number_format(line.target_printed, line.target)
-        ws[f"{COL['達成值']}{r}"].number_format = number_format(line.actual_printed, line.actual)
+                cell = put(ws, r, c, values[name])
+            style_cell(cell, BODY if name in WRAPPED_COLUMNS else CENTRED)  # first: it replaces the whole format
+            cells[name] = cell
+        cells["目標值"].number_format = number_format(line.target_printed, line.target)
+        cells["達成值"].number_format = number_format(line.actual_printed, line.actual)
         for name, note in (("目標值", line.target_derived), ("達成值", line.actual_derived)):
             if note:  # a value made of the periods' says so where it is read (the periods are on their sheet)
-                ws[f"{COL[name]}{r}"].comment = Comment(note, "stratmap")
+                cells[name].comment = Comment(note, "stratmap")
         for name in ("達成度", "總分(公布)", "總分(計算)"):
-            ws[f"{COL[name]}{r}"].number_format = "0.0"
-    last = FIRST_ROW + len(lines) - 1
-    style_body(ws, FIRST_ROW, max(last, FIRST_ROW - 1), len(headers))
-    for r, line in enumerate(lines, start=FIRST_ROW):
-        for name in ("代碼", "單位", "目標值", "達成值", "達成度", "創新度", "挑戰度", "貢獻度"):
-            ws[f"{COL[name]}{r}"].alignment = CENTER
-        for name in ("總分(公布)", "總分(計算)", "達標"):
-            ws[f"{COL[name]}{r}"].alignment = CENTER
-        light = ws[f"{COL['燈號']}{r}"]
-        light.font = light_font(line.light)
-        light.alignment = CENTER
+            cells[name].number_format = "0.0"
+        cells["燈號"].font = light_font(line.light)
         if line.met == "否":
-            ws[f"{COL['達標']}{r}"].font = light_font(policy.lights.rated[-1])
+            cells["達標"].font = light_font(policy.lights.rated[-1])
+    last = FIRST_ROW + len(lines) - 1
     if policy.method != Method.COMPOSITE:
         # A map rated by its achievement alone has no self-assessment and no published total: their columns
         # are hidden, not removed, so that every theme sheet keeps one layout (and its formulas' letters).
@@ -425,12 +476,8 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
         letter = get_column_letter(c)
         ws.cell(total, c, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})" if total > FIRST_ROW else 0)
     put(ws, total, 6, "、".join(rollups_not_met(card)))
-    style_body(ws, FIRST_ROW, total, len(headers))
+    style_body(ws, FIRST_ROW, total, len(headers), centred=set(range(1, len(headers) + 1)) - {2, 6})
     fit_rows(ws, FIRST_ROW, total)
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=total, max_col=len(headers)):
-        for cell in row:
-            if cell.column not in (2, 6):
-                cell.alignment = CENTER
     for c in range(1, len(headers) + 1):
         ws.cell(total, c).font = BOLD
         ws.cell(total, c).fill = TOTAL_FILL
@@ -474,10 +521,8 @@ def weights_tables(ws: Worksheet, card: Scorecard, row: int) -> None:
             for c, value in enumerate(values, start=1):
                 put(ws, r, c, value)
         last = first + len(groups) - 1
-        style_body(ws, first, last, len(WEIGHT_HEADERS))
+        style_body(ws, first, last, len(WEIGHT_HEADERS), centred=set(range(1, len(WEIGHT_HEADERS) + 1)) - {2})
         for r, (_code, _name, rollup) in enumerate(groups, start=first):
-            for c in range(1, len(WEIGHT_HEADERS) + 1):
-                ws.cell(r, c).alignment = WRAP if c == 2 else CENTER
             ws.cell(r, 4).number_format = ws.cell(r, 5).number_format = "0.00"
             ws.cell(r, len(WEIGHT_HEADERS)).font = light_font(rollup.light)
         for c in range(1, len(WEIGHT_HEADERS) + 1):
@@ -518,6 +563,7 @@ def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None
     else:
         whole = f"年初至{style.period_label(card.period, 'zh-hant')}"
     r, totals = FIRST_ROW, set()
+    formats: list[tuple[int, str, str]] = []  # (row, the target's, the actual's): after the cells' style
     for row in rows:
         kpi, given = row.kpi, row.score.kpi
         how = aggregation_text(kpi) or "未設定"
@@ -529,24 +575,27 @@ def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None
             for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, label, cell_number(target),
                                        cell_number(actual), note], start=1):  # fmt: skip
                 put(ws, r, c, value)
-            ws.cell(r, 6).number_format = number_format(p.target.printed if p.target else "", target)
-            ws.cell(r, 7).number_format = number_format(p.result.printed if p.result else "", actual)
+            formats.append(
+                (
+                    r,
+                    number_format(p.target.printed if p.target else "", target),
+                    number_format(p.result.printed if p.result else "", actual),
+                )
+            )
             r += 1
         said = "；".join(n for n in (derived_note(row, "target"), derived_note(row, "actual")) if n)
         for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, whole, cell_number(given.target),
                                    cell_number(given.actual), said or "依年度填報值"], start=1):  # fmt: skip
             put(ws, r, c, value)
-        ws.cell(r, 6).number_format = number_format("", given.target)
-        ws.cell(r, 7).number_format = number_format("", given.actual)
+        formats.append((r, number_format("", given.target), number_format("", given.actual)))
         totals.add(r)
         r += 1
-    style_body(ws, FIRST_ROW, r - 1, len(PERIOD_HEADERS))
-    for line in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, max_col=len(PERIOD_HEADERS)):
-        for cell in line:
-            if cell.column not in (2, 8):
-                cell.alignment = CENTER
-            if line[0].row in totals:
-                cell.font, cell.fill = BOLD, TOTAL_FILL
+    style_body(ws, FIRST_ROW, r - 1, len(PERIOD_HEADERS), centred=set(range(1, len(PERIOD_HEADERS) + 1)) - {2, 8})
+    for at, target_format, actual_format in formats:
+        ws.cell(at, 6).number_format, ws.cell(at, 7).number_format = target_format, actual_format
+    for at in totals:
+        for c in range(1, len(PERIOD_HEADERS) + 1):
+            ws.cell(at, c).font, ws.cell(at, c).fill = BOLD, TOTAL_FILL
     fit_rows(ws, FIRST_ROW, r - 1)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PERIOD_HEADERS))}{max(r - 1, HEADER_ROW)}"
@@ -576,47 +625,45 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
     r = FIRST_ROW
     first_month = 5
     column = {month: first_month + i for i, month in enumerate(order)}
+    progress_rows = []
     for kpi in kpis_with_plans(smap=smap, access=access):
-        for plan in kpi.action_plans.all():
-            start = r
-            agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in plan.agencies.all())
-            tasks: list[PlanTask | None] = list(plan.tasks.all()) or [None]
+        for item in kpi.plans:
+            plan, start = item.plan, r
+            agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in item.agencies)
+            tasks: list[PlanTask | None] = [*item.tasks] or [None]
             for task in tasks:
                 put(ws, r, 4, task.name if task else "")
                 months = task.months if task else []
                 if task is not None and months is None:
                     put(ws, r, first_month, NO_MONTHS)
-                    ws.merge_cells(start_row=r, start_column=first_month, end_row=r, end_column=first_month + 11)
+                    merge(ws, r, first_month, r, first_month + 11)
                 else:
                     for m in months or []:
                         if 1 <= int(m) <= 12:
                             ws.cell(r, column[int(m)], RUNS)
                 r += 1
-            progress = {p.month: p for p in plan.progress.all()}
+            progress = {p.month: p for p in item.progress}
             if progress:
                 put(ws, r, 4, "執行進度")
                 for month, p in progress.items():
                     if 1 <= month <= 12 and (p.done or p.planned):
                         ws.cell(r, column[month], DONE if p.done else PLANNED)
-                for c in range(4, len(PLAN_HEADERS) + 1):
-                    ws.cell(r, c).fill = PROGRESS_FILL
+                progress_rows.append(r)
                 r += 1
             put(ws, start, 1, plan.code)
             put(ws, start, 2, plan.name)
             put(ws, start, 3, agencies)
             if r - 1 > start:
                 for c in (1, 2, 3):
-                    ws.merge_cells(start_row=start, start_column=c, end_row=r - 1, end_column=c)
+                    merge(ws, start, c, r - 1, c)
     if r == FIRST_ROW:
         put(ws, r, 1, "本年度策略地圖無行動計畫資料")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(PLAN_HEADERS))
         r += 1
-    style_body(ws, FIRST_ROW, r - 1, len(PLAN_HEADERS))
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, min_col=first_month, max_col=len(PLAN_HEADERS)):
-        for cell in row:
-            cell.alignment = CENTER
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=r - 1, max_col=1):
-        row[0].alignment = CENTER
+    centred = {1, *range(first_month, len(PLAN_HEADERS) + 1)}
+    style_body(ws, FIRST_ROW, r - 1, len(PLAN_HEADERS), centred)
+    for at in progress_rows:  # shaded from the task column on
+        style_body(ws, at, at, len(PLAN_HEADERS), centred, min_col=4, progress=True)
     fit_rows(ws, FIRST_ROW, r - 1, skip=(first_month,))
     ws.freeze_panes = f"E{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(PLAN_HEADERS))}{max(r - 1, HEADER_ROW)}"
@@ -654,6 +701,7 @@ def scorecard_workbook(
     if "" in lines:
         themes.append(("", "未分主題"))
     wb = openpyxl.Workbook()
+    add_styles(wb)
     summary = wb.active
     taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE, PERIODS_TITLE}
     summary.title = SUMMARY_TITLE

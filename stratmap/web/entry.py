@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -335,18 +336,25 @@ def _since_last_review(user, result: KpiResult) -> dict:
     return {"version": seen, "fields": [row for row in fields.values() if row["old"] != row["new"]]}
 
 
+#: Rows of each list of the "what's due" page shown at once.
+DUE_PER_PAGE = 50
+
+
 @login_required
 def due(request: HttpRequest) -> HttpResponse:
     """What this person must do: results to enter, to review, to publish, with deadlines and release dates."""
-    due = due_work(access=access_for(request), today=timezone.localdate())
+    access = access_for(request)
+    due = due_work(access=access, today=timezone.localdate())
+    # Each list is paged on its own (?enter=2&review=1): a long list to enter does not push the others away.
     return render(
         request,
         "web/due.html",
         {
-            "to_enter": due.to_enter,
-            "to_review": due.to_review,
-            "to_publish": due.to_publish,
+            "to_enter": Paginator(due.to_enter, DUE_PER_PAGE).get_page(request.GET.get("enter")),
+            "to_review": Paginator(due.to_review, DUE_PER_PAGE).get_page(request.GET.get("review")),
+            "to_publish": Paginator(due.to_publish, DUE_PER_PAGE).get_page(request.GET.get("publish")),
             "workbooks": due.workbooks,
+            "no_organization": access.is_superuser and not access.memberships,
         },
     )
 

@@ -26,16 +26,16 @@ from stratmap.kpis.selectors import (
     cascade,
     every_period,
     map_scorecard,
-    map_summaries,
+    organization_summaries,
     scorecard_rows,
 )
-from stratmap.plans.models import Outcome
-from stratmap.plans.selectors import kpi_detail, kpis_with_plans
+from stratmap.plans.selectors import PlanInFull, kpi_detail, kpis_with_plans, objective_outcomes
 from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
-from stratmap.strategy.selectors import map_structure
+from stratmap.strategy.selectors import MapStructure, map_structure
 from stratmap.web.presenters import legend, legends
+from stratmap.web.rows import PlanArticles, cascade_links, plans_lines, scorecard_lines
 
 
 def _context(smap: StrategyMap, **extra) -> dict:
@@ -44,46 +44,35 @@ def _context(smap: StrategyMap, **extra) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    maps = list(
-        visible_maps(request)
-        .filter(in_force=True)
-        .select_related("organization", "scoring_policy")
-        .order_by("organization__kind", "organization__code", "-year")
-    )
-    summaries = map_summaries(maps=maps, access=access_for(request))
-    organizations: dict[Organization, list] = {}
-    for smap in maps:
-        organizations.setdefault(smap.organization, []).append((smap, summaries[smap.pk]))
-    # The legend lists the light sets of the maps listed (each map's counts show its own), each named with
+    # A page of organizations, each with its latest year's counts: the work does not grow with the data.
+    found = organization_summaries(access=access_for(request), page=request.GET.get("page", 1))
+    # The legend lists the light sets of the maps counted (each map's counts show its own), each named with
     # the organizations using it.
-    lights = legend(summary.light_set for summary in summaries.values()) if summaries else None
-    keys = legends((summaries[smap.pk].light_set, smap.organization) for smap in maps)
-    context = {"organizations": organizations, "legends": keys, **({"lights": lights} if lights else {})}
+    lights = legend(row.summary.light_set for row in found.rows) if found.rows else None
+    keys = legends((row.summary.light_set, row.organization) for row in found.rows)
+    context = {"rows": found.rows, "page": found.page, "legends": keys, **({"lights": lights} if lights else {})}
     return render(request, "web/home.html", context)
 
 
-def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard]:
+def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, MapStructure]:
     access = access_for(request)
     card = map_scorecard(smap=smap, access=access)
-    return diagram.render_svg(map_spec(smap, card, access=access)), card
+    structure = map_structure(smap=smap, access=access)
+    return diagram.render_svg(map_spec(smap, card, access=access, structure=structure)), card, structure
 
 
 @require_GET
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, card = _map_svg(request, smap)
+    svg, card, structure = _map_svg(request, smap)
     (summary,) = card.rollups["organization"].values()
-    return render(
-        request,
-        "web/map.html",
-        _context(smap, svg=svg, summary=summary, themes=list(smap.themes.order_by("order"))),
-    )
+    return render(request, "web/map.html", _context(smap, svg=svg, summary=summary, themes=structure.themes))
 
 
 @require_GET
 def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, _card = _map_svg(request, smap)
+    svg, _card, _structure = _map_svg(request, smap)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-map.svg"'
     return response
@@ -107,7 +96,7 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     rollup = card.rollups["theme"].get(code)
     sentence = summary_sentence(rollup, smap.year, code, style=smap.organization.year_style) if rollup else ""
     # The 關聯圖: the theme's part of the strategy map, drawn by the same engine, with its cause-and-effect links.
-    spec = diagram.sub_map(map_spec(smap, card, access=access_for(request)), code, title="")
+    spec = diagram.sub_map(map_spec(smap, card, access=access_for(request), structure=structure), code, title="")
     return render(
         request,
         "web/theme.html",
@@ -181,6 +170,8 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     found, filters, sort = _filtered_scorecard(request, smap)
     agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
+    perspectives = list(smap.perspectives.order_by("order"))
+    composite = found.card.policy.method == Method.COMPOSITE
     return render(
         request,
         "web/scorecard.html",
@@ -188,14 +179,15 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
             smap,
             card=found.card,
             rows=found.rows,
+            lines=scorecard_lines(found.rows, smap, perspectives=bool(perspectives), composite=composite),
             filters=filters,
             sort=sort,
             themes=list(smap.themes.order_by("order")),
-            perspectives=list(smap.perspectives.order_by("order")),
+            perspectives=perspectives,
             agencies=list(agencies),
             query=request.GET.urlencode(),
             weighted=_weighted_sections(found.card),
-            composite=found.card.policy.method == Method.COMPOSITE,
+            composite=composite,
             periods=_period_choices(found.card),
         ),
     )
@@ -295,7 +287,11 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
                 else None
             ),
             chart=chart,
-            months=month_columns(smap.organization.year_style, smap.year),
+            plans=PlanArticles(
+                smap=smap,
+                months=month_columns(smap.organization.year_style, smap.year),
+                editable=set(),  # the plans page links to the progress of the plans one may update
+            )([PlanInFull.of(plan) for plan in detail.kpi.action_plans.all()]),
         ),
     )
 
@@ -308,20 +304,16 @@ def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
 @require_GET
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    kpis = [k for k in kpis_with_plans(smap=smap, access=access_for(request)) if k.action_plans.all()]
-    objective_outcomes: dict[int, list[Outcome]] = {}
-    for outcome in Outcome.objects.filter(objective__map=smap, plan=None).order_by("order"):
-        objective_outcomes.setdefault(outcome.objective_id, []).append(outcome)
     editable = set(access_for(request).editable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
+    months = month_columns(smap.organization.year_style, smap.year)
+    found = kpis_with_plans(smap=smap, access=access_for(request))
     return render(
         request,
         "web/plans.html",
         _context(
             smap,
-            kpis=kpis,
-            months=month_columns(smap.organization.year_style, smap.year),
-            objective_outcomes=objective_outcomes,
-            editable=editable,
+            kpis=plans_lines(found, smap=smap, months=months, editable=editable),
+            objective_outcomes=objective_outcomes(smap=smap, access=access_for(request)),
         ),
     )
 
@@ -356,7 +348,10 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
             .select_related("organization")
         )
     result = cascade(city=city, bureaus=bureaus, access=access_for(request))
-    return render(request, "web/cascade.html", _context(smap, cascade=result))
+    kpi_links, theme_links = cascade_links(result)
+    return render(
+        request, "web/cascade.html", _context(smap, cascade=result, kpi_links=kpi_links, theme_links=theme_links)
+    )
 
 
 @require_GET

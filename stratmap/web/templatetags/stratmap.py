@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
+from django.core.paginator import Page
 from django.db import models
 from django.urls import translate_url
-from django.utils.html import format_html
 from django.utils.translation import pgettext_lazy
 
 from stratmap.core.audit_text import audit_action, audit_field, audit_value
@@ -15,20 +13,13 @@ from stratmap.core.models import Organization
 from stratmap.core.names import local_name
 from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.presenters import (
-    derived_text,
-    light_style,
-    number,
-    period_short,
-    points_text,
-    reason_text,
-    target_text,
-)
+from stratmap.kpis.presenters import derived_text, period_short, points_text, reason_text
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
 from stratmap.web.presenters import Legend, map_legend
+from stratmap.web.rows import light_badge, num, target
 
 register = template.Library()
 
@@ -66,34 +57,9 @@ def period(value: object, owner: object = None) -> str:
     return period_short(value, year_style(owner)) if isinstance(value, Period) else ""
 
 
-@register.filter
-def num(value, places=None) -> str:
-    """A number as people write it; nothing for a missing one.
-
-    A template hands a filter ``""`` rather than None for an attribute of something
-    missing (``result.actual`` without a result), so both mean "no number".
-    """
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, Decimal):
-        try:
-            value = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-    if not value.is_finite():
-        return str(value)
-    return number(value, None if places in (None, "") else int(places))
-
-
-@register.filter
-def target(value, upper=None) -> str:
-    """A target, or a range target with its upper bound: ``{{ kpi.target|target:kpi.target_upper }}`` →
-    200, or "−1 to 1" (「−1～1」) rather than "-1–1"."""
-    if upper is None or upper == "":
-        return num(value)
-    if value is None or value == "":
-        return ""
-    return target_text(Decimal(str(value)), Decimal(str(upper)))
+register.filter("num", num)  # ``{{ value|num }}``, ``{{ value|num:2 }}``: a number as people write it
+#: ``{{ kpi.target|target:kpi.target_upper }}`` → 200, or "−1 to 1" (「−1～1」) rather than "-1–1".
+register.filter("target", target)
 
 
 @register.filter
@@ -129,18 +95,7 @@ def legends(context) -> list[Legend]:
 @register.simple_tag
 def light(value: Level | str | None, reason: str = "", lights: LightSet = TAIPEI_LIGHTS) -> str:
     """A light badge: symbol, label and colour together, never colour alone (a key is read in ``lights``)."""
-    if not value:
-        return ""
-    style = light_style(lights.get(value) if isinstance(value, str) else value)
-    title = format_html(' title="{}"', reason_text(reason)) if reason else ""
-    return format_html(
-        '<span class="light light-{}" style="color: {}"{}><span aria-hidden="true">{}</span> {}</span>',
-        style.key,
-        style.colour,
-        title,
-        style.symbol,
-        style.label,
-    )
+    return light_badge(value, reason, lights)
 
 
 @register.simple_tag(takes_context=True)
@@ -202,3 +157,19 @@ def colon() -> str:
 
 #: A group's weighted points against what it could earn: ``{{ rollup|points }}`` → "21 of 30".
 register.filter("points", points_text)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """The page's query string with ``param`` set to page ``number``, the rest kept (another list's page,
+    a filter): ``href="{% page_query "enter" 2 %}"``, for the pager (web/_pager.html)."""
+    query = context["request"].GET.copy()
+    query[param] = str(number)
+    return "?" + query.urlencode()
+
+
+@register.filter
+def page_numbers(page: Page) -> list[int | str]:
+    """The numbers the pager links for ``page`` (``{% for n in page|page_numbers %}``): the first and last,
+    two on each side of the current one, and an ellipsis for the others."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))

@@ -1,0 +1,305 @@
+"""The rows of the pages' long tables (the scorecard, the action plans, the cascade's links), made in Python.
+
+A city's scorecard has hundreds of rows and its plans page thousands of tasks: a filter, a tag or an included
+template a cell was most of their time (issue 13). Their rows are made here once, every value escaped here
+(``html.escape``, which Django's ``escape`` calls), and the templates show them as they are. What a number, a
+target or a light reads as is still :mod:`stratmap.kpis.presenters`' (the template filters ``num`` and
+``target`` and the ``light`` tag are the functions below), so that a cell reads the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from html import escape
+from typing import TypedDict
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from stratmap.core.names import local_name
+from stratmap.core.years import YearStyle
+from stratmap.kpis.models import Kpi
+from stratmap.kpis.presenters import MonthColumn, derived_text, light_style, number, reason_text, target_text
+from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
+from stratmap.kpis.selectors import Cascade, ScoredKpi
+from stratmap.plans.selectors import KpiPlans, PlanInFull
+from stratmap.strategy.models import Objective, StrategyMap
+
+
+def num(value, places=None) -> str:
+    """A number as people write it; nothing for a missing one.
+
+    A template hands a filter ``""`` rather than None for an attribute of something
+    missing (``result.actual`` without a result), so both mean "no number".
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+    if not value.is_finite():
+        return str(value)
+    return number(value, None if places in (None, "") else int(places))
+
+
+def target(value, upper=None) -> str:
+    """A target, or a range target with its upper bound: 200, or "−1 to 1" (「−1～1」) rather than "-1–1"."""
+    if upper is None or upper == "":
+        return num(value)
+    if value is None or value == "":
+        return ""
+    return target_text(Decimal(str(value)), Decimal(str(upper)))
+
+
+def light_badge(value: Level | str | None, reason: str = "", lights: LightSet = TAIPEI_LIGHTS) -> SafeString:
+    """A light badge: symbol, label and colour together, never colour alone (a key is read in ``lights``)."""
+    if not value:
+        return mark_safe("")
+    style = light_style(lights.get(value) if isinstance(value, str) else value)
+    title = format_html(' title="{}"', reason_text(reason)) if reason else ""
+    return format_html(
+        '<span class="light light-{}" style="color: {}"{}><span aria-hidden="true">{}</span> {}</span>',
+        style.key,
+        style.colour,
+        title,
+        style.symbol,
+        style.label,
+    )
+
+
+#: A row of the scorecard page's table (web/scorecard.html, whose head names its columns): its cells' values
+#: escaped or made here. One format a row rather than a template: the template's nodes, a dozen a row, were
+#: most of the page's rendering.
+SCORECARD_ROW = (
+    '\n    <tr class="{row_class}">\n'
+    "      {perspective}\n"
+    '      <td><span class="code">{objective_code}</span> {objective_name}</td>\n'
+    '      <td class="code"><a href="{href}">{code}</a></td>\n'
+    "      <td>{name}</td>\n"
+    '      <td class="n">{target}</td>\n'
+    '      <td class="n">{actual}</td>\n'
+    '      <td class="n">{rate}</td>\n'
+    "      {scores}\n"
+    '      <td class="n">{score}</td>\n'
+    "      <td>{light}</td>\n"
+    "      <td>{met}</td>\n"
+    "    </tr>\n"
+    "  "
+)
+#: The self-assessment scores, a composite scorecard's only (they make its total).
+SCORECARD_SCORES = (
+    '\n      <td class="n">{innovation}</td>\n'
+    '      <td class="n">{challenge}</td>\n'
+    '      <td class="n">{contribution}</td>\n'
+    "      "
+)
+
+
+def _measured(value: str, given: Decimal | None, unit: str, periods: tuple, style: YearStyle) -> SafeString:
+    """A target or an actual, its unit after it, and the periods it was made of (small, after a space)."""
+    unit_html = f'<span class="unit">{escape(unit)}</span>' if given is not None and unit else ""
+    derived = f' <small class="derived">{escape(derived_text(tuple(periods), style))}</small>' if periods else ""
+    return mark_safe(f"{escape(value)}{unit_html}{derived}")
+
+
+def addresses(name: str) -> Callable[[StrategyMap, str], str]:
+    """The address of ``name`` (``web:kpi``, ``web:theme``, ``web:plan-progress``: a page of a code of a map)
+    for a map and a code: reversed once a map, the code put in as ``reverse`` quotes it. A ``{% url %}`` a
+    link was most of the cascade's rendering."""
+    around: dict[int, tuple[str, str]] = {}
+
+    def address(smap: StrategyMap, code: str) -> str:
+        if smap.pk not in around:
+            # An organization's code and a year hold no "~": the last one is where the code goes.
+            head, _, tail = reverse(name, args=[smap.organization.code, smap.url_year, "~"]).rpartition("~")
+            around[smap.pk] = (head, tail)
+        head, tail = around[smap.pk]
+        return f"{head}{quote(code, safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
+
+    return address
+
+
+def cascade_links(found: Cascade) -> tuple[dict[int, str], dict[int, str]]:
+    """The cascade page's links: each KPI's page and each bureau theme's, by id."""
+    kpi, theme = addresses("web:kpi"), addresses("web:theme")
+    city = [k for row in found.rows for k in row.city_kpis] + found.unsupported
+    bureau = [k for row in found.rows for ks in row.bureau_kpis.values() for k in ks] + found.unknown_citations
+    kpis = {k.pk: kpi(found.city, k.code) for k in city} | {k.pk: kpi(k.objective.map, k.code) for k in bureau}
+    return kpis, {t.pk: theme(t.map, t.code) for row in found.rows for t in row.bureau_themes}
+
+
+def scorecard_lines(
+    rows: list[ScoredKpi], smap: StrategyMap, *, perspectives: bool, composite: bool
+) -> list[SafeString]:
+    """The scorecard page's rows, as it shows them (``perspectives``: with the perspective's column;
+    ``composite``: with the self-assessment scores'). Formats and ``escape``, not ``format_html``: that, a
+    cell, cost more than the cell's template node had."""
+    style = smap.organization.year_style
+    kpi_address = addresses("web:kpi")
+    yes = escape(gettext("yes"))
+    missed = f'<strong class="missed">{escape(gettext("not met"))}</strong>'
+    differs = escape(gettext("the published total differs from the computed one"))
+    # A page holds a few perspectives and lights: each named once (the language is looked up at each).
+    named: dict[int | None, str] = {}
+    badges: dict[tuple[Level, str], str] = {}
+    lines = []
+    for row in rows:
+        s, kpi = row.score, row.kpi
+        given, objective = s.kpi, kpi.objective
+        if perspectives and objective.perspective_id not in named:
+            named[objective.perspective_id] = f"<td>{escape(local_name(objective.perspective))}</td>"
+        badge = (s.light, s.unknown_reason or "")
+        if badge not in badges:
+            badges[badge] = light_badge(*badge)
+        flag = f' <span class="flag" title="{differs} ({num(s.score_computed, 2)})">⚑</span>' if s.flag else ""
+        scores = (
+            SCORECARD_SCORES.format(
+                innovation=num(given.innovation), challenge=num(given.challenge), contribution=num(given.contribution)
+            )
+            if composite
+            else ""
+        )
+        line = SCORECARD_ROW.format(
+            row_class=f"light-row-{escape(s.light.key) if s.light else ''}{' missed-row' if s.met is False else ''}",
+            perspective=named[objective.perspective_id] if perspectives else "",
+            objective_code=escape(objective.code),
+            objective_name=escape(objective.name),
+            href=escape(kpi_address(smap, kpi.code)),
+            code=escape(kpi.code),
+            name=escape(kpi.name),
+            target=_measured(target(given.target, given.target_upper), given.target, kpi.unit, row.target_from, style),
+            actual=_measured(num(given.actual), given.actual, kpi.unit, row.actual_from, style),
+            rate=f"{num(s.rate.percent, 1)}%" if s.rate.percent is not None else "",
+            scores=scores,
+            score=f"{num(s.score, 2)}{flag}",
+            light=badges[badge],
+            met=yes if s.met is True else (missed if s.met is False else "–"),
+        )
+        lines.append(mark_safe(line))  # every text in it escaped above (the numbers are digits)
+    return lines
+
+
+# --- action plans ------------------------------------------------------------------------------------
+# A city's plans page holds hundreds of plans and thousands of tasks, each with a grid of twelve months: a few
+# template nodes a cell, and an included template a plan, were most of the page's time. A plan is one format
+# here, shown on the plans page and the KPI page alike.
+
+PLAN = (
+    '<article class="plan" id="plan-{code}">\n'
+    '  <h3><span class="code">{code}</span> {name}</h3>\n'
+    '  <p class="meta">{meta}</p>\n'
+    "  {grid}\n"
+    "  {progress_link}\n"
+    "  {outcomes}\n"
+    "</article>\n"
+)
+#: The plan's grid of months: its tasks, then its progress (when it has either).
+PLAN_GRID = (
+    '\n  <div class="table-wrap"><table class="months">\n'
+    '    <thead><tr><th scope="col">{task}</th>{months}</tr></thead>\n'
+    "    <tbody>{rows}\n    {progress}\n    </tbody>\n"
+    "  </table></div>\n"
+    "  "
+)
+TASK_ROW = '<tr><th scope="row">{name}</th>\n      {cells}\n    </tr>'
+
+
+class PlanArticles:
+    """Action plans as their pages show them: each its agencies, its tasks against the months of the map's
+    year (``■`` and, for screen readers, "runs", in the months a task runs), its progress (``✓`` done,
+    ``○`` planned, titled with their notes), the link to update it for those who may (a plan of a KPI in
+    ``editable``) and its expected outcomes. Made once a page (its words, its months), then called with
+    each KPI's plans."""
+
+    def __init__(self, *, smap: StrategyMap, months: list[MonthColumn], editable: set[int]) -> None:
+        self.smap, self.months, self.editable = smap, months, editable
+        self.progress_address = addresses("web:plan-progress")
+        self.headers = "".join(f'<th scope="col" class="month">{escape(m.label)}</th>' for m in months)
+        self.task, self.progress_label = escape(gettext("task")), escape(gettext("progress"))
+        self.runs = f'<td class="month on"><span class="visually-hidden">{escape(gettext("runs"))}</span>■</td>'
+        self.unscheduled = (
+            f'<td colspan="12" class="unscheduled">{escape(gettext("schedule not given in the source"))}</td>\n      '
+        )
+        self.done, self.planned = escape(gettext("done")), escape(gettext("planned"))
+        self.also, self.update = escape(gettext("also printed as")), escape(gettext("Update the monthly progress"))
+        self.outcomes_title = escape(gettext("Expected outcomes"))
+
+    def __call__(self, plans: list[PlanInFull]) -> SafeString:
+        return mark_safe("".join(self.article(item) for item in plans))  # every value in it escaped
+
+    def article(self, item: PlanInFull) -> str:
+        plan, months = item.plan, self.months
+        meta = "、".join(escape(local_name(a)) for a in item.agencies)
+        if plan.agencies_printed:
+            meta += f" ({escape(plan.agencies_printed)})"
+        if plan.also_printed_as:
+            meta += f" · {self.also} {', '.join(escape(str(code)) for code in plan.also_printed_as)}"
+        grid = ""
+        if item.tasks or item.progress:
+            rows = []
+            for t in item.tasks:
+                on = t.months
+                cells = (
+                    self.unscheduled
+                    if on is None
+                    else "".join(self.runs if m.month in on else '<td class="month"></td>' for m in months)
+                )
+                rows.append(TASK_ROW.format(name=escape(t.name), cells=cells))
+            progress = ""
+            if item.progress:
+                marks: dict[int, list[str]] = {}
+                for p in item.progress:
+                    if p.done or p.planned:
+                        title, symbol = (self.done, "✓") if p.done else (self.planned, "○")
+                        marks.setdefault(p.month, []).append(f'<span title="{title} {escape(p.note)}">{symbol}</span>')
+                cells = "".join(f'<td class="month">{"".join(marks.get(m.month, ()))}</td>' for m in months)
+                progress = f'<tr class="progress"><th scope="row">{self.progress_label}</th>{cells}</tr>'
+            grid = PLAN_GRID.format(task=self.task, months=self.headers, rows="".join(rows), progress=progress)
+        link = ""
+        if plan.kpi_id in self.editable:
+            link = f'<p><a href="{escape(self.progress_address(self.smap, plan.code))}">{self.update}</a></p>'
+        outcomes = ""
+        if item.outcomes:
+            listed = "".join(f"<li>{escape(o.text)}</li>" for o in item.outcomes)
+            outcomes = f'<p class="outcomes-title">{self.outcomes_title}</p><ul class="outcomes">{listed}</ul>'
+        return PLAN.format(
+            code=escape(plan.code),
+            name=escape(plan.name),
+            meta=meta,
+            grid=grid,
+            progress_link=link,
+            outcomes=outcomes,
+        )
+
+
+class PlansLine(TypedDict):
+    """A KPI of the plans page (web/plans.html): its objective (the page groups by it), its address and its
+    plans shown. A dict: the template engine tries a key before an attribute."""
+
+    objective: Objective
+    kpi: Kpi
+    href: str
+    plans: SafeString
+
+
+def plans_lines(
+    kpis: list[KpiPlans], *, smap: StrategyMap, months: list[MonthColumn], editable: set[int]
+) -> list[PlansLine]:
+    """The plans page's KPIs that have plans, in the map's order."""
+    kpi_address, articles = addresses("web:kpi"), PlanArticles(smap=smap, months=months, editable=editable)
+    return [
+        PlansLine(
+            objective=item.kpi.objective,
+            kpi=item.kpi,
+            href=kpi_address(smap, item.kpi.code),
+            plans=articles(item.plans),
+        )
+        for item in kpis
+        if item.plans
+    ]

@@ -1,0 +1,71 @@
+"""Issue 13 item 3: the long pages' rendering does not grow with their rows beyond a few template nodes a row.
+
+A scorecard row, an action plan or a task used to cost the template engine tens of nodes (a filter or a tag a
+cell, an included template a plan): most of a city's page. Their cells are now worked out once in Python
+(``stratmap.web.rows``); these tests count what the template engine renders, as more rows are shown."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from unittest import mock
+
+from django.template.base import Node
+
+from stratmap.kpis.models import Kpi
+from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+
+
+@contextmanager
+def counting_nodes():
+    """The number of template nodes rendered inside the block (``counted[0]``)."""
+    counted = [0]
+    render = Node.render_annotated
+
+    def counting(self, context):
+        counted[0] += 1
+        return render(self, context)
+
+    with mock.patch.object(Node, "render_annotated", counting):
+        yield counted
+
+
+def rendered(client, url: str) -> tuple[str, int, int]:
+    """The page's HTML, the template nodes rendered and the templates rendered (an included one counts)."""
+    with counting_nodes() as counted:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), counted[0], len(response.templates)
+
+
+def test_a_scorecard_row_costs_the_template_engine_at_most_three_nodes(demo, client):
+    every, every_nodes, _ = rendered(client, "/en/taipei/108/scorecard/")
+    some, some_nodes, _ = rendered(client, "/en/taipei/108/scorecard/?light=excellent")
+    rows, fewer = every.count('<tr class="light-row-'), some.count('<tr class="light-row-')
+    assert rows - fewer >= 10
+    assert every_nodes - some_nodes <= 3 * (rows - fewer)
+
+
+def add_plans(kpi: Kpi, count: int) -> list[str]:
+    """``count`` more action plans for ``kpi``, each with three tasks, an outcome and a month of progress."""
+    codes = []
+    for n in range(count):
+        plan = ActionPlan.objects.create(kpi=kpi, code=f"{kpi.code}.{90 + n}", name=f"Added plan {n}", order=90 + n)
+        for order, months in enumerate(([1, 2], [3], None)):
+            PlanTask.objects.create(plan=plan, name=f"Task {order}", months=months, order=order)
+        Outcome.objects.create(objective=kpi.objective, plan=plan, text="An outcome", order=1)
+        PlanProgress.objects.create(plan=plan, month=2, done=True, note="on time")
+        codes.append(plan.code)
+    return codes
+
+
+def test_more_action_plans_cost_the_plans_and_kpi_pages_no_more_template_nodes(demo, people, client):
+    client.force_login(people["admin"])  # who sees the links to update each plan's progress
+    kpi = Kpi.objects.get(objective__map__organization__code="taipei", objective__map__year=2020, code="DP5.1")
+    pages = ["/en/taipei/109/plans/", "/en/taipei/109/kpis/DP5.1/"]
+    before = [rendered(client, url) for url in pages]
+    added = add_plans(kpi, 10)
+    after = [rendered(client, url) for url in pages]
+    for (_, nodes, templates), (html, more_nodes, more_templates) in zip(before, after, strict=True):
+        assert all(f'id="plan-{code}"' in html for code in added)  # the plans are shown …
+        assert html.count('<td class="month on">') >= 30  # … with their months
+        assert (more_nodes, more_templates) == (nodes, templates)  # … at no cost to the template engine
