@@ -138,6 +138,9 @@ def sqlite_variables_at_most(limit: int) -> Iterator[None]:
     """SQLite refusing more than ``limit`` variables in a statement ("too many SQL variables"), as builds
     with a low limit do: a query passing one parameter per KPI fails."""
     connection.ensure_connection()
+    if connection.vendor != "sqlite":  # PostgreSQL's limit (65,535) is far above any page's parameters
+        yield
+        return
     raw = connection.connection
     before = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
@@ -357,6 +360,9 @@ def test_scoring_passes_the_maps_not_one_parameter_per_kpi_and_works_beyond_sqli
 # --- the plans page's own outcomes --------------------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan is checked: PostgreSQL's planner chooses by its statistics"
+)
 def test_the_plans_pages_outcomes_are_found_from_the_maps_objectives_through_an_index(demo, client):
     smap = StrategyMap.objects.get(organization__code="taipei", year=2020)
     own = Outcome.objects.filter(objective__map=smap, plan=None)
