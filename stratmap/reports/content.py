@@ -123,7 +123,7 @@ class ReportContent:
     def assessed(self) -> bool:
         """Whether the map's KPIs are rated by a total with the self-assessment (the composite method,
         Taipei's); a map rated by its achievement alone (bands, data only) shows no self-assessment."""
-        return self.card.policy.method == Method.COMPOSITE
+        return self.card.policy.self_assessed
 
     @property
     def year(self) -> int:

@@ -395,7 +395,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
             "達標": line.met,
         }
         formulas = {"達成度": rate_formula(line, r)}
-        if line.total_computed is not None and line.rate is not None and policy.method == Method.COMPOSITE:
+        if line.total_computed is not None and line.rate is not None and policy.self_assessed:
             formulas["總分(計算)"] = total_formula(policy, r)
         cells = {}
         for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
@@ -416,7 +416,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
         if line.met == "否":
             cells["達標"].font = light_font(policy.lights.rated[-1])
     last = FIRST_ROW + len(lines) - 1
-    if policy.method != Method.COMPOSITE:
+    if not policy.self_assessed:
         # A map rated by its achievement alone has no self-assessment and no published total: their columns
         # are hidden, not removed, so that every theme sheet keeps one layout (and its formulas' letters).
         for name in ("創新度", "挑戰度", "貢獻度", "總分(公布)"):

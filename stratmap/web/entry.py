@@ -29,7 +29,7 @@ from stratmap.core.models import AuditEvent
 from stratmap.core.years import YearLabel, YearStyle
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, period_of
 from stratmap.kpis.presenters import light_style, month_columns
-from stratmap.kpis.scoring import KpiInput, Method, score_kpi
+from stratmap.kpis.scoring import KpiInput, score_kpi
 from stratmap.kpis.selectors import due_work, policy_of, result_periods
 from stratmap.kpis.services import (
     SCORES,
@@ -124,7 +124,7 @@ def _preview(
         "score": score,
         "light": light_style(score.light),
         "target": target.value if target else None,
-        "composite": policy.method == Method.COMPOSITE,
+        "composite": policy.self_assessed,
     }
 
 
@@ -132,7 +132,7 @@ def _form_class(smap: StrategyMap, period: str) -> type[ResultForm]:
     """The entry form of a year's result with the self-assessment, of a map rated by its composite total
     (Taipei's); without it for a period (the year is assessed, not its quarters) and for a map rated by its
     achievement alone (bands, data only), which has none."""
-    assessed = not period and policy_of(smap=smap).method == Method.COMPOSITE
+    assessed = not period and policy_of(smap=smap).self_assessed
     return ResultForm if assessed else PeriodResultForm
 
 

@@ -19,7 +19,7 @@ from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import PER_YEAR, YearError, format_year
 from stratmap.kpis.models import Kpi, period_code, period_in_year
 from stratmap.kpis.presenters import light_style, map_spec, month_columns, number, summary_sentence
-from stratmap.kpis.scoring import Method, Rollup
+from stratmap.kpis.scoring import Rollup
 from stratmap.kpis.selectors import (
     FilteredScorecard,
     Scorecard,
@@ -171,7 +171,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     found, filters, sort = _filtered_scorecard(request, smap)
     agencies = Organization.objects.filter(kpis__objective__map=smap).distinct().order_by("code")
     perspectives = list(smap.perspectives.order_by("order"))
-    composite = found.card.policy.method == Method.COMPOSITE
+    composite = found.card.policy.self_assessed
     return render(
         request,
         "web/scorecard.html",

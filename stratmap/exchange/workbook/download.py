@@ -44,7 +44,6 @@ from stratmap.exchange.workbook.columns import (
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget
-from stratmap.kpis.scoring import Method
 from stratmap.kpis.selectors import policy_of
 from stratmap.kpis.services import ENTRY_FIELDS, SCORES, SELF_ASSESSMENT
 from stratmap.strategy.models import StrategyMap
@@ -107,7 +106,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     results = {(r.kpi_id, r.period): r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
     targets = {(t.kpi_id, t.period): t for t in KpiTarget.objects.filter(kpi__in=kpis, year=smap.year)}
     style = smap.organization.year_style
-    assessed = policy_of(smap=smap).method == Method.COMPOSITE
+    assessed = policy_of(smap=smap).self_assessed
     lines = [
         (kpi, code, row_label(style, smap.year, period))
         for kpi in kpis

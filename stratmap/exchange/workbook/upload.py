@@ -54,7 +54,6 @@ from stratmap.exchange.workbook.columns import (
     unknown_kinds,
 )
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult
-from stratmap.kpis.scoring import Method
 from stratmap.kpis.selectors import policy_of
 from stratmap.kpis.services import (
     ENTRY_FIELDS,
@@ -364,7 +363,7 @@ class _Check:
     def __init__(self, access: Access, smap: StrategyMap):
         self.access, self.smap = access, smap
         # Whether the map is rated with the self-assessment (the composite method): its year rows take scores.
-        self.assessed = policy_of(smap=smap).method == Method.COMPOSITE
+        self.assessed = policy_of(smap=smap).self_assessed
         self.outcome = Outcome()
         self.writes: list[_Write] = []
         self.layout = LAYOUT

@@ -129,6 +129,12 @@ class Policy:
 
     WEIGHTS = ("achievement_weight", "innovation_weight", "challenge_weight", "contribution_weight")
 
+    @property
+    def self_assessed(self) -> bool:
+        """Whether a KPI's year carries a self-assessment (innovation, challenge, contribution): only the
+        composite method adds it to the total; bands and data only rate by the achievement alone."""
+        return self.method == Method.COMPOSITE
+
     def problems(self) -> list[tuple[str, Problem]]:
         """(field, what is wrong) for every rule the policy breaks; empty when usable."""
         out = [(f"lights.{where}", why) for where, why in self.lights.problems()]
