@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A GET of a map page whose year is not written as the page's language writes it: a 301 to the one
+    # address of the page (see the module).
+    "stratmap.web.middleware.CanonicalYear",
     # Cache-Control: private, no-store on every response to a logged-in person (see the module).
     "stratmap.web.middleware.PrivateForLoggedIn",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -22,6 +22,7 @@ from lxml import etree
 from pptx import Presentation
 
 from stratmap.access import Access
+from stratmap.core.models import Organization
 from stratmap.exchange.loader import load_paths
 from stratmap.exchange.parse import DatasetInvalid
 from stratmap.exchange.workbook.columns import CONTENT_TYPE, RESULTS, letter
@@ -250,6 +251,11 @@ def part_xml(pptx: bytes, partname: str) -> etree._Element:
 
 
 def url(name: str, args, language: str = "zh-hant", query: str = "") -> str:
+    """A page's address; a map's year given as a number (the AD year) is written as the page's language
+    writes its organization's years, so that the address is the page's own, not a redirect to it."""
+    args = list(args)
+    if len(args) > 1 and isinstance(args[1], int):
+        args[1] = Organization.objects.get(code=args[0]).year_style.in_address(args[1], language)
     with translation.override(language):
         return reverse(name, args=args) + (f"?{query}" if query else "")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from stratmap.core.years import to_roc_year
 from stratmap.kpis.models import FREQUENCY_UNIT, Kpi, period_code
 from stratmap.plans.models import ActionPlan
 from stratmap.strategy.models import StrategyMap
@@ -59,8 +58,8 @@ ROUTES: dict[str, str] = {
 
 #: The same routes on the invented council's 2024/25 map (stratmap/data/ashcombe): no theme groups, one
 #: perspective, a Red/Amber/Green key rated by bands, a year from April. KPI H1.1 and plan H1.1.1 are
-#: its Place Directorate's; the TOWS are on this map. Addresses of a council's year keep ROC numbers
-#: (/ashcombe/113/ is 2024/25); the AD year is the same page.
+#: its Place Directorate's; the TOWS are on this map. A council's addresses write its year as the AD year
+#: it starts in, in both languages (/ashcombe/2024/ is 2024/25; /ashcombe/113/ redirects there).
 COUNCIL_MAP = "/ashcombe/2024"
 COUNCIL_ROUTE_MAPS = [("ashcombe", 2024)]
 COUNCIL_ROUTES: dict[str, str] = {
@@ -93,7 +92,8 @@ def every_url() -> dict[str, list[str]]:
     urls["due"].append("/due/")
     maps = StrategyMap.objects.filter(in_force=True).select_related("organization").order_by("organization", "year")
     for smap in maps:
-        base = f"/{smap.organization.code}/{to_roc_year(smap.year)}"
+        # The page's own address (a Chinese one), not a redirect to it: its content is what is checked.
+        base = f"/{smap.organization.code}/{smap.organization.year_style.in_address(smap.year, 'zh-hant')}"
         themes = list(smap.themes.order_by("order").values_list("code", flat=True))
         for name, tail in [
             ("map", "/"), ("map-svg", "/map.svg"), ("scorecard", "/scorecard/"), ("scorecard-csv", "/scorecard.csv"),

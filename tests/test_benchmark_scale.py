@@ -140,3 +140,19 @@ def test_the_scale_benchmark_keeps_the_files_it_loaded_when_asked(demo, tmp_path
     assert sorted(files_of(tmp_path / "kept")) == kept
     assert StrategyMap.objects.filter(organization__code="syn1").exists()
     assert StrategyMap.objects.filter(organization__code="taipei").exists()
+
+
+def test_the_scale_benchmark_times_the_pages_of_cities_loaded_before_without_loading_again(db, capsys):
+    with pytest.raises(CommandError, match="--loaded: the database holds no synthetic syn1, syn1-b01"):
+        call_command("benchmark-scale", bureaus=1, kpis=4, years=1, runs=1, loaded=True)
+    call_command("benchmark-scale", bureaus=1, kpis=4, years=1, runs=1, pages=["home"])
+    maps = StrategyMap.objects.count()
+    capsys.readouterr()
+    call_command("benchmark-scale", bureaus=1, kpis=4, years=1, runs=1, pages=["kpi"], loaded=True)
+    out = capsys.readouterr().out
+    assert "load:" not in out and "written in" not in out
+    assert re.findall(r"^(\S+) +(public|admin|editor) +200 ", out, re.MULTILINE) == [
+        ("kpi", "public"),
+        ("kpi", "admin"),
+    ]
+    assert StrategyMap.objects.count() == maps

@@ -192,8 +192,8 @@ def test_home_shows_each_organizations_latest_year_with_its_counts_and_links_its
     # The year before is a link, without counts.
     assert re.search(r'Other years: <a class="chip" href="/en/ashcombe/2023/">2023/24</a>', council)
     taipei = section_of(html, "Taipei City Government")
-    assert 'href="/en/taipei/110/">2021</a></th>' in taipei
-    assert 'href="/en/taipei/109/">2020</a>' in taipei and 'href="/en/taipei/108/">2019</a>' in taipei
+    assert 'href="/en/taipei/2021/">2021</a></th>' in taipei
+    assert 'href="/en/taipei/2020/">2020</a>' in taipei and 'href="/en/taipei/2019/">2019</a>' in taipei
     assert taipei.count("<tr>") == 2
     chinese = section_of(get(client, "/")[0], "臺北市政府")
     assert "其他年度：" in chinese and ">民國108年</a>" in chinese

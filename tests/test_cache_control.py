@@ -32,7 +32,7 @@ INSIDER_URLS = [
     "/taipei/109/workbook.xlsx?agency=taipei-dol",
     "/taipei/109/workbook/",
     "/due/",
-    "/en/taipei/108/",
+    "/en/taipei/2019/",
 ]
 
 

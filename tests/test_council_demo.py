@@ -69,9 +69,9 @@ def test_the_councils_scorecard_shows_its_own_lights_with_symbol_name_and_colour
 
 
 def test_the_councils_pages_name_its_year_2024_25_in_both_languages(demo, client):
-    for url in (f"{MAP}/", f"{MAP}/scorecard/", f"{MAP}/kpis/E2.1/", "/ashcombe/113/", "/ashcombe/113/kpis/S1.1/"):
+    for url in (f"{MAP}/", f"{MAP}/scorecard/", f"{MAP}/kpis/E2.1/", "/ashcombe/2024/", "/ashcombe/2024/kpis/S1.1/"):
         assert "2024/25" in page(client, url), url
-    assert "民國113年" not in page(client, "/ashcombe/113/")
+    assert "民國113年" not in page(client, "/ashcombe/2024/")
 
 
 def test_the_councils_scorecard_shows_its_weighted_points_of_objectives_and_priorities(demo, client):

@@ -183,7 +183,9 @@ def test_a_yaml_bomb_is_refused_at_once_with_a_short_clear_error(baseline, tmp_p
         call_command(command, str(file))
     elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
-    assert elapsed < 1, f"{elapsed:.2f} s"
+    # A bomb let through takes minutes and gigabytes; refused, it takes a fraction of a second. The bound is
+    # wide so that a busy machine never fails it, and a bomb expanded still does.
+    assert elapsed < 10, f"{elapsed:.2f} s"
     assert expected in err and str(file) in err
     assert len(err) < 1000
     assert row_counts() == baseline

@@ -327,21 +327,22 @@ def test_a_map_of_an_organization_whose_years_are_not_roc_years_dumps_ad_years_a
     assert row_counts() == before
 
 
-#: The pages of a map, for an administrator, with the year each must name (the TOWS are 產業局's 110 map).
+#: The pages of a map, for an administrator, with the year each must name (the TOWS are 產業局's 110 map);
+#: its addresses write the AD year in both languages, as the organization now types its years.
 PAGES = [
-    ("/taipei/109/", "2020/21"),
-    ("/taipei/109/themes/D/", "2020/21"),
-    ("/taipei/109/scorecard/", "2020/21"),
-    ("/taipei/109/kpis/DP5.1/", "2019/20"),  # its history, as well as its year
-    ("/taipei/109/plans/", "2020/21"),
-    ("/taipei-doed/110/tows/", "2021/22"),
-    ("/taipei/109/cascade/", "2020/21"),
-    ("/taipei/109/revisions/", "2019/20 → 2020/21"),
-    ("/taipei/109/kpis/DP5.1/result/", "2020/21"),
-    ("/taipei/109/plans/DC1.2.1/progress/", "2020/21"),
-    ("/taipei/109/revise/", "2020/21"),
-    ("/taipei/109/workbook/", "2020/21"),
-    ("/taipei/109/report.pdf", "2020/21"),
+    ("/taipei/2020/", "2020/21"),
+    ("/taipei/2020/themes/D/", "2020/21"),
+    ("/taipei/2020/scorecard/", "2020/21"),
+    ("/taipei/2020/kpis/DP5.1/", "2019/20"),  # its history, as well as its year
+    ("/taipei/2020/plans/", "2020/21"),
+    ("/taipei-doed/2021/tows/", "2021/22"),
+    ("/taipei/2020/cascade/", "2020/21"),
+    ("/taipei/2020/revisions/", "2019/20 → 2020/21"),
+    ("/taipei/2020/kpis/DP5.1/result/", "2020/21"),
+    ("/taipei/2020/plans/DC1.2.1/progress/", "2020/21"),
+    ("/taipei/2020/revise/", "2020/21"),
+    ("/taipei/2020/workbook/", "2020/21"),
+    ("/taipei/2020/report.pdf", "2020/21"),
     ("/", "2020/21"),
 ]
 
@@ -360,21 +361,21 @@ def test_every_page_of_a_map_names_the_year_as_its_organization_does(
 
 
 def test_the_kpi_pages_chart_names_each_year_of_its_history_as_the_organization_does(april_years, client):
-    chart = client.get("/en/taipei/109/kpis/DP5.1/").context["chart"]
+    chart = client.get("/en/taipei/2020/kpis/DP5.1/").context["chart"]
     assert chart["years"][:2] == ["2019/20", "2020/21"]
 
 
 def test_the_result_saved_message_names_the_year_as_the_organization_does(april_years, people, client):
     client.force_login(people["dol"])
-    page = client.get("/en/taipei/109/kpis/DP5.1/result/").content.decode()
+    page = client.get("/en/taipei/2020/kpis/DP5.1/result/").content.decode()
     version = re.search(r'<input type="hidden" name="version"(?: value="([^"]*)")?', page).group(1) or ""
-    response = client.post("/en/taipei/109/kpis/DP5.1/result/", {**ENTRY, "version": version}, follow=True)
+    response = client.post("/en/taipei/2020/kpis/DP5.1/result/", {**ENTRY, "version": version}, follow=True)
     assert [str(m) for m in response.context["messages"]] == ["Result 2020/21 of DP5.1 職業災害死亡百萬人率 saved."]
 
 
 def test_the_roll_over_hint_names_the_next_year_as_stored_and_as_labelled(april_years, people, client):
     client.force_login(people["admin"])
-    page = client.get("/en/taipei-doed/110/revise/").content.decode()
+    page = client.get("/en/taipei-doed/2021/revise/").content.decode()
     assert "The AD year it starts in: 2022 for 2022/23" in page and 'value="2022"' in page
 
 
@@ -452,7 +453,7 @@ def test_the_scorecard_workbook_names_the_year_as_the_organization_does_and_runs
 
 def test_the_results_workbook_names_the_year_as_typed_and_as_labelled_and_reads_back(april_years, people, client):
     client.force_login(people["dol"])
-    response = client.get("/taipei/109/workbook.xlsx", {"agency": "taipei-dol"})
+    response = client.get("/taipei/2020/workbook.xlsx", {"agency": "taipei-dol"})
     assert "taipei-2020-taipei-dol-results.xlsx" in response["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = [(row[1].value, row[2].value) for row in book[ABOUT].iter_rows(max_col=3)]
@@ -461,7 +462,7 @@ def test_the_results_workbook_names_the_year_as_typed_and_as_labelled_and_reads_
     done = upload(client, book)
     assert done.status_code == 200, [str(p) for p in problems(done)]
     assert [k.code for k in done.context["outcome"].created] == ["DP5.1"]
-    other_year = upload(client, book, page="/taipei/108/workbook/")
+    other_year = upload(client, book, page="/taipei/2019/workbook/")
     assert other_year.status_code == 400
     assert any("2019" in p.expected and "108" not in p.expected for p in problems(other_year))
 

@@ -134,7 +134,8 @@ def test_a_theme_without_links_shows_no_empty_diagram(demo, client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/en/taipei/108/", "/en/taipei/108/scorecard/", "/en/taipei/108/kpis/DP5.1/", "/en/taipei/108/themes/D/"]
+    "path",
+    ["/en/taipei/2019/", "/en/taipei/2019/scorecard/", "/en/taipei/2019/kpis/DP5.1/", "/en/taipei/2019/themes/D/"],
 )
 def test_english_pages_name_the_organization_in_english(demo, client, path):
     page = client.get(path).content.decode()
@@ -145,16 +146,16 @@ def test_english_pages_name_the_organization_in_english(demo, client, path):
 
 
 def test_the_english_scorecard_names_perspectives_in_english_as_the_map_does(demo, client):
-    page = client.get("/en/taipei/108/scorecard/?theme=D").content.decode()
+    page = client.get("/en/taipei/2019/scorecard/?theme=D").content.decode()
     assert "<td>Customer</td>" in page and "<td>顧客</td>" not in page
-    assert ">Customer<" in client.get("/en/taipei/108/").content.decode()
+    assert ">Customer<" in client.get("/en/taipei/2019/").content.decode()
     chinese = client.get("/taipei/108/scorecard/?theme=D").content.decode()
     assert "<td>顧客</td>" in chinese and "臺北市政府 民國108年" in chinese
 
 
 def test_an_english_kpi_page_names_its_agency_in_english(demo, client):
     assert "Department of Labor" in dd_after(
-        client.get("/en/taipei/108/kpis/DP5.1/").content.decode(), "responsible agencies"
+        client.get("/en/taipei/2019/kpis/DP5.1/").content.decode(), "responsible agencies"
     )
 
 

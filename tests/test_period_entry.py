@@ -249,11 +249,11 @@ SELF_ASSESSED = re.compile(r'name="(innovation|challenge|contribution)(_note)?"'
 def test_a_composite_maps_period_form_leaves_the_self_assessment_to_the_year(people, client):
     Kpi.objects.filter(code="DP5.1", objective__map__year=2020).update(frequency="quarterly", aggregation="last")
     editor = as_user(client, people["dol"])
-    page = editor.get("/en/taipei/109/kpis/DP5.1/results/Q3/").content.decode()
+    page = editor.get("/en/taipei/2020/kpis/DP5.1/results/Q3/").content.decode()
     assert 'name="actual"' in page and 'name="situation_analysis"' in page
     assert not SELF_ASSESSED.search(page)
     assert "The self-assessment (innovation, challenge, contribution) is the year's" in page
-    assert 'name="innovation"' in editor.get("/en/taipei/109/kpis/DP5.1/result/").content.decode()
+    assert 'name="innovation"' in editor.get("/en/taipei/2020/kpis/DP5.1/result/").content.decode()
 
 
 def test_a_map_rated_by_its_achievement_asks_no_self_assessment_even_for_its_year(council, client):

@@ -404,7 +404,7 @@ def test_the_scorecard_offers_the_periods_and_shows_the_year_to_date(council, cl
 
 
 def test_the_scorecard_of_a_map_without_periods_offers_none(demo, client):
-    html = get(client, "web:scorecard", ["taipei", 2019], language="zh-hant")
+    html = get(client, "web:scorecard", ["taipei", "108"], language="zh-hant")
     assert 'name="period"' not in html
 
 

@@ -325,7 +325,7 @@ def test_the_report_command_writes_a_pdf_when_asked_for_one(demo, tmp_path):
 
 def download(client, name: str, query: str = "", year: int = 2019):
     """The file, as a person gets it: a deck is first prepared (a POST; tests make it at once)."""
-    url = reverse(f"web:{name}", args=["taipei", year]) + query
+    url = reverse(f"web:{name}", args=["taipei", str(year - 1911)]) + query  # the page's own address: ROC
     if name != "scorecard-xlsx":
         client.post(url)
     response = client.get(url)

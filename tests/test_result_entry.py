@@ -113,7 +113,7 @@ def test_the_result_page_of_every_demo_kpi_without_a_result_opens(people, client
     opened = []
     for kpi in kpis:
         smap = kpi.objective.map
-        response = client.get(reverse("web:result", args=[smap.organization.code, smap.year, kpi.code]))
+        response = client.get(reverse("web:result", args=[smap.organization.code, smap.url_year, kpi.code]))
         # Group D's coordinator reviews the city's theme-D KPIs, not those of 產業局's own map.
         refused = who == "coord" and smap.organization.code == "taipei-doed"
         assert response.status_code == (404 if refused else 200), kpi

@@ -127,7 +127,7 @@ def test_the_roll_over_hint_names_the_year_after_the_map(people, client):
     page = client.get("/taipei-doed/110/revise/").content.decode()
     assert "民國年（111）或西元年（2022）" in page
     assert 'value="111"' in page
-    english = client.get("/en/taipei/108/revise/").content.decode()
+    english = client.get("/en/taipei/2019/revise/").content.decode()
     assert "ROC (109) or AD (2020)" in english
 
 

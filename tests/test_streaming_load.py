@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
-from stratmap.exchange import synthetic
+from stratmap.exchange import loader, synthetic
 from stratmap.exchange.loader import load_paths
 from stratmap.exchange.parse import DatasetInvalid
 from stratmap.kpis.models import Kpi
+from stratmap.plans.models import PlanTask
 from stratmap.strategy.models import StrategyMap
 from tests.conftest import row_counts
 
@@ -154,3 +155,14 @@ def test_an_organizations_file_that_reads_like_a_map_file_is_still_loaded_first(
     report = load_paths([folder])
     assert report.organizations == 11 and len(report.maps) == 9  # the city, 2 bureaus, 8 theme groups
     assert StrategyMap.objects.filter(organization__name="合成市1 organization: 合成資料").count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_big_load_leaves_postgresqls_statistics_up_to_date(transactional_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "ANALYZE_AFTER", 0)  # a small load stands for a big one
+    synthetic.write(tmp_path, synthetic.Shape(cities=1, bureaus=2, kpis=6, years=2))
+    call_command("load", str(tmp_path), stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'plans_plantask'")
+        (estimated,) = cursor.fetchone()
+    assert estimated == PlanTask.objects.count() > 0

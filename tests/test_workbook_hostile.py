@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 RESULTS_PART = "xl/worksheets/sheet1.xml"
 PROPERTIES_PART = "docProps/core.xml"  # read when the workbook is opened, before any sheet
-PAGE_EN = "/en/taipei/109/workbook/"
+PAGE_EN = "/en/taipei/2020/workbook/"
 
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'

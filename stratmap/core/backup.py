@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django
 from django.apps import apps
@@ -64,6 +64,9 @@ from django.utils.crypto import salted_hmac
 
 import stratmap
 
+if TYPE_CHECKING:
+    from stratmap.core.commands import Steps
+
 FORMAT = "stratmap-backup/1"
 #: The version of the ``integrity`` manifest's layout.
 MANIFEST = 1
@@ -71,6 +74,8 @@ MANIFEST = 1
 SIGNATURE_SALT = "stratmap.core.backup"
 #: How many problems one refusal lists; the rest are counted.
 SHOWN_PROBLEMS = 20
+#: Rows checked or restored between two words to the progress shown on a terminal.
+TOLD_EVERY = 100
 
 
 class BackupError(Exception):
@@ -130,8 +135,9 @@ class BackupEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def backup_document(using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
-    """Everything a backup holds, read in one transaction so the rows fit together, and sealed."""
+def backup_document(using: str = DEFAULT_DB_ALIAS, progress: Steps | None = None) -> dict[str, Any]:
+    """Everything a backup holds, read in one transaction so the rows fit together, and sealed;
+    ``progress(done, total)`` is told of the tables read."""
     connection = connections[using]
     models_ = backed_up_models()
     outermost = not connection.in_atomic_block
@@ -141,9 +147,11 @@ def backup_document(using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         objects: list[dict[str, Any]] = []
-        for model in models_:
+        for done, model in enumerate(models_, 1):
             queryset = model._base_manager.using(using).order_by(model._meta.pk.name)
             objects += serializers.serialize("python", queryset.iterator(), use_natural_foreign_keys=True)
+            if progress is not None:
+                progress(done, len(models_))
     found = Counter(obj["model"] for obj in objects)
     document = {
         "format": FORMAT,
@@ -419,12 +427,16 @@ def object_problems(obj: dict[str, Any], model: type[models.Model]) -> list[str]
     return problems
 
 
-def validate_objects(path: Path, objects: list[dict[str, Any]], models_: list[type[models.Model]]) -> None:
+def validate_objects(
+    path: Path, objects: list[dict[str, Any]], models_: list[type[models.Model]], progress: Steps | None = None
+) -> None:
     """Refuse the file, naming every bad object, if any object is not a valid row of its model."""
     by_label = {label(model): model for model in models_}
     problems: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for obj in objects:
+    for done, obj in enumerate(objects, 1):
+        if progress is not None and (done % TOLD_EVERY == 0 or done == len(objects)):
+            progress(done, len(objects))
         problems += object_problems(obj, by_label[obj["model"]])
         key = (obj["model"], json.dumps(obj.get("pk")))
         if key in seen:
@@ -483,13 +495,21 @@ def delete_everything(models_: list[type[models.Model]], using: str) -> None:
 LOAD_ERRORS = (DeserializationError, DatabaseError, ObjectDoesNotExist, ValidationError, ValueError, TypeError)
 
 
-def load(path: Path, objects: list[dict[str, Any]], models_: list[type[models.Model]], using: str) -> None:
+def load(
+    path: Path,
+    objects: list[dict[str, Any]],
+    models_: list[type[models.Model]],
+    using: str,
+    progress: Steps | None = None,
+) -> None:
     """Save the objects as ``loaddata`` does, check every foreign key and model rule, move the id sequences on."""
     connection = connections[using]
     deferred = []
     loaded: list[models.Model] = []
     with connection.constraint_checks_disabled():
-        for obj in objects:
+        for done, obj in enumerate(objects, 1):
+            if progress is not None and (done % TOLD_EVERY == 0 or done == len(objects)):
+                progress(done, len(objects))
             where = f"{obj['model']} pk={shown(obj.get('pk'))}"
             try:
                 # One object at a time, so that whatever goes wrong names the object.
@@ -541,14 +561,22 @@ class Restored:
 
 
 def restore(
-    path: Path, *, replace: bool = False, ignore_signature: bool = False, using: str = DEFAULT_DB_ALIAS
+    path: Path,
+    *,
+    replace: bool = False,
+    ignore_signature: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+    progress: Steps | None = None,
 ) -> Restored:
-    """Check the backup at PATH entirely, then put it in the database in one transaction; BackupError otherwise."""
+    """Check the backup at PATH entirely, then put it in the database in one transaction; BackupError otherwise.
+    ``progress`` is told of each step (reading, checking, restoring) and of the rows checked and restored."""
     document = read_backup(path)
     models_ = backed_up_models()
     check_fits(path, document, models_, using)
     verify_integrity(path, document, check_signature=not ignore_signature)
-    validate_objects(path, document["objects"], models_)
+    if progress is not None:
+        progress.step("checking the rows", len(document["objects"]))
+    validate_objects(path, document["objects"], models_, progress)
     try:
         with transaction.atomic(using=using):
             present = {label(model): rows for model in models_ if (rows := model._base_manager.using(using).count())}
@@ -562,8 +590,12 @@ def restore(
                     "Give --replace to delete it and restore the backup. Nothing was changed."
                 )
             if present:
+                if progress is not None:
+                    progress.step("deleting the data there")
                 delete_everything(models_, using)
-            load(path, document["objects"], models_, using)
+            if progress is not None:
+                progress.step("restoring the rows", len(document["objects"]))
+            load(path, document["objects"], models_, using, progress)
             for model in models_:
                 rows, expected = model._base_manager.using(using).count(), document["counts"].get(label(model), 0)
                 if rows != expected:

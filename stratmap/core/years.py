@@ -173,6 +173,13 @@ class YearStyle:
         years, else the AD year it is stored as (2019, for 2019/20 or FY2020). Either reads back as the year."""
         return to_roc_year(ad_year) if self.labels is YearLabel.ROC else ad_year
 
+    def in_address(self, ad_year: int, language: str | None = None) -> str:
+        """The year as a page's address writes it in ``language`` (default the active one): in Chinese as
+        this organization types it (``typed``: /taipei/108/), in any other language the AD year, a fiscal
+        year by the year it starts in (/en/taipei/2019/, /en/ashcombe/2024/ for 2024/25), as period keys
+        and files write it, so that a path and its ``?period=2024-Q3`` name the year alike."""
+        return str(self.typed(ad_year) if _chinese(language) else ad_year)
+
     def parse(self, value: int | str) -> int:
         """The stored year (AD, the year it starts in) for what a person typed: an AD or ROC number as
         everywhere (``2019``, ``108``, ``民國108年``: the stored year itself), or a label of this
@@ -322,3 +329,18 @@ def format_year(ad_year: int, language: str | None = None, style: YearStyle | No
     """A year as a heading names it in ``style`` (default Taipei's: ``民國108年`` in Chinese, ``2019`` in
     any other language); ``language`` defaults to the active one."""
     return (style or TAIPEI_YEARS).label(ad_year, language)
+
+
+def period_in_year(value: str, year: int, style: YearStyle) -> Period:
+    """The period of the fiscal ``year`` a person names: a key (2024-Q3, 113-Q3, 2025-01) or the short forms
+    of a scorecard's address (Q3, H1, M05: the calendar month). YearError naming the value otherwise."""
+    key, short = value.strip(), value.strip()[:1].upper()
+    if short in ("Q", "H") and key[1:].isdigit():
+        key = f"{year}-{short}{key[1:]}"
+    elif short == "M" and key[1:].isdigit():
+        month = int(key[1:])
+        key = f"{year + (1 <= month < style.start_month)}-{month:02d}"
+    found = style.parse_period(key)
+    if found.year != year:
+        raise YearError(f"{value!r} is not a period of {style.label(year, 'en')}; expected e.g. Q3 or {year}-Q3")
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,45 +38,122 @@ def _prefix_ok(code: str, parent: str) -> bool:
     return code.startswith(parent + ".")
 
 
-#: The maps of the files by organization and year.
-_Maps = dict[tuple[str, int], MapFile]
 #: Each organization's parent (None: a top organization), from the organizations files.
 _Parents = dict[str, str | None]
+#: Objectives, KPIs and action plans per perspective (``_counts``).
+_Counts = dict[str, Counter[str]]
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """What the report keeps of a map once its file is read: its own warnings, what other maps are compared
+    with (its codes, its counts), and what it compares with them (its citations, its themes taken over,
+    its revision table), so that a map is compared with one read before or after it without either being
+    held."""
+
+    file: str
+    organization: str
+    year: int
+    style: YearStyle
+    own: list[Warning]
+    kpis: frozenset[str]
+    #: Its objectives' and themes' codes.
+    codes: frozenset[str]
+    #: Its counts, of the whole map ("") and of each theme.
+    counts: dict[str, _Counts]
+    #: (objective's path, the KPI's place, its code, the code it cites).
+    citing: tuple[tuple[str, int, str, str], ...]
+    #: (the theme's place, its code, the code it takes over).
+    takes_over: tuple[tuple[int, str, str], ...]
+    revisions: RevisionsIn | None
+
+    @classmethod
+    def of(cls, file: str, doc: MapFile, style: YearStyle, own: list[Warning]) -> _Outline:
+        objectives = list(doc.all_objectives())
+        themes = {code for _, code, _ in objectives if code}
+        return cls(
+            file=file,
+            organization=doc.organization,
+            year=doc.year,
+            style=style,
+            own=own,
+            kpis=frozenset(kpi.code for _, _, o in objectives for kpi in o.kpis),
+            codes=frozenset(o.code for _, _, o in objectives) | {t.code for t in doc.themes},
+            counts={"": _counts(doc, None)} | {theme: _counts(doc, theme) for theme in themes},
+            citing=tuple(
+                (path, k, kpi.code, kpi.cites) for path, _, o in objectives for k, kpi in enumerate(o.kpis) if kpi.cites
+            ),
+            takes_over=tuple(
+                (t, theme.code, theme.takes_over) for t, theme in enumerate(doc.themes) if theme.takes_over
+            ),
+            # The table without its list of changes, which no check reads.
+            revisions=doc.revisions.model_copy(update={"changes": []}) if doc.revisions else None,
+        )
+
+    def counted(self, theme: str | None) -> _Counts:
+        """Its counts of one theme or, without one, of the whole map (none for a theme it does not have)."""
+        return self.counts.get(theme or "") or {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
+
+
+#: The outlines of the maps by organization and year.
+_Maps = dict[tuple[str, int], _Outline]
 
 
 def check_files(
     files: list[ParsedFile], ratings: Ratings | None = None, styles: Mapping[str, YearStyle] | None = None
 ) -> list[Warning]:
-    """Every warning for a set of parsed files, in file order. ``ratings`` are the rating policies a map's
-    ``rating`` may name (``loader.known_ratings``: the database's and the files'); the files' alone when
-    not given. ``styles``: how the organizations of the database type years; the files' organizations say
-    it themselves. A warning names a year as the map's organization types it (108 for Taipei, 2024 for a
-    council's 2024/25)."""
-    years = dict(styles or {})
-    years |= {
-        org.code: YearStyle(org.year_start_month, YearLabel(org.year_label))
-        for f in files
-        if isinstance(f.document, OrganizationsFile)
-        for org in f.document.organizations
-    }
+    """Every warning for a set of parsed files, in file order (:class:`Report`, given them all at once).
+    ``ratings`` are the rating policies a map's ``rating`` may name (``loader.known_ratings``: the
+    database's and the files'); the files' alone when not given."""
     if ratings is None:
         ratings = Ratings()
         ratings.add_files(files)
-    maps = [(str(f.path), f.document) for f in files if isinstance(f.document, MapFile)]
-    parents = {
-        org.code: org.parent
-        for f in files
-        if isinstance(f.document, OrganizationsFile)
-        for org in f.document.organizations
-    }
-    by_key = {(doc.organization, doc.year): doc for _, doc in maps}
-    warnings: list[Warning] = []
-    for file, doc in maps:
-        named = ratings.policy(doc.organization, doc.rating) if doc.rating else None
+    report = Report(ratings, styles)
+    report.organizations([f.document for f in files if isinstance(f.document, OrganizationsFile)])
+    for f in files:
+        if isinstance(f.document, MapFile):
+            report.map_file(str(f.path), f.document)
+    return report.warnings()
+
+
+class Report:
+    """The consistency report of files read one at a time, the organizations files first (as the loader
+    reads them, ``loader.check_paths``): a map's own warnings when it is read, the comparisons with
+    another map (the city's of its year, its own of the year its revision table is compared with) at the
+    end, from the maps' outlines, in file order either way.
+
+    ``ratings`` are the rating policies a map's ``rating`` may name (the database's and the files');
+    ``styles`` how the organizations of the database type years, the files' organizations saying it
+    themselves. A warning names a year as the map's organization types it (108 for Taipei, 2024 for a
+    council's 2024/25)."""
+
+    def __init__(self, ratings: Ratings, styles: Mapping[str, YearStyle] | None = None):
+        self.ratings = ratings
+        self.years = dict(styles or {})
+        self.parents: _Parents = {}
+        self.outlines: list[_Outline] = []
+
+    def organizations(self, documents: Iterable[OrganizationsFile]) -> None:
+        for doc in documents:
+            for org in doc.organizations:
+                self.years[org.code] = YearStyle(org.year_start_month, YearLabel(org.year_label))
+                self.parents[org.code] = org.parent
+
+    def map_file(self, file: str, doc: MapFile) -> None:
+        named = self.ratings.policy(doc.organization, doc.rating) if doc.rating else None
         monitored = named is not None and named[1].method == Method.DATA_ONLY
-        style = years.get(doc.organization, TAIPEI_YEARS)
-        warnings += _check_map(file, doc, by_key, parents, style, monitored=monitored)
-    return warnings
+        style = self.years.get(doc.organization, TAIPEI_YEARS)
+        self.outlines.append(_Outline.of(file, doc, style, _check_map(file, doc, style, monitored=monitored)))
+
+    def warnings(self) -> list[Warning]:
+        by_key = {(outline.organization, outline.year): outline for outline in self.outlines}
+        warnings: list[Warning] = []
+        for outline in self.outlines:
+            warnings += outline.own
+            warnings += _check_citations(outline, by_key, self.parents)
+            if outline.revisions:
+                warnings += _check_revision_counts(outline, outline.revisions, by_key)
+        return warnings
 
 
 def _monitoring(kpi: KpiIn, monitored: bool) -> bool:
@@ -85,9 +162,9 @@ def _monitoring(kpi: KpiIn, monitored: bool) -> bool:
     return monitored or kpi.method == Method.DATA_ONLY
 
 
-def _check_map(
-    file: str, doc: MapFile, by_key: _Maps, parents: _Parents, style: YearStyle, *, monitored: bool = False
-) -> list[Warning]:
+def _check_map(file: str, doc: MapFile, style: YearStyle, *, monitored: bool = False) -> list[Warning]:
+    """The warnings of a map of its own: codes, KPIs without an action plan or an actual, tasks without
+    months, links, weights."""
     out: list[Warning] = []
 
     def warn(path: str, message: str) -> None:
@@ -130,9 +207,6 @@ def _check_map(
     if objectives and not doc.links:
         warn("links", "the map has no cause-and-effect links")
     out += _check_weights(doc, file)
-    out += _check_citations(doc, file, by_key, parents, style)
-    if doc.revisions:
-        out += _check_revision_counts(doc, doc.revisions, file, by_key, style)
     return out
 
 
@@ -178,51 +252,50 @@ def _check_weights(doc: MapFile, file: str) -> list[Warning]:
     return out
 
 
-def _check_citations(doc: MapFile, file: str, by_key: _Maps, parents: _Parents, style: YearStyle) -> list[Warning]:
+def _check_citations(outline: _Outline, by_key: _Maps, parents: _Parents) -> list[Warning]:
     """Bureau KPIs cite city KPIs (府級KPI：DC3.2) and bureau themes take over city codes."""
     out: list[Warning] = []
-    parent = parents.get(doc.organization)
-    city = by_key.get((parent, doc.year)) if parent else None
-    year = style.typed(doc.year)
-    citing = [(p, k, kpi) for p, _, o in doc.all_objectives() for k, kpi in enumerate(o.kpis) if kpi.cites]
-    if citing:
-        city_kpis = {kpi.code for _, _, o in city.all_objectives() for kpi in o.kpis} if city else set()
+    file = outline.file
+    parent = parents.get(outline.organization)
+    city = by_key.get((parent, outline.year)) if parent else None
+    year = outline.style.typed(outline.year)
+    if outline.citing:
+        city_kpis = city.kpis if city else frozenset()
         if not city_kpis:
             out.append(
                 Warning(
                     file,
                     "themes",
-                    f"{len(citing)} KPI(s) cite city KPIs, but the dataset has no KPIs of "
+                    f"{len(outline.citing)} KPI(s) cite city KPIs, but the dataset has no KPIs of "
                     f"{parent or 'the parent organization'} for {year}, so the citations cannot be checked",
                 )
             )
         else:
-            for path, k, kpi in citing:
-                if kpi.cites not in city_kpis:
+            for path, k, code, cites in outline.citing:
+                if cites not in city_kpis:
                     out.append(
                         Warning(
                             file,
                             f"{path}.kpis[{k}].cites",
-                            f"KPI {kpi.code} cites {kpi.cites}, which the city's {year} map does not have",
+                            f"KPI {code} cites {cites}, which the city's {year} map does not have",
                         )
                     )
     if city:
-        city_codes = {o.code for _, _, o in city.all_objectives()} | {t.code for t in city.themes}
-        for t, theme in enumerate(doc.themes):
-            if theme.takes_over and theme.takes_over not in city_codes:
+        for t, theme, takes_over in outline.takes_over:
+            if takes_over not in city.codes:
                 out.append(
                     Warning(
                         file,
                         f"themes[{t}].takes_over",
-                        f"theme {theme.code} takes over {theme.takes_over}, which the city's {year} map does not have",
+                        f"theme {theme} takes over {takes_over}, which the city's {year} map does not have",
                     )
                 )
     return out
 
 
-def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter[str]]:
+def _counts(doc: MapFile, theme: str | None) -> _Counts:
     """Objectives, KPIs and action plans per perspective, of one theme or the whole map."""
-    counts: dict[str, Counter[str]] = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
+    counts: _Counts = {"objectives": Counter(), "kpis": Counter(), "action_plans": Counter()}
     for _, code, objective in doc.all_objectives():
         if theme and code != theme:
             continue
@@ -233,17 +306,16 @@ def _counts(doc: MapFile, theme: str | None) -> dict[str, Counter[str]]:
     return counts
 
 
-def _check_revision_counts(
-    doc: MapFile, revisions: RevisionsIn, file: str, by_key: _Maps, style: YearStyle
-) -> list[Warning]:
+def _check_revision_counts(outline: _Outline, revisions: RevisionsIn, by_key: _Maps) -> list[Warning]:
     """The published 修訂前/修訂後 table (``revisions``, the map's) against itself and against the maps it
     describes."""
     out: list[Warning] = []
+    file, style = outline.file, outline.style
     rows = {row.perspective: (i, row) for i, row in enumerate(revisions.counts)}
-    after_actual = _counts(doc, revisions.theme)
+    after_actual = outline.counted(revisions.theme)
     before_year = revisions.compared_to
-    before_doc = by_key.get((doc.organization, before_year)) if before_year else None
-    before_actual = _counts(before_doc, revisions.theme) if before_doc else None
+    before = by_key.get((outline.organization, before_year)) if before_year else None
+    before_actual = before.counted(revisions.theme) if before else None
     levels = ("objectives", "kpis", "action_plans")
     for perspective, (i, row) in rows.items():
         for level in levels:

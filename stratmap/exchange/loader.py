@@ -62,6 +62,7 @@ from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from stratmap.core.audit import as_text, record
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import YearStyle
+from stratmap.exchange import consistency
 from stratmap.exchange.dumper import rating_block
 from stratmap.exchange.parse import (
     MAX_ERRORS,
@@ -264,21 +265,44 @@ def load_paths(paths: Iterable[Path], *, replace: bool = False, progress: Progre
     """Validate and import; raise DatasetInvalid (LoadWouldLose when the files would remove or
     overwrite what is in the database and ``replace`` is false) or LoadRefused; on any error
     nothing is written. ``progress`` is told of each file done (see the module's docstring)."""
+    return _streamed(paths, lambda: _Streamed(replace=replace, progress=progress)).report
+
+
+def check_paths(paths: Iterable[Path], *, progress: Progress | None = None) -> tuple[int, list[consistency.Warning]]:
+    """What ``stratmap check`` says of the files: DatasetInvalid with the errors :func:`load_paths` would
+    refuse them with, found the same way (a file at a time, reading the database), writing nothing;
+    otherwise how many files there are and the consistency report's warnings (``consistency.Report``)."""
+    check = _streamed(paths, lambda: _Streamed(replace=False, progress=progress, write=False))
+    assert check.consistency is not None  # a check's, which writes nothing
+    return check.files, check.consistency.warnings()
+
+
+def _streamed(paths: Iterable[Path], start: Callable[[], _Streamed]) -> _Streamed:
+    """Read ``paths`` with a load (or a check) that ``start`` begins, the organizations files first."""
     files = dataset_files(paths)
     first = {path for path in files if not looks_like_a_map_file(path)}
     while True:
+        streamed = start()
         try:
-            return _load(files, first, replace=replace, progress=progress)
+            if streamed.write:
+                _load(streamed, files, first)
+            else:
+                streamed.run(files, first)
+            return streamed
         except _LoadAgain as again:  # rare: an organizations file whose text looked like a map file's
             first.add(again.path)
 
 
 class _Streamed:
     """One load: the organizations files, then each map file read, checked and written in turn, all in
-    the caller's transaction; errors and what would be lost are gathered for the end."""
+    the caller's transaction; errors and what would be lost are gathered for the end. Without ``write``,
+    a check: the same reading and checking, nothing written, the consistency report made instead."""
 
-    def __init__(self, *, replace: bool, progress: Progress | None):
-        self.replace, self.progress = replace, progress
+    def __init__(self, *, replace: bool, progress: Progress | None, write: bool = True):
+        self.replace, self.progress, self.write = replace, progress, write
+        self.files = 0
+        #: A check's consistency report, made as each file is read while no error is found.
+        self.consistency: consistency.Report | None = None
         self.report = LoadReport()
         self.errors: list[DatasetError] = []
         self.lost: list[DatasetError] = []
@@ -289,6 +313,7 @@ class _Streamed:
         self.versions: dict[tuple[str, int, str], str] = {}
 
     def done(self, path: Path) -> None:
+        self.files += 1
         if self.progress is not None:
             self.progress(path)
 
@@ -313,12 +338,17 @@ class _Streamed:
         self.errors += [error for f in organizations for error in _unknown_organizations(f, self.known)]
         self.ratings = known_ratings(organizations)  # before the files' own are written, as validate_references
         self.errors += check_ratings(organizations, self.ratings)
-        if not self.errors:
+        if not self.write:
+            styles = {org.code: org.year_style for org in Organization.objects.all()}
+            self.consistency = consistency.Report(self.ratings, styles)
+            self.consistency.organizations(doc for _, doc in documents)
+        elif not self.errors:
             for source, doc in documents:
                 self.report.organizations += _load_organizations(doc, source)
             for source, doc in documents:
                 self.lost += _RatingsWriter(doc, self.report, source=source, replace=self.replace).write()
-        self.orgs = {o.code: o for o in Organization.objects.all()}
+        if self.write:
+            self.orgs = {o.code: o for o in Organization.objects.all()}
         return maps
 
     def map_file(self, path: Path, parsed: ParsedFile | None) -> None:
@@ -331,10 +361,21 @@ class _Streamed:
             if not isinstance(parsed.document, MapFile):
                 raise _LoadAgain(path)
             self.errors += _map_errors(parsed, parsed.document, self.known, self.versions, self.ratings)
-            if not self.errors:
+            if not self.errors and self.consistency is not None:  # a check's: its report, nothing written
+                self.consistency.map_file(str(path), parsed.document)
+            elif not self.errors:
                 writer = _MapWriter(parsed.document, self.orgs, self.report, source=str(path), replace=self.replace)
                 self.lost += writer.write()
         self.done(path)
+
+    def run(self, files: list[Path], first: set[Path]) -> None:
+        """Read, check (and write) ``files``, those of ``first`` (the organizations files) first; raise
+        what was found at the end."""
+        read = self.organizations([path for path in files if path in first])
+        for path in files:
+            if path not in first or path in read:
+                self.map_file(path, read.pop(path, None))
+        self.refuse()
 
     def refuse(self) -> None:
         """Raise what was found (rolling back what was written so far), if anything."""
@@ -348,19 +389,24 @@ class _Streamed:
             raise LoadWouldLose(lost)
 
 
-def _load(files: list[Path], first: set[Path], *, replace: bool, progress: Progress | None) -> LoadReport:
+#: Rows created by a load beyond which PostgreSQL's statistics are brought up to date at its end.
+ANALYZE_AFTER = 10_000
+
+
+def _load(load: _Streamed, files: list[Path], first: set[Path]) -> None:
     """Load ``files``, those of ``first`` (the organizations files) before the others, in one transaction."""
-    load = _Streamed(replace=replace, progress=progress)
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
-            read = load.organizations([path for path in files if path in first])
-            for path in files:
-                if path not in first or path in read:
-                    load.map_file(path, read.pop(path, None))
-            load.refuse()
+            load.run(files, first)
     except (OperationalError, IntegrityError) as exc:
         raise _refused(exc) from exc
-    return load.report
+    if outermost and connection.vendor == "postgresql" and sum(load.report.rows.values()) > ANALYZE_AFTER:
+        # PostgreSQL plans by its statistics, which a big load leaves stale until autovacuum comes by (a
+        # minute or more later): meanwhile a page's join over the new rows could be planned as a scan of
+        # millions. Sampled, it takes seconds after a load of minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def _map_errors(

@@ -44,7 +44,6 @@ from stratmap.core.admin_audit import ADMINISTRATOR, AuditedAdmin, ScopedAdmin, 
 from stratmap.core.forms import VERSION_MISSING
 from stratmap.core.years import YearError, YearStyle, format_year
 from stratmap.kpis.models import (
-    FREQUENCY_UNIT,
     PERIOD_CODES,
     Kpi,
     KpiLineage,
@@ -55,7 +54,6 @@ from stratmap.kpis.models import (
     RatingPolicy,
     ScoringPolicy,
     Tag,
-    period_code,
     period_of,
     period_order,
     problem_text,
@@ -173,8 +171,7 @@ def period_choices(kpi: Kpi | None) -> list[tuple[str, str]]:
     if kpi is None:
         codes = sorted(PERIOD_CODES, key=lambda code: period_order(code, style))
     else:
-        unit = FREQUENCY_UNIT.get(kpi.frequency)
-        codes = [] if unit is None else [period_code(p, style) for p in style.periods(2000, unit)]
+        codes = list(kpi.periods(2000, style))  # which year: the codes are those of any year
     named = [(code, period_short(period_of(2000, code, style), style)) for code in codes]
     return [("", gettext("the whole year")), *named]
 

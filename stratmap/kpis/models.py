@@ -147,21 +147,6 @@ def period_of(year: int, code: str, style: YearStyle) -> Period:
     raise YearError(f"{code!r} is not a period of a year; expected H1, Q3 or M05")
 
 
-def period_in_year(value: str, year: int, style: YearStyle) -> Period:
-    """The period of the fiscal ``year`` a person names: a key (2024-Q3, 113-Q3, 2025-01) or the short forms
-    of a scorecard's address (Q3, H1, M05: the calendar month). YearError naming the value otherwise."""
-    key, short = value.strip(), value.strip()[:1].upper()
-    if short in ("Q", "H") and key[1:].isdigit():
-        key = f"{year}-{short}{key[1:]}"
-    elif short == "M" and key[1:].isdigit():
-        month = int(key[1:])
-        key = f"{year + (1 <= month < style.start_month)}-{month:02d}"
-    found = style.parse_period(key)
-    if found.year != year:
-        raise YearError(f"{value!r} is not a period of {style.label(year, 'en')}; expected e.g. Q3 or {year}-Q3")
-    return found
-
-
 def period_unit(code: str) -> Unit:
     """The unit of a row's ``period`` code (a month, a quarter …), whatever the organization's year."""
     return period_of(2000, code, YearStyle()).unit
@@ -273,6 +258,18 @@ class Kpi(models.Model):
             baseline=self.baseline,
             upper=target.upper if target else None,
         )
+
+    def periods(self, year: int, style: YearStyle | None = None) -> dict[str, Period]:
+        """The periods of the fiscal ``year`` this KPI reports in, by their row's ``period`` code (Q3, M05), in
+        the year's order (Q1–Q4; a council's months April … March): its frequency's unit in its organization's
+        years, ``style`` (read through its map when not given). Empty for a KPI of whole years (yearly,
+        every two years, once): only the year's row."""
+        unit = FREQUENCY_UNIT.get(self.frequency)
+        if unit is None:
+            return {}
+        if style is None:
+            style = self.objective.map.organization.year_style
+        return {period_code(p, style): p for p in style.periods(year, unit)}
 
     def validate_unique(self, exclude=None) -> None:
         """A KPI's code is unique in its whole map, not only in its objective: pages find a KPI by map and code."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,7 +30,6 @@ from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit
 from stratmap.kpis.models import (
     EDITABLE,
     FREQUENCY_UNIT,
-    PERIOD_CODES,
     Kpi,
     KpiResult,
     KpiTarget,
@@ -39,8 +38,6 @@ from stratmap.kpis.models import (
     no_light_set,
     period_code,
     period_of,
-    period_order,
-    period_unit,
     resolve_light_sets,
 )
 from stratmap.kpis.scoring import (
@@ -62,6 +59,7 @@ from stratmap.kpis.scoring import (
     year_to_date,
 )
 from stratmap.strategy.models import Objective, StrategyMap, Theme
+from stratmap.strategy.selectors import MapStructure
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -225,18 +223,55 @@ def scorecard(
 
 
 def score_kpis(
-    *, kpis: list[Kpi], policy_for: Callable[[Kpi], Policy], access: Access, period: Period | None = None
+    *,
+    kpis: list[Kpi],
+    policy_for: Callable[[Kpi], Policy],
+    access: Access,
+    period: Period | None = None,
+    agencies: Mapping[int, tuple[str, ...]] | None = None,
 ) -> list[ScoredKpi]:
     """Score KPIs against the target and result of their own map's year, or of the year to date at
     ``period`` (a period of the maps' year): two queries for any number, the periods' rows among them.
 
-    ``kpis`` come from :func:`kpis_for_scoring` (their map's organization gives the months' order).
+    ``kpis`` come from :func:`kpis_for_scoring` (their map's organization gives the months' order); their
+    agencies' codes are read from their prefetched ``agencies``, or from ``agencies`` (KPI id → codes, in
+    code order: :func:`agency_codes`) when given.
     """
     targets, results = _year_rows(kpis, access)
-    return [
-        _scored(k, targets[k.pk], results[k.pk], policy_for(k), period, tuple(a.code for a in k.agencies.all()))
-        for k in kpis
-    ]
+    if agencies is None:
+        agencies = {k.pk: tuple(a.code for a in k.agencies.all()) for k in kpis}
+    return [_scored(k, targets[k.pk], results[k.pk], policy_for(k), period, agencies.get(k.pk, ())) for k in kpis]
+
+
+def score_rows(
+    *,
+    kpi: Kpi,
+    targets: Iterable[KpiTarget],
+    results: Iterable[KpiResult],
+    policy: Policy,
+    period: Period | None = None,
+) -> ScoredKpi:
+    """One KPI scored as :func:`score_kpis` scores it, from target and result rows read already (those of its
+    map's year are used; the results must be those the reader may see), without a query: the KPI page reads
+    every year's rows of a KPI for its history, its own year's among them. ``kpi.agencies`` is read."""
+    year = kpi.objective.map.year
+    of_year = {t.period: t for t in targets if t.year == year}
+    entered = {r.period: r for r in results if r.year == year}
+    agencies = tuple(a.code for a in kpi.agencies.all())
+    return _scored(kpi, of_year, entered, policy, period, agencies)
+
+
+def agency_codes(*, smap: StrategyMap, theme: str | None = None) -> dict[int, tuple[str, ...]]:
+    """The codes of the agencies of each KPI of ``smap`` (of its ``theme``), by KPI id, in code order: one
+    query of pairs. A prefetch of the agencies built a related manager and an organization a KPI, a fifth of
+    a city's scorecard page, for the codes alone."""
+    links = Kpi.agencies.through.objects.filter(kpi__objective__map=smap)
+    if theme:
+        links = links.filter(kpi__objective__theme__code=theme)
+    codes: defaultdict[int, list[str]] = defaultdict(list)
+    for kpi_id, code in links.order_by("organization__code").values_list("kpi_id", "organization__code"):
+        codes[kpi_id].append(code)
+    return {kpi_id: tuple(found) for kpi_id, found in codes.items()}
 
 
 #: Up to this many KPIs, :func:`_year_rows` asks for their own rows by id; beyond, for their maps' rows:
@@ -295,8 +330,9 @@ def _scored(
     actuals = [row.result.actual if row.result else None for row in rows]
     period_targets = [row.target.value if row.target else None for row in rows]
     year_target = target.value if target else None
-    engine_input = kpi_input(kpi=kpi, target=year_target, upper=target.upper if target else None, result=result)
-    engine_input = replace(engine_input, agencies=agencies)
+    engine_input = kpi_input(
+        kpi=kpi, target=year_target, upper=target.upper if target else None, result=result, agencies=agencies
+    )
     actual_from: tuple[Period, ...] = ()
     target_from: tuple[Period, ...] = ()
     if period is not None and period.unit is not Unit.YEAR:
@@ -388,31 +424,51 @@ def result_periods(*, smap: StrategyMap, code: str, access: Access) -> ScoredKpi
 
 
 def map_scorecard(
-    *, smap: StrategyMap, theme: str | None = None, access: Access, period: Period | None = None
+    *,
+    smap: StrategyMap,
+    theme: str | None = None,
+    access: Access,
+    period: Period | None = None,
+    structure: MapStructure | None = None,
 ) -> Scorecard:
     """The scored KPIs of one map (``smap`` fetched with ``scoring_policy``), optionally of one theme, for
-    its year or the year to date at ``period`` (a period of the map's year).
+    its year or the year to date at ``period`` (a period of the map's year). A page that read the map's
+    ``structure`` already gives it: its objectives, themes and perspectives are the KPIs' (no query for them).
 
     Results ``access`` may not see count as not entered; a map it may not read is a 404.
     """
     access.require(smap)
-    # Every KPI's objective is of ``smap``: not joined again into each KPI's row, which made a copy of the map,
-    # its organization and its JSON columns a KPI (a tenth of a city's scorecard page).
-    kpis = (
-        kpis_for_scoring()
-        .select_related(None)
-        .select_related("objective__theme", "objective__perspective")
-        .filter(objective__map=smap)
-    )
+    # Every KPI's objective is of ``smap``, and a few dozen objectives hold hundreds of KPIs: each objective
+    # (with its theme and perspective) is read once and shared by its KPIs, rather than joined again into each
+    # KPI's row, which made four model instances a KPI (a fifth of a city's scorecard page).
+    kpis = Kpi.objects.filter(objective__map=smap).order_by("objective__order", "order")
     if theme:
         kpis = kpis.filter(objective__theme__code=theme)
     policy = policy_of(smap=smap)
     if period is not None and period.year != smap.year:
         raise ValueError(f"{period} is not a period of the map's year {smap.year}")
+    objectives: list[Objective]
+    if structure is not None and structure.map.pk == smap.pk:
+        themes = {t.pk: t for t in structure.themes}
+        perspectives = {p.pk: p for p in structure.perspectives}
+        objectives = structure.objectives
+        for objective in objectives:
+            if objective.theme_id in themes:
+                objective.theme = themes[objective.theme_id]
+            if objective.perspective_id in perspectives:
+                objective.perspective = perspectives[objective.perspective_id]
+    else:
+        found = Objective.objects.filter(map=smap).select_related("theme", "perspective")
+        objectives = list(found.filter(theme__code=theme) if theme else found)
+    of_objective = {}
+    for objective in objectives:
+        objective.map = smap
+        of_objective[objective.pk] = objective
     of_map = list(kpis)
     for kpi in of_map:
-        kpi.objective.map = smap
-    rows = score_kpis(kpis=of_map, policy_for=lambda kpi: policy, access=access, period=period)
+        kpi.objective = of_objective[kpi.objective_id]
+    agencies = agency_codes(smap=smap, theme=theme)
+    rows = score_kpis(kpis=of_map, policy_for=lambda kpi: policy, access=access, period=period, agencies=agencies)
     scores = [row.score for row in rows]
     rollups: dict[str, dict[str, Rollup]] = {
         "organization": {smap.organization.code: summarize(smap.organization.code, scores, policy=policy)},
@@ -762,21 +818,6 @@ class Due:
     workbooks: list[StrategyMap]
 
 
-def _ended_periods(kpi: Kpi, today: datetime.date) -> list[str]:
-    """The codes of the KPI's periods of its map's year that have ended by ``today`` (their last month is
-    over), in order; none for a KPI of whole years."""
-    unit = FREQUENCY_UNIT.get(kpi.frequency)
-    if unit is None:
-        return []
-    smap = kpi.objective.map
-    style = smap.organization.year_style
-    return [
-        period_code(p, style)
-        for p in style.periods(smap.year, unit)
-        if style.months_of(p)[-1] < (today.year, today.month)
-    ]
-
-
 def cycle_maps(*, access: Access, today: datetime.date) -> list[StrategyMap]:
     """The maps of the current cycle in ``access``'s own organizations (:meth:`Access.own_maps`): per
     organization, its latest map in force whose year has started by ``today`` (an April–March year
@@ -847,18 +888,18 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
     due = Due([], [], [], [])
     for kpi in kpis:
         found = statuses.get(kpi.pk, {})
-        unit = FREQUENCY_UNIT.get(kpi.frequency)
-        ended = _ended_periods(kpi, today)
         style = kpi.objective.map.organization.year_style
-        # The KPI's own periods only: a row of another frequency has no page to act on it.
-        started = {code for code in found if code in PERIOD_CODES and period_unit(code) is unit}
-        codes = ["", *sorted(set(ended) | started, key=lambda c: period_order(c, style))]
+        periods = kpi.periods(kpi.objective.map.year, style)
+        # The periods that have ended by today (their last month is over) and those under way, in the
+        # year's order; the KPI's own only: a row of another frequency has no page to act on it.
+        ended = {code for code, p in periods.items() if style.months_of(p)[-1] < (today.year, today.month)}
+        codes = ["", *(code for code in periods if code in ended or code in found)]
         closed = found.get("") in (KpiResult.Status.APPROVED, KpiResult.Status.PUBLISHED)
         for code in codes:
             status = found.get(code)
             if kpi.pk in editable and (status is None or status in EDITABLE):
                 if code == "":
-                    wanted = status is not None or unit is None or not kpi.aggregation
+                    wanted = status is not None or not periods or not kpi.aggregation
                 else:
                     wanted = status is not None or (code in ended and not closed)
                 if wanted:

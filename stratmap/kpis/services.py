@@ -24,15 +24,12 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
 from stratmap.core.models import AuditEvent
+from stratmap.core.years import YearStyle
 from stratmap.kpis.models import (
     EDITABLE,
-    FREQUENCY_UNIT,
-    PERIOD_CODES,
     Kpi,
     KpiResult,
     KpiTarget,
-    period_order,
-    period_unit,
 )
 from stratmap.kpis.scoring import achievement_rate
 
@@ -80,17 +77,19 @@ def missed_target(*, kpi: Kpi, year: int, actual: Decimal | None, period: str = 
     return achievement_rate(kpi.target_for(target), actual).met is False
 
 
+#: Which year a period code is checked in: the codes of a fiscal year's periods are the same in every year.
+_ANY_YEAR = 2000
+
+
 def check_period(*, kpi: Kpi, period: str) -> None:
     """Refuse a ``period`` that is not one of the KPI's: "" (the year) always is; else a code of the
     unit its frequency reports in (Q1–Q4 for a quarterly KPI, M01–M12 for a monthly one)."""
     if period == "":
         return
-    unit = FREQUENCY_UNIT.get(kpi.frequency)
-    codes = [] if unit is None else [c for c in PERIOD_CODES if period_unit(c) is unit]
-    if period not in codes:
-        # Named in the order of the organization's year: a council's months from April (M04 … M03).
-        style = kpi.objective.map.organization.year_style
-        codes.sort(key=lambda code: period_order(code, style))
+    # A KPI's codes are the same in every organization's years, only their order differs: its map and
+    # organization are read only to name them, in the order of its year (a council's months M04 … M03).
+    if period not in kpi.periods(_ANY_YEAR, YearStyle()):
+        codes = list(kpi.periods(_ANY_YEAR))
         expected = (
             ", ".join(codes)
             if codes

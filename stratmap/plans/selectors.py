@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.selectors import ScoredKpi, YearPoint, kpis_for_scoring, lineage_history, policy_of, score_kpis
+from stratmap.kpis.selectors import ScoredKpi, YearPoint, lineage_history, policy_of, score_rows
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.strategy.models import Objective, Revision, StrategyMap
 
@@ -115,12 +115,13 @@ class KpiDetail:
     revisions: list
 
 
-def _lineages(kpis: list[Kpi], access: Access) -> QuerySet[Kpi]:
-    """Every in-force KPI of a map ``access`` reads sharing a lineage with ``kpis``, with their targets
-    and visible results (an unpublished next year's map must not lend the public its targets)."""
+def _lineages(kpis: list[Kpi], access: Access, readable: Q) -> QuerySet[Kpi]:
+    """Every in-force KPI of a map ``access`` reads (``readable``: its condition on a KPI's map) sharing a
+    lineage with ``kpis``, with their targets and visible results (an unpublished next year's map must not
+    lend the public its targets)."""
     return (
         Kpi.objects.filter(
-            access.on_readable_maps("objective__map"),
+            readable,
             lineage_id__in={k.lineage_id for k in kpis if k.lineage_id},
             objective__map__in_force=True,
         )
@@ -138,23 +139,27 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
 
     access.require(smap)
     readable = access.on_readable_maps("objective__map")
+    # The KPI's map is ``smap`` (with its organization): not joined again into the KPI's row.
     kpi = (
-        kpis_for_scoring()
-        .select_related("lineage")
+        Kpi.objects.select_related("objective__theme", "objective__perspective")
         .prefetch_related(
+            Prefetch("agencies", queryset=Organization.objects.order_by("code")),
             "tags",
             Prefetch("action_plans", queryset=plans_in_full()),
-            # A KPI without lineage is its own history: only the results this reader may see.
-            Prefetch("results", queryset=access.results(KpiResult.objects.all())),
         )
         .get(objective__map=smap, code=code)
     )
-    (scored,) = score_kpis(kpis=[kpi], policy_for=lambda k: policy_of(smap=smap), access=access)
-    if kpi.lineage_id:
-        lineage = list(_lineages([kpi], access))
-    else:
-        lineage = [kpi]
-        kpi.objective.map = smap
+    kpi.objective.map = smap
+    # The history reads every year's targets and results of the KPI's lineage, this year's among them, which
+    # score it: read once, not again for the score (each query cost the page more than its rows).
+    lineage = list(_lineages([kpi], access, readable)) if kpi.lineage_id else [kpi]
+    own = next((member for member in lineage if member.pk == kpi.pk), kpi)
+    if own is kpi:
+        # A KPI without lineage is its own history: only the results this reader may see.
+        prefetch_related_objects(
+            [kpi], "targets", Prefetch("results", queryset=access.results(KpiResult.objects.all()))
+        )
+    scored = score_rows(kpi=kpi, targets=own.targets.all(), results=own.results.all(), policy=policy_of(smap=smap))
     history = lineage_history(lineage=lineage)
     codes = {member.objective.map.year: member.code for member in lineage}
     organization = smap.organization

@@ -12,7 +12,9 @@ that period: part 1 only, its headings naming the period (「2024/25年第3季�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import ClassVar, TypeAlias
 
 from django.db.models import Prefetch
@@ -35,12 +37,14 @@ from stratmap.kpis.presenters import target_text as target_text_of
 from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity, Rollup
 from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
-from stratmap.plans.selectors import plans_in_full
+from stratmap.plans.selectors import objective_outcomes, plans_in_full
 from stratmap.revisions.selectors import Change, MapDiff, map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
 
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
+#: What a renderer tells of its pages as it goes: ``progress(done, total)``.
+Progress: TypeAlias = Callable[[int, int], None]
 # The report is in Chinese whatever the language of the request that asked for it.
 ACTIONS = {"add": "新增", "delete": "刪除", "rename": "更名", "change": "變更"}
 LEVELS = {"objective": "策略目標", "kpi": "KPI", "action_plan": "行動計畫"}
@@ -199,15 +203,20 @@ def rate_text(row: ScoredKpi) -> str:
 DERIVED = "（推算）"
 
 
+def zh_target(value: Decimal, upper: Decimal | None) -> str:
+    """A target as the reports write it, in Chinese whatever the request's language: a range reads
+    「−1～1」, its bounds signed with a minus sign, as the pages read it."""
+    with translation.override("zh-hant"):
+        return target_text_of(value, upper)
+
+
 def target_text(row: ScoredKpi) -> str:
     """The target scored: the year's as entered (as printed), or made of the periods' and marked so."""
     value = row.score.kpi.target
     if value is None:
         return ""
     if row.target is not None and row.target.value == value and not row.target_from:
-        # A range reads "−1～1", its bounds signed with a minus sign, as the pages read it.
-        with translation.override("zh-hant"):
-            return row.target.printed or target_text_of(value, row.score.kpi.target_upper)
+        return row.target.printed or zh_target(value, row.score.kpi.target_upper)
     return number(value) + (DERIVED if row.target_from else "")
 
 
@@ -448,21 +457,17 @@ def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear
         .prefetch_related("targets", "agencies", Prefetch("action_plans", queryset=plans_in_full()))
         .order_by("objective__order", "order")
     )
-    outcomes = Outcome.objects.filter(objective__map=after, plan=None).order_by("order")
     revisions = after.revisions.prefetch_related("agencies").order_by("order")
     if theme:
         objectives = objectives.filter(theme__code=theme)
         kpis = kpis.filter(objective__theme__code=theme)
-        outcomes = outcomes.filter(objective__theme__code=theme)
     # The published revisions and count table speak of one theme (revisions_theme) or of the whole map.
     published = not theme or after.revisions_theme in ("", theme)
     years = [after.year + i for i in range(TARGET_YEARS)]
     by_objective: dict[int, list[Kpi]] = {}
     for kpi in kpis:
         by_objective.setdefault(kpi.objective_id, []).append(kpi)
-    outcomes_of: dict[int, list[Outcome]] = {}
-    for outcome in outcomes:
-        outcomes_of.setdefault(outcome.objective_id, []).append(outcome)
+    outcomes_of = objective_outcomes(smap=after, access=access)  # the theme's are those of its objectives
     planned = []
     for objective in objectives:
         mine = by_objective.get(objective.pk, [])

@@ -53,6 +53,7 @@ from stratmap.reports.content import (
     MissedPage,
     ObjectivePage,
     PlansTablePage,
+    Progress,
     ReportContent,
     ReportPage,
     RevisionCountsPage,
@@ -131,7 +132,7 @@ def fitted_size(
 ) -> float:
     """The largest font size up to ``size`` (pt) at which ``lines`` fit a ``width`` × ``height`` inch box.
 
-    Lines are wrapped with :func:`stratmap.text.wrap`'s width estimate (CJK 1em, Latin about 0.6em)
+    Lines are wrapped with :func:`stratmap.text.wrap` (the font's own advance widths)
     and take :data:`~stratmap.text.LINE_HEIGHT` × the size each (the font's line height); the box's inner
     ``margins`` (inches on each side, left/right and top/bottom) are taken off first.
     """
@@ -144,7 +145,8 @@ def fitted_size(
 
 
 def text_lines(lines: str | Iterable[str], width: float, size: float) -> int:
-    """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the estimate)."""
+    """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the viewer's
+    hinting and kerning)."""
     inner = max(width, 0.1) * 72 * 0.95
     return sum(max(1, len(wrap(p, size, inner))) for p in _paragraphs(lines))
 
@@ -679,29 +681,48 @@ def draw(slide, content: ReportContent, page: ReportPage) -> None:
             assert_never(page)
 
 
-def render_deck(content: ReportContent) -> Deck:
-    """The deck of ``content`` (see :func:`stratmap.reports.content.report_content`), a slide per page."""
+def render_deck(content: ReportContent, *, progress: Progress | None = None) -> Deck:
+    """The deck of ``content`` (see :func:`stratmap.reports.content.report_content`), a slide per page;
+    ``progress(done, total)`` is told of the slides drawn as it begins and after each."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    for page in pages(content):
+    shown = pages(content)
+    if progress is not None:
+        progress(0, len(shown))
+    for done, page in enumerate(shown, 1):
         slide = new_slide(prs, page.name, page.heading if page.titled else None)
         draw(slide, content, page)
+        if progress is not None:
+            progress(done, len(shown))
     return prs
 
 
 def build_deck(
-    organization: str, year: int, theme: str | None = None, *, access: Access, period: Period | None = None
+    organization: str,
+    year: int,
+    theme: str | None = None,
+    *,
+    access: Access,
+    period: Period | None = None,
+    progress: Progress | None = None,
 ) -> Deck:
     """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it;
     with ``period``, of the year to date at its end."""
-    return render_deck(report_content(organization, year, theme, access=access, period=period))
+    return render_deck(report_content(organization, year, theme, access=access, period=period), progress=progress)
 
 
 def write_deck(
-    organization: str, year: int, theme: str | None, path: str | Path, *, access: Access, period: Period | None = None
+    organization: str,
+    year: int,
+    theme: str | None,
+    path: str | Path,
+    *,
+    access: Access,
+    period: Period | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     path = Path(path)
-    build_deck(organization, year, theme, access=access, period=period).save(str(path))
+    build_deck(organization, year, theme, access=access, period=period, progress=progress).save(str(path))
     return path
 
 

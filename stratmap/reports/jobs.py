@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -193,13 +194,34 @@ def prepare(key: ReportKey, user) -> ReportFile:
 def _ask_again(job: ReportFile, requested_by) -> None:
     """Queue a failed or lost job again (once, however many ask at the same moment)."""
     again = ReportFile.objects.filter(pk=job.pk, status=job.status, requested_at=job.requested_at).update(
-        status=Status.QUEUED, error="", started_at=None, requested_at=timezone.now(), requested_by=requested_by
+        status=Status.QUEUED,
+        error="",
+        started_at=None,
+        requested_at=timezone.now(),
+        requested_by=requested_by,
+        pages_done=0,
+        pages_total=0,
     )
     if again:
         render_report.enqueue(job.pk)
 
 
 # --- making -------------------------------------------------------------------------------------
+
+
+def _progress(job: ReportFile) -> Callable[[int, int], None]:
+    """A renderer's ``progress(done, total)``, kept on the job for the page that follows it: its first and
+    last word, and between them each twentieth of the pages or more (a deck tells of every slide, the PDF
+    of every batch)."""
+    said = 0
+
+    def told(done: int, total: int) -> None:
+        nonlocal said
+        if done in (0, total) or done - said >= max(1, total // 20):
+            ReportFile.objects.filter(pk=job.pk).update(pages_done=done, pages_total=total)
+            said = done
+
+    return told
 
 
 def _render(job: ReportFile, access: Access) -> bytes:
@@ -212,13 +234,13 @@ def _render(job: ReportFile, access: Access) -> bytes:
     if job.kind == ReportFile.Kind.PDF:
         from stratmap.reports.pdf import render_pdf
 
-        return render_pdf(content)
+        return render_pdf(content, progress=_progress(job))
     import io
 
     from stratmap.reports.deck import render_deck
 
     buffer = io.BytesIO()
-    render_deck(content).save(buffer)
+    render_deck(content, progress=_progress(job)).save(buffer)
     return buffer.getvalue()
 
 
@@ -236,7 +258,7 @@ def _write(job: ReportFile, data: bytes) -> str:
 def render_report(report_id: int) -> str:
     """Make the file of one :class:`ReportFile` job (run by ``stratmap worker``)."""
     claimed = ReportFile.objects.filter(pk=report_id, status=Status.QUEUED).update(
-        status=Status.RENDERING, started_at=timezone.now()
+        status=Status.RENDERING, started_at=timezone.now(), pages_done=0, pages_total=0
     )
     if not claimed:
         return "not queued"  # done by another run, or deleted

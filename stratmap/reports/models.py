@@ -56,6 +56,10 @@ class ReportFile(models.Model):
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # How far the worker is, for the page that follows the job: pages (slides) made of all; 0 of 0 until it
+    # has read the data.
+    pages_done = models.PositiveIntegerField(_("pages made"), default=0)
+    pages_total = models.PositiveIntegerField(_("pages"), default=0)
 
     class Meta:
         verbose_name = _("report file")

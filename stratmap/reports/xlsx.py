@@ -15,14 +15,12 @@ sheets are written from, and what tests and other callers read.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
-from django.utils import translation
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -34,15 +32,15 @@ from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
 from stratmap.core.years import Period, format_year, to_roc_year
-from stratmap.kpis.presenters import number, target_text
+from stratmap.kpis.presenters import number
 from stratmap.kpis.scoring import Level, Method, Polarity, Policy, Rollup, TargetType, Tolerance
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
-from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, ended_by, light_text
+from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, ended_by, light_text, zh_target
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
-from stratmap.text import display_width
+from stratmap.text import cell_lines
 
 FONT = Font(name=FONT_NAME, size=10)
 BOLD = Font(name=FONT_NAME, size=10, bold=True)
@@ -181,8 +179,7 @@ def range_text(target: Decimal | None, upper: Decimal | None) -> str:
     """A range target as the report reads it (「−1～1」); empty for a single value."""
     if target is None or upper is None:
         return ""
-    with translation.override("zh-hant"):
-        return target_text(target, upper)
+    return zh_target(target, upper)
 
 
 def theme_lines(card: Scorecard) -> dict[str, list[Line]]:
@@ -352,7 +349,7 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int, skip: tuple[int, ...]
             if cell.column in skip:
                 continue
             width = ws.column_dimensions[cell.column_letter].width or 8.43
-            lines = max(lines, math.ceil(display_width(cell.value) / max(width * 1.15 - 1, 1)))
+            lines = max(lines, cell_lines(cell.value, width))
         ws.row_dimensions[r].height = 16 * lines + 2
 
 

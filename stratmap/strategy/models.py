@@ -101,9 +101,11 @@ class StrategyMap(models.Model):
 
     @property
     def url_year(self) -> str:
-        """The year in this map's addresses, as its organization types years: /taipei/108/ (ROC),
-        /ashcombe/2024/ (the AD year a fiscal year starts in). Pass it, not ``year``, to ``{% url %}``."""
-        return str(self.organization.year_style.typed(self.year))
+        """The year in this map's addresses in the active language (``YearStyle.in_address``): in Chinese
+        as its organization types years, /taipei/108/ (ROC), /ashcombe/2024/ (the AD year a fiscal year
+        starts in); in English the AD year, /en/taipei/2019/, /en/ashcombe/2024/. Pass it, not ``year``,
+        to ``{% url %}``: every other form of the year is redirected to it (``web.middleware``)."""
+        return self.organization.year_style.in_address(self.year)
 
     @property
     def compared_year(self) -> int:

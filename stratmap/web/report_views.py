@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from stratmap.access import access_for, get_map_for_user
-from stratmap.core.years import Period, Unit, YearError
-from stratmap.kpis.models import period_code, period_in_year
+from stratmap.core.years import Period, Unit, YearError, period_in_year
+from stratmap.kpis.models import period_code
 from stratmap.reports import jobs
 from stratmap.reports.models import ReportFile
 from stratmap.reports.xlsx import scorecard_workbook

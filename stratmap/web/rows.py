@@ -101,11 +101,12 @@ SCORECARD_SCORES = (
 )
 
 
-def _measured(value: str, given: Decimal | None, unit: str, periods: tuple, style: YearStyle) -> SafeString:
-    """A target or an actual, its unit after it, and the periods it was made of (small, after a space)."""
+def _measured(value: str, given: Decimal | None, unit: str, periods: tuple, style: YearStyle) -> str:
+    """A target or an actual, its unit after it, and the periods it was made of (small, after a space): HTML,
+    every text in it escaped (a cell of a row marked safe as a whole)."""
     unit_html = f'<span class="unit">{escape(unit)}</span>' if given is not None and unit else ""
     derived = f' <small class="derived">{escape(derived_text(tuple(periods), style))}</small>' if periods else ""
-    return mark_safe(f"{escape(value)}{unit_html}{derived}")
+    return f"{escape(value)}{unit_html}{derived}"
 
 
 def addresses(name: str) -> Callable[[StrategyMap, str], str]:

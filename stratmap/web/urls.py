@@ -1,6 +1,9 @@
-"""Page URLs. A map's year in its addresses is as its organization types years (`StrategyMap.url_year`):
-ROC for Taipei (/taipei/108/), the AD year a fiscal year starts in for a council (/ashcombe/2024/).
-Either form is read back as the same year (/taipei/2019/ works too)."""
+"""Page URLs. A map's year in its addresses follows the page's language (`StrategyMap.url_year`): in
+Chinese as its organization types years, ROC for Taipei (/taipei/108/), the AD year a fiscal year starts in
+for a council (/ashcombe/2024/); in English the AD year (/en/taipei/2019/, /en/ashcombe/2024/).
+Every other form reads back as the same year: ROC or AD whatever the language, and a fiscal year's span
+as its label writes it (/en/ashcombe/2024-25/); ``web.middleware.CanonicalYear`` redirects a GET of one
+to the page's one address."""
 
 from __future__ import annotations
 
@@ -23,11 +26,16 @@ class AddressYear(int):
 
 
 class YearConverter:
-    regex = r"[0-9]{1,4}"
+    #: A year (ROC or AD), or a fiscal year's span (2024-25, the URL-safe form of the label 2024/25).
+    regex = r"[0-9]{1,4}(?:-[0-9]{2})?"
 
     def to_python(self, value: str) -> int:
         try:
-            return AddressYear(to_ad_year(value), value)
+            start, _, end = value.partition("-")
+            ad_year = to_ad_year(start)
+            if end and (len(start) != 4 or int(end) != (ad_year + 1) % 100):
+                raise YearError(f"{value!r} is not a fiscal year; expected e.g. 2024-25")
+            return AddressYear(ad_year, value)
         except YearError as exc:
             raise ValueError(str(exc)) from None  # a 404, not a 500
 

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from stratmap.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.spreadsheet import SafeWriter
-from stratmap.core.years import PER_YEAR, YearError, format_year
-from stratmap.kpis.models import Kpi, period_code, period_in_year
+from stratmap.core.years import PER_YEAR, YearError, format_year, period_in_year
+from stratmap.kpis.models import Kpi, period_code
 from stratmap.kpis.presenters import light_style, map_spec, month_columns, number, summary_sentence
 from stratmap.kpis.scoring import Rollup
 from stratmap.kpis.selectors import (
@@ -85,7 +85,7 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     the_theme = next((t for t in structure.themes if t.code == code), None)
     if the_theme is None:
         raise Http404
-    card = map_scorecard(smap=smap, theme=code, access=access_for(request))
+    card = map_scorecard(smap=smap, theme=code, access=access_for(request), structure=structure)
     rows_by_objective: dict[int, list] = {}
     for row in card.rows:
         rows_by_objective.setdefault(row.kpi.objective_id, []).append(row)

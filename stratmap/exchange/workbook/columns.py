@@ -26,7 +26,7 @@ from django.utils import translation
 from openpyxl.utils import get_column_letter
 
 from stratmap.core.years import Period, YearStyle
-from stratmap.kpis.models import FREQUENCY_UNIT, Kpi, KpiResult, period_code
+from stratmap.kpis.models import KpiResult
 from stratmap.kpis.services import ENTRY_FIELDS, NUMBERS, SCORES
 
 FORMAT = "stratmap-workbook/2"
@@ -163,13 +163,6 @@ def unknown_kinds() -> list[tuple[str, str, str]]:
             en = str(member.label)
         kinds.append((value, zh, en))
     return kinds
-
-
-def kpi_periods(kpi: Kpi, style: YearStyle, year: int) -> list[tuple[str, Period]]:
-    """The periods that have rows of ``kpi`` after its year's row: (code, period) in the order of the fiscal
-    ``year``; none for a KPI reported for whole years."""
-    unit = FREQUENCY_UNIT.get(kpi.frequency)
-    return [] if unit is None else [(period_code(p, style), p) for p in style.periods(year, unit)]
 
 
 def row_label(style: YearStyle, year: int, period: Period | None, language: str | None = None) -> str:

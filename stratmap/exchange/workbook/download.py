@@ -38,7 +38,6 @@ from stratmap.exchange.workbook.columns import (
     RESULTS,
     UNKNOWN_KINDS_LABEL,
     excel_number,
-    kpi_periods,
     letter,
     row_label,
     unknown_kinds,
@@ -110,7 +109,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     lines = [
         (kpi, code, row_label(style, smap.year, period))
         for kpi in kpis
-        for code, period in [("", None), *kpi_periods(kpi, style, smap.year)]
+        for code, period in [("", None), *kpi.periods(smap.year, style).items()]
     ]
 
     book = openpyxl.Workbook()

@@ -49,7 +49,6 @@ from stratmap.exchange.workbook.columns import (
     Column,
     Layout,
     excel_number,
-    kpi_periods,
     row_label,
     unknown_kinds,
 )
@@ -501,7 +500,7 @@ class _Check:
         raw = None if cell is None else cell.value  # a format-1 workbook: every row is the year's
         if _blank(raw):
             return "", None
-        periods = dict(kpi_periods(kpi, self.style, self.smap.year))
+        periods = kpi.periods(self.smap.year, self.style)
         code = raw.strip().upper() if isinstance(raw, str) else None
         if code in periods:
             return code, periods[code]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from stratmap.text import text_width, wrap_verbatim
+from stratmap.text import text_width, unbreakable_width, wrap_verbatim
 
 from .geometry import BoxText, Corner, Header, Layout, Panel, Rect, RowHead, ThemeHead
 from .routing import CLEAR, LANE, realize, route_links
@@ -33,6 +33,7 @@ __all__ = ["layout"]
 
 MARGIN = 12.0
 ROW_HEAD_W = 104.0  # perspective header column, including the gap before the first channel
+ROW_HEAD_MAX = 168.0  # ... widened up to this for a perspective's longest word ("sustainability")
 ROW_HEAD_GAP = 6.0
 COL_W = 152.0  # theme column = objective box width
 CHANNEL_MIN = 28.0
@@ -245,8 +246,10 @@ def _measure(spec: MapSpec) -> _Model:
     corner: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     head_w = 0.0  # without perspectives, the map has no column of their headers (nor the corner above it)
     if spec.perspectives:
-        head_w = ROW_HEAD_W
-        corner_w = ROW_HEAD_W - ROW_HEAD_GAP - 10
+        # wide enough for the longest word of a perspective's name (English words stay whole), up to a cap
+        widest = max(unbreakable_width(name, ROW_SIZE, bold=True) for _code, name in spec.perspectives)
+        head_w = min(max(ROW_HEAD_W, math.ceil(widest) + 12 + ROW_HEAD_GAP), ROW_HEAD_MAX)
+        corner_w = head_w - ROW_HEAD_GAP - 10
         corner = (
             wrap_verbatim(label(spec, "themes"), CORNER_SIZE, corner_w),
             wrap_verbatim(label(spec, "perspectives"), CORNER_SIZE, corner_w),
@@ -436,7 +439,7 @@ def _result(model: _Model, geo: _Geo, arrows: list[tuple[str, str, list[tuple[fl
         code: box.text if geo.rects[code].w == box.text_w else box_text(box.ob, geo.rects[code].w)
         for code, box in model.boxes.items()
     }
-    head_w = ROW_HEAD_W - ROW_HEAD_GAP
+    head_w = model.head_w - ROW_HEAD_GAP
     row_heads = {}
     for row in model.rows:
         if row.code == UNNAMED:

@@ -18,6 +18,7 @@ from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
+from stratmap.web.middleware import page_address
 from stratmap.web.presenters import Legend, map_legend
 from stratmap.web.rows import light_badge, num, target
 
@@ -100,9 +101,22 @@ def light(value: Level | str | None, reason: str = "", lights: LightSet = TAIPEI
 
 @register.simple_tag(takes_context=True)
 def translated_url(context, language: str) -> str:
-    """The current page in another language, so that the language switch keeps the page."""
+    """The current page in another language, so that the language switch keeps the page: a map's page
+    at its address in that language (/taipei/108/ ↔ /en/taipei/2019/), not one that redirects there."""
     request = context["request"]
-    return translate_url(request.get_full_path(), language)
+    smap = context.get("map")
+    address = page_address(request, smap, language) if isinstance(smap, StrategyMap) else None
+    return address or translate_url(request.get_full_path(), language)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The absolute address of a map's page in this language (``<link rel="canonical">``); empty for any
+    other page."""
+    request = context["request"]
+    smap = context.get("map")
+    address = page_address(request, smap) if isinstance(smap, StrategyMap) else None
+    return request.build_absolute_uri(address) if address else ""
 
 
 @register.filter

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from stratmap.core.backup import backup_document, encode, unapplied_migrations, write_atomically
+from stratmap.core.commands import progress
 
 
 class Command(BaseCommand):
@@ -38,25 +39,27 @@ class Command(BaseCommand):
         pending = unapplied_migrations()
         if pending:
             raise CommandError(f"the database lacks migration {pending[0]}: run `stratmap migrate` first")
-        try:
-            document = backup_document()
-        except DatabaseError as exc:
-            raise CommandError(f"cannot read the database: {exc}") from None
-        text = encode(document)
-        if target is None:
-            out = getattr(self.stdout, "buffer", None)
-            if out is not None:
-                out.write(text.encode("utf-8"))
-                out.flush()
-            else:
-                self.stdout.write(text, ending="")
-            report = self.stderr
-        else:
+        with progress(self.stderr, "reading the tables") as steps:
             try:
-                write_atomically(target, text)
-            except OSError as exc:
-                raise CommandError(f"cannot write {target}: {exc.strerror or exc}; no backup was written") from None
-            report = self.stdout
+                document = backup_document(progress=steps)
+            except DatabaseError as exc:
+                raise CommandError(f"cannot read the database: {exc}") from None
+            steps.step("writing the backup")
+            text = encode(document)
+            if target is None:
+                out = getattr(self.stdout, "buffer", None)
+                if out is not None:
+                    out.write(text.encode("utf-8"))
+                    out.flush()
+                else:
+                    self.stdout.write(text, ending="")
+                report = self.stderr
+            else:
+                try:
+                    write_atomically(target, text)
+                except OSError as exc:
+                    raise CommandError(f"cannot write {target}: {exc.strerror or exc}; no backup was written") from None
+                report = self.stdout
         counts = document["counts"]
         report.write(
             self.style.SUCCESS(

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stratmap.core.backup import BackupError, restore
+from stratmap.core.commands import progress
 
 
 class Command(BaseCommand):
@@ -40,7 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, replace: bool, ignore_signature: bool, **options) -> None:
         try:
-            done = restore(path, replace=replace, ignore_signature=ignore_signature)
+            with progress(self.stderr, "reading the backup") as steps:
+                done = restore(path, replace=replace, ignore_signature=ignore_signature, progress=steps)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         if done.deleted:

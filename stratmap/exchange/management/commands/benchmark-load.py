@@ -11,6 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 
+from stratmap.core.commands import progress
 from stratmap.exchange.loader import DEMO_DATA, load_paths
 
 
@@ -26,22 +27,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, repeat: int, **options) -> None:
         timings, queries = [], []
-        for _ in range(repeat):
-            count = [0]
+        with progress(self.stderr, "loading the demo", repeat) as steps:
+            for _ in range(repeat):
+                count = [0]
 
-            def counter(execute, sql, params, many, context, count=count):
-                count[0] += 1
-                return execute(sql, params, many, context)
+                def counter(execute, sql, params, many, context, count=count):
+                    count[0] += 1
+                    return execute(sql, params, many, context)
 
-            started = time.perf_counter()
-            try:
-                with connection.execute_wrapper(counter), transaction.atomic():
-                    report = load_paths([DEMO_DATA])
-                    raise _Rollback
-            except _Rollback:
-                pass
-            timings.append(time.perf_counter() - started)
-            queries.append(count[0])
+                started = time.perf_counter()
+                try:
+                    with connection.execute_wrapper(counter), transaction.atomic():
+                        report = load_paths([DEMO_DATA])
+                        raise _Rollback
+                except _Rollback:
+                    pass
+                timings.append(time.perf_counter() - started)
+                queries.append(count[0])
+                steps(len(timings), repeat)
         rows = sum(report.rows.values())
         self.stdout.write(
             f"load --demo ({connection.vendor}): {len(report.maps)} maps, {rows} rows, {queries[0]} queries; "

@@ -2,7 +2,9 @@
 
 It refuses what ``load`` would refuse before writing (the files' errors, then what needs the database:
 organization codes, rating policies and light sets, each map's ``rating``), reading the database and
-writing nothing, so a clean ``check`` means the files load.
+writing nothing, so a clean ``check`` means the files load. It reads them as ``load`` does
+(``loader.check_paths``): the organizations files, then one map file at a time, so that its memory does
+not grow with the number of files.
 
 Without paths this is Django's own ``check`` (system checks, ``--deploy``), so
 both live under the one name users expect.
@@ -16,10 +18,8 @@ from django.core.management.base import CommandError
 from django.core.management.commands.check import Command as DjangoCheck
 from django.db import DatabaseError
 
-from stratmap.core.models import Organization
-from stratmap.exchange.consistency import check_files
-from stratmap.exchange.loader import DEMO_PATHS, known_ratings, validate_references
-from stratmap.exchange.parse import DatasetInvalid, parse_paths
+from stratmap.exchange.loader import DEMO_PATHS, check_paths
+from stratmap.exchange.parse import DatasetInvalid
 
 
 class Command(DjangoCheck):
@@ -43,12 +43,7 @@ class Command(DjangoCheck):
         if options["demo"]:
             paths[:0] = DEMO_PATHS
         try:
-            files = parse_paths(paths)
-            errors = validate_references(files)
-            if errors:
-                raise DatasetInvalid(errors)
-            styles = {org.code: org.year_style for org in Organization.objects.all()}
-            warnings = check_files(files, known_ratings(files), styles)
+            files, warnings = check_paths(paths)
         except DatasetInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
@@ -59,4 +54,4 @@ class Command(DjangoCheck):
             ) from None
         for warning in warnings:
             self.stdout.write(f"warning: {warning}")
-        self.stdout.write(f"{len(files)} file(s) checked, {len(warnings)} warning(s)")
+        self.stdout.write(f"{files} file(s) checked, {len(warnings)} warning(s)")

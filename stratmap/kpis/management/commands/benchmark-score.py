@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from stratmap.core.commands import progress
 from stratmap.kpis.scoring import (
     RAG_LIGHTS,
     Aggregation,
@@ -215,23 +216,29 @@ class Command(BaseCommand):
         wall: dict[str, list[float]] = defaultdict(list)
         cpu: dict[str, list[float]] = defaultdict(list)
 
-        def phase(name: str, run: Callable[[], T]) -> T:
-            seconds, cpu_seconds, result = timed(run)
-            wall[name].append(seconds)
-            cpu[name].append(cpu_seconds)
-            return result
-
         clock = CollectorClock()
         gc.callbacks.append(clock)
         try:
-            for _ in range(runs):
-                collected = clock.seconds
-                phase("aggregate", partial(aggregate_all, periods))
-                for name, policy in POLICIES.items():
-                    scores = phase(f"{name} score", partial(score_all, kpis, policy))
-                    phase(f"{name} rollups", partial(roll_up, scores, policy))
-                    del scores
-                cpu["collector"].append(clock.seconds - collected)
+            with progress(self.stderr, "timing the phases", runs * (1 + 2 * len(POLICIES))) as steps:
+                timed_phases = 0
+
+                def phase(name: str, run: Callable[[], T]) -> T:
+                    nonlocal timed_phases
+                    seconds, cpu_seconds, result = timed(run)
+                    wall[name].append(seconds)
+                    cpu[name].append(cpu_seconds)
+                    timed_phases += 1
+                    steps(timed_phases)
+                    return result
+
+                for _ in range(runs):
+                    collected = clock.seconds
+                    phase("aggregate", partial(aggregate_all, periods))
+                    for name, policy in POLICIES.items():
+                        scores = phase(f"{name} score", partial(score_all, kpis, policy))
+                        phase(f"{name} rollups", partial(roll_up, scores, policy))
+                        del scores
+                    cpu["collector"].append(clock.seconds - collected)
         finally:
             gc.callbacks.remove(clock)
         types = len({kpi.target_type for kpi in kpis})

@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stratmap.access import SYSTEM
-from stratmap.core.commands import org_and_year
-from stratmap.core.models import Organization
+from stratmap.core.commands import org_and_year, period_option
 from stratmap.core.names import local_name
 from stratmap.core.spreadsheet import SafeDictWriter
-from stratmap.core.years import Period, YearError, format_year
-from stratmap.kpis.models import period_in_year
+from stratmap.core.years import format_year
 from stratmap.kpis.presenters import derived_text, points_text, summary_sentence, target_text
 from stratmap.kpis.scoring import Policy, Role, Rollup
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, scorecard
@@ -173,7 +171,7 @@ class Command(BaseCommand):
         **options,
     ):
         ad_year = org_and_year(org, year)
-        chosen = self.period(org, ad_year, period) if period else None
+        chosen = period_option(org, ad_year, period) if period else None
         try:
             card = scorecard(organization=org, year=ad_year, theme=theme, access=SYSTEM, period=chosen)
         except StrategyMap.DoesNotExist:
@@ -182,17 +180,6 @@ class Command(BaseCommand):
             raise CommandError(f"--theme: the {year} map of {org} has no theme {theme!r}")
         with translation.override(language or translation.get_language() or "zh-hant"):
             getattr(self, f"write_{format}")(card)
-
-    @staticmethod
-    def period(org: str, year: int, value: str) -> Period:
-        """The period ``--period`` names, of the year ``--year``, in the organization's fiscal year."""
-        organization = Organization.objects.filter(code=org).first()
-        if organization is None:
-            raise CommandError(f"--org: no organization {org!r}")
-        try:
-            return period_in_year(value, year, organization.year_style)
-        except YearError as error:
-            raise CommandError(f"--period: {error}") from None
 
     def write_json(self, card: Scorecard) -> None:
         data = {

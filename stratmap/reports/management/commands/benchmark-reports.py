@@ -30,13 +30,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, transaction
 
 from stratmap.access import SYSTEM
+from stratmap.core.commands import progress
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.exchange.dumper import map_document, to_yaml
 from stratmap.exchange.loader import load_paths
 from stratmap.reports.content import report_content
 from stratmap.reports.deck import render_deck
-from stratmap.reports.pdf import pdf_document
+from stratmap.reports.pdf import render_pdf
 from stratmap.strategy.models import StrategyMap
+from stratmap.text import metrics_source
 
 
 def _recode(node, old: str, new: str):
@@ -78,8 +80,9 @@ def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, in
     start = time.perf_counter()
     content = report_content(org, year, theme, access=SYSTEM)
     if kind == "pdf":
-        document = pdf_document(content)
-        data, pages = document.write_pdf(), len(document.pages)
+        told: list[int] = []
+        data = render_pdf(content, progress=lambda done, total: told.append(total))
+        pages = told[-1]
     else:
         prs = render_deck(content)
         buffer = io.BytesIO()
@@ -130,26 +133,35 @@ class Command(BaseCommand):
         ]
         import weasyprint  # noqa: F401 -- loaded once here, as in a running server, not in every child
 
+        metrics_source(), metrics_source(bold=True)  # the font's metrics, read once here likewise
+
         context = multiprocessing.get_context("fork")
         filled = f", every theme filled like {theme}" if files else ""
-        self.stdout.write(f"{org} {year}{filled}, median of {runs} runs, each in a fresh process")
-        for label, case_theme, kind, goal in cases:
-            results = []
-            for _ in range(runs):
-                connections.close_all()  # the child opens its own connection
-                queue = context.Queue()
-                child = context.Process(target=_child, args=(queue, org, ad_year, case_theme, kind, files))
-                child.start()
-                outcome = queue.get()
-                child.join()
-                if isinstance(outcome, str):
-                    raise CommandError(f"{label}: {outcome}")
-                results.append(outcome)
-            seconds = statistics.median(r[0] for r in results)
-            _s, pages, size, _rss = results[0]
-            rss = max(r[3] for r in results) / 1024
-            verdict = "" if goal is None else (f"  goal < {goal:g} s: " + ("met" if seconds < goal else "MISSED"))
-            self.stdout.write(
-                f"{label:34} {seconds:6.2f} s  {pages:3} pages  {size / 1024:7.0f} KiB  peak RSS {rss:5.0f} MiB"
-                f"{verdict}"
-            )
+        lines = [f"{org} {year}{filled}, median of {runs} runs, each in a fresh process"]
+        # The figures are written once every case has run, under the progress a terminal shows meanwhile.
+        with progress(self.stderr, cases[0][0], runs, thread=False) as steps:  # the runs are forked
+            for number, (label, case_theme, kind, goal) in enumerate(cases):
+                if number:
+                    steps.step(label, runs)
+                results = []
+                for _ in range(runs):
+                    connections.close_all()  # the child opens its own connection
+                    queue = context.Queue()
+                    child = context.Process(target=_child, args=(queue, org, ad_year, case_theme, kind, files))
+                    child.start()
+                    outcome = queue.get()
+                    child.join()
+                    if isinstance(outcome, str):
+                        raise CommandError(f"{label}: {outcome}")
+                    results.append(outcome)
+                    steps(len(results), runs)
+                seconds = statistics.median(r[0] for r in results)
+                _s, pages, size, _rss = results[0]
+                rss = max(r[3] for r in results) / 1024
+                verdict = "" if goal is None else (f"  goal < {goal:g} s: " + ("met" if seconds < goal else "MISSED"))
+                lines.append(
+                    f"{label:34} {seconds:6.2f} s  {pages:3} pages  {size / 1024:7.0f} KiB  peak RSS {rss:5.0f} MiB"
+                    f"{verdict}"
+                )
+        for line in lines:
+            self.stdout.write(line)

@@ -9,12 +9,13 @@ period has no part 2, the next year's map).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stratmap.access import SYSTEM
-from stratmap.core.commands import output_path
+from stratmap.core.commands import Steps, output_path, period_option, progress
 from stratmap.core.years import YearError, to_ad_year
-from stratmap.kpis.management.commands.score import Command as ScoreCommand
 from stratmap.reports.deck import DeckError, write_deck
 from stratmap.reports.pdf import write_pdf
 from stratmap.reports.xlsx import ScorecardError, scorecard_workbook
@@ -55,13 +56,34 @@ class Command(BaseCommand):
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
         try:
-            chosen = ScoreCommand.period(org, ad_year, period) if period else None
-            if kind == "deck" and suffix == ".pdf":
-                write_pdf(org, ad_year, theme, path, access=SYSTEM, period=chosen)
-            elif kind == "deck":
-                write_deck(org, ad_year, theme, path, access=SYSTEM, period=chosen)
+            chosen = period_option(org, ad_year, period) if period else None
+            if kind == "deck":
+                with progress(self.stderr, "reading the data") as steps:
+                    if suffix == ".pdf":
+                        told = pages(steps, "laying out pages", "writing the PDF")
+                        write_pdf(org, ad_year, theme, path, access=SYSTEM, period=chosen, progress=told)
+                    else:
+                        told = pages(steps, "drawing slides", "writing the file")
+                        write_deck(org, ad_year, theme, path, access=SYSTEM, period=chosen, progress=told)
             else:
                 scorecard_workbook(org, ad_year, access=SYSTEM, period=chosen).save(path)
         except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"wrote {path}")
+
+
+def pages(steps: Steps, what: str, then: str) -> Callable[[int, int], None]:
+    """A renderer's ``progress(done, total)`` as steps: ``what`` from its first word (0 pages done), ``then``
+    once its last page is done."""
+    begun = False
+
+    def told(done: int, total: int) -> None:
+        nonlocal begun
+        if not begun:
+            steps.step(what, total)
+            begun = True
+        steps(done, total)
+        if done == total:
+            steps.step(then)
+
+    return told

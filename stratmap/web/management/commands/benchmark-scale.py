@@ -12,7 +12,8 @@ their rows fetched: median of ``--runs``), with the ratio of the page to them: w
 fetching. A page that fails is a row of the table ("500: …"), not the end of the run.
 
 The synthetic data stays in the database: the command refuses one that holds organizations already
-unless ``--force``. The two people it logs in as are made for the run and removed after it. Figures are
+unless ``--force``; ``--loaded`` writes and loads nothing and times the pages of the cities an earlier run
+left (given the same sizes). The two people it logs in as are made for the run and removed after it. Figures are
 printed, never asserted: this is a benchmark, not a test.
 """
 
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -40,6 +42,7 @@ from django.db.models import Count
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import translation
 
 from stratmap.core.models import Membership, Organization
 from stratmap.exchange.synthetic import Shape, bureau_code, city_code, write
@@ -166,6 +169,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="load into a database that holds data already (they stay)"
         )
+        parser.add_argument(
+            "--loaded",
+            action="store_true",
+            help="write and load nothing: time the pages of the cities an earlier run loaded (the same sizes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         shape = Shape(
@@ -177,6 +185,12 @@ class Command(BaseCommand):
         )
         if problems := shape.problems():
             raise CommandError("; ".join(problems))
+        if options["loaded"]:
+            # Loading twenty cities takes many minutes; the pages are timed again after a change without it.
+            self._check_loaded(shape)
+            self.stdout.write(f"database: {connection.vendor} {connection.settings_dict['NAME']}; pages only")
+            self._table(self._pages(shape, options["pages"], options["runs"]), options["runs"])
+            return
         keep: Path | None = options["keep"]
         if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
             raise CommandError(f"--keep {keep}: not an empty folder; the dataset files go to a new or empty one")
@@ -212,6 +226,15 @@ class Command(BaseCommand):
                 "organization(s) already, and benchmark-scale loads synthetic cities into it and leaves them "
                 "there: run it on a scratch database (e.g. DATABASE_URL=sqlite:////tmp/stratmap-scale.sqlite3, "
                 "then `stratmap migrate`), or give --force to add them anyway"
+            )
+
+    def _check_loaded(self, shape: Shape) -> None:
+        wanted = {city_code(1), bureau_code(1, 1)}
+        missing = sorted(wanted - set(Organization.objects.filter(code__in=wanted).values_list("code", flat=True)))
+        if missing:
+            raise CommandError(
+                f"--loaded: the database holds no synthetic {', '.join(missing)}; load the cities first "
+                "(`stratmap benchmark-scale --cities N` without --loaded)"
             )
 
     def _load(self, folder: Path) -> None:
@@ -270,7 +293,9 @@ class Command(BaseCommand):
             .first()
         )
         kpi, citing = (cited["cites"], cited["n"]) if cited else ("AC1.1", 0)
-        base, own = f"/{city}/{maps[city].url_year}", f"/{bureau}/{maps[bureau].url_year}"
+        # The addresses without a language prefix are the default language's, and so are their years.
+        with translation.override(settings.LANGUAGE_CODE):
+            base, own = f"/{city}/{maps[city].url_year}", f"/{bureau}/{maps[bureau].url_year}"
         addresses = {
             "home": "/",
             "due": "/due/",

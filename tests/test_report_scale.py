@@ -1,0 +1,151 @@
+"""Items 4 and 5 of issue 13: the PDF deck styled by classes and laid out in batches of pages, and the
+progress of long work, on a terminal and on the page that follows a deck being made."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from stratmap.access import SYSTEM
+from stratmap.reports import pdf
+from stratmap.reports.content import report_content
+
+PDF = reverse("web:report-pdf", args=["taipei", "108"]) + "?theme=D"
+
+
+class Terminal(io.StringIO):
+    """What a command writes to, taken for a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_pdfs_html_styles_its_cells_by_classes_and_carries_no_style_attribute(demo):
+    for org, year in (("taipei", 2019), ("ashcombe", 2024)):
+        html = pdf.report_html(report_content(org, year, None, access=SYSTEM))
+        body = html.split("</style>", 1)[1]
+        assert " style=" not in body, re.findall(r"<[^>]* style=[^>]*>", body)[:3]
+        assert "<col" not in body  # the widths are classes of the header cells
+        sheet = html.split("</style>", 1)[0]
+        lights = dict(re.findall(r"\.(lv[\w-]+) \{ color: (#[0-9a-f]{6}); \}", sheet))
+        cells = re.findall(r'<td class="light (lv[\w-]+)">([^<]+)</td>', body)  # a scorecard's and a KPI's light
+        assert cells and {name for name, _ in cells} <= set(lights)
+    taipei = pdf.report_html(report_content("taipei", 2019, None, access=SYSTEM))
+    assert ".lv-excellent { color: #1a7f37; }" in taipei and '<td class="light lv-excellent">★優</td>' in taipei
+    assert re.search(r"th\.w-grid-0 \{ width: 38\.58%; \}", taipei) and "<th>4月</th>" in taipei
+
+
+def page_texts(data: bytes, folder: Path, name: str) -> list[str]:
+    """The text of each page as pdftotext lays it out."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
+    return text.stdout.split("\f")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_a_pdf_laid_out_in_batches_has_the_pages_and_the_text_of_one_laid_out_whole(demo, tmp_path):
+    content = report_content("taipei", 2019, None, access=SYSTEM)
+    told: list[tuple[int, int]] = []
+    batched = pdf.pdf_document(content, batch_pages=7, progress=lambda done, total: told.append((done, total)))
+    whole = pdf.pdf_document(content, batch_pages=1000)
+    assert len(batched.pages) == len(whole.pages) == 65
+    assert told == [(0, 65), *((done, 65) for done in range(7, 65, 7)), (65, 65)]
+    texts = page_texts(batched.write_pdf(), tmp_path, "batched")
+    assert texts == page_texts(whole.write_pdf(), tmp_path, "whole")
+    assert "DP5.1" in "".join(texts) and "關聯圖" in texts[3]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_the_pdf_reads_the_same_with_the_reports_trimmed_user_agent_sheet_as_with_weasyprints_own(
+    demo, tmp_path, monkeypatch
+):
+    import pypdf
+    import weasyprint
+
+    content = report_content("taipei", 2019, None, access=SYSTEM)  # its lists, tables, charts and the map
+    trimmed = pdf.render_pdf(content)
+    monkeypatch.setattr(pdf, "_report_html_class", lambda: weasyprint.HTML)
+    own = pdf.render_pdf(content)
+    assert page_texts(trimmed, tmp_path, "trimmed") == page_texts(own, tmp_path, "own")
+
+    def outline(data: bytes) -> list[tuple[int, str, int]]:
+        """(depth, title, page) of each bookmark."""
+        reader = pypdf.PdfReader(io.BytesIO(data))
+
+        def walk(items: list, depth: int) -> list[tuple[int, str, int]]:
+            out = []
+            for item in items:
+                if isinstance(item, list):
+                    out += walk(item, depth + 1)
+                else:
+                    out.append((depth, item.title, reader.get_destination_page_number(item)))
+            return out
+
+        return walk(reader.outline, 0)
+
+    assert outline(trimmed) == outline(own) and len(outline(own)) > 60
+
+
+def run(command: str, *args: str, terminal: bool) -> tuple[str, str]:
+    stdout, stderr = io.StringIO(), Terminal() if terminal else io.StringIO()
+    call_command(command, *args, stdout=stdout, stderr=stderr)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def test_long_commands_show_their_progress_on_a_terminal_and_nothing_elsewhere(demo, tmp_path):
+    backup = str(tmp_path / "backup.json")
+    commands = [
+        (("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(tmp_path / "d.pdf")),
+         ["laying out pages", "58/58", "writing the PDF", "left"]),
+        (("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(tmp_path / "d.pptx")),
+         ["drawing slides", "58/58"]),
+        (("backup", backup), ["reading the tables", "writing the backup"]),
+        (("restore", backup, "--replace"), ["checking the rows", "restoring the rows"]),
+        (("benchmark-score", "--count", "20", "--runs", "1"), ["timing the phases", "7/7"]),
+        (("benchmark-load", "--repeat", "1"), ["loading the demo", "1/1"]),
+    ]  # fmt: skip
+    for args, shown in commands:
+        quiet_out, quiet_err = run(*args, terminal=False)
+        assert quiet_err == "", args
+        shown_out, shown_err = run(*args, terminal=True)
+        assert all(words in shown_err for words in shown), (args, shown_err[-400:])
+        # What the command writes to its standard output is the same, figures apart.
+        assert re.sub(r"[\d.]+", "#", shown_out) == re.sub(r"[\d.]+", "#", quiet_out), args
+    assert "wrote" in run("report", "deck", "--org", "taipei", "--year", "108", "-o", str(tmp_path / "e.pdf"),
+                          terminal=True)[0]  # fmt: skip
+
+
+def test_the_page_following_a_deck_being_made_says_how_many_of_its_pages_are_made(demo, monkeypatch):
+    rendered = pdf.render_pdf
+    polled: dict[str, list[str]] = {"zh": [], "en": []}
+
+    def watched(content, *, progress=None):
+        """The worker's rendering, with a visitor polling the page at each word of its progress."""
+        assert progress is not None
+
+        def told(done: int, total: int) -> None:
+            progress(done, total)
+            for language, address in (("zh", PDF), ("en", "/en" + PDF.replace("/108/", "/2019/"))):
+                status = Client().get(address, HTTP_HX_REQUEST="true").content.decode()
+                polled[language].append(" ".join(status.split()))
+
+        return rendered(content, progress=told)
+
+    monkeypatch.setattr(pdf, "render_pdf", watched)
+    assert Client().post(PDF).status_code == 303  # made at once in tests, while the page is polled
+    english, chinese = polled["en"], polled["zh"]
+    assert len(english) == 3  # once the data are read, after the first 40 pages, after the last 18
+    assert "page 0 of 58 made." in english[0] and '<progress max="58" value="0">' in english[0]
+    assert "page 40 of 58 made." in english[1] and '<progress max="58" value="40">' in english[1]
+    assert "all 58 pages made; the file is being written." in english[2]
+    assert "已完成第40頁，共58頁" in chinese[1] and "58頁已全部完成，正在寫入檔案" in chinese[2]
+    assert b"".join(Client().get(PDF).streaming_content)[:5] == b"%PDF-"
