@@ -61,6 +61,13 @@ def test_an_roc_year_in_english_is_redirected_permanently_to_the_ad_year_with_th
     assert (head.status_code, head["Location"]) == (301, "/en/taipei/2019/kpis/DP5.1/")
 
 
+@pytest.mark.parametrize("path", ["/en/taipei/2019/", "/en/taipei/2019/kpis/DP5.1/", "/taipei/108/scorecard/", "/"])
+def test_a_head_request_of_a_page_is_answered_like_its_get_without_a_body(demo, client, path):
+    head, get = client.head(path), client.get(path)
+    assert (head.status_code, head["Content-Type"]) == (200, get["Content-Type"])
+    assert head.content == b""
+
+
 def test_an_ad_year_in_chinese_is_redirected_permanently_to_the_roc_year(demo, client):
     response = client.get("/taipei/2019/")
     assert (response.status_code, response["Location"]) == (301, "/taipei/108/")

@@ -564,30 +564,41 @@ def scorecard_rows(
     return FilteredScorecard(card, rows)
 
 
-#: What :func:`kpi_input` and :func:`_period_rows` read of a KPI and of its objective, theme, perspective,
-#: map and organization.
+#: What :func:`kpi_input` and :func:`_period_rows` read of a KPI itself; its objective's code, order, theme
+#: and perspective are read once an objective, its map and organization are the caller's.
 SCORED_FIELDS = (
-    *("code", "name", "polarity", "target_type", "stages", "baseline", "weight", "method", "frequency"),
-    *("aggregation", "order", "objective__code", "objective__order", "objective__map__year"),
-    *("objective__theme__code", "objective__perspective__code"),
-    *("objective__map__organization__year_start_month", "objective__map__organization__year_label"),
+    *("objective", "code", "name", "polarity", "target_type", "stages", "baseline", "weight", "method"),
+    *("frequency", "aggregation", "order"),
 )
 
 
 def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
-    """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them.
+    """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them;
+    ``maps`` with their organizations (their years' style orders the months).
 
     The work is proportional to the KPIs of ``maps``: callers bound them (home scores a page of maps).
     The SQL's parameters are the maps, never the KPIs."""
     access.require(*maps)
     policies = policies_of(maps=maps)
-    # A summary counts lights: no agencies (their prefetch would pass one parameter per KPI), and only the
-    # columns scoring reads (the objectives' texts and the maps' would cost more to load than to score).
+    by_pk = {m.pk: m for m in maps}
+    # A summary counts lights: no agencies (their prefetch would pass one parameter per KPI), only the columns
+    # scoring reads, and each objective, map and organization built once and shared by its KPIs rather than
+    # joined into every KPI's row (model instances were most of a page of cities' home page).
+    objectives = {
+        o.pk: o
+        for o in Objective.objects.filter(map__in=list(by_pk))
+        .select_related("theme", "perspective")
+        .only("map", "code", "order", "theme__code", "perspective__code")
+    }
+    for objective in objectives.values():
+        objective.map = by_pk[objective.map_id]
     kpis = list(
-        kpis_for_scoring().prefetch_related(None).only(*SCORED_FIELDS).filter(objective__map__in=[m.pk for m in maps])
+        Kpi.objects.filter(objective__map__in=list(by_pk)).only(*SCORED_FIELDS).order_by("objective__order", "order")
     )
+    for kpi in kpis:
+        kpi.objective = objectives[kpi.objective_id]
     targets, results = _year_rows(kpis, access)
-    by_map: dict[int, list[KpiScore]] = {m.pk: [] for m in maps}
+    by_map: dict[int, list[KpiScore]] = {pk: [] for pk in by_pk}
     for k in kpis:
         policy = policies[k.objective.map_id]
         by_map[k.objective.map_id].append(_scored(k, targets[k.pk], results[k.pk], policy, None, ()).score)

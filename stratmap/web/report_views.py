@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from stratmap.access import access_for, get_map_for_user
 from stratmap.core.years import Period, Unit, YearError, period_in_year
@@ -142,7 +142,7 @@ def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse |
     return render(request, "web/_report_status.html" if polled else "web/report.html", context)
 
 
-@require_GET
+@require_safe
 def scorecard_xlsx(request: HttpRequest, org: str, year: int) -> HttpResponse:
     """The Excel scorecard of the year, or of the year to date at ``?period=Q3`` (as the scorecard page's
     period selector writes it: Q3, H1, M05, or a key, 2024-Q3); a period that is none of the map's year

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from stratmap.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
@@ -42,7 +42,7 @@ def _context(smap: StrategyMap, **extra) -> dict:
     return {"map": smap, "org": smap.organization, "year": smap.year, **extra}
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # A page of organizations, each with its latest year's counts: the work does not grow with the data.
     found = organization_summaries(access=access_for(request), page=request.GET.get("page", 1))
@@ -61,7 +61,7 @@ def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, M
     return diagram.render_svg(map_spec(smap, card, access=access, structure=structure)), card, structure
 
 
-@require_GET
+@require_safe
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     svg, card, structure = _map_svg(request, smap)
@@ -69,7 +69,7 @@ def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(request, "web/map.html", _context(smap, svg=svg, summary=summary, themes=structure.themes))
 
 
-@require_GET
+@require_safe
 def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     svg, _card, _structure = _map_svg(request, smap)
@@ -78,7 +78,7 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     structure = map_structure(smap=smap, access=access_for(request))
@@ -165,7 +165,7 @@ def _weighted_sections(card: Scorecard) -> list[WeightedSection]:
     return sections
 
 
-@require_GET
+@require_safe
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     found, filters, sort = _filtered_scorecard(request, smap)
@@ -205,7 +205,7 @@ def _period_choices(card: Scorecard) -> list[tuple[str, str]]:
     ]
 
 
-@require_GET
+@require_safe
 def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     rows = _filtered_scorecard(request, smap)[0].rows
@@ -240,7 +240,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     try:
@@ -301,7 +301,7 @@ def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
     return access.edits(kpi) or access.reviews(kpi) or access.publishes(kpi)
 
 
-@require_GET
+@require_safe
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     editable = set(access_for(request).editable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
@@ -318,7 +318,7 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     entries: dict[str, list] = {kind: [] for kind in ("s", "w", "o", "t", "so", "wo", "st", "wt")}
@@ -331,7 +331,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(request, "web/tows.html", _context(smap, entries=entries, headings=headings, thrusts=thrusts))
 
 
-@require_GET
+@require_safe
 def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     organization = smap.organization
@@ -354,7 +354,7 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     compared_to = smap.compared_year

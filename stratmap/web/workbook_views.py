@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from stratmap.access import access_for, get_map_for_user
 from stratmap.exchange.workbook.columns import CONTENT_TYPE, unknown_kinds
@@ -45,7 +45,7 @@ def _choices(request: HttpRequest, org: str, year: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap, agencies = _choices(request, org, year)
     code = request.GET.get("agency", "")
