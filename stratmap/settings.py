@@ -201,7 +201,16 @@ WHITENOISE_USE_FINDERS = True
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Shared by every web process (the rate limits count across them); the table is made by
 # `stratmap migrate` (reports' migration 0002), like every other table.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stratmap_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "stratmap_cache"},
+    # The maps' headline counts as the public sees them, kept by each process under the data's version
+    # (kpis.selectors.map_summaries): memory, not the database, since the point is to spare its queries.
+    "summaries": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "stratmap-summaries",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
 # Made report files; a cache that `stratmap worker` refills, so not in backups.
 REPORTS_DIR = VAR_DIR / "reports"
 # "Prepare" requests one client address may make in a minute (429 beyond), and report jobs that may

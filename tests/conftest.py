@@ -24,6 +24,15 @@ def _login_without_throttle(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_summaries_kept_from_another_test():
+    """The maps' counts a process keeps are keyed by the data's version (last audit event, highest ids),
+    which a rolled-back test under a frozen clock can give again for other data: each test starts afresh."""
+    from django.core.cache import caches
+
+    caches["summaries"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _report_jobs_at_once(settings, tmp_path_factory):
     """Report jobs run in the request that asks for them (no worker in tests), and their files go
     to a temporary folder; tests/test_report_jobs.py also runs the real worker once."""

@@ -376,3 +376,33 @@ def test_the_plans_pages_outcomes_are_found_from_the_maps_objectives_through_an_
     # Not every objective-level outcome of the database through the index on plan alone.
     assert "USING INDEX outcome_objective_plan (objective_id=? AND plan_id=?)" in plan, plan
     assert "plans_outcome_plan_id" not in plan, plan
+
+
+def test_home_keeps_the_publics_counts_of_a_map_until_its_data_changes(demo, council_people, client):
+    from django.core.cache import caches
+
+    from stratmap.access import Access
+    from stratmap.kpis.models import KpiResult
+    from stratmap.kpis.services import kpi_result_transition
+
+    client.get("/en/")  # counted, and kept
+    with CaptureQueriesContext(connection) as again:
+        kept = client.get("/en/").content
+    assert not any('"kpis_kpiresult"."actual"' in q["sql"] for q in again.captured_queries)  # no result read
+    # A result of the map home shows for the council (its latest year) reopened: the public no longer sees it.
+    latest = StrategyMap.objects.filter(organization__code="ashcombe", in_force=True).latest("year")
+    result = KpiResult.objects.filter(
+        kpi__objective__map=latest, period="", status=KpiResult.Status.PUBLISHED, actual__isnull=False
+    ).first()
+    assert result is not None
+    kpi_result_transition(
+        access=Access(council_people["council-admin"]),
+        result=result,
+        action="reopen",
+        version=result.version,
+        text="a correction",
+    )
+    changed = client.get("/en/").content
+    assert changed != kept
+    caches["summaries"].clear()
+    assert client.get("/en/").content == changed  # what a count made afresh shows

@@ -13,19 +13,22 @@ results); the scoring itself is pure arithmetic in :mod:`stratmap.kpis.scoring`.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext
 
 from stratmap.access import Access
-from stratmap.core.models import Organization
+from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit
 from stratmap.kpis.models import (
     EDITABLE,
@@ -572,13 +575,47 @@ SCORED_FIELDS = (
 )
 
 
+def summaries_version() -> str:
+    """The version of the data the maps' headline counts are made of, in one query of index lookups: the last
+    audit event (every edit, publication or removal records one; its time tells one made after a restore
+    apart from the one it replaced) and the highest ids of the rows a load creates without one."""
+    quote = connection.ops.quote_name
+    audit = quote(AuditEvent._meta.db_table)
+    tables = [quote(m._meta.db_table) for m in (StrategyMap, Objective, Kpi, KpiTarget, KpiResult)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {audit}), "
+            f"(SELECT MAX(at) FROM {audit} WHERE id = (SELECT MAX(id) FROM {audit})), "
+            + ", ".join(f"(SELECT MAX(id) FROM {table})" for table in tables)
+        )
+        found = ":".join(map(str, cursor.fetchone()))
+    return hashlib.sha1(found.encode(), usedforsecurity=False).hexdigest()  # a key any cache takes
+
+
 def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
     """The headline rollup of each map (map id → rollup), in a fixed number of queries for all of them;
     ``maps`` with their organizations (their years' style orders the months).
 
-    The work is proportional to the KPIs of ``maps``: callers bound them (home scores a page of maps).
+    A map seen as the public sees it (all but those whose unpublished data ``access`` reads) is counted once
+    per version of the data (:func:`summaries_version`) by each process and kept: home shows a page of
+    cities' maps, thousands of KPIs, to everyone. The others are counted for each request.
     The SQL's parameters are the maps, never the KPIs."""
     access.require(*maps)
+    kept = caches["summaries"]
+    insiders = access.reads_unpublished_of(maps)
+    version = summaries_version() if len(insiders) < len(maps) else ""
+    keys = {m.pk: f"map:{m.pk}:{version}" for m in maps if m.pk not in insiders}
+    found = kept.get_many(list(keys.values())) if keys else {}
+    shared = {pk: found[key] for pk, key in keys.items() if key in found}
+    counted = _count_lights(maps=[m for m in maps if m.pk not in shared], access=access)
+    kept.set_many({keys[pk]: rollup for pk, rollup in counted.items() if pk in keys})
+    return {m.pk: shared[m.pk] if m.pk in shared else counted[m.pk] for m in maps}
+
+
+def _count_lights(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
+    """The rollups of ``maps`` (see :func:`map_summaries`), scored now."""
+    if not maps:
+        return {}
     policies = policies_of(maps=maps)
     by_pk = {m.pk: m for m in maps}
     # A summary counts lights: no agencies (their prefetch would pass one parameter per KPI), only the columns

@@ -32,7 +32,7 @@ PAGES = [
     "/taipei-doed/110/tows/",
     "/taipei/110/cascade/",
     "/taipei/109/revisions/",
-    "/en/taipei/108/",
+    "/en/taipei/2019/",
 ]
 
 
