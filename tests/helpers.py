@@ -9,7 +9,9 @@ import re
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -339,3 +341,36 @@ def field_errors(page: str) -> dict[str, list[str]]:
         name = re.search(r'for="id_(\w+)"', block).group(1)
         errors[name] = re.findall(r'<p class="error" role="alert">(.*?)</p>', block)
     return errors
+
+
+def traced_peak(run: Callable[[], object]) -> int:
+    """The most memory Python held while ``run()`` ran above what it held before, in bytes."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+def synthetic_cities(folder: Path, count: int, *, bureaus: int = 2, kpis: int = 12, years: int = 3) -> Path:
+    """Small synthetic cities: at the default size, an organizations file (11 organizations: the city, 2
+    bureaus, 8 theme groups) and 9 maps (the city's and its 2 bureaus' for 3 years) a city."""
+    from stratmap.exchange import synthetic
+
+    synthetic.write(folder, synthetic.Shape(cities=count, bureaus=bureaus, kpis=kpis, years=years))
+    return folder
+
+
+def with_a_bad_last_file(folder: Path) -> tuple[list[Path], Path]:
+    """Two synthetic cities in ``folder`` whose last file (a bureau's map, read after every other) names an
+    organization that exists nowhere: the files in order, and that last one."""
+    files = sorted(synthetic_cities(folder, 2).rglob("*.yaml"))
+    last = files[-1]
+    assert last.name.startswith("syn2-b02-")
+    text = last.read_text(encoding="utf-8")
+    last.write_text(text.replace("organization: syn2-b02", "organization: syn2-b99", 1), encoding="utf-8")
+    return files, last

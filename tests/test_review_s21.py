@@ -7,41 +7,26 @@ a map with another (a bureau's citations with its city's map) still finds a map 
 from __future__ import annotations
 
 import io
-import tracemalloc
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stratmap.exchange import synthetic
 from stratmap.exchange.loader import check_paths
 from tests.conftest import row_counts
+from tests.helpers import synthetic_cities, traced_peak, with_a_bad_last_file
 
 pytestmark = pytest.mark.django_db
 
 
-def cities(folder: Path, count: int, *, bureaus: int = 2, kpis: int = 12, years: int = 3) -> Path:
-    """Small synthetic cities: an organizations file and, for each year, the city's map and each bureau's."""
-    synthetic.write(folder, synthetic.Shape(cities=count, bureaus=bureaus, kpis=kpis, years=years))
-    return folder
-
-
 def peak_of_checking(folders: list[Path]) -> int:
     """The most memory Python held while checking ``folders`` above what it held before, in bytes."""
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before, _ = tracemalloc.get_traced_memory()
-        check_paths(folders)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak - before
+    return traced_peak(lambda: check_paths(folders))
 
 
 def test_checking_takes_no_more_memory_for_eight_cities_than_for_the_largest_alone(tmp_path):
-    folders = sorted(cities(tmp_path, 8, bureaus=2, kpis=8, years=2).iterdir())
+    folders = sorted(synthetic_cities(tmp_path, 8, bureaus=2, kpis=8, years=2).iterdir())
     assert len(folders) == 8 and len(list(tmp_path.rglob("*.yaml"))) == 56
     peak_of_checking(folders[:1])  # once before, for what the first check of a process sets up
     alone = {city.name: peak_of_checking([city]) for city in folders}
@@ -62,12 +47,8 @@ def said(command: str, *args: str) -> tuple[str, str]:
 
 
 def test_check_names_an_error_in_the_last_file_as_load_does_and_writes_nothing(tmp_path):
-    folder = cities(tmp_path, 2)
-    files = sorted(folder.rglob("*.yaml"))
-    last = files[-1]
-    assert last.name.startswith("syn2-b02-")  # a map file, read after every other
-    text = last.read_text(encoding="utf-8")
-    last.write_text(text.replace("organization: syn2-b02", "organization: syn2-b99", 1), encoding="utf-8")
+    folder = tmp_path
+    _, last = with_a_bad_last_file(folder)
     before = row_counts()
     out, err = said("check", str(folder))
     expected = "the code of an organization in the database or in an organizations file"
@@ -80,7 +61,7 @@ def test_check_names_an_error_in_the_last_file_as_load_does_and_writes_nothing(t
 
 
 def test_a_bureaus_citations_are_checked_against_its_citys_map_read_after_it(tmp_path):
-    folder = cities(tmp_path, 1) / "syn1"
+    folder = synthetic_cities(tmp_path, 1) / "syn1"
     assert "0 warning(s)" in said("check", str(folder))[0]
     # The city's map of 2024 read after its bureaus' (files are read in order of their names), one of
     # whose KPIs cites a KPI the city's map does not have, and one of whose themes takes over no code of it.

@@ -7,7 +7,6 @@ nothing written, and ``stratmap load`` shows its progress on a terminal only.
 from __future__ import annotations
 
 import io
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -22,35 +21,25 @@ from stratmap.kpis.models import Kpi
 from stratmap.plans.models import PlanTask
 from stratmap.strategy.models import StrategyMap
 from tests.conftest import row_counts
+from tests.helpers import synthetic_cities, traced_peak, with_a_bad_last_file
 
 pytestmark = pytest.mark.django_db
-
-
-def cities(folder: Path, count: int, *, bureaus: int = 2, kpis: int = 12, years: int = 3) -> Path:
-    """Small synthetic cities: at the default size, an organizations file (11 organizations: the city, 2
-    bureaus, 8 theme groups) and 9 maps (the city's and its 2 bureaus' for 3 years) a city."""
-    synthetic.write(folder, synthetic.Shape(cities=count, bureaus=bureaus, kpis=kpis, years=years))
-    return folder
 
 
 def peak_of_loading(folders: list[Path]) -> int:
     """The most memory Python held while loading ``folders`` above what it held before, in bytes; the
     load rolled back afterwards."""
-    tracemalloc.start()
-    try:
+
+    def load_and_roll_back() -> None:
         with transaction.atomic():
-            tracemalloc.reset_peak()
-            before, _ = tracemalloc.get_traced_memory()
             load_paths(folders)
-            _, peak = tracemalloc.get_traced_memory()
             transaction.set_rollback(True)
-    finally:
-        tracemalloc.stop()
-    return peak - before
+
+    return traced_peak(load_and_roll_back)
 
 
 def test_memory_does_not_grow_with_the_number_of_files(tmp_path):
-    folders = sorted(cities(tmp_path, 8, bureaus=2, kpis=8, years=2).iterdir())
+    folders = sorted(synthetic_cities(tmp_path, 8, bureaus=2, kpis=8, years=2).iterdir())
     assert len(folders) == 8 and len(list(tmp_path.rglob("*.yaml"))) == 56
     peak_of_loading(folders[:1])  # once before, for what the first load of a process sets up
     alone = {city.name: peak_of_loading([city]) for city in folders}
@@ -63,12 +52,8 @@ def test_memory_does_not_grow_with_the_number_of_files(tmp_path):
 
 
 def test_an_error_in_the_last_file_leaves_nothing_written(tmp_path):
-    folder = cities(tmp_path, 2)
-    files = sorted(folder.rglob("*.yaml"))
-    last = files[-1]
-    assert last.name.startswith("syn2-b02-")  # a map file, read after every other
-    text = last.read_text(encoding="utf-8")
-    last.write_text(text.replace("organization: syn2-b02", "organization: syn2-b99", 1), encoding="utf-8")
+    folder = tmp_path
+    files, last = with_a_bad_last_file(folder)
     before = row_counts()
     done: list[Path] = []
     with pytest.raises(DatasetInvalid) as refused:
@@ -87,7 +72,7 @@ def test_a_database_error_in_the_last_file_leaves_nothing_written(tmp_path, monk
     """All or nothing holds for what only the write finds, after the other files are written."""
     from stratmap.exchange import loader
 
-    folder = cities(tmp_path, 1)
+    folder = synthetic_cities(tmp_path, 1)
     last = sorted(folder.rglob("*.yaml"))[-1]
     write = loader._MapWriter.write
 
@@ -106,7 +91,7 @@ def test_a_database_error_in_the_last_file_leaves_nothing_written(tmp_path, monk
 
 def test_a_task_without_a_name_is_still_refused_though_tasks_are_written_as_plain_rows(tmp_path):
     """The schema takes an empty text; the task's column needs one, as ``full_clean`` said before."""
-    folder = cities(tmp_path, 1)
+    folder = synthetic_cities(tmp_path, 1)
     last = sorted(folder.rglob("*.yaml"))[-1]
     text = last.read_text(encoding="utf-8")
     tasks = "        tasks:\n        - name: "
@@ -126,7 +111,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_is_shown_on_a_terminal_and_not_in_a_file_or_a_pipe(tmp_path):
-    folder = cities(tmp_path, 1)
+    folder = synthetic_cities(tmp_path, 1)
     files = len(list(folder.rglob("*.yaml")))
     shown = Terminal()
     call_command("load", str(folder), stdout=shown)
@@ -142,7 +127,7 @@ def test_progress_is_shown_on_a_terminal_and_not_in_a_file_or_a_pipe(tmp_path):
 def test_an_organizations_file_that_reads_like_a_map_file_is_still_loaded_first(tmp_path):
     """Files are ordered by a glance at their text (organizations files first); one that misleads the
     glance is found when it is read, and the load starts again with it first."""
-    folder = cities(tmp_path, 1)
+    folder = synthetic_cities(tmp_path, 1)
     organizations = folder / "syn1" / "organizations.yaml"
     text = organizations.read_text(encoding="utf-8")
     assert text.count("\norganizations:") == 1 and text.count("name: 合成市1（合成資料）,") == 1
