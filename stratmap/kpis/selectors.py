@@ -408,12 +408,8 @@ def every_period(scored: ScoredKpi) -> list[PeriodRow]:
     for a KPI of whole years."""
     if scored.periods:
         return scored.periods
-    unit = FREQUENCY_UNIT.get(scored.kpi.frequency)
-    if unit is None:
-        return []
     smap = scored.kpi.objective.map
-    style = smap.organization.year_style
-    return [PeriodRow(p, period_code(p, style), None, None) for p in style.periods(smap.year, unit)]
+    return [PeriodRow(p, code, None, None) for code, p in scored.kpi.periods(smap.year).items()]
 
 
 def result_periods(*, smap: StrategyMap, code: str, access: Access) -> ScoredKpi:
