@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "stratmap.exchange",
     "stratmap.web",
     "stratmap.reports",
+    # Translated data: one JSON column (i18n) per model, the translations of its text fields (core.names).
+    "modeltrans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -183,6 +185,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Traditional Chinese is the default; English is the other language.
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
+# A model's own text fields (name, unit, mission …) hold its ORGANIZATION's language (Organization.language:
+# Taipei zh-hant, a council en), not one site language; every real language's text is therefore a key of i18n
+# (name_en, name_zh_hant), and modeltrans's "default language" is "und" (undetermined, BCP 47), which no
+# language of LANGUAGES is: name_en and name_zh_hant read and write i18n only. stratmap.core.names decides
+# which one a reader sees.
+MODELTRANS_DEFAULT_LANGUAGE = "und"
+MODELTRANS_AVAILABLE_LANGUAGES = [code for code, _name in LANGUAGES]
+MODELTRANS_ADD_FIELD_HELP_TEXT = False
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Taipei"
 USE_I18N = True

@@ -55,6 +55,7 @@ def copy_council(count: int, *, parent: Organization | None = None, results: boo
         org = Organization.objects.create(
             code=f"extra-{n:03d}",
             name=f"Extra council {n:03d}",
+            language=council.language,  # an English name: the council's language, or the page marks it Chinese
             kind=council.kind,
             parent=parent,
             year_start_month=council.year_start_month,

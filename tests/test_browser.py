@@ -30,7 +30,7 @@ PAGES = [
         ["Why the target was missed"],
     ),
     ("kpi-dc11-109", "/taipei/109/kpis/DC1.1/", ["失業率", "民國111年"], ["2022"]),
-    ("plans-109", "/taipei/109/plans/", ["Bravo職涯4年計畫", "12月"], ["Bravo職涯4年計畫"]),
+    ("plans-109", "/taipei/109/plans/", ["Bravo職涯4年計畫", "12月"], ["Bravo Career Four-Year Programme"]),
     ("tows-doed-110", "/taipei-doed/110/tows/", ["【掌握機會，發揮優勢】", "創新創業"], ["Strengths (S)"]),
     ("cascade-110", "/taipei/110/cascade/", ["AC3.1"], ["City KPIs no bureau KPI supports"]),
     ("revisions-109", "/taipei/109/revisions/", ["7(-1)", "經評估本項KPI"], ["Counts before and after, as published"]),

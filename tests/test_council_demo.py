@@ -121,7 +121,11 @@ def test_the_score_command_gives_the_councils_method_and_lights(demo):
 @pytest.fixture
 def deck(demo, rendered_once):
     return Presentation(
-        io.BytesIO(rendered_once("council deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM))))
+        io.BytesIO(
+            rendered_once(
+                "council deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM, language="zh-hant"))
+            )
+        )
     )
 
 
@@ -136,14 +140,16 @@ def test_the_councils_deck_shows_its_lights_and_year(deck):
 def test_the_councils_pdf_prints_its_lights_and_year(demo, rendered_once):
     html = report_html(report_content("ashcombe", 2024, "H", access=SYSTEM))
     assert "#00703c" in html and "#c4261d" in html and "2024/25" in html
-    pdf = PdfReader(io.BytesIO(rendered_once("council pdf", lambda: build_pdf("ashcombe", 2024, "H", access=SYSTEM))))
+    pdf = PdfReader(
+        io.BytesIO(rendered_once("council pdf", lambda: build_pdf("ashcombe", 2024, "H", access=SYSTEM, language="en")))
+    )
     assert len(pdf.pages) > 3
     assert "2024/25" in pdf.pages[0].extract_text()
 
 
 def test_the_councils_workbook_counts_its_own_lights(demo):
     book = io.BytesIO()
-    scorecard_workbook("ashcombe", 2024, access=SYSTEM).save(book)
+    scorecard_workbook("ashcombe", 2024, access=SYSTEM, language="zh-hant").save(book)
     sheet = openpyxl.load_workbook(io.BytesIO(book.getvalue())).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert "2024/25" in rows[0][0]

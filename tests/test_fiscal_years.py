@@ -409,7 +409,7 @@ def test_a_title_rolls_over_to_the_next_year_as_its_organization_names_years(tit
 
 
 def test_the_deck_names_the_year_as_the_organization_does_and_lays_months_out_from_april(april_years):
-    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     cover = slide_text(deck.slides[0])
     assert "2019/20年度施政成果暨2020/21年修正內容" in cover and "2019/20" in cover
     everything = "\n".join(slide_text(slide) for slide in deck.slides)
@@ -439,7 +439,7 @@ def test_the_scorecard_workbook_names_the_year_as_the_organization_does_and_runs
     task.months = [3, 4]
     task.save()
     buffer = io.BytesIO()
-    scorecard_workbook("taipei", 2020, access=SYSTEM).save(buffer)
+    scorecard_workbook("taipei", 2020, access=SYSTEM, language="zh-hant").save(buffer)
     book = openpyxl.load_workbook(buffer)
     titles = [ws["A1"].value for ws in book.worksheets]
     assert all("2020/21" in title and "民國" not in title for title in titles), titles

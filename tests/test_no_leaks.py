@@ -190,7 +190,7 @@ def test_the_reports_built_for_the_public_show_nothing_unpublished(demo):
             out[f"pdf html {org} {year} {theme}"] = report_html(content)
         for org, year in (("taipei", 2019), ("taipei", 2020), ("taipei-doed", 2021), ("ashcombe", 2024)):
             book = io.BytesIO()
-            scorecard_workbook(org, year, access=public).save(book)
+            scorecard_workbook(org, year, access=public, language="zh-hant").save(book)
             out[f"xlsx {org} {year}"] = office_text(book.getvalue())
         return out
 

@@ -91,7 +91,7 @@ def test_the_pdf_history_chart_starts_its_axis_at_zero():
 
 
 def test_the_decks_line_charts_start_their_axis_at_zero(demo):
-    deck = build_deck("taipei", 2019, "D", access=SYSTEM)
+    deck = build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant")
     charts: list[tuple[str, Chart]] = [
         (slide.name, shape.chart) for slide in deck.slides for shape in slide.shapes if shape.has_chart
     ]

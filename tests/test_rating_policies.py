@@ -45,6 +45,7 @@ organizations:
   - code: shire
     name: The Shire Council (invented for the tests)
     kind: city
+    language: en
     light_sets:
       - key: shire-lights
         names: {en: Shire lights}
@@ -68,6 +69,7 @@ organizations:
   - code: shire-parks
     name: Shire Parks Department (invented)
     kind: bureau
+    language: en
     parent: shire
   - code: bree
     name: Bree Town Council (invented)
@@ -80,11 +82,10 @@ organization: shire-parks
 year: 2024
 rating: rag-bands
 perspectives:
-  - {code: S, name: Service, name_en: Service}
+  - {code: S, name: Service}
 themes:
   - code: A
     name: Green spaces
-    name_en: Green spaces
     objectives:
       - code: A1
         name: Well-kept parks
@@ -434,13 +435,17 @@ def shire_reports(shire, rendered_once):
 
     def workbook() -> bytes:
         buffer = io.BytesIO()
-        scorecard_workbook("shire-parks", 2024, access=SYSTEM).save(buffer)
+        scorecard_workbook("shire-parks", 2024, access=SYSTEM, language="zh-hant").save(buffer)
         return buffer.getvalue()
 
     return {
         "xlsx": rendered_once("shire xlsx", workbook),
-        "deck": rendered_once("shire deck", lambda: saved(build_deck("shire-parks", 2024, "A", access=SYSTEM))),
-        "pdf": rendered_once("shire pdf", lambda: build_pdf("shire-parks", 2024, "A", access=SYSTEM)),
+        "deck": rendered_once(
+            "shire deck", lambda: saved(build_deck("shire-parks", 2024, "A", access=SYSTEM, language="zh-hant"))
+        ),
+        "pdf": rendered_once(
+            "shire pdf", lambda: build_pdf("shire-parks", 2024, "A", access=SYSTEM, language="zh-hant")
+        ),
     }
 
 

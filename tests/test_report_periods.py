@@ -26,7 +26,7 @@ from stratmap.core.years import Period, Unit
 from stratmap.reports.content import DeckError, figures, period_table, report_content
 from stratmap.reports.deck import HEIGHT, WIDTH, build_deck
 from stratmap.reports.models import ReportFile
-from stratmap.reports.pdf import build_pdf
+from stratmap.reports.pdf import render_pdf
 from stratmap.reports.xlsx import scorecard_workbook
 from tests.helpers import named, saved, slide_text
 
@@ -70,7 +70,11 @@ def weights_table(ws, caption: str) -> dict[str, tuple]:
 
 @pytest.fixture
 def council_book(demo, rendered_once) -> openpyxl.Workbook:
-    return opened(rendered_once("book", lambda: workbook_bytes(scorecard_workbook("ashcombe", 2024, access=SYSTEM))))
+    return opened(
+        rendered_once(
+            "book", lambda: workbook_bytes(scorecard_workbook("ashcombe", 2024, access=SYSTEM, language="zh-hant"))
+        )
+    )
 
 
 @pytest.fixture
@@ -83,14 +87,14 @@ def q3_response(demo, client):
 
 @pytest.fixture
 def council_deck(demo, rendered_once) -> Presentation:
-    data = rendered_once("deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM)))
+    data = rendered_once("deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM, language="zh-hant")))
     return Presentation(io.BytesIO(data))
 
 
 @pytest.fixture
 def council_pdf_pages(demo, rendered_once) -> list[str]:
     """The text of each page of the council's PDF, as pdftotext reads it."""
-    data = rendered_once("pdf", lambda: build_pdf("ashcombe", 2024, access=SYSTEM))
+    data = rendered_once("pdf", lambda: render_pdf(report_content("ashcombe", 2024, access=SYSTEM, language="zh-hant")))
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "report.pdf"
         path.write_bytes(data)
@@ -111,14 +115,14 @@ def test_the_workbook_lists_h1_1s_quarters_in_order_and_its_year_as_their_sum(co
     rows = period_rows(council_book["分期數值"], "H1.1")
     assert [r[0] for r in rows] == [*QUARTERS, "2024/25年度"]
     assert [(r[1], r[2]) for r in rows] == [(50, 48), (50, 55), (50, 52), (50, 59), (200, 214)]
-    assert rows[-1][3] == "年度實際值由第1季–第4季推算（各期加總）"
+    assert rows[-1][3] == "年度達成值由第1季–第4季推算（各期加總）"
 
 
 def test_the_workbook_lists_h2_1s_months_from_april_to_march_and_its_year_as_the_last(council_book):
     rows = period_rows(council_book["分期數值"], "H2.1")
     assert [r[0] for r in rows] == [*MONTHS, "2024/25年度"]
     assert [r[2] for r in rows] == [121, 119, 118, 120, 117, 116, 115, 114, 116, 115, 114, 113, 113]
-    assert rows[-1][1:] == (110, 113, "年度實際值由4月–3月推算（最近一期數值）")
+    assert rows[-1][1:] == (110, 113, "年度達成值由4月–3月推算（最近一期數值）")
 
 
 def test_kpis_of_yearly_figures_only_are_not_on_the_period_sheet(council_book):
@@ -151,7 +155,7 @@ def test_the_summary_sheet_shows_each_weighted_objective_and_themes_points(counc
 
 
 def test_taipeis_workbook_has_no_period_sheet_and_nothing_under_its_summary(demo):
-    book = opened(workbook_bytes(scorecard_workbook("taipei", 2019, access=SYSTEM)))
+    book = opened(workbook_bytes(scorecard_workbook("taipei", 2019, access=SYSTEM, language="zh-hant")))
     assert "分期數值" not in book.sheetnames
     summary = rows_of(book["總表"])
     assert summary[-1][0] == "合計"  # the totals are the sheet's last row, as before
@@ -202,12 +206,12 @@ def test_the_whole_year_asked_as_a_period_is_the_years_workbook(demo, client):
     assert "年初至今" not in opened(response.content)["總表"]["A1"].value
 
 
-def test_the_english_sites_workbook_names_its_periods_in_chinese_as_the_other_reports(demo, client):
+def test_the_english_sites_workbook_names_its_periods_in_english(demo, client):
     response = client.get("/en" + XLSX, {"period": "Q3"})
-    rows = period_rows(opened(response.content)["分期數值"], "H1.1")
-    assert rows[0][0] == "2024/25年第1季"
-    sheet = next(r for r in rows_of(opened(response.content)["分期數值"]) if r[0] == "H1.1")
-    assert sheet[3] == "各期加總"
+    rows = period_rows(opened(response.content)["Figures by period"], "H1.1")
+    assert rows[0][0] == "2024/25 Q1"
+    sheet = next(r for r in rows_of(opened(response.content)["Figures by period"]) if r[0] == "H1.1")
+    assert sheet[3] == "sum of the periods"
 
 
 def test_the_scorecard_of_a_period_links_the_workbook_of_that_period(demo, client):
@@ -226,10 +230,10 @@ def test_h1_1s_slide_shows_its_quarters_and_says_its_year_is_their_sum(council_d
     assert [[c.text for c in row.cells] for row in periods.rows] == [
         ["2024/25年", "第1季", "第2季", "第3季", "第4季"],
         ["目標值", "50", "50", "50", "50"],
-        ["實際值", "48", "55", "52", "59"],
+        ["達成值", "48", "55", "52", "59"],
     ]
     text = slide_text(slide)
-    assert "214（推算）" in text and "年度實際值由第1季–第4季推算（各期加總）" in text
+    assert "214（推算）" in text and "年度達成值由第1季–第4季推算（各期加總）" in text
 
 
 def test_h2_1s_slide_shows_its_months_from_april_to_march(council_deck):
@@ -240,12 +244,12 @@ def test_h2_1s_slide_shows_its_months_from_april_to_march(council_deck):
     assert [c.text for c in periods.rows[1].cells][1:] == ["121", "119", "118", "120", "117", "116", "115", "114",
                                                            "116", "115", "114", "113"]  # fmt: skip
     assert len(periods.rows) == 2  # no month has a target of its own: no empty row of targets
-    assert "年度實際值由4月–3月推算（最近一期數值）" in slide_text(slide)
+    assert "年度達成值由4月–3月推算（最近一期數值）" in slide_text(slide)
 
 
 def test_a_kpi_missed_by_its_months_has_its_missed_slide(council_deck):
     text = slide_text(one_slide(council_deck, "missed:H2.1"))
-    assert "目標值 110　實際值 113（推算）" in text
+    assert "目標值 110　達成值 113（推算）" in text
 
 
 def test_a_kpi_of_yearly_figures_has_no_period_table_and_no_derived_mark(council_deck):
@@ -265,7 +269,7 @@ def test_nothing_on_the_slides_with_periods_leaves_the_slide(council_deck, name)
 def test_the_pdf_prints_h1_1s_quarters_and_its_derived_year(council_pdf_pages):
     (page,) = [p for p in council_pdf_pages if p.lstrip().startswith("H1.1 Affordable homes delivered")]
     assert "第1季" in page and "第4季" in page and "214（推算）" in page
-    assert "年度實際值由第1季–第4季推算（各期加總）" in page
+    assert "年度達成值由第1季–第4季推算（各期加總）" in page
     targets = next(line for line in page.splitlines() if line.strip().startswith("目標值") and "50" in line)
     assert targets.split()[1:] == ["50", "50", "50", "50"]
 
@@ -277,7 +281,7 @@ def test_the_pdf_prints_h2_1s_months_in_the_councils_order_and_its_missed_page(c
     kpi, missed = pages
     months = next(line for line in kpi.splitlines() if line.split()[:2] == ["2024/25年", "4月"]).split()
     assert months == ["2024/25年", *[f"{m}月" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]]
-    assert "實際值 113（推算）" in missed
+    assert "達成值 113（推算）" in missed
 
 
 def test_no_figure_of_taipeis_year_is_marked_derived_and_no_kpi_has_a_period_table(demo):
@@ -296,10 +300,10 @@ def test_a_banded_maps_deck_and_pdf_show_no_self_assessment(council_deck, counci
     light, never Taipei's innovation, challenge and contribution columns or narratives."""
     slide = one_slide(council_deck, "kpi:H1.1")
     (figures,) = [s.table for s in slide.shapes if s.has_table and s.table.cell(0, 0).text == "目標值"]
-    assert [c.text for c in figures.rows[0].cells] == ["目標值", "實際值", "達成率", "分數", "燈號"]
+    assert [c.text for c in figures.rows[0].cells] == ["目標值", "達成值", "達成度", "分數", "燈號"]
     deck_text = "".join(slide_text(s) for s in council_deck.slides)
     pdf_text = "".join(council_pdf_pages)
-    for word in ("創新性", "挑戰性", "貢獻度"):
+    for word in ("創新度", "挑戰度", "貢獻度"):
         assert word not in deck_text and word not in pdf_text
 
 
@@ -316,7 +320,10 @@ def test_the_report_command_writes_the_scorecard_of_a_period_and_refuses_a_perio
     call_command("report", "scorecard", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "-o", str(path))
     assert (
         opened(path.read_bytes()).worksheets[0].cell(1, 1).value
-        != opened(workbook_bytes(scorecard_workbook("ashcombe", 2024, access=SYSTEM))).worksheets[0].cell(1, 1).value
+        != opened(workbook_bytes(scorecard_workbook("ashcombe", 2024, access=SYSTEM, language="zh-hant")))
+        .worksheets[0]
+        .cell(1, 1)
+        .value
     )
     with pytest.raises(CommandError, match="--period: '2024-Q5' is not a quarter"):
         call_command("report", "scorecard", "--org", "ashcombe", "--year", "2024", "--period", "Q5", "-o", str(path))
@@ -335,7 +342,7 @@ def test_a_range_target_reads_as_a_range_in_the_deck_pdf_and_workbook(council_de
 # --- the deck and the PDF of a period (the year to date at its end) ----------------------------------
 
 Q3 = Period(2024, Unit.QUARTER, 3)
-Q3_TITLE = "2024/25年第3季累計施政成果"
+Q3_TITLE = "2024/25年第3季累計績效報告"
 PPTX = "/ashcombe/2024/report.pptx"
 PDF = "/ashcombe/2024/report.pdf"
 QUEUE_ONLY = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -343,13 +350,17 @@ QUEUE_ONLY = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES"
 
 @pytest.fixture
 def q3_deck(demo, rendered_once) -> Presentation:
-    data = rendered_once("q3-deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM, period=Q3)))
+    data = rendered_once(
+        "q3-deck", lambda: saved(build_deck("ashcombe", 2024, access=SYSTEM, period=Q3, language="zh-hant"))
+    )
     return Presentation(io.BytesIO(data))
 
 
 @pytest.fixture
 def q3_pdf_pages(demo, rendered_once) -> list[str]:
-    data = rendered_once("q3-pdf", lambda: build_pdf("ashcombe", 2024, access=SYSTEM, period=Q3))
+    data = rendered_once(
+        "q3-pdf", lambda: render_pdf(report_content("ashcombe", 2024, access=SYSTEM, period=Q3, language="zh-hant"))
+    )
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "q3.pdf"
         path.write_bytes(data)
@@ -395,9 +406,9 @@ def test_the_q3_decks_kpi_slide_shows_the_quarters_ended_by_then_and_says_so(q3_
     slide = one_slide(q3_deck, "kpi:H1.1")
     (periods,) = [s.table for s in slide.shapes if s.has_table and s.table.cell(0, 1).text == "第1季"]
     assert [c.text for c in periods.rows[0].cells] == ["2024/25年", "第1季", "第2季", "第3季"]
-    assert [c.text for c in periods.rows[2].cells] == ["實際值", "48", "55", "52"]
+    assert [c.text for c in periods.rows[2].cells] == ["達成值", "48", "55", "52"]
     text = slide_text(slide)
-    assert "年初至今實際值由第1季–第3季推算（各期加總）" in text and "214" not in text and "59" not in text
+    assert "年初至今達成值由第1季–第3季推算（各期加總）" in text and "214" not in text and "59" not in text
 
 
 def test_the_q3_deck_has_no_part_two_and_nothing_leaves_its_slides(q3_deck):
@@ -415,8 +426,11 @@ def test_a_period_of_a_year_with_a_next_map_leaves_part_two_out_and_the_whole_ye
     q3 = report_content("taipei", 2019, "D", access=SYSTEM, period=Period(2019, Unit.QUARTER, 3))
     assert whole.title == "108年度施政成果暨109年修正內容" and whole.next is not None
     assert q3.title == "108年第3季累計施政成果" and q3.next is None
-    december = report_content("ashcombe", 2024, access=SYSTEM, period=Period(2024, Unit.MONTH, 9))
-    assert december.title == "2024年12月累計施政成果"
+    december = report_content("ashcombe", 2024, access=SYSTEM, period=Period(2024, Unit.MONTH, 9), language="zh-hant")
+    assert december.title == "2024年12月累計績效報告"  # neutral: the council has no wording of its own
+    assert report_content("ashcombe", 2024, access=SYSTEM, period=Period(2024, Unit.MONTH, 9)).title == (
+        "Performance report Dec 2024 to date"  # in the council's own language when none is asked
+    )
 
 
 def test_a_period_of_another_year_is_refused_naming_it(demo):
@@ -430,7 +444,7 @@ def test_the_q3_pdf_names_the_period_and_prints_the_year_to_date(q3_pdf_pages):
     assert any("2024/25年第3季累計KPI成績" in page for page in q3_pdf_pages)
     (page,) = [p for p in q3_pdf_pages if p.lstrip().startswith("H1.1 Affordable homes delivered")]
     assert "150（推算）" in page and "155（推算）" in page and "103.3%" in page
-    assert "年初至今實際值由第1季–第3季推算（各期加總）" in page and "第4季" not in page
+    assert "年初至今達成值由第1季–第3季推算（各期加總）" in page and "第4季" not in page
 
 
 def test_two_periods_and_the_year_are_three_files_each_named_by_its_period(demo, client):
@@ -438,18 +452,21 @@ def test_two_periods_and_the_year_are_three_files_each_named_by_its_period(demo,
         assert client.post(PPTX + ("?" + urlencode(query) if query else "")).status_code == 303
     assert sorted(ReportFile.objects.values_list("period", flat=True)) == ["", "Q1", "Q3"]
     q1, q3 = client.get(PPTX, {"period": "Q1"}), client.get(PPTX, {"period": "Q3"})
-    assert q1["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q1-report.pptx"'
-    assert q3["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q3-report.pptx"'
+    # Asked on the Chinese site, not in the council's own language: the name says which.
+    assert q1["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q1-zh-hant-report.pptx"'
+    assert q3["Content-Disposition"] == 'attachment; filename="ashcombe-2024-Q3-zh-hant-report.pptx"'
     assert scorecard_row(deck_of(q1), "H1.1")[3] == "48（推算）"
     assert scorecard_row(deck_of(q3), "H1.1")[3] == "155（推算）"
-    assert "2024/25年度施政成果" in slide_text(one_slide(deck_of(client.get(PPTX)), "cover"))
+    assert "2024/25年度績效報告" in slide_text(one_slide(deck_of(client.get(PPTX)), "cover"))
 
 
-def test_the_same_period_asked_as_a_key_or_in_english_is_the_same_file(demo, client, settings):
+def test_the_same_period_asked_as_a_key_is_the_same_file_and_in_english_another(demo, client, settings):
     settings.TASKS = QUEUE_ONLY  # asking only
     client.post(PDF + "?period=Q3")
+    client.post(PDF + "?period=2024-q3")
     client.post("/en" + PDF + "?period=2024-q3")
-    assert list(ReportFile.objects.values_list("period", flat=True)) == ["Q3"]
+    files = ReportFile.objects.order_by("language").values_list("period", "language")
+    assert list(files) == [("Q3", "en"), ("Q3", "zh-hant")]
 
 
 @pytest.mark.parametrize("period", ["Q5", "M13", "2023-Q1", "Q3'><script>"])
@@ -485,7 +502,8 @@ def test_the_report_command_writes_the_deck_of_a_period_and_refuses_a_period_of_
 
     path = tmp_path / "q3.pptx"
     out = io.StringIO()
-    call_command("report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "-o", str(path), stdout=out)
+    call_command("report", "deck", "--org", "ashcombe", "--year", "2024", "--period", "Q3", "--language", "zh-hant",
+                 "-o", str(path), stdout=out)  # fmt: skip
     deck = Presentation(str(path))
     assert Q3_TITLE in slide_text(one_slide(deck, "cover")) and scorecard_row(deck, "H1.1")[3] == "155（推算）"
     with pytest.raises(CommandError, match="--period: '2024-Q5' is not a quarter"):

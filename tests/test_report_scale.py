@@ -95,6 +95,34 @@ def test_the_pdf_reads_the_same_with_the_reports_trimmed_user_agent_sheet_as_wit
     assert outline(trimmed) == outline(own) and len(outline(own)) > 60
 
 
+def test_the_pdf_painted_as_its_batches_are_laid_out_is_byte_for_byte_the_pdf_weasyprint_writes_of_them(demo):
+    # render_pdf follows WeasyPrint's own PDF writer to paint each batch as soon as it is laid out: were that
+    # writer to change under it, the files would differ.
+    for org, year in (("taipei", 2019), ("ashcombe", 2024)):
+        content = report_content(org, year, None, access=SYSTEM)
+        assert pdf.render_pdf(content) == pdf.pdf_document(content).write_pdf(), (org, year)
+
+
+def test_the_memory_a_pdf_takes_grows_with_its_batches_of_pages_not_with_all_its_pages(demo, monkeypatch):
+    import tracemalloc
+
+    content = report_content("taipei", 2019, None, access=SYSTEM)  # 65 pages
+    pdf.render_pdf(content)  # what is loaded once (modules, caches) is not counted below
+
+    def peak(batch_pages: int) -> int:
+        monkeypatch.setattr(pdf, "BATCH_PAGES", batch_pages)
+        tracemalloc.start()
+        try:
+            pdf.render_pdf(content)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    # Each batch is painted and freed before the next is laid out (48 MB against 71 MB; when every laid-out
+    # page was kept until the file was written, 64 MB either way).
+    assert peak(5) < 0.8 * peak(65)
+
+
 def run(command: str, *args: str, terminal: bool) -> tuple[str, str]:
     stdout, stderr = io.StringIO(), Terminal() if terminal else io.StringIO()
     call_command(command, *args, stdout=stdout, stderr=stderr)
@@ -126,24 +154,27 @@ def test_long_commands_show_their_progress_on_a_terminal_and_nothing_elsewhere(d
 
 def test_the_page_following_a_deck_being_made_says_how_many_of_its_pages_are_made(demo, monkeypatch):
     rendered = pdf.render_pdf
-    polled: dict[str, list[str]] = {"zh": [], "en": []}
+    english_pdf = "/en" + PDF.replace("/108/", "/2019/")
+    polled: dict[str, list[str]] = {"zh-hant": [], "en": []}
 
     def watched(content, *, progress=None):
-        """The worker's rendering, with a visitor polling the page at each word of its progress."""
+        """The worker's rendering, with a visitor polling the page of the file's language at each word of
+        its progress (a file is made in one language: the Chinese page follows the Chinese file)."""
         assert progress is not None
+        address = english_pdf if content.language == "en" else PDF
 
         def told(done: int, total: int) -> None:
             progress(done, total)
-            for language, address in (("zh", PDF), ("en", "/en" + PDF.replace("/108/", "/2019/"))):
-                status = Client().get(address, HTTP_HX_REQUEST="true").content.decode()
-                polled[language].append(" ".join(status.split()))
+            status = Client().get(address, HTTP_HX_REQUEST="true").content.decode()
+            polled[content.language].append(" ".join(status.split()))
 
         return rendered(content, progress=told)
 
     monkeypatch.setattr(pdf, "render_pdf", watched)
     assert Client().post(PDF).status_code == 303  # made at once in tests, while the page is polled
-    english, chinese = polled["en"], polled["zh"]
-    assert len(english) == 3  # once the data are read, after the first 40 pages, after the last 18
+    assert Client().post(english_pdf).status_code == 303
+    english, chinese = polled["en"], polled["zh-hant"]
+    assert len(english) == len(chinese) == 3  # once the data are read, after the first 40 pages, after the last 18
     assert "page 0 of 58 made." in english[0] and '<progress max="58" value="0">' in english[0]
     assert "page 40 of 58 made." in english[1] and '<progress max="58" value="40">' in english[1]
     assert "all 58 pages made; the file is being written." in english[2]

@@ -27,7 +27,7 @@ def result_108(code: str) -> KpiResult:
 @pytest.fixture
 def deck_file(demo, rendered_once) -> bytes:
     """Theme D's 108 deck of the untouched demo, as the bytes of its .pptx file."""
-    return rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM)))
+    return rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant")))
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_the_tables_are_native_tables(deck):
     (scorecard,) = named(deck, "scorecard:1")
     (table,) = [shape.table for shape in scorecard.shapes if shape.has_table]
     headers = [cell.text_frame.text for cell in table.rows[0].cells]
-    assert headers == ["編號", "KPI名稱", "目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+    assert headers == ["編號", "KPI名稱", "目標值", "達成值", "達成度", "創新度", "挑戰度", "貢獻度", "總分", "燈號"]
     assert len(table.rows) == 11  # ten KPIs a slide, the rest on the next slides
     assert len(named(deck, "scorecard:")) == 3
 
@@ -143,7 +143,7 @@ def test_the_history_chart_is_a_native_chart_in_chinese(deck, deck_file):
     (slide,) = named(deck, "kpi:DP1.2")
     (frame,) = [shape for shape in slide.shapes if shape.has_chart]
     chart = frame.chart
-    assert [series.name for series in chart.plots[0].series] == ["目標值", "實際值"]
+    assert [series.name for series in chart.plots[0].series] == ["目標值", "達成值"]
     assert len(list(chart.plots[0].categories)) > 1
     assert chart.font.language_id == MSO_LANGUAGE_ID.TRADITIONAL_CHINESE
     assert chart.font.name == "Noto Sans CJK TC"
@@ -157,7 +157,7 @@ def test_a_long_name_a_missing_actual_and_a_missing_result_still_give_a_deck(dem
     Kpi.objects.filter(code="DC1.1", objective__map__year=2019).update(name=long_name)
     result_108("DC1.1").delete()
     KpiResult.objects.filter(pk=result_108("DC1.2").pk).update(actual=None, unknown_reason="資料尚未公布")
-    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     (slide,) = named(deck, "kpi:DC1.1")
     title = slide.shapes[0].text_frame.text
     assert len(title) <= 40 and title.endswith("…")
@@ -171,14 +171,14 @@ def test_a_long_name_a_missing_actual_and_a_missing_result_still_give_a_deck(dem
 def test_a_theme_without_kpis_gives_a_short_deck(demo):
     smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
     Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=99)
-    deck = reopened(build_deck("taipei", 2019, "Z", access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, "Z", access=SYSTEM, language="zh-hant"))
     assert "測試空白主題（Z）組" in slide_text(deck.slides[0])
     assert not named(deck, "kpi:")
     assert "本組無KPI" in slide_text(named(deck, "summary")[0])
 
 
 def test_the_whole_map_gives_a_deck_too(demo):
-    deck = reopened(build_deck("taipei", 2019, None, access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, None, access=SYSTEM, language="zh-hant"))
     assert "優化產業勞動" not in slide_text(deck.slides[0])
     assert "108年KPI除DP5.1外" in slide_text(named(deck, "summary")[0])
     assert len(named(deck, "kpi:")) == 21
@@ -194,7 +194,7 @@ def test_the_whole_map_gives_a_deck_too(demo):
 )
 def test_unknown_organizations_years_and_themes_are_refused_clearly(demo, org, year, theme, message):
     with pytest.raises(DeckError, match=message):
-        build_deck(org, year, theme, access=SYSTEM)
+        build_deck(org, year, theme, access=SYSTEM, language="zh-hant")
 
 
 def test_the_report_command_writes_the_deck_for_an_roc_year(demo, tmp_path):

@@ -36,14 +36,18 @@ SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 def deck(demo, rendered_once):
     """Theme D's 108 deck of the untouched demo, read back from its file."""
     return Presentation(
-        io.BytesIO(rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM))))
+        io.BytesIO(
+            rendered_once("deck D", lambda: saved(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant")))
+        )
     )
 
 
 @pytest.fixture
 def pdf(demo, rendered_once):
     """Theme D's 108 PDF of the untouched demo."""
-    return PdfReader(io.BytesIO(rendered_once("pdf D", lambda: build_pdf("taipei", 2019, "D", access=SYSTEM))))
+    return PdfReader(
+        io.BytesIO(rendered_once("pdf D", lambda: build_pdf("taipei", 2019, "D", access=SYSTEM, language="zh-hant")))
+    )
 
 
 def shape_texts(slide) -> list[str]:
@@ -88,7 +92,7 @@ def test_cause_and_effect_links_are_drawn_as_arrows_on_both_maps(demo):
     smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
     dc1, dp1 = (Objective.objects.get(map=smap, code=code) for code in ("DC1", "DP1"))
     smap.links.create(source=dp1, target=dc1)
-    pptx = saved(build_deck("taipei", 2019, "D", access=SYSTEM))
+    pptx = saved(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     deck = Presentation(io.BytesIO(pptx))
     for name, kind in (("map", MSO_SHAPE_TYPE.FREEFORM), ("linkage:D", MSO_SHAPE_TYPE.LINE)):
         (slide,) = named(deck, name)
@@ -151,7 +155,7 @@ def test_the_12_month_grid_marks_the_months_and_says_when_the_source_gave_none(d
     task = PlanTask.objects.filter(plan__code="DC1.2.1", plan__kpi__objective__map__year=2020).order_by("order")[0]
     task.months = [3, 4, 5]
     task.save()
-    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     (slide,) = named(deck, "grid:DC1:")
     (grid,) = [shape.table for shape in slide.shapes if shape.has_table]
     rows = [[cell.text_frame.text for cell in row.cells] for row in grid.rows]
@@ -163,7 +167,7 @@ def test_the_12_month_grid_marks_the_months_and_says_when_the_source_gave_none(d
 
 
 def test_without_a_next_years_map_there_is_no_part_two(demo):
-    deck = reopened(build_deck("taipei", 2021, None, access=SYSTEM))  # the demo has no 111 map
+    deck = reopened(build_deck("taipei", 2021, None, access=SYSTEM, language="zh-hant"))  # the demo has no 111 map
     names = [slide.name for slide in deck.slides]
     assert "next-map" not in names and names.count("divider") == 1
     assert "修正內容" not in slide_text(deck.slides[0])
@@ -232,7 +236,7 @@ def charts(content: ReportContent, pdf: PdfReader) -> dict[str, tuple[list[float
         if not isinstance(shown, KpiPage) or len(history := content.histories[shown.row.kpi.pk]) < 2:
             continue  # a single year draws no chart
         values = [float(v) for point in history for v in (point.target, point.actual) if v is not None]
-        below_title = printed.extract_text().split("歷年目標值與實際值\n", 1)[1].splitlines()
+        below_title = printed.extract_text().split("歷年目標值與達成值\n", 1)[1].splitlines()
         axis = [float(label) for label in itertools.takewhile(lambda line: not line.endswith("年"), below_title)]
         found[shown.row.kpi.code] = (values, axis)
     return found
@@ -268,12 +272,12 @@ def test_a_long_name_a_missing_actual_and_an_empty_theme_still_give_a_clean_pdf(
     KpiResult.objects.filter(kpi__code="DC1.2", year=2019).update(actual=None, unknown_reason="資料尚未公布")
     smap = StrategyMap.objects.get(organization__code="taipei", year=2019, in_force=True)
     Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=99)
-    reader = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "D", access=SYSTEM)))
+    reader = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "D", access=SYSTEM, language="zh-hant")))
     texts = [page.extract_text() for page in reader.pages]
     assert "資料尚未公布" in "".join(texts)
     title = next(text for text in texts if text.startswith("DC1.1 ")).splitlines()[0]
     assert len(title) <= 40 and title.endswith("…")
-    empty = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "Z", access=SYSTEM)))
+    empty = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "Z", access=SYSTEM, language="zh-hant")))
     assert "本組無KPI" in "".join(page.extract_text() for page in empty.pages)
 
 
@@ -285,7 +289,7 @@ def test_pdf_pages_turn_into_pngs_that_are_not_blank(demo, tmp_path):
     from PIL import Image
 
     path = tmp_path / "report.pdf"
-    path.write_bytes(build_pdf("taipei", 2019, "D", access=SYSTEM))
+    path.write_bytes(build_pdf("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     SHOTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(SHOTS / "report-pdf")], check=True)
     shots = sorted(SHOTS.glob("report-pdf-*.png"))
@@ -300,7 +304,7 @@ def test_pdf_pages_turn_into_pngs_that_are_not_blank(demo, tmp_path):
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed on this machine")
 def test_libreoffice_opens_the_deck_with_every_slide(demo, tmp_path):
     path = tmp_path / "report.pptx"
-    build_deck("taipei", 2019, "D", access=SYSTEM).save(path)
+    build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant").save(path)
     subprocess.run(
         ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
         check=True,
@@ -424,6 +428,6 @@ def test_the_engines_reasons_for_an_unknown_kpi_are_shown_in_the_pages_language(
     assert "無實際值" in zh and "no actual" not in zh
     en = web_page(client, "web:kpi", ["taipei", 2019, "DC1.1"], language="en")
     assert "no actual" in en
-    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM))
+    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     (slide,) = named(deck, "kpi:DC1.1")
     assert "資料不明：無實際值" in slide_text(slide)

@@ -15,7 +15,7 @@ from stratmap.access import SYSTEM
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.selectors import scorecard
-from stratmap.reports.xlsx import NO_MONTHS, ScorecardError, scorecard_workbook, theme_lines
+from stratmap.reports.xlsx import ScorecardError, scorecard_workbook, theme_lines
 from stratmap.strategy.models import StrategyMap, Theme
 from tests.helpers import slide_text
 
@@ -64,7 +64,7 @@ def rows_by_code(ws) -> dict[str, dict[str, object]]:
 
 @pytest.fixture
 def book_108(demo):
-    return reopened(scorecard_workbook("taipei", 2019, access=SYSTEM))
+    return reopened(scorecard_workbook("taipei", 2019, access=SYSTEM, language="zh-hant"))
 
 
 def test_the_108_city_workbook_has_a_summary_a_sheet_per_theme_and_the_action_plans(book_108):
@@ -149,7 +149,7 @@ def test_the_summary_counts_each_theme(book_108):
 
 
 def test_the_109_action_plan_sheet_lists_bravo_with_its_tasks_and_unstated_months(demo):
-    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM))["行動計畫"]
+    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM, language="zh-hant"))["行動計畫"]
     assert [c.value for c in ws[HEADER_ROW]][:5] == ["計畫代碼", "行動計畫", "主(協)辦機關", "工作項目", "1月"]
     assert [c.value for c in ws[HEADER_ROW]][-1] == "12月"
     start = next(r for r in range(HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 1).value == "DC1.2.1")
@@ -162,7 +162,7 @@ def test_the_109_action_plan_sheet_lists_bravo_with_its_tasks_and_unstated_month
     assert "強化就業諮詢-推動終身職涯" in tasks and len(tasks) >= 3
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert f"E{start}:P{start}" in merged
-    assert ws.cell(start, 5).value == NO_MONTHS
+    assert ws.cell(start, 5).value == "原始文件未載明月份進度"
     assert f"A{start}:A{r - 1}" in merged
 
 
@@ -175,7 +175,7 @@ def test_months_and_progress_become_marks(demo):
     task.save()
     PlanProgress.objects.create(plan=plan, month=3, planned=True, done=True)
     PlanProgress.objects.create(plan=plan, month=4, planned=True)
-    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM))["行動計畫"]
+    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM, language="zh-hant"))["行動計畫"]
     start = next(r for r in range(HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 1).value == "DC1.2.1")
     assert [ws.cell(start, 4 + m).value for m in range(1, 13)] == [None, None, "■", "■", *([None] * 8)]
     progress = next(r for r in range(start, ws.max_row + 1) if ws.cell(r, 4).value == "執行進度")
@@ -186,7 +186,7 @@ def test_a_map_without_kpis_still_gives_a_workbook(demo):
     organization = Organization.objects.get(code="taipei")
     smap = StrategyMap.objects.create(organization=organization, year=2030, in_force=True)
     Theme.objects.create(map=smap, code="Z", name="測試空白主題", order=1)
-    wb = reopened(scorecard_workbook("taipei", 2030, access=SYSTEM))
+    wb = reopened(scorecard_workbook("taipei", 2030, access=SYSTEM, language="zh-hant"))
     assert wb.sheetnames == ["總表", "Z 測試空白主題", "行動計畫"]
     assert [c.value for c in wb["Z 測試空白主題"][HEADER_ROW]] == HEADERS
 
@@ -194,7 +194,7 @@ def test_a_map_without_kpis_still_gives_a_workbook(demo):
 @pytest.mark.parametrize(("org", "year", "message"), [("nowhere", 2019, "no organization"), ("taipei", 2001, "no map")])
 def test_unknown_organizations_and_years_are_refused_clearly(demo, org, year, message):
     with pytest.raises(ScorecardError, match=message):
-        scorecard_workbook(org, year, access=SYSTEM)
+        scorecard_workbook(org, year, access=SYSTEM, language="zh-hant")
 
 
 def test_the_report_command_writes_the_scorecard_for_an_roc_or_ad_year(demo, tmp_path):

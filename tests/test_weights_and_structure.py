@@ -417,12 +417,12 @@ def downloads(flatshire, rendered_once) -> dict[str, bytes]:
     def make() -> dict[str, bytes]:
         made = {}
         for year in (2024, 2025):
-            made[f"pptx {year}"] = saved(build_deck("flatshire", year, access=SYSTEM))
-            made[f"pdf {year}"] = build_pdf("flatshire", year, access=SYSTEM)
+            made[f"pptx {year}"] = saved(build_deck("flatshire", year, access=SYSTEM, language="zh-hant"))
+            made[f"pdf {year}"] = build_pdf("flatshire", year, access=SYSTEM, language="zh-hant")
             buffer = io.BytesIO()
-            scorecard_workbook("flatshire", year, access=SYSTEM).save(buffer)
+            scorecard_workbook("flatshire", year, access=SYSTEM, language="zh-hant").save(buffer)
             made[f"xlsx {year}"] = buffer.getvalue()
-        made["pptx 2025 T1"] = saved(build_deck("flatshire", 2025, "T1", access=SYSTEM))
+        made["pptx 2025 T1"] = saved(build_deck("flatshire", 2025, "T1", access=SYSTEM, language="zh-hant"))
         return made
 
     return rendered_once("flatshire", make)

@@ -120,12 +120,12 @@ def test_a_locked_result_is_marked_as_locked_in_the_workbook(people, client):
     kpi_result_transition(access=Access(people["dol"]), result=result, action="submit", version=result.version)
     book = download(client, people["dol"])
     row = row_of(book, "DC1.1")
-    assert "locked" in cell(book, "DC1.1", "status")
+    assert "鎖定" in cell(book, "DC1.1", "status")  # in the page's language (issue 14)
     actual = book[RESULTS][f"{letter('actual')}{row}"]
     assert actual.protection.locked and actual.fill.fill_type == "solid"  # shaded; an upload changing it is refused
     open_actual = book[RESULTS][f"{letter('actual')}{row_of(book, 'DP5.1')}"]
     assert not open_actual.protection.locked and open_actual.fill.fill_type is None
-    assert "locked" not in (cell(book, "DP5.1", "status") or "")
+    assert "鎖定" not in (cell(book, "DP5.1", "status") or "")
 
 
 def test_text_from_the_database_never_becomes_a_formula_in_the_workbook(people, client):

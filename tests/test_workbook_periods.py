@@ -136,9 +136,9 @@ def test_a_quarterly_kpi_has_its_years_row_then_a_row_per_quarter_with_its_own_t
     ]
     assert cell(book, "H1.1", "", "target").value == 200 and cell(book, "H1.1", "Q3", "target").value == 50
     assert cell(book, "H1.1", "Q3", "actual").value == 52 and cell(book, "H1.1", "", "actual").value is None
-    assert cell(book, "H1.1", "Q3", "status").value == "已公布 published · 鎖定 locked"
-    assert cell(book, "H1.1", "Q4", "status").value == "未填 not entered"
-    assert cell(book, "H1.1", "", "status").value == "未填 not entered"
+    assert cell(book, "H1.1", "Q3", "status").value == "已公布 (published) · 鎖定"
+    assert cell(book, "H1.1", "Q4", "status").value == "未填"
+    assert cell(book, "H1.1", "", "status").value == "未填"
     assert cell(book, "H1.1", "Q3", "actual").protection.locked
     assert cell(book, "H1.1", "Q3", "version").value == stored("H1.1", "Q3").version
     assert cell(book, "H1.1", "", "version").value is None
@@ -181,7 +181,9 @@ def test_the_download_reads_in_the_same_number_of_queries_with_thirteen_rows_a_k
         smap = StrategyMap.objects.select_related("organization").get(organization__code="ashcombe", year=YEAR)
         chosen = Organization.objects.get(code=agency)
         with CaptureQueriesContext(connection) as captured:
-            content = build_workbook(access=Access(council["council-admin"]), smap=smap, agency=chosen, user=None)
+            content = build_workbook(
+                access=Access(council["council-admin"]), smap=smap, agency=chosen, user=None, language="zh-hant"
+            )
         return len(captured), openpyxl.load_workbook(io.BytesIO(content))[RESULTS].max_row
 
     counts = {agency: queries(agency) for agency in ("ashcombe-people", "ashcombe-place", "ashcombe-resources")}
@@ -377,7 +379,7 @@ def test_a_locked_period_result_cannot_be_changed_by_a_workbook(drafts, client):
     kpi_result_transition(access=Access(council["council-place"]), result=result, action="submit",
                           version=result.version)  # fmt: skip
     book = download(client, council["council-place"], "ashcombe-place")
-    assert "locked" in cell(book, "H1.1", "Q3", "status").value
+    assert "鎖定" in cell(book, "H1.1", "Q3", "status").value
     assert cell(book, "H1.1", "Q3", "actual").protection.locked
     assert not cell(book, "H1.1", "Q2", "actual").protection.locked
     row = fill(book, "H1.1", "Q3", actual=60)

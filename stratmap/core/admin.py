@@ -371,7 +371,7 @@ class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["parent", "lead"]
     filter_horizontal = ["members"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "short_name", "name_en", "kind"]}),
+        (None, {"fields": ["code", "name", "short_name", "language", "kind"]}),
         (_("Structure"), {"fields": ["parent", "lead", "members"]}),
         (_("Years"), {"fields": ["year_start_month", "year_label"]}),
     ]

@@ -32,6 +32,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from modeltrans.conf import get_default_language  # type: ignore[import-untyped]
+from modeltrans.fields import TranslatedVirtualField  # type: ignore[import-untyped]
 
 from stratmap.access import Access, access_for
 from stratmap.core.audit import Stale, check_reason
@@ -182,7 +184,75 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedInline(InlineModelAdmin):
+def translation_fields(model: type[models.Model]) -> dict[str, list[str]]:
+    """Each translated field of ``model`` → its translations' form fields (name → name_zh_hant, name_en)."""
+    found: dict[str, list[str]] = {}
+    for f in model._meta.private_fields:
+        if isinstance(f, TranslatedVirtualField) and f.language not in (None, get_default_language()) and f.editable:
+            found.setdefault(f.original_name, []).append(f.name)
+    return found
+
+
+def own_language(obj: models.Model | None) -> str | None:
+    """The language ``obj``'s own text is written in (its organization's), following its relations up to the
+    organization (the admin may spend a query on it); None for a new object."""
+    row: Any = obj
+    for name in getattr(obj, "LANGUAGE_FROM", ()):
+        row = getattr(row, name, None)
+    language = getattr(row, "language", None)
+    return language if isinstance(language, str) else None
+
+
+def with_translations(
+    model: type[models.Model], fields: list[Any], *, side_by_side: bool = False, own: str | None = None
+) -> list[Any]:
+    """``fields`` of a form with each translated field's translations right after it (on its line, with
+    ``side_by_side``, for a one-line text), wherever else they were; none into ``own``, the language the
+    field itself is written in (a translation into it would never be shown)."""
+    suffix = f"_{own.replace('-', '_').lower()}" if own else None
+    translations = {
+        field: [name for name in names if suffix is None or not name.endswith(suffix)]
+        for field, names in translation_fields(model).items()
+    }
+    placed = {name for names in translation_fields(model).values() for name in names}
+    result: list[Any] = []
+    for item in fields:
+        if not isinstance(item, str) or item not in translations:
+            if not (isinstance(item, str) and item in placed):
+                result.append(item)
+            continue
+        one_line = isinstance(model._meta.get_field(item), models.CharField)
+        if side_by_side and one_line:
+            result.append((item, *translations[item]))
+        else:
+            result += [item, *translations[item]]
+    return result
+
+
+class TranslationsBeside:
+    """For an admin page or inline: each translated field's translations (name_en) beside it."""
+
+    model: Any  # the admin's or inline's model
+
+    def get_fieldsets(self, request, obj=None):
+        # An inline's obj is its parent, written in the same language as its rows.
+        side_by_side = not isinstance(self, InlineModelAdmin)
+        own = own_language(obj)
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": with_translations(
+                        self.model, list(options["fields"]), side_by_side=side_by_side, own=own
+                    ),
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)  # type: ignore[misc]
+        ]
+
+
+class ScopedInline(TranslationsBeside, InlineModelAdmin):
     """An inline may what its parent's admin may, on the parent object."""
 
     def _parent(self) -> ScopedAdmin | None:
@@ -267,7 +337,7 @@ class AuditFields(forms.ModelForm):
         return data
 
 
-class AuditedAdmin(ScopedAdmin):
+class AuditedAdmin(TranslationsBeside, ScopedAdmin):
     """A ModelAdmin whose writes go through :class:`~stratmap.core.services.AdminWrite`; see the
     module's docstring."""
 

@@ -8,11 +8,17 @@ NUL or an over-long name silently, PostgreSQL fails with a DataError).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from modeltrans.conf import get_default_language  # type: ignore[import-untyped]
+from modeltrans.fields import TranslatedVirtualField, TranslationField  # type: ignore[import-untyped]
+from modeltrans.manager import MultilingualManager  # type: ignore[import-untyped]
 
 from stratmap.core.validators import CODE_PATTERN, LONG_TEXT, control_character, number_problem
 
@@ -161,3 +167,64 @@ CODE = [CodeValidator()]
 JSON_TEXT = [JsonTextValidator()]
 #: For a DecimalField of 16 digits (kpis.models.NUMBER).
 EXACT = [SignificantDigitsValidator()]
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class Translations(TranslationField):
+    """django-modeltrans's ``i18n`` column, storing "no translations" one way: NULL.
+
+    modeltrans turns a missing ``i18n`` into ``{}`` as soon as a translation is read, and a row written
+    after that would store ``{}``, which a backup gives back as NULL: one meaning, one value, whatever path
+    (save, bulk update, the loader's plain rows) writes it."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(value or None)
+
+
+class TranslatedManager(MultilingualManager, models.Manager[_M]):
+    """The manager django-modeltrans would put in place of a translated model's own (its queries read
+    ``name_en`` out of ``i18n``), declared so that the type checker knows it."""
+
+
+class Translatable(models.Model):
+    """A model with translated fields (an ``i18n = TranslationField(...)``, django-modeltrans).
+
+    Besides ``name_en`` and ``name_zh_hant`` (the translations, kept in ``i18n``), django-modeltrans adds
+    ``name_i18n`` (the active language's text, else the original) and ``name_und`` (the original): views,
+    not values. ``full_clean`` would "clean" them as fields and write the original back through them, into
+    ``i18n`` as a translation into the active language; they are left out of it.
+    """
+
+    #: The relations that lead from a row to its organization, whose language its text is written in
+    #: (``("map", "organization")``); empty: the site's language (a tag, shared by all).
+    LANGUAGE_FROM: ClassVar[tuple[str, ...]] = ()
+
+    objects = TranslatedManager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def data_language(self) -> str | None:
+        """The language of this row's own text, its organization's, where the rows leading to it were
+        fetched with it (``select_related``); None otherwise: it never makes a query (see core.names)."""
+        row: models.Model = self
+        for name in self.LANGUAGE_FROM:
+            field = row._meta.get_field(name)
+            if not isinstance(field, models.ForeignKey) or not field.is_cached(row):
+                return None
+            row = getattr(row, name)
+            if row is None:
+                return None
+        language = getattr(row, "language", None)
+        return language if isinstance(language, str) else None
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        views = [
+            f.name
+            for f in self._meta.private_fields
+            if isinstance(f, TranslatedVirtualField) and f.language in (None, get_default_language())
+        ]
+        super().clean_fields(exclude=[*(exclude or ()), *views])

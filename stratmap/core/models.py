@@ -9,11 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from stratmap.core.fields import TEXT
+from stratmap.core.fields import TEXT, Translatable, Translations
 from stratmap.core.years import YearLabel, YearStyle
 
 
-class Organization(models.Model):
+class Organization(Translatable):
     """An agency of any kind (a city or county government, a council, a ministry, one of their bureaus or
     departments), or a strategic-theme group; any of them may sit under a parent.
 
@@ -46,7 +46,13 @@ class Organization(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True, help_text=_("Short name used in URLs and commands."))
     name = models.CharField(_("name"), max_length=200, validators=TEXT)
     short_name = models.CharField(_("short name"), max_length=100, blank=True, validators=TEXT)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language its documents are written in: its names and texts are in it, translations beside."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
@@ -69,6 +75,8 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("1 for calendar years, 4 for a year from April to March, 7 for July to June."),
     )
+    #: Translations of its names into the other languages (name_en, short_name_zh_hant …), see core.names.
+    i18n = Translations(fields=("name", "short_name"))
     year_label = models.CharField(
         _("years named as"),
         max_length=10,

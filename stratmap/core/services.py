@@ -31,6 +31,8 @@ from typing import Protocol, cast
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from modeltrans.conf import get_default_language  # type: ignore[import-untyped]
+from modeltrans.fields import TranslatedVirtualField  # type: ignore[import-untyped]
 
 from stratmap.access import Access
 from stratmap.core.audit import Stale, as_text, changes_since, check_reason, record
@@ -107,6 +109,10 @@ def snapshot(*, obj: models.Model, related: bool = True) -> dict[str, str]:
         except ObjectDoesNotExist:  # a required relation not set yet
             value = None
         values[f.name] = _text(value)
+    for f in obj._meta.private_fields:
+        # each translation (name_en), kept in the i18n column, which is not edited as a whole
+        if isinstance(f, TranslatedVirtualField) and f.language not in (None, get_default_language()):
+            values[f.name] = _text(getattr(obj, f.name) or "")
     if related and obj.pk is not None:
         for f in obj._meta.many_to_many:
             values[f.name] = ", ".join(sorted(str(o) for o in getattr(obj, f.name).all()))

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import yaml
+from django.db import models
 from django.db.models import Prefetch
 
 from stratmap.access import Access
@@ -27,6 +29,7 @@ from stratmap.exchange.schema import (
     OrganizationsFile,
     RatingPolicyIn,
     TargetIn,
+    translation_key,
 )
 from stratmap.kpis.models import (
     Kpi,
@@ -60,6 +63,21 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
 _Dumper.add_representer(Decimal, _decimal)
 
 
+def _i18n(row: models.Model, language: str, field: str = "", to: str = "") -> dict[str, Any]:
+    """The translations of ``row`` as keys of its block (name_en), with ``field`` written as ``to`` (the map's
+    tows_title_en as the TOWS block's title_en); each only given when it says something. A translation
+    into ``language`` (the organization's own, which no reader is shown) would be refused by the loader."""
+    own = translation_key("", language)
+    given = {
+        key: value
+        for key, value in (getattr(row, "i18n", None) or {}).items()
+        if value not in (None, "", []) and not key.endswith(own)
+    }
+    if not field:
+        return given
+    return {f"{to}{key[len(field) :]}": value for key, value in given.items() if key.startswith(f"{field}_")}
+
+
 def to_yaml(data: dict) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
@@ -76,7 +94,8 @@ def dump_organizations(codes: list[str] | None = None) -> str:
                     "code": o.code,
                     "name": o.name,
                     "short_name": o.short_name,
-                    "name_en": o.name_en,
+                    **_i18n(o, o.language),
+                    "language": o.language,
                     "kind": o.kind,
                     "parent": o.parent.code if o.parent else None,
                     "lead": o.lead.code if o.lead else None,
@@ -141,21 +160,23 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
         .order_by("order")
     )
     by_theme: dict[int | None, list] = defaultdict(list)
+    own = smap.organization.language
     for objective in objectives:
-        by_theme[objective.theme_id].append(_objective(objective, smap.organization.year_style))
+        by_theme[objective.theme_id].append(_objective(objective, smap.organization.year_style, own))
     tows: dict[str, object] | None = None
     if smap.has_tows:
         entries = defaultdict(list)
         for e in smap.tows_entries.order_by("kind", "order"):
             entries[e.kind].append(e)
-        tows = {"title": smap.tows_title}
+        tows = {"title": smap.tows_title, **_i18n(smap, own, "tows_title", "title")}
         for kind in ("s", "w", "o", "t"):
-            tows[kind] = [{"code": e.code, "text": e.text} for e in entries[kind]]
+            tows[kind] = [{"code": e.code, "text": e.text, **_i18n(e, own, "text", "text")} for e in entries[kind]]
         for kind in ("so", "wo", "st", "wt"):
             items = entries[kind]
             tows[kind] = {
                 "title": items[0].heading if items else "",
-                "items": [{"code": e.code, "text": e.text} for e in items],
+                **(_i18n(items[0], own, "heading", "title") if items else {}),
+                "items": [{"code": e.code, "text": e.text, **_i18n(e, own, "text", "text")} for e in items],
             }
     revisions = None
     counts = list(smap.revision_counts.order_by("order"))
@@ -209,24 +230,26 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
             "vision": smap.vision,
             "values": smap.values,
             "note": smap.note,
+            **{key: value for key, value in _i18n(smap, own).items() if not key.startswith("tows_title_")},
+            "translations": smap.translation_notes or {},
             "scoring": _scoring(smap),
             "rating": _rating(smap),
             "construction_steps": smap.construction_steps,
             "thrusts": [
-                {"code": t.code, "name": t.name, "name_en": t.name_en, "strategies": t.strategies}
+                {"code": t.code, "name": t.name, "strategies": t.strategies, **_i18n(t, own)}
                 for t in smap.thrusts.order_by("order")
             ],
             "tows": tows,
             "weights_declared": smap.weights_declared,
             "perspectives": [
-                {"code": p.code, "name": p.name, "name_en": p.name_en} for p in smap.perspectives.order_by("order")
+                {"code": p.code, "name": p.name, **_i18n(p, own)} for p in smap.perspectives.order_by("order")
             ],
             "objectives": by_theme[None],
             "themes": [
                 {
                     "code": t.code,
                     "name": t.name,
-                    "name_en": t.name_en,
+                    **_i18n(t, own),
                     "group": t.group.code if t.group else None,
                     "takes_over": t.takes_over or None,
                     "takes_over_printed": t.takes_over_printed,
@@ -237,7 +260,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
                 for t in smap.themes.select_related("group").order_by("order")
             ],
             "links": [
-                {"from": link.source.code, "to": link.target.code, "note": link.note}
+                {"from": link.source.code, "to": link.target.code, "note": link.note, **_i18n(link, own)}
                 for link in smap.links.select_related("source", "target").order_by("pk")
             ],
             "revisions": revisions,
@@ -296,7 +319,7 @@ def _plain_target(value: object) -> object:
     return value
 
 
-def _objective(o, style: YearStyle) -> dict:
+def _objective(o, style: YearStyle, own: str) -> dict:
     return {
         "code": o.code,
         "printed_code": o.printed_code,
@@ -307,13 +330,14 @@ def _objective(o, style: YearStyle) -> dict:
         "goal": o.goal,
         "key_works": o.key_works,
         "note": o.note,
-        "outcomes": [_outcome(x) for x in o.own_outcomes],
-        "kpis": [_kpi(k, style) for k in o.kpis.all()],
+        **_i18n(o, own),
+        "outcomes": [_outcome(x, own) for x in o.own_outcomes],
+        "kpis": [_kpi(k, style, own) for k in o.kpis.all()],
     }
 
 
-def _outcome(o: Outcome) -> dict:
-    return {"text": o.text, "quantity": o.quantity, "unit": o.unit}
+def _outcome(o: Outcome, own: str) -> dict:
+    return {"text": o.text, "quantity": o.quantity, "unit": o.unit, **_i18n(o, own)}
 
 
 def _key(row: KpiTarget | KpiResult, style: YearStyle) -> int | str:
@@ -321,12 +345,13 @@ def _key(row: KpiTarget | KpiResult, style: YearStyle) -> int | str:
     return style.period_key(period_of(row.year, row.period, style)) if row.period else row.year
 
 
-def _kpi(k: Kpi, style: YearStyle) -> dict:
+def _kpi(k: Kpi, style: YearStyle, own: str) -> dict:
     def order(row: KpiTarget | KpiResult) -> tuple:
         return (row.year, period_order(row.period, style))
 
     return {
         **{name: getattr(k, name) for name in KPI_VALUES},
+        **_i18n(k, own),
         "cites": k.cites or None,
         "agencies": _codes(k.agencies),
         "tags": [t.name for t in k.tags.all()],
@@ -367,8 +392,9 @@ def _kpi(k: Kpi, style: YearStyle) -> dict:
                 "agencies": _codes(p.agencies),
                 "agencies_printed": p.agencies_printed,
                 "note": p.note,
-                "tasks": [{"name": t.name, "months": t.months} for t in p.tasks.all()],
-                "outcomes": [_outcome(x) for x in p.outcomes.all()],
+                **_i18n(p, own),
+                "tasks": [{"name": t.name, "months": t.months, **_i18n(t, own)} for t in p.tasks.all()],
+                "outcomes": [_outcome(x, own) for x in p.outcomes.all()],
             }
             for p in k.action_plans.all()
         ],

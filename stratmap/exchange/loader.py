@@ -54,6 +54,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Max, Q
@@ -74,6 +75,7 @@ from stratmap.exchange.parse import (
     dataset_files,
     looks_like_a_map_file,
     map_rating_errors,
+    own_language_errors,
     parse_file,
 )
 from stratmap.exchange.schema import (
@@ -83,6 +85,8 @@ from stratmap.exchange.schema import (
     MapFile,
     ObjectiveIn,
     OrganizationsFile,
+    OutcomeIn,
+    ReportSettingsIn,
     ScoringIn,
     TargetIn,
 )
@@ -307,6 +311,8 @@ class _Streamed:
         self.errors: list[DatasetError] = []
         self.lost: list[DatasetError] = []
         self.known: set[str] = set()
+        #: Each known organization's language: a map file's translations are into the others.
+        self.languages: dict[str, str] = {}
         self.ratings = Ratings()
         self.orgs: dict[str, Organization] = {}
         #: Each map version (organization, year, label) and the file that gives it.
@@ -334,7 +340,9 @@ class _Streamed:
             self.done(path)
         documents = [(str(f.path), cast(OrganizationsFile, f.document)) for f in organizations]
         self.known = {org.code for _, doc in documents for org in doc.organizations}
-        self.known |= set(Organization.objects.values_list("code", flat=True))
+        self.languages = dict(Organization.objects.values_list("code", "language"))
+        self.languages |= {org.code: org.language for _, doc in documents for org in doc.organizations}
+        self.known |= set(self.languages)
         self.errors += [error for f in organizations for error in _unknown_organizations(f, self.known)]
         self.ratings = known_ratings(organizations)  # before the files' own are written, as validate_references
         self.errors += check_ratings(organizations, self.ratings)
@@ -361,6 +369,9 @@ class _Streamed:
             if not isinstance(parsed.document, MapFile):
                 raise _LoadAgain(path)
             self.errors += _map_errors(parsed, parsed.document, self.known, self.versions, self.ratings)
+            language = self.languages.get(parsed.document.organization)
+            if language is not None:
+                self.errors += own_language_errors(str(path), "", parsed.document, language)
             if not self.errors and self.consistency is not None:  # a check's: its report, nothing written
                 self.consistency.map_file(str(path), parsed.document)
             elif not self.errors:
@@ -458,6 +469,33 @@ def _clean(obj: models.Model, where: str) -> None:
         ) from None
 
 
+def _translations(i18n: object) -> dict[str, Any] | None:
+    """A row's ``i18n`` as the dataset gives it: the translations that say something, or None."""
+    given = {k: v for k, v in i18n.items() if v not in (None, "", [])} if isinstance(i18n, dict) else {}
+    return given or None
+
+
+def _differs(name: str, old: object, new: object) -> bool:
+    """Whether a row's value changes: its translations are the same with or without an emptied one."""
+    return _translations(old) != _translations(new) if name == "i18n" else old != new
+
+
+def _itemized(changes: Changes) -> Changes:
+    """``changes`` for the audit trail: the translations each by its key (name_en: old → new), not the
+    whole ``i18n`` column."""
+    if "i18n" not in changes:
+        return changes
+    old, new = (_translations(value) or {} for value in changes["i18n"])
+    keys = sorted({*old, *new}, key=lambda key: (key not in new, key))
+    rest = {name: change for name, change in changes.items() if name != "i18n"}
+    return rest | {key: (old.get(key, ""), new.get(key, "")) for key in keys if old.get(key) != new.get(key)}
+
+
+def _renamed(i18n: dict[str, Any] | None, field: str, to: str) -> dict[str, Any]:
+    """Translations of a block's ``field`` (tows.title_en) as the keys of the row's ``to`` (tows_title_en)."""
+    return {f"{to}{key[len(field) :]}": value for key, value in (i18n or {}).items() if key.startswith(f"{field}_")}
+
+
 def _load_organizations(doc: OrganizationsFile, source: str) -> int:
     existing = {o.code: o for o in Organization.objects.filter(code__in=[o.code for o in doc.organizations])}
     for item in doc.organizations:
@@ -465,7 +503,8 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
         values = {
             "name": item.name,
             "short_name": item.short_name,
-            "name_en": item.name_en,
+            "i18n": item.i18n(),
+            "language": item.language,
             "kind": item.kind,
             "year_start_month": item.year_start_month,
             "year_label": item.year_label,
@@ -476,13 +515,13 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
             org.save()
             existing[item.code] = org
             continue
-        changes: Changes = {k: (getattr(org, k), v) for k, v in values.items() if getattr(org, k) != v}
+        changes: Changes = {k: (getattr(org, k), v) for k, v in values.items() if _differs(k, getattr(org, k), v)}
         if changes:
             for k, (_, v) in changes.items():
                 setattr(org, k, v)
             _clean(org, source)
             org.save(update_fields=list(changes))
-            record(user=None, obj=org, action=LOAD, changes=changes, reason=f"loaded from {source}")
+            record(user=None, obj=org, action=LOAD, changes=_itemized(changes), reason=f"loaded from {source}")
     every = {o.code: o for o in Organization.objects.all()}
     for item in doc.organizations:
         org = every[item.code]
@@ -499,7 +538,34 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
         members = {every[m].pk for m in item.members}
         if set(org.members.values_list("pk", flat=True)) != members:
             org.members.set(members)
+        if item.report is not None:
+            _load_report_settings(org, item.report, source)
     return len(doc.organizations)
+
+
+def _load_report_settings(org: Organization, item: ReportSettingsIn, source: str) -> None:
+    """An organization's ``report:`` as its report settings, created or updated (audited); an organization
+    without the key keeps what it has. The model is the reports app's, above this layer: named, not imported."""
+    model = apps.get_model("reports", "ReportSettings")
+    values = {
+        "cover_title": item.cover_title,
+        "cover_revisions": item.cover_revisions,
+        "closing": item.closing,
+        "i18n": item.i18n(),
+    }
+    row = model.objects.filter(organization=org).first()
+    if row is None:
+        row = model(organization=org, **values)
+        _clean(row, source)
+        row.save()
+        return
+    changes: Changes = {k: (getattr(row, k), v) for k, v in values.items() if _differs(k, getattr(row, k), v)}
+    if changes:
+        for k, (_, v) in changes.items():
+            setattr(row, k, v)
+        _clean(row, source)
+        row.save(update_fields=list(changes))
+        record(user=None, obj=row, action=LOAD, changes=_itemized(changes), reason=f"loaded from {source}")
 
 
 class _RatingsWriter:
@@ -662,7 +728,12 @@ def _key_text(key: int | str, style: YearStyle) -> str:
 def _kpi_values(kpi: KpiIn) -> dict[str, object]:
     """The KPI's own values (``schema.KPI_VALUES``) as its row holds them."""
     values: dict[str, object] = {name: getattr(kpi, name) for name in KPI_VALUES}
-    return values | {"cites": kpi.cites or "", "stages": [str(v) for v in kpi.stages]}
+    return values | {"cites": kpi.cites or "", "stages": [str(v) for v in kpi.stages], "i18n": kpi.i18n()}
+
+
+def _outcome(outcome: OutcomeIn) -> dict[str, object]:
+    """An outcome's values as its row holds them, its translations in ``i18n``."""
+    return {**outcome.model_dump(exclude=set(outcome.TRANSLATIONS)), "i18n": outcome.i18n()}
 
 
 #: The kinds of row found by code.
@@ -753,7 +824,9 @@ class _MapWriter:
                 new.append((k, values))
                 continue
             row = found
-            changes: Changes = {name: (getattr(row, name), v) for name, v in values.items() if getattr(row, name) != v}
+            changes: Changes = {
+                name: (getattr(row, name), v) for name, v in values.items() if _differs(name, getattr(row, name), v)
+            }
             if changes:
                 for name, (_, v) in changes.items():
                     setattr(row, name, v)
@@ -829,7 +902,7 @@ class _MapWriter:
     def _audit(self, row: models.Model, changes: Changes, kpi: Kpi | None) -> None:
         named = {
             name.removesuffix("_id"): (self._label(name, old), self._label(name, new))
-            for name, (old, new) in changes.items()
+            for name, (old, new) in _itemized(changes).items()
         }
         record(user=None, obj=row, action=LOAD, changes=named, reason=f"loaded from {self.source}", kpi=kpi)
 
@@ -893,7 +966,7 @@ class _MapWriter:
             smap.perspectives.all(),
             lambda p: p.code,
             [
-                (p.code, {"map_id": smap.pk, "code": p.code, "name": p.name, "name_en": p.name_en, "order": i})
+                (p.code, {"map_id": smap.pk, "code": p.code, "name": p.name, "i18n": p.i18n(), "order": i})
                 for i, p in enumerate(doc.perspectives)
             ],
             lambda p: f"perspective {p.code} {p.name}",
@@ -909,7 +982,7 @@ class _MapWriter:
                         "map_id": smap.pk,
                         "code": t.code,
                         "name": t.name,
-                        "name_en": t.name_en,
+                        "i18n": t.i18n(),
                         "order": i,
                         "group_id": self.orgs[t.group].pk if t.group else None,
                         "takes_over": t.takes_over or "",
@@ -943,6 +1016,7 @@ class _MapWriter:
                         "key_works": o.key_works,
                         "order": i,
                         "note": o.note,
+                        "i18n": o.i18n(),
                     },
                 )
                 for i, (theme, o) in enumerate(placed)
@@ -964,6 +1038,7 @@ class _MapWriter:
                         "source_id": objectives[link.source].pk,
                         "target_id": objectives[link.target].pk,
                         "note": link.note,
+                        "i18n": link.i18n(),
                     },
                 )
                 for link in doc.links
@@ -984,7 +1059,7 @@ class _MapWriter:
                         "map_id": smap.pk,
                         "code": t.code,
                         "name": t.name,
-                        "name_en": t.name_en,
+                        "i18n": t.i18n(),
                         "strategies": t.strategies,
                         "order": i,
                     },
@@ -1026,6 +1101,10 @@ class _MapWriter:
             "revisions_note": revisions.note if revisions else "",
             "note": doc.note,
             "weights_declared": doc.weights_declared,
+            "i18n": _translations(
+                {**(doc.i18n() or {}), **_renamed(tows.i18n() if tows else None, "title", "tows_title")}
+            ),
+            "translation_notes": dict(doc.translations),
         }
         smap = StrategyMap.objects.filter(organization=org, year=doc.year, version_label=doc.version.label).first()
         label = f"{org.code} {doc.year} {doc.version.label}".strip()
@@ -1050,14 +1129,16 @@ class _MapWriter:
             self.created.add((StrategyMap, smap.pk))
             return smap
         self.report.updated.append(label)
-        changes: Changes = {name: (getattr(smap, name), v) for name, v in values.items() if getattr(smap, name) != v}
+        changes: Changes = {
+            name: (getattr(smap, name), v) for name, v in values.items() if _differs(name, getattr(smap, name), v)
+        }
         if changes:
             for name, (_, v) in changes.items():
                 setattr(smap, name, v)
             _clean(smap, self.source)
             smap.save(update_fields=list(changes))
             self._counted(self.report.changed, StrategyMap, 1)
-            self.changed, self.map_changes = True, changes
+            self.changed, self.map_changes = True, _itemized(changes)
         return smap
 
     def _write_scoring(self, smap: StrategyMap) -> None:
@@ -1186,6 +1267,7 @@ class _MapWriter:
                         "agencies_printed": p.agencies_printed,
                         "order": i,
                         "note": p.note,
+                        "i18n": p.i18n(),
                     },
                 )
                 for i, (kpi, p) in enumerate(plan_items)
@@ -1211,7 +1293,7 @@ class _MapWriter:
             PlanTask.objects.filter(plan__kpi__objective__map=smap),
             lambda t: (t.plan_id, t.order),
             [
-                ((plan, i), {"plan_id": plan, "name": t.name, "months": t.months, "order": i})
+                ((plan, i), {"plan_id": plan, "name": t.name, "months": t.months, "order": i, "i18n": t.i18n()})
                 for plan, _, p in plan_pairs
                 for i, t in enumerate(p.tasks)
             ],
@@ -1219,11 +1301,11 @@ class _MapWriter:
             parent=lambda t: (ActionPlan, t.plan_id),
         )
         outcomes = [
-            (("objective", obj.pk, i), {"objective_id": obj.pk, "plan_id": None, **o.model_dump(), "order": i})
+            (("objective", obj.pk, i), {"objective_id": obj.pk, "plan_id": None, **_outcome(o), "order": i})
             for obj, spec in objectives
             for i, o in enumerate(spec.outcomes)
         ] + [
-            (("plan", plan, i), {"objective_id": kpi.objective_id, "plan_id": plan, **o.model_dump(), "order": i})
+            (("plan", plan, i), {"objective_id": kpi.objective_id, "plan_id": plan, **_outcome(o), "order": i})
             for plan, kpi, p in plan_pairs
             for i, o in enumerate(p.outcomes)
         ]
@@ -1336,7 +1418,17 @@ class _MapWriter:
         if tows:
             for kind in ("s", "w", "o", "t"):
                 wanted += [
-                    ((kind, i), {"map_id": smap.pk, "kind": kind, "heading": "", "code": item.code, "text": item.text})
+                    (
+                        (kind, i),
+                        {
+                            "map_id": smap.pk,
+                            "kind": kind,
+                            "heading": "",
+                            "code": item.code,
+                            "text": item.text,
+                            "i18n": item.i18n(),
+                        },
+                    )
                     for i, item in enumerate(getattr(tows, kind))
                 ]
             for kind in ("so", "wo", "st", "wt"):
@@ -1350,6 +1442,9 @@ class _MapWriter:
                             "heading": quadrant.title,
                             "code": item.code,
                             "text": item.text,
+                            "i18n": _translations(
+                                {**_renamed(quadrant.i18n(), "title", "heading"), **(item.i18n() or {})}
+                            ),
                         },
                     )
                     for i, item in enumerate(quadrant.items)

@@ -44,6 +44,8 @@ from stratmap.exchange.schema import (
     MapFile,
     OrganizationsFile,
     RatingPolicyIn,
+    Strict,
+    unknown_language,
 )
 from stratmap.kpis.scoring import BUILT_IN, FREQUENCY_PERIODS, TAIPEI_LIGHTS, LightSet, TargetType, composite_policy
 from stratmap.kpis.scoring.policy import BANDS_ORDER, NOT_RATED, THRESHOLDS_FOR
@@ -322,10 +324,41 @@ def light_reported_errors(doc: MapFile, lights: LightSet, file: str) -> list[Dat
     return errors
 
 
+def own_language_errors(file: str, path: str, block: BaseModel, language: str) -> Iterator[DatasetError]:
+    """A translation into ``language``, the organization's own (its text is already in it), in ``block``
+    or any block inside it: the text belongs in the field itself."""
+    if isinstance(block, Strict):
+        for key, (field_name, into) in block.TRANSLATIONS.items():
+            if into == language and getattr(block, key) is not None:
+                where = f"{path}.{key}" if path else key
+                yield DatasetError(
+                    file,
+                    where,
+                    getattr(block, key),
+                    f"no translation into {language}, the organization's own language: its {field_name} "
+                    f"is written in {language} already (give the text as {field_name}, or set the "
+                    "organization's language)",
+                )
+    for name in type(block).model_fields:
+        value = getattr(block, name)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else None
+        if isinstance(value, BaseModel):
+            yield from own_language_errors(file, f"{path}.{name}" if path else name, value, language)
+        elif items is not None:
+            for index, item in items:
+                if isinstance(item, BaseModel):
+                    inner = f"{path}.{name}[{index}]" if path else f"{name}[{index}]"
+                    yield from own_language_errors(file, inner, item, language)
+
+
 def check_organizations(doc: OrganizationsFile, file: str) -> list[DatasetError]:
     """Rules of an organizations file's light sets and rating policies that need nothing else: each key
     once per owner, and every light set usable (rated levels, one unknown, symbols, names, colours)."""
-    errors: list[DatasetError] = []
+    errors: list[DatasetError] = [
+        error
+        for i, org in enumerate(doc.organizations)
+        for error in own_language_errors(file, f"organizations[{i}]", org, org.language)
+    ]
     for _, prefix, sets, policies in doc.ratings():
         errors += _keys_once(((f"{prefix}light_sets[{j}].key", x.key) for j, x in enumerate(sets)), file, "light set")
         errors += _keys_once(
@@ -856,6 +889,8 @@ def _capped(errors: list[DatasetError], file: str) -> list[DatasetError]:
 
 def _expected(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
+        if error["loc"] and (wrong_language := unknown_language(str(error["loc"][-1]))):
+            return wrong_language
         return "no such key (unknown keys are errors; see docs/dataset-format.md)"
     if error["type"] == "missing":
         return "this key is required"

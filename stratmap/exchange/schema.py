@@ -171,6 +171,62 @@ def _colour(value: str) -> str:
 Colour = Annotated[str, AfterValidator(_colour), Field(json_schema_extra={"pattern": "^#[0-9a-fA-F]{6}$"})]
 
 
+# --- translations ---------------------------------------------------------------
+
+#: The languages data may be translated into: the site's (settings.LANGUAGES, which this module, free of
+#: Django, does not read; tests/test_data_translations.py holds the two equal).
+LANGUAGES = ("zh-hant", "en")
+
+
+def translation_key(field: str, language: str) -> str:
+    """The key of ``field``'s translation into ``language``: ``name_en``, ``name_zh_hant`` (django-modeltrans's)."""
+    return f"{field}_{language.replace('-', '_').lower()}"
+
+
+#: Every field that takes translations, in any block (for the error naming an unknown language).
+TRANSLATED_FIELDS: set[str] = set()
+
+
+def _translated(namespace: dict[str, Any], *fields: str) -> None:
+    """Declare, in a block's class body, a key ``<field>_<language>`` for each of ``fields`` and each of
+    :data:`LANGUAGES`, right after the field and of its type (left out: None, no translation).
+
+    Written out by hand they would be a hundred lines to keep in step with the languages; pydantic reads
+    the class body's annotations after it ran, these included.
+    """
+    annotations: dict[str, Any] = namespace["__annotations__"]
+    keys: dict[str, tuple[str, str]] = {}
+    ordered: dict[str, Any] = {}
+    for name, annotation in annotations.items():
+        ordered[name] = annotation
+        if name in fields:
+            for language in LANGUAGES:
+                key = translation_key(name, language)
+                ordered[key] = f"{annotation} | None"
+                namespace[key] = None
+                keys[key] = (name, language)
+    missing = set(fields) - set(annotations)
+    assert not missing, f"no such field to translate: {missing}"
+    annotations.clear()
+    annotations.update(ordered)
+    namespace["TRANSLATIONS"] = keys
+    TRANSLATED_FIELDS.update(fields)
+
+
+def unknown_language(key: str) -> str | None:
+    """What is wrong with ``key`` if it reads as a translation into a language the site does not have
+    (``name_fr``); None if it does not read as a translation at all."""
+    for field in TRANSLATED_FIELDS:
+        if key.startswith(f"{field}_") and re.fullmatch(r"[a-z]{2,3}(_[a-z0-9]{2,8})*", key[len(field) + 1 :]):
+            suffix = key[len(field) + 1 :]
+            known = ", ".join(translation_key(field, language) for language in LANGUAGES)
+            return (
+                f"a translation into a language of the site: {suffix!r} is not one "
+                f"(the keys of {field}'s translations are {known})"
+            )
+    return None
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, not silently ignored.
 
@@ -179,6 +235,14 @@ class Strict(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
+
+    #: The block's translation keys (see :func:`_translated`): key → (field, language).
+    TRANSLATIONS: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def i18n(self) -> dict[str, Any] | None:
+        """The translations the block gives, by key (``{"name_en": "…"}``): its row's ``i18n`` (None: none)."""
+        found = {key: getattr(self, key) for key in self.TRANSLATIONS}
+        return {key: value for key, value in found.items() if value not in (None, "", [])} or None
 
 
 # --- light sets and rating policies ------------------------------------------
@@ -337,11 +401,25 @@ def _start_month(value: int) -> int:
     return value
 
 
+class ReportSettingsIn(Strict):
+    """An organization's own wording of its reports (its ``report:``); left out, neutral wording is used."""
+
+    #: The cover's title; {year} is the year of the results (108年度, 2024/25).
+    cover_title: Text200 = ""
+    #: Added to the title when the report shows the next year's revised map; {next_year} is its year.
+    cover_revisions: Text200 = ""
+    #: The closing slide's line.
+    closing: Text200 = ""
+    _translated(locals(), "cover_title", "cover_revisions", "closing")
+
+
 class OrganizationIn(Strict):
     code: OrgCode
     name: Text200
     short_name: Text100 = ""
-    name_en: Text200 = ""
+    _translated(locals(), "name", "short_name")
+    #: The language its names and documents are written in; translations into the others are keys beside.
+    language: Literal["zh-hant", "en"] = "zh-hant"
     kind: OrgKind
     parent: OrgCode | None = None
     lead: OrgCode | None = None
@@ -351,6 +429,8 @@ class OrganizationIn(Strict):
         int, Field(strict=True, json_schema_extra={"minimum": 1, "maximum": 12}), AfterValidator(_start_month)
     ] = 1
     year_label: YearLabelIn = "roc"
+    #: How its reports word their cover and closing (Taipei's 施政成果暨修正內容, 簡報結束，敬請指教！).
+    report: ReportSettingsIn | None = None
     #: The organization's own light sets and rating policies, for its maps and those of the organizations below it.
     light_sets: list[LightSetIn] = []
     rating_policies: list[RatingPolicyIn] = []
@@ -386,7 +466,7 @@ class VersionIn(Strict):
 class PerspectiveIn(Strict):
     code: ShortCode
     name: Text100
-    name_en: Text100 = ""
+    _translated(locals(), "name")
 
 
 class TargetIn(Strict):
@@ -423,12 +503,14 @@ class TaskIn(Strict):
     name: Text
     #: Months (1–12) in which the task runs; null when the source does not say.
     months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+    _translated(locals(), "name")
 
 
 class OutcomeIn(Strict):
     text: Text
     quantity: Number | None = None
     unit: Text40 = ""
+    _translated(locals(), "text", "unit")
 
 
 class ActionPlanIn(Strict):
@@ -441,6 +523,7 @@ class ActionPlanIn(Strict):
     tasks: list[TaskIn] = []
     outcomes: list[OutcomeIn] = []
     note: Text = ""
+    _translated(locals(), "name", "note")
 
 
 class KpiIn(Strict):
@@ -478,6 +561,7 @@ class KpiIn(Strict):
     targets: dict[PeriodKey, Number | TargetIn] = {}
     results: dict[PeriodKey, ResultIn] = {}
     action_plans: list[ActionPlanIn] = []
+    _translated(locals(), "name", "unit", "data_source", "release", "numerator", "denominator", "evaluation", "note")
 
 
 #: The keys of a KPI's block that are rows of their own, which the loader and the dumper write one by one.
@@ -485,8 +569,8 @@ KPI_ROWS = ("agencies", "tags", "lineage", "targets", "results", "action_plans")
 #: A KPI's own values: every other key of its block, which its row (``kpis.models.Kpi``) holds under the
 #: same name. The loader copies each from the block to the row and the dumper back, so a new KPI field
 #: needs no change in either. Two are held otherwise in the row and converted on the way: no ``cites``
-#: is empty there, not null, and ``stages`` are strings.
-KPI_VALUES = tuple(name for name in KpiIn.model_fields if name not in KPI_ROWS)
+#: is empty there, not null, and ``stages`` are strings. The translations go into the row's ``i18n``.
+KPI_VALUES = tuple(name for name in KpiIn.model_fields if name not in KPI_ROWS and name not in KpiIn.TRANSLATIONS)
 
 
 class ObjectiveIn(Strict):
@@ -503,24 +587,26 @@ class ObjectiveIn(Strict):
     note: Text = ""
     kpis: list[KpiIn] = []
     outcomes: list[OutcomeIn] = []
+    _translated(locals(), "name", "ksf", "goal", "key_works", "note")
 
 
 class ThemeIn(Strict):
     code: ShortCode
     name: Text200
-    name_en: Text200 = ""
     group: OrgCode | None = None
     takes_over: Code | None = None
     takes_over_printed: Text200 = ""
     note: Text = ""
     weight: GroupWeight | None = None
     objectives: list[ObjectiveIn] = []
+    _translated(locals(), "name", "note")
 
 
 class LinkIn(Strict):
     source: Code = Field(alias="from")
     target: Code = Field(alias="to")
     note: Text = ""
+    _translated(locals(), "note")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -564,15 +650,18 @@ class RevisionsIn(Strict):
 class TowsItemIn(Strict):
     code: Text20 = ""
     text: Text
+    _translated(locals(), "text")
 
 
 class TowsStrategiesIn(Strict):
     title: Text200 = ""
     items: list[TowsItemIn] = []
+    _translated(locals(), "title")
 
 
 class TowsIn(Strict):
     title: Text300 = ""
+    _translated(locals(), "title")
     s: list[TowsItemIn] = []
     w: list[TowsItemIn] = []
     o: list[TowsItemIn] = []
@@ -586,8 +675,8 @@ class TowsIn(Strict):
 class ThrustIn(Strict):
     code: Text20 = ""
     name: Text200
-    name_en: Text200 = ""
     strategies: list[Text] = []
+    _translated(locals(), "name", "strategies")
 
 
 class StepIn(Strict):
@@ -622,6 +711,9 @@ class MapFile(Strict):
     vision: Text = ""
     values: list[Text] = []
     note: Text = ""
+    _translated(locals(), "title", "occasion", "mission", "vision", "values", "note")
+    #: Who translated the data, by language: ``{en: "the stratmap project (not the city's own)"}``.
+    translations: dict[Literal["zh-hant", "en"], Text200] = {}
     scoring: ScoringIn | None = None
     #: The key of a rating policy of the map's organization, of one above it, or a shared one (instead of ``scoring``).
     rating: SetKey | None = None

@@ -15,7 +15,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator, TextValidator
+from stratmap.core.fields import CODE, EXACT, LONG, TEXT, NumberListValidator, TextValidator, Translatable, Translations
 from stratmap.core.models import Organization
 from stratmap.core.years import PER_YEAR, Period, Unit, YearError, YearStyle, format_year
 from stratmap.kpis import scoring
@@ -49,10 +49,11 @@ SCORE: DecimalShape = {"max_digits": 7, "decimal_places": 3}
 WEIGHT: DecimalShape = {"max_digits": 7, "decimal_places": 4}
 
 
-class Tag(models.Model):
+class Tag(Translatable):
     """A label on KPIs, e.g. 非營業基金考核指標 (non-business fund evaluation indicator)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True, validators=TEXT)
+    i18n = Translations(fields=("name",))
 
     class Meta:
         verbose_name = _("tag")
@@ -158,7 +159,7 @@ def period_order(code: str, style: YearStyle) -> tuple[int, int]:
     return (list(Unit).index(period.unit), period.index)
 
 
-class Kpi(models.Model):
+class Kpi(Translatable):
     """A key performance indicator of one objective in one year's map."""
 
     class Frequency(models.TextChoices):
@@ -236,6 +237,10 @@ class Kpi(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"))
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    i18n = Translations(
+        fields=("name", "unit", "data_source", "release", "numerator", "denominator", "evaluation", "note")
+    )
+    LANGUAGE_FROM = ("objective", "map", "organization")
 
     class Meta:
         verbose_name = _("KPI")

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from stratmap.access import Access
-from stratmap.core.names import local_name
+from stratmap.core.names import Shown, local_name, original_language, reader_language, shown
 from stratmap.core.years import TAIPEI_YEARS, Period, Unit, YearStyle, format_year
 from stratmap.kpis import scoring
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet, Rollup
@@ -102,14 +102,53 @@ def derived_text(periods: tuple[Period, ...], style: YearStyle = TAIPEI_YEARS) -
     return _("derived from %(periods)s") % {"periods": periods_text(periods, style)} if periods else ""
 
 
-def light_style(light: Level) -> LightStyle:
-    """The light as the current language shows it: 「★優」 in Chinese, "★ excellent" in English."""
-    return LightStyle(key=light.key, symbol=light.symbol, label=light.label(get_language()), colour=light.colour)
+#: The HTML ``lang`` of a language of the site where it says more than the language's code: the interface's
+#: Chinese is Taiwan's (``<html lang="zh-Hant-TW">``), and so is the only Chinese data (Taipei's); a screen
+#: reader picks its voice by it (``zh-Hant`` alone is read by some as Cantonese).
+HTML_LANGUAGES = {"zh-hant": "zh-Hant-TW"}
 
 
-def light_styles(lights: LightSet = TAIPEI_LIGHTS) -> list[LightStyle]:
-    """Every level of ``lights`` a KPI can get, best first, as the current language shows them."""
-    return [light_style(level) for level in lights]
+def html_lang(language: str) -> str:
+    """A language code as HTML's ``lang`` writes it (BCP 47): zh-hant → zh-Hant-TW, en → en, pt-br → pt-BR."""
+    code = language.lower()
+    if code in HTML_LANGUAGES:
+        return HTML_LANGUAGES[code]
+    first, *rest = code.split("-")
+    return "-".join([first, *(t.title() if len(t) == 4 else t.upper() if len(t) == 2 else t for t in rest)])
+
+
+def same_language(one: str, other: str) -> bool:
+    """Whether two language codes name one language as a reader hears it (zh and zh-hant do; en and zh not)."""
+    return one.lower().split("-")[0] == other.lower().split("-")[0]
+
+
+def other_lang(text: Shown, language: str | None = None) -> str:
+    """The HTML ``lang`` to mark ``text`` with on a page in ``language`` (the reader's): empty when it is in it."""
+    return "" if not text.text or same_language(text.language, reader_language(language)) else html_lang(text.language)
+
+
+def light_label(light: Level, language: str | None = None) -> Shown:
+    """A level's name in the reader's language where its set names it so, else in the language the set has
+    (English first: :func:`stratmap.kpis.scoring.lights.pick`), with that language."""
+    want = reader_language(language)
+    label = light.label(want)
+    named = [lang for lang, text in light.names if text == label]
+    in_want = [lang for lang in named if same_language(lang, want)]
+    return Shown(label, (in_want or named or [want])[0])
+
+
+def light_style(light: Level, language: str | None = None) -> LightStyle:
+    """The light as the reader's language shows it: 「★優」 in Chinese, "★ excellent" in English; a level
+    named only in another language (a council's Green on a Chinese page) is marked with that one."""
+    label = light_label(light, language)
+    return LightStyle(
+        key=light.key, symbol=light.symbol, label=label.text, colour=light.colour, lang=other_lang(label, language)
+    )
+
+
+def light_styles(lights: LightSet = TAIPEI_LIGHTS, language: str | None = None) -> list[LightStyle]:
+    """Every level of ``lights`` a KPI can get, best first, as the reader's language shows them."""
+    return [light_style(level, language) for level in lights]
 
 
 def number(value: Decimal | None, places: int | None = None, grouping: bool = True) -> str:
@@ -169,18 +208,43 @@ def summary_sentence(
     return rollup.summary("en", when + (f" theme {theme}" if theme else ""), to_date=period is not None)
 
 
-def map_spec(smap: StrategyMap, card=None, *, access: Access, structure: MapStructure | None = None) -> diagram.MapSpec:
+def map_spec(
+    smap: StrategyMap,
+    card=None,
+    *,
+    access: Access,
+    structure: MapStructure | None = None,
+    language: str | None = None,
+) -> diagram.MapSpec:
     """What the diagram module needs to draw a map, with each objective's rollup light from the
     results ``access`` may see (``card``: that scorecard, ``structure``: the map's, when the caller already
-    has them)."""
+    has them), its texts in the reader's ``language`` (the active one by default) where the data has them and
+    in the original otherwise, each marked with its language where that is not the reader's."""
     structure = structure or map_structure(smap=smap, access=access)
     card = card or map_scorecard(smap=smap, access=access)
     objective_rollups = card.rollups["objective"]
+    want = reader_language(language)
+    original = original_language(smap.organization)
+    langs: dict[str, str] = {}
+
+    def text(obj, field: str, key: str = "") -> Shown:
+        found = shown(obj, field, language=want, original=original)
+        if key and (lang := other_lang(found, want)):
+            langs[key] = lang
+        return found
+
+    if smap.title:
+        title = text(smap, "title", "title").text
+    else:
+        year = format_year(smap.year, language=want, style=smap.organization.year_style)
+        title = f"{local_name(smap.organization, language=want)} {year}"
+    values = text(smap, "values", "values").text
+    names = {o.code: text(o, "name") for o in structure.objectives}
     return diagram.MapSpec(
-        title=smap.title or f"{smap.organization} {format_year(smap.year, style=smap.organization.year_style)}",
-        mission=smap.mission,
-        vision=smap.vision,
-        values=list(smap.values),
+        title=title,
+        mission=text(smap, "mission", "mission").text,
+        vision=text(smap, "vision", "vision").text,
+        values=list(values) if isinstance(values, list | tuple) else list(smap.values),
         labels={
             "mission": _("Mission"),
             "vision": _("Vision"),
@@ -188,28 +252,31 @@ def map_spec(smap: StrategyMap, card=None, *, access: Access, structure: MapStru
             "themes": _("Strategic themes"),
             "perspectives": _("Perspectives"),
         },
-        perspectives=[(p.code, local_name(p)) for p in structure.perspectives],
-        themes=[(t.code, local_name(t)) for t in structure.themes],
+        perspectives=[(p.code, text(p, "name", f"perspective:{p.code}").text) for p in structure.perspectives],
+        themes=[(t.code, text(t, "name", f"theme:{t.code}").text) for t in structure.themes],
         objectives=[
             diagram.ObjectiveBox(
                 code=o.code,
-                name=o.name,
+                name=names[o.code].text,
                 perspective=next((p.code for p in structure.perspectives if p.pk == o.perspective_id), None),
                 theme=next((t.code for t in structure.themes if t.pk == o.theme_id), None),
-                light=_objective_light(objective_rollups.get(o.code)),
+                light=_objective_light(objective_rollups.get(o.code), want),
                 href=_objective_href(smap, o, structure),
+                lang=other_lang(names[o.code], want),
             )
             for o in structure.objectives
         ],
         links=structure.links,
+        langs=langs,
+        language=html_lang(want),
     )
 
 
-def _objective_light(rollup: Rollup | None) -> diagram.LightStyle | None:
+def _objective_light(rollup: Rollup | None, language: str | None = None) -> diagram.LightStyle | None:
     """An objective's light, by its map's rule (its worst KPI, or its weighted score)."""
     if rollup is None or rollup.count == 0:
         return None
-    return light_style(rollup.light)
+    return light_style(rollup.light, language)
 
 
 def _objective_href(smap: StrategyMap, objective, structure) -> str | None:

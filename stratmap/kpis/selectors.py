@@ -898,7 +898,10 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
     editable = set(access.editable_kpis().filter(objective__map__in=list(by_pk)).values_list("pk", flat=True))
     reviewable = set(access.reviewable_kpis().filter(objective__map__in=list(by_pk)).values_list("pk", flat=True))
     kpis = []
-    fields = ("code", "name", "frequency", "aggregation", "release", "objective__map_id", "objective__order", "order")
+    fields = (
+        *("code", "name", "i18n", "frequency", "aggregation", "release"),  # i18n: the name in the reader's language
+        *("objective__map_id", "objective__order", "order"),
+    )
     for kpi in in_cycle.select_related("objective").only(*fields).order_by("objective__order", "order"):
         if kpi.pk in editable or kpi.pk in reviewable:
             kpi.objective.map = by_pk[kpi.objective.map_id]  # loaded once, with its organization

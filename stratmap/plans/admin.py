@@ -51,7 +51,8 @@ class MonthsField(forms.JSONField):
 
 #: The inlines' text in a modest box: the admin's own (48em wide) pushes a table row past a 1,280 px
 #: screen, the tasks' months box too.
-COMPACT_TEXT: FieldOverrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+# a text and its translation side by side in a row of an inline: narrow enough for a 1280 px screen
+COMPACT_TEXT: FieldOverrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 20})}}
 
 
 class PlanTaskInline(ScopedInline, admin.TabularInline):
@@ -78,7 +79,7 @@ class OutcomeInline(ScopedInline, admin.TabularInline):
     formfield_overrides = {
         **PLAIN_NUMBERS,
         **COMPACT_TEXT,
-        models.CharField: {"widget": forms.TextInput(attrs={"size": 10})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 7})},
     }
     extra = 0
 

@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT
+from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT, Translatable, Translations
 from stratmap.kpis.models import NUMBER
 
 
-class ActionPlan(models.Model):
+class ActionPlan(Translatable):
     """An action plan under a KPI. Its code need not match the KPI's (the documents misnumber some)."""
 
     kpi = models.ForeignKey("kpis.Kpi", models.CASCADE, related_name="action_plans", verbose_name=_("KPI"))
@@ -26,6 +26,8 @@ class ActionPlan(models.Model):
     note = models.TextField(_("note"), blank=True, validators=LONG)
     #: Bumped by every progress save, so two people's saves never overwrite each other silently.
     progress_version = models.PositiveIntegerField(_("progress version"), default=1)
+    i18n = Translations(fields=("name", "note"))
+    LANGUAGE_FROM = ("kpi", "objective", "map", "organization")
 
     class Meta:
         verbose_name = _("action plan")
@@ -56,7 +58,7 @@ class ActionPlan(models.Model):
             )
 
 
-class PlanTask(models.Model):
+class PlanTask(Translatable):
     """A task of an action plan and the months (1–12) in which it runs.
 
     ``months`` is null when the schedule is not known, which is not the same as
@@ -67,6 +69,8 @@ class PlanTask(models.Model):
     name = models.TextField(_("name"), validators=LONG)
     months = models.JSONField(_("months"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
+    i18n = Translations(fields=("name",))
+    LANGUAGE_FROM = ("plan", "kpi", "objective", "map", "organization")
 
     class Meta:
         verbose_name = _("task")
@@ -77,7 +81,7 @@ class PlanTask(models.Model):
         return self.name[:60]
 
 
-class Outcome(models.Model):
+class Outcome(Translatable):
     """An expected outcome (預期成效), with its quantity, of a plan or of a whole objective."""
 
     objective = models.ForeignKey(
@@ -90,6 +94,8 @@ class Outcome(models.Model):
     quantity = models.DecimalField(_("quantity"), null=True, blank=True, validators=EXACT, **NUMBER)
     unit = models.CharField(_("unit"), max_length=40, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
+    i18n = Translations(fields=("text", "unit"))
+    LANGUAGE_FROM = ("objective", "map", "organization")
 
     class Meta:
         verbose_name = _("expected outcome")

@@ -12,16 +12,20 @@ that period: part 1 only, its headings naming the period (「2024/25年第3季�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import ClassVar, TypeAlias
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import translation
+from django.utils.translation import get_language, pgettext
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
+from stratmap.core.names import local_name, local_text, shown
 from stratmap.core.years import MONTHS_IN, Period, Unit, to_roc_year
 from stratmap.kpis import services
 from stratmap.kpis.models import AGGREGATION_LABELS, Kpi, KpiResult
@@ -38,6 +42,7 @@ from stratmap.kpis.scoring import Aggregation, Level, Method, Polarity, Rollup
 from stratmap.kpis.selectors import PeriodRow, Scorecard, ScoredKpi, YearPoint, histories, map_scorecard
 from stratmap.plans.models import ActionPlan, Outcome
 from stratmap.plans.selectors import objective_outcomes, plans_in_full
+from stratmap.reports.models import ReportSettings
 from stratmap.revisions.selectors import Change, MapDiff, map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
@@ -45,12 +50,65 @@ from stratmap.strategy.models import Objective, Perspective, Revision, RevisionC
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
 #: What a renderer tells of its pages as it goes: ``progress(done, total)``.
 Progress: TypeAlias = Callable[[int, int], None]
-# The report is in Chinese whatever the language of the request that asked for it.
-ACTIONS = {"add": "新增", "delete": "刪除", "rename": "更名", "change": "變更"}
-LEVELS = {"objective": "策略目標", "kpi": "KPI", "action_plan": "行動計畫"}
-DETAILS = {"code": "代碼", "unit": "單位", "polarity": "方向", "frequency": "頻率"}
+#: The context of every message of a report in django.po: a report's words (目標值, 達成值, 達成度 …, the
+#: document's terms) are its own, apart from the pages' messages of the same English.
+CONTEXT = "report"
+
+
+def t(message: str) -> str:
+    """``message`` in the report's language. Every function of a report runs inside
+    :func:`speaking` (``translation.override(content.language)``), so the active language is the report's,
+    never the request's."""
+    return pgettext(CONTEXT, message)
+
+
+def tf(message: str, **values: object) -> str:
+    """:func:`t` with ``%(name)s`` values; runs of spaces an empty value leaves (an English heading
+    without a subject) become one."""
+    return re.sub(r" {2,}", " ", t(message) % values).strip()
+
+
+def report_language(language: str | None, organization: Organization | None = None) -> str:
+    """The language a report is made in: the one asked for, else the organization's own, else the site's.
+    A language the site does not offer is a :class:`DeckError` naming the ones it does."""
+    offered = [code for code, _name in settings.LANGUAGES]
+    if language is None or language == "":
+        language = getattr(organization, "language", "") or settings.LANGUAGE_CODE
+    found = language.strip().lower().replace("_", "-")
+    if found not in offered:
+        raise DeckError(f"no report language {language!r}; expected one of {', '.join(offered)}")
+    return found
+
+
+def speaking(language: str):
+    """The report's language made the active one while a report is gathered or rendered."""
+    return translation.override(language)
+
+
+def gap() -> str:
+    """The space between two things on a line: a full-width space in Chinese, two spaces in English."""
+    return pgettext("report gap", "  ")
+
+
+def list_join(items) -> str:
+    """Items of a list as the report writes them: 「、」 between in Chinese, ", " in English."""
+    return pgettext("report list separator", ", ").join(items)
+
+
+ACTIONS = {"add": "Added", "delete": "Deleted", "rename": "Renamed", "change": "Changed"}
+LEVELS = {"objective": "objective", "kpi": "KPI", "action_plan": "action plan"}
+DETAILS = {"code": "code", "unit": "unit", "polarity": "polarity", "frequency": "frequency"}
 #: What a row of objectives outside the perspectives is called (a map with one perspective, or none).
-NO_PERSPECTIVE = "未分構面"
+NO_PERSPECTIVE = "No perspective"
+
+
+def no_perspective() -> str:
+    return t(NO_PERSPECTIVE)
+
+
+def action_text(action: str, level: str) -> str:
+    """「新增KPI」, "Added KPI"."""
+    return tf("%(action)s %(level)s", action=t(ACTIONS[action]), level=t(LEVELS[level]))
 
 
 class DeckError(ValueError):
@@ -118,6 +176,15 @@ class ReportContent:
     sentence: str
     unknown: list[ScoredKpi] = field(default_factory=list)
     next: NextYear | None = None
+    #: The language the report is in (``zh-hant``, ``en``): its labels, years and, where translated, its data.
+    language: str = "zh-hant"
+    #: What the deck is made for, after the organization's name on the cover (the map's ``occasion``).
+    occasion: str = ""
+    #: The organization's cover title ({year}), what it adds of a next year's map ({next_year}) and its closing
+    #: line, in ``language``; "" for neutral wording.
+    cover_title: str = ""
+    cover_revisions: str = ""
+    closing: str = ""
 
     @property
     def organization(self) -> Organization:
@@ -144,27 +211,52 @@ class ReportContent:
         (「2024/25年第3季」, 「2024年12月」)."""
         if self.period is None:
             return self.year_text(self.year)
-        return self.organization.year_style.period_label(self.period, "zh-hant")
+        return self.organization.year_style.period_label(self.period, self.language)
 
     @property
     def span(self) -> str:
         """What the results are of, before 「施政成果」 or 「KPI成績」: 「108年度」, or 「2024/25年第3季累計」
         (accumulated from the start of the year to the end of the period)."""
-        return f"{self.when}度" if self.period is None else f"{self.when}累計"
+        with speaking(self.language):
+            if self.period is None:
+                return pgettext("report span of a year", "%(year)s") % {"year": self.when}
+            return tf("%(period)s to date", period=self.when)
 
     @property
     def title(self) -> str:
-        """「108年度施政成果暨109年修正內容」, as the document's cover says; 「2024/25年第3季累計施政成果」 of
-        a period."""
-        title = f"{self.span}施政成果"
-        if self.next is not None:
-            title += f"暨{self.year_text(self.next.map.year)}修正內容"
-        return title
+        """The cover's title: the organization's (Taipei's 「108年度施政成果暨109年修正內容」, its report settings'
+        「{year}施政成果」 and 「暨{next_year}修正內容」), or a neutral one ("Performance report 2024/25")."""
+        following = self.year_text(self.next.map.year) if self.next is not None else ""
+        if self.cover_title:
+            title = self.cover_title.replace("{year}", self.span)
+            if not (following and self.cover_revisions):
+                return title
+            with speaking(self.language):
+                revisions = self.cover_revisions.replace("{next_year}", following)
+                return tf("%(title)s %(revisions)s", title=title, revisions=revisions)
+        with speaking(self.language):
+            if following:
+                return tf("Performance report %(year)s and revisions for %(next)s", year=self.span, next=following)
+            return tf("Performance report %(year)s", year=self.span)
+
+    @property
+    def cover_line(self) -> str:
+        """The cover's first line: the organization and what the deck is made for (its map's ``occasion``,
+        Taipei's 「臺北市政府首長領航共識營」)."""
+        with speaking(self.language):
+            name = local_name(self.organization, full=True, language=self.language)
+            return tf("%(organization)s %(occasion)s", organization=name, occasion=self.occasion)
+
+    @property
+    def closing_line(self) -> str:
+        """The closing slide's line: the organization's (Taipei's 「簡報結束，敬請指教！」), else a thank-you."""
+        with speaking(self.language):
+            return self.closing or t("Thank you")
 
     def year_text(self, year: int) -> str:
         """A year as the report writes it in a heading: 「108年」 for Taipei, 「2019/20年」 for a council
         whose years read 2019/20 (the organization's year style)."""
-        return self.organization.year_style.in_text(year, "zh-hant")
+        return self.organization.year_style.in_text(year, self.language)
 
     @property
     def month_order(self) -> tuple[int, ...]:
@@ -174,7 +266,7 @@ class ReportContent:
     @property
     def year_label(self) -> str:
         """The report's year on its cover: 「民國108年」 for Taipei, 「2019/20」 for a council."""
-        return self.organization.year_style.label(self.year, "zh-hant")
+        return self.organization.year_style.label(self.year, self.language)
 
 
 # --- values as the report writes them -----------------------------------------------------------
@@ -200,14 +292,13 @@ def rate_text(row: ScoredKpi) -> str:
 
 
 #: After a year's value made of its periods' (the KPI's aggregation), as the scorecard page marks it.
-DERIVED = "（推算）"
+DERIVED = " (derived)"
 
 
 def zh_target(value: Decimal, upper: Decimal | None) -> str:
-    """A target as the reports write it, in Chinese whatever the request's language: a range reads
-    「−1～1」, its bounds signed with a minus sign, as the pages read it."""
-    with translation.override("zh-hant"):
-        return target_text_of(value, upper)
+    """A target as the report writes it, in its language: a range reads 「−1～1」, its bounds signed with a
+    minus sign, as the pages read it."""
+    return target_text_of(value, upper)
 
 
 def target_text(row: ScoredKpi) -> str:
@@ -217,21 +308,22 @@ def target_text(row: ScoredKpi) -> str:
         return ""
     if row.target is not None and row.target.value == value and not row.target_from:
         return row.target.printed or zh_target(value, row.score.kpi.target_upper)
-    return number(value) + (DERIVED if row.target_from else "")
+    return number(value) + (t(DERIVED) if row.target_from else "")
 
 
 def actual_text(row: ScoredKpi) -> str:
     """The actual scored: the year's as entered (as printed), or made of the periods' and marked so."""
     value = row.score.kpi.actual
     if value is None:
-        return "不明"
+        return t("unknown")
     if row.result is not None and row.result.actual == value and not row.actual_from:
         return row.result.printed or number(value)
-    return number(value) + (DERIVED if row.actual_from else "")
+    return number(value) + (t(DERIVED) if row.actual_from else "")
 
 
 def light_text(light: Level) -> str:
-    return light.text("zh")
+    """A light as the report's language names it (the active one, see :func:`t`): 「★優」, "★ excellent"."""
+    return light.text(get_language())
 
 
 def score_texts(row: ScoredKpi) -> list[str]:
@@ -242,8 +334,8 @@ def score_texts(row: ScoredKpi) -> list[str]:
 
 
 def zh_reason(reason: str) -> str:
-    with translation.override("zh-hant"):
-        return reason_text(reason)
+    """Why a KPI is unknown, in the report's language."""
+    return reason_text(reason)
 
 
 def figures(row: ScoredKpi, assessed: bool = True) -> list[str]:
@@ -257,11 +349,13 @@ def kpi_notes(row: ScoredKpi) -> list[str]:
     """The small print under a KPI's figures: polarity, why it is unknown, a total that disagrees."""
     s, notes = row.score, []
     if row.kpi.polarity == Polarity.NEGATIVE:
-        notes.append("（負向指標）")
+        notes.append(t("(lower is better)"))
     if s.met is None and s.unknown_reason:
-        notes.append(f"資料不明：{zh_reason(s.unknown_reason)}")
+        notes.append(tf("Unknown: %(reason)s", reason=zh_reason(s.unknown_reason)))
     if s.flag and s.score_computed is not None:
-        notes.append(f"依計分政策計算之總分為 {number(s.score_computed, 2)}，與填報總分不同")
+        notes.append(
+            tf("The scoring policy's total is %(score)s, not the total reported", score=number(s.score_computed, 2))
+        )
     return notes + derived_notes(row)
 
 
@@ -274,18 +368,20 @@ def derived_note(row: ScoredKpi, figure: str) -> str:
         return ""
     style = row.kpi.objective.map.organization.year_style
     how = aggregation_text(row.kpi)
-    label = ("年度" if row.period is None else "年初至今") + ("目標值" if figure == "target" else "實際值")
-    with translation.override("zh-hant"):
-        return f"{label}{derived_text(periods, style)}" + (f"（{how}）" if how else "")
+    if row.period is None:
+        label = t("The year's target") if figure == "target" else t("The year's actual")
+    else:
+        label = t("The year-to-date target") if figure == "target" else t("The year-to-date actual")
+    note = tf("%(label)s %(how)s", label=label, how=derived_text(periods, style))
+    return tf("%(note)s (%(how)s)", note=note, how=how) if how else note
 
 
 def aggregation_text(kpi: Kpi) -> str:
-    """「各期加總」: how the KPI's periods make its year, in Chinese whatever the request's language; empty
-    for a KPI without the rule."""
+    """「各期加總」: how the KPI's periods make its year, in the report's language; empty for a KPI without
+    the rule."""
     if not kpi.aggregation:
         return ""
-    with translation.override("zh-hant"):
-        return str(AGGREGATION_LABELS[Aggregation(kpi.aggregation)])
+    return str(AGGREGATION_LABELS[Aggregation(kpi.aggregation)])
 
 
 def derived_notes(row: ScoredKpi) -> list[str]:
@@ -308,12 +404,12 @@ def period_table(content: ReportContent, row: ScoredKpi) -> list[list[str]]:
     if not periods:
         return []
     style = content.organization.year_style
-    targets = [t.printed or number(t.value) if (t := p.target) else "" for p in periods]
+    targets = [target.printed or number(target.value) if (target := p.target) else "" for p in periods]
     actuals = [r.printed or number(r.actual) if (r := p.result) and r.actual is not None else "" for p in periods]
-    table = [[content.year_text(content.year), *[period_short(p.period, style, "zh-hant") for p in periods]]]
+    table = [[content.year_text(content.year), *[period_short(p.period, style, content.language) for p in periods]]]
     if any(targets):
-        table.append(["目標值", *targets])
-    table.append(["實際值", *actuals])
+        table.append([t("Target"), *targets])
+    table.append([t("Actual"), *actuals])
     return table
 
 
@@ -341,61 +437,87 @@ def narratives(row: ScoredKpi, assessed: bool = True) -> list[tuple[str, str]]:
         said = explanation(row)
         if said is None or not (said.situation_analysis or said.countermeasures):
             return []
-        return [("狀況分析", said.situation_analysis), ("對策說明", said.countermeasures)]
+        return [(t("Situation analysis"), text_of(said, "situation_analysis")),
+                (t("Countermeasures"), text_of(said, "countermeasures"))]  # fmt: skip
     r = row.result
     return [
-        ("創新性", r.innovation_note if r else ""),
-        ("挑戰性", r.challenge_note if r else ""),
-        ("貢獻度", r.contribution_note if r else ""),
+        (t("Innovation"), text_of(r, "innovation_note")),
+        (t("Challenge"), text_of(r, "challenge_note")),
+        (t("Contribution"), text_of(r, "contribution_note")),
     ]
 
 
+def text_of(obj: object, field: str) -> str:
+    """A text of the data in the report's language where it is translated, else as written."""
+    return local_text(obj, field, language=get_language()) if obj is not None else ""
+
+
+def name_of(obj: object) -> str:
+    return text_of(obj, "name")
+
+
 def missed_line(row: ScoredKpi) -> str:
-    line = f"目標值 {target_text(row)}　實際值 {actual_text(row)}　達成率 {rate_text(row)}"
-    return line + ("　（負向指標）" if row.kpi.polarity == Polarity.NEGATIVE else "")
+    line = tf("Target %(target)s   Actual %(actual)s   Achievement %(rate)s",
+              target=target_text(row), actual=actual_text(row), rate=rate_text(row))  # fmt: skip
+    if row.kpi.polarity == Polarity.NEGATIVE:
+        line = tf("%(line)s   %(note)s", line=line, note=t("(lower is better)"))
+    return line
 
 
 def target_rows(planned: PlannedObjective, years: list[int]) -> list[list[str]]:
     """A row per KPI of the objective: code and name, its target of each year, its agencies."""
     rows = [
-        [f"{k.code} {k.name}", *[planned.targets[k.pk].get(y, "") for y in years], agencies_text(k)]
+        [f"{k.code} {name_of(k)}", *[planned.targets[k.pk].get(y, "") for y in years], agencies_text(k)]
         for k in planned.kpis
     ]
-    return rows or [["（無KPI）", *[""] * len(years), ""]]
+    return rows or [[t("(no KPIs)"), *[""] * len(years), ""]]
 
 
 def objective_columns(planned: PlannedObjective) -> list[tuple[str, list[str]]]:
     """願景目標, 重點工作 and 預期成效 of an objective, as bulleted lines."""
     o = planned.objective
     return [
-        ("願景目標", [o.goal] if o.goal else []),
-        ("重點工作", [f"• {w}" for w in o.key_works]),
-        ("預期成效", [f"• {outcome.text}" for outcome in planned.outcomes]),
+        (t("Goal"), [text_of(o, "goal")] if o.goal else []),
+        (t("Key works"), [f"• {w}" for w in o.key_works]),
+        (t("Expected outcomes"), [f"• {text_of(outcome, 'text')}" for outcome in planned.outcomes]),
     ]
 
 
 def found_text(change: Change) -> str:
     """A change found by comparing the maps: 「變更KPI DP3.3（代碼：DP3.4 → DP3.3）」."""
-    head = f"{ACTIONS[change.action]}{LEVELS[change.level]} {change.code}"
+    head = f"{action_text(change.action, change.level)} {change.code}"
     if change.action in ("add", "delete"):
         return f"{head} {change.old or change.new}"
-    detail = DETAILS.get(change.detail, change.detail or "名稱")
-    return f"{head}（{detail}：{change.old or '—'} → {change.new or '—'}）"
+    detail = t(DETAILS[change.detail]) if change.detail in DETAILS else (change.detail or t("name"))
+    return tf("%(head)s (%(detail)s: %(old)s → %(new)s)", head=head, detail=detail, old=change.old or "—",
+              new=change.new or "—")  # fmt: skip
 
 
 def change_text(revision: Revision) -> str:
     """What a published revision says: the rename, and its reason as written (the reason names deletions)."""
     parts = []
     if revision.action == Revision.Action.RENAME:
-        parts.append(f"原「{revision.code}{revision.old_name}」，修正為「{revision.code}{revision.new_name}」。")
+        parts.append(tf("“%(code)s %(old)s” renamed “%(code)s %(new)s”. ", code=revision.code,
+                        old=revision.old_name, new=revision.new_name) + " ")  # fmt: skip
     elif not revision.reason:
         name = revision.old_name or revision.new_name
-        parts.append(f"{ACTIONS[revision.action]}「{revision.code}{name}」。")
-    return "".join(parts) + revision.reason
+        parts.append(tf("%(action)s “%(code)s %(name)s”.", action=t(ACTIONS[revision.action]), code=revision.code,
+                        name=name) + " ")  # fmt: skip
+    return ("".join(parts) + text_of(revision, "reason")).strip()
 
 
 def agencies_text(item: Kpi | ActionPlan | Revision) -> str:
-    return item.agencies_printed or "、".join(a.short_name or a.name for a in item.agencies.all())
+    return item.agencies_printed or list_join(agency_name(a) for a in item.agencies.all())
+
+
+def agency_name(agency: Organization) -> str:
+    """An agency as a report's table names it: its short name (產業局), or where its name is translated into
+    the report's language and its short name is not, the translated name (Department of Economic Development)."""
+    language = get_language()
+    short = shown(agency, "short_name", language=language)
+    if short.text and short.language == language:
+        return short.text
+    return local_name(agency, language=language)
 
 
 # --- gathering ----------------------------------------------------------------------------------
@@ -491,28 +613,48 @@ def _next_year(smap: StrategyMap, theme: str | None, access: Access) -> NextYear
         revisions=list(revisions) if published else [],
         counts=list(after.revision_counts.order_by("order")) if published else [],
         diff=map_diff(after=after, before=before, theme=theme or "", access=access),
-        perspective_names={p.code: p.name for p in after.perspectives.all()},
+        perspective_names={p.code: name_of(p) for p in after.perspectives.all()},
     )
 
 
 def report_content(
-    organization: str, year: int, theme: str | None = None, *, access: Access, period: Period | None = None
+    organization: str,
+    year: int,
+    theme: str | None = None,
+    *,
+    access: Access,
+    period: Period | None = None,
+    language: str | None = None,
 ) -> ReportContent:
     """The report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access``
     may read it: maps and results it may not see are left out (commands pass ``Access.everything()``).
-    With ``period`` (a period of that year), the year to date at its end, without part 2.
+    With ``period`` (a period of that year), the year to date at its end, without part 2. In ``language``
+    (``zh-hant``, ``en``): None is the organization's own (the renderers' entry points ask for it).
 
-    Raises :class:`DeckError` for an unknown organization, year or theme, a period of another year, or a
-    map ``access`` may not read.
+    Raises :class:`DeckError` for an unknown organization, year, theme or language, a period of another
+    year, or a map ``access`` may not read.
     """
     if period is not None and period.unit is Unit.YEAR:
         period = None  # the whole year, asked as a period
-    with translation.override("zh-hant"):  # the report is in Chinese whatever the request's language
-        return _report_content(organization, year, theme, access, period)
+    found = Organization.objects.filter(code=organization).first()
+    language = report_language(language, found)
+    with speaking(language):  # the report's language, whatever the request's
+        return _report_content(organization, year, theme, access, period, language)
+
+
+def _wording(smap: StrategyMap, language: str) -> dict[str, str]:
+    """The organization's cover title, its revisions part and closing line in ``language`` (as written where
+    not translated); "" for those it has not set."""
+    settings_row = ReportSettings.objects.filter(organization_id=smap.organization_id).first()
+    fields = ("cover_title", "cover_revisions", "closing")
+    if settings_row is None:
+        return dict.fromkeys(fields, "")
+    original = str(smap.organization.language)
+    return {name: local_text(settings_row, name, language=language, original=original) for name in fields}
 
 
 def _report_content(
-    organization: str, year: int, theme: str | None, access: Access, period: Period | None
+    organization: str, year: int, theme: str | None, access: Access, period: Period | None, language: str
 ) -> ReportContent:
     smap = _map_of(organization, year, access)
     style = smap.organization.year_style
@@ -527,10 +669,12 @@ def _report_content(
         if found is None:
             raise DeckError(f"the {to_roc_year(year)} map of {organization} has no theme {theme!r}")
         themes = [found]
-        heading, subject = f"{found.name}（{found.code}）組", f"{found.code}組"
+        heading = tf("%(name)s (group %(code)s)", name=name_of(found), code=found.code)
+        subject = tf("group %(code)s", code=found.code)
     card = map_scorecard(smap=smap, theme=theme, access=access, period=period)
     whole = map_scorecard(smap=smap, access=access, period=period) if theme else card
     (rollup,) = card.rollups["organization"].values()
+    wording = _wording(smap, language)
     kpi_histories = histories(kpis=[row.kpi for row in card.rows], access=access)
     if period is not None:
         kpi_histories = {pk: _known_at(points, smap.year) for pk, points in kpi_histories.items()}
@@ -543,20 +687,23 @@ def _report_content(
         # A year made of its periods' is missed without a result of its own for the year.
         missed=[row for row in card.rows if row.score.met is False],
         histories=kpi_histories,
-        sentence=_sentence(card, rollup) if card.rows else "本組無KPI",
+        sentence=_sentence(card, rollup, language) if card.rows else t("No KPIs in this group"),
         # A data-only KPI is not rated, which is not unknown: the summary counts it apart.
         unknown=[row for row in card.rows if row.score.met is None and row.score.method != Method.DATA_ONLY],
         # Part 2 is the next year's map as revised at the year's end, the same whatever the period; a
         # report of a period reviews the year so far, before there is anything to revise.
         next=_next_year(smap, theme, access) if period is None else None,
+        language=language,
+        occasion=local_text(smap, "occasion", language=language, original=str(smap.organization.language)),
+        **wording,
     )
 
 
-def _sentence(card: Scorecard, rollup: Rollup) -> str:
+def _sentence(card: Scorecard, rollup: Rollup, language: str) -> str:
     """The summary sentence: 「108年D組KPI除DP5.1外，其餘KPI已達成年度目標值」, or of a period
     「2024/25年第3季累計KPI除H2.1外，其餘KPI已達成年初至今目標值」 (the targets are the year to date's)."""
     style = card.map.organization.year_style
-    return summary_sentence(rollup, card.year, card.theme, "zh-hant", style=style, period=card.period)
+    return summary_sentence(rollup, card.year, card.theme, language, style=style, period=card.period)
 
 
 def _known_at(points: list[YearPoint], year: int) -> list[YearPoint]:
@@ -575,19 +722,21 @@ CHANGES_LISTED = 8  # changes found by comparing the maps, listed under the coun
 UNKNOWN_ON_SUMMARY = 6  # more unknown KPIs than this get pages of their own after the summary
 UNKNOWN_PER_PAGE = 16
 SUMMARY_CODES = 10  # codes a summary cell lists before it counts them instead
-NO_MONTHS = "原始文件未載明月份進度"
-COUNT_NOTE = "註：( )內表示策略目標、KPI及行動方案之數字調整"
-SCORES = ["目標值", "實際值", "達成率", "創新性", "挑戰性", "貢獻度", "總分", "燈號"]
+# Messages (English, translated by t() into the report's language when a page is made).
+NO_MONTHS = "The source document gives no months"
+COUNT_NOTE = "Note: the numbers in ( ) are the adjustments of objectives, KPIs and action plans"
+SCORES = ["Target", "Actual", "Achievement", "Innovation", "Challenge", "Contribution", "Total score", "Light"]
 #: A KPI's figures on a map rated by its achievement alone (bands: the score is the capped achievement).
-ACHIEVEMENT_SCORES = ["目標值", "實際值", "達成率", "分數", "燈號"]
+ACHIEVEMENT_SCORES = ["Target", "Actual", "Achievement", "Score", "Light"]
 HEADERS = {
-    "summary": ["構面", "KPI數", "達成", "未達成", "不明", "燈號"],
-    "scorecard": ["編號", "KPI名稱", *SCORES],
+    "summary": ["Perspective", "KPIs", "Achieved", "Not achieved", "Unknown", "Lights"],
+    "scorecard": ["No.", "KPI name", *SCORES],
     "kpi": SCORES,
-    "plans-table": ["構面", "策略目標", "關鍵成功因素", "關鍵績效指標", "行動計畫", "相關局處"],
-    "revision-counts": ["構面", "策略目標 修訂前", "策略目標 修訂後", "KPI 修訂前", "KPI 修訂後", "行動計畫 修訂前",
-                        "行動計畫 修訂後"],
-    "changes": ["策略目標", "修正內容", "修正方向", "局處"],
+    "plans-table": ["Perspective", "Objective", "Key success factors", "Key performance indicators", "Action plans",
+                    "Agencies"],
+    "revision-counts": ["Perspective", "Objectives before", "Objectives after", "KPIs before", "KPIs after",
+                        "Action plans before", "Action plans after"],
+    "changes": ["Objective", "Change", "What and why", "Agency"],
 }  # fmt: skip
 # Relative column widths of each kind of table, the same in the deck and the PDF.
 WIDTHS: dict[str, list[float]] = {
@@ -615,11 +764,14 @@ def headers(content: ReportContent, kind: str) -> list[str]:
     if kind in ("objective", "grid"):
         assert content.next is not None  # objective and grid pages are part 2's, which exists only with a next year
         if kind == "objective":
-            return ["關鍵績效指標(KPI)", *[f"{content.year_text(y)}目標值" for y in content.next.years], "相關局處"]
-        return [f"{content.year_text(content.next.map.year)}主要任務", *[f"{m}月" for m in content.month_order]]
+            targets = [tf("%(year)s target", year=content.year_text(y)) for y in content.next.years]
+            return [t("Key performance indicators (KPI)"), *targets, t("Agencies")]
+        style, year = content.organization.year_style, content.next.map.year
+        months = [period_short(p, style, content.language) for p in style.periods(year, Unit.MONTH)]
+        return [tf("%(year)s main tasks", year=content.year_text(year)), *months]
     if kind in ("scorecard", "kpi") and not content.assessed:
-        return [*HEADERS[kind][: -len(SCORES)], *ACHIEVEMENT_SCORES]
-    return HEADERS.get(kind, [])  # pages without a table have none
+        return [t(h) for h in [*HEADERS[kind][: -len(SCORES)], *ACHIEVEMENT_SCORES]]
+    return [t(h) for h in HEADERS.get(kind, [])]  # pages without a table have none
 
 
 @dataclass
@@ -783,27 +935,31 @@ def chunks(items: list, size: int) -> list[list]:
 
 
 def numbered(heading: str, n: int, total: int) -> str:
-    return f"{heading}（{n}/{total}）" if total > 1 else heading
+    return tf("%(heading)s (%(n)d/%(total)d)", heading=heading, n=n, total=total) if total > 1 else heading
 
 
 def _codes(codes: list[str]) -> str:
     """KPI codes for a summary cell: listed when a few, counted when many (they are listed elsewhere)."""
     if not codes:
         return "—"
-    return "、".join(codes) if len(codes) <= SUMMARY_CODES else f"共{len(codes)}項"
+    return list_join(codes) if len(codes) <= SUMMARY_CODES else tf("%(n)d in all", n=len(codes))
 
 
 def _summary_rows(card: Scorecard) -> list[list[str]]:
-    names = {p.code: p.name for p in card.map.perspectives.all()}
-    names[""] = NO_PERSPECTIVE
+    names = {p.code: name_of(p) for p in card.map.perspectives.all()}
+    names[""] = no_perspective()
     rows = []
     for code, r in card.rollups["perspective"].items():
-        lights = " ".join(f"{light_text(light)}{r.lights[light]}" for light in r.light_set if r.lights[light])
-        label = f"{names.get(code, code)}（{code}）" if code else names[code]
+        lights = " ".join(
+            tf("%(light)s %(n)d", light=light_text(light), n=r.lights[light])
+            for light in r.light_set
+            if r.lights[light]
+        )
+        label = tf("%(name)s (%(code)s)", name=names.get(code, code), code=code) if code else names[code]
         rows.append([label, str(r.count), str(r.met), _codes(r.not_met),
                      _codes(r.unknown), lights])  # fmt: skip
     (whole,) = card.rollups["organization"].values()
-    rows.append(["合計", str(whole.count), str(whole.met), _codes(whole.not_met), _codes(whole.unknown), ""])
+    rows.append([t("Total"), str(whole.count), str(whole.met), _codes(whole.not_met), _codes(whole.unknown), ""])
     return rows
 
 
@@ -814,18 +970,19 @@ def _plans_table(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         o = planned.objective
         if not (o.ksf or planned.kpis):
             continue  # the dataset says nothing more of it than the map does
-        kpis = "\n".join(f"{k.code} {k.name}" for k in planned.kpis)
-        plans = "\n".join(f"{p.code} {p.name}" for p in planned.plans)
-        agencies = "、".join(dict.fromkeys(a for p in planned.plans if (a := agencies_text(p))))
+        kpis = "\n".join(f"{k.code} {name_of(k)}" for k in planned.kpis)
+        plans = "\n".join(f"{p.code} {name_of(p)}" for p in planned.plans)
+        agencies = list_join(dict.fromkeys(a for p in planned.plans if (a := agencies_text(p))))
         lines = max(2, len(planned.kpis), len(planned.plans))
-        perspective = planned.perspective.name if planned.perspective else NO_PERSPECTIVE
-        rows.append((lines, [perspective, f"{o.code} {o.name}", o.ksf, kpis, plans, agencies]))
+        perspective = name_of(planned.perspective) if planned.perspective else no_perspective()
+        rows.append((lines, [perspective, f"{o.code} {name_of(o)}", text_of(o, "ksf"), kpis, plans, agencies]))
     pages: list[list[tuple[int, list[str]]]] = [[]]
     for row in rows:
         if pages[-1] and sum(n for n, _r in pages[-1]) + row[0] > PLAN_TABLE_LINES:
             pages.append([])
         pages[-1].append(row)
-    heading = f"{content.year_text(nxt.map.year)}度{content.subject}策略目標、關鍵成功因素與關鍵績效指標"
+    heading = tf("%(year)s %(subject)s objectives, key success factors and KPIs",
+                 year=content.year_text(nxt.map.year), subject=content.subject)  # fmt: skip
     return [
         PlansTablePage(name=f"plans-table:{n}", heading=numbered(heading, n, len(pages)), rows=page)
         for n, page in enumerate(pages, start=1)
@@ -838,7 +995,11 @@ def _count_rows(nxt: NextYear) -> list[list[str]]:
 
     rows = []
     for c in nxt.counts:
-        name = "合計" if c.perspective == "total" else f"{nxt.perspective_names.get(c.perspective, c.perspective)}構面"
+        name = (
+            t("Total")
+            if c.perspective == "total"
+            else tf("%(name)s perspective", name=nxt.perspective_names.get(c.perspective, c.perspective))
+        )
         rows.append([name,
                      *cells(c.objectives_before, c.objectives_after, c.objectives_printed),
                      *cells(c.kpis_before, c.kpis_after, c.kpis_printed),
@@ -850,44 +1011,55 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
     year = content.year_text(nxt.map.year)
     subject = content.subject
     pages: list[ReportPage] = [
-        DividerPage(name="divider", lines=("第二部份", f"{year}度{subject}主要任務")),
+        DividerPage(
+            name="divider", lines=(t("Part 2"), tf("%(year)s %(subject)s main tasks", year=year, subject=subject))
+        ),
         MapPage(name="next-map", heading=nxt.spec.title, spec=nxt.spec),
         *_plans_table(content, nxt),
     ]
     found = [found_text(change) for change in nxt.diff.changes]
     if len(found) > CHANGES_LISTED:
-        found = [*found[:CHANGES_LISTED], f"…另有{len(found) - CHANGES_LISTED}項"]
+        found = [*found[:CHANGES_LISTED], tf("… and %(n)d more", n=len(found) - CHANGES_LISTED)]
     pages.append(
         RevisionCountsPage(
             name="revision-counts",
-            heading=f"{year}度{subject}修正內容：依據策略目標滾動修正與優化",
+            heading=tf(
+                "%(year)s %(subject)s revisions: the objectives revised and improved", year=year, subject=subject
+            ),
             rows=_count_rows(nxt),
             found=found,
         )
     )
     changes = [
-        [r.objective_code, r.printed_action or f"{ACTIONS[r.action]}{LEVELS[r.level]}", change_text(r),
+        [r.objective_code, text_of(r, "printed_action") or action_text(r.action, r.level), change_text(r),
          agencies_text(r)]
         for r in nxt.revisions
     ]  # fmt: skip
     parts = chunks(changes, CHANGES_PER_PAGE)
     pages += [
-        ChangesPage(name=f"changes:{n}", heading=numbered(f"{year}度{subject}修正內容", n, len(parts)), rows=part)
+        ChangesPage(
+            name=f"changes:{n}",
+            heading=numbered(tf("%(year)s %(subject)s revisions", year=year, subject=subject), n, len(parts)),
+            rows=part,
+        )
         for n, part in enumerate(parts, start=1)
     ]
     for planned in nxt.objectives:
         o = planned.objective
         if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
             continue
-        heading = f"{o.code}{o.name}" + (f"　{planned.perspective.name}構面" if planned.perspective else "")
+        heading = tf("%(code)s %(name)s", code=o.code, name=name_of(o))
+        if planned.perspective:
+            perspective = tf("%(name)s perspective", name=name_of(planned.perspective))
+            heading = tf("%(heading)s   %(perspective)s", heading=heading, perspective=perspective)
         pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
         lines = []
         for plan in planned.plans:
-            lines.append(GridLine(f"{plan.code} {plan.name}", True, order=content.month_order))
-            lines.extend(GridLine(task.name, False, task.months, content.month_order) for task in plan.tasks.all())
+            lines.append(GridLine(f"{plan.code} {name_of(plan)}", True, order=content.month_order))
+            lines.extend(GridLine(name_of(task), False, task.months, content.month_order) for task in plan.tasks.all())
         if lines:
             parts = chunks(lines, GRID_ROWS)
-            heading = f"{o.code}{o.name} {year}主要任務"
+            heading = tf("%(code)s %(name)s: %(year)s main tasks", code=o.code, name=name_of(o), year=year)
             pages += [
                 GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(parts)), lines=part)
                 for n, part in enumerate(parts, start=1)
@@ -896,48 +1068,70 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
 
 
 def pages(content: ReportContent) -> list[ReportPage]:
-    """The report's pages in the order of the Taipei deck; both renderers lay out exactly these."""
+    """The report's pages in the order of the Taipei deck; both renderers lay out exactly these, in the
+    report's language."""
+    with speaking(content.language):
+        return _pages(content)
+
+
+def _pages(content: ReportContent) -> list[ReportPage]:
     # 「108年度」 of the year, 「2024/25年第3季累計」 of a period (see ReportContent.span).
     card, span, subject = content.card, content.span, content.subject
     result: list[ReportPage] = [
         CoverPage(name="cover", heading=content.title),
-        DividerPage(name="divider", lines=("第一部份", f"{span}{subject}策略地圖執行成果")),
+        DividerPage(
+            name="divider",
+            lines=(t("Part 1"), tf("%(span)s %(subject)s strategy map results", span=span, subject=subject)),
+        ),
         MapPage(name="map", heading=content.spec.title, spec=content.spec),
         *[
-            LinkagePage(name=f"linkage:{x.theme.code}", heading=f"{x.theme.name}{content.when}關聯圖", linkage=x)
+            LinkagePage(
+                name=f"linkage:{x.theme.code}",
+                heading=tf("%(theme)s: linkage map %(when)s", theme=name_of(x.theme), when=content.when),
+                linkage=x,
+            )
             for x in content.linkages
         ],
     ]
-    unknown = [f"{row.kpi.code} {row.kpi.name}：{zh_reason(row.score.unknown_reason)}" for row in content.unknown]
+    unknown = [
+        tf("%(code)s %(name)s: %(reason)s", code=row.kpi.code, name=name_of(row.kpi),
+           reason=zh_reason(row.score.unknown_reason))
+        for row in content.unknown
+    ]  # fmt: skip
     if len(unknown) <= UNKNOWN_ON_SUMMARY:
-        said = ["資料不明：", *unknown] if unknown else []
+        said = [t("Unknown:"), *unknown] if unknown else []
     else:
-        said = [f"資料不明之KPI共{len(unknown)}項，其原因詳後頁"]
-    result.append(
-        SummaryPage(name="summary", heading=f"{span}{subject}KPI達成情形", rows=_summary_rows(card), said=said)
-    )
+        said = [tf("%(n)d KPIs are unknown; the reasons follow", n=len(unknown))]
+    heading = tf("%(span)s %(subject)s KPIs met", span=span, subject=subject)
+    result.append(SummaryPage(name="summary", heading=heading, rows=_summary_rows(card), said=said))
     if len(unknown) > UNKNOWN_ON_SUMMARY:
         parts = chunks(unknown, UNKNOWN_PER_PAGE)
         result += [
             UnknownPage(
-                name=f"unknown:{n}", heading=numbered(f"{span}{subject}資料不明之KPI", n, len(parts)), lines=part
+                name=f"unknown:{n}",
+                heading=numbered(tf("%(span)s %(subject)s unknown KPIs", span=span, subject=subject), n, len(parts)),
+                lines=part,
             )
             for n, part in enumerate(parts, start=1)
         ]
     parts = chunks(card.rows, TABLE_ROWS)
     result += [
-        ScorecardPage(name=f"scorecard:{n}", heading=numbered(f"{span}{subject}KPI成績", n, len(parts)), rows=part)
+        ScorecardPage(
+            name=f"scorecard:{n}",
+            heading=numbered(tf("%(span)s %(subject)s KPI scores", span=span, subject=subject), n, len(parts)),
+            rows=part,
+        )
         for n, part in enumerate(parts, start=1)
     ]
     result += [
-        KpiPage(name=f"kpi:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {row.kpi.name}"), row=row)
+        KpiPage(name=f"kpi:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
         for row in card.rows
     ]
     result += [
-        MissedPage(name=f"missed:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {row.kpi.name}"), row=row)
+        MissedPage(name=f"missed:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
         for row in content.missed
     ]
     if content.next is not None:
         result += _part_two(content, content.next)
-    result.append(ClosingPage(name="closing", heading="簡報結束，敬請指教！"))
+    result.append(ClosingPage(name="closing", heading=content.closing_line))
     return result

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import assert_never
 
+from django.utils.translation import get_language
 from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -39,7 +40,6 @@ from stratmap.core.years import Period
 from stratmap.reports.content import (
     COUNT_NOTE,
     NO_MONTHS,
-    NO_PERSPECTIVE,
     WIDTHS,
     ChangesPage,
     ClosingPage,
@@ -62,15 +62,23 @@ from stratmap.reports.content import (
     UnknownPage,
     explanation,
     figures,
+    gap,
     kpi_notes,
     light_text,
+    list_join,
     missed_line,
+    name_of,
     narratives,
+    no_perspective,
     objective_columns,
     pages,
     period_table,
     report_content,
+    speaking,
+    t,
     target_rows,
+    text_of,
+    tf,
     truncate,
 )
 from stratmap.reports.content import (
@@ -102,8 +110,12 @@ def cjk_font(font: Font) -> Font:
     """
     font.name = FONT
     rpr = font._element
-    rpr.set("lang", LANG)
-    rpr.set("altLang", "en-US")
+    # The deck's language (the active one while it is drawn): an English deck's runs are en-US, so that
+    # PowerPoint checks their spelling and a screen reader reads them as English; the East Asian face stays
+    # for the Chinese of data without a translation.
+    chinese = (get_language() or "zh-hant").startswith("zh")
+    rpr.set("lang", LANG if chinese else "en-US")
+    rpr.set("altLang", "en-US" if chinese else LANG)
     for ea in rpr.findall(qn("a:ea")):
         rpr.remove(ea)
     ea = etree.SubElement(rpr, qn("a:ea"))
@@ -351,12 +363,12 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
 
 def map_slide(slide, content: ReportContent, page: MapPage) -> None:
     spec = page.spec
-    said = "　".join(
+    said = gap().join(
         part
         for part in (
-            f"【使命】{spec.mission}" if spec.mission else "",
-            f"【願景】{spec.vision}" if spec.vision else "",
-            f"【核心價值】{'、'.join(spec.values)}" if spec.values else "",
+            tf("Mission: %(text)s", text=spec.mission) if spec.mission else "",
+            tf("Vision: %(text)s", text=spec.vision) if spec.vision else "",
+            tf("Values: %(text)s", text=list_join(spec.values)) if spec.values else "",
         )
         if part
     )
@@ -371,7 +383,7 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
     """The theme's linkage map (關聯圖): a band per perspective, a box per objective with its KPIs and lights."""
     linkage = page.linkage
     if not linkage.perspectives:
-        box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標", 20, fg=GREY)
+        box(slide, 0.5, 1.5, 12.3, 1, t("No objectives in this group"), 20, fg=GREY)
         return
     weights = [1 + max((len(o.rows) for o in objectives), default=0) for _p, objectives in linkage.perspectives]
     unit = (7.3 - 1.15 - 0.1 * len(weights)) / sum(weights)
@@ -383,7 +395,7 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
         band.fill.solid()
         band.fill.fore_color.rgb = BAND
         band.line.fill.background()
-        said = f"{perspective.name}\n{perspective.code}" if perspective else NO_PERSPECTIVE
+        said = f"{name_of(perspective)}\n{perspective.code}" if perspective else no_perspective()
         box(slide, 0.3, y, 1.1, h, said, 14, bold=True, fg=NAVY, fill=PALE,
             align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
         gap = 0.15
@@ -391,11 +403,11 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
         for i, linked in enumerate(objectives):
             x = 1.5 + i * (w + gap)
             o = linked.objective
-            box(slide, x, y + 0.05, w, min(0.45, h - 0.1), f"{o.code} {o.name}", 13, bold=True, fg=WHITE, fill=NAVY,
+            box(slide, x, y + 0.05, w, min(0.45, h - 0.1), f"{o.code} {name_of(o)}", 13, bold=True, fg=WHITE, fill=NAVY,
                 align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
             places[o.code] = (x, y, w, h)
             if linked.rows:
-                lines = [f"{row.kpi.code} {row.kpi.name} {light_text(row.score.light)}" for row in linked.rows]
+                lines = [f"{row.kpi.code} {name_of(row.kpi)} {light_text(row.score.light)}" for row in linked.rows]
                 shape = box(slide, x, y + 0.5, w, h - 0.55, lines, 11, fill=WHITE, line=PALE)
                 for paragraph, row in zip(shape.text_frame.paragraphs, linked.rows, strict=True):
                     run, mark = paragraph.runs[0], light_text(row.score.light)
@@ -413,9 +425,8 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
 
 
 def cover(slide, content: ReportContent, page: CoverPage) -> None:
-    org = content.organization
     # The organization's name and what the deck is made for, as its map says (Taipei's: 首長領航共識營).
-    title = f"{org.name}{content.card.map.occasion}"
+    title = content.cover_line
     box(slide, 0.8, 1.3, 11.7, 1.2, title, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
     box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
     if content.heading:
@@ -455,12 +466,12 @@ def unknown_slide(slide, content: ReportContent, page: UnknownPage) -> None:
 
 def scorecard_slide(slide, content: ReportContent, page: ScorecardPage) -> None:
     if not page.rows:
-        box(slide, 0.5, 1.5, 12.3, 1, "本組無KPI", 20, fg=GREY)
+        box(slide, 0.5, 1.5, 12.3, 1, t("No KPIs in this group"), 20, fg=GREY)
         return
     headers = content_headers(content, page.kind)
     rows, colours = [], {}
     for i, row in enumerate(page.rows):
-        rows.append([row.kpi.code, row.kpi.name, *figures(row, content.assessed)])
+        rows.append([row.kpi.code, name_of(row.kpi), *figures(row, content.assessed)])
         colours[(i, len(headers) - 1)] = colour(row.score.light.colour)
     widths = content_widths(content, page.kind)
     table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
@@ -475,8 +486,8 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     data.categories = [content.year_text(point.year) for point in history]
     targets = [None if p.target is None else float(p.target) for p in history]
     actuals = [None if p.actual is None else float(p.actual) for p in history]
-    data.add_series("目標值", targets)
-    data.add_series("實際值", actuals)
+    data.add_series(t("Target"), targets)
+    data.add_series(t("Actual"), actuals)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(x), Inches(y), Inches(w), Inches(h), data)
     chart = frame.chart
     # The value axis always takes in zero: PowerPoint's automatic axis starts near the lowest value,
@@ -492,7 +503,7 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     chart.font.size = Pt(12)
     cjk_font(chart.font)
     chart.has_title = True
-    write(chart.chart_title.text_frame, "歷年目標值與實際值", 14, bold=True)
+    write(chart.chart_title.text_frame, t("Targets and actuals over the years"), 14, bold=True)
     return True
 
 
@@ -505,7 +516,7 @@ def kpi_slide(slide, content: ReportContent, page: KpiPage) -> None:
     table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours=light, left=())
     notes = kpi_notes(row)
     if notes:
-        box(slide, 0.5, 2.15, 12.3, 0.45, "　".join(notes), 13, fg=GREY)
+        box(slide, 0.5, 2.15, 12.3, 0.45, gap().join(notes), 13, fg=GREY)
     top = 2.7
     by_period = period_table(content, row)
     if by_period:  # the year's periods under its figures; the narratives and the chart move down
@@ -530,7 +541,8 @@ def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
     row = page.row
     box(slide, 0.5, 1.2, 12.3, 0.5, missed_line(row), 16, bold=True, fg=NAVY)
     r = explanation(row)
-    said = [("狀況分析", r.situation_analysis if r else ""), ("對策說明", r.countermeasures if r else "")]
+    said = [(t("Situation analysis"), text_of(r, "situation_analysis")),
+            (t("Countermeasures"), text_of(r, "countermeasures"))]  # fmt: skip
     for i, (label, text) in enumerate(said):
         x = 0.5 + i * 6.25
         box(slide, x, 1.9, 6.05, 0.5, label, 18, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
@@ -540,7 +552,7 @@ def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
 def plans_table_slide(slide, content: ReportContent, page: PlansTablePage) -> None:
     """策略目標、關鍵成功因素、關鍵績效指標、行動計畫、相關局處, a row per objective."""
     if not page.rows:
-        box(slide, 0.5, 1.5, 12.3, 1, "本組無策略目標資料", 20, fg=GREY)
+        box(slide, 0.5, 1.5, 12.3, 1, t("No objectives with plans in this group"), 20, fg=GREY)
         return
     headers = content_headers(content, page.kind)
     height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.rows))
@@ -566,16 +578,16 @@ def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPag
             16,
             left=(),
         )
-        box(slide, 0.5, bottom(shape) + 0.1, 12.3, 0.5, COUNT_NOTE, 13, fg=GREY)
+        box(slide, 0.5, bottom(shape) + 0.1, 12.3, 0.5, t(COUNT_NOTE), 13, fg=GREY)
     else:
-        box(slide, 0.5, 1.5, 12.3, 0.8, "本年度未公布修正數量表", 18, fg=GREY)
+        box(slide, 0.5, 1.5, 12.3, 0.8, t("No revision count table was published this year"), 18, fg=GREY)
     if found:
-        box(slide, 0.5, 5.0, 12.3, 2.3, ["比對兩年度策略地圖：", *found], 13, fg=GREY)
+        box(slide, 0.5, 5.0, 12.3, 2.3, [t("Comparing the two years' maps:"), *found], 13, fg=GREY)
 
 
 def changes_slide(slide, content: ReportContent, page: ChangesPage) -> None:
     if not page.rows:
-        box(slide, 0.5, 1.5, 12.3, 1, "本年度未公布修正內容", 20, fg=GREY)
+        box(slide, 0.5, 1.5, 12.3, 1, t("No revisions were published this year"), 20, fg=GREY)
         return
     rows = page.rows
     table(
@@ -613,7 +625,7 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
     lines = page.lines
     headers = content_headers(content, page.kind)
     rows = [
-        [line.text if line.is_plan else f"　{line.text}", *["■" if mark else "" for mark in line.marks()]]
+        [line.text if line.is_plan else f"{gap()}{line.text}", *["■" if mark else "" for mark in line.marks()]]
         for line in lines
     ]
     height = min(6.1, 0.42 * (len(rows) + 1))
@@ -629,7 +641,7 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
         elif line.months is None:
             cell = grid.cell(i, 1)
             cell.merge(grid.cell(i, 12))
-            write(cell.text_frame, NO_MONTHS, 10, fg=GREY, align=PP_ALIGN.CENTER)
+            write(cell.text_frame, t(NO_MONTHS), 10, fg=GREY, align=PP_ALIGN.CENTER)
         else:
             for m, mark in enumerate(line.marks(), start=1):
                 if mark:
@@ -683,7 +695,12 @@ def draw(slide, content: ReportContent, page: ReportPage) -> None:
 
 def render_deck(content: ReportContent, *, progress: Progress | None = None) -> Deck:
     """The deck of ``content`` (see :func:`stratmap.reports.content.report_content`), a slide per page;
-    ``progress(done, total)`` is told of the slides drawn as it begins and after each."""
+    ``progress(done, total)`` is told of the slides drawn as it begins and after each; in the report's language."""
+    with speaking(content.language):
+        return _render_deck(content, progress)
+
+
+def _render_deck(content: ReportContent, progress: Progress | None) -> Deck:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     shown = pages(content)
@@ -705,10 +722,12 @@ def build_deck(
     access: Access,
     period: Period | None = None,
     progress: Progress | None = None,
+    language: str,
 ) -> Deck:
     """The deck of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads it;
-    with ``period``, of the year to date at its end."""
-    return render_deck(report_content(organization, year, theme, access=access, period=period), progress=progress)
+    with ``period``, of the year to date at its end; in ``language`` (``zh-hant``, ``en``)."""
+    content = report_content(organization, year, theme, access=access, period=period, language=language)
+    return render_deck(content, progress=progress)
 
 
 def write_deck(
@@ -720,9 +739,11 @@ def write_deck(
     access: Access,
     period: Period | None = None,
     progress: Progress | None = None,
+    language: str,
 ) -> Path:
     path = Path(path)
-    build_deck(organization, year, theme, access=access, period=period, progress=progress).save(str(path))
+    deck = build_deck(organization, year, theme, access=access, period=period, progress=progress, language=language)
+    deck.save(str(path))
     return path
 
 

@@ -37,6 +37,7 @@ from django_tasks import task
 from stratmap.access import Access
 from stratmap.core.years import Period
 from stratmap.kpis.models import period_code, period_of
+from stratmap.reports.content import report_language
 from stratmap.reports.models import ReportFile
 from stratmap.strategy.models import StrategyMap
 
@@ -47,8 +48,6 @@ Status = ReportFile.Status
 DATA_APPS = ("core", "strategy", "kpis", "plans")
 #: Not data a report shows: who holds which role is the access scope's business.
 NOT_DATA = {"core.membership"}
-#: The report is in Chinese whatever the language of the page that asks (see reports.content).
-REPORT_LANGUAGE = "zh-hant"
 #: A job not taken or not finished after this long is taken for lost (no worker, or it died).
 STALE_AFTER = timedelta(minutes=15)
 MEDIA_TYPES = {
@@ -117,10 +116,14 @@ class ReportKey:
         return fields
 
 
-def report_key(smap: StrategyMap, kind: str, theme: str, access: Access, period: Period | None = None) -> ReportKey:
-    """The key of the deck of ``smap`` as ``access`` sees it, of the year or of the year to date at ``period``."""
+def report_key(
+    smap: StrategyMap, kind: str, theme: str, access: Access, period: Period | None = None, *, language: str
+) -> ReportKey:
+    """The key of the deck of ``smap`` as ``access`` sees it, of the year or of the year to date at ``period``,
+    in ``language`` (the page's): a deck in English is another file than the one in Chinese."""
     code = period_code(period, smap.organization.year_style) if period is not None else ""
-    return ReportKey(smap.pk, kind, theme, code, REPORT_LANGUAGE, scope_of(access, smap), data_version())
+    language = report_language(language, smap.organization)
+    return ReportKey(smap.pk, kind, theme, code, language, scope_of(access, smap), data_version())
 
 
 def file_path(job: ReportFile) -> Path:
@@ -129,7 +132,10 @@ def file_path(job: ReportFile) -> Path:
 
 def download_name(job: ReportFile) -> str:
     smap = job.map
-    parts = [smap.organization.code, str(smap.year), job.theme, job.period, f"report.{job.kind}"]
+    # The language too, but the organization's own: two files of one deck in two languages keep apart.
+    own = job.language == report_language(None, smap.organization)
+    parts = [smap.organization.code, str(smap.year), job.theme, job.period, "" if own else job.language,
+             f"report.{job.kind}"]  # fmt: skip
     return "-".join(part for part in parts if part)
 
 
@@ -230,7 +236,9 @@ def _render(job: ReportFile, access: Access) -> bytes:
 
     smap = job.map
     period = period_of(smap.year, job.period, smap.organization.year_style) if job.period else None
-    content = report_content(smap.organization.code, smap.year, job.theme or None, access=access, period=period)
+    content = report_content(
+        smap.organization.code, smap.year, job.theme or None, access=access, period=period, language=job.language
+    )
     if job.kind == ReportFile.Kind.PDF:
         from stratmap.reports.pdf import render_pdf
 

@@ -10,6 +10,8 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from stratmap.core.fields import TEXT, Translatable, Translations
+
 
 class ReportFile(models.Model):
     """One deck (PDF or PowerPoint) of a map, as one access scope sees it at one data version.
@@ -73,6 +75,56 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.map_id} {self.kind} {self.theme or '-'} {self.period or '-'} {self.language} {self.status}"
+
+
+class ReportSettings(Translatable):
+    """How one organization's reports word what is not data: the cover's title and the closing line.
+
+    Taipei's deck reads 「108年度施政成果暨109年修正內容」 and closes with 「簡報結束，敬請指教！」; those are the
+    city's own wording, so they are its settings (loaded from its entry in organizations.yaml, ``report:``),
+    not code. An organization without settings gets neutral wording in the reader's language
+    (「Performance report 2024/25」, "Thank you"). The fields are in the organization's own language, their
+    translations in ``i18n`` (``cover_title_en``), read through :mod:`stratmap.core.names`.
+    """
+
+    organization = models.OneToOneField(
+        "core.Organization", models.CASCADE, related_name="report_settings", verbose_name=_("organization")
+    )
+    cover_title = models.CharField(
+        _("cover title"),
+        max_length=200,
+        blank=True,
+        validators=TEXT,
+        help_text=_(
+            "The report's title on its cover; {year} is the year of the results (108年度 / 2024/25). Empty: a "
+            "neutral title."
+        ),
+    )
+    cover_revisions = models.CharField(
+        _("cover title's revisions"),
+        max_length=200,
+        blank=True,
+        validators=TEXT,
+        help_text=_(
+            "Added to the cover's title when the report shows the next year's revised map; {next_year} is its year."
+        ),
+    )
+    closing = models.CharField(
+        _("closing line"),
+        max_length=200,
+        blank=True,
+        validators=TEXT,
+        help_text=_("The last slide's line. Empty: a plain thank-you in the reader's language."),
+    )
+    i18n = Translations(fields=("cover_title", "cover_revisions", "closing"))
+    LANGUAGE_FROM = ("organization",)
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self) -> str:
+        return str(self.organization)
 
 
 @receiver(post_delete, sender=ReportFile, dispatch_uid="stratmap-report-file-deleted")

@@ -11,9 +11,9 @@ classes said once in the document's style sheet, never a ``style=`` attribute pe
 a class per level of the map's light set, :class:`LightClasses`; a column's width a class on its header
 cell, :func:`column_widths`, rather than a ``<col>`` element more per column), and the boxes side by side
 are tables rather than flexible boxes, which WeasyPrint lays out several times over. The pages are laid out
-in batches of :data:`BATCH_PAGES`, each its own HTML document, and the laid-out pages are combined into
-one PDF (``Document.copy``), which keeps one set of fonts; a whole map's cascade is never in memory at once
-(the laid-out pages are, until the file is written). Python's cycle collector runs rarely meanwhile
+in batches of :data:`BATCH_PAGES`, each its own HTML document laid out with one font configuration, and each
+batch is painted into the one PDF as soon as laid out, then freed (:func:`_paint_as_laid_out`): a whole map's
+cascade and boxes are never in memory at once. Python's cycle collector runs rarely meanwhile
 (:func:`rare_collections`): of the three, what saves the most time.
 """
 
@@ -22,9 +22,11 @@ from __future__ import annotations
 import base64
 import functools
 import gc
+import io
 import itertools
 import math
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -245,7 +247,7 @@ def report_html(
         pages = c.pages(content)
     if lights is None:
         lights = LightClasses(content.card.policy.lights)
-    with translation.override("zh-hant"):
+    with translation.override(content.language):
         contexts = [(page, _page_context(content, page, lights)) for page in pages]
         return render_to_string(
             "reports/report.html",
@@ -343,7 +345,16 @@ def pdf_document(content: c.ReportContent, *, progress: c.Progress | None = None
     return first.copy(laid_out)
 
 
-class _PaintedOnce:
+class _Painted:
+    """What writing needs of a page once painted (a ``weasyprint.Page``'s size, links, anchors and bookmarks):
+    not its boxes."""
+
+    def __init__(self, page) -> None:
+        self.width, self.height, self.bleed = page.width, page.height, page.bleed
+        self.links, self.anchors, self.bookmarks, self.forms = page.links, page.anchors, page.bookmarks, page.forms
+
+
+class _PaintedOnce(_Painted):
     """A laid-out page (``weasyprint.Page``) that lets go of its boxes once painted into the PDF.
 
     Writing reads a page's size, links, anchors, bookmarks and form fields, and its boxes only to paint it:
@@ -351,18 +362,180 @@ class _PaintedOnce:
     (a city's report: 570 → 515 MB at the peak)."""
 
     def __init__(self, page) -> None:
+        super().__init__(page)
         self._page = page
-        self.width, self.height, self.bleed = page.width, page.height, page.bleed
-        self.links, self.anchors, self.bookmarks, self.forms = page.links, page.anchors, page.bookmarks, page.forms
 
     def paint(self, stream, scale: float = 1) -> None:
         page, self._page = self._page, None
         assert page is not None, "a page is painted once"
         page.paint(stream, scale)
+        _deflate(stream)
+
+
+def _deflate(stream) -> None:
+    """A painted page's content stream (a ``pydyf.Stream``) deflated now rather than when the file is written.
+
+    pydyf keeps a stream's operators, a list of small byte strings, until it writes the file. Deflated as
+    pydyf would (the same bytes, at the same level), the stream writes the same file."""
+    import pydyf  # type: ignore[import-untyped]  # WeasyPrint's PDF writer, installed with it
+
+    if not stream.compress or "Filter" in stream.extra:
+        return
+    # A one-item array is how pydyf writes any other operand: "[" + the item + "]".
+    raw = b"\n".join(item if isinstance(item, bytes) else pydyf.Array([item]).data[1:-1] for item in stream.stream)
+    deflate = zlib.compressobj(level=9)
+    stream.stream = [deflate.compress(raw) + deflate.flush()]
+    stream.extra["Filter"] = "/FlateDecode"
+    stream.compress = False
+
+
+def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) -> bytes | None:
+    """The PDF of ``content``, each batch of pages painted into it as soon as laid out and then freed; None if
+    this WeasyPrint's PDF writer is not the one this follows.
+
+    WeasyPrint paints a document's pages only once all are laid out, so a city's report had every page's
+    boxes in memory at once (and its fonts, read when the first page is painted, on top): 480 MB at the
+    peak. This is WeasyPrint's own writer (``weasyprint.pdf.generate_pdf``, 70.0, with its default options,
+    as ``Document.write_pdf`` calls it) with its loop over the pages taken into the batches: the same PDF,
+    byte for byte; a city's peak 290 MB. What the report never has (form fields, attachments, colour
+    profiles, PDF variants and tags) it leaves out. The batches' garbage, which holds cycles, is collected
+    after each: Python's objects of before are frozen meanwhile, so that a collection walks only the batch's.
+    """
+    try:
+        import pydyf
+        from tinycss2.color5 import D50, D65  # type: ignore[import-untyped]
+        from weasyprint import DEFAULT_OPTIONS, VERSION
+        from weasyprint.matrix import Matrix  # type: ignore[import-untyped]
+        from weasyprint.pdf import _use_references  # type: ignore[import-untyped]
+        from weasyprint.pdf.anchors import add_links, add_outlines, resolve_links  # type: ignore[import-untyped]
+        from weasyprint.pdf.fonts import build_fonts_dictionary  # type: ignore[import-untyped]
+        from weasyprint.pdf.stream import Stream  # type: ignore[import-untyped]
+        from weasyprint.text.fonts import FontConfiguration
+    except ImportError:
+        return None
+    if VERSION.split(".")[0] != "70":
+        return None
+
+    scale = 0.75  # PDF points per CSS pixel, as write_pdf's zoom of 1 gives
+    HTML = _report_html_class()
+    pages = c.pages(content)
+    lights = LightClasses(content.card.policy.lights)
+    fonts_config = FontConfiguration()  # one for all the batches: each font is embedded once
+    pdf = pydyf.PDF()
+    images: dict[str, object] = {}
+    lab = {"Range": pydyf.Array((-125, 125, -125, 125))}
+    color_space = pydyf.Dictionary(
+        {
+            "lab-d50": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D50), **lab}))),
+            "lab-d65": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D65), **lab}))),
+        }
+    )
+    pdf.add_object(color_space)
+    resources = pydyf.Dictionary(
+        {
+            "ExtGState": pydyf.Dictionary(),
+            "XObject": pydyf.Dictionary(),
+            "Pattern": pydyf.Dictionary(),
+            "Shading": pydyf.Dictionary(),
+            "ColorSpace": color_space.reference,
+        }
+    )
+    pdf.add_object(resources)
+    first = None
+    painted: list[_Painted] = []
+    pdf_pages = []
+    if progress is not None:
+        progress(0, len(pages))
+    gc.freeze()
+    try:
+        with rare_collections():
+            for start in range(0, len(pages), BATCH_PAGES):
+                batch = pages[start : start + BATCH_PAGES]
+                document = HTML(string=report_html(content, batch, lights)).render(font_config=fonts_config)
+                first = first or document.copy([])  # its metadata and the fonts of every batch
+                for page in document.pages:
+                    left, top = -scale * page.bleed["left"], -scale * page.bleed["top"]
+                    right = left + scale * (page.width + page.bleed["left"] + page.bleed["right"])
+                    bottom = top + scale * (page.height + page.bleed["top"] + page.bleed["bottom"])
+                    rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
+                    stream = Stream(
+                        first.fonts, rectangle, resources, images, None, {}, first.output_intent, compress=True
+                    )
+                    stream.transform(d=-1, f=(page.height * scale))
+                    pdf.add_object(stream)
+                    pdf_page = pydyf.Dictionary(
+                        {
+                            "Type": "/Page",
+                            "Parent": pdf.pages.reference,
+                            "MediaBox": pydyf.Array([left, top, right, bottom]),
+                            "Contents": stream.reference,
+                            "Resources": resources.reference,
+                        }
+                    )
+                    pdf.add_page(pdf_page)
+                    page.paint(stream, scale)
+                    _deflate(stream)
+                    # The trim box is the page less its bleed, the bleed box at most 10 points beyond it.
+                    bleed = {key: value * 0.75 for key, value in page.bleed.items()}
+                    trim = (left + bleed["left"], top + bleed["top"], right - bleed["right"], bottom - bleed["bottom"])
+                    pdf_page["TrimBox"] = pydyf.Array(trim)
+                    pdf_page["BleedBox"] = pydyf.Array(
+                        [
+                            trim[0] - min(10, bleed["left"]),
+                            trim[1] - min(10, bleed["top"]),
+                            trim[2] + min(10, bleed["right"]),
+                            trim[3] + min(10, bleed["bottom"]),
+                        ]
+                    )
+                    pdf_pages.append(pdf_page)
+                    painted.append(_Painted(page))
+                del document, page
+                gc.collect()
+                if progress is not None:
+                    progress(start + len(batch), len(pages))
+    finally:
+        gc.unfreeze()
+    assert first is not None, "a report has at least a cover"
+    document = first.copy(painted)
+    document.fonts = first.fonts
+    # Links (to anchors of any page, so once all are painted) and the outline of bookmarks.
+    names: list[list[object]] = []
+    for page, pdf_page, links_and_anchors in zip(painted, pdf_pages, resolve_links(painted), strict=True):
+        add_links(links_and_anchors, Matrix(scale, 0, 0, -scale, 0, page.height * scale), pdf, pdf_page, names, None)
+    add_outlines(pdf, document.make_bookmark_tree(scale, transform_pages=True))
+    pdf.info["Producer"] = pydyf.String(f"WeasyPrint {VERSION}")
+    metadata = document.metadata
+    for key, value in (
+        ("Title", metadata.title),
+        ("Author", ", ".join(metadata.authors or ())),
+        ("Subject", metadata.description),
+        ("Keywords", ", ".join(metadata.keywords or ())),
+        ("Creator", metadata.generator),
+    ):
+        if value:
+            pdf.info[key] = pydyf.String(value)
+    if metadata.lang:
+        pdf.catalog["Lang"] = pydyf.String(metadata.lang)
+    pdf_fonts = build_fonts_dictionary(pdf, document.fonts, True, True, DEFAULT_OPTIONS)
+    pdf.add_object(pdf_fonts)
+    resources["Font"] = pdf_fonts.reference
+    _use_references(pdf, resources, images, {})
+    if names:
+        dests = pydyf.Array()
+        for name, destination in sorted(names):
+            dests += [pydyf.String(name), destination]
+        pdf.catalog["Names"] = pydyf.Dictionary({"Dests": pydyf.Dictionary({"Names": dests})})
+    output = io.BytesIO()
+    pdf.write(output, DEFAULT_OPTIONS["pdf_version"], DEFAULT_OPTIONS["pdf_identifier"], True)
+    return output.getvalue()
 
 
 def render_pdf(content: c.ReportContent, *, progress: c.Progress | None = None) -> bytes:
     """The PDF of ``content``; ``progress`` as :func:`pdf_document` tells it."""
+    data = _paint_as_laid_out(content, progress)
+    if data is not None:
+        return data
+    # Another WeasyPrint: its own writer, which paints the pages once all are laid out.
     with rare_collections():
         laid_out = pdf_document(content, progress=progress)
         document = laid_out.copy([_PaintedOnce(page) for page in laid_out.pages])
@@ -376,12 +549,14 @@ def build_pdf(
     theme: str | None = None,
     *,
     access: Access,
+    language: str,
     period: Period | None = None,
     progress: c.Progress | None = None,
 ) -> bytes:
     """The PDF report of ``organization``'s ``year`` (AD), of one theme or of the whole map, as ``access`` reads
-    it; with ``period``, of the year to date at its end."""
-    return render_pdf(c.report_content(organization, year, theme, access=access, period=period), progress=progress)
+    it, in ``language``; with ``period``, of the year to date at its end."""
+    content = c.report_content(organization, year, theme, access=access, period=period, language=language)
+    return render_pdf(content, progress=progress)
 
 
 def write_pdf(
@@ -391,9 +566,12 @@ def write_pdf(
     path: str | Path,
     *,
     access: Access,
+    language: str,
     period: Period | None = None,
     progress: c.Progress | None = None,
 ) -> Path:
     path = Path(path)
-    path.write_bytes(build_pdf(organization, year, theme, access=access, period=period, progress=progress))
+    path.write_bytes(
+        build_pdf(organization, year, theme, access=access, language=language, period=period, progress=progress)
+    )
     return path

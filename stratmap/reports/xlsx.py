@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
+from django.utils.translation import get_language, pgettext
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -31,13 +32,28 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stratmap.access import Access
 from stratmap.core.models import Organization
 from stratmap.core.spreadsheet import put, text_cell
-from stratmap.core.years import Period, format_year, to_roc_year
-from stratmap.kpis.presenters import number
+from stratmap.core.years import Period, Unit, format_year, to_roc_year
+from stratmap.kpis.presenters import number, period_short
 from stratmap.kpis.scoring import Level, Method, Polarity, Policy, Rollup, TargetType, Tolerance
 from stratmap.kpis.selectors import Scorecard, ScoredKpi, map_scorecard, scorecard
 from stratmap.plans.models import PlanTask
 from stratmap.plans.selectors import kpis_with_plans
-from stratmap.reports.content import NO_MONTHS, aggregation_text, derived_note, ended_by, light_text, zh_target
+from stratmap.reports.content import (
+    NO_MONTHS,
+    agency_name,
+    aggregation_text,
+    derived_note,
+    ended_by,
+    light_text,
+    list_join,
+    name_of,
+    report_language,
+    speaking,
+    t,
+    text_of,
+    tf,
+    zh_target,
+)
 from stratmap.strategy.models import StrategyMap
 from stratmap.text import FONT as FONT_NAME
 from stratmap.text import cell_lines
@@ -60,12 +76,13 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 BODY, CENTRED = "內文", "內文置中"
 PROGRESS_BODY, PROGRESS_CENTRED = "進度列", "進度列置中"
 
-SUMMARY_TITLE = "總表"
-PLANS_TITLE = "行動計畫"
-PERIODS_TITLE = "分期數值"
+# Messages, in the workbook's language when it is made (content.t).
+SUMMARY_TITLE = "Summary"
+PLANS_TITLE = "Action plans"
+PERIODS_TITLE = "Figures by period"
 RUNS = "■"
 DONE, PLANNED = "✓", "○"
-MONTHS = [f"{m}月" for m in range(1, 13)]
+MONTHS = [""] * 12  # the month columns, labelled by the organization's year when the sheet is made
 HEADER_ROW = 4  # rows 1–3: title, policy, blank
 FIRST_ROW = HEADER_ROW + 1
 SHEET_TITLE_MAX = 31
@@ -73,25 +90,25 @@ BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 # (header, width in characters; a Chinese character counts about two)
 THEME_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("構面", 10),
-    ("策略目標", 26),
-    ("代碼", 9),
-    ("名稱", 40),
-    ("單位", 8),
-    ("目標值", 9),
-    ("達成值", 9),
-    ("達成度", 8),
-    ("創新度", 8),
-    ("挑戰度", 8),
-    ("貢獻度", 8),
-    ("總分(公布)", 10),
-    ("總分(計算)", 10),
-    ("燈號", 7),
-    ("達標", 6),
+    ("Perspective", 10),
+    ("Objective", 26),
+    ("Code", 9),
+    ("Name", 40),
+    ("Unit", 8),
+    ("Target", 9),
+    ("Actual", 9),
+    ("Achievement", 8),
+    ("Innovation", 8),
+    ("Challenge", 8),
+    ("Contribution", 8),
+    ("Total (reported)", 10),
+    ("Total (computed)", 10),
+    ("Light", 7),
+    ("Met", 6),
 )
 COL = {header: get_column_letter(i) for i, (header, _) in enumerate(THEME_COLUMNS, start=1)}
 #: The theme sheet's columns of text, wrapped at the left; the others are centred.
-WRAPPED_COLUMNS = frozenset({"構面", "策略目標", "名稱"})
+WRAPPED_COLUMNS = frozenset({"Perspective", "Objective", "Name"})
 
 
 class ScorecardError(ValueError):
@@ -132,7 +149,7 @@ class Line:
 
 
 def met_text(met: bool | None) -> str:
-    return "不明" if met is None else ("是" if met else "否")
+    return t("unknown") if met is None else (t("yes") if met else t("no"))
 
 
 def line_of(row: ScoredKpi) -> Line:
@@ -145,11 +162,11 @@ def line_of(row: ScoredKpi) -> Line:
     entered_target = row.target if row.target and row.target.value == target and not row.target_from else None
     entered = row.result if row.result and row.result.actual == actual and not row.actual_from else None
     return Line(
-        perspective=objective.perspective.name if objective.perspective else "",
-        objective=f"{objective.code} {objective.name}",
+        perspective=name_of(objective.perspective) if objective.perspective else "",
+        objective=f"{objective.code} {name_of(objective)}",
         code=kpi.code,
-        name=kpi.name,
-        unit=kpi.unit,
+        name=name_of(kpi),
+        unit=text_of(kpi, "unit"),
         target=target,
         actual=actual,
         rate=score.rate.percent,
@@ -182,8 +199,14 @@ def range_text(target: Decimal | None, upper: Decimal | None) -> str:
     return zh_target(target, upper)
 
 
-def theme_lines(card: Scorecard) -> dict[str, list[Line]]:
-    """Theme code ("" for KPIs of no theme) → the lines of its sheet, in the map's order."""
+def theme_lines(card: Scorecard, *, language: str | None = None) -> dict[str, list[Line]]:
+    """Theme code ("" for KPIs of no theme) → the lines of its sheet, in the map's order, in ``language``
+    (default: the organization's own)."""
+    with speaking(report_language(language, card.map.organization)):
+        return _theme_lines(card)
+
+
+def _theme_lines(card: Scorecard) -> dict[str, list[Line]]:
     lines: dict[str, list[Line]] = {}
     for row in card.rows:
         theme = row.kpi.objective.theme
@@ -219,12 +242,12 @@ def weight(value: Decimal) -> str:
 def rate_formula(line: Line, row: int) -> str | None:
     if not line.rate_formula:
         return None
-    t, a = f"{COL['目標值']}{row}", f"{COL['達成值']}{row}"
-    return f"={t}/{a}*100" if line.negative else f"={a}/{t}*100"
+    target, actual = f"{COL['Target']}{row}", f"{COL['Actual']}{row}"
+    return f"={target}/{actual}*100" if line.negative else f"={actual}/{target}*100"
 
 
 def total_formula(policy: Policy, row: int) -> str:
-    rate, i, c, k = (f"{COL[h]}{row}" for h in ("達成度", "創新度", "挑戰度", "貢獻度"))
+    rate, i, c, k = (f"{COL[h]}{row}" for h in ("Achievement", "Innovation", "Challenge", "Contribution"))
     cap = format(policy.achievement_cap.normalize(), "f")
     return (
         f"={weight(policy.achievement_weight)}*MIN({rate},{cap})"
@@ -237,22 +260,34 @@ def total_formula(policy: Policy, row: int) -> str:
 def policy_line(policy: Policy) -> str:
     """How the sheet's figures were worked out, by the map's rating method (the sheet's second line)."""
     if policy.method == Method.BANDS:
-        unit = "%" if policy.tolerance == Tolerance.PERCENT else "（指標單位）"
+        unit = "%" if policy.tolerance == Tolerance.PERCENT else t(" (in the KPI's unit)")
 
         def reach(within: Decimal | None) -> str:
             if within is None:
-                return "其餘"
-            return "達標" if within == 0 else f"差距{number(within)}{unit}以內"
+                return t("the rest")
+            return t("met") if within == 0 else tf("short by at most %(gap)s%(unit)s", gap=number(within), unit=unit)
 
-        bands = "、".join(f"{light_text(policy.lights.get(band.level))}：{reach(band.within)}" for band in policy.bands)
-        return f"達成度為公式；燈號依達成度分級（{bands}）；總分(計算)為達成度，上限{number(policy.achievement_cap)}"
+        bands = list_join(
+            tf("%(light)s: %(reach)s", light=light_text(policy.lights.get(band.level)), reach=reach(band.within))
+            for band in policy.bands
+        )
+        return tf(
+            "Achievement is a formula; the light by achievement bands (%(bands)s); Total (computed) is the "
+            "achievement, at most %(cap)s",
+            bands=bands,
+            cap=number(policy.achievement_cap),
+        )
     if policy.method == Method.DATA_ONLY:
-        return f"僅監測，不評燈號（{light_text(policy.lights.data_only)}）"
-    return (
-        "達成度、總分(計算)為公式；總分(計算) = "
-        f"{weight(policy.achievement_weight)}×MIN(達成度,{format(policy.achievement_cap.normalize(), 'f')})"
-        f" + {weight(policy.innovation_weight)}×創新度 + {weight(policy.challenge_weight)}×挑戰度"
-        f" + {weight(policy.contribution_weight)}×貢獻度；燈號依總分(公布)，無則依總分(計算)"
+        return tf("Monitored only, not rated (%(light)s)", light=light_text(policy.lights.data_only))
+    return tf(
+        "Achievement and Total (computed) are formulas; Total (computed) = %(a)s×MIN(Achievement,%(cap)s) + "
+        "%(i)s×Innovation + %(c)s×Challenge + %(k)s×Contribution; the light by Total (reported), else by Total "
+        "(computed)",
+        a=weight(policy.achievement_weight),
+        cap=format(policy.achievement_cap.normalize(), "f"),
+        i=weight(policy.innovation_weight),
+        c=weight(policy.challenge_weight),
+        k=weight(policy.contribution_weight),
     )
 
 
@@ -268,7 +303,8 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 
 def header(ws: Worksheet, row: int, headers: list[str], widths: Sequence[float] | None = None) -> None:
-    for col, text in enumerate(headers, start=1):
+    """The header row; ``headers`` are messages (or labels already made), each in the workbook's language."""
+    for col, text in enumerate((t(h) for h in headers), start=1):
         cell = put(ws, row, col, text)
         cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
         if widths:
@@ -375,25 +411,25 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
     header(ws, HEADER_ROW, headers, [w for _, w in THEME_COLUMNS])
     for r, line in enumerate(lines, start=FIRST_ROW):
         values = {
-            "構面": line.perspective,
-            "策略目標": line.objective,
-            "代碼": line.code,
-            "名稱": line.name,
-            "單位": line.unit,
-            "目標值": line.target_range or cell_number(line.target),
-            "達成值": cell_number(line.actual),
-            "達成度": cell_number(line.rate),
-            "創新度": cell_number(line.innovation),
-            "挑戰度": cell_number(line.challenge),
-            "貢獻度": cell_number(line.contribution),
-            "總分(公布)": cell_number(line.total_reported),
-            "總分(計算)": cell_number(line.total_computed),
-            "燈號": light_text(line.light),
-            "達標": line.met,
+            "Perspective": line.perspective,
+            "Objective": line.objective,
+            "Code": line.code,
+            "Name": line.name,
+            "Unit": line.unit,
+            "Target": line.target_range or cell_number(line.target),
+            "Actual": cell_number(line.actual),
+            "Achievement": cell_number(line.rate),
+            "Innovation": cell_number(line.innovation),
+            "Challenge": cell_number(line.challenge),
+            "Contribution": cell_number(line.contribution),
+            "Total (reported)": cell_number(line.total_reported),
+            "Total (computed)": cell_number(line.total_computed),
+            "Light": light_text(line.light),
+            "Met": line.met,
         }
-        formulas = {"達成度": rate_formula(line, r)}
+        formulas = {"Achievement": rate_formula(line, r)}
         if line.total_computed is not None and line.rate is not None and policy.self_assessed:
-            formulas["總分(計算)"] = total_formula(policy, r)
+            formulas["Total (computed)"] = total_formula(policy, r)
         cells = {}
         for c, (name, _) in enumerate(THEME_COLUMNS, start=1):
             if formulas.get(name):
@@ -402,21 +438,21 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
                 cell = put(ws, r, c, values[name])
             style_cell(cell, BODY if name in WRAPPED_COLUMNS else CENTRED)  # first: it replaces the whole format
             cells[name] = cell
-        cells["目標值"].number_format = number_format(line.target_printed, line.target)
-        cells["達成值"].number_format = number_format(line.actual_printed, line.actual)
-        for name, note in (("目標值", line.target_derived), ("達成值", line.actual_derived)):
+        cells["Target"].number_format = number_format(line.target_printed, line.target)
+        cells["Actual"].number_format = number_format(line.actual_printed, line.actual)
+        for name, note in (("Target", line.target_derived), ("Actual", line.actual_derived)):
             if note:  # a value made of the periods' says so where it is read (the periods are on their sheet)
                 cells[name].comment = Comment(note, "stratmap")
-        for name in ("達成度", "總分(公布)", "總分(計算)"):
+        for name in ("Achievement", "Total (reported)", "Total (computed)"):
             cells[name].number_format = "0.0"
-        cells["燈號"].font = light_font(line.light)
-        if line.met == "否":
-            cells["達標"].font = light_font(policy.lights.rated[-1])
+        cells["Light"].font = light_font(line.light)
+        if line.met == met_text(False):
+            cells["Met"].font = light_font(policy.lights.rated[-1])
     last = FIRST_ROW + len(lines) - 1
     if not policy.self_assessed:
         # A map rated by its achievement alone has no self-assessment and no published total: their columns
         # are hidden, not removed, so that every theme sheet keeps one layout (and its formulas' letters).
-        for name in ("創新度", "挑戰度", "貢獻度", "總分(公布)"):
+        for name in ("Innovation", "Challenge", "Contribution", "Total (reported)"):
             ws.column_dimensions[COL[name]].hidden = True
     fit_rows(ws, FIRST_ROW, last)
     ws.freeze_panes = f"A{FIRST_ROW}"
@@ -424,7 +460,7 @@ def theme_sheet(ws: Worksheet, title: str, lines: list[Line], policy: Policy) ->
     page_setup(ws, HEADER_ROW)
 
 
-SUMMARY_HEADERS = ["主題", "主題名稱", "KPI數", "達標", "未達標", "未達標KPI", "不明"]
+SUMMARY_HEADERS = ["Theme", "Theme name", "KPIs", "Met", "Not met", "KPIs not met", "Unknown"]
 SUMMARY_WIDTHS = [7, 22, 7, 7, 7, 24, 7]
 
 
@@ -436,13 +472,13 @@ def summary_levels(card: Scorecard) -> list[Level]:
 
 
 def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]], sheets: dict[str, str]) -> None:
-    organization = card.map.organization.name
+    organization = name_of(card.map.organization)
     levels = summary_levels(card)
     headers = [*SUMMARY_HEADERS, *(light_text(level) for level in levels)]
     heading(
         ws,
-        f"{organization} {year_text(card)} KPI計分總表",
-        f"各主題KPI達成情形；主題工作表見各分頁。策略地圖：{card.map}",
+        tf("%(organization)s %(year)s KPI scorecard summary", organization=organization, year=year_text(card)),
+        tf("KPIs met by theme; each theme has its own sheet. Strategy map: %(map)s", map=map_name(card.map)),
         len(headers),
     )
     header(ws, HEADER_ROW, headers, [*SUMMARY_WIDTHS, *(7 for _ in levels)])
@@ -457,7 +493,7 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
             count,
             rollup.met if rollup else 0,
             len(rollup.not_met) if rollup else 0,
-            "、".join(rollup.not_met) if rollup else "",
+            list_join(rollup.not_met) if rollup else "",
             len(rollup.unknown) if rollup else 0,
             *(rollup.lights[light] if rollup else 0 for light in levels),
         ]
@@ -468,11 +504,11 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
             link.hyperlink = f"#'{sheets[code]}'!A1"
         r += 1
     total = r
-    put(ws, total, 1, "合計")
+    put(ws, total, 1, t("Total"))
     for c in (3, 4, 5, *range(7, len(headers) + 1)):
         letter = get_column_letter(c)
         ws.cell(total, c, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})" if total > FIRST_ROW else 0)
-    put(ws, total, 6, "、".join(rollups_not_met(card)))
+    put(ws, total, 6, list_join(rollups_not_met(card)))
     style_body(ws, FIRST_ROW, total, len(headers), centred=set(range(1, len(headers) + 1)) - {2, 6})
     fit_rows(ws, FIRST_ROW, total)
     for c in range(1, len(headers) + 1):
@@ -486,11 +522,11 @@ def summary_sheet(ws: Worksheet, card: Scorecard, themes: list[tuple[str, str]],
     weights_tables(ws, card, total + 2)
 
 
-WEIGHT_HEADERS = ["代碼", "名稱", "配分", "得分", "加權平均", "燈號"]
+WEIGHT_HEADERS = ["Code", "Name", "Weight", "Points", "Weighted average", "Light"]
 #: The weighted groups of a map, as the scorecard page shows them: (caption, its groups' rollups, the whole's).
 WEIGHT_LEVELS = (
-    ("依策略目標權重計分", "objective_points", "organization_by_objective"),
-    ("依主題權重計分", "theme_points", "organization_by_theme"),
+    ("Scored by the objectives' weights", "objective_points", "organization_by_objective"),
+    ("Scored by the themes' weights", "theme_points", "organization_by_theme"),
 )
 
 
@@ -498,19 +534,19 @@ def weights_tables(ws: Worksheet, card: Scorecard, row: int) -> None:
     """Under the summary from ``row``, when the map weighs its objectives or themes: each group's weight
     (配分), the points it earned (得分: an objective of 30 scoring 70 earns 21 of 30) and its weighted average
     (0–100), then the organization's, as the scorecard page's tables; nothing for a map without weights."""
-    objectives = {r.kpi.objective.code: r.kpi.objective.name for r in card.rows}
-    themes = {r.kpi.objective.theme.code: r.kpi.objective.theme.name for r in card.rows if r.kpi.objective.theme}
+    objectives = {r.kpi.objective.code: name_of(r.kpi.objective) for r in card.rows}
+    themes = {r.kpi.objective.theme.code: name_of(r.kpi.objective.theme) for r in card.rows if r.kpi.objective.theme}
     for caption, points, whole in WEIGHT_LEVELS:
         total = next(iter(card.rollups[whole].values()), None)
         if total is None:
             continue
         names = objectives if points == "objective_points" else themes
-        put(ws, row, 1, caption).font = BOLD
+        put(ws, row, 1, t(caption)).font = BOLD
         header(ws, row + 1, WEIGHT_HEADERS)
         first = row + 2
         groups: list[tuple[str, str, Rollup]] = [
             *((code, names.get(code, ""), rollup) for code, rollup in card.rollups[points].items()),
-            ("合計", "", total),
+            (t("Total"), "", total),
         ]
         for r, (code, name, rollup) in enumerate(groups, start=first):
             values = [code, name, cell_number(rollup.possible), cell_number(rollup.points),
@@ -530,15 +566,20 @@ def weights_tables(ws: Worksheet, card: Scorecard, row: int) -> None:
         row = last + 2
 
 
+def map_name(smap: StrategyMap) -> str:
+    """The map as the workbook names it: its title in the workbook's language where translated."""
+    return text_of(smap, "title") or str(smap)
+
+
 def year_text(card: Scorecard) -> str:
     """The year the workbook is of, 「2024/25」, or its period, 「2024/25年第3季（年初至今）」."""
-    style = card.map.organization.year_style
+    style, language = card.map.organization.year_style, get_language()
     if card.period is None:
-        return format_year(card.year, "zh-hant", style)
-    return f"{style.period_label(card.period, 'zh-hant')}（年初至今）"
+        return format_year(card.year, language, style)
+    return tf("%(period)s (year to date)", period=style.period_label(card.period, language))
 
 
-PERIOD_HEADERS = ["代碼", "名稱", "單位", "彙總方式", "期別", "目標值", "實際值", "說明"]
+PERIOD_HEADERS = ["Code", "Name", "Unit", "Aggregation", "Period", "Target", "Actual", "Note"]
 PERIOD_WIDTHS = [9, 44, 11, 12, 18, 10, 10, 40]
 
 
@@ -546,30 +587,32 @@ def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None
     """「分期數值」: each KPI of figures by period, a row per period in the fiscal year's order labelled as people
     read it (「2024/25年第3季」, 「2024年4月」), then the year's (or the year to date's) figures and how they
     were made of the periods'."""
-    style = card.map.organization.year_style
+    style, language = card.map.organization.year_style, get_language()
     heading(
         ws,
-        f"{card.map.organization.name} {year_text(card)} 各期目標值與實際值",
-        "依KPI填報頻率之各期數值，依年度順序；未填報年度值者，依其彙總方式由各期推算",
+        tf("%(organization)s %(year)s targets and actuals by period", organization=name_of(card.map.organization),
+           year=year_text(card)),
+        t("Each period's figures by the KPI's frequency, in the year's order; a year without its own figure is "
+          "made of its periods' by the KPI's aggregation"),
         len(PERIOD_HEADERS),
-    )
+    )  # fmt: skip
     header(ws, HEADER_ROW, PERIOD_HEADERS, PERIOD_WIDTHS)
     # The year's row: 「2024/25年度」, or the year to date's: 「年初至2024/25年第3季」.
     if card.period is None:
-        whole = f"{style.in_text(card.year, 'zh-hant')}度"
+        whole = pgettext("report span of a year", "%(year)s") % {"year": style.in_text(card.year, language)}
     else:
-        whole = f"年初至{style.period_label(card.period, 'zh-hant')}"
+        whole = tf("Year to %(period)s", period=style.period_label(card.period, language))
     r, totals = FIRST_ROW, set()
     formats: list[tuple[int, str, str]] = []  # (row, the target's, the actual's): after the cells' style
     for row in rows:
         kpi, given = row.kpi, row.score.kpi
-        how = aggregation_text(kpi) or "未設定"
+        how = aggregation_text(kpi) or t("not set")
         for p in ended_by(row, card.period):
             target = p.target.value if p.target else None
             actual = p.result.actual if p.result else None
             note = p.result.unknown_reason if p.result and actual is None else ""
-            label = style.period_label(p.period, "zh-hant")
-            for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, label, cell_number(target),
+            label = style.period_label(p.period, language)
+            for c, value in enumerate([kpi.code, name_of(kpi), text_of(kpi, "unit"), how, label, cell_number(target),
                                        cell_number(actual), note], start=1):  # fmt: skip
                 put(ws, r, c, value)
             formats.append(
@@ -580,9 +623,12 @@ def periods_sheet(ws: Worksheet, card: Scorecard, rows: list[ScoredKpi]) -> None
                 )
             )
             r += 1
-        said = "；".join(n for n in (derived_note(row, "target"), derived_note(row, "actual")) if n)
-        for c, value in enumerate([kpi.code, kpi.name, kpi.unit, how, whole, cell_number(given.target),
-                                   cell_number(given.actual), said or "依年度填報值"], start=1):  # fmt: skip
+        said = pgettext("report clause separator", "; ").join(
+            n for n in (derived_note(row, "target"), derived_note(row, "actual")) if n
+        )
+        for c, value in enumerate([kpi.code, name_of(kpi), text_of(kpi, "unit"), how, whole,
+                                   cell_number(given.target), cell_number(given.actual),
+                                   said or t("As entered for the year")], start=1):  # fmt: skip
             put(ws, r, c, value)
         formats.append((r, number_format("", given.target), number_format("", given.actual)))
         totals.add(r)
@@ -603,7 +649,7 @@ def rollups_not_met(card: Scorecard) -> list[str]:
     return [row.kpi.code for row in card.rows if row.score.met is False]
 
 
-PLAN_HEADERS = ["計畫代碼", "行動計畫", "主(協)辦機關", "工作項目", *MONTHS]
+PLAN_HEADERS = ["Plan code", "Action plan", "Lead and partner agencies", "Task", *MONTHS]
 PLAN_WIDTHS = [11, 30, 16, 40, *([5] * 12)]
 
 
@@ -611,14 +657,17 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
     style = smap.organization.year_style
     heading(
         ws,
-        f"{smap.organization.name} {format_year(smap.year, 'zh-hant', style)} 行動計畫",
-        f"{RUNS} 工作項目執行月份；進度列：{DONE} 已完成、{PLANNED} 預定",
+        tf("%(organization)s %(year)s action plans", organization=name_of(smap.organization),
+           year=format_year(smap.year, get_language(), style)),
+        tf("%(runs)s the months a task runs; progress rows: %(done)s done, %(planned)s planned", runs=RUNS,
+           done=DONE, planned=PLANNED),
         len(PLAN_HEADERS),
-    )
+    )  # fmt: skip
     # The month columns run through the organization's year (April to March for a council's); the months
     # of tasks and progress are calendar months.
     order = [month for _year, month in style.months(smap.year)]
-    header(ws, HEADER_ROW, [*PLAN_HEADERS[: -len(MONTHS)], *(f"{m}月" for m in order)], PLAN_WIDTHS)
+    month_labels = [period_short(p, style, get_language()) for p in style.periods(smap.year, Unit.MONTH)]
+    header(ws, HEADER_ROW, [*PLAN_HEADERS[: -len(MONTHS)], *month_labels], PLAN_WIDTHS)
     r = FIRST_ROW
     first_month = 5
     column = {month: first_month + i for i, month in enumerate(order)}
@@ -626,13 +675,13 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
     for kpi in kpis_with_plans(smap=smap, access=access):
         for item in kpi.plans:
             plan, start = item.plan, r
-            agencies = plan.agencies_printed or "、".join(a.short_name or a.name for a in item.agencies)
+            agencies = plan.agencies_printed or list_join(agency_name(a) for a in item.agencies)
             tasks: list[PlanTask | None] = [*item.tasks] or [None]
             for task in tasks:
-                put(ws, r, 4, task.name if task else "")
+                put(ws, r, 4, name_of(task) if task else "")
                 months = task.months if task else []
                 if task is not None and months is None:
-                    put(ws, r, first_month, NO_MONTHS)
+                    put(ws, r, first_month, t(NO_MONTHS))
                     merge(ws, r, first_month, r, first_month + 11)
                 else:
                     for m in months or []:
@@ -641,20 +690,20 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
                 r += 1
             progress = {p.month: p for p in item.progress}
             if progress:
-                put(ws, r, 4, "執行進度")
+                put(ws, r, 4, t("Progress"))
                 for month, p in progress.items():
                     if 1 <= month <= 12 and (p.done or p.planned):
                         ws.cell(r, column[month], DONE if p.done else PLANNED)
                 progress_rows.append(r)
                 r += 1
             put(ws, start, 1, plan.code)
-            put(ws, start, 2, plan.name)
+            put(ws, start, 2, name_of(plan))
             put(ws, start, 3, agencies)
             if r - 1 > start:
                 for c in (1, 2, 3):
                     merge(ws, start, c, r - 1, c)
     if r == FIRST_ROW:
-        put(ws, r, 1, "本年度策略地圖無行動計畫資料")
+        put(ws, r, 1, t("This year's strategy map has no action plans"))
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(PLAN_HEADERS))
         r += 1
     centred = {1, *range(first_month, len(PLAN_HEADERS) + 1)}
@@ -680,40 +729,61 @@ def load_card(org: str, ad_year: int, *, access: Access, period: Period | None =
 
 
 def scorecard_workbook(
-    org: str, ad_year: int, smap: StrategyMap | None = None, *, access: Access, period: Period | None = None
+    org: str,
+    ad_year: int,
+    smap: StrategyMap | None = None,
+    *,
+    access: Access,
+    period: Period | None = None,
+    language: str,
 ) -> openpyxl.Workbook:
-    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表, a sheet per theme, 分期數值 when
-    KPIs have figures by period, 行動計畫; with ``period`` (one of the map's year), the year to date at its end.
+    """The scorecard workbook of ``org``'s map in force in ``ad_year``: 總表 (Summary), a sheet per theme, 分期數值
+    when KPIs have figures by period, 行動計畫; with ``period`` (one of the map's year), the year to date at its
+    end; in ``language`` (``zh-hant``, ``en``: its labels, years and the data's names where translated).
 
     Only what ``access`` may read is in it: the public's workbook has published results only. The
     web passes the map it has already resolved; commands pass ``Access.everything()``.
     """
+    organization = smap.organization if smap is not None else Organization.objects.filter(code=org).first()
+    try:
+        language = report_language(language, organization)
+    except ValueError as error:
+        raise ScorecardError(str(error)) from None
+    with speaking(language):
+        return _scorecard_workbook(org, ad_year, smap, access=access, period=period)
+
+
+def _scorecard_workbook(
+    org: str, ad_year: int, smap: StrategyMap | None, *, access: Access, period: Period | None
+) -> openpyxl.Workbook:
     if smap is not None:
         card = map_scorecard(smap=smap, access=access, period=period)
     else:
         card = load_card(org, ad_year, access=access, period=period)
     smap = card.map
-    lines = theme_lines(card)
-    themes = [(t.code, t.name) for t in smap.themes.order_by("order")]
+    lines = _theme_lines(card)
+    themes = [(theme.code, name_of(theme)) for theme in smap.themes.order_by("order")]
     if "" in lines:
-        themes.append(("", "未分主題"))
+        themes.append(("", t("No theme")))
     wb = openpyxl.Workbook()
     add_styles(wb)
     summary = wb.active
-    taken: set[str] = {SUMMARY_TITLE, PLANS_TITLE, PERIODS_TITLE}
-    summary.title = SUMMARY_TITLE
+    taken: set[str] = {t(SUMMARY_TITLE), t(PLANS_TITLE), t(PERIODS_TITLE)}
+    summary.title = t(SUMMARY_TITLE)
     sheets: dict[str, str] = {}
     year = year_text(card)
     for code, name in themes:
         ws = wb.create_sheet(sheet_title(f"{code} {name}".strip(), taken))
         sheets[code] = ws.title
-        label = f"{name}（{code}）" if code else name
-        theme_sheet(ws, f"{smap.organization.name} {year} {label} KPI計分表", lines.get(code, []), card.policy)
+        label = tf("%(name)s (%(code)s)", name=name, code=code) if code else name
+        title = tf("%(organization)s %(year)s %(theme)s KPI scorecard", organization=name_of(smap.organization),
+                   year=year, theme=label)  # fmt: skip
+        theme_sheet(ws, title, lines.get(code, []), card.policy)
     summary_sheet(summary, card, themes, sheets)
     by_period = [row for row in card.rows if row.periods]
     if by_period:
-        periods_sheet(wb.create_sheet(PERIODS_TITLE), card, by_period)
-    plans_sheet(wb.create_sheet(PLANS_TITLE), smap, access=access)
+        periods_sheet(wb.create_sheet(t(PERIODS_TITLE)), card, by_period)
+    plans_sheet(wb.create_sheet(t(PLANS_TITLE)), smap, access=access)
     for ws in wb.worksheets:
         ws.sheet_view.zoomScale = 100
     return wb

@@ -162,8 +162,10 @@ class LinesFieldsMixin(BaseModelAdmin):
     lines_fields: Mapping[str, type[ListAsLinesField]] = {}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in self.lines_fields:
-            return self.lines_fields[db_field.name](label=capfirst(db_field.verbose_name))
+        # a list's translations (values_en) are lists too, edited the same way
+        name = getattr(db_field, "original_name", db_field.name)
+        if name in self.lines_fields:
+            return self.lines_fields[name](label=capfirst(db_field.verbose_name))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
@@ -198,11 +200,11 @@ class ScoringPolicyInline(ScopedInline, admin.StackedInline):
 
 class PerspectiveInline(ScopedInline, admin.TabularInline):
     model = Perspective
-    fields = ["order", "code", "name", "name_en"]
+    fields = ["order", "code", "name"]  # and its translations, beside it (TranslationsBeside)
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["widgets"] = sized(code=6, name=16, name_en=20)
+        kwargs["widgets"] = sized(code=6, name=16, name_zh_hant=16, name_en=20)
         return super().get_formset(request, obj, **kwargs)
 
 
@@ -211,13 +213,13 @@ class ThemeInline(ScopedInline, admin.TabularInline):
     theme's own page, so that the map's form stays within a screen's width."""
 
     model = Theme
-    fields = ["order", "code", "name", "name_en", "group", "takes_over"]
+    fields = ["order", "code", "name", "group", "takes_over"]
     autocomplete_fields = ["group"]
     show_change_link = True
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["widgets"] = sized(code=4, name=14, name_en=16, takes_over=6)
+        kwargs["widgets"] = sized(code=4, name=14, name_zh_hant=14, name_en=16, takes_over=6)
         return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -352,7 +354,7 @@ class ThemeAdmin(AuditedAdmin, admin.ModelAdmin):
     ]
     ordering = [*MAP_ORDERING, "order"]
     autocomplete_fields = ["map", "group"]
-    fields = ["map", "order", "code", "name", "name_en", "group", "takes_over", "takes_over_printed", "weight", "note"]
+    fields = ["map", "order", "code", "name", "group", "takes_over", "takes_over_printed", "weight", "note"]
 
 
 # --- Objectives and links ----------------------------------------------------
@@ -442,7 +444,7 @@ class PolicyThrustAdmin(AuditedAdmin, LinesFieldsMixin, admin.ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     ordering = [*MAP_ORDERING, "order"]
     autocomplete_fields = ["map"]
-    fields = ["map", "order", "code", "name", "name_en", "strategies"]
+    fields = ["map", "order", "code", "name", "strategies"]
 
 
 @admin.register(RevisionCount)

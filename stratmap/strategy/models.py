@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT
+from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT, Translatable, Translations
 from stratmap.core.years import format_year
 
 #: A weight has the digits of a stored number (kpis.models.NUMBER, which this app, below kpis, does not import)
@@ -24,7 +24,7 @@ WEIGHT_DIGITS, WEIGHT_PLACES = 16, 4
 WEIGHT_RULES: list[Callable[[Any], None]] = [*EXACT, MinValueValidator(0)]
 
 
-class StrategyMap(models.Model):
+class StrategyMap(Translatable):
     """One version of an organization's strategy map for one year.
 
     A year may hold several versions (the bureau's 110 map is the October edition
@@ -67,6 +67,15 @@ class StrategyMap(models.Model):
     revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True, validators=CODE)
     revisions_note = models.TextField(_("revisions note"), blank=True, validators=LONG)
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    i18n = Translations(fields=("title", "occasion", "mission", "vision", "values", "tows_title", "note"))
+    LANGUAGE_FROM = ("organization",)
+    translation_notes = models.JSONField(
+        _("translations by"),
+        default=dict,
+        blank=True,
+        validators=JSON_TEXT,
+        help_text=_('Who translated the data, by language: {"en": "the stratmap project"}.'),
+    )
     weights_declared = models.DecimalField(
         _("objective weights declared"),
         help_text=_(
@@ -113,14 +122,15 @@ class StrategyMap(models.Model):
         return self.revisions_compared_to or self.year - 1
 
 
-class Perspective(models.Model):
+class Perspective(Translatable):
     """A BSC perspective (構面) of a map, in the order drawn from top to bottom."""
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="perspectives", verbose_name=_("map"))
     code = models.CharField(_("code"), max_length=10, validators=CODE)
     name = models.CharField(_("name"), max_length=100, validators=TEXT)
-    name_en = models.CharField(_("English name"), max_length=100, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
+    i18n = Translations(fields=("name",))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("perspective")
@@ -132,7 +142,7 @@ class Perspective(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Theme(models.Model):
+class Theme(Translatable):
     """A strategic theme (策略主題), a column of the map.
 
     A bureau theme takes over a city objective or theme (``takes_over``, e.g. DP1
@@ -142,7 +152,6 @@ class Theme(models.Model):
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="themes", verbose_name=_("map"))
     code = models.CharField(_("code"), max_length=10, validators=CODE)
     name = models.CharField(_("name"), max_length=200, validators=TEXT)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
     group = models.ForeignKey(
         "core.Organization",
@@ -163,6 +172,8 @@ class Theme(models.Model):
         decimal_places=WEIGHT_PLACES,
         validators=WEIGHT_RULES,
     )
+    i18n = Translations(fields=("name", "note"))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("strategic theme")
@@ -174,7 +185,7 @@ class Theme(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Objective(models.Model):
+class Objective(Translatable):
     """A strategic objective (策略目標), usually in one perspective and of one theme.
 
     Objectives without a theme are drawn across all themes (the city's TC row); a map may have no
@@ -204,6 +215,8 @@ class Objective(models.Model):
         decimal_places=WEIGHT_PLACES,
         validators=WEIGHT_RULES,
     )
+    i18n = Translations(fields=("name", "ksf", "goal", "key_works", "note"))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("strategic objective")
@@ -217,13 +230,15 @@ class Objective(models.Model):
         return f"{self.map.organization} {format_year(self.map.year)} {self.code} {self.name}"
 
 
-class ObjectiveLink(models.Model):
+class ObjectiveLink(Translatable):
     """A cause-and-effect arrow (因果關係) from one objective to another."""
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="links", verbose_name=_("map"))
     source = models.ForeignKey(Objective, models.CASCADE, related_name="links_out", verbose_name=_("from"))
     target = models.ForeignKey(Objective, models.CASCADE, related_name="links_in", verbose_name=_("to"))
     note = models.TextField(_("note"), blank=True, validators=LONG)
+    i18n = Translations(fields=("note",))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("cause-and-effect link")
@@ -234,7 +249,7 @@ class ObjectiveLink(models.Model):
         return f"{self.source.code} → {self.target.code}"
 
 
-class TowsEntry(models.Model):
+class TowsEntry(Translatable):
     """An item of a TOWS analysis: a strength, weakness, opportunity or threat, or a strategy.
 
     Each entry of a strategy quadrant (SO, WO, ST, WT) carries the quadrant's
@@ -257,6 +272,8 @@ class TowsEntry(models.Model):
     code = models.CharField(_("code"), max_length=20, blank=True, validators=TEXT)
     text = models.TextField(_("text"), validators=LONG)
     order = models.PositiveSmallIntegerField(_("order"))
+    i18n = Translations(fields=("heading", "text"))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("TOWS entry")
@@ -267,15 +284,16 @@ class TowsEntry(models.Model):
         return f"{self.code} {self.text[:40]}"
 
 
-class PolicyThrust(models.Model):
+class PolicyThrust(Translatable):
     """A policy thrust (政策主軸) with its strategies (推動策略)."""
 
     map = models.ForeignKey(StrategyMap, models.CASCADE, related_name="thrusts", verbose_name=_("map"))
     code = models.CharField(_("code"), max_length=20, blank=True, validators=TEXT)
     name = models.CharField(_("name"), max_length=200, validators=TEXT)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=TEXT)
     strategies = models.JSONField(_("strategies"), default=list, blank=True, validators=JSON_TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
+    i18n = Translations(fields=("name", "strategies"))
+    LANGUAGE_FROM = ("map", "organization")
 
     class Meta:
         verbose_name = _("policy thrust")

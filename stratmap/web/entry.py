@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from stratmap.access import access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
+from stratmap.core.names import original_language
 from stratmap.core.years import YearLabel, YearStyle
 from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, period_of
 from stratmap.kpis.presenters import light_style, month_columns
@@ -125,6 +126,7 @@ def _preview(
         "light": light_style(score.light),
         "target": target.value if target else None,
         "composite": policy.self_assessed,
+        "data_language": original_language(smap.organization),  # the {% tr %} tag's, shown alone after an entry
     }
 
 

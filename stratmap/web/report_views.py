@@ -110,7 +110,8 @@ def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse |
         period = asked_period(request, smap)
     except BadPeriod as bad:
         return bad.response()
-    key = jobs.report_key(smap, kind, theme, access_for(request), period)
+    # In the page's language: /en/…/report.pdf is the English deck, a file of its own.
+    key = jobs.report_key(smap, kind, theme, access_for(request), period, language=request.LANGUAGE_CODE)
     context = {
         "map": smap,
         "org": smap.organization,
@@ -154,5 +155,7 @@ def scorecard_xlsx(request: HttpRequest, org: str, year: int) -> HttpResponse:
         return bad.response()
     suffix = f"-{period_code(period, smap.organization.year_style)}" if period else ""
     buffer = io.BytesIO()
-    scorecard_workbook(org, smap.year, smap, access=access_for(request), period=period).save(buffer)
+    scorecard_workbook(
+        org, smap.year, smap, access=access_for(request), period=period, language=request.LANGUAGE_CODE
+    ).save(buffer)
     return _attachment(buffer.getvalue(), "xlsx", f"{org}-{smap.year}{suffix}-scorecard.xlsx")

@@ -20,10 +20,18 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from stratmap.core.names import local_name
+from stratmap.core.names import Shown, local_name, original_language, shown
 from stratmap.core.years import YearStyle
 from stratmap.kpis.models import Kpi
-from stratmap.kpis.presenters import MonthColumn, derived_text, light_style, number, reason_text, target_text
+from stratmap.kpis.presenters import (
+    MonthColumn,
+    derived_text,
+    light_style,
+    number,
+    other_lang,
+    reason_text,
+    target_text,
+)
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.kpis.selectors import Cascade, ScoredKpi
 from stratmap.plans.selectors import KpiPlans, PlanInFull
@@ -57,19 +65,36 @@ def target(value, upper=None) -> str:
     return target_text(Decimal(str(value)), Decimal(str(upper)))
 
 
+def marked(text: Shown, language: str | None = None) -> str:
+    """``text`` as HTML, escaped, in a ``<span lang>`` when it is not in the page's ``language`` (the reader's,
+    the active one by default): an untranslated name is then read in its own language by a screen reader."""
+    lang = other_lang(text, language)
+    return f'<span lang="{escape(lang)}">{escape(text.text)}</span>' if lang else escape(text.text)
+
+
+def shown_html(obj: object, field: str = "name", *, original: str | None = None, language: str | None = None) -> str:
+    """``obj.<field>`` in the reader's language where the data has it, else the original (in the data's
+    ``original`` language, its organization's), as HTML marked with its language (:func:`marked`)."""
+    if obj is None or obj == "":
+        return ""
+    return marked(shown(obj, field, language=language, original=original), language)
+
+
 def light_badge(value: Level | str | None, reason: str = "", lights: LightSet = TAIPEI_LIGHTS) -> SafeString:
     """A light badge: symbol, label and colour together, never colour alone (a key is read in ``lights``)."""
     if not value:
         return mark_safe("")
     style = light_style(lights.get(value) if isinstance(value, str) else value)
     title = format_html(' title="{}"', reason_text(reason)) if reason else ""
+    # A name the light set has only in another language (a council's Green on a Chinese page) says which.
+    label = format_html('<span lang="{}">{}</span>', style.lang, style.label) if style.lang else style.label
     return format_html(
         '<span class="light light-{}" style="color: {}"{}><span aria-hidden="true">{}</span> {}</span>',
         style.key,
         style.colour,
         title,
         style.symbol,
-        style.label,
+        label,
     )
 
 
@@ -101,10 +126,13 @@ SCORECARD_SCORES = (
 )
 
 
-def _measured(value: str, given: Decimal | None, unit: str, periods: tuple, style: YearStyle) -> str:
-    """A target or an actual, its unit after it, and the periods it was made of (small, after a space): HTML,
-    every text in it escaped (a cell of a row marked safe as a whole)."""
-    unit_html = f'<span class="unit">{escape(unit)}</span>' if given is not None and unit else ""
+def _measured(value: str, given: Decimal | None, unit: Shown, periods: tuple, style: YearStyle) -> str:
+    """A target or an actual, its unit after it (in the reader's language where the data has it), and the
+    periods it was made of (small, after a space): HTML, every text in it escaped (a cell of a row marked
+    safe as a whole)."""
+    lang = other_lang(unit)
+    attribute = f' lang="{escape(lang)}"' if lang else ""
+    unit_html = f'<span class="unit"{attribute}>{escape(unit.text)}</span>' if given is not None and unit.text else ""
     derived = f' <small class="derived">{escape(derived_text(tuple(periods), style))}</small>' if periods else ""
     return f"{escape(value)}{unit_html}{derived}"
 
@@ -142,6 +170,7 @@ def scorecard_lines(
     ``composite``: with the self-assessment scores'). Formats and ``escape``, not ``format_html``: that, a
     cell, cost more than the cell's template node had."""
     style = smap.organization.year_style
+    original = original_language(smap.organization)
     kpi_address = addresses("web:kpi")
     yes = escape(gettext("yes"))
     missed = f'<strong class="missed">{escape(gettext("not met"))}</strong>'
@@ -153,8 +182,9 @@ def scorecard_lines(
     for row in rows:
         s, kpi = row.score, row.kpi
         given, objective = s.kpi, kpi.objective
+        unit = shown(kpi, "unit", original=original)
         if perspectives and objective.perspective_id not in named:
-            named[objective.perspective_id] = f"<td>{escape(local_name(objective.perspective))}</td>"
+            named[objective.perspective_id] = f"<td>{shown_html(objective.perspective, original=original)}</td>"
         badge = (s.light, s.unknown_reason or "")
         if badge not in badges:
             badges[badge] = light_badge(*badge)
@@ -170,12 +200,12 @@ def scorecard_lines(
             row_class=f"light-row-{escape(s.light.key) if s.light else ''}{' missed-row' if s.met is False else ''}",
             perspective=named[objective.perspective_id] if perspectives else "",
             objective_code=escape(objective.code),
-            objective_name=escape(objective.name),
+            objective_name=shown_html(objective, original=original),
             href=escape(kpi_address(smap, kpi.code)),
             code=escape(kpi.code),
-            name=escape(kpi.name),
-            target=_measured(target(given.target, given.target_upper), given.target, kpi.unit, row.target_from, style),
-            actual=_measured(num(given.actual), given.actual, kpi.unit, row.actual_from, style),
+            name=shown_html(kpi, original=original),
+            target=_measured(target(given.target, given.target_upper), given.target, unit, row.target_from, style),
+            actual=_measured(num(given.actual), given.actual, unit, row.actual_from, style),
             rate=f"{num(s.rate.percent, 1)}%" if s.rate.percent is not None else "",
             scores=scores,
             score=f"{num(s.score, 2)}{flag}",
@@ -220,6 +250,7 @@ class PlanArticles:
 
     def __init__(self, *, smap: StrategyMap, months: list[MonthColumn], editable: set[int]) -> None:
         self.smap, self.months, self.editable = smap, months, editable
+        self.original = original_language(smap.organization)
         self.progress_address = addresses("web:plan-progress")
         self.headers = "".join(f'<th scope="col" class="month">{escape(m.label)}</th>' for m in months)
         self.task, self.progress_label = escape(gettext("task")), escape(gettext("progress"))
@@ -251,7 +282,7 @@ class PlanArticles:
                     if on is None
                     else "".join(self.runs if m.month in on else '<td class="month"></td>' for m in months)
                 )
-                rows.append(TASK_ROW.format(name=escape(t.name), cells=cells))
+                rows.append(TASK_ROW.format(name=shown_html(t, original=self.original), cells=cells))
             progress = ""
             if item.progress:
                 marks: dict[int, list[str]] = {}
@@ -267,11 +298,11 @@ class PlanArticles:
             link = f'<p><a href="{escape(self.progress_address(self.smap, plan.code))}">{self.update}</a></p>'
         outcomes = ""
         if item.outcomes:
-            listed = "".join(f"<li>{escape(o.text)}</li>" for o in item.outcomes)
+            listed = "".join(f"<li>{shown_html(o, 'text', original=self.original)}</li>" for o in item.outcomes)
             outcomes = f'<p class="outcomes-title">{self.outcomes_title}</p><ul class="outcomes">{listed}</ul>'
         return PLAN.format(
             code=escape(plan.code),
-            name=escape(plan.name),
+            name=shown_html(plan, original=self.original),
             meta=meta,
             grid=grid,
             progress_link=link,

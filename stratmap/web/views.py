@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from stratmap.access import access_for, get_map_for_user, visible_maps
 from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.names import local_text, original_language
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import PER_YEAR, YearError, format_year, period_in_year
 from stratmap.kpis.models import Kpi, period_code
@@ -39,7 +40,15 @@ from stratmap.web.rows import PlanArticles, cascade_links, plans_lines, scorecar
 
 
 def _context(smap: StrategyMap, **extra) -> dict:
-    return {"map": smap, "org": smap.organization, "year": smap.year, **extra}
+    # data_language: what the map's texts are written in, for the {% tr %} tag, read once from the organization.
+    organization = smap.organization
+    return {
+        "map": smap,
+        "org": organization,
+        "year": smap.year,
+        "data_language": original_language(organization),
+        **extra,
+    }
 
 
 @require_safe
@@ -218,6 +227,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
          _("achievement rate (%)"), _("innovation"), _("challenge"), _("contribution"), _("total score"),
          _("light"), _("met")]
     )  # fmt: skip
+    original = original_language(smap.organization)
     for row in rows:
         s = row.score
         writer.writerow(
@@ -225,7 +235,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
                 s.kpi.perspective,
                 s.kpi.objective,
                 row.kpi.code,
-                row.kpi.name,
+                local_text(row.kpi, original=original),
                 number(s.kpi.target, grouping=False),
                 number(s.kpi.actual, grouping=False),
                 number(s.rate.percent, 1, grouping=False),
@@ -252,7 +262,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
         "target": [None if p.target is None else float(p.target) for p in detail.history],
         "actual": [None if p.actual is None else float(p.actual) for p in detail.history],
         "labels": {"target": _("target"), "actual": _("actual")},
-        "unit": detail.kpi.unit,
+        "unit": local_text(detail.kpi, "unit", original=original_language(smap.organization)),
     }
     may_work = _may_work(request, detail.kpi)
     periods = detail.scored.periods
@@ -324,7 +334,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
     entries: dict[str, list] = {kind: [] for kind in ("s", "w", "o", "t", "so", "wo", "st", "wt")}
     for entry in smap.tows_entries.order_by("order"):
         entries[entry.kind].append(entry)
-    headings = {kind: (items[0].heading if items else "") for kind, items in entries.items()}
+    headings = {kind: (items[0] if items else None) for kind, items in entries.items()}  # each its first's heading
     thrusts = list(smap.thrusts.order_by("order"))
     if not smap.has_tows and not thrusts:
         raise Http404

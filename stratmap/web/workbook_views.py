@@ -57,7 +57,9 @@ def download(request: HttpRequest, org: str, year: int) -> HttpResponse:
         agency = next((a for a in agencies if a.code == code), None)
         if agency is None:
             raise Http404
-    content = build_workbook(access=access_for(request), smap=smap, agency=agency, user=request.user)
+    content = build_workbook(
+        access=access_for(request), smap=smap, agency=agency, user=request.user, language=request.LANGUAGE_CODE
+    )
     response = HttpResponse(content, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename(smap, agency)}"'
     response["Cache-Control"] = "private, no-store"  # it holds unpublished results

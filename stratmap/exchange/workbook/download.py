@@ -9,6 +9,10 @@ so a workbook downloaded in English uploads on the Chinese page.
 Self-assessment cells of a period row are read-only: innovation, challenge and contribution are
 scored for the year, on the year's row.
 
+Everything a person reads in it is in the downloader's language (``language``), but the header row and the
+about sheet's labels: the upload finds its columns and rows by them, so they stay the fixed bilingual
+text of :mod:`~stratmap.exchange.workbook.columns` (「達成值 actual」) whatever the language.
+
 Which agencies' workbooks a person may download is the access module's rule
 (:meth:`stratmap.access.Access.workbook_agencies`); the values in it are those the
 person may read. Cells are styled so that what may be filled in stands out; the sheet's
@@ -21,13 +25,16 @@ import io
 from decimal import Decimal
 
 import openpyxl
+from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import pgettext
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
+from stratmap.core.names import local_name, local_text
 from stratmap.core.spreadsheet import put
 from stratmap.core.years import format_year
 from stratmap.exchange.workbook.columns import (
@@ -81,13 +88,20 @@ def _put(ws, row: int, column: int, value, *, font: Font = FONT):
     return cell
 
 
+#: The context of the workbook's own messages in django.po.
+CONTEXT = "results workbook"
+
+
+def _t(message: str) -> str:
+    return pgettext(CONTEXT, message)
+
+
 def _status_text(result: KpiResult | None) -> str:
+    """The result's status as the downloader reads it, with its code (``draft``) as the upload names it."""
     if result is None:
-        return "未填 not entered"
-    with translation.override("zh-hant"):
-        zh = str(result.get_status_display())
-    text = f"{zh} {result.status}"
-    return text if result.status in EDITABLE else f"{text} · 鎖定 locked"
+        return _t("not entered")
+    text = f"{result.get_status_display()} ({result.status})"
+    return text if result.status in EDITABLE else _t("%(status)s · locked") % {"status": text}
 
 
 def _between(low: str, high: str, title: str, error: str) -> DataValidation:
@@ -97,9 +111,18 @@ def _between(low: str, high: str, title: str, error: str) -> DataValidation:
     )
 
 
-def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, user) -> bytes:
-    """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see."""
+def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, user, language: str) -> bytes:
+    """The results workbook of ``agency``'s KPIs of ``smap``, with the current values ``access`` may see, in
+    ``language`` (``zh-hant``, ``en``: a language the site does not offer is the site's default)."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    with translation.override(language if language in offered else settings.LANGUAGE_CODE):
+        return _build_workbook(access=access, smap=smap, agency=agency, user=user)
+
+
+def _build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, user) -> bytes:
     access.require(smap)
+    language = translation.get_language()
+    original = str(smap.organization.language)
     kpis = workbook_kpis(smap, agency)
     # Every period's rows with the year's, in one query each.
     results = {(r.kpi_id, r.period): r for r in access.results(KpiResult.objects.filter(kpi__in=kpis, year=smap.year))}
@@ -114,7 +137,7 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
 
     book = openpyxl.Workbook()
     book.properties.creator = "stratmap"
-    book.properties.title = f"{smap.organization} {style.typed(smap.year)} {agency} results"
+    book.properties.title = f"{smap.organization.code} {style.typed(smap.year)} {agency.code} results"
     ws = book.active
     ws.title = RESULTS
     for i, column in enumerate(COLUMNS, start=1):
@@ -138,8 +161,8 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
             "code": kpi.code,
             "period": label,
             "period_code": code or None,
-            "name": kpi.name,
-            "unit": kpi.unit,
+            "name": local_text(kpi, "name", language=language, original=original),
+            "unit": local_text(kpi, "unit", language=language, original=original),
             "target": (
                 excel_number(target.value)
                 if target and target.value is not None
@@ -167,23 +190,22 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     last = len(lines) + 1
     if lines:
         kinds = unknown_kinds()
+        chinese = language.startswith("zh")
         pick = DataValidation(
             type="list",
             formula1='"' + ",".join(code for code, _zh, _en in kinds) + '"',
             showInputMessage=True,
-            errorTitle="不明類別 unknown kind",
-            error="請選擇清單中的值 Pick a value of the list.",
-            promptTitle="不明類別 unknown kind",
-            prompt="; ".join(f"{code} = {zh}" for code, zh, _en in kinds)[:250],
+            errorTitle=_t("Unknown kind"),
+            error=_t("Pick a value of the list."),
+            promptTitle=_t("Unknown kind"),
+            prompt="; ".join(f"{code} = {zh if chinese else en}" for code, zh, en in kinds)[:250],
             **CHECKED,
         )
         pick.add(f"{letter('unknown_kind')}2:{letter('unknown_kind')}{last}")
-        score = _between("0", "100", "分數 score", "請輸入 0 至 100 的數字 Enter a number from 0 to 100.")
+        score = _between("0", "100", _t("Score"), _t("Enter a number from 0 to 100."))
         for key in SCORES:
             score.add(f"{letter(key)}2:{letter(key)}{last}")
-        actual = _between(
-            "-999999999999", "999999999999", "達成值 actual", "請輸入數字，不含單位 Enter a number, without the unit."
-        )
+        actual = _between("-999999999999", "999999999999", _t("Actual"), _t("Enter a number, without the unit."))
         actual.add(f"{letter('actual')}2:{letter('actual')}{last}")
         for validation in (pick, score, actual):
             ws.add_data_validation(validation)
@@ -199,12 +221,16 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     about.column_dimensions["C"].width = 48
     now = timezone.localtime()
     rows = {
-        "format": (FORMAT, "stratmap 成果填報檔 results workbook"),
-        "organization": (smap.organization.code, str(smap.organization)),
-        "agency": (agency.code, str(agency)),
+        "format": (FORMAT, _t("stratmap results workbook")),
+        "organization": (smap.organization.code, local_name(smap.organization, language=language)),
+        "agency": (agency.code, local_name(agency, language=language)),
         # Read back by the upload: the year as the organization types it, and as it reads (民國108年, 2019/20).
-        "year": (style.typed(smap.year), f"{format_year(smap.year, 'zh-hant', style)} ({smap.year})"),
-        "map": (smap.pk, smap.version_label or smap.title),
+        "year": (style.typed(smap.year), f"{format_year(smap.year, language, style)} ({smap.year})"),
+        "map": (
+            smap.pk,
+            local_text(smap, "version_label", language=language, original=original)
+            or local_text(smap, "title", language=language, original=original),
+        ),
         "generated": (now.strftime("%Y-%m-%d %H:%M:%S"), str(now.tzinfo)),
         "generated_by": (user.get_username() if user is not None else "", ""),
     }
@@ -219,22 +245,24 @@ def build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, u
     _put(about, number, 1, UNKNOWN_KINDS_LABEL, font=BOLD)
     for code, zh, en in unknown_kinds():
         _put(about, number, 2, code)
-        _put(about, number, 3, f"{zh} {en}")
+        _put(about, number, 3, zh if language.startswith("zh") else en)
         number += 1
     number += 1
-    for line in (
-        "填寫說明 How to fill in",
-        "灰底欄位唯讀；深灰列為已送審或已核定之成果，已鎖定不可修改。",
-        "Grey columns are read-only; dark grey rows are submitted or approved results, locked.",
-        "達成值與不明類別擇一填寫。Enter the actual, or the unknown kind (and a reason for other).",
-        "創新度、挑戰度、貢獻度為 0 至 100 之數字。Scores are numbers from 0 to 100.",
-        "未達目標者須填寫狀況分析與對策說明。A missed target needs the situation analysis and countermeasures.",
-        "按季、按月等填報之指標，全年一列，各期間各一列；自評分數僅填於全年列。",
-        "A KPI reported by quarter or month has a row for the year and one per period; "
-        "self-assessment scores go on the year's row only.",
-        "上傳時全部檢查，有任何錯誤即不儲存任何資料。The upload is checked as a whole: any error saves nothing.",
+    for i, line in enumerate(
+        (
+            _t("How to fill in"),
+            _t("Grey columns are read-only; dark grey rows are submitted or approved results, locked."),
+            _t("Enter the actual, or the unknown kind (and a reason for other)."),
+            _t("Innovation, challenge and contribution are numbers from 0 to 100."),
+            _t("A missed target needs the situation analysis and countermeasures."),
+            _t(
+                "A KPI reported by quarter or month has a row for the year and one per period; "
+                "self-assessment scores go on the year's row only."
+            ),
+            _t("The upload is checked as a whole: any error saves nothing."),
+        )
     ):
-        _put(about, number, 1, line, font=BOLD if line.startswith("填寫") else FONT)
+        _put(about, number, 1, line, font=BOLD if i == 0 else FONT)
         number += 1
     about.protection.sheet = True
 

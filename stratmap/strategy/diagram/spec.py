@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["DEFAULT_LABELS", "LightStyle", "MapSpec", "ObjectiveBox", "label", "sub_map"]
 
@@ -15,6 +15,7 @@ class LightStyle:
     symbol: str  # "★"
     label: str  # "優" or "excellent" (already in the page's language)
     colour: str  # "#1a7f37"
+    lang: str = ""  # the label's language (BCP 47) where it is not the page's, so that it is read in it; else ""
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ObjectiveBox:
     theme: str | None  # theme code, None = spans all themes
     light: LightStyle | None = None  # None: no KPI data, drawn neutral grey without symbol
     href: str | None = None
+    lang: str = ""  # the name's language (BCP 47) where it is not the drawing's; else ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class MapSpec:
     themes: list[tuple[str, str]]  # (code, name) in order
     objectives: list[ObjectiveBox]
     links: list[tuple[str, str]]  # (from objective code, to objective code)
+    #: The language (BCP 47) of a text that is not in the drawing's, so that it is marked and read in it (an
+    #: untranslated name): by "title", "mission", "vision", "values", "theme:<code>", "perspective:<code>".
+    langs: dict[str, str] = field(default_factory=dict)
+    #: The drawing's own language (BCP 47), marked on the SVG so that a file saved alone still says it.
+    language: str = ""
 
 
 DEFAULT_LABELS = {
@@ -70,4 +77,6 @@ def sub_map(spec: MapSpec, theme: str, title: str | None = None) -> MapSpec:
         themes=[t for t in spec.themes if t[0] == theme],
         objectives=objectives,
         links=[(s, t) for s, t in spec.links if s in codes and t in codes],
+        langs=spec.langs,
+        language=spec.language,
     )

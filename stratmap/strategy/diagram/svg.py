@@ -91,6 +91,11 @@ def _style() -> str:
     )
 
 
+def _lang(language: str) -> str:
+    """The attribute that marks a text in another language than the drawing's (empty when it is in its)."""
+    return f" lang={quoteattr(language)}" if language else ""
+
+
 def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
     """The map as a standalone SVG document (``layout`` defaults to :func:`.placement.layout` of ``spec``)."""
     lay = layout if layout is not None else _layout(spec)
@@ -99,7 +104,7 @@ def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
     out.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'class="strategy-map" width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}" '
-        f'role="img" aria-label={quoteattr(spec.title)}>'
+        f'role="img" aria-label={quoteattr(spec.title)}{_lang(spec.language)}>'
     )
     out.append(f"<title>{escape(spec.title)}</title>")
     out.append(f"<style>{_style()}</style>")
@@ -108,7 +113,7 @@ def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
         f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0.5 L10,5 L0,9.5 z" fill="{ARROW}"/></marker></defs>'
     )
     out.append(f'<rect class="background" width="{_n(w)}" height="{_n(h)}" fill="#ffffff"/>')
-    _render_header(out, lay)
+    _render_header(out, lay, spec.langs)
     _render_themes(out, spec, lay)
     _render_rows(out, spec, lay)
     for ob in spec.objectives:
@@ -125,17 +130,20 @@ def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
     return "".join(out)
 
 
-def _render_header(out: list[str], lay: Layout) -> None:
+def _render_header(out: list[str], lay: Layout, langs: dict[str, str]) -> None:
     head = lay.header
     out.append('<g class="header">')
+    title_lang = _lang(langs.get("title", ""))
     for i, line in enumerate(head.title_lines):
         y = head.title.y + TITLE_LINE * (i + 1) - 6
         out.append(
-            f'<text class="title" x="{_n(lay.width / 2)}" y="{_n(y)}" text-anchor="middle">{escape(line)}</text>'
+            f'<text class="title" x="{_n(lay.width / 2)}" y="{_n(y)}" text-anchor="middle"{title_lang}>'
+            f"{escape(line)}</text>"
         )
     for p in head.panels:
         r = p.rect
         out.append(f'<g class="panel {p.key}">')
+        lang = _lang(langs.get(p.key, ""))
         out.append(
             f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}" rx="6" '
             'fill="#f6f8fa" stroke="#d0d7de"/>'
@@ -151,13 +159,15 @@ def _render_header(out: list[str], lay: Layout) -> None:
                     parts.append(f'<tspan class="value">{escape(value)}</tspan>')
                 yy = base + HEAD_LINE * (i + 1)
                 x = _n(r.x + PANEL_PAD)
-                out.append(f'<text class="head" x="{x}" y="{_n(yy)}" xml:space="preserve">{"".join(parts)}</text>')
+                out.append(
+                    f'<text class="head" x="{x}" y="{_n(yy)}" xml:space="preserve"{lang}>{"".join(parts)}</text>'
+                )
         else:
             spans = "".join(
                 f'<tspan x="{_n(r.x + PANEL_PAD)}" y="{_n(base + HEAD_LINE * (i + 1))}">{escape(text[0])}</tspan>'
                 for i, text in enumerate(p.lines)
             )
-            out.append(f'<text class="head {p.key}-text">{spans}</text>')
+            out.append(f'<text class="head {p.key}-text"{lang}>{spans}</text>')
         out.append("</g>")
     out.append("</g>")
 
@@ -198,7 +208,7 @@ def _render_themes(out: list[str], spec: MapSpec, lay: Layout) -> None:
             y = r.y + r.h / 2 + 5
             out.append(
                 f'<text x="{_n(xc)}" y="{_n(y)}" text-anchor="middle"><tspan class="tc">{escape(code)}</tspan>'
-                f' <tspan class="tn">{escape(name)}</tspan></text>'
+                f' <tspan class="tn"{_lang(spec.langs.get(f"theme:{code}", ""))}>{escape(name)}</tspan></text>'
             )
         else:
             n = 1 + len(head.name_lines)
@@ -208,7 +218,8 @@ def _render_themes(out: list[str], spec: MapSpec, lay: Layout) -> None:
                 f'<tspan x="{_n(xc)}" y="{_n(y0 + THEME_LINE * (i + 1))}">{escape(line)}</tspan>'
                 for i, line in enumerate(head.name_lines)
             )
-            out.append(f'<text class="tn" text-anchor="middle">{spans}</text>')
+            lang = _lang(spec.langs.get(f"theme:{code}", ""))
+            out.append(f'<text class="tn" text-anchor="middle"{lang}>{spans}</text>')
         out.append("</g>")
 
 
@@ -231,7 +242,7 @@ def _render_rows(out: list[str], spec: MapSpec, lay: Layout) -> None:
             f'<tspan x="{_n(r.x + r.w / 2)}" y="{_n(y0 + ROW_LINE * k)}">{escape(line)}</tspan>'
             for k, line in enumerate(head.lines)
         )
-        out.append(f'<text text-anchor="middle">{spans}</text></g>')
+        out.append(f'<text text-anchor="middle"{_lang(spec.langs.get(f"perspective:{code}", ""))}>{spans}</text></g>')
     band = lay.rows.get("")  # objectives without a perspective: a band with no header
     if band is not None:
         fill = "#f3f6fa" if len(spec.perspectives) % 2 == 0 else "#eaf0f6"
@@ -270,13 +281,13 @@ def _render_box(out: list[str], ob: ObjectiveBox, r: Rect, bt: BoxText) -> None:
         f'<tspan x="{_n(r.x + r.w / 2)}" y="{_n(base(first + i))}">{escape(line)}</tspan>'
         for i, line in enumerate(bt.name_lines)
     )
-    out.append(f'<text class="name" text-anchor="middle">{spans}</text>')
+    out.append(f'<text class="name" text-anchor="middle"{_lang(ob.lang)}>{spans}</text>')
     if ob.light:
         row = 0 if bt.badge_inline else first + max(1, len(bt.name_lines))
         out.append(
             f'<text class="light" x="{_n(right)}" y="{_n(base(row))}" text-anchor="end">'
             f'<tspan class="symbol" fill={quoteattr(colour)}>{escape(ob.light.symbol)}</tspan> '
-            f'<tspan class="label">{escape(ob.light.label)}</tspan></text>'
+            f'<tspan class="label"{_lang(ob.light.lang)}>{escape(ob.light.label)}</tspan></text>'
         )
     out.append("</g>")
     if href:

@@ -1,4 +1,4 @@
-"""Template helpers: years, numbers, lights and language-switch URLs."""
+"""Template helpers: the data's texts in the reader's language, years, numbers, lights and language-switch URLs."""
 
 from __future__ import annotations
 
@@ -6,21 +6,31 @@ from django import template
 from django.core.paginator import Page
 from django.db import models
 from django.urls import translate_url
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext_lazy
 
 from stratmap.core.audit_text import audit_action, audit_field, audit_value
 from stratmap.core.models import Organization
-from stratmap.core.names import local_name
+from stratmap.core.names import Shown, local_name, local_text, original_language, reader_language, shown
 from stratmap.core.years import TAIPEI_YEARS, YearStyle, format_year
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.presenters import derived_text, period_short, points_text, reason_text
+from stratmap.kpis.presenters import (
+    REASONS,
+    derived_text,
+    html_lang,
+    period_short,
+    points_text,
+    reason_text,
+    same_language,
+)
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
 from stratmap.web.middleware import page_address
 from stratmap.web.presenters import Legend, map_legend
-from stratmap.web.rows import light_badge, num, target
+from stratmap.web.rows import light_badge, marked, num, shown_html, target
 
 register = template.Library()
 
@@ -67,6 +77,15 @@ register.filter("target", target)
 def reason(value: str) -> str:
     """Why a KPI is unknown, translated when the scoring engine gave the reason."""
     return reason_text(value or "")
+
+
+@register.simple_tag(takes_context=True)
+def reason_shown(context, value: str) -> SafeString:
+    """``{% reason_shown score.unknown_reason %}``: why a KPI is unknown, the engine's reasons in the page's
+    language; a reason the agency typed is the data's, marked with the data's language where it differs."""
+    if not value or value in REASONS:
+        return mark_safe(escape(reason_text(value or "")))
+    return mark_safe(marked(Shown(value, data_language(context) or reader_language())))  # escaped there
 
 
 @register.simple_tag
@@ -150,6 +169,77 @@ def result_status(value: str) -> str:
 register.filter("audit_action", audit_action)
 register.filter("audit_field", audit_field)
 register.filter("audit_value", audit_value)
+
+
+def data_language(context, organization: object = None) -> str | None:
+    """The language the page's data is written in: ``organization``'s where a row of another organization is
+    shown (the cascade's bureaus), else the page's (``data_language``, set once by the view from its map's
+    organization, or its ``org``); None where the page has neither (each row's own then, see core.names)."""
+    if organization is not None and organization != "":
+        return original_language(organization)
+    language = context.get("data_language")
+    if language:
+        return str(language)
+    org = context.get("org")
+    return original_language(org) if isinstance(org, Organization) else None
+
+
+@register.simple_tag(takes_context=True)
+def tr(context, obj: object, field: str = "name", organization: object = None) -> SafeString:
+    """``{% tr kpi "unit" %}``: a text of the data in the reader's language where the data has it, else the
+    original, in a ``<span lang>`` when that is not the page's language (``organization``: whose data it
+    is, where not the page's organization's)."""
+    return mark_safe(shown_html(obj, field, original=data_language(context, organization)))  # escaped there
+
+
+@register.simple_tag(takes_context=True)
+def tr_each(context, obj: object, field: str, organization: object = None) -> list[SafeString]:
+    """``{% tr_each thrust "strategies" as items %}``: a list of the data (a thrust's strategies) in the reader's
+    language where the data has it, else the original, each item marked as :func:`tr` marks a text."""
+    found = shown(obj, field, original=data_language(context, organization))
+    items = found.text if isinstance(found.text, list | tuple) else [found.text] if found.text else []
+    return [mark_safe(marked(Shown(str(item), found.language))) for item in items]  # escaped there
+
+
+@register.simple_tag(takes_context=True)
+def tr_text(context, obj: object, field: str = "name", organization: object = None) -> str:
+    """``{% tr_text kpi "name" %}``: the text alone, for where no element may go (a ``<title>``, an attribute),
+    and for the notes on the source, whose language the data does not say (Taipei's are its transcribers'
+    English, not the city's Chinese): marking them with the organization's would be wrong."""
+    return local_text(obj, field, original=data_language(context, organization))
+
+
+@register.simple_tag
+def lang_of(language: str | None = None) -> str:
+    """The page's language as HTML's ``lang`` writes it (``<html lang="{% lang_of LANGUAGE_CODE %}">``)."""
+    return html_lang(reader_language(language))
+
+
+@register.simple_tag(takes_context=True)
+def translation_note(context) -> str:
+    """On a page of a map read in a language its organization does not write in, who translated its data
+    into that language, as the data says it (``StrategyMap.translation_notes``, the dataset's ``translations``:
+    "English names translated by the stratmap project, not by Taipei City Government"); empty otherwise."""
+    smap = context.get("map")
+    if not isinstance(smap, StrategyMap):
+        return ""
+    want = reader_language()
+    if same_language(original_language(smap.organization), want):
+        return ""
+    notes = getattr(smap, "translation_notes", None) or {}
+    return next((str(text) for lang, text in notes.items() if same_language(lang, want) and text), "")
+
+
+@register.simple_tag
+def tr_org(organization: Organization | None, full: str = "") -> SafeString:
+    """``{% tr_org org "full" %}``: an organization's name as :func:`local` gives it, in a ``<span lang>`` when
+    it is not in the page's language (a council's English name on a Chinese page)."""
+    if organization is None or organization == "":
+        return mark_safe("")
+    text = local_name(organization, full=bool(full))
+    translated = shown(organization, "name")
+    language = translated.language if translated.text == text else original_language(organization)
+    return mark_safe(marked(Shown(text, language)))  # escaped there
 
 
 @register.filter

@@ -1,10 +1,11 @@
-"""``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] [--period Q3] -o FILE``.
+"""``stratmap report deck|scorecard --org CODE --year YEAR [--theme D] [--period Q3] [--language en] -o FILE``.
 
 - ``deck``: the leadership-camp deck, PowerPoint (``-o deck.pptx``) or PDF (``-o deck.pdf``);
 - ``scorecard``: the Excel scorecard workbook (``-o scorecard.xlsx``).
 
 Both are of the year or, with ``--period``, of the year to date at the end of that period (a deck of a
-period has no part 2, the next year's map).
+period has no part 2, the next year's map). Either is in ``--language`` (``zh-hant``, ``en``), by default the
+organization's own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stratmap.access import SYSTEM
 from stratmap.core.commands import Steps, output_path, period_option, progress
+from stratmap.core.models import Organization
 from stratmap.core.years import YearError, to_ad_year
+from stratmap.reports.content import report_content, report_language
 from stratmap.reports.deck import DeckError, write_deck
-from stratmap.reports.pdf import write_pdf
+from stratmap.reports.pdf import render_pdf
 from stratmap.reports.xlsx import ScorecardError, scorecard_workbook
 
 SUFFIXES = {"deck": (".pptx", ".pdf"), "scorecard": (".xlsx",)}
@@ -40,6 +43,10 @@ class Command(BaseCommand):
             help="the year to date at a period of the year: 2024-Q3, 2024-H1, 2024-05 (a month), or Q3",
         )
         parser.add_argument(
+            "--language",
+            help="the report's language: zh-hant or en (default: the organization's own language)",
+        )
+        parser.add_argument(
             "-o", "--output", required=True, help="the file to write: deck.pptx, deck.pdf or scorecard.xlsx"
         )
 
@@ -56,17 +63,24 @@ class Command(BaseCommand):
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
         try:
+            language = report_language(options.get("language"), Organization.objects.filter(code=org).first())
+        except DeckError as exc:
+            raise CommandError(f"--language: {exc}") from None
+        try:
             chosen = period_option(org, ad_year, period) if period else None
             if kind == "deck":
                 with progress(self.stderr, "reading the data") as steps:
                     if suffix == ".pdf":
                         told = pages(steps, "laying out pages", "writing the PDF")
-                        write_pdf(org, ad_year, theme, path, access=SYSTEM, period=chosen, progress=told)
+                        content = report_content(org, ad_year, theme, access=SYSTEM, period=chosen, language=language)
+                        path.write_bytes(render_pdf(content, progress=told))
                     else:
                         told = pages(steps, "drawing slides", "writing the file")
-                        write_deck(org, ad_year, theme, path, access=SYSTEM, period=chosen, progress=told)
+                        write_deck(
+                            org, ad_year, theme, path, access=SYSTEM, period=chosen, progress=told, language=language
+                        )
             else:
-                scorecard_workbook(org, ad_year, access=SYSTEM, period=chosen).save(path)
+                scorecard_workbook(org, ad_year, access=SYSTEM, period=chosen, language=language).save(path)
         except (DeckError, ScorecardError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"wrote {path}")
