@@ -244,3 +244,15 @@ def test_the_admin_saves_a_translation_beside_the_field_with_an_audit_event(demo
         "Rate of unemployment",
         "English name for the English pages",
     )
+
+
+def test_an_organizations_report_wording_and_its_translations_survive_a_dump_and_a_load(demo, tmp_path):
+    dumped = dump_organizations(["taipei"])
+    taipei = Organization.objects.get(code="taipei")
+    wording = taipei.report_settings  # type: ignore[attr-defined]
+    wording.closing, wording.i18n = "改過", {}
+    wording.save()
+    load_paths([write(tmp_path, dumped, "organizations.yaml")])
+    wording.refresh_from_db()
+    assert wording.closing == "簡報結束，敬請指教！"
+    assert names.local_text(wording, "closing", language="en") == "Thank you for your attention."

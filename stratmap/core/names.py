@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils.translation import get_language
 
 from stratmap.core.models import Organization
@@ -61,8 +62,18 @@ def shown(obj: Any, field: str = "name", *, language: str | None = None, origina
     source = (original or original_language(obj)).lower()
     text = getattr(obj, field, "") or ""
     if want != source:
-        # the virtual field django-modeltrans adds (name_en reads i18n["name_en"]), no fallback of its own
-        translated = getattr(obj, _key(field, want), None)
+        # The row's i18n column itself, as django-modeltrans keeps it (its name_en field reads the same key,
+        # after checking the row's deferred fields: too slow for every name of a page); anything else
+        # (a report's own objects) offers the translation as an attribute.
+        key = _key(field, want)
+        row = getattr(obj, "__dict__", {})
+        if "i18n" in row:
+            translated = (row["i18n"] or {}).get(key)
+        elif isinstance(obj, models.Model) and hasattr(type(obj), "i18n"):
+            # deferred (.only() without it): loading it here would be a query per name of a page
+            raise ValueError(f"{type(obj).__name__} was fetched without its i18n column; add it to .only()")
+        else:
+            translated = getattr(obj, key, None)
         if translated:
             return Shown(translated, want)
     return Shown(text, source)

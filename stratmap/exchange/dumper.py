@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Prefetch
 
@@ -83,7 +84,11 @@ def to_yaml(data: dict) -> str:
 
 
 def dump_organizations(codes: list[str] | None = None) -> str:
-    orgs = Organization.objects.select_related("parent", "lead").prefetch_related("members").order_by("pk")
+    orgs = (
+        Organization.objects.select_related("parent", "lead", "report_settings")
+        .prefetch_related("members")
+        .order_by("pk")
+    )
     if codes:
         orgs = orgs.filter(code__in=codes)
     doc = OrganizationsFile.model_validate(
@@ -104,6 +109,7 @@ def dump_organizations(codes: list[str] | None = None) -> str:
                     "year_label": o.year_label,
                     "light_sets": [_light_set(x) for x in o.light_sets.all()],
                     "rating_policies": [rating_block(x) for x in o.rating_policies.all()],
+                    **_report_settings(o),
                 }
                 for o in orgs.prefetch_related("light_sets__levels", "rating_policies")
             ],
@@ -115,6 +121,18 @@ def dump_organizations(codes: list[str] | None = None) -> str:
         }
     )
     return to_yaml(doc.model_dump(exclude_defaults=True))
+
+
+def _report_settings(organization: Organization) -> dict[str, Any]:
+    """The organization's own wording of its reports as its ``report:`` (none: neutral wording), read through
+    the relation so that the exchange layer imports nothing of the reports app."""
+    try:
+        wording = organization.report_settings
+    except ObjectDoesNotExist:
+        return {}
+    fields = ("cover_title", "cover_revisions", "closing")
+    block = {name: getattr(wording, name) for name in fields if getattr(wording, name)}
+    return {"report": {**block, **_i18n(wording, organization.language)}}
 
 
 def _light_set(light_set: LightSet) -> dict:

@@ -20,7 +20,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from stratmap.core.names import Shown, local_name, original_language, shown
+from stratmap.core.names import Shown, local_name, original_language, reader_language, shown
 from stratmap.core.years import YearStyle
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import (
@@ -77,6 +77,7 @@ def shown_html(obj: object, field: str = "name", *, original: str | None = None,
     ``original`` language, its organization's), as HTML marked with its language (:func:`marked`)."""
     if obj is None or obj == "":
         return ""
+    language = reader_language(language)  # once for both: every name of a page passes here
     return marked(shown(obj, field, language=language, original=original), language)
 
 
@@ -170,7 +171,7 @@ def scorecard_lines(
     ``composite``: with the self-assessment scores'). Formats and ``escape``, not ``format_html``: that, a
     cell, cost more than the cell's template node had."""
     style = smap.organization.year_style
-    original = original_language(smap.organization)
+    original, language = original_language(smap.organization), reader_language()
     kpi_address = addresses("web:kpi")
     yes = escape(gettext("yes"))
     missed = f'<strong class="missed">{escape(gettext("not met"))}</strong>'
@@ -182,9 +183,10 @@ def scorecard_lines(
     for row in rows:
         s, kpi = row.score, row.kpi
         given, objective = s.kpi, kpi.objective
-        unit = shown(kpi, "unit", original=original)
+        unit = shown(kpi, "unit", original=original, language=language)
         if perspectives and objective.perspective_id not in named:
-            named[objective.perspective_id] = f"<td>{shown_html(objective.perspective, original=original)}</td>"
+            perspective = shown_html(objective.perspective, original=original, language=language)
+            named[objective.perspective_id] = f"<td>{perspective}</td>"
         badge = (s.light, s.unknown_reason or "")
         if badge not in badges:
             badges[badge] = light_badge(*badge)
@@ -200,10 +202,10 @@ def scorecard_lines(
             row_class=f"light-row-{escape(s.light.key) if s.light else ''}{' missed-row' if s.met is False else ''}",
             perspective=named[objective.perspective_id] if perspectives else "",
             objective_code=escape(objective.code),
-            objective_name=shown_html(objective, original=original),
+            objective_name=shown_html(objective, original=original, language=language),
             href=escape(kpi_address(smap, kpi.code)),
             code=escape(kpi.code),
-            name=shown_html(kpi, original=original),
+            name=shown_html(kpi, original=original, language=language),
             target=_measured(target(given.target, given.target_upper), given.target, unit, row.target_from, style),
             actual=_measured(num(given.actual), given.actual, unit, row.actual_from, style),
             rate=f"{num(s.rate.percent, 1)}%" if s.rate.percent is not None else "",
@@ -250,7 +252,7 @@ class PlanArticles:
 
     def __init__(self, *, smap: StrategyMap, months: list[MonthColumn], editable: set[int]) -> None:
         self.smap, self.months, self.editable = smap, months, editable
-        self.original = original_language(smap.organization)
+        self.original, self.language = original_language(smap.organization), reader_language()
         self.progress_address = addresses("web:plan-progress")
         self.headers = "".join(f'<th scope="col" class="month">{escape(m.label)}</th>' for m in months)
         self.task, self.progress_label = escape(gettext("task")), escape(gettext("progress"))
@@ -282,7 +284,9 @@ class PlanArticles:
                     if on is None
                     else "".join(self.runs if m.month in on else '<td class="month"></td>' for m in months)
                 )
-                rows.append(TASK_ROW.format(name=shown_html(t, original=self.original), cells=cells))
+                rows.append(
+                    TASK_ROW.format(name=shown_html(t, original=self.original, language=self.language), cells=cells)
+                )
             progress = ""
             if item.progress:
                 marks: dict[int, list[str]] = {}
@@ -298,11 +302,14 @@ class PlanArticles:
             link = f'<p><a href="{escape(self.progress_address(self.smap, plan.code))}">{self.update}</a></p>'
         outcomes = ""
         if item.outcomes:
-            listed = "".join(f"<li>{shown_html(o, 'text', original=self.original)}</li>" for o in item.outcomes)
+            listed = "".join(
+                f"<li>{shown_html(o, 'text', original=self.original, language=self.language)}</li>"
+                for o in item.outcomes
+            )
             outcomes = f'<p class="outcomes-title">{self.outcomes_title}</p><ul class="outcomes">{listed}</ul>'
         return PLAN.format(
             code=escape(plan.code),
-            name=shown_html(plan, original=self.original),
+            name=shown_html(plan, original=self.original, language=self.language),
             meta=meta,
             grid=grid,
             progress_link=link,
