@@ -234,6 +234,16 @@ def named(prs, prefix: str) -> list:
     return [slide for slide in prs.slides if slide.name.startswith(prefix)]
 
 
+def kpis_shown(prs) -> list[str]:
+    """The codes of the KPIs with a slide, in order: ``kpi:DP5.1``, or two brief ones sharing ``kpi:DP5.1+DP5.2``."""
+    return [code for slide in named(prs, "kpi:") for code in slide.name.removeprefix("kpi:").split("+")]
+
+
+def showing(prs, code: str) -> list:
+    """The slides of the KPI ``code``: its own, or the one it shares with another brief KPI."""
+    return [slide for slide in named(prs, "kpi:") if code in slide.name.removeprefix("kpi:").split("+")]
+
+
 #: The prefixes of the Office Open XML namespaces, for reading a saved deck's parts.
 NS = {
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",

@@ -515,13 +515,7 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
             org.save()
             existing[item.code] = org
             continue
-        changes: Changes = {k: (getattr(org, k), v) for k, v in values.items() if _differs(k, getattr(org, k), v)}
-        if changes:
-            for k, (_, v) in changes.items():
-                setattr(org, k, v)
-            _clean(org, source)
-            org.save(update_fields=list(changes))
-            record(user=None, obj=org, action=LOAD, changes=_itemized(changes), reason=f"loaded from {source}")
+        _update(org, values, source)
     every = {o.code: o for o in Organization.objects.all()}
     for item in doc.organizations:
         org = every[item.code]
@@ -559,6 +553,12 @@ def _load_report_settings(org: Organization, item: ReportSettingsIn, source: str
         _clean(row, source)
         row.save()
         return
+    _update(row, values, source)
+
+
+def _update(row: models.Model, values: dict[str, Any], source: str) -> None:
+    """``row`` given the ``values`` of its file that differ from what it holds, checked, saved and audited
+    (nothing when none differs: a file loaded again records nothing)."""
     changes: Changes = {k: (getattr(row, k), v) for k, v in values.items() if _differs(k, getattr(row, k), v)}
     if changes:
         for k, (_, v) in changes.items():

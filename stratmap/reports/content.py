@@ -13,7 +13,7 @@ that period: part 1 only, its headings naming the period (「2024/25年第3季�
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import ClassVar, TypeAlias
@@ -46,6 +46,7 @@ from stratmap.reports.models import ReportSettings
 from stratmap.revisions.selectors import Change, MapDiff, map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
+from stratmap.text import LINE_HEIGHT, wrap
 
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
 #: What a renderer tells of its pages as it goes: ``progress(done, total)``.
@@ -714,9 +715,9 @@ def _known_at(points: list[YearPoint], year: int) -> list[YearPoint]:
 
 # --- the pages, in order ------------------------------------------------------------------------
 
+# Most rows a page of a table has; fewer when they do not fit at MIN_SIZE (see fitted_parts).
 TABLE_ROWS = 10  # scorecard rows per page
-GRID_ROWS = 14  # rows of a 12-month grid per page
-PLAN_TABLE_LINES = 16  # text lines of the objectives/KSF/KPI/plans table per page
+GRID_ROWS = 16  # rows of a 12-month grid per page
 CHANGES_PER_PAGE = 3
 CHANGES_LISTED = 8  # changes found by comparing the maps, listed under the count table
 UNKNOWN_ON_SUMMARY = 6  # more unknown KPIs than this get pages of their own after the summary
@@ -737,6 +738,8 @@ HEADERS = {
     "revision-counts": ["Perspective", "Objectives before", "Objectives after", "KPIs before", "KPIs after",
                         "Action plans before", "Action plans after"],
     "changes": ["Objective", "Change", "What and why", "Agency"],
+    "no-results": ["No.", "KPI name", "Why"],
+    "no-targets": ["Objective", "Key performance indicators", "Agencies"],
 }  # fmt: skip
 # Relative column widths of each kind of table, the same in the deck and the PDF.
 WIDTHS: dict[str, list[float]] = {
@@ -747,7 +750,12 @@ WIDTHS: dict[str, list[float]] = {
     "changes": [1.8, 1.3, 8, 1.6],
     "objective": [4.5, 1.4, 1.4, 1.4, 2],
     "grid": [4.9] + [0.65] * 12,
+    "no-results": [1.1, 5, 6.2],
+    "no-targets": [3.5, 6.3, 2.5],
 }
+#: The scorecard's widths in a language of words (inches of the deck's 12.7): each figure's column as wide as
+#: its heading's longest word at 12 pt bold ("Achievement", "Contribution"), the name's the rest.
+LATIN_SCORECARD_WIDTHS = [0.8, 3.64, 0.95, 0.95, 1.25, 1.08, 1.0, 1.23, 0.85, 0.95]
 #: The scorecard table's widths of a map rated by its achievement (no self-assessment columns).
 ACHIEVEMENT_WIDTHS = [1.1, 4, 1.1, 1.1, 1.1, 1, 1]
 
@@ -756,6 +764,8 @@ def widths(content: ReportContent, kind: str) -> list[float]:
     """The relative column widths of the table on a page of ``kind``, the same in the deck and the PDF."""
     if kind == "scorecard" and not content.assessed:
         return ACHIEVEMENT_WIDTHS
+    if kind == "scorecard" and not content.language.startswith("zh"):
+        return LATIN_SCORECARD_WIDTHS
     return WIDTHS.get(kind, [])
 
 
@@ -859,6 +869,24 @@ class ScorecardPage(Page):
 class KpiPage(Page):
     kind: ClassVar[str] = "kpi"
     row: ScoredKpi
+    #: The narratives are too long to sit beside the chart at the smallest size: a page of their own follows.
+    said_apart: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiPairPage(Page):
+    """Two KPIs of little text on one page, one above the other, each as its own page would show it."""
+
+    kind: ClassVar[str] = "kpi-pair"
+    kpis: tuple[KpiPage, KpiPage]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NarrativesPage(Page):
+    """A KPI's narratives (創新度, 挑戰度, 貢獻度 or its explanation) across a page, after its figures' page."""
+
+    kind: ClassVar[str] = "narratives"
+    said: list[tuple[str, str]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -905,6 +933,24 @@ class GridPage(Page):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NoResultsPage(Page):
+    """The KPIs with nothing to show this year (no target, no actual, nothing said), a line each in a table
+    rather than a slide of dashes each: code, name and why."""
+
+    kind: ClassVar[str] = "no-results"
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoTargetsPage(Page):
+    """The next year's objectives with nothing to show (no target of any KPI, no goal, key works or outcomes),
+    a line each: the objective, its KPIs and agencies."""
+
+    kind: ClassVar[str] = "no-targets"
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClosingPage(Page):
     kind: ClassVar[str] = "closing"
     titled: ClassVar[bool] = False
@@ -926,8 +972,312 @@ ReportPage: TypeAlias = (
     | ChangesPage
     | ObjectivePage
     | GridPage
+    | NoResultsPage
+    | NoTargetsPage
+    | NarrativesPage
+    | KpiPairPage
     | ClosingPage
 )
+
+
+#: The room of a map on its slide (inches, under the title bar), as the deck draws it.
+MAP_AREA = (12.7, 6.3)
+
+
+def map_text_size(spec: diagram.MapSpec, area: tuple[float, float] = MAP_AREA) -> float:
+    """The size (pt) of an objective's name when ``spec``'s map is drawn to fit ``area``."""
+    body = diagram.layout(spec).body
+    if not body.w or not body.h:
+        return diagram.NAME_SIZE
+    scale = min(area[0] / body.w, area[1] / body.h)  # inches a pixel of the layout
+    return diagram.NAME_SIZE * scale * 72
+
+
+def themes_map(
+    spec: diagram.MapSpec,
+    themes: list[str | None],
+    title: str,
+    perspectives: list | None = None,
+    only: set | None = None,
+) -> diagram.MapSpec:
+    """The part of ``spec`` that the ``themes`` draw (in the ``perspectives``' bands, all when None; ``only`` these
+    objectives' codes when given): their columns and objectives, the links among them, the perspectives they
+    have objectives in (as :func:`diagram.sub_map` of one theme)."""
+    objectives = [
+        o
+        for o in spec.objectives
+        if o.theme in themes
+        and (perspectives is None or o.perspective in perspectives)
+        and (only is None or o.code in only)
+    ]
+    codes = {o.code for o in objectives}
+    used = {o.perspective for o in objectives}
+    return replace(
+        spec,
+        title=title,
+        mission="",
+        vision="",
+        values=[],
+        perspectives=[p for p in spec.perspectives if p[0] in used],
+        themes=[t for t in spec.themes if t[0] in themes],
+        objectives=objectives,
+        links=[(a, b) for a, b in spec.links if a in codes and b in codes],
+    )
+
+
+def map_parts(spec: diagram.MapSpec, name: str) -> list[ReportPage]:
+    """The whole map again in parts readable when projected, every name at :data:`MIN_SIZE` or more (as near as
+    one theme's one band allows): its perspective bands in groups that every theme alone can show readably, and
+    each group's themes side by side, as many a page as stay readable; none when the whole map is readable."""
+    if map_text_size(spec) >= MIN_SIZE or not spec.themes:
+        return []
+
+    def readable(themes: list[str | None], bands: list, only: list[str] | None = None) -> bool:
+        return map_text_size(themes_map(spec, themes, "", bands, None if only is None else set(only))) >= MIN_SIZE
+
+    codes = [code for code, _name in spec.themes]
+    used = {o.perspective for o in spec.objectives if o.theme in codes}
+    rows = [r for r in [*(code for code, _name in spec.perspectives), None] if r in used]  # None: no perspective
+    bands: list[list] = []
+    for row in rows:
+        if bands and all(readable([theme], [*bands[-1], row]) for theme in codes):
+            bands[-1].append(row)
+        else:
+            bands.append([row])
+    # (themes, perspective bands, objectives or None for all) of each page
+    groups: list[tuple[list[str | None], list, set | None]] = []
+    for band in bands:
+        shown = [theme for theme in codes if any(o.theme == theme and o.perspective in band for o in spec.objectives)]
+        for theme in shown:
+            if groups and groups[-1][1] is band and groups[-1][2] is None and readable([*groups[-1][0], theme], band):
+                groups[-1][0].append(theme)
+            elif readable([theme], band):
+                groups.append(([theme], band, None))
+            else:  # one theme's band too tall alone: its objectives over as many pages as keep them readable
+                mine = [o.code for o in spec.objectives if o.theme == theme and o.perspective in band]
+                greedy: list[list[str]] = [[]]
+                for code in mine:
+                    if greedy[-1] and not readable([theme], band, [*greedy[-1], code]):
+                        greedy.append([])
+                    greedy[-1].append(code)
+                # as many pages as the greedy cut, shared out evenly when they stay readable so
+                k = len(greedy)
+                even = [mine[i * len(mine) // k : (i + 1) * len(mine) // k] for i in range(k)]
+                if all(readable([theme], band, part) for part in even):
+                    greedy = even
+                groups += [([theme], band, set(part)) for part in greedy]
+    # the objectives of no theme (Taipei's city-wide row, TC1–TC4) on a page of their own, first as on the map
+    common = {o.code for o in spec.objectives if o.theme not in codes}
+    if common:
+        groups.insert(0, ([None], [r for r in rows if any(o.perspective == r for o in spec.objectives
+                                                           if o.code in common)], common))  # fmt: skip
+    result: list[ReportPage] = []
+    for n, (themes, shown_bands, only) in enumerate(groups, start=1):
+        names = list_join(dict(spec.perspectives).get(b) or no_perspective() for b in shown_bands)
+        # short enough for a title bar: the slide before it, the whole map's, names the year
+        said = "%(perspectives)s: themes %(themes)s" if len(themes) > 1 else "%(perspectives)s: theme %(themes)s"
+        if themes == [None]:
+            said = "%(perspectives)s: the whole organization"
+        heading = numbered(tf(said, perspectives=names, themes=list_join(c for c in themes if c)), n, len(groups))
+        part = themes_map(spec, themes, heading, shown_bands, only)
+        result.append(MapPage(name=f"{name}:{n}", heading=heading, spec=part))
+    return result
+
+
+#: The width of a linkage map's perspective column (inches) and the height its bands share, under the title.
+LINKAGE_HEAD, LINKAGE_ROOM = 1.15, 6.15
+
+
+def linkage_width(objectives: list[LinkedObjective]) -> float:
+    """The width (inches) of each objective's box in a linkage map's band of ``objectives``."""
+    return (12.7 - LINKAGE_HEAD - 0.1 - 0.15 * len(objectives)) / len(objectives)
+
+
+def linkage_kpis(linked: LinkedObjective) -> list[str]:
+    return [f"{row.kpi.code} {name_of(row.kpi)} {light_text(row.score.light)}" for row in linked.rows]
+
+
+def linkage_band(objectives: list[LinkedObjective]) -> tuple[float, float]:
+    """The height (inches) of a band's objective headers and of the whole band at :data:`MIN_SIZE`: its
+    wordiest objective's header and KPIs."""
+    w = linkage_width(objectives)
+    line = MIN_SIZE * LINE_HEIGHT / 72
+    head_lines = max(text_lines(f"{o.objective.code} {name_of(o.objective)}", w - 0.2, 13) for o in objectives)
+    head = head_lines * 13 * LINE_HEIGHT / 72 + 0.12
+    body = max((text_lines(linkage_kpis(o), w - 0.2, MIN_SIZE) * line + 0.15 for o in objectives if o.rows),
+               default=0.0)  # fmt: skip
+    return head, head + 0.1 + body
+
+
+def linkage_parts(linkage: Linkage) -> list[Linkage]:
+    """A theme's linkage map in as few pages as hold its perspective bands at :data:`MIN_SIZE`, bands whole."""
+    bands = linkage.perspectives
+    heights = [linkage_band(objectives)[1] + 0.1 for _p, objectives in bands]
+    count = 1  # as few pages as the greedy cut takes
+    used = 0.0
+    for height in heights:
+        if used and used + height > LINKAGE_ROOM:
+            count, used = count + 1, 0.0
+        used += height
+    if count == 1:
+        return [linkage]
+
+    def cuts(start: int, k: int) -> list[list[int]]:
+        """Every way to cut bands[start:] into ``k`` runs, as the runs' ends."""
+        if k == 1:
+            return [[len(bands)]]
+        return [[end, *rest] for end in range(start + 1, len(bands) - k + 2) for rest in cuts(end, k - 1)]
+
+    def tallest(ends: list[int]) -> float:
+        starts = [0, *ends[:-1]]
+        return max(sum(heights[a:b]) for a, b in zip(starts, ends, strict=True))
+
+    # of the cuts into that many pages, the one with the shortest tallest page: the bands shared out evenly
+    best = min(cuts(0, count), key=tallest)
+    return [Linkage(linkage.theme, bands[a:b], linkage.links) for a, b in zip([0, *best[:-1]], best, strict=True)]
+
+
+def has_nothing(content: ReportContent, row: ScoredKpi) -> bool:
+    """Whether a KPI's page would be an empty shell: no target, no actual, nothing said (its narratives or
+    explanation), no period's figure and fewer than two years of history to draw."""
+    if row.score.kpi.target is not None or row.score.kpi.actual is not None:
+        return False
+    if any(text for _label, text in narratives(row, content.assessed)):
+        return False
+    if any(cell for line in period_table(content, row)[1:] for cell in line[1:]):
+        return False
+    history = content.histories.get(row.kpi.pk, [])
+    return sum(1 for p in history if p.target is not None or p.actual is not None) < 2
+
+
+#: Where a KPI slide's narratives stand beside its chart (inches): their columns' width together, the height
+#: under the figures (less a table of periods), and the header of each column.
+SAID_AREA, SAID_HEIGHT, SAID_HEAD = 8.2, 4.4, 0.45
+
+
+def said_fits(content: ReportContent, row: ScoredKpi) -> bool:
+    """Whether the KPI's narratives fit beside its chart at :data:`MIN_SIZE`."""
+    said = narratives(row, content.assessed)
+    if not said:
+        return True
+    periods = len(period_table(content, row))
+    height = SAID_HEIGHT - SAID_HEAD - (0.35 * periods + 0.15 if periods else 0) - 0.1
+    width = (SAID_AREA - 0.2 * (len(said) - 1)) / len(said) - 0.2
+    line = MIN_SIZE * LINE_HEIGHT / 72
+    return all(text_lines(text or "—", width, MIN_SIZE) * line <= height for _label, text in said)
+
+
+#: A KPI is brief, and shares a page with the next brief one, when it has no table of periods and each of its
+#: narratives takes at most BRIEF_LINES lines at MIN_SIZE in a column BRIEF_COLUMN inches wide (measured with
+#: stratmap.text): the columns of half a slide, under the KPI's figures, beside its chart.
+BRIEF_LINES, BRIEF_COLUMN = 5, 2.4
+
+
+def brief(content: ReportContent, row: ScoredKpi) -> bool:
+    if period_table(content, row):
+        return False
+    return all(text_lines(text or "—", BRIEF_COLUMN, MIN_SIZE) <= BRIEF_LINES
+               for _label, text in narratives(row, content.assessed))  # fmt: skip
+
+
+def _kpi_pages(content: ReportContent, rows: list[ScoredKpi]) -> list[ReportPage]:
+    """A page per KPI, its narratives on a page of their own when too long beside its chart, two brief KPIs
+    (:func:`brief`) following each other on one page."""
+    result: list[ReportPage] = []
+    waiting: KpiPage | None = None  # a brief KPI's page, waiting for a second
+    for row in rows:
+        page = KpiPage(name=f"kpi:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
+        if brief(content, row):
+            if waiting is None:
+                waiting = page
+                continue
+            first, waiting = waiting, None
+            codes = tf("%(first)s and %(second)s", first=first.row.kpi.code, second=row.kpi.code)
+            full = tf("%(first)s / %(second)s", first=first.heading, second=page.heading)
+            heading = full if len(full) <= TITLE_MAX else codes
+            result.append(KpiPairPage(name=f"{first.name}+{row.kpi.code}", heading=heading, kpis=(first, page)))
+            continue
+        if waiting is not None:
+            result.append(waiting)
+            waiting = None
+        apart = not said_fits(content, row)
+        result.append(replace(page, said_apart=apart))
+        if apart:
+            said = narratives(row, content.assessed)
+            result.append(NarrativesPage(name=f"narratives:{row.kpi.code}", heading=page.heading, said=said))
+    if waiting is not None:
+        result.append(waiting)
+    return result
+
+
+def shows_something(content: ReportContent, planned: PlannedObjective) -> bool:
+    """Whether a next year's objective has something for a page of its own: a target of one of its KPIs, its
+    goal, key works or expected outcomes."""
+    o = planned.objective
+    targets = any(value for by_year in planned.targets.values() for value in by_year.values())
+    return bool(targets or o.goal or o.key_works or planned.outcomes)
+
+
+def without_results_reason(row: ScoredKpi) -> str:
+    """Why a KPI has nothing to show, in the report's language: the engine's reason, else "no result"."""
+    return zh_reason(row.score.unknown_reason) if row.score.unknown_reason else t("No result entered")
+
+
+# --- cutting tables into pages that fit at the deck's smallest size -------------------------------
+
+#: The deck's smallest text (pt): no run is smaller but inside the whole-city map.
+MIN_SIZE = 12
+#: Where each kind of table stands on its slide: its width and the height it may take (inches). The pages
+#: are cut so that every row fits there at :data:`MIN_SIZE`; the deck lays the table out in that room.
+TABLE_ROOM: dict[str, tuple[float, float]] = {
+    "scorecard": (12.7, 6.1),
+    "plans-table": (12.7, 6.15),
+    "grid": (12.7, 6.15),
+    "changes": (12.7, 6.1),
+    "no-results": (12.3, 5.9),
+    "no-targets": (12.3, 5.9),
+}
+
+
+def paragraphs(lines: str | Iterable[str]) -> list[str]:
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    return [part for line in lines for part in (line.splitlines() or [""])] or [""]
+
+
+def text_lines(lines: str | Iterable[str], width: float, size: float) -> int:
+    """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the viewer's
+    hinting and kerning)."""
+    inner = max(width, 0.1) * 72 * 0.95
+    return sum(max(1, len(wrap(p, size, inner))) for p in paragraphs(lines))
+
+
+def row_height(cells: list[str], inches: list[float], size: float) -> float:
+    """The height (inches) a table row takes at ``size`` pt: its tallest cell's lines and the cell margins."""
+    lines = max(text_lines(v, w - 0.1, size) for v, w in zip(cells, inches, strict=False))
+    return lines * size * LINE_HEIGHT / 72 + 0.1
+
+
+def column_inches(content: ReportContent, kind: str, width: float) -> list[float]:
+    relative = widths(content, kind)
+    return [width * w / sum(relative) for w in relative]
+
+
+def fitted_parts(content: ReportContent, kind: str, rows: list[list[str]], most: int = 1000) -> list[list[int]]:
+    """The rows of a table of ``kind`` cut into pages (lists of row indexes), each as many rows as fit the
+    table's room at :data:`MIN_SIZE` under the header, at most ``most``; a row too tall alone has a page."""
+    width, room = TABLE_ROOM[kind]
+    inches = column_inches(content, kind, width)
+    free = room - row_height(headers(content, kind), inches, MIN_SIZE)
+    parts: list[list[int]] = [[]]
+    used = 0.0
+    for i, row in enumerate(rows):
+        height = row_height(row, inches, MIN_SIZE)
+        if parts[-1] and (used + height > free or len(parts[-1]) >= most):
+            parts.append([])
+            used = 0.0
+        parts[-1].append(i)
+        used += height
+    return parts
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -976,11 +1326,7 @@ def _plans_table(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         lines = max(2, len(planned.kpis), len(planned.plans))
         perspective = name_of(planned.perspective) if planned.perspective else no_perspective()
         rows.append((lines, [perspective, f"{o.code} {name_of(o)}", text_of(o, "ksf"), kpis, plans, agencies]))
-    pages: list[list[tuple[int, list[str]]]] = [[]]
-    for row in rows:
-        if pages[-1] and sum(n for n, _r in pages[-1]) + row[0] > PLAN_TABLE_LINES:
-            pages.append([])
-        pages[-1].append(row)
+    pages = [[rows[i] for i in part] for part in fitted_parts(content, "plans-table", [r for _n, r in rows])]
     heading = tf("%(year)s %(subject)s objectives, key success factors and KPIs",
                  year=content.year_text(nxt.map.year), subject=content.subject)  # fmt: skip
     return [
@@ -1015,6 +1361,7 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
             name="divider", lines=(t("Part 2"), tf("%(year)s %(subject)s main tasks", year=year, subject=subject))
         ),
         MapPage(name="next-map", heading=nxt.spec.title, spec=nxt.spec),
+        *(map_parts(nxt.spec, "next-map") if not subject else []),
         *_plans_table(content, nxt),
     ]
     found = [found_text(change) for change in nxt.diff.changes]
@@ -1035,7 +1382,7 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
          agencies_text(r)]
         for r in nxt.revisions
     ]  # fmt: skip
-    parts = chunks(changes, CHANGES_PER_PAGE)
+    parts = [[changes[i] for i in part] for part in fitted_parts(content, "changes", changes, CHANGES_PER_PAGE)]
     pages += [
         ChangesPage(
             name=f"changes:{n}",
@@ -1044,26 +1391,43 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         )
         for n, part in enumerate(parts, start=1)
     ]
+    empty: list[list[str]] = []
     for planned in nxt.objectives:
         o = planned.objective
         if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
+            continue
+        lines = []
+        for plan in planned.plans:
+            lines.append(GridLine(f"{plan.code} {name_of(plan)}", True, order=content.month_order))
+            lines.extend(GridLine(name_of(task), False, task.months, content.month_order) for task in plan.tasks.all())
+        if not shows_something(content, planned) and not lines:
+            # nothing but its KPIs' names: a line in a table, not a page of dashes
+            kpis = "\n".join(f"{k.code} {name_of(k)}" for k in planned.kpis)
+            agencies = list_join(dict.fromkeys(a for k in planned.kpis if (a := agencies_text(k))))
+            empty.append([f"{o.code} {name_of(o)}", kpis, agencies])
             continue
         heading = tf("%(code)s %(name)s", code=o.code, name=name_of(o))
         if planned.perspective:
             perspective = tf("%(name)s perspective", name=name_of(planned.perspective))
             heading = tf("%(heading)s   %(perspective)s", heading=heading, perspective=perspective)
-        pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
-        lines = []
-        for plan in planned.plans:
-            lines.append(GridLine(f"{plan.code} {name_of(plan)}", True, order=content.month_order))
-            lines.extend(GridLine(name_of(task), False, task.months, content.month_order) for task in plan.tasks.all())
+        if shows_something(content, planned):
+            pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
         if lines:
-            parts = chunks(lines, GRID_ROWS)
+            cells = [[line.text if line.is_plan else f"{gap()}{line.text}", *[""] * 12] for line in lines]
+            grids = [[lines[i] for i in part] for part in fitted_parts(content, "grid", cells, GRID_ROWS)]
             heading = tf("%(code)s %(name)s: %(year)s main tasks", code=o.code, name=name_of(o), year=year)
             pages += [
-                GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(parts)), lines=part)
-                for n, part in enumerate(parts, start=1)
+                GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(grids)), lines=part)
+                for n, part in enumerate(grids, start=1)
             ]
+    if empty:
+        kind = NoTargetsPage.kind
+        parts = [[empty[i] for i in part] for part in fitted_parts(content, kind, empty)]
+        heading = tf("%(year)s %(subject)s objectives without targets or plans", year=year, subject=subject)
+        pages += [
+            NoTargetsPage(name=f"no-targets:{n}", heading=numbered(heading, n, len(parts)), rows=part)
+            for n, part in enumerate(parts, start=1)
+        ]
     return pages
 
 
@@ -1084,15 +1448,20 @@ def _pages(content: ReportContent) -> list[ReportPage]:
             lines=(t("Part 1"), tf("%(span)s %(subject)s strategy map results", span=span, subject=subject)),
         ),
         MapPage(name="map", heading=content.spec.title, spec=content.spec),
-        *[
-            LinkagePage(
-                name=f"linkage:{x.theme.code}",
-                heading=tf("%(theme)s: linkage map %(when)s", theme=name_of(x.theme), when=content.when),
-                linkage=x,
-            )
-            for x in content.linkages
-        ],
+        # in parts, readable when projected: a theme's deck has its theme's linkage map instead
+        *(map_parts(content.spec, "map") if not content.subject else []),
     ]
+    for x in content.linkages:
+        heading = tf("%(theme)s: linkage map %(when)s", theme=name_of(x.theme), when=content.when)
+        shown_parts = linkage_parts(x)
+        result += [
+            LinkagePage(
+                name=f"linkage:{x.theme.code}" + (f":{n}" if n > 1 else ""),
+                heading=numbered(heading, n, len(shown_parts)),
+                linkage=part,
+            )
+            for n, part in enumerate(shown_parts, start=1)
+        ]
     unknown = [
         tf("%(code)s %(name)s: %(reason)s", code=row.kpi.code, name=name_of(row.kpi),
            reason=zh_reason(row.score.unknown_reason))
@@ -1114,7 +1483,8 @@ def _pages(content: ReportContent) -> list[ReportPage]:
             )
             for n, part in enumerate(parts, start=1)
         ]
-    parts = chunks(card.rows, TABLE_ROWS)
+    cells = [[row.kpi.code, name_of(row.kpi), *figures(row, content.assessed)] for row in card.rows]
+    parts = [[card.rows[i] for i in part] for part in fitted_parts(content, "scorecard", cells, TABLE_ROWS)]
     result += [
         ScorecardPage(
             name=f"scorecard:{n}",
@@ -1123,10 +1493,18 @@ def _pages(content: ReportContent) -> list[ReportPage]:
         )
         for n, part in enumerate(parts, start=1)
     ]
-    result += [
-        KpiPage(name=f"kpi:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
-        for row in card.rows
-    ]
+    shown = [row for row in card.rows if not has_nothing(content, row)]
+    result += _kpi_pages(content, shown)
+    empty = [[row.kpi.code, name_of(row.kpi), without_results_reason(row)]
+             for row in card.rows if has_nothing(content, row)]  # fmt: skip
+    if empty:
+        kind = NoResultsPage.kind
+        parts = [[empty[i] for i in part] for part in fitted_parts(content, kind, empty)]
+        heading = tf("%(span)s %(subject)s KPIs without results", span=span, subject=subject)
+        result += [
+            NoResultsPage(name=f"no-results:{n}", heading=numbered(heading, n, len(parts)), rows=part)
+            for n, part in enumerate(parts, start=1)
+        ]
     result += [
         MissedPage(name=f"missed:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
         for row in content.missed

@@ -12,8 +12,15 @@ Everything is a native, editable shape: rectangles and arrows for maps, text box
 tables and ``chart_data`` charts, never pictures. Every run goes through
 :func:`cjk_font`, which sets ``lang="zh-TW"`` and the East Asian typeface: without
 them LibreOffice draws Traditional Chinese with the Japanese face. Text sizes are
-chosen by estimating the wrapped lines (:func:`fitted_size`), so nothing overflows
+chosen by measuring the wrapped lines (:func:`fitted_size`), so nothing overflows
 its box whichever program renders the deck.
+
+The typeface is :data:`DECK_FONT`, Microsoft JhengHei (微軟正黑體): the Traditional Chinese sans-serif every
+government Windows PC has, so PowerPoint there draws the deck as laid out (a face it lacks, such as Noto Sans
+CJK TC, it replaces by one of its choosing, often the serif PMingLiU). Text is measured with Noto Sans CJK
+TC (:mod:`stratmap.text`): a Chinese character is one em in both faces; JhengHei's Latin letters are not
+measured (the face is not free to ship). LibreOffice on Linux draws the deck with Noto Sans CJK TC through
+the fontconfig alias in ``stratmap/reports/fonts.conf``.
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ from stratmap.access import Access
 from stratmap.core.years import Period
 from stratmap.reports.content import (
     COUNT_NOTE,
+    LINKAGE_HEAD,
+    MIN_SIZE,
     NO_MONTHS,
+    TABLE_ROOM,
     WIDTHS,
     ChangesPage,
     ClosingPage,
@@ -48,9 +58,13 @@ from stratmap.reports.content import (
     DividerPage,
     GridPage,
     KpiPage,
+    KpiPairPage,
     LinkagePage,
     MapPage,
     MissedPage,
+    NarrativesPage,
+    NoResultsPage,
+    NoTargetsPage,
     ObjectivePage,
     PlansTablePage,
     Progress,
@@ -65,6 +79,9 @@ from stratmap.reports.content import (
     gap,
     kpi_notes,
     light_text,
+    linkage_band,
+    linkage_kpis,
+    linkage_width,
     list_join,
     missed_line,
     name_of,
@@ -72,11 +89,14 @@ from stratmap.reports.content import (
     no_perspective,
     objective_columns,
     pages,
+    paragraphs,
     period_table,
     report_content,
+    row_height,
     speaking,
     t,
     target_rows,
+    text_lines,
     text_of,
     tf,
     truncate,
@@ -88,16 +108,19 @@ from stratmap.reports.content import (
     widths as content_widths,
 )
 from stratmap.strategy import diagram
-from stratmap.text import FONT, LINE_HEIGHT, wrap
+from stratmap.strategy.diagram.placement import BOX_PAD_BOTTOM, BOX_PAD_TOP, CODE_SIZE, LIGHT_SIZE, LINE_H
+from stratmap.text import LINE_HEIGHT, text_width, unbreakable_width
 
 LANG = "zh-TW"
+#: The deck's typeface, Latin and East Asian (see the module's note).
+DECK_FONT = "Microsoft JhengHei"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 NAVY = RGBColor(0x1F, 0x38, 0x64)
 GREY = RGBColor(0x59, 0x59, 0x59)
 PALE = RGBColor(0xDE, 0xEB, 0xF7)
 BAND = RGBColor(0xF3, 0xF6, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
-PAD_Y = 0.01  # inches above and below the text of a map box
+PAD_Y = 0.01  # inches above and below the text of a map's header
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -108,7 +131,7 @@ def cjk_font(font: Font) -> Font:
 
     Sets the Latin typeface, ``lang="zh-TW"``, ``altLang="en-US"`` and ``<a:ea typeface=…/>``.
     """
-    font.name = FONT
+    font.name = DECK_FONT
     rpr = font._element
     # The deck's language (the active one while it is drawn): an English deck's runs are en-US, so that
     # PowerPoint checks their spelling and a screen reader reads them as English; the East Asian face stays
@@ -119,7 +142,7 @@ def cjk_font(font: Font) -> Font:
     for ea in rpr.findall(qn("a:ea")):
         rpr.remove(ea)
     ea = etree.SubElement(rpr, qn("a:ea"))
-    ea.set("typeface", FONT)
+    ea.set("typeface", DECK_FONT)
     rpr.remove(ea)
     rpr.find(qn("a:latin")).addnext(ea)  # the schema wants a:ea right after a:latin
     return font
@@ -127,11 +150,6 @@ def cjk_font(font: Font) -> Font:
 
 def colour(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#").upper())
-
-
-def _paragraphs(lines: str | Iterable[str]) -> list[str]:
-    lines = [lines] if isinstance(lines, str) else list(lines)
-    return [part for line in lines for part in (line.splitlines() or [""])] or [""]
 
 
 def fitted_size(
@@ -156,13 +174,6 @@ def fitted_size(
     return smallest
 
 
-def text_lines(lines: str | Iterable[str], width: float, size: float) -> int:
-    """How many lines ``lines`` take at ``size`` pt in ``width`` inches (a little to spare for the viewer's
-    hinting and kerning)."""
-    inner = max(width, 0.1) * 72 * 0.95
-    return sum(max(1, len(wrap(p, size, inner))) for p in _paragraphs(lines))
-
-
 def add_run(paragraph, text: str, size: float, *, bold: bool = False, fg: RGBColor | None = None):
     run = paragraph.add_run()
     run.text = text
@@ -185,7 +196,7 @@ def write(
 ) -> TextFrame:
     """Replace the frame's text with ``lines``, one paragraph each, wrapped."""
     frame.word_wrap = True
-    for i, line in enumerate(_paragraphs(lines)):
+    for i, line in enumerate(paragraphs(lines)):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         if i == 0:
             for r in list(paragraph.runs):
@@ -208,49 +219,89 @@ def box(slide, x, y, w, h, lines, size=16, *, bold=False, fg=None, fill=None, al
     frame.auto_size = MSO_AUTO_SIZE.NONE  # keep the box as drawn: the text was sized to fit it
     frame.margin_left = frame.margin_right = Inches(0.1)
     frame.margin_top = frame.margin_bottom = Inches(0.05)
-    write(frame, lines, fitted_size(lines, w, h, size), bold=bold, fg=fg, align=align)
+    write(frame, lines, fitted_size(lines, w, h, size, MIN_SIZE), bold=bold, fg=fg, align=align)
     if anchor is not None:
         frame.vertical_anchor = anchor
     return shape
 
 
+#: The default template's "Title Only" layout: every slide's title is its title placeholder, which PowerPoint's
+#: outline view, its accessibility checker and screen readers read as the slide's name.
+TITLE_ONLY = 5
+
+
+def title_box(slide, x, y, w, h, lines, size, *, bold=True, fg=None, fill=None, align=None, margin_left=0.1):
+    """The slide's title placeholder placed at (x, y) inches, ``w`` × ``h``, holding ``lines`` at the largest size
+    up to ``size`` that fits (a title bar, the cover's title, a divider's band or the closing line)."""
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = Inches(x), Inches(y), Inches(w), Inches(h)
+    if fill is not None:
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = fill
+    frame = shape.text_frame
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.margin_left, frame.margin_right = Inches(margin_left), Inches(0.1)
+    frame.margin_top = frame.margin_bottom = Inches(0.05)
+    fit = fitted_size(lines, w - margin_left + 0.1, h, size, MIN_SIZE)
+    write(frame, lines, fit, bold=bold, fg=fg, align=align or PP_ALIGN.LEFT)
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    return shape
+
+
 def new_slide(prs, name: str, heading: str | None = None):
-    """A blank slide named ``name`` (``kpi:DP5.1``, for tests and tools), with a title bar if ``heading``."""
-    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    """A slide named ``name`` (``kpi:DP5.1``, for tests and tools) with its title placeholder, made the title
+    bar with ``heading`` (pages without a bar place and fill the placeholder themselves)."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
     slide._element.cSld.set("name", name)
     if heading is not None:
-        bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, WIDTH, Inches(1.0))
-        bar.fill.solid()
-        bar.fill.fore_color.rgb = NAVY
-        bar.line.fill.background()
-        text = truncate(heading)
-        write(bar.text_frame, text, min(28, fitted_size(text, 12.3, 0.9, 28)), bold=True, fg=WHITE)
-        bar.text_frame.margin_left = Inches(0.5)
-        bar.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        # a page's title whole where it fits the bar at the smallest size: "(2/3)" at its end is not cut off
+        title_box(slide, 0, 0, WIDTH / 914400, 1.0, truncate(heading, 70), 28, fg=WHITE, fill=NAVY, margin_left=0.5)
     return slide
 
 
-def table(slide, headers: list[str], rows: list[list[str]], x, y, w, h, widths=None, size=12, colours=None, left=(1,)):
+def table(
+    slide,
+    headers: list[str],
+    rows: list[list[str]],
+    x,
+    y,
+    w,
+    h,
+    widths=None,
+    size=12,
+    colours=None,
+    left=(1,),
+    *,
+    stretch: bool = True,
+):
     """A native table at most ``h`` inches high; ``colours`` maps (row, column) of ``rows`` to a text colour,
     ``left`` columns align left.
 
-    One font size for the whole table, the largest up to ``size`` at which every row's wrapped
-    cells fit ``h``; each row gets the height its text needs, and the rows share what is left.
+    One font size for the whole table, the largest up to ``size`` (and not under :data:`MIN_SIZE`) at which
+    every row's wrapped cells fit ``h``; each row gets the height its text needs, and with ``stretch`` the rows
+    share what is left (without, the table is as tall as its text: ``h`` is the room it may take).
     """
     widths = widths or [1] * len(headers)
     inches = [w * width / sum(widths) for width in widths]
     everything = [headers, *rows]
 
     def heights(at: float) -> list[float]:
-        return [
-            max(text_lines(value, inches[j] - 0.1, at) for j, value in enumerate(row)) * at * LINE_HEIGHT / 72 + 0.1
-            for row in everything
-        ]
+        return [row_height(row, inches, at) for row in everything]
 
-    while size > 7 and sum(heights(size)) > h:
+    def breaks_a_word(at: float) -> bool:
+        """Whether a word of a cell is wider than its column at ``at`` pt (English headings in columns sized
+        for Chinese: "Achievem-ent")."""
+        return any(
+            unbreakable_width(part, at, bold=i == 0) / 72 > (inches[j] - 0.1) * 0.95
+            for i, row in enumerate(everything)
+            for j, value in enumerate(row)
+            for part in paragraphs(value)
+        )
+
+    while size > MIN_SIZE and (sum(heights(size)) > h or breaks_a_word(size)):
         size -= 0.5
     needed = heights(size)
-    spare = max(0.0, h - sum(needed)) / len(needed)
+    spare = max(0.0, h - sum(needed)) / len(needed) if stretch else 0.0
     shape = slide.shapes.add_table(len(everything), len(headers), Inches(x), Inches(y), Inches(w), Inches(h))
     grid = shape.table
     for i, width in enumerate(inches):
@@ -287,11 +338,12 @@ def _arrow(slide, points: list[tuple[float, float]], scale: float, x0: float, y0
     etree.SubElement(shape.line._get_or_add_ln(), qn("a:tailEnd")).set("type", "triangle")
 
 
-def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: float) -> None:
+def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: float, floor: float = 5) -> None:
     """The strategy map drawn with native shapes inside (x, y, w, h) inches, laid out by the diagram module.
 
     Perspective bands with their names, theme headers, one rectangle per objective (code,
-    name and its light in the light's colour) and the cause-and-effect arrows.
+    name and its light in the light's colour) and the cause-and-effect arrows. No text is smaller than ``floor``
+    (pt): the whole map's may be small, its parts' are read when projected.
     """
     lay = diagram.layout(spec)
     if not lay.rows:
@@ -301,6 +353,10 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
     x0 = x + (w - body.w * scale) / 2 - body.x * scale
     y0 = y - body.y * scale
     pad_x = diagram.BOX_PAD_X * scale  # the layout's own padding, so the text wraps as it measured
+
+    def sized(px: float) -> float:
+        """A size of the layout (px) on the slide (pt), not under ``floor``."""
+        return max(floor, round(px * scale * 72, 2))
 
     def rect(r: diagram.Rect, fill: RGBColor, line: RGBColor | None = None):
         shape = slide.shapes.add_shape(
@@ -324,7 +380,8 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
         return shape
 
     def label(shape, lines, size, bold=False, fg=None):
-        fit = fitted_size(lines, shape.width / 914400, shape.height / 914400, size, min(5, size), (pad_x, PAD_Y))
+        fit = fitted_size(lines, shape.width / 914400, shape.height / 914400, size, min(floor, size), (pad_x, PAD_Y))
+        fit = max(fit, floor)
         write(shape.text_frame, lines, fit, bold=bold, fg=fg, align=PP_ALIGN.CENTER)
         shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
 
@@ -347,16 +404,31 @@ def map_shapes(slide, spec: diagram.MapSpec, x: float, y: float, w: float, h: fl
         light = objective.light
         edge = colour(light.colour) if light else colour(diagram.NEUTRAL)
         shape = rect(r, WHITE, edge)
-        lines = [f"{objective.code} {objective.name}"]
-        if light is not None:
-            lines.append(f"{light.symbol}{light.label}")
-        design = diagram.NAME_SIZE * scale * 72  # the size the layout measured the box for
-        fit = fitted_size(lines, r.w * scale, r.h * scale, design, min(5, design), (pad_x, PAD_Y))
-        write(shape.text_frame, lines[0], fit, fg=RGBColor(0x1F, 0x23, 0x28), align=PP_ALIGN.CENTER)
-        if light is not None:
-            add_run(shape.text_frame.add_paragraph(), lines[1], fit, bold=True, fg=edge)
-            shape.text_frame.paragraphs[-1].alignment = PP_ALIGN.CENTER
-        shape.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        # The layout's own lines (code and light on one line, the name below, the light on a line of its own
+        # only where the layout put it there) at its sizes and line height, so the box holds what it measured.
+        said = lay.texts[objective.code]
+        frame = shape.text_frame
+        frame.margin_top, frame.margin_bottom = Inches(BOX_PAD_TOP * scale), Inches(BOX_PAD_BOTTOM * scale)
+        frame.word_wrap = True
+        spacing = max(Pt(LINE_H * scale * 72), Pt(sized(diagram.NAME_SIZE) * 1.2))
+        ink = RGBColor(0x1F, 0x23, 0x28)
+
+        def paragraph(first: bool = False, frame=frame, spacing=spacing):
+            p = frame.paragraphs[0] if first else frame.add_paragraph()
+            p.alignment = PP_ALIGN.CENTER
+            p.line_spacing = spacing
+            return p
+
+        for i, text in enumerate(said.code_lines):
+            p = paragraph(first=i == 0)
+            add_run(p, text, sized(CODE_SIZE), bold=True, fg=ink)
+            if i == 0 and said.badge and said.badge_inline:
+                add_run(p, f" {said.badge}", sized(LIGHT_SIZE), bold=True, fg=edge)
+        for text in said.name_lines:  # a line as wrapped keeps the space it broke at: not shown, centred
+            add_run(paragraph(), text.rstrip(), sized(diagram.NAME_SIZE), fg=ink)
+        if said.badge and not said.badge_inline:
+            add_run(paragraph(), said.badge, sized(LIGHT_SIZE), bold=True, fg=edge)
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
     for _source, _target, points in lay.arrows:
         _arrow(slide, points, scale, x0, y0)
 
@@ -374,9 +446,10 @@ def map_slide(slide, content: ReportContent, page: MapPage) -> None:
     )
     top = 1.1
     if said:
-        box(slide, 0.3, 1.05, 12.7, 0.4, said, 12, fg=NAVY, align=PP_ALIGN.CENTER)
-        top = 1.5
-    map_shapes(slide, spec, 0.3, top, 12.7, 7.4 - top)
+        box(slide, 0.3, 1.05, 12.7, 0.5, said, 12, fg=NAVY, align=PP_ALIGN.CENTER)
+        top = 1.55
+    whole = page.name in ("map", "next-map")  # the overview; its parts follow, readable when projected
+    map_shapes(slide, spec, 0.3, top, 12.7, 7.4 - top, 5 if whole else MIN_SIZE)
 
 
 def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
@@ -385,35 +458,39 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
     if not linkage.perspectives:
         box(slide, 0.5, 1.5, 12.3, 1, t("No objectives in this group"), 20, fg=GREY)
         return
-    weights = [1 + max((len(o.rows) for o in objectives), default=0) for _p, objectives in linkage.perspectives]
-    unit = (7.3 - 1.15 - 0.1 * len(weights)) / sum(weights)
+    # Each band as tall as its wordiest objective needs at the smallest size (its header and its KPIs), the
+    # room left shared in proportion (the pages hold as many bands as fit: see content.linkage_bands).
+    measured = [linkage_band(objectives) for _p, objectives in linkage.perspectives]
+    heads = [head for head, _height in measured]
+    weights = [height for _head, height in measured]
+    spare = max(0.0, 7.3 - 1.15 - 0.1 * len(weights) - sum(weights))
     y = 1.15
     places: dict[str, tuple[float, float, float, float]] = {}
-    for (perspective, objectives), weight in zip(linkage.perspectives, weights, strict=True):
-        h = weight * unit
-        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0.3), Inches(y), Inches(12.7), Inches(h))
+    for (perspective, objectives), weight, head in zip(linkage.perspectives, weights, heads, strict=True):
+        tall = weight + min(spare * weight / sum(weights), 0.8)  # a little air, not a band of empty boxes
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0.3), Inches(y), Inches(12.7), Inches(tall))
         band.fill.solid()
         band.fill.fore_color.rgb = BAND
         band.line.fill.background()
         said = f"{name_of(perspective)}\n{perspective.code}" if perspective else no_perspective()
-        box(slide, 0.3, y, 1.1, h, said, 14, bold=True, fg=NAVY, fill=PALE,
+        box(slide, 0.3, y, LINKAGE_HEAD, tall, said, 13, bold=True, fg=NAVY, fill=PALE,
             align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
         gap = 0.15
-        w = (12.7 - 1.2 - gap * len(objectives)) / len(objectives)
+        w = linkage_width(objectives)
         for i, linked in enumerate(objectives):
-            x = 1.5 + i * (w + gap)
+            x = 0.4 + LINKAGE_HEAD + i * (w + gap)
             o = linked.objective
-            box(slide, x, y + 0.05, w, min(0.45, h - 0.1), f"{o.code} {name_of(o)}", 13, bold=True, fg=WHITE, fill=NAVY,
+            box(slide, x, y + 0.05, w, head, f"{o.code} {name_of(o)}", 13, bold=True, fg=WHITE, fill=NAVY,
                 align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
-            places[o.code] = (x, y, w, h)
+            places[o.code] = (x, y, w, tall)
             if linked.rows:
-                lines = [f"{row.kpi.code} {name_of(row.kpi)} {light_text(row.score.light)}" for row in linked.rows]
-                shape = box(slide, x, y + 0.5, w, h - 0.55, lines, 11, fill=WHITE, line=PALE)
+                lines = linkage_kpis(linked)
+                shape = box(slide, x, y + head + 0.1, w, tall - head - 0.15, lines, 14, fill=WHITE, line=PALE)
                 for paragraph, row in zip(shape.text_frame.paragraphs, linked.rows, strict=True):
                     run, mark = paragraph.runs[0], light_text(row.score.light)
                     run.text = run.text[: -len(mark)]  # the light again, in its colour
                     add_run(paragraph, mark, run.font.size.pt, bold=True, fg=colour(row.score.light.colour))
-        y += h + 0.1
+        y += tall + 0.1
     for source, target in linkage.links:
         if source in places and target in places:
             (sx, sy, sw, _sh), (tx, ty, tw, th) = places[source], places[target]
@@ -427,7 +504,7 @@ def linkage_slide(slide, content: ReportContent, page: LinkagePage) -> None:
 def cover(slide, content: ReportContent, page: CoverPage) -> None:
     # The organization's name and what the deck is made for, as its map says (Taipei's: 首長領航共識營).
     title = content.cover_line
-    box(slide, 0.8, 1.3, 11.7, 1.2, title, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
+    title_box(slide, 0.8, 1.3, 11.7, 1.2, title, 40, fg=NAVY, align=PP_ALIGN.CENTER)
     box(slide, 0.8, 2.7, 11.7, 0.9, page.heading, 32, bold=True, align=PP_ALIGN.CENTER)
     if content.heading:
         box(slide, 0.8, 3.8, 11.7, 0.9, content.heading, 30, fg=NAVY, align=PP_ALIGN.CENTER)
@@ -435,12 +512,7 @@ def cover(slide, content: ReportContent, page: CoverPage) -> None:
 
 
 def divider(slide, content: ReportContent, page: DividerPage) -> None:
-    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(2.6), WIDTH, Inches(2.3))
-    band.fill.solid()
-    band.fill.fore_color.rgb = NAVY
-    band.line.fill.background()
-    write(band.text_frame, list(page.lines), 32, bold=True, fg=WHITE, align=PP_ALIGN.CENTER)
-    band.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    title_box(slide, 0, 2.6, WIDTH / 914400, 2.3, list(page.lines), 32, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
 
 
 def bottom(shape) -> float:
@@ -452,7 +524,7 @@ def summary(slide, content: ReportContent, page: SummaryPage) -> None:
     rows, said = page.rows, page.said
     headers = content_headers(content, page.kind)
     budget = 4.5 - 0.25 * len(said)  # the table shares the space above the sentence with the unknown KPIs
-    shape = table(slide, headers, rows, 0.5, 1.3, 12.3, min(budget, 0.45 * (len(rows) + 1)), WIDTHS["summary"], 14)
+    shape = table(slide, headers, rows, 0.5, 1.3, 12.3, budget, WIDTHS["summary"], 14, stretch=False)
     top = bottom(shape) + 0.15
     if said:
         box(slide, 0.5, top, 12.3, 5.9 - top, said, 14, fg=GREY)
@@ -474,10 +546,11 @@ def scorecard_slide(slide, content: ReportContent, page: ScorecardPage) -> None:
         rows.append([row.kpi.code, name_of(row.kpi), *figures(row, content.assessed)])
         colours[(i, len(headers) - 1)] = colour(row.score.light.colour)
     widths = content_widths(content, page.kind)
-    table(slide, headers, rows, 0.3, 1.2, 12.7, 0.55 * (len(rows) + 1), widths, 13, colours)
+    w, room = TABLE_ROOM[page.kind]
+    table(slide, headers, rows, 0.3, 1.2, w, room, widths, 18, colours, stretch=False)  # as large as fits
 
 
-def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
+def history_chart(slide, content: ReportContent, row, x, y, w, h, *, small: bool = False) -> bool:
     """A line chart of the KPI's targets and actuals over the years; False when there is one year or none."""
     history = content.histories.get(row.kpi.pk, [])
     if len(history) < 2:
@@ -502,39 +575,75 @@ def history_chart(slide, content: ReportContent, row, x, y, w, h) -> bool:
     chart.legend.include_in_layout = False
     chart.font.size = Pt(12)
     cjk_font(chart.font)
-    chart.has_title = True
-    write(chart.chart_title.text_frame, t("Targets and actuals over the years"), 14, bold=True)
+    chart.has_title = not small  # half a slide's chart: its KPI's name above says what it is
+    if not small:
+        write(chart.chart_title.text_frame, t("Targets and actuals over the years"), 14, bold=True)
     return True
 
 
 def kpi_slide(slide, content: ReportContent, page: KpiPage) -> None:
+    kpi_block(slide, content, page, 1.2, 7.1)
+
+
+def kpi_pair_slide(slide, content: ReportContent, page: KpiPairPage) -> None:
+    """Two brief KPIs, one above the other, each under its code and name."""
+    first, second = page.kpis
+    kpi_block(slide, content, first, 1.12, 4.12, named=True)
+    kpi_block(slide, content, second, 4.27, 7.27, named=True)
+
+
+def kpi_block(slide, content: ReportContent, page: KpiPage, y: float, end: float, *, named: bool = False) -> None:
+    """A KPI's figures, notes, periods, narratives and chart between ``y`` and ``end`` inches; ``named``, under its
+    code and name (with its notes beside them), as on a page of two."""
     row = page.row
     s = row.score
     headers = content_headers(content, page.kind)
     values = figures(row, content.assessed)
     light = {(0, len(values) - 1): colour(s.light.colour)}
-    table(slide, headers, [values], 0.5, 1.2, 12.3, 0.9, size=16, colours=light, left=())
     notes = kpi_notes(row)
-    if notes:
-        box(slide, 0.5, 2.15, 12.3, 0.45, gap().join(notes), 13, fg=GREY)
-    top = 2.7
+    if named:
+        # the name as wide as it is, the notes beside it, on two lines when they need them
+        wide = min(8.0, text_width(page.heading, 15, bold=True) / 72 + 0.3)
+        box(slide, 0.5, y, wide, 0.42, page.heading, 15, bold=True, fg=NAVY, anchor=MSO_ANCHOR.MIDDLE)
+        high = 0.42
+        if notes:
+            noted = gap().join(notes)
+            high = 0.42 if text_lines(noted, 12.3 - wide - 0.2, 12) == 1 else 0.62
+            box(slide, 0.5 + wide, y, 12.3 - wide, high, noted, 12, fg=GREY, anchor=MSO_ANCHOR.MIDDLE)
+        table(slide, headers, [values], 0.5, y + high, 12.3, 0.7, size=14, colours=light, left=())
+        top = y + high + 0.75
+    else:
+        table(slide, headers, [values], 0.5, y, 12.3, 0.9, size=16, colours=light, left=())
+        if notes:
+            box(slide, 0.5, y + 0.95, 12.3, 0.45, gap().join(notes), 13, fg=GREY)
+        top = y + 1.5
     by_period = period_table(content, row)
     if by_period:  # the year's periods under its figures; the narratives and the chart move down
         header, *rows = by_period
         widths = [1.6] + [1.0] * (len(header) - 1)
         shape = table(slide, header, rows, 0.5, top, 12.3, 0.35 * len(by_period), widths, 12, left=(0,))
         top = round(bottom(shape) + 0.15, 4)
-    said = narratives(row, content.assessed)
+    said = [] if page.said_apart else narratives(row, content.assessed)
     if said:
-        has_chart = history_chart(slide, content, row, 8.9, top, 4.1, round(7.1 - top, 4))
+        has_chart = history_chart(slide, content, row, 8.9, top, 4.1, round(end - top, 4), small=named)
     else:  # nothing beside the chart (a map without a self-assessment, nothing said): it takes the room
-        has_chart = history_chart(slide, content, row, 0.5, top, 8.0, round(7.1 - top, 4))
+        has_chart = history_chart(slide, content, row, 0.5, top, 12.3, round(end - top, 4), small=named)
     area = 8.2 if has_chart else 12.3
     width = (area - 0.2 * (len(said) - 1)) / max(len(said), 1)
+    head = 0.35 if named else 0.45
     for i, (label, text) in enumerate(said):
         x = 0.5 + i * (width + 0.2)
-        box(slide, x, top, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
-        box(slide, x, top + 0.45, width, round(7.1 - top - 0.45, 4), text or "—", 12, fill=PALE)
+        box(slide, x, top, width, head, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
+        box(slide, x, top + head, width, round(end - top - head, 4), text or "—", 12, fill=PALE)
+
+
+def narratives_slide(slide, content: ReportContent, page: NarrativesPage) -> None:
+    """A KPI's narratives across the slide, when too long to stand beside its chart."""
+    width = (12.3 - 0.2 * (len(page.said) - 1)) / max(len(page.said), 1)
+    for i, (label, text) in enumerate(page.said):
+        x = 0.5 + i * (width + 0.2)
+        box(slide, x, 1.2, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
+        box(slide, x, 1.65, width, 5.55, text or "—", 14, fill=PALE)
 
 
 def missed_slide(slide, content: ReportContent, page: MissedPage) -> None:
@@ -555,10 +664,9 @@ def plans_table_slide(slide, content: ReportContent, page: PlansTablePage) -> No
         box(slide, 0.5, 1.5, 12.3, 1, t("No objectives with plans in this group"), 20, fg=GREY)
         return
     headers = content_headers(content, page.kind)
-    height = min(6.1, 0.45 + 0.36 * sum(lines for lines, _row in page.rows))
-    widths = WIDTHS["plans-table"]
+    w, room = TABLE_ROOM[page.kind]
     rows = [row for _lines, row in page.rows]
-    table(slide, headers, rows, 0.3, 1.15, 12.7, height, widths, 12, left=(1, 2, 3, 4))
+    table(slide, headers, rows, 0.3, 1.15, w, room, WIDTHS["plans-table"], 16, left=(1, 2, 3, 4), stretch=False)
 
 
 def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPage) -> None:
@@ -582,26 +690,16 @@ def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPag
     else:
         box(slide, 0.5, 1.5, 12.3, 0.8, t("No revision count table was published this year"), 18, fg=GREY)
     if found:
-        box(slide, 0.5, 5.0, 12.3, 2.3, [t("Comparing the two years' maps:"), *found], 13, fg=GREY)
+        box(slide, 0.5, 4.9, 12.3, 2.5, [t("Comparing the two years' maps:"), *found], 13, fg=GREY)
 
 
 def changes_slide(slide, content: ReportContent, page: ChangesPage) -> None:
     if not page.rows:
         box(slide, 0.5, 1.5, 12.3, 1, t("No revisions were published this year"), 20, fg=GREY)
         return
-    rows = page.rows
-    table(
-        slide,
-        content_headers(content, page.kind),
-        rows,
-        0.3,
-        1.2,
-        12.7,
-        1.9 * len(rows) + 0.5,
-        WIDTHS["changes"],
-        14,
-        left=(2,),
-    )
+    w, room = TABLE_ROOM[page.kind]
+    table(slide, content_headers(content, page.kind), page.rows, 0.3, 1.2, w, room, WIDTHS["changes"], 14, left=(2,),
+          stretch=False)  # fmt: skip
 
 
 def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
@@ -610,8 +708,8 @@ def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
     headers = content_headers(content, page.kind)
     assert content.next is not None  # objective pages are part 2's, which exists only with a next year
     rows = target_rows(planned, content.next.years)
-    shape = table(slide, headers, rows, 0.5, 1.2, 12.3, min(3.0, 0.5 * (len(rows) + 1)), WIDTHS["objective"], 14,
-                  left=(0,))  # fmt: skip
+    shape = table(slide, headers, rows, 0.5, 1.2, 12.3, 3.0, WIDTHS["objective"], 14, left=(0,),
+                  stretch=False)  # fmt: skip
     top = bottom(shape) + 0.2
     width = (12.3 - 0.4) / 3
     for i, (label, lines) in enumerate(objective_columns(planned)):
@@ -628,8 +726,8 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
         [line.text if line.is_plan else f"{gap()}{line.text}", *["■" if mark else "" for mark in line.marks()]]
         for line in lines
     ]
-    height = min(6.1, 0.42 * (len(rows) + 1))
-    grid = table(slide, headers, rows, 0.3, 1.15, 12.7, height, WIDTHS["grid"], 12, left=(0,)).table
+    w, room = TABLE_ROOM[page.kind]
+    grid = table(slide, headers, rows, 0.3, 1.15, w, room, WIDTHS["grid"], 16, left=(0,), stretch=False).table
     for i, line in enumerate(lines, start=1):
         if line.is_plan:
             cell = grid.cell(i, 0)
@@ -641,7 +739,7 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
         elif line.months is None:
             cell = grid.cell(i, 1)
             cell.merge(grid.cell(i, 12))
-            write(cell.text_frame, t(NO_MONTHS), 10, fg=GREY, align=PP_ALIGN.CENTER)
+            write(cell.text_frame, t(NO_MONTHS), MIN_SIZE, fg=GREY, align=PP_ALIGN.CENTER)
         else:
             for m, mark in enumerate(line.marks(), start=1):
                 if mark:
@@ -649,8 +747,16 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
                     grid.cell(i, m).fill.fore_color.rgb = PALE
 
 
+def listing_slide(slide, content: ReportContent, page: NoResultsPage | NoTargetsPage) -> None:
+    """The KPIs without results, or the objectives without targets or plans: a line each in a table."""
+    headers = content_headers(content, page.kind)
+    w, room = TABLE_ROOM[page.kind]
+    table(slide, headers, page.rows, 0.5, 1.3, w, room, content_widths(content, page.kind), 16, left=(1, 2),
+          stretch=False)  # fmt: skip
+
+
 def closing(slide, content: ReportContent, page: ClosingPage) -> None:
-    box(slide, 0.8, 3.0, 11.7, 1.2, page.heading, 40, bold=True, fg=NAVY, align=PP_ALIGN.CENTER)
+    title_box(slide, 0.8, 3.0, 11.7, 1.2, page.heading, 40, fg=NAVY, align=PP_ALIGN.CENTER)
 
 
 # --- the deck -------------------------------------------------------------------------------------
@@ -675,6 +781,10 @@ def draw(slide, content: ReportContent, page: ReportPage) -> None:
             scorecard_slide(slide, content, page)
         case KpiPage():
             kpi_slide(slide, content, page)
+        case KpiPairPage():
+            kpi_pair_slide(slide, content, page)
+        case NarrativesPage():
+            narratives_slide(slide, content, page)
         case MissedPage():
             missed_slide(slide, content, page)
         case PlansTablePage():
@@ -687,6 +797,8 @@ def draw(slide, content: ReportContent, page: ReportPage) -> None:
             objective_slide(slide, content, page)
         case GridPage():
             grid_slide(slide, content, page)
+        case NoResultsPage() | NoTargetsPage():
+            listing_slide(slide, content, page)
         case ClosingPage():
             closing(slide, content, page)
         case _:

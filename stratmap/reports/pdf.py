@@ -211,6 +211,8 @@ def _page_context(content: c.ReportContent, page: c.ReportPage, lights: LightCla
                 chart=svg_image(history_svg(history, content.year_text)) if len(history) > 1 else "",
                 periods=c.period_table(content, row),
             )
+        case c.KpiPairPage(kpis=pair):  # each as its own page, one above the other
+            extra["kpis"] = [(kpi, _page_context(content, kpi, lights)) for kpi in pair]
         case c.MissedPage(row=row):
             said = c.explanation(row)
             extra.update(
