@@ -44,7 +44,7 @@ PAGES = [
     (
         "council-kpi-h11",
         "/ashcombe/2024/kpis/H1.1/",
-        ["2024/25各期目標值與實際值", "由第1季–第4季推算"],
+        ["2024/25各期目標值與達成值", "由第1季–第4季推算"],
         ["Targets and actuals by period, 2024/25", "derived from Q1–Q4"],
     ),
     ("council-map-2024", "/ashcombe/2024/", ["住宅與社區", "13項KPI"], ["Homes and Communities", "13 KPIs, 4 met"]),

@@ -345,7 +345,7 @@ def test_the_years_result_page_lists_the_periods_and_says_the_year_is_derived_fr
     chinese = editor.get(YEAR).content.decode()
     # The council's unit, untranslated, is marked as the English it is (issue 14).
     assert (
-        '全年度未填實際值：全年度數值為各期加總，162 <span lang="en">homes</span>（由第1季、第2季、第4季推算）。'
+        '全年度未填達成值：全年度數值為各期加總，162 <span lang="en">homes</span>（由第1季、第2季、第4季推算）。'
         in chinese
     )
     # Once the year's own actual is entered, it stands for the year.

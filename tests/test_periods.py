@@ -417,7 +417,7 @@ def test_the_kpi_page_charts_and_tabulates_a_kpi_by_period_in_both_languages(cou
     assert chart["years"] == ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3", "2024/25 Q4"]
     assert chart["actual"] == [12.0, 8.0, 11.0, None]
     chinese = get(client, "web:kpi", ["wyvern", 2024, "R1"], language="zh-hant")
-    assert "2024/25各期目標值與實際值" in chinese
+    assert "2024/25各期目標值與達成值" in chinese
     assert "由第1季–第3季推算" in chinese
     months = get(client, "web:kpi", ["wyvern", 2024, "R2"])
     assert '<th scope="row">Jan</th>' in months  # the tenth month of a year from April

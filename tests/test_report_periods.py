@@ -51,7 +51,7 @@ def rows_of(ws) -> list[tuple]:
 
 
 def period_rows(ws, code: str) -> list[tuple]:
-    """The KPI's rows of the 分期數值 sheet: (期別, 目標值, 實際值, 說明)."""
+    """The KPI's rows of the 分期數值 sheet: (期別, 目標值, 達成值, 說明)."""
     return [(r[4], r[5], r[6], r[7]) for r in rows_of(ws) if r[0] == code]
 
 

@@ -433,9 +433,9 @@ def test_the_benchmarks_full_city_gives_every_theme_a_copy_of_theme_d(demo, tmp_
 def test_the_engines_reasons_for_an_unknown_kpi_are_shown_in_the_pages_language(demo, client):
     KpiResult.objects.filter(kpi__code="DC1.1", year=2019).update(actual=None, unknown_reason="")
     zh = web_page(client, "web:kpi", ["taipei", 2019, "DC1.1"], language="zh-hant")  # not the last test's
-    assert "無實際值" in zh and "no actual" not in zh
+    assert "無達成值" in zh and "no actual" not in zh
     en = web_page(client, "web:kpi", ["taipei", 2019, "DC1.1"], language="en")
     assert "no actual" in en
     deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="zh-hant"))
     (slide,) = named(deck, "kpi:DC1.1")
-    assert "資料不明：無實際值" in slide_text(slide)
+    assert "資料不明：無達成值" in slide_text(slide)

@@ -361,7 +361,7 @@ def kpi_notes(row: ScoredKpi) -> list[str]:
 
 
 def derived_note(row: ScoredKpi, figure: str) -> str:
-    """「年度實際值由第1季–第4季推算（各期加總）」: how the year's (or, on a scorecard of a period, the year to
+    """「年度達成值由第1季–第4季推算（各期加總）」: how the year's (or, on a scorecard of a period, the year to
     date's) ``figure`` ("target" or "actual") was made of its periods', as the scorecard page says it;
     empty for a value entered for the year."""
     periods = row.target_from if figure == "target" else row.actual_from

@@ -89,7 +89,7 @@ def history_svg(history: list[YearPoint], year_text: Callable[[int], str] = c.ro
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" '
         f'viewBox="0 0 {CHART_W} {CHART_H}" font-family="{FONT}" font-size="11">',
         f'<text x="{CHART_W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">'
-        "歷年目標值與實際值</text>",
+        f"{escape(c.t('Targets and actuals over the years'))}</text>",
     ]
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#d9d9d9"/>')
@@ -103,7 +103,8 @@ def history_svg(history: list[YearPoint], year_text: Callable[[int], str] = c.ro
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         out += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"/>' for px, py in points]
     legend_y = CHART_H - 14
-    for k, (label, colour) in enumerate((("目標值", "#2f5597"), ("實際值", "#c00000"))):
+    # in the report's language: drawn while it renders (report_html)
+    for k, (label, colour) in enumerate(((c.t("Target"), "#2f5597"), (c.t("Actual"), "#c00000"))):
         lx = CHART_W / 2 - 70 + k * 80
         out.append(f'<circle cx="{lx}" cy="{legend_y - 4}" r="4" fill="{colour}"/>')
         out.append(f'<text x="{lx + 8}" y="{legend_y}">{escape(label)}</text>')

@@ -141,7 +141,7 @@ class Line:
     rate_formula: bool  # the rate is actual/target (or target/actual): write it as a formula
     target_printed: str = ""
     actual_printed: str = ""
-    #: How the target and the actual were made of the periods' (「年度實際值由第1季–第4季推算（各期加總）」).
+    #: How the target and the actual were made of the periods' (「年度達成值由第1季–第4季推算（各期加總）」).
     target_derived: str = ""
     actual_derived: str = ""
     #: A range target as it reads (「−1～1」), written as text: a number cell would show its lower bound only.
