@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from lxml import etree
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
@@ -384,3 +385,16 @@ def with_a_bad_last_file(folder: Path) -> tuple[list[Path], Path]:
     text = last.read_text(encoding="utf-8")
     last.write_text(text.replace("organization: syn2-b02", "organization: syn2-b99", 1), encoding="utf-8")
     return files, last
+
+
+def runs(shapes):
+    """Every run of text in ``shapes``: in text boxes, table cells and groups."""
+    for shape in shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from runs(shape.shapes)
+        frames = [shape.text_frame] if shape.has_text_frame else []
+        if shape.has_table:
+            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+        for frame in frames:
+            for paragraph in frame.paragraphs:
+                yield from paragraph.runs

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from pptx import Presentation
-from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+from pptx.enum.shapes import PP_PLACEHOLDER
 
 from stratmap.access import SYSTEM
 from stratmap.reports.deck import build_deck
-from tests.helpers import NS, kpis_shown, named, part_xml, reopened, saved, slide_text
+from tests.helpers import NS, kpis_shown, named, part_xml, reopened, runs, saved, slide_text
 
 #: Slides whose map of the whole organization is exempt from the 12 pt floor (issue 14: "except inside the
 #: whole-city map").
@@ -40,18 +40,6 @@ def decks(demo, rendered_once):
         )
         for key, (o, y, th, lang) in DECKS.items()
     }  # fmt: skip
-
-
-def runs(shapes):
-    for shape in shapes:
-        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
-            yield from runs(shape.shapes)
-        frames = [shape.text_frame] if shape.has_text_frame else []
-        if shape.has_table:
-            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
-        for frame in frames:
-            for paragraph in frame.paragraphs:
-                yield from paragraph.runs
 
 
 def table_cells(slide) -> list[str]:

@@ -9,13 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from pptx import Presentation
 from pptx.enum.lang import MSO_LANGUAGE_ID
-from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.reports.deck import DeckError, build_deck
 from stratmap.strategy.models import StrategyMap, Theme
-from tests.helpers import NS, kpis_shown, named, part_xml, reopened, saved, showing, slide_text
+from tests.helpers import NS, kpis_shown, named, part_xml, reopened, runs, saved, showing, slide_text
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
@@ -34,19 +33,6 @@ def deck_file(demo, rendered_once) -> bytes:
 def deck(deck_file):
     """Theme D's 108 deck of the untouched demo, read back from its file."""
     return Presentation(io.BytesIO(deck_file))
-
-
-def runs(shapes):
-    """Every run of text in ``shapes``: in text boxes, table cells and groups."""
-    for shape in shapes:
-        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
-            yield from runs(shape.shapes)
-        frames = [shape.text_frame] if shape.has_text_frame else []
-        if shape.has_table:
-            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
-        for frame in frames:
-            for paragraph in frame.paragraphs:
-                yield from paragraph.runs
 
 
 def test_the_deck_is_16_by_9_with_cover_summary_scorecard_and_closing(deck):

@@ -1284,6 +1284,17 @@ def chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
+def table_pages(
+    content: ReportContent, page: type[NoResultsPage] | type[NoTargetsPage], heading: str, rows: list[list[str]]
+) -> list[NoResultsPage | NoTargetsPage]:
+    """``rows`` as a table of ``page``'s kind over as many pages as they need, numbered (none without rows)."""
+    parts = [[rows[i] for i in part] for part in fitted_parts(content, page.kind, rows)] if rows else []
+    return [
+        page(name=f"{page.kind}:{n}", heading=numbered(heading, n, len(parts)), rows=part)
+        for n, part in enumerate(parts, start=1)
+    ]
+
+
 def numbered(heading: str, n: int, total: int) -> str:
     return tf("%(heading)s (%(n)d/%(total)d)", heading=heading, n=n, total=total) if total > 1 else heading
 
@@ -1420,15 +1431,8 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
                 GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(grids)), lines=part)
                 for n, part in enumerate(grids, start=1)
             ]
-    if empty:
-        kind = NoTargetsPage.kind
-        parts = [[empty[i] for i in part] for part in fitted_parts(content, kind, empty)]
-        heading = tf("%(year)s %(subject)s objectives without targets or plans", year=year, subject=subject)
-        pages += [
-            NoTargetsPage(name=f"no-targets:{n}", heading=numbered(heading, n, len(parts)), rows=part)
-            for n, part in enumerate(parts, start=1)
-        ]
-    return pages
+    heading = tf("%(year)s %(subject)s objectives without targets or plans", year=year, subject=subject)
+    return pages + table_pages(content, NoTargetsPage, heading, empty)
 
 
 def pages(content: ReportContent) -> list[ReportPage]:
@@ -1493,18 +1497,12 @@ def _pages(content: ReportContent) -> list[ReportPage]:
         )
         for n, part in enumerate(parts, start=1)
     ]
-    shown = [row for row in card.rows if not has_nothing(content, row)]
-    result += _kpi_pages(content, shown)
+    nothing = {row.kpi.pk for row in card.rows if has_nothing(content, row)}
+    result += _kpi_pages(content, [row for row in card.rows if row.kpi.pk not in nothing])
     empty = [[row.kpi.code, name_of(row.kpi), without_results_reason(row)]
-             for row in card.rows if has_nothing(content, row)]  # fmt: skip
-    if empty:
-        kind = NoResultsPage.kind
-        parts = [[empty[i] for i in part] for part in fitted_parts(content, kind, empty)]
-        heading = tf("%(span)s %(subject)s KPIs without results", span=span, subject=subject)
-        result += [
-            NoResultsPage(name=f"no-results:{n}", heading=numbered(heading, n, len(parts)), rows=part)
-            for n, part in enumerate(parts, start=1)
-        ]
+             for row in card.rows if row.kpi.pk in nothing]  # fmt: skip
+    heading = tf("%(span)s %(subject)s KPIs without results", span=span, subject=subject)
+    result += table_pages(content, NoResultsPage, heading, empty)
     result += [
         MissedPage(name=f"missed:{row.kpi.code}", heading=truncate(f"{row.kpi.code} {name_of(row.kpi)}"), row=row)
         for row in content.missed
