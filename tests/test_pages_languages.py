@@ -178,3 +178,11 @@ def test_a_page_in_english_runs_no_more_queries_than_in_chinese(translated, clie
         counts[language] = len(queries)
     # No query a translated text: English costs no more than Chinese (which also finds the map of a ROC year).
     assert counts["en"] <= counts["zh-hant"], counts
+
+
+def test_the_maps_version_label_is_in_the_readers_language_on_the_map_and_the_home_page(demo, client):
+    english = page(client, "web:map", ["taipei", 2019], "en").split("</h1>", 1)[0]
+    assert "2019 edition" in english and "108年度" not in english
+    assert "108年度" in page(client, "web:map", ["taipei", 2019], "zh-hant").split("</h1>", 1)[0]
+    home = page(client, "web:home", [], "en")
+    assert '<td class="version">2021 edition</td>' in home and "110年度" not in home

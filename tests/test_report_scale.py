@@ -57,8 +57,8 @@ def test_a_pdf_laid_out_in_batches_has_the_pages_and_the_text_of_one_laid_out_wh
     told: list[tuple[int, int]] = []
     batched = pdf.pdf_document(content, batch_pages=7, progress=lambda done, total: told.append((done, total)))
     whole = pdf.pdf_document(content, batch_pages=1000)
-    assert len(batched.pages) == len(whole.pages) == 73
-    assert told == [(0, 73), *((done, 73) for done in range(7, 73, 7)), (73, 73)]
+    assert len(batched.pages) == len(whole.pages) == 72
+    assert told == [(0, 72), *((done, 72) for done in range(7, 72, 7)), (72, 72)]
     texts = page_texts(batched.write_pdf(), tmp_path, "batched")
     assert texts == page_texts(whole.write_pdf(), tmp_path, "whole")
     linkage = [page.name for page in pages(content)].index("linkage:A")  # after the map and its readable parts
@@ -134,9 +134,9 @@ def test_long_commands_show_their_progress_on_a_terminal_and_nothing_elsewhere(d
     backup = str(tmp_path / "backup.json")
     commands = [
         (("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(tmp_path / "d.pdf")),
-         ["laying out pages", "49/49", "writing the PDF", "left"]),
+         ["laying out pages", "48/48", "writing the PDF", "left"]),
         (("report", "deck", "--org", "taipei", "--year", "108", "--theme", "D", "-o", str(tmp_path / "d.pptx")),
-         ["drawing slides", "49/49"]),
+         ["drawing slides", "48/48"]),
         (("backup", backup), ["reading the tables", "writing the backup"]),
         (("restore", backup, "--replace"), ["checking the rows", "restoring the rows"]),
         (("benchmark-score", "--count", "20", "--runs", "1"), ["timing the phases", "7/7"]),
@@ -175,11 +175,11 @@ def test_the_page_following_a_deck_being_made_says_how_many_of_its_pages_are_mad
     assert Client().post(PDF).status_code == 303  # made at once in tests, while the page is polled
     assert Client().post(english_pdf).status_code == 303
     english, chinese = polled["en"], polled["zh-hant"]
-    # Once the data are read, after the first 40 pages, after the last 14: the English file has 54 pages, the
-    # Chinese 49 (English's longer texts cut the linkage map and part 2's tables into more pages at 12 pt).
+    # Once the data are read, after the first 40 pages, after the last 13: the English file has 53 pages, the
+    # Chinese 48 (English's longer texts cut the linkage map and part 2's tables into more pages at 12 pt).
     assert len(english) == len(chinese) == 3
-    assert "page 0 of 54 made." in english[0] and '<progress max="54" value="0">' in english[0]
-    assert "page 40 of 54 made." in english[1] and '<progress max="54" value="40">' in english[1]
-    assert "all 54 pages made; the file is being written." in english[2]
-    assert "已完成第40頁，共49頁" in chinese[1] and "49頁已全部完成，正在寫入檔案" in chinese[2]
+    assert "page 0 of 53 made." in english[0] and '<progress max="53" value="0">' in english[0]
+    assert "page 40 of 53 made." in english[1] and '<progress max="53" value="40">' in english[1]
+    assert "all 53 pages made; the file is being written." in english[2]
+    assert "已完成第40頁，共48頁" in chinese[1] and "48頁已全部完成，正在寫入檔案" in chinese[2]
     assert b"".join(Client().get(PDF).streaming_content)[:5] == b"%PDF-"

@@ -12,8 +12,10 @@ from pptx.enum.lang import MSO_LANGUAGE_ID
 
 from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
+from stratmap.reports.content import TITLE_MAX
 from stratmap.reports.deck import DeckError, build_deck
 from stratmap.strategy.models import StrategyMap, Theme
+from stratmap.text import display_width
 from tests.helpers import NS, kpis_shown, named, part_xml, reopened, runs, saved, showing, slide_text
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -150,7 +152,7 @@ def test_a_long_name_a_missing_actual_and_a_missing_result_still_give_a_deck(dem
     (slide,) = showing(deck, "DC1.1")
     # its name cut with "…" (as its slide's title, or above its figures on a slide of two brief KPIs)
     title = next(s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text.startswith("DC1.1 "))
-    assert len(title) <= 40 and title.endswith("…")
+    assert display_width(title) <= TITLE_MAX and title.endswith("…")  # 40 Chinese characters, 80 letters
     assert "不明" in slide_text(slide)
     assert "資料不明：尚未填報成果" in slide_text(slide)  # "no result entered", in Chinese
     (slide,) = showing(deck, "DC1.2")
@@ -208,3 +210,20 @@ def test_the_report_command_refuses_bad_input_clearly(demo, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("report", "deck", *args)
+
+
+def test_a_long_english_kpi_name_is_cut_after_a_whole_word(demo):
+    kpi = Kpi.objects.get(code="DC1.1", objective__map__year=2019, objective__map__organization__code="taipei")
+    name = (
+        "Share of residents registered with the city's employment services who found a job within three months, "
+        "by district"
+    )
+    kpi.i18n = {**(kpi.i18n or {}), "name_en": name}
+    kpi.save(update_fields=["i18n"])
+    deck = reopened(build_deck("taipei", 2019, "D", access=SYSTEM, language="en"))
+    (slide,) = showing(deck, "DC1.1")
+    shown = [s.text_frame.text for s in slide.shapes if s.has_text_frame and s != slide.shapes.title]
+    title = next(text for text in shown if text.startswith("DC1.1 "))  # its slide's title, or its name on a pair's
+    kept = title.removesuffix("…")
+    assert kept != title and len(kept) > 40  # cut, but not at the forty characters of a Chinese title
+    assert f"DC1.1 {name}".startswith(kept) and f"DC1.1 {name}"[len(kept)] == " "  # after a whole word

@@ -22,10 +22,11 @@ from pypdf import PdfReader
 from stratmap.access import SYSTEM
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.plans.models import PlanTask
-from stratmap.reports.content import KpiPage, KpiPairPage, ReportContent, pages, report_content
+from stratmap.reports.content import TITLE_MAX, KpiPage, KpiPairPage, ReportContent, pages, report_content
 from stratmap.reports.deck import build_deck, fitted_size, render_deck
 from stratmap.reports.pdf import build_pdf
 from stratmap.strategy.models import Objective, StrategyMap, Theme
+from stratmap.text import display_width
 from tests.helpers import NS, kpis_shown, multiply, named, part_xml, reopened, saved, slide_text
 from tests.helpers import page as web_page
 
@@ -281,7 +282,7 @@ def test_a_long_name_a_missing_actual_and_an_empty_theme_still_give_a_clean_pdf(
     assert "資料尚未公布" in "".join(texts)
     # its name cut with "…" (as its page's title, or above its figures on a page of two brief KPIs, notes after it)
     title = next(line for text in texts for line in text.splitlines() if line.startswith("DC1.1 ") and "…" in line)
-    assert len(title) <= 40 and title.endswith("…")
+    assert display_width(title) <= TITLE_MAX and title.endswith("…")  # 40 Chinese characters, 80 letters
     empty = PdfReader(io.BytesIO(build_pdf("taipei", 2019, "Z", access=SYSTEM, language="zh-hant")))
     assert "本組無KPI" in "".join(page.extract_text() for page in empty.pages)
 

@@ -73,7 +73,7 @@ def test_labours_editor_downloads_exactly_its_kpis_of_the_map_with_the_current_v
     book = download(client, people["dol"])
     assert book.sheetnames == [RESULTS, ABOUT]
     ws = book[RESULTS]
-    assert [c.value for c in ws[1]] == [c.header for c in COLUMNS]
+    assert [c.value for c in ws[1]] == [c.words("zh-hant") for c in COLUMNS]
     codes = [ws[f"A{r}"].value for r in range(2, ws.max_row + 1)]
     expected = dol_kpi_codes()
     assert expected and all(code.startswith(("DP", "DC")) for code in expected)
@@ -106,11 +106,11 @@ def test_labours_editor_downloads_exactly_its_kpis_of_the_map_with_the_current_v
         str(r)[0] for dv in scores for r in dv.sqref.ranges
     }
     about = {r[0]: r[1:] for r in book[ABOUT].iter_rows(values_only=True) if r[0]}
-    assert about["格式 format"][0] == FORMAT
-    assert about["機關 organization"][0] == "taipei"
-    assert about["填報機關 agency"] == ("taipei-dol", "勞動局")
-    assert about["年度 year"][0] == 109  # Taipei types ROC years
-    assert about["產製時間 generated at"][0]
+    assert about["格式"][0] == FORMAT
+    assert about["機關"][0] == "taipei"
+    assert about["填報機關"] == ("taipei-dol", "勞動局")
+    assert about["年度"][0] == 109  # Taipei types ROC years
+    assert about["產製時間"][0]
     kinds = [r[1] for r in book[ABOUT].iter_rows(values_only=True) if r[1] in {"not_released", "not_surveyed", "other"}]
     assert kinds == ["not_released", "not_surveyed", "other"]
 
@@ -232,7 +232,7 @@ def test_a_workbook_with_bad_cells_lists_each_error_and_writes_nothing(people, c
     assert response.status_code == 400
     found = {(p.sheet, p.row, p.column): p for p in problems(response)}
     text = found[(RESULTS, text_row, letter("innovation"))]
-    assert text.value == "很高" and "0 至 100" in text.expected and text.header == "創新度 innovation"
+    assert text.value == "很高" and "0 至 100" in text.expected and text.header == "創新度"
     high = found[(RESULTS, high_row, letter("innovation"))]
     assert high.value == "120" and "0 至 100" in high.expected
     for key in ("situation_analysis", "countermeasures"):
@@ -242,7 +242,7 @@ def test_a_workbook_with_bad_cells_lists_each_error_and_writes_nothing(people, c
     assert unknown.value == "999999" and "KPI" in unknown.expected
     assert len(found) == 5, [str(p) for p in problems(response)]
     page = response.content.decode()
-    assert "很高" in page and f"{letter('innovation')}</span> 創新度 innovation" in page and str(high_row) in page
+    assert "很高" in page and f"{letter('innovation')}</span> 創新度" in page and str(high_row) in page
     assert row_counts() == before and AuditEvent.objects.count() == events
     assert not KpiResult.objects.filter(kpi__in=[kpi("DP4.3"), kpi("DC1.1")], year=YEAR).exists()
 

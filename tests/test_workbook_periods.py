@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from stratmap.access import SYSTEM, Access
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.exchange.workbook import upload as upload_module
-from stratmap.exchange.workbook.columns import ABOUT, COLUMNS, FORMAT_1, RESULTS, letter
+from stratmap.exchange.workbook.columns import ABOUT, ABOUT_ROWS, COLUMNS, COLUMNS_1, FORMAT_1, RESULTS, letter
 from stratmap.exchange.workbook.download import build_workbook
 from stratmap.kpis.models import Kpi, KpiResult, ScoringPolicy
 from stratmap.kpis.selectors import map_scorecard
@@ -126,7 +126,7 @@ def test_a_quarterly_kpi_has_its_years_row_then_a_row_per_quarter_with_its_own_t
     council = assessed
     KpiResult.objects.filter(kpi=kpi("H1.1"), year=YEAR, period="Q4").delete()  # not entered yet
     book = download(client, council["council-place"], "ashcombe-place")
-    assert [c.value for c in book[RESULTS][1]] == [c.header for c in COLUMNS]
+    assert [c.value for c in book[RESULTS][1]] == [c.words("zh-hant") for c in COLUMNS]
     assert kpi_rows(book, "H1.1") == [
         ("", "2024/25"),
         ("Q1", "2024/25年第1季"),
@@ -280,7 +280,7 @@ def test_a_period_code_that_is_not_one_of_the_kpis_periods_is_refused_naming_the
         assert (problem.sheet, problem.column, problem.header, problem.value) == (
             RESULTS,
             letter("period_code"),
-            "期間代碼 period code",
+            "period code",
             value,
         )
         assert "a period of H1.1 (reported quarterly): Q1, Q2, Q3, Q4" in problem.expected
@@ -393,6 +393,7 @@ def test_a_locked_period_result_cannot_be_changed_by_a_workbook(drafts, client):
 def test_a_workbook_downloaded_in_english_uploads_on_the_chinese_page_and_an_edited_period_is_refused(drafts, client):
     council = drafts
     book = download(client, council["council-place"], "ashcombe-place", prefix="/en")
+    assert [c.value for c in book[RESULTS][1]][:3] == ["code", "name", "period"]  # the header is English too
     fill(book, "H1.1", "Q3", actual=60)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -433,9 +434,13 @@ def as_format_1(book: openpyxl.Workbook) -> openpyxl.Workbook:
         ws.delete_rows(r)
     ws.delete_cols(COLUMNS.index(next(c for c in COLUMNS if c.key == "period_code")) + 1)
     ws.delete_cols(COLUMNS.index(next(c for c in COLUMNS if c.key == "period")) + 1)
+    # Format 1's header row and about labels were bilingual (「達成值 actual」), as every workbook's were until 2026-11.
+    for cell, column in zip(ws[1], COLUMNS_1, strict=True):
+        cell.value = column.words.zh if column.key == "kpi_id" else f"{column.words.zh} {column.words.en}"
     about = book[ABOUT]
+    for row, (_key, label) in enumerate(ABOUT_ROWS, start=1):
+        about.cell(row, 1).value = f"{label.zh} {label.en}"
     about["B1"] = FORMAT_1
-    assert about["A1"].value == "格式 format"
     return book
 
 
@@ -470,7 +475,7 @@ def test_a_format_1_workbooks_problems_are_named_by_its_own_column_letters(peopl
     before, events = row_counts(), AuditEvent.objects.count()
     response = upload(client, book)
     [bad] = problems(response)
-    assert (bad.row, bad.column, bad.header, bad.value) == (row, "I", "創新度 innovation", "很高")
+    assert (bad.row, bad.column, bad.header, bad.value) == (row, "I", "創新度", "很高")
     assert nothing_written(before, events)
 
 

@@ -237,6 +237,7 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
             "year": smap.year,
             "version": {
                 "label": smap.version_label,
+                **_i18n(smap, own, "version_label", "label"),
                 "date": smap.version_date,
                 "in_force": smap.in_force,
                 "published": smap.published,
@@ -248,7 +249,11 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
             "vision": smap.vision,
             "values": smap.values,
             "note": smap.note,
-            **{key: value for key, value in _i18n(smap, own).items() if not key.startswith("tows_title_")},
+            **{
+                key: value
+                for key, value in _i18n(smap, own).items()
+                if not key.startswith(("tows_title_", "version_label_"))  # the TOWS block's, the version's
+            },
             "translations": smap.translation_notes or {},
             "scoring": _scoring(smap),
             "rating": _rating(smap),

@@ -1102,7 +1102,11 @@ class _MapWriter:
             "note": doc.note,
             "weights_declared": doc.weights_declared,
             "i18n": _translations(
-                {**(doc.i18n() or {}), **_renamed(tows.i18n() if tows else None, "title", "tows_title")}
+                {
+                    **(doc.i18n() or {}),
+                    **_renamed(tows.i18n() if tows else None, "title", "tows_title"),
+                    **_renamed(doc.version.i18n(), "label", "version_label"),
+                }
             ),
             "translation_notes": dict(doc.translations),
         }

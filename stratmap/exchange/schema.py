@@ -456,6 +456,7 @@ class OrganizationsFile(Strict):
 
 class VersionIn(Strict):
     label: Text200 = ""
+    _translated(locals(), "label")
     date: datetime.date | None = None
     in_force: bool = True
     #: A dataset documents published maps; a map created in the app starts unpublished.

@@ -46,7 +46,8 @@ from stratmap.reports.models import ReportSettings
 from stratmap.revisions.selectors import Change, MapDiff, map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, Revision, RevisionCount, StrategyMap, Theme
-from stratmap.text import LINE_HEIGHT, wrap
+from stratmap.text import LINE_HEIGHT, display_width, wrap
+from stratmap.text import truncate as truncate_columns
 
 TARGET_YEARS = 3  # part 2 shows this many years of targets, from the next year on
 #: What a renderer tells of its pages as it goes: ``progress(done, total)``.
@@ -273,12 +274,22 @@ class ReportContent:
 # --- values as the report writes them -----------------------------------------------------------
 
 
-TITLE_MAX = 40  # characters of a page title before it is cut with "…"
+#: How long a page title may be before it is cut with "…", in columns of display width (a Chinese character
+#: takes two, a Latin letter one): 40 Chinese characters or 80 letters, which a slide's title bar holds at 20 pt
+#: or more. Counted in characters, an English title was cut at half the length of a Chinese one that is as wide.
+TITLE_MAX = 80
 
 
 def truncate(text: str, limit: int = TITLE_MAX) -> str:
+    """``text`` on one line, cut with "…" to ``limit`` columns; a word of letters is not cut in the middle."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    cut = truncate_columns(text, limit)
+    if cut == text:
+        return text
+    kept = cut[:-1]
+    if text[len(kept)].isascii() and text[len(kept)].isalnum() and " " in kept[limit // 4 :]:
+        kept = kept[: kept.rindex(" ")]  # back to the word's start, if that leaves most of the title
+    return kept.rstrip(" ,;:/-") + "…"
 
 
 def roc(year: int) -> str:
@@ -753,9 +764,14 @@ WIDTHS: dict[str, list[float]] = {
     "no-results": [1.1, 5, 6.2],
     "no-targets": [3.5, 6.3, 2.5],
 }
-#: The scorecard's widths in a language of words (inches of the deck's 12.7): each figure's column as wide as
-#: its heading's longest word at 12 pt bold ("Achievement", "Contribution"), the name's the rest.
-LATIN_SCORECARD_WIDTHS = [0.8, 3.64, 0.95, 0.95, 1.25, 1.08, 1.0, 1.23, 0.85, 0.95]
+#: The widths in a language of words, where they differ (inches of the deck's 12.7): a column as wide as its
+#: heading's longest word at 12 pt bold ("Achievement", "Contribution", "Perspective"), which would otherwise be
+#: broken in the middle in a column sized for two Chinese characters; the names' columns take the rest.
+LATIN_WIDTHS: dict[str, list[float]] = {
+    "scorecard": [0.75, 3.47, 0.9, 0.9, 1.35, 1.17, 1.08, 1.33, 0.85, 0.9],
+    "plans-table": [1.2, 1.6, 2.3, 2.9, 3.3, 1.4],
+    "summary": [2.1, 1, 1.2, 2.3, 3, 2.7],
+}
 #: The scorecard table's widths of a map rated by its achievement (no self-assessment columns).
 ACHIEVEMENT_WIDTHS = [1.1, 4, 1.1, 1.1, 1.1, 1, 1]
 
@@ -764,8 +780,8 @@ def widths(content: ReportContent, kind: str) -> list[float]:
     """The relative column widths of the table on a page of ``kind``, the same in the deck and the PDF."""
     if kind == "scorecard" and not content.assessed:
         return ACHIEVEMENT_WIDTHS
-    if kind == "scorecard" and not content.language.startswith("zh"):
-        return LATIN_SCORECARD_WIDTHS
+    if kind in LATIN_WIDTHS and not content.language.startswith("zh"):
+        return LATIN_WIDTHS[kind]
     return WIDTHS.get(kind, [])
 
 
@@ -1194,7 +1210,7 @@ def _kpi_pages(content: ReportContent, rows: list[ScoredKpi]) -> list[ReportPage
             first, waiting = waiting, None
             codes = tf("%(first)s and %(second)s", first=first.row.kpi.code, second=row.kpi.code)
             full = tf("%(first)s / %(second)s", first=first.heading, second=page.heading)
-            heading = full if len(full) <= TITLE_MAX else codes
+            heading = full if display_width(full) <= TITLE_MAX else codes
             result.append(KpiPairPage(name=f"{first.name}+{row.kpi.code}", heading=heading, kpis=(first, page)))
             continue
         if waiting is not None:
@@ -1403,6 +1419,9 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         for n, part in enumerate(parts, start=1)
     ]
     empty: list[list[str]] = []
+    # The objectives of the last grid page when it is theirs alone and has room to spare (shown by nothing but
+    # their plans): the next such objective's plans join it rather than leave two slides a few rows each.
+    sharing: list[tuple[Objective, list[GridLine]]] = []
     for planned in nxt.objectives:
         o = planned.objective
         if not (planned.kpis or o.goal or o.key_works or planned.outcomes):
@@ -1420,19 +1439,46 @@ def _part_two(content: ReportContent, nxt: NextYear) -> list[ReportPage]:
         heading = tf("%(code)s %(name)s", code=o.code, name=name_of(o))
         if planned.perspective:
             perspective = tf("%(name)s perspective", name=name_of(planned.perspective))
-            heading = tf("%(heading)s   %(perspective)s", heading=heading, perspective=perspective)
+            heading = tf("%(heading)s (%(perspective)s)", heading=heading, perspective=perspective)
         if shows_something(content, planned):
             pages.append(ObjectivePage(name=f"objective:{o.code}", heading=heading, planned=planned))
         if lines:
-            cells = [[line.text if line.is_plan else f"{gap()}{line.text}", *[""] * 12] for line in lines]
-            grids = [[lines[i] for i in part] for part in fitted_parts(content, "grid", cells, GRID_ROWS)]
+            grids = [[lines[i] for i in part] for part in fitted_parts(content, "grid", grid_cells(lines), GRID_ROWS)]
+            alone = len(grids) == 1 and not shows_something(content, planned)
+            if alone and sharing:
+                joined = [*(line for _o, shared in sharing for line in shared), *lines]
+                if len(fitted_parts(content, "grid", grid_cells(joined), GRID_ROWS)) == 1:
+                    sharing.append((o, lines))
+                    pages[-1] = shared_grid(content, sharing, year)
+                    continue
+            sharing = [(o, lines)] if alone else []
             heading = tf("%(code)s %(name)s: %(year)s main tasks", code=o.code, name=name_of(o), year=year)
             pages += [
                 GridPage(name=f"grid:{o.code}:{n}", heading=numbered(heading, n, len(grids)), lines=part)
                 for n, part in enumerate(grids, start=1)
             ]
+        else:
+            sharing = []
     heading = tf("%(year)s %(subject)s objectives without targets or plans", year=year, subject=subject)
     return pages + table_pages(content, NoTargetsPage, heading, empty)
+
+
+def grid_cells(lines: list[GridLine]) -> list[list[str]]:
+    """The cells of a 12-month grid's rows as its page measures them: the text (a task's indented), 12 months."""
+    return [[line.text if line.is_plan else f"{gap()}{line.text}", *[""] * 12] for line in lines]
+
+
+def shared_grid(content: ReportContent, sharing: list[tuple[Objective, list[GridLine]]], year: str) -> GridPage:
+    """One grid page of several objectives' plans, each plan's heading naming its objective by its code: its
+    title lists them with their names when that fits the title bar, by their codes when not."""
+    named = list_join(tf("%(code)s %(name)s", code=o.code, name=name_of(o)) for o, _lines in sharing)
+    if display_width(named) > TITLE_MAX:
+        named = list_join(o.code for o, _lines in sharing)
+    return GridPage(
+        name="grid:" + "+".join(o.code for o, _lines in sharing) + ":1",
+        heading=tf("%(objectives)s: %(year)s main tasks", objectives=named, year=year),
+        lines=[line for _o, lines in sharing for line in lines],
+    )
 
 
 def pages(content: ReportContent) -> list[ReportPage]:

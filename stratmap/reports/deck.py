@@ -50,7 +50,6 @@ from stratmap.reports.content import (
     MIN_SIZE,
     NO_MONTHS,
     TABLE_ROOM,
-    WIDTHS,
     ChangesPage,
     ClosingPage,
     CoverPage,
@@ -248,6 +247,11 @@ def title_box(slide, x, y, w, h, lines, size, *, bold=True, fg=None, fill=None, 
     return shape
 
 
+#: The longest title the title bar shows whole, in columns of display width (70 Chinese characters, 140 letters,
+#: on two lines at its smallest size); the titles of KPI pages are cut shorter, by the content (TITLE_MAX).
+BAR_COLUMNS = 140
+
+
 def new_slide(prs, name: str, heading: str | None = None):
     """A slide named ``name`` (``kpi:DP5.1``, for tests and tools) with its title placeholder, made the title
     bar with ``heading`` (pages without a bar place and fill the placeholder themselves)."""
@@ -255,7 +259,8 @@ def new_slide(prs, name: str, heading: str | None = None):
     slide._element.cSld.set("name", name)
     if heading is not None:
         # a page's title whole where it fits the bar at the smallest size: "(2/3)" at its end is not cut off
-        title_box(slide, 0, 0, WIDTH / 914400, 1.0, truncate(heading, 70), 28, fg=WHITE, fill=NAVY, margin_left=0.5)
+        title = truncate(heading, BAR_COLUMNS)
+        title_box(slide, 0, 0, WIDTH / 914400, 1.0, title, 28, fg=WHITE, fill=NAVY, margin_left=0.5)
     return slide
 
 
@@ -524,7 +529,7 @@ def summary(slide, content: ReportContent, page: SummaryPage) -> None:
     rows, said = page.rows, page.said
     headers = content_headers(content, page.kind)
     budget = 4.5 - 0.25 * len(said)  # the table shares the space above the sentence with the unknown KPIs
-    shape = table(slide, headers, rows, 0.5, 1.3, 12.3, budget, WIDTHS["summary"], 14, stretch=False)
+    shape = table(slide, headers, rows, 0.5, 1.3, 12.3, budget, content_widths(content, "summary"), 14, stretch=False)
     top = bottom(shape) + 0.15
     if said:
         box(slide, 0.5, top, 12.3, 5.9 - top, said, 14, fg=GREY)
@@ -666,7 +671,19 @@ def plans_table_slide(slide, content: ReportContent, page: PlansTablePage) -> No
     headers = content_headers(content, page.kind)
     w, room = TABLE_ROOM[page.kind]
     rows = [row for _lines, row in page.rows]
-    table(slide, headers, rows, 0.3, 1.15, w, room, WIDTHS["plans-table"], 16, left=(1, 2, 3, 4), stretch=False)
+    table(
+        slide,
+        headers,
+        rows,
+        0.3,
+        1.15,
+        w,
+        room,
+        content_widths(content, "plans-table"),
+        16,
+        left=(1, 2, 3, 4),
+        stretch=False,
+    )
 
 
 def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPage) -> None:
@@ -682,7 +699,7 @@ def revision_counts_slide(slide, content: ReportContent, page: RevisionCountsPag
             1.3,
             12.3,
             height,
-            WIDTHS["revision-counts"],
+            content_widths(content, "revision-counts"),
             16,
             left=(),
         )
@@ -698,8 +715,8 @@ def changes_slide(slide, content: ReportContent, page: ChangesPage) -> None:
         box(slide, 0.5, 1.5, 12.3, 1, t("No revisions were published this year"), 20, fg=GREY)
         return
     w, room = TABLE_ROOM[page.kind]
-    table(slide, content_headers(content, page.kind), page.rows, 0.3, 1.2, w, room, WIDTHS["changes"], 14, left=(2,),
-          stretch=False)  # fmt: skip
+    headers, widths = content_headers(content, page.kind), content_widths(content, "changes")
+    table(slide, headers, page.rows, 0.3, 1.2, w, room, widths, 14, left=(2,), stretch=False)
 
 
 def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
@@ -708,14 +725,18 @@ def objective_slide(slide, content: ReportContent, page: ObjectivePage) -> None:
     headers = content_headers(content, page.kind)
     assert content.next is not None  # objective pages are part 2's, which exists only with a next year
     rows = target_rows(planned, content.next.years)
-    shape = table(slide, headers, rows, 0.5, 1.2, 12.3, 3.0, WIDTHS["objective"], 14, left=(0,),
+    shape = table(slide, headers, rows, 0.5, 1.2, 12.3, 3.0, content_widths(content, "objective"), 14, left=(0,),
                   stretch=False)  # fmt: skip
     top = bottom(shape) + 0.2
-    width = (12.3 - 0.4) / 3
-    for i, (label, lines) in enumerate(objective_columns(planned)):
+    width, high = (12.3 - 0.4) / 3, 7.2 - top - 0.45
+    columns = [(label, lines or ["—"]) for label, lines in objective_columns(planned)]
+    # One size for the three, as large as the fullest allows (up to 18 pt): a goal of one line is not left
+    # at 13 pt in a box that could hold ten, nor drawn larger than its neighbours.
+    size = min(fitted_size(lines, width, high, 18, MIN_SIZE) for _label, lines in columns)
+    for i, (label, lines) in enumerate(columns):
         x = 0.5 + i * (width + 0.2)
         box(slide, x, top, width, 0.45, label, 15, bold=True, fg=WHITE, fill=NAVY, align=PP_ALIGN.CENTER)
-        box(slide, x, top + 0.45, width, 7.2 - top - 0.45, lines or ["—"], 13, fill=PALE)
+        box(slide, x, top + 0.45, width, high, lines, size, fill=PALE)
 
 
 def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
@@ -727,7 +748,9 @@ def grid_slide(slide, content: ReportContent, page: GridPage) -> None:
         for line in lines
     ]
     w, room = TABLE_ROOM[page.kind]
-    grid = table(slide, headers, rows, 0.3, 1.15, w, room, WIDTHS["grid"], 16, left=(0,), stretch=False).table
+    grid = table(
+        slide, headers, rows, 0.3, 1.15, w, room, content_widths(content, "grid"), 16, left=(0,), stretch=False
+    ).table
     for i, line in enumerate(lines, start=1):
         if line.is_plan:
             cell = grid.cell(i, 0)

@@ -67,7 +67,9 @@ class StrategyMap(Translatable):
     revisions_theme = models.CharField(_("revisions theme"), max_length=10, blank=True, validators=CODE)
     revisions_note = models.TextField(_("revisions note"), blank=True, validators=LONG)
     note = models.TextField(_("note"), blank=True, validators=LONG)
-    i18n = Translations(fields=("title", "occasion", "mission", "vision", "values", "tows_title", "note"))
+    i18n = Translations(
+        fields=("title", "occasion", "mission", "vision", "values", "tows_title", "note", "version_label")
+    )
     LANGUAGE_FROM = ("organization",)
     translation_notes = models.JSONField(
         _("translations by"),

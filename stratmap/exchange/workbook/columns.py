@@ -1,8 +1,10 @@
 """The workbook's format, shared by the download and the upload: its sheets, columns and rows.
 
 The headers, the about sheet's labels and :data:`FORMAT` are what an upload is checked
-against, so they are fixed text, not translations: a workbook downloaded before a translation
-changed still uploads.
+against, so they are fixed text in each language a workbook is written in (:class:`Words`), not
+gettext translations: a workbook downloaded before a translation changed still uploads. A workbook
+is written in one language (an English council's has no Chinese character); the upload takes the
+labels in any of them, and the bilingual ones (「達成值 actual」) that workbooks had until 2026-11.
 
 Format 2 (``stratmap-workbook/2``) has a row per KPI and period: the year's row ("" in the hidden
 period code), then, for a KPI reported by quarter, month or half year, one row per period of the
@@ -41,14 +43,36 @@ ENTRY_KINDS = frozenset({"number", "score", "unknown", "text"})
 
 
 @dataclass(frozen=True)
+class Words:
+    """A label the upload reads, as a workbook writes it in Chinese and in any other language (English)."""
+
+    zh: str
+    en: str
+
+    def __call__(self, language: str | None = None) -> str:
+        """The label in ``language`` (the active one by default); English for a language without its own."""
+        return self.zh if (language or translation.get_language() or "").startswith("zh") else self.en
+
+    def read(self, found: object) -> bool:
+        """Whether a cell says this label: in either language, or both as workbooks wrote it until 2026-11."""
+        text = " ".join(found.split()) if isinstance(found, str) else found
+        return text in {self.zh, self.en, f"{self.zh} {self.en}"}
+
+
+@dataclass(frozen=True)
 class Column:
     """A column of the results sheet. ``kind``: info (read-only), number, score, unknown, text, id (hidden)."""
 
     key: str
-    header: str
+    words: Words
     kind: str
     width: float
     hidden: bool = False
+
+    @property
+    def header(self) -> str:
+        """The header in the active language."""
+        return self.words()
 
     @property
     def entry(self) -> bool:
@@ -68,45 +92,45 @@ def entry_kind(name: str) -> str:
     return "text"
 
 
-#: The header and width (in characters) of each entry field's column; the columns come in the
+#: The header (in each language) and width (in characters) of each entry field's column; the columns come in the
 #: order of :data:`stratmap.kpis.services.ENTRY_FIELDS`, and a field without a header here fails at import.
 ENTRY_COLUMNS = {
-    "actual": ("達成值 actual", 11),
-    "unknown_kind": ("不明類別 unknown kind", 16),
-    "unknown_reason": ("不明原因 unknown reason", 28),
-    "innovation": ("創新度 innovation", 10),
-    "innovation_note": ("創新度說明 innovation narrative", 32),
-    "challenge": ("挑戰度 challenge", 10),
-    "challenge_note": ("挑戰度說明 challenge narrative", 32),
-    "contribution": ("貢獻度 contribution", 10),
-    "contribution_note": ("貢獻度說明 contribution narrative", 32),
-    "situation_analysis": ("狀況分析 situation analysis", 40),
-    "countermeasures": ("對策說明 countermeasures", 40),
+    "actual": (Words("達成值", "actual"), 11),
+    "unknown_kind": (Words("不明類別", "unknown kind"), 16),
+    "unknown_reason": (Words("不明原因", "unknown reason"), 28),
+    "innovation": (Words("創新度", "innovation"), 10),
+    "innovation_note": (Words("創新度說明", "innovation narrative"), 32),
+    "challenge": (Words("挑戰度", "challenge"), 10),
+    "challenge_note": (Words("挑戰度說明", "challenge narrative"), 32),
+    "contribution": (Words("貢獻度", "contribution"), 10),
+    "contribution_note": (Words("貢獻度說明", "contribution narrative"), 32),
+    "situation_analysis": (Words("狀況分析", "situation analysis"), 40),
+    "countermeasures": (Words("對策說明", "countermeasures"), 40),
 }
 
-_CODE = Column("code", "代碼 code", "info", 10)
-_NAME = Column("name", "名稱 name", "info", 36)
+_CODE = Column("code", Words("代碼", "code"), "info", 10)
+_NAME = Column("name", Words("名稱", "name"), "info", 36)
 _INFO = (
-    Column("unit", "單位 unit", "info", 8),
-    Column("target", "目標值 target", "info", 11),
-    Column("status", "狀態 status", "info", 16),
+    Column("unit", Words("單位", "unit"), "info", 8),
+    Column("target", Words("目標值", "target"), "info", 11),
+    Column("status", Words("狀態", "status"), "info", 16),
 )
 _ENTRIES = tuple(
     Column(name, ENTRY_COLUMNS[name][0], entry_kind(name), ENTRY_COLUMNS[name][1]) for name in ENTRY_FIELDS
 )
-_KPI_ID = Column("kpi_id", "KPI id", "id", 8, hidden=True)
-_VERSION = Column("version", "版本 version", "id", 8, hidden=True)
+_KPI_ID = Column("kpi_id", Words("KPI id", "KPI id"), "id", 8, hidden=True)
+_VERSION = Column("version", Words("版本", "version"), "id", 8, hidden=True)
 
 COLUMNS: tuple[Column, ...] = (
     _CODE,
     _NAME,
     # The period as people read it (2024/25 Q3, 113年第3季; the year's label on the year's row): read-only;
     # the upload takes the period from the hidden code beside the KPI id ("" the year, "Q3", "M10").
-    Column("period", "期間 period", "info", 14),
+    Column("period", Words("期間", "period"), "info", 14),
     *_INFO,
     *_ENTRIES,
     _KPI_ID,
-    Column("period_code", "期間代碼 period code", "id", 8, hidden=True),
+    Column("period_code", Words("期間代碼", "period code"), "id", 8, hidden=True),
     _VERSION,
 )
 #: The columns of a format-1 workbook: one row per KPI, for the whole year.
@@ -141,15 +165,15 @@ def letter(key: str) -> str:
 
 #: The rows of the about sheet that identify the workbook: key, label (column A); the value is in column B.
 ABOUT_ROWS = (
-    ("format", "格式 format"),
-    ("organization", "機關 organization"),
-    ("agency", "填報機關 agency"),
-    ("year", "年度 year"),  # as the organization types years: 109 for Taipei (ROC), 2024 for others
-    ("map", "策略地圖 map"),
-    ("generated", "產製時間 generated at"),
-    ("generated_by", "產製者 generated by"),
+    ("format", Words("格式", "format")),
+    ("organization", Words("機關", "organization")),
+    ("agency", Words("填報機關", "agency")),
+    ("year", Words("年度", "year")),  # as the organization types years: 109 for Taipei (ROC), 2024 for others
+    ("map", Words("策略地圖", "map")),
+    ("generated", Words("產製時間", "generated at")),
+    ("generated_by", Words("產製者", "generated by")),
 )
-UNKNOWN_KINDS_LABEL = "不明類別 allowed unknown kinds"
+UNKNOWN_KINDS_LABEL = Words("不明類別", "allowed unknown kinds")
 
 
 def unknown_kinds() -> list[tuple[str, str, str]]:

@@ -9,9 +9,10 @@ so a workbook downloaded in English uploads on the Chinese page.
 Self-assessment cells of a period row are read-only: innovation, challenge and contribution are
 scored for the year, on the year's row.
 
-Everything a person reads in it is in the downloader's language (``language``), but the header row and the
-about sheet's labels: the upload finds its columns and rows by them, so they stay the fixed bilingual
-text of :mod:`~stratmap.exchange.workbook.columns` (「達成值 actual」) whatever the language.
+Everything a person reads in it is in the downloader's language (``language``), the header row and the
+about sheet's labels too: those the upload finds its columns and rows by, so they are the fixed
+:class:`~stratmap.exchange.workbook.columns.Words` of each language (「達成值」, "actual"), which the upload
+reads in any of them.
 
 Which agencies' workbooks a person may download is the access module's rule
 (:meth:`stratmap.access.Access.workbook_agencies`); the values in it are those the
@@ -141,7 +142,7 @@ def _build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, 
     ws = book.active
     ws.title = RESULTS
     for i, column in enumerate(COLUMNS, start=1):
-        cell = _put(ws, 1, i, column.header, font=BOLD)
+        cell = _put(ws, 1, i, column.words(language), font=BOLD)
         cell.fill = HEADER_FILL
         cell.alignment = WRAP
         cell.protection = LOCKED_CELL
@@ -235,14 +236,14 @@ def _build_workbook(*, access: Access, smap: StrategyMap, agency: Organization, 
         "generated_by": (user.get_username() if user is not None else "", ""),
     }
     number = 1
-    for key, label in ABOUT_ROWS:
+    for key, words in ABOUT_ROWS:
         shown, note = rows[key]
-        _put(about, number, 1, label, font=BOLD)
+        _put(about, number, 1, words(language), font=BOLD)
         _put(about, number, 2, shown)
         _put(about, number, 3, note)
         number += 1
     number += 1
-    _put(about, number, 1, UNKNOWN_KINDS_LABEL, font=BOLD)
+    _put(about, number, 1, UNKNOWN_KINDS_LABEL(language), font=BOLD)
     for code, zh, en in unknown_kinds():
         _put(about, number, 2, code)
         _put(about, number, 3, zh if language.startswith("zh") else en)

@@ -328,7 +328,7 @@ def _format_of(about: list[tuple]) -> object:
     """The value of the about sheet's format row, None without one."""
     label = dict(ABOUT_ROWS)["format"]
     for row in about:
-        if row and (row[0].strip() if isinstance(row[0], str) else row[0]) == label:
+        if row and label.read(row[0]):
             return row[1] if len(row) > 1 else None
     return None
 
@@ -413,14 +413,13 @@ class _Check:
             self.rows(read)
 
     def about(self, rows: list[tuple]) -> bool:
-        labels = {label: key for key, label in ABOUT_ROWS}
         found: dict[str, tuple[int, object]] = {}
         for number, row in enumerate(rows, start=1):
             if not row:
                 continue
-            label = row[0].strip() if isinstance(row[0], str) else row[0]
-            if label in labels and labels[label] not in found:
-                found[labels[label]] = (number, row[1] if len(row) > 1 else None)
+            key = next((key for key, label in ABOUT_ROWS if label.read(row[0])), None)
+            if key is not None and key not in found:
+                found[key] = (number, row[1] if len(row) > 1 else None)
         smap = self.smap
 
         def check(key: str, ok, expected: str) -> bool:
@@ -467,7 +466,7 @@ class _Check:
         first = tuple(first) + (None,) * (len(columns) - len(first))
         good = True
         for column, found in zip(columns, first, strict=True):
-            if (found.strip() if isinstance(found, str) else found) != column.header:
+            if not column.words.read(found):
                 self.problem(
                     RESULTS,
                     _("the header “%(header)s”: do not add, remove or move columns") % {"header": column.header},

@@ -13,6 +13,9 @@ every other theme of the year's and the next year's map a copy of theme D's obje
 KPIs, targets, results and plans (codes DC1.1 → AC1.1 …), inside each child's own
 transaction, rolled back: not timed, never written. That is the size of a city whose
 eight themes report like theme D.
+
+``--language en`` times the reports in English (the organization's own language by default), whose
+labels, years and names are looked up in the report's language.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from django.db import connections, transaction
 
 from stratmap.access import SYSTEM
 from stratmap.core.commands import progress
+from stratmap.core.models import Organization
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.exchange.dumper import map_document, to_yaml
 from stratmap.exchange.loader import load_paths
-from stratmap.reports.content import report_content
+from stratmap.reports.content import DeckError, report_content, report_language
 from stratmap.reports.deck import render_deck
 from stratmap.reports.pdf import render_pdf
 from stratmap.strategy.models import StrategyMap
@@ -75,10 +79,10 @@ def full_city_files(org: str, years: list[int], source: str, folder: Path) -> li
     return paths
 
 
-def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, int, int]:
+def _build(org: str, year: int, theme: str | None, kind: str, language: str) -> tuple[float, int, int]:
     """Build one report: (seconds, pages, bytes)."""
     start = time.perf_counter()
-    content = report_content(org, year, theme, access=SYSTEM)
+    content = report_content(org, year, theme, access=SYSTEM, language=language)
     if kind == "pdf":
         told: list[int] = []
         data = render_pdf(content, progress=lambda done, total: told.append(total))
@@ -91,12 +95,12 @@ def _build(org: str, year: int, theme: str | None, kind: str) -> tuple[float, in
     return time.perf_counter() - start, pages, len(data)
 
 
-def _child(queue, org: str, year: int, theme: str | None, kind: str, files: list[Path]) -> None:
+def _child(queue, org: str, year: int, theme: str | None, kind: str, language: str, files: list[Path]) -> None:
     try:
         with transaction.atomic():
             if files:
                 load_paths(files, replace=True)  # the full city (other themes replaced), rolled back below
-            seconds, pages, size = _build(org, year, theme, kind)
+            seconds, pages, size = _build(org, year, theme, kind, language)
             transaction.set_rollback(True)
         queue.put((seconds, pages, size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
     except Exception as exc:  # reported by the parent, which has the terminal
@@ -112,19 +116,28 @@ class Command(BaseCommand):
         parser.add_argument("--theme", default="D", help="the theme of the one-theme deck")
         parser.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
         parser.add_argument(
+            "--language", help="the reports' language: zh-hant or en (default: the organization's own language)"
+        )
+        parser.add_argument(
             "--full-city", action="store_true", help="give every theme a copy of --theme's data first (rolled back)"
         )
 
-    def handle(self, *args, org: str, year: str, theme: str, runs: int, full_city: bool, **options) -> None:
+    def handle(
+        self, *args, org: str, year: str, theme: str, runs: int, full_city: bool, language: str | None, **options
+    ) -> None:
         try:
             ad_year = to_ad_year(year)
         except YearError as exc:
             raise CommandError(f"--year: {exc}") from None
+        try:
+            language = report_language(language, Organization.objects.filter(code=org).first())
+        except DeckError as exc:
+            raise CommandError(f"--language: {exc}") from None
         with tempfile.TemporaryDirectory() as folder:
             files = full_city_files(org, [ad_year, ad_year + 1], theme, Path(folder)) if full_city else []
-            self._run(org, year, ad_year, theme, runs, files)
+            self._run(org, year, ad_year, theme, runs, files, language)
 
-    def _run(self, org: str, year: str, ad_year: int, theme: str, runs: int, files: list[Path]) -> None:
+    def _run(self, org: str, year: str, ad_year: int, theme: str, runs: int, files: list[Path], language: str) -> None:
         cases = [
             (f"theme {theme} deck (.pptx)", theme, "pptx", 3.0),
             ("whole-organization deck (.pptx)", None, "pptx", 20.0),
@@ -137,7 +150,7 @@ class Command(BaseCommand):
 
         context = multiprocessing.get_context("fork")
         filled = f", every theme filled like {theme}" if files else ""
-        lines = [f"{org} {year}{filled}, median of {runs} runs, each in a fresh process"]
+        lines = [f"{org} {year} in {language}{filled}, median of {runs} runs, each in a fresh process"]
         # The figures are written once every case has run, under the progress a terminal shows meanwhile.
         with progress(self.stderr, cases[0][0], runs, thread=False) as steps:  # the runs are forked
             for number, (label, case_theme, kind, goal) in enumerate(cases):
@@ -147,7 +160,9 @@ class Command(BaseCommand):
                 for _ in range(runs):
                     connections.close_all()  # the child opens its own connection
                     queue = context.Queue()
-                    child = context.Process(target=_child, args=(queue, org, ad_year, case_theme, kind, files))
+                    child = context.Process(
+                        target=_child, args=(queue, org, ad_year, case_theme, kind, language, files)
+                    )
                     child.start()
                     outcome = queue.get()
                     child.join()
