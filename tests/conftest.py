@@ -24,6 +24,18 @@ def _login_without_throttle(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request to an /en/ page leaves English active in the thread
+    (the locale middleware activates a request's language and leaves it), which would make the next test's
+    reverse() and messages English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_summaries_kept_from_another_test():
     """The maps' counts a process keeps are keyed by the data's version (last audit event, highest ids),
     which a rolled-back test under a frozen clock can give again for other data: each test starts afresh."""

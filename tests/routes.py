@@ -54,6 +54,17 @@ ROUTES: dict[str, str] = {
     "revise": f"{MAP}/revise/",
     "workbook": f"{MAP}/workbook.xlsx?agency=taipei-dol",
     "workbook-upload": f"{MAP}/workbook/",
+    # the editors (issue 15): the map's administrators only
+    "map-new": "/taipei/maps/new/",
+    "edit": f"{MAP}/edit/",
+    "edit-tows": f"{MAP}/edit/tows/",
+    "edit-steps": f"{MAP}/edit/steps/",
+    "edit-objective": f"{MAP}/edit/objectives/DP5/",
+    "edit-objective-new": f"{MAP}/edit/objectives/new/?theme=D&perspective=P",
+    "edit-kpi": f"{MAP}/edit/kpis/DP5.1/",
+    "edit-kpi-new": f"{MAP}/edit/kpis/new/?objective=DP5",
+    "edit-plan": f"{MAP}/edit/plans/DC1.2.1/",
+    "edit-plan-new": f"{MAP}/edit/plans/new/?kpi=DP5.1",
 }
 
 #: The same routes on the invented council's 2024/25 map (stratmap/data/ashcombe): no theme groups, one
@@ -76,7 +87,17 @@ COUNCIL_ROUTES: dict[str, str] = {
     "result-period-action": f"{COUNCIL_MAP}/kpis/H2.1/results/M05/approve/",
     "plan-progress": f"{COUNCIL_MAP}/plans/H1.1.1/progress/",
     "workbook": f"{COUNCIL_MAP}/workbook.xlsx?agency=ashcombe-place",
+    "map-new": "/ashcombe/maps/new/",
+    "edit-objective": f"{COUNCIL_MAP}/edit/objectives/H1/",
+    "edit-objective-new": f"{COUNCIL_MAP}/edit/objectives/new/?theme=H",
+    "edit-kpi": f"{COUNCIL_MAP}/edit/kpis/H1.1/",
+    "edit-kpi-new": f"{COUNCIL_MAP}/edit/kpis/new/?objective=H1",
+    "edit-plan": f"{COUNCIL_MAP}/edit/plans/H1.1.1/",
+    "edit-plan-new": f"{COUNCIL_MAP}/edit/plans/new/?kpi=H1.1",
 }
+
+#: The editors' routes (issue 15): a page of them for the map's organization's administrators, nobody else.
+EDITORS = [name for name in ROUTES if name == "map-new" or name.startswith("edit")]
 
 #: Routes that take POST only (a GET is answered 405).
 POST_ONLY = {"result-preview", "result-action", "result-period-preview", "result-period-action"}
@@ -100,8 +121,14 @@ def every_url() -> dict[str, list[str]]:
             ("plans", "/plans/"), ("tows", "/tows/"), ("cascade", "/cascade/"), ("revisions", "/revisions/"),
             ("scorecard-xlsx", "/scorecard.xlsx"), ("revise", "/revise/"), ("workbook", "/workbook.xlsx"),
             ("workbook-upload", "/workbook/"), ("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf"),
+            ("edit", "/edit/"), ("edit-tows", "/edit/tows/"), ("edit-steps", "/edit/steps/"),
+            ("edit-objective-new", "/edit/objectives/new/"), ("edit-kpi-new", "/edit/kpis/new/"),
+            ("edit-plan-new", "/edit/plans/new/"),
         ]:  # fmt: skip
             urls[name].append(base + tail)
+        urls["map-new"].append(f"/{smap.organization.code}/maps/new/")
+        for code in smap.objectives.values_list("code", flat=True):
+            urls["edit-objective"].append(f"{base}/edit/objectives/{code}/")
         for name, tail in [("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf")]:
             urls[name].append(f"{base}{tail}?period=Q3")  # the year to date at a period: the same access
         for theme in themes:
@@ -115,6 +142,7 @@ def every_url() -> dict[str, list[str]]:
         kpis = Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", "frequency")
         for code, frequency in kpis:
             urls["kpi"].append(f"{base}/kpis/{code}/")
+            urls["edit-kpi"].append(f"{base}/edit/kpis/{code}/")
             urls["result"].append(f"{base}/kpis/{code}/result/")
             urls["result-preview"].append(f"{base}/kpis/{code}/result/preview/")
             urls["result-action"].append(f"{base}/kpis/{code}/result/approve/")
@@ -127,4 +155,5 @@ def every_url() -> dict[str, list[str]]:
                 urls["result-period-action"].append(f"{base}/kpis/{code}/results/{period}/approve/")
         for code in ActionPlan.objects.filter(kpi__objective__map=smap).values_list("code", flat=True):
             urls["plan-progress"].append(f"{base}/plans/{code}/progress/")
+            urls["edit-plan"].append(f"{base}/edit/plans/{code}/")
     return urls

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from stratmap.strategy.models import StrategyMap
 from tests.helpers import answer
-from tests.routes import COUNCIL_ROUTE_MAPS, COUNCIL_ROUTES, ROUTE_MAPS, ROUTES, url_names
+from tests.routes import COUNCIL_ROUTE_MAPS, COUNCIL_ROUTES, EDITORS, ROUTE_MAPS, ROUTES, url_names
 
 WHO = ["anonymous", "outsider", "admin", "dol", "doed", "coord", "viewer"]
 
@@ -45,6 +45,8 @@ PUBLISHED = {
     "workbook": "login 404 200 200 404 404 404",
     # The upload page lists the agencies one enters for: 產業局's editor has KPIs on the map too.
     "workbook-upload": "login 404 200 200 200 404 404",
+    # The editors: the map's organization's administrators alone, as revise.
+    **dict.fromkeys(EDITORS, "login 404 200 404 404 404 404"),
 }
 
 #: The same with the maps unpublished: the public and the outsider get 404 on every page of them;
@@ -120,6 +122,7 @@ COUNCIL_PUBLISHED = {
     "workbook": "login 404 404 200 200 404 404",
     # The upload page lists the agencies one enters for.
     "workbook-upload": "login 404 404 200 200 200 404",
+    **dict.fromkeys(EDITORS, "login 404 404 200 404 404 404"),
 }
 #: Unpublished, the council's pages are its insiders' alone: Taipei's administrator is told nothing.
 COUNCIL_UNPUBLISHED = {

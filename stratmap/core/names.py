@@ -36,6 +36,35 @@ def _key(field: str, language: str) -> str:
     return f"{field}_{language.replace('-', '_').lower()}"
 
 
+def translations_of(obj: Any, field: str) -> dict[str, str]:
+    """``obj.<field>``'s translations by language (``{"en": "Promote full employment"}``), as an editor shows them."""
+    stored = obj.__dict__.get("i18n") or {}
+    found = {code: stored.get(_key(field, code)) for code, _name in settings.LANGUAGES}
+    return {code: text for code, text in found.items() if isinstance(text, str) and text}
+
+
+def set_translations(obj: Any, field: str, texts: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Write ``texts`` (by language; "" removes one) as ``obj.<field>``'s translations, unsaved; the changes
+    made, by key (``name_en``), as (old, new) for the audit trail. A language the site does not offer is
+    a ValueError: the forms offer only the site's."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    stored = dict(obj.__dict__.get("i18n") or {})
+    changes: dict[str, tuple[str, str]] = {}
+    for language, text in texts.items():
+        if language not in offered:
+            raise ValueError(f"no such language of the site: {language!r}")
+        key, text = _key(field, language), text.strip()
+        old = stored.get(key) or ""
+        if old != text:
+            changes[key] = (old, text)
+            if text:
+                stored[key] = text
+            else:
+                stored.pop(key, None)
+    obj.i18n = stored or None
+    return changes
+
+
 def reader_language(language: str | None = None) -> str:
     """The language asked for, else the active one, else the site's default."""
     return (language or get_language() or settings.LANGUAGE_CODE).lower()

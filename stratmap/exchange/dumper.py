@@ -43,7 +43,7 @@ from stratmap.kpis.models import (
     period_order,
 )
 from stratmap.plans.models import ActionPlan, Outcome
-from stratmap.strategy.models import StrategyMap
+from stratmap.strategy.models import Objective, StrategyMap
 
 
 class _Dumper(yaml.SafeDumper):
@@ -184,7 +184,9 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
     tows: dict[str, object] | None = None
     if smap.has_tows:
         entries = defaultdict(list)
-        for e in smap.tows_entries.order_by("kind", "order"):
+        for e in smap.tows_entries.order_by("kind", "order").prefetch_related(
+            Prefetch("objectives", Objective.objects.order_by("order"))
+        ):
             entries[e.kind].append(e)
         tows = {"title": smap.tows_title, **_i18n(smap, own, "tows_title", "title")}
         for kind in ("s", "w", "o", "t"):
@@ -194,7 +196,15 @@ def map_document(smap: StrategyMap, *, access: Access) -> dict:
             tows[kind] = {
                 "title": items[0].heading if items else "",
                 **(_i18n(items[0], own, "heading", "title") if items else {}),
-                "items": [{"code": e.code, "text": e.text, **_i18n(e, own, "text", "text")} for e in items],
+                "items": [
+                    {
+                        "code": e.code,
+                        "text": e.text,
+                        **_i18n(e, own, "text", "text"),
+                        "objectives": [o.code for o in e.objectives.all()],
+                    }
+                    for e in items
+                ],
             }
     revisions = None
     counts = list(smap.revision_counts.order_by("order"))

@@ -1047,7 +1047,7 @@ class _MapWriter:
             parent=lambda link: (Objective, link.source_id),
         )
         self._write_kpis(smap, org, [(objectives[o.code], o) for _, o in placed])
-        self._write_tows(smap)
+        self._write_tows(smap, objectives)
         self._sync(
             PolicyThrust,
             smap.thrusts.all(),
@@ -1416,9 +1416,10 @@ class _MapWriter:
                 changed[r.pk] = "saved again"
         return changed
 
-    def _write_tows(self, smap: StrategyMap) -> None:
+    def _write_tows(self, smap: StrategyMap, objectives: dict[str, Objective]) -> None:
         tows = self.doc.tows
         wanted = []
+        becomes: dict[tuple[str, int], list[int]] = {}  # a strategy's key → the ids of the objectives it becomes
         if tows:
             for kind in ("s", "w", "o", "t"):
                 wanted += [
@@ -1437,6 +1438,9 @@ class _MapWriter:
                 ]
             for kind in ("so", "wo", "st", "wt"):
                 quadrant = getattr(tows, kind)
+                becomes |= {
+                    (kind, i): [objectives[c].pk for c in item.objectives] for i, item in enumerate(quadrant.items)
+                }
                 wanted += [
                     (
                         (kind, i),
@@ -1453,13 +1457,14 @@ class _MapWriter:
                     )
                     for i, item in enumerate(quadrant.items)
                 ]
-        self._sync(
+        rows = self._sync(
             TowsEntry,
             smap.tows_entries.all(),
             lambda e: (e.kind, e.order),
             [(key, {**values, "order": key[1]}) for key, values in wanted],
             lambda e: f"TOWS {e.kind.upper()} entry {e.order + 1} {e.code} {e.text[:40]}",
         )
+        self._sync_m2m(TowsEntry.objectives, {rows[key].pk: ids for key, ids in becomes.items()}, TowsEntry)
 
     def _write_revisions(self, smap: StrategyMap) -> None:
         revisions = self.doc.revisions

@@ -191,6 +191,25 @@ def _duplicates(
     return errors
 
 
+def _tows_errors(doc: MapFile, codes: set[str], file: str) -> list[DatasetError]:
+    """A TOWS strategy's objectives are the map's; a strength, weakness, opportunity or threat has none."""
+    errors: list[DatasetError] = []
+    if doc.tows is None:
+        return errors
+    for kind in ("s", "w", "o", "t"):
+        for i, item in enumerate(getattr(doc.tows, kind)):
+            if item.objectives:
+                errors.append(DatasetError(file, f"tows.{kind}[{i}].objectives", item.objectives,
+                                           "nothing: only a strategy (so, wo, st, wt) becomes objectives"))  # fmt: skip
+    for kind in ("so", "wo", "st", "wt"):
+        for i, item in enumerate(getattr(doc.tows, kind).items):
+            for j, code in enumerate(item.objectives):
+                if code not in codes:
+                    errors.append(DatasetError(file, f"tows.{kind}.items[{i}].objectives[{j}]", code,
+                                               "the code of an objective of this map"))  # fmt: skip
+    return errors
+
+
 def check_map(doc: MapFile, file: str) -> list[DatasetError]:
     """Rules that span several parts of a map file (pydantic checks each part alone)."""
     errors: list[DatasetError] = []
@@ -222,6 +241,7 @@ def check_map(doc: MapFile, file: str) -> list[DatasetError]:
         for end, code in (("from", link.source), ("to", link.target)):
             if code not in codes:
                 errors.append(DatasetError(file, f"links[{i}].{end}", code, "the code of an objective of this map"))
+    errors += _tows_errors(doc, codes, file)
     if doc.scoring and doc.rating:
         errors.append(
             DatasetError(

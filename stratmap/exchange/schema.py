@@ -652,6 +652,8 @@ class TowsItemIn(Strict):
     code: Text20 = ""
     text: Text
     _translated(locals(), "text")
+    #: A strategy's (SO, WO, ST, WT) objectives of the map, by code: what it becomes on the map.
+    objectives: list[Code] = []
 
 
 class TowsStrategiesIn(Strict):

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models import Case, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.utils.translation import gettext
 
 from stratmap.access import Access
@@ -38,6 +39,7 @@ from stratmap.kpis.models import (
     KpiTarget,
     RatingPolicy,
     ScoringPolicy,
+    Tag,
     no_light_set,
     period_code,
     period_of,
@@ -61,6 +63,7 @@ from stratmap.kpis.scoring import (
     summarize,
     year_to_date,
 )
+from stratmap.kpis.services import agency_choices, city_map_of, previous_map_of
 from stratmap.strategy.models import Objective, StrategyMap, Theme
 from stratmap.strategy.selectors import MapStructure
 
@@ -958,3 +961,88 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
     entering_maps = {r.kpi.objective.map_id for r in due.to_enter}
     due.workbooks = [m for m in maps if m.pk in entering_maps]
     return due
+
+
+# --- the KPI editor (issue 15 item 2) ------------------------------------------------------------------------
+
+
+@dataclass
+class KpiEditorPage:
+    """What the KPI editor's page shows of one KPI (None: a new one) of a map, and the choices of its form."""
+
+    kpi: Kpi | None
+    #: Its targets, by year and period.
+    targets: list[KpiTarget]
+    #: The map's objectives, in the map's order: where the KPI hangs, or may be moved to.
+    objectives: list[Objective]
+    #: The organizations it may name as agencies (the map's and those below it, and any it names already).
+    agencies: list[Organization]
+    #: Every tag's name, to choose from (a new name makes a tag).
+    tags: list[str]
+    #: The KPIs of the parent organization's map of the year, which it may cite (none: nothing to cite).
+    city_kpis: list[Kpi]
+    #: The organization's KPIs of the year before, which it may continue (its lineage).
+    previous_kpis: list[Kpi]
+    #: The code of the previous year's KPI it continues, "" none.
+    continues: str
+    #: How many results people entered for it (a KPI with results is not deleted).
+    results: int
+    #: Its action plans, (code, name) with their i18n, for links to their editor.
+    plans: list
+
+
+def kpi_editor_page(*, smap: StrategyMap, code: str | None, access: Access) -> KpiEditorPage:
+    """The KPI ``code`` of ``smap`` (None: a new KPI) and what its editor offers, for an administrator of the
+    map's organization (else Http404, as every editor page). At most eleven queries, whatever the map's size."""
+    access.require(smap)
+    if not access.revises(smap):
+        raise Http404
+    kpi = None
+    if code is not None:
+        kpi = (
+            Kpi.objects.filter(objective__map=smap, code=code)
+            .select_related("objective", "lineage")
+            .prefetch_related(
+                "agencies",
+                "tags",
+                # The plans app's rows through the reverse relation: kpis cannot import it, it is above.
+                Prefetch("action_plans", queryset=_plans_of_kpi()),
+            )
+            .first()
+        )
+        if kpi is None:
+            raise Http404
+    objectives = list(
+        Objective.objects.filter(map=smap).only("pk", "code", "name", "i18n", "order", "map_id").order_by("order", "pk")
+    )
+    agencies = agency_choices(smap=smap)
+    if kpi is not None:
+        offered = {org.pk for org in agencies}
+        agencies += [org for org in kpi.agencies.all() if org.pk not in offered]
+    city, previous = city_map_of(smap), previous_map_of(smap)
+    named = Kpi.objects.only("pk", "code", "name", "i18n", "lineage_id", "objective_id").order_by(
+        "objective_id", "order"
+    )
+    previous_kpis = list(named.filter(objective__map=previous)) if previous else []
+    continues = ""
+    if kpi is not None and kpi.lineage_id is not None:
+        continues = next((k.code for k in previous_kpis if k.lineage_id == kpi.lineage_id), "")
+    return KpiEditorPage(
+        kpi=kpi,
+        targets=list(KpiTarget.objects.filter(kpi=kpi).order_by("year", "period")) if kpi is not None else [],
+        objectives=objectives,
+        agencies=agencies,
+        tags=list(Tag.objects.order_by("name").values_list("name", flat=True)),
+        city_kpis=list(named.filter(objective__map=city)) if city else [],
+        previous_kpis=previous_kpis,
+        continues=continues,
+        results=KpiResult.objects.filter(kpi=kpi).count() if kpi is not None else 0,
+        plans=list(kpi.action_plans.all()) if kpi is not None else [],
+    )
+
+
+def _plans_of_kpi() -> QuerySet:
+    """A KPI's action plans as the editor lists them: code and name (the model is the plans app's)."""
+    plan = Kpi._meta.get_field("action_plans").related_model
+    assert isinstance(plan, type) and issubclass(plan, Model)
+    return plan._default_manager.only("pk", "code", "name", "i18n", "kpi_id", "order")

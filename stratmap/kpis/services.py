@@ -14,24 +14,38 @@ does nothing, the settings' IMMEDIATE transactions serialize writers the same wa
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
-from stratmap.core.models import AuditEvent
-from stratmap.core.years import YearStyle
+from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.names import set_translations
+from stratmap.core.years import YearError, YearStyle
 from stratmap.kpis.models import (
     EDITABLE,
+    FREQUENCY_UNIT,
     Kpi,
+    KpiLineage,
     KpiResult,
     KpiTarget,
+    Tag,
+    period_of,
 )
-from stratmap.kpis.scoring import achievement_rate
+from stratmap.kpis.scoring import Polarity, TargetType, achievement_rate
+from stratmap.strategy.models import Objective, StrategyMap
+from stratmap.strategy.services import map_edited, map_for_edit, save_checked, valid_code
 
 # The fields of a result entry are listed here and only here: the entry form, the Excel
 # workbook and the administration take them from these lists.
@@ -337,3 +351,540 @@ def kpi_result_transition(*, access: Access, result: KpiResult, action: str, ver
         kpi=current.kpi,
     )
     return current
+
+
+# --- the KPI editor (issue 15 item 2): a KPI's definition and targets, written on its map -----------------
+#
+# Each write is one of the map editor's (stratmap.strategy.services): an administrator's of the map's
+# organization, checked against the map's version, which it bumps, and recorded as an audit event of the map.
+# Errors are keyed by the editor's form fields; a target row's by ``targets.<i>.<field>``, ``i`` its place in
+# the rows given. The rules of a target are the dataset's (exchange.parse: a range needs its upper bound, a
+# milestone's target is one of its stages, a baseline target is not the baseline), so that a KPI made in the
+# browser dumps to a file that loads.
+
+
+class TargetRow(NamedTuple):
+    """One target as the editor's table gives it: the stored (AD) year, its period ("" the whole year)."""
+
+    year: int
+    period: str = ""
+    value: Decimal | None = None
+    upper: Decimal | None = None
+    printed: str = ""
+    note: str = ""
+
+
+#: The fields of a KPI the editor writes, each the form field of the same name.
+KPI_FIELDS = (
+    "objective",
+    "code",
+    "printed_code",
+    "name",
+    "unit",
+    "polarity",
+    "frequency",
+    "aggregation",
+    "data_source",
+    "release",
+    "agencies_printed",
+    "cites",
+    "cites_printed",
+    "weight",
+    "method",
+    "target_type",
+    "stages",
+    "baseline",
+    "numerator",
+    "denominator",
+    "deadline",
+    "evaluation",
+    "note",
+)
+#: Where the model's own errors are shown on the editor's form.
+_KPI_FORM_FIELDS = {name: name for name in (*KPI_FIELDS, "lineage", "agencies", "tags")}
+#: The fields of a target row, as the table's columns.
+TARGET_FIELDS = ("value", "upper", "printed", "note")
+#: A lineage's key, as datasets write it (exchange.schema: lowercase letters, digits and hyphens).
+_LINEAGE_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def _label(value: object) -> object:
+    """A value as the audit trail keeps it: an objective or a lineage by its code, a list as a line."""
+    if isinstance(value, Objective):
+        return value.code
+    if isinstance(value, KpiLineage):
+        return value.key
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _target_text(target: KpiTarget | None) -> str:
+    """A target row as the audit trail keeps it: 5, 5–8, or as printed."""
+    if target is None:
+        return "—"
+    shown = "" if target.value is None else format(target.value.normalize(), "f")
+    if target.upper is not None:
+        shown += f"–{format(target.upper.normalize(), 'f')}"
+    return " ".join(part for part in (shown, target.printed) if part) or "—"
+
+
+def _period_text(kpi: Kpi, year: int, period: str, style: YearStyle) -> str:
+    try:
+        return style.period_label(period_of(year, period, style))
+    except YearError:
+        return f"{style.label(year)} {period}"
+
+
+def agency_choices(*, smap: StrategyMap) -> list[Organization]:
+    """The organizations a KPI of ``smap`` may name as its agencies: the map's organization and every
+    organization below it, theme groups aside (they own themes, not KPIs). One query."""
+    every = list(Organization.objects.only("pk", "code", "name", "short_name", "kind", "parent_id", "i18n", "language"))
+    below: dict[int | None, list[Organization]] = defaultdict(list)
+    for org in every:
+        below[org.parent_id].append(org)
+    found, todo = [], [org for org in every if org.pk == smap.organization_id]
+    while todo:
+        org = todo.pop()
+        if org.kind != Organization.Kind.THEME_GROUP:
+            found.append(org)
+        todo += below.get(org.pk, [])
+    found.sort(key=lambda org: (org.pk != smap.organization_id, org.code))
+    return found
+
+
+def city_map_of(smap: StrategyMap) -> StrategyMap | None:
+    """The map whose KPIs a KPI of ``smap`` may cite: its organization's parent's map in force of the year."""
+    parent = smap.organization.parent_id
+    if parent is None:
+        return None
+    return StrategyMap.objects.filter(organization_id=parent, year=smap.year, in_force=True).first()
+
+
+def previous_map_of(smap: StrategyMap) -> StrategyMap | None:
+    """The organization's map in force of the year before: its KPIs are those a lineage goes back to."""
+    return StrategyMap.objects.filter(organization_id=smap.organization_id, year=smap.year - 1, in_force=True).first()
+
+
+def _citation_error(smap: StrategyMap, cites: str) -> str:
+    city = city_map_of(smap)
+    if city is None:
+        return _(
+            "%(code)s cannot be checked: the organization has no parent organization with a map of this year "
+            "whose KPIs it could cite. Leave the field empty."
+        ) % {"code": cites}
+    if Kpi.objects.filter(objective__map=city, code=cites).exists():
+        return ""
+    return _("The city's map of %(year)s (%(map)s) has no KPI %(code)s: give the code of one of its KPIs.") % {
+        "code": cites,
+        "year": smap.organization.year_style.label(smap.year),
+        "map": city.organization,
+    }
+
+
+def _lineage_for(smap: StrategyMap, code: str) -> tuple[Kpi | None, str]:
+    """Last year's KPI of the organization with ``code``, or an error for the form's ``lineage`` field."""
+    previous = previous_map_of(smap)
+    found = (
+        Kpi.objects.filter(objective__map=previous, code=code).select_related("lineage").first() if previous else None
+    )
+    if found is None:
+        return None, _("The organization's map of %(year)s has no KPI %(code)s: choose one of its KPIs, or none.") % {
+            "code": code,
+            "year": smap.organization.year_style.label(smap.year - 1),
+        }
+    return found, ""
+
+
+def _linked(organization: Organization, previous: Kpi) -> KpiLineage:
+    """The lineage of last year's KPI ``previous``, made for it when it has none (keyed by its code)."""
+    if previous.lineage is not None:
+        return previous.lineage
+    base = _LINEAGE_KEY.sub("-", previous.code.lower()).strip("-") or "kpi"
+    taken = set(
+        KpiLineage.objects.filter(organization=organization, key__startswith=base).values_list("key", flat=True)
+    )
+    key = next(k for k in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if k not in taken)
+    lineage = KpiLineage(organization=organization, key=key[:100])
+    save_checked(lineage, {"key": "lineage"})
+    previous.lineage = lineage
+    previous.save(update_fields=["lineage"])
+    return lineage
+
+
+def _definition_errors(kpi: Kpi) -> dict[str, list[str]]:
+    """What the KPI's target type needs of its definition (the dataset's rules)."""
+    errors: dict[str, list[str]] = {}
+    kind = TargetType(kpi.target_type) if kpi.target_type in set(TargetType) else None
+    stages = [Decimal(str(v)) for v in kpi.stages] if isinstance(kpi.stages, list) else []
+    if kind is TargetType.MILESTONE:
+        if not stages:
+            errors["stages"] = [_("A milestone KPI needs its stages: their values, in increasing order.")]
+        elif any(b <= a for a, b in pairwise(stages)):
+            errors["stages"] = [_("The stages must increase: %(stages)s.") % {"stages": ", ".join(map(str, stages))}]
+    if kind is TargetType.BASELINE and kpi.baseline is None:
+        errors["baseline"] = [_("A target measured from a baseline needs the baseline.")]
+    if kpi.aggregation == "" and FREQUENCY_UNIT.get(kpi.frequency) is not None and kpi.pk is not None:
+        if kpi.targets.exclude(period="").exists() or kpi.results.exclude(period="").exists():
+            errors["aggregation"] = [
+                _("The KPI has targets or results of periods: say how they make the year (sum, last, average …).")
+            ]
+    return errors
+
+
+def _problems(kpi: Kpi, value: Decimal | None, upper: Decimal | None) -> list[tuple[str, str]]:
+    """(field of the row, why) for a target of ``kpi`` its target type cannot read (the dataset's rules)."""
+    if value is None or kpi.target_type not in set(TargetType):
+        return []
+    kind = TargetType(kpi.target_type)
+    stages = [Decimal(str(v)) for v in kpi.stages] if isinstance(kpi.stages, list) else []
+    problems: list[tuple[str, str]] = []
+    if kind is TargetType.MILESTONE and stages and value not in stages:
+        problems.append(("value", _("%(value)s is not one of the KPI's stages (%(stages)s).") % {
+            "value": value.normalize(), "stages": ", ".join(map(str, stages))}))  # fmt: skip
+    if kind is TargetType.BASELINE and kpi.baseline is not None and value == kpi.baseline:
+        problems.append(("value", _("The target equals the baseline %(baseline)s: progress from it means nothing.")
+                         % {"baseline": kpi.baseline.normalize()}))  # fmt: skip
+    if kind is TargetType.RANGE and upper is None:
+        problems.append(("upper", _("A range target needs its upper bound.")))
+    if upper is not None and upper < value:
+        problems.append(("upper", _("The upper bound %(upper)s is below the target %(value)s.") % {
+            "upper": upper.normalize(), "value": value.normalize()}))  # fmt: skip
+    return problems
+
+
+def _row_errors(kpi: Kpi, rows: Sequence[TargetRow]) -> dict[str, list[str]]:
+    """The rows given that ``kpi``'s target type cannot read, before anything is written."""
+    errors: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        for field, problem in _problems(kpi, row.value, row.upper):
+            errors.setdefault(f"targets.{i}.{field}", []).append(problem)
+    return errors
+
+
+def _target_errors(kpi: Kpi, given: Collection[tuple[int, str]], style: YearStyle) -> dict[str, list[str]]:
+    """The stored targets of ``kpi`` the table did not give (``given``: the (year, period) of its rows, checked
+    by :func:`_row_errors`) that its target type cannot read, on ``target_type`` (a definition changed under
+    them)."""
+    errors: dict[str, list[str]] = {}
+    for target in KpiTarget.objects.filter(kpi=kpi).order_by("year", "period"):
+        if (target.year, target.period) in given:
+            continue
+        for _field, problem in _problems(kpi, target.value, target.upper):
+            errors.setdefault("target_type", []).append(
+                _("The target of %(period)s does not fit: %(problem)s")
+                % {"period": _period_text(kpi, target.year, target.period, style), "problem": problem}
+            )
+    return errors
+
+
+def _write_targets(
+    kpi: Kpi, rows: Sequence[TargetRow], shown: Collection[tuple[int, str]], style: YearStyle
+) -> tuple[dict[str, tuple[object, object]], dict[tuple[int, str], int]]:
+    """Write the table's ``rows``; a stored target the table showed (``shown``) and no row gives is removed,
+    one it did not show (an earlier year's, a period the table left out) is kept. Returns the changes and the
+    place of each (year, period) given; ValidationError keyed by the rows' fields."""
+    existing = {(t.year, t.period): t for t in KpiTarget.objects.filter(kpi=kpi)}
+    errors: dict[str, list[str]] = {}
+    places: dict[tuple[int, str], int] = {}
+    for i, row in enumerate(rows):
+        key = (row.year, row.period)
+        if key in places:
+            errors.setdefault(f"targets.{i}.year", []).append(
+                _("%(period)s is given twice: keep one row for it.")
+                % {"period": _period_text(kpi, row.year, row.period, style)}
+            )
+        elif row.period and row.period not in kpi.periods(row.year, style):
+            codes = ", ".join(kpi.periods(row.year, style)) or _("the whole year only")
+            errors.setdefault(f"targets.{i}.period", []).append(
+                _("%(value)s is not a period of this KPI (reported %(frequency)s); expected %(expected)s.")
+                % {"value": row.period, "frequency": kpi.get_frequency_display(), "expected": codes}
+            )
+        places.setdefault(key, i)
+    if errors:
+        raise ValidationError(errors)
+    changes: dict[str, tuple[object, object]] = {}
+    for key, i in places.items():
+        row = rows[i]
+        target = existing.get(key) or KpiTarget(kpi=kpi, year=row.year, period=row.period)
+        before = _target_text(existing.get(key))
+        new = {"value": row.value, "upper": row.upper, "printed": row.printed.strip(), "note": row.note.strip()}
+        if key in existing and all(getattr(target, name) == value for name, value in new.items()):
+            continue
+        for name, value in new.items():
+            setattr(target, name, value)
+        try:
+            target.full_clean(exclude=["kpi"])
+        except ValidationError as error:
+            for name, problems in error.message_dict.items():
+                errors.setdefault(f"targets.{i}.{name if name in TARGET_FIELDS else 'year'}", []).extend(problems)
+            continue
+        target.save()
+        label = f"kpi {kpi.code} target {_period_text(kpi, row.year, row.period, style)}"
+        changes[label] = (before, _target_text(target))
+        if before == changes[label][1]:  # a note changed: say so
+            changes[label] = (existing[key].note if key in existing else "", target.note)
+    if errors:
+        raise ValidationError(errors)
+    for key in sorted(set(shown) - set(places)):
+        if key in existing:
+            changes[f"kpi {kpi.code} target {_period_text(kpi, *key, style)}"] = (_target_text(existing[key]), "—")
+            existing[key].delete()
+    return changes, places
+
+
+def _check_targets(kpi: Kpi, places: dict[tuple[int, str], int], style: YearStyle) -> None:
+    errors = _target_errors(kpi, set(places), style)
+    for field, problems in _definition_errors(kpi).items():
+        errors.setdefault(field, []).extend(problems)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _in_map(kpi: Kpi, smap: StrategyMap) -> Kpi:
+    """``kpi`` as stored now, if it is one of ``smap``'s KPIs; else PermissionDenied (a KPI of another map)."""
+    found = (
+        Kpi.objects.select_related("objective__map__organization", "lineage")
+        .prefetch_related("agencies", "tags")
+        .filter(pk=kpi.pk, objective__map=smap)
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+@transaction.atomic
+def kpi_save(
+    *,
+    access: Access,
+    smap: StrategyMap,
+    version: int,
+    kpi: Kpi | None = None,
+    objective: str,
+    code: str,
+    name: str,
+    printed_code: str = "",
+    unit: str = "",
+    polarity: str = Polarity.POSITIVE.value,
+    frequency: str = Kpi.Frequency.YEARLY.value,
+    aggregation: str = "",
+    data_source: str = "",
+    release: str = "",
+    agencies: Sequence[str] = (),
+    agencies_printed: str = "",
+    tags: Sequence[str] = (),
+    cites: str = "",
+    cites_printed: str = "",
+    weight: Decimal | None = None,
+    method: str = "",
+    target_type: str = TargetType.RATIO.value,
+    stages: Sequence[Decimal] = (),
+    baseline: Decimal | None = None,
+    numerator: str = "",
+    denominator: str = "",
+    deadline: datetime.date | None = None,
+    evaluation: str = "",
+    lineage: str = "",
+    note: str = "",
+    translations: Mapping[str, str] | None = None,
+    targets: Sequence[TargetRow] | None = None,
+    shown: Collection[tuple[int, str]] = (),
+    reason: str = "",
+) -> Kpi:
+    """Add a KPI to the objective ``objective`` (its code), or change ``kpi``: its whole definition, moving it to
+    another objective of the map. ``agencies``: organization codes (the map's organization or one below it);
+    ``tags``: names (a new name makes a tag); ``cites``: the code of a KPI of the parent organization's map of
+    the year; ``lineage``: the code of the organization's KPI of the year before that this one continues ("" none);
+    ``translations``: the name's translations by language (``{"en": "…"}``), an empty text removing one.
+    With ``targets`` (and the (year, period) of the rows the table ``shown``), its targets are written too,
+    as :func:`kpi_targets_save` does, in the same change."""
+    current = map_for_edit(access=access, smap=smap, version=version)
+    style = current.organization.year_style
+    errors: dict[str, list[str]] = {}
+    try:
+        code = valid_code(code, "code")
+    except ValidationError as error:
+        errors |= error.message_dict
+    the_objective = Objective.objects.filter(map=current, code=objective.strip()).first()
+    if the_objective is None:
+        errors["objective"] = [_("This map has no objective with the code %(code)s.") % {"code": objective}]
+    old = _in_map(kpi, current) if kpi is not None else None
+    allowed = {org.code: org for org in agency_choices(smap=current)}
+    if old is not None:
+        allowed |= {org.code: org for org in old.agencies.all()}  # kept, even from elsewhere
+    unknown = [c for c in agencies if c not in allowed]
+    if unknown:
+        errors["agencies"] = [_("%(codes)s: not %(org)s or an organization below it.") % {
+            "codes": ", ".join(unknown), "org": current.organization}]  # fmt: skip
+    cites = cites.strip()
+    # A citation is checked when it is made: one a dataset brought, of a city map not loaded, is kept as it is.
+    if cites and (old is None or cites != old.cites):
+        try:
+            cites = valid_code(cites, "cites")
+        except ValidationError as error:
+            errors |= error.message_dict
+        else:
+            if problem := _citation_error(current, cites):
+                errors["cites"] = [problem]
+    previous = None
+    if lineage.strip():
+        previous, problem = _lineage_for(current, lineage.strip())
+        if problem:
+            errors["lineage"] = [problem]
+    tag_names = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    item = old if old is not None else Kpi(order=0)
+    before = {name: _label(getattr(item, name, None)) for name in KPI_FIELDS if name != "objective"}
+    before["objective"] = old.objective.code if old is not None else ""
+    new: dict[str, object] = {
+        "code": code,
+        "printed_code": printed_code.strip(),
+        "name": name.strip(),
+        "unit": unit.strip(),
+        "polarity": polarity,
+        "frequency": frequency,
+        "aggregation": aggregation,
+        "data_source": data_source.strip(),
+        "release": release.strip(),
+        "agencies_printed": agencies_printed.strip(),
+        "cites": cites,
+        "cites_printed": cites_printed.strip(),
+        "weight": weight,
+        "method": method,
+        "target_type": target_type,
+        "stages": [str(v) for v in stages],
+        "baseline": baseline,
+        "numerator": numerator.strip(),
+        "denominator": denominator.strip(),
+        "deadline": deadline,
+        "evaluation": evaluation.strip(),
+        "note": note.strip(),
+    }
+    for field, value in new.items():
+        setattr(item, field, value)
+    if the_objective is not None and (old is None or old.objective_id != the_objective.pk):
+        item.objective = the_objective
+        item.order = (the_objective.kpis.aggregate(m=Max("order"))["m"] or 0) + 1
+    try:
+        translated = set_translations(item, "name", dict(translations or {}))
+    except ValueError as error:
+        errors["name"] = [str(error)]
+        translated = {}
+    if old is not None and old.frequency != frequency:
+        # Rows of periods the new frequency does not have would be kept but never read: refused.
+        kept = set(item.periods(2000, YearStyle()))
+        stray = sorted(
+            {p for p in old.targets.exclude(period="").values_list("period", flat=True) if p not in kept}
+            | {p for p in old.results.exclude(period="").values_list("period", flat=True) if p not in kept}
+        )
+        if stray:
+            errors.setdefault("frequency", []).append(
+                _("The KPI has targets or results of %(periods)s, which a KPI reported %(frequency)s does not have: "
+                  "remove them first.") % {"periods": ", ".join(stray), "frequency": item.get_frequency_display()}
+            )  # fmt: skip
+    try:
+        item.full_clean(exclude=[] if the_objective is not None else ["objective"])
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            errors.setdefault(_KPI_FORM_FIELDS.get(field, "__all__"), []).extend(problems)
+    pending = _definition_errors(item)
+    for field, problems in (_row_errors(item, targets) if targets is not None else {}).items():
+        pending.setdefault(field, []).extend(problems)
+    for field, problems in pending.items():
+        errors.setdefault(field, []).extend(problems)
+    if errors:
+        raise ValidationError(errors)
+    item.save()
+    agency_rows = [allowed[c] for c in dict.fromkeys(agencies)]
+    old_agencies = sorted(org.code for org in old.agencies.all()) if old is not None else []
+    old_tags = sorted(t.name for t in old.tags.all()) if old is not None else []
+    item.agencies.set(agency_rows)
+    found_tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
+    for missing in (n for n in tag_names if n not in found_tags):
+        tag = Tag(name=missing)
+        save_checked(tag, {"name": "tags"})
+        found_tags[missing] = tag
+    item.tags.set([found_tags[n] for n in tag_names])
+    old_lineage = item.lineage
+    item.lineage = _linked(current.organization, previous) if previous is not None else None
+    if item.lineage != old_lineage:
+        item.save(update_fields=["lineage"])
+    changes: dict[str, tuple[object, object]] = {}
+    if old is None:
+        changes[f"kpi {code}"] = ("", f"{item.name} ({item.objective.code})")
+    else:
+        label = f"kpi {old.code}"
+        after = {name: _label(getattr(item, name)) for name in KPI_FIELDS if name != "objective"}
+        after["objective"] = item.objective.code
+        changes |= {
+            f"{label} {name}": (before[name], after[name]) for name in KPI_FIELDS if before[name] != after[name]
+        }
+        if old_agencies != sorted(org.code for org in agency_rows):
+            changes[f"{label} agencies"] = (", ".join(old_agencies), ", ".join(sorted(o.code for o in agency_rows)))
+        if old_tags != sorted(tag_names):
+            changes[f"{label} tags"] = (", ".join(old_tags), ", ".join(sorted(tag_names)))
+        if old_lineage != item.lineage:
+            changes[f"{label} lineage"] = (_label(old_lineage) or "", _label(item.lineage) or "")
+        changes |= {f"{label} {key}": change for key, change in translated.items()}
+    places: dict[tuple[int, str], int] = {}
+    if targets is not None:
+        written, places = _write_targets(item, targets, shown, style)
+        changes |= written
+    _check_targets(item, places, style)
+    if changes:
+        map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
+    return item
+
+
+@transaction.atomic
+def kpi_targets_save(
+    *,
+    access: Access,
+    smap: StrategyMap,
+    version: int,
+    kpi: Kpi,
+    targets: Sequence[TargetRow],
+    shown: Collection[tuple[int, str]] = (),
+    reason: str = "",
+) -> None:
+    """The targets of ``kpi`` for several years and periods, as the editor's table gives them (``targets``).
+    A stored target is removed only if the table showed it (its (year, period) in ``shown``) and no row gives
+    it any more: a target the table did not show (an earlier year's) stays as it is. Each target must fit the
+    KPI's target type (``targets.<i>.<field>`` errors, nothing written)."""
+    current = map_for_edit(access=access, smap=smap, version=version)
+    item = _in_map(kpi, current)
+    style = current.organization.year_style
+    if errors := _row_errors(item, targets):
+        raise ValidationError(errors)
+    changes, places = _write_targets(item, targets, shown, style)
+    _check_targets(item, places, style)
+    if changes:
+        map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
+
+
+@transaction.atomic
+def kpi_delete(*, access: Access, smap: StrategyMap, version: int, kpi: Kpi, reason: str = "") -> None:
+    """Remove a KPI with its targets. Refused while it has results (what people entered would go with it) or
+    action plans (move or delete them first)."""
+    current = map_for_edit(access=access, smap=smap, version=version)
+    item = _in_map(kpi, current)
+    results = KpiResult.objects.filter(kpi=item).count()
+    if results:
+        raise ValidationError(
+            _("%(code)s has %(n)d results that people entered: it cannot be deleted. Keep it, or move it to "
+              "another objective.") % {"code": item.code, "n": results}
+        )  # fmt: skip
+    plans = item.action_plans.count()  # the plans app's reverse relation (no import of it: it is above)
+    if plans:
+        raise ValidationError(
+            _("%(code)s has %(n)d action plans: delete them or move them to another KPI first.")
+            % {"code": item.code, "n": plans}
+        )
+    style = current.organization.year_style
+    changes: dict[str, tuple[object, object]] = {f"kpi {item.code}": (item.name, "—")}
+    changes |= {
+        f"kpi {item.code} target {_period_text(item, t.year, t.period, style)}": (_target_text(t), "—")
+        for t in KpiTarget.objects.filter(kpi=item)
+    }
+    item.delete()
+    map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)

@@ -205,3 +205,65 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
         if codes.get(revised_year) == revision.code:
             revisions.append(revision)
     return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions)
+
+
+# --- the action plan editor (issue 15 item 3) -------------------------------------------------------------
+
+
+def plan_agencies(*, smap: StrategyMap) -> QuerySet[Organization]:
+    """The agencies a plan of ``smap`` may name as responsible: its organization and those under it, two levels
+    down (a city's bureaus and their offices), not its theme groups (they own results, not plans)."""
+    org = smap.organization_id
+    return (
+        Organization.objects.filter(Q(pk=org) | Q(parent_id=org) | Q(parent__parent_id=org))
+        .exclude(kind=Organization.Kind.THEME_GROUP)
+        .order_by("code")
+    )
+
+
+@dataclass(frozen=True)
+class PlanEditing:
+    """What the action plan editor shows: the plan in full (None for a new one), the map's KPIs to hang it on
+    (each with its objective), the agencies to choose from and how many of its months have recorded progress
+    (a plan with any cannot be deleted)."""
+
+    plan: PlanInFull | None
+    kpis: list[Kpi]
+    agencies: list[Organization]
+    recorded_months: int
+
+
+def recorded(progress: list[PlanProgress]) -> int:
+    """How many of a plan's months hold recorded progress (planned, done or a note)."""
+    return sum(1 for month in progress if month.planned or month.done or month.note)
+
+
+def plan_for_editing(*, smap: StrategyMap, code: str | None, access: Access) -> PlanEditing:
+    """The editor's page of the plan ``code`` of ``smap`` (None: a new plan), in seven queries whatever the size
+    of the map or the plan. Raises ActionPlan.DoesNotExist."""
+    access.require(smap)
+    found: PlanInFull | None = None
+    if code is not None:
+        plan = (
+            ActionPlan.objects.select_related("kpi__objective")
+            .prefetch_related(
+                "agencies",
+                Prefetch("tasks", queryset=PlanTask.objects.order_by("order")),
+                Prefetch("outcomes", queryset=Outcome.objects.order_by("order")),
+                "progress",
+            )
+            .get(kpi__objective__map=smap, code=code)
+        )
+        found = PlanInFull.of(plan)
+    kpis = list(
+        Kpi.objects.filter(objective__map=smap)
+        .select_related("objective")
+        .only("pk", "code", "name", "i18n", "order", "objective__code", "objective__order")
+        .order_by("objective__order", "order")
+    )
+    return PlanEditing(
+        plan=found,
+        kpis=kpis,
+        agencies=list(plan_agencies(smap=smap)),
+        recorded_months=recorded(found.progress) if found else 0,
+    )

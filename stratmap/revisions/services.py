@@ -21,7 +21,6 @@ from pydantic import ValidationError as PydanticError
 
 from stratmap.access import Access
 from stratmap.core.audit import record
-from stratmap.core.validators import TextError, check_code
 from stratmap.core.years import TAIPEI_YEARS, YearLabel, YearStyle, format_year, to_ad_year, to_roc_year
 from stratmap.exchange.dumper import map_document
 from stratmap.exchange.loader import write_map
@@ -30,7 +29,7 @@ from stratmap.exchange.schema import MapFile
 from stratmap.kpis.models import Kpi, KpiLineage
 from stratmap.plans.models import ActionPlan
 from stratmap.strategy.models import Objective, Revision, StrategyMap
-from stratmap.strategy.services import map_at_version
+from stratmap.strategy.services import map_at_version, save_checked, valid_code
 
 
 def rolled_title(*, title: str, year: int, style: YearStyle = TAIPEI_YEARS) -> str:
@@ -173,21 +172,6 @@ def _find(smap: StrategyMap, level: str, code: str, field: str) -> Item:
     return found
 
 
-def _valid_code(code: str, field: str) -> str:
-    try:
-        return check_code(code.strip(), max_length=40)
-    except TextError:
-        raise ValidationError(
-            {
-                field: _(
-                    "%(code)s is not a valid code: use letters, digits and . _ - (starting with a letter "
-                    "or digit), without spaces or slashes."
-                )
-                % {"code": code}
-            }
-        ) from None
-
-
 def _unused(smap: StrategyMap, level: str, code: str, field: str, item: Item | None = None) -> None:
     """Refuse ``code`` if another item of the level uses it anywhere in the map: pages find items by code."""
     other = _in_map(smap, level, code).exclude(pk=item.pk if item is not None else None).first()
@@ -195,18 +179,6 @@ def _unused(smap: StrategyMap, level: str, code: str, field: str, item: Item | N
         raise ValidationError(
             {field: _("The code %(code)s is already used in this map by %(item)s.") % {"code": code, "item": other}}
         )
-
-
-def _save(item: Item | Revision, fields: dict[str, str]) -> None:
-    """full_clean, then save; the model's errors are put on the form fields named in ``fields``."""
-    try:
-        item.full_clean()
-    except ValidationError as error:
-        keyed: dict[str, list[str]] = {}
-        for name, problems in error.message_dict.items():
-            keyed.setdefault(fields.get(name, "__all__"), []).extend(problems)
-        raise ValidationError(keyed) from None
-    item.save()
 
 
 @transaction.atomic
@@ -248,7 +220,7 @@ def map_revise(
     old_name = new_name = ""
     changes: dict[str, tuple[object, object]]
     if action == Revision.Action.ADD:
-        _valid_code(code, "code")
+        valid_code(code, "code")
         if not name:
             raise ValidationError({"name": _("Give the new item's name.")})
         _unused(smap, level, code, "code")
@@ -264,19 +236,19 @@ def map_revise(
             if not name:
                 raise ValidationError({"name": _("Give the new name.")})
             item.name = new_name = name
-            _save(item, {"name": "name"})
+            save_checked(item, {"name": "name"})
             changes = {f"{level} {code}": (old_name, new_name)}
         else:  # change: a new code
             new_code = new_code.strip()
             if not new_code:
                 raise ValidationError({"new_code": _("Give the new code.")})
-            _valid_code(new_code, "new_code")
+            valid_code(new_code, "new_code")
             _unused(smap, level, new_code, "new_code", item)
             # A name typed with the new code renames the item too, in the same revision (its
             # old and new names say so), rather than being dropped.
             item.code, item.name = new_code, name or item.name
             new_name = item.name
-            _save(item, {"code": "new_code", "name": "name"})
+            save_checked(item, {"code": "new_code", "name": "name"})
             changes = {f"{level} {code}": (code, new_code)}
             if new_name != old_name:
                 changes[f"{level} {new_code} name"] = (old_name, new_name)
@@ -295,7 +267,7 @@ def map_revise(
         new_name=new_name,
         reason=reason,
     )
-    _save(revision, {"code": "new_code" if action == Revision.Action.CHANGE else "code", "reason": "reason"})
+    save_checked(revision, {"code": "new_code" if action == Revision.Action.CHANGE else "code", "reason": "reason"})
     if current.revisions_compared_to is None:
         current.revisions_compared_to = current.year - 1
     current.version += 1
@@ -342,5 +314,5 @@ def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, persp
     else:
         kpi = _find(smap, "kpi", parent, "parent")
         item = ActionPlan(kpi=kpi, code=code, name=name, order=kpi.action_plans.count())
-    _save(item, fields)
+    save_checked(item, fields)
     return item

@@ -274,6 +274,11 @@ class TowsEntry(Translatable):
     code = models.CharField(_("code"), max_length=20, blank=True, validators=TEXT)
     text = models.TextField(_("text"), validators=LONG)
     order = models.PositiveSmallIntegerField(_("order"))
+    #: What a strategy (SO, WO, ST, WT) becomes on the map: the bureau document goes from its TOWS strategies to
+    #: its objectives. Strengths, weaknesses, opportunities and threats become nothing directly.
+    objectives = models.ManyToManyField(
+        Objective, blank=True, related_name="tows_strategies", verbose_name=_("objectives it becomes")
+    )
     i18n = Translations(fields=("heading", "text"))
     LANGUAGE_FROM = ("map", "organization")
 

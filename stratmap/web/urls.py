@@ -97,4 +97,5 @@ urlpatterns = [
     path("<slug:org>/<year:year>/revise/", entry.revise, name="revise"),
     path("due/", entry.due, name="due"),
     path("", include("stratmap.web.workbook_urls")),
+    path("", include("stratmap.web.editor_urls")),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from stratmap.access import access_for, get_map_for_user, visible_maps
-from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.core.names import local_text, original_language
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import PER_YEAR, YearError, format_year, period_in_year
@@ -39,7 +39,7 @@ from stratmap.web.presenters import legend, legends
 from stratmap.web.rows import PlanArticles, cascade_links, plans_lines, scorecard_lines
 
 
-def _context(smap: StrategyMap, **extra) -> dict:
+def map_context(smap: StrategyMap, **extra) -> dict:
     # data_language: what the map's texts are written in, for the {% tr %} tag, read once from the organization.
     organization = smap.organization
     return {
@@ -60,10 +60,15 @@ def home(request: HttpRequest) -> HttpResponse:
     lights = legend(row.summary.light_set for row in found.rows) if found.rows else None
     keys = legends((row.summary.light_set, row.organization) for row in found.rows)
     context = {"rows": found.rows, "page": found.page, "legends": keys, **({"lights": lights} if lights else {})}
+    # The organizations whose maps this person builds (a new bureau's first map starts here): one query, and
+    # none for the public.
+    administered = access_for(request).organizations(Membership.Role.ADMINISTRATOR)
+    if administered:
+        context["building"] = list(Organization.objects.filter(pk__in=administered).order_by("code"))
     return render(request, "web/home.html", context)
 
 
-def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, MapStructure]:
+def map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, MapStructure]:
     access = access_for(request)
     card = map_scorecard(smap=smap, access=access)
     structure = map_structure(smap=smap, access=access)
@@ -73,15 +78,15 @@ def _map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, M
 @require_safe
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, card, structure = _map_svg(request, smap)
+    svg, card, structure = map_svg(request, smap)
     (summary,) = card.rollups["organization"].values()
-    return render(request, "web/map.html", _context(smap, svg=svg, summary=summary, themes=structure.themes))
+    return render(request, "web/map.html", map_context(smap, svg=svg, summary=summary, themes=structure.themes))
 
 
 @require_safe
 def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, _card, _structure = _map_svg(request, smap)
+    svg, _card, _structure = map_svg(request, smap)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org}-{smap.year}-map.svg"'
     return response
@@ -109,7 +114,7 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     return render(
         request,
         "web/theme.html",
-        _context(
+        map_context(
             smap,
             theme=the_theme,
             perspectives=perspectives,
@@ -184,7 +189,7 @@ def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(
         request,
         "web/scorecard.html",
-        _context(
+        map_context(
             smap,
             card=found.card,
             rows=found.rows,
@@ -281,7 +286,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     return render(
         request,
         "web/kpi.html",
-        _context(
+        map_context(
             smap,
             detail=detail,
             kpi=detail.kpi,
@@ -320,7 +325,7 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(
         request,
         "web/plans.html",
-        _context(
+        map_context(
             smap,
             kpis=plans_lines(found, smap=smap, months=months, editable=editable),
             objective_outcomes=objective_outcomes(smap=smap, access=access_for(request)),
@@ -332,13 +337,15 @@ def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     entries: dict[str, list] = {kind: [] for kind in ("s", "w", "o", "t", "so", "wo", "st", "wt")}
-    for entry in smap.tows_entries.order_by("order"):
+    # each strategy with the objectives it becomes, in one query more
+    becomes = Prefetch("objectives", Objective.objects.select_related("theme").order_by("order"))
+    for entry in smap.tows_entries.order_by("order").prefetch_related(becomes):
         entries[entry.kind].append(entry)
     headings = {kind: (items[0] if items else None) for kind, items in entries.items()}  # each its first's heading
     thrusts = list(smap.thrusts.order_by("order"))
     if not smap.has_tows and not thrusts:
         raise Http404
-    return render(request, "web/tows.html", _context(smap, entries=entries, headings=headings, thrusts=thrusts))
+    return render(request, "web/tows.html", map_context(smap, entries=entries, headings=headings, thrusts=thrusts))
 
 
 @require_safe
@@ -360,7 +367,7 @@ def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     result = cascade(city=city, bureaus=bureaus, access=access_for(request))
     kpi_links, theme_links = cascade_links(result)
     return render(
-        request, "web/cascade.html", _context(smap, cascade=result, kpi_links=kpi_links, theme_links=theme_links)
+        request, "web/cascade.html", map_context(smap, cascade=result, kpi_links=kpi_links, theme_links=theme_links)
     )
 
 
@@ -385,7 +392,7 @@ def revisions(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return render(
         request,
         "web/revisions.html",
-        _context(
+        map_context(
             smap,
             diff=diff,
             before=before,
