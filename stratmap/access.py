@@ -472,13 +472,17 @@ def visible_maps(user) -> QuerySet[StrategyMap]:
     return access_for(user).maps()
 
 
-def get_map_for_user(user, organization: str, year: int) -> StrategyMap:
-    """The map in force of ``organization`` for ``year`` (AD), or 404 without saying whether it exists."""
+def get_map_for_user(user, organization: str, year: int, *, edition: int | None = None) -> StrategyMap:
+    """The map in force of ``organization`` for ``year`` (AD), or 404 without saying whether it exists. With
+    ``edition`` (a map's id), that edition of the year instead, for the people who revise it only (the editors
+    work on a draft edition so): anyone else, or an edition of another year, is answered as not existing."""
+    found = visible_maps(user).select_related("organization", "organization__parent", "scoring_policy")
     try:
-        return (
-            visible_maps(user)
-            .select_related("organization", "organization__parent", "scoring_policy")
-            .get(organization__code=organization, year=year, in_force=True)
-        )
+        if edition is not None:
+            smap = found.get(pk=edition, organization__code=organization, year=year)
+            if not access_for(user).revises(smap):
+                raise Http404
+            return smap
+        return found.get(organization__code=organization, year=year, in_force=True)
     except StrategyMap.DoesNotExist:
         raise Http404 from None

@@ -692,3 +692,11 @@ def test_the_diagram_benchmark_prints_its_figures(capsys):
     assert "30 objectives, 40 links (40 drawn)" in out and "layout + render: first call" in out
     with pytest.raises(CommandError, match="--links must be between 0 and 6 for 3 objectives"):
         call_command("benchmark-diagram", objectives=3, links=7)
+
+
+def test_the_objectives_whose_links_go_round_are_named_group_by_group_in_the_order_the_links_name_them():
+    from stratmap.strategy.diagram import cycles
+
+    links = [("L1", "P1"), ("P1", "C1"), ("C1", "P1"), ("F1", "F2"), ("F2", "F3"), ("F3", "F1"), ("C1", "X")]
+    assert cycles(links) == [["P1", "C1"], ["F1", "F2", "F3"]]
+    assert cycles([("L1", "P1"), ("P1", "C1")]) == []  # a chain of causes is no cycle

@@ -85,6 +85,7 @@ def definition(smap: StrategyMap, **more) -> dict[str, object]:
         "agencies": ["taipei-dol"],
         "tags": "就業\n青年",
         "weight": "2",
+        "reason": "年度修正",  # the city's 109 map revises 108's: a KPI added or renamed is a revision, with its reason
         **more,
     }
 

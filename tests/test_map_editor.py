@@ -5,6 +5,7 @@ version, audited, refused at its field when wrong. Exercised on a new bureau's m
 from __future__ import annotations
 
 import pytest
+from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -12,7 +13,7 @@ from django.utils import translation
 from stratmap.access import SYSTEM
 from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.exchange.dumper import map_document
-from stratmap.kpis.models import Kpi
+from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.strategy.models import Objective, ObjectiveLink, Perspective, StrategyMap, Theme
 
 pytestmark = pytest.mark.django_db
@@ -191,10 +192,19 @@ def test_a_link_to_itself_a_duplicate_or_to_nothing_is_refused_at_its_field(buil
     assert (ObjectiveLink.objects.filter(map=smap).count(), smap.version) == before
 
 
-def test_a_cycle_of_links_is_allowed(built):
+def test_a_cycle_of_links_is_allowed_and_named_on_the_editor_and_in_the_consistency_report(built, tmp_path):
+    from stratmap.exchange.consistency import check_files
+    from stratmap.exchange.dumper import dump_map
+    from stratmap.exchange.parse import parse_paths
+
     smap, client = built["map"], built["client"]
     assert post(client, smap, do="link", source="AC1", target="AP1").status_code == 302  # AP1 → AC1 → AP1
     assert ObjectiveLink.objects.filter(map=smap, source__code="AC1", target__code="AP1").exists()
+    page = client.get(edit_url(smap, "en")).content.decode()
+    assert "The links of AP1, AC1 go round in a cycle of cause and effect" in page
+    (tmp_path / "taipei-dot-110.yaml").write_text(dump_map("taipei-dot", 2021, access=SYSTEM), encoding="utf-8")
+    report = [str(w) for w in check_files(parse_paths([tmp_path]))]
+    assert any("links: the links of AP1, AC1 go round in a cycle" in line for line in report), report
 
 
 def test_a_link_is_removed_and_the_map_page_no_longer_draws_it(built):
@@ -403,3 +413,147 @@ def test_publishing_the_map_lets_the_public_see_it_and_is_audited(analysed):
     assert AuditEvent.objects.filter(object_id=smap.pk, field="published", reason="局務會議通過").exists()
     stale = client.post(steps_url(smap), {"version": 1})
     assert stale.status_code == 409  # a page opened before the map was changed does not act on it
+
+
+# --- a map revising last year's: its structural changes are revisions, each with its reason ---------------------
+
+
+def test_on_a_map_that_revises_last_years_an_objective_added_or_renamed_needs_its_reason_and_is_a_revision(people):
+    smap = StrategyMap.objects.get(organization__code="taipei", year=2020, in_force=True)  # 109, revising 108
+    client = logged_in(people["admin"])
+    before = smap.revisions.count()
+    refused = add_objective(client, smap, "DP9", "推動智慧物流", "D", "P", language="en")
+    assert refused.status_code == 400 and "needs its reason" in " ".join(refused.context["form"].errors["reason"])
+    assert not Objective.objects.filter(map=smap, code="DP9").exists() and smap.revisions.count() == before
+    assert add_objective(client, smap, "DP9", "推動智慧物流", "D", "P", reason="新增物流產業目標").status_code == 302
+    smap.refresh_from_db()
+    url = reverse("web:edit-objective", args=["taipei", 109, "DP9"])
+    renamed = {"version": smap.version, "code": "DP9", "name": "推動智慧物流產業", "theme": "D", "perspective": "P",
+               "reason": "名稱修正"}  # fmt: skip
+    assert client.post(url, renamed).status_code == 302
+    added, rename = smap.revisions.order_by("order")[before:]
+    assert (added.level, added.action, added.code, added.new_name, added.reason) == (
+        "objective", "add", "DP9", "推動智慧物流", "新增物流產業目標")  # fmt: skip
+    assert (rename.action, rename.old_name, rename.new_name) == ("rename", "推動智慧物流", "推動智慧物流產業")
+    page = client.get(reverse("web:revisions", args=["taipei", 109])).content.decode()
+    assert "推動智慧物流產業" in page and "名稱修正" in page
+
+
+def test_a_change_that_is_not_structural_or_a_first_years_map_makes_no_revision(built, people):
+    smap = built["map"]
+    assert not smap.revisions.exists()  # the bureau's first map: nothing to revise
+    city = StrategyMap.objects.get(organization__code="taipei", year=2020, in_force=True)
+    before = city.revisions.count()
+    admin = logged_in(people["admin"])
+    url = reverse("web:edit-objective", args=["taipei", 109, "DP5"])
+    dp5 = Objective.objects.get(map=city, code="DP5")
+    data = {"version": city.version, "code": "DP5", "name": dp5.name, "theme": "D", "perspective": "P", "ksf": "新KSF"}
+    assert admin.post(url, data).status_code == 302  # a KSF changed: no reason asked, no revision
+    assert city.revisions.count() == before
+
+
+# --- editions: a draft of the year's map, worked on in the editors, published in place of the one in force ------
+
+
+def council_steps(language: str = "en") -> str:
+    with translation.override(language):
+        return reverse("web:edit-steps", args=["ashcombe", 2024])
+
+
+@pytest.fixture
+def drafting(council_people):
+    """The council's administrator starts a draft edition of its published 2024/25 map (which has results)."""
+    client = logged_in(council_people["council-admin"])
+    in_force = StrategyMap.objects.get(organization__code="ashcombe", year=2024, in_force=True)
+    response = client.post(council_steps(), {"do": "edition-start", "label": "Mid-year revision",
+                                              "version": in_force.version, "reason": "Cabinet, October"})  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    draft = StrategyMap.objects.get(organization__code="ashcombe", year=2024, version_label="Mid-year revision")
+    return {"client": client, "in_force": in_force, "draft": draft}
+
+
+def test_a_draft_edition_copies_the_map_without_results_and_the_editors_work_on_it(drafting):
+    client, in_force, draft = drafting["client"], drafting["in_force"], drafting["draft"]
+    assert (draft.in_force, draft.published) == (False, False)
+    codes = lambda m: sorted(Kpi.objects.filter(objective__map=m).values_list("code", flat=True))  # noqa: E731
+    assert codes(draft) == codes(in_force) and codes(draft)
+    assert not KpiResult.objects.filter(kpi__objective__map=draft).exists()
+    editor = client.get(edit_url(draft, "en")).content.decode()
+    assert "You are working on the draft edition “Mid-year revision”" in editor
+    h1 = Objective.objects.get(map=draft, code="H1")
+    data = {"do": "save", "version": draft.version, "code": "H1", "name": "More affordable homes, faster",
+            "theme": h1.theme.code, "perspective": h1.perspective.code, "reason": "Cabinet, October"}  # fmt: skip
+    assert client.post(reverse("web:edit-objective", args=["ashcombe", 2024, "H1"]), data).status_code == 302
+    assert Objective.objects.get(map=draft, code="H1").name == "More affordable homes, faster"
+    assert Objective.objects.get(map=in_force, code="H1").name != "More affordable homes, faster"  # unchanged
+    public = Client().get("/en/ashcombe/2024/").content.decode()
+    assert "More affordable homes, faster" not in public  # the public still reads the edition in force
+    steps = client.get(council_steps()).content.decode()
+    assert "Changes against the edition in force" in steps and "More affordable homes, faster" in steps
+
+
+def test_publishing_a_draft_edition_puts_it_in_force_with_the_results_and_keeps_the_one_it_replaces(drafting):
+    client, in_force, draft = drafting["client"], drafting["in_force"], drafting["draft"]
+    results = {
+        code: n
+        for code, n in Kpi.objects.filter(objective__map=in_force).annotate(n=Count("results")).values_list("code", "n")
+    }
+    assert sum(results.values())
+    draft.refresh_from_db()
+    # another administrator's edit of the draft since this page was opened: the page's publish is refused
+    stale = client.post(council_steps(), {"do": "edition-publish", "version": draft.version + 1, "reason": "Adopted"})
+    assert stale.status_code == 409 and not StrategyMap.objects.get(pk=draft.pk).in_force
+    response = client.post(council_steps(), {"do": "edition-publish", "version": draft.version, "reason": "Adopted"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    in_force.refresh_from_db()
+    assert (draft.in_force, draft.published, in_force.in_force) == (True, True, False)
+    moved = dict(Kpi.objects.filter(objective__map=draft).annotate(n=Count("results")).values_list("code", "n"))
+    assert moved == results  # every result followed its KPI by code
+    assert AuditEvent.objects.filter(object_id=draft.pk, field="results moved", new=str(sum(results.values())))
+    assert Client().get("/en/ashcombe/2024/").status_code == 200
+    assert StrategyMap.objects.filter(organization__code="ashcombe", year=2024).count() == 2  # the old one kept
+    steps = client.get(council_steps()).content.decode()
+    assert "Changes against the edition it replaced" in steps  # the edition in force, compared with the old one
+
+
+def test_only_the_maps_administrators_start_an_edition_and_a_stale_or_repeated_one_is_refused(council_people, drafting):
+    in_force = drafting["in_force"]
+    in_force.refresh_from_db()
+    for who in ("council-viewer", "council-place", "admin"):
+        refused = logged_in(council_people[who]).post(
+            council_steps(), {"do": "edition-start", "label": "X", "version": in_force.version}
+        )
+        assert refused.status_code == 404, who
+    client = drafting["client"]
+    client.post(council_steps(), {"do": "edition-leave"})
+    again = client.post(
+        council_steps(), {"do": "edition-start", "label": "Mid-year revision", "version": in_force.version}
+    )
+    assert again.status_code == 400 and "already has an edition" in again.content.decode()
+    stale = client.post(council_steps(), {"do": "edition-start", "label": "Y", "version": in_force.version + 1})
+    assert stale.status_code == 409
+    assert StrategyMap.objects.filter(organization__code="ashcombe", year=2024).count() == 2
+
+
+def test_the_tows_and_steps_pages_run_as_many_queries_for_a_bigger_analysis(analysed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    smap, client = analysed["map"], analysed["client"]
+    urls = [reverse("web:edit-tows", args=["taipei-dot", 110]), steps_url(smap)]
+
+    def counted() -> list[int]:
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries.captured_queries))
+        return found
+
+    small = counted()
+    for n in range(2, 8):
+        assert tows_post(client, smap, do="entry", kind="st", code=f"ST{n}", text=f"策略{n}",
+                         objectives=["AC1", "BC1"]).status_code == 302  # fmt: skip
+        assert tows_post(client, smap, do="thrust", code=f"{n}", name=f"主軸{n}").status_code == 302
+    assert counted() == small

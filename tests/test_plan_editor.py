@@ -61,7 +61,16 @@ def form(
     """The editor's POST: ``tasks`` as (name, ticked months, ranges), ``outcomes`` as (text, quantity, unit);
     ``initial``: how many tasks and outcomes the page showed (the management forms say so)."""
     smap.refresh_from_db()
-    data = {"do": "save", "version": smap.version, "kpi": kpi, "code": code, "name": name, "reason": "", **fields}
+    # the maps revise last year's: a change of a plan is a revision, with its reason
+    data = {
+        "do": "save",
+        "version": smap.version,
+        "kpi": kpi,
+        "code": code,
+        "name": name,
+        "reason": "年度修正",
+        **fields,
+    }
     data |= {"tasks-TOTAL_FORMS": len(tasks), "tasks-INITIAL_FORMS": initial[0]}
     data |= {"outcomes-TOTAL_FORMS": len(outcomes), "outcomes-INITIAL_FORMS": initial[1]}
     for i, (task, ticked, ranges) in enumerate(tasks):
@@ -313,7 +322,7 @@ def test_a_task_whose_schedule_was_not_known_stays_so_when_the_plan_is_saved(cli
         f"tasks-{i}-months": [m for m in re.findall(rf'name="tasks-{i}-months" value="(\d+)"[^>]*checked', page)]
         for i in range(total)
     }
-    data |= {"kpi": plan.kpi.code, "name": plan.name + "（修）", "do": "save"}
+    data |= {"kpi": plan.kpi.code, "name": plan.name + "（修）", "do": "save", "reason": "更名"}  # a revision of 109's
     data["agencies"] = [a.code for a in plan.agencies.all()]
     before = {t.order: t.months for t in plan.tasks.all()}
     assert client.post(url("web:edit-plan", [*TAIPEI, plan.code]), data).status_code == 303

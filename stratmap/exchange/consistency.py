@@ -18,6 +18,7 @@ from stratmap.core.years import TAIPEI_YEARS, YearLabel, YearStyle
 from stratmap.exchange.parse import ParsedFile, Ratings
 from stratmap.exchange.schema import KpiIn, MapFile, OrganizationsFile, RevisionsIn
 from stratmap.kpis.scoring import Method
+from stratmap.strategy.diagram.spec import cycles
 
 _PRINTED_DELTA = re.compile(r"\(([+-]\d+)\)")
 
@@ -206,6 +207,10 @@ def _check_map(file: str, doc: MapFile, style: YearStyle, *, monitored: bool = F
         warn("themes", f"{unscheduled} task(s) have no monthly schedule (months: null)")
     if objectives and not doc.links:
         warn("links", "the map has no cause-and-effect links")
+    for group in cycles((link.source, link.target) for link in doc.links):
+        warn(
+            "links", f"the links of {', '.join(group)} go round in a cycle of cause and effect (allowed; is it meant?)"
+        )
     out += _check_weights(doc, file)
     return out
 

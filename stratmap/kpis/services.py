@@ -44,8 +44,8 @@ from stratmap.kpis.models import (
     period_of,
 )
 from stratmap.kpis.scoring import Polarity, TargetType, achievement_rate
-from stratmap.strategy.models import Objective, StrategyMap
-from stratmap.strategy.services import map_edited, map_for_edit, save_checked, valid_code
+from stratmap.strategy.models import Objective, Revision, StrategyMap
+from stratmap.strategy.services import map_edited, map_for_edit, revision_of_edit, save_checked, valid_code
 
 # The fields of a result entry are listed here and only here: the entry form, the Excel
 # workbook and the administration take them from these lists.
@@ -832,6 +832,9 @@ def kpi_save(
         changes |= written
     _check_targets(item, places, style)
     if changes:
+        was = None if old is None else (str(before["code"]), str(before["name"]))
+        revision_of_edit(current=current, level=Revision.Level.KPI, objective_code=item.objective.code, old=was,
+                         new=(item.code, item.name), reason=reason)  # fmt: skip
         map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
     return item
 
@@ -881,6 +884,8 @@ def kpi_delete(*, access: Access, smap: StrategyMap, version: int, kpi: Kpi, rea
             % {"code": item.code, "n": plans}
         )
     style = current.organization.year_style
+    revision_of_edit(current=current, level=Revision.Level.KPI, objective_code=item.objective.code,
+                     old=(item.code, item.name), new=None, reason=reason)  # fmt: skip
     changes: dict[str, tuple[object, object]] = {f"kpi {item.code}": (item.name, "—")}
     changes |= {
         f"kpi {item.code} target {_period_text(item, t.year, t.period, style)}": (_target_text(t), "—")

@@ -26,8 +26,8 @@ from stratmap.core.validators import TextError, check_text
 from stratmap.kpis.models import Kpi
 from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
 from stratmap.plans.selectors import plan_agencies, recorded
-from stratmap.strategy.models import StrategyMap
-from stratmap.strategy.services import map_edited, map_for_edit, save_checked, valid_code
+from stratmap.strategy.models import Revision, StrategyMap
+from stratmap.strategy.services import map_edited, map_for_edit, revision_of_edit, save_checked, valid_code
 
 
 class MonthProgress(TypedDict, total=False):
@@ -213,8 +213,10 @@ def plan_save(
         plan = ActionPlan(kpi=the_kpi, code=code, name=name, note=note, order=order)
         changes[_key(label)] = ("", f"{the_kpi.code}: {name}")
         old_agencies: list[str] = []
+        plan_was: tuple[str, str] | None = None
     else:
         old = {"kpi": plan.kpi.code, "code": plan.code, "name": plan.name, "note": plan.note}
+        plan_was = (plan.code, plan.name)
         new = {"kpi": the_kpi.code, "code": code, "name": name, "note": note}
         changes |= {_key(f"{label} {f}"): (old[f], new[f]) for f in old if old[f] != new[f]}
         if plan.kpi_id != the_kpi.pk:  # at the end of its new KPI's plans
@@ -274,6 +276,8 @@ def plan_save(
         row_o.delete()
 
     if changes:
+        revision_of_edit(current=current, level=Revision.Level.ACTION_PLAN, objective_code=the_kpi.objective.code,
+                         old=plan_was, new=(plan.code, plan.name), reason=reason)  # fmt: skip
         map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
     return plan
 
@@ -298,6 +302,8 @@ def plan_delete(*, access: Access, smap: StrategyMap, version: int, plan: Action
             _("%(code)s has monthly progress recorded for %(n)d months: it cannot be deleted.")
             % {"code": found.code, "n": months}
         )
+    revision_of_edit(current=current, level=Revision.Level.ACTION_PLAN, objective_code=found.kpi.objective.code,
+                     old=(found.code, found.name), new=None, reason=reason)  # fmt: skip
     changes: dict[str, tuple[object, object]] = {_key(f"plan {found.code}"): (found.name, "—")}
     found.delete()
     map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)

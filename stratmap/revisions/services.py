@@ -21,15 +21,16 @@ from pydantic import ValidationError as PydanticError
 
 from stratmap.access import Access
 from stratmap.core.audit import record
+from stratmap.core.models import AuditEvent
 from stratmap.core.years import TAIPEI_YEARS, YearLabel, YearStyle, format_year, to_ad_year, to_roc_year
 from stratmap.exchange.dumper import map_document
 from stratmap.exchange.loader import write_map
 from stratmap.exchange.parse import DatasetInvalid, format_location
 from stratmap.exchange.schema import MapFile
-from stratmap.kpis.models import Kpi, KpiLineage
-from stratmap.plans.models import ActionPlan
+from stratmap.kpis.models import Kpi, KpiLineage, KpiResult
+from stratmap.plans.models import ActionPlan, PlanProgress
 from stratmap.strategy.models import Objective, Revision, StrategyMap
-from stratmap.strategy.services import map_at_version, save_checked, valid_code
+from stratmap.strategy.services import map_at_version, map_edited, map_for_edit, save_checked, valid_code
 
 
 def rolled_title(*, title: str, year: int, style: YearStyle = TAIPEI_YEARS) -> str:
@@ -316,3 +317,78 @@ def _add(smap: StrategyMap, level: str, code: str, name: str, parent: str, persp
         item = ActionPlan(kpi=kpi, code=code, name=name, order=kpi.action_plans.count())
     save_checked(item, fields)
     return item
+
+
+# --- editions: a draft of a year's map, changed in the editor and published in place of the one in force ---------
+
+
+@transaction.atomic
+def edition_start(*, access: Access, smap: StrategyMap, version: int, label: str, reason: str = "") -> StrategyMap:
+    """A draft edition of ``smap`` (the map in force of its year), for its administrators to change in the editor
+    and publish in its place: a copy of its texts, structure, KPIs with all their targets, action plans and TOWS,
+    through the dataset format as a roll-over is; unpublished and not in force, so that the public, the result
+    pages and the reports go on with the edition in force. Results and plan progress stay with the edition in
+    force until the draft is published (:func:`edition_publish`)."""
+    if not access.revises(smap):
+        raise PermissionDenied
+    smap = map_at_version(smap=smap, version=version)
+    label = label.strip()
+    if not label:
+        raise ValidationError({"label": _("Name the new edition, as its document does (e.g. “October revision”).")})
+    if StrategyMap.objects.filter(organization=smap.organization, year=smap.year, version_label=label).exists():
+        raise ValidationError({"label": _("This year's map already has an edition named “%(label)s”.") % {
+            "label": label}})  # fmt: skip
+    data = map_document(smap, access=access)
+    data["version"] = {"label": label, "in_force": False, "published": False, "source": ""}
+    for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
+        for kpi in holder.get("kpis", []):
+            kpi.pop("results", None)
+    try:
+        new = write_map(MapFile.model_validate(data))
+    except DatasetInvalid as invalid:
+        raise ValidationError([str(e) for e in invalid.errors]) from None
+    except PydanticError as invalid:
+        raise ValidationError([f"{format_location(e['loc'])}: {e['msg']}" for e in invalid.errors()]) from None
+    record(user=access.user, obj=new, action="edition", changes={"edition of": ("", str(smap))}, reason=reason)
+    return new
+
+
+@transaction.atomic
+def edition_publish(*, access: Access, smap: StrategyMap, version: int, reason: str = "") -> StrategyMap:
+    """Put the draft edition ``smap`` in force and publish it; the edition it replaces is kept (not in force) to
+    compare with. The results of the replaced edition's KPIs, with their history, and its action plans' monthly
+    progress follow to the draft's KPIs and plans of the same code; what the draft no longer has keeps its
+    results on the replaced edition, where they stay readable: nothing people entered is lost."""
+    current = map_for_edit(access=access, smap=smap, version=version)
+    if current.in_force:
+        raise ValidationError(_("This edition is already in force."))
+    replaced = (
+        StrategyMap.objects.select_for_update()
+        .filter(organization_id=current.organization_id, year=current.year, in_force=True)
+        .first()
+    )
+    moved = {"results": 0, "progress": 0}
+    if replaced is not None:
+        kpis = dict(Kpi.objects.filter(objective__map=current).values_list("code", "pk"))
+        for code, old_kpi in Kpi.objects.filter(objective__map=replaced).values_list("code", "pk"):
+            if code in kpis:
+                moved["results"] += KpiResult.objects.filter(kpi_id=old_kpi).update(kpi_id=kpis[code])
+                AuditEvent.objects.filter(kpi_id=old_kpi).update(kpi_id=kpis[code])  # its history goes with it
+        plans = dict(ActionPlan.objects.filter(kpi__objective__map=current).values_list("code", "pk"))
+        for code, old_plan in ActionPlan.objects.filter(kpi__objective__map=replaced).values_list("code", "pk"):
+            if code in plans:
+                moved["progress"] += PlanProgress.objects.filter(plan_id=old_plan).update(plan_id=plans[code])
+        replaced.in_force = False
+        replaced.save(update_fields=["in_force"])
+        record(user=access.user, obj=replaced, action="edition", changes={"in_force": (True, False)}, reason=reason)
+    current.in_force, current.published = True, True
+    current.save(update_fields=["in_force", "published"])
+    changes: dict[str, tuple[object, object]] = {
+        "in_force": (False, True),
+        "published": (False, True),
+        "results moved": ("", moved["results"]),
+        "progress moved": ("", moved["progress"]),
+    }
+    map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
+    smap.in_force = smap.published = True
+    return current

@@ -25,7 +25,16 @@ from stratmap.core.audit import Stale, changes_since, record
 from stratmap.core.models import Organization
 from stratmap.core.names import set_translations
 from stratmap.core.validators import TextError, check_code
-from stratmap.strategy.models import Objective, ObjectiveLink, Perspective, PolicyThrust, StrategyMap, Theme, TowsEntry
+from stratmap.strategy.models import (
+    Objective,
+    ObjectiveLink,
+    Perspective,
+    PolicyThrust,
+    Revision,
+    StrategyMap,
+    Theme,
+    TowsEntry,
+)
 
 #: The audit action of the editor's writes.
 EDIT = "edit"
@@ -359,9 +368,11 @@ def objective_save(
         order = (current.objectives.aggregate(m=Max("order"))["m"] or 0) + 1
         objective = Objective(map=current, order=order, **new)
         changes: dict[str, tuple[object, object]] = {f"objective {code}": ("", new["name"])}
+        was = None
     else:
         if objective.map_id != current.pk:
             raise PermissionDenied
+        was = (objective.code, objective.name)
         changes = {
             f"objective {objective.code} {field}": (_shown(getattr(objective, field)), _shown(value))
             for field, value in new.items()
@@ -373,6 +384,8 @@ def objective_save(
         changes[f"objective {code} {key}"] = change
     if changes:
         save_checked(objective, OBJECTIVE_FIELDS)
+        revision_of_edit(current=current, level=Revision.Level.OBJECTIVE, objective_code=code, old=was,
+                         new=(code, objective.name), reason=reason)  # fmt: skip
         map_edited(access=access, smap=smap, current=current, changes=changes, reason=reason)
     return objective
 
@@ -396,6 +409,8 @@ def objective_delete(
             _("%(code)s has %(n)d KPIs, with their targets and results: move or delete them first.")
             % {"code": objective.code, "n": kpis}
         )
+    revision_of_edit(current=current, level=Revision.Level.OBJECTIVE, objective_code=objective.code,
+                     old=(objective.code, objective.name), new=None, reason=reason)  # fmt: skip
     changes = {f"objective {objective.code}": (objective.name, "—")}
     changes |= {
         f"link {link}": (str(link), "—")
@@ -581,6 +596,8 @@ def map_publish(*, access: Access, smap: StrategyMap, version: int, reason: str 
     """Publish the map: the public sees it from now on (an administrator's; checked against ``version``, so a map
     changed since the page that publishes it was opened is not published unseen)."""
     current = map_for_edit(access=access, smap=smap, version=version)
+    if not current.in_force:  # a draft edition is published in place of the one in force, by the revisions app
+        raise ValidationError(_("This is a draft edition: publish it in place of the edition in force."))
     if current.published:
         return current
     current.published = True
@@ -588,3 +605,59 @@ def map_publish(*, access: Access, smap: StrategyMap, version: int, reason: str 
     map_edited(access=access, smap=smap, current=current, changes={"published": (False, True)}, reason=reason)
     smap.published = True
     return current
+
+
+# --- a map's changes against its previous year's: revisions (滾動修正) --------------------------------------
+
+
+def revises_a_year(current: StrategyMap) -> bool:
+    """Whether ``current`` revises an earlier map of its organization (the year it is compared with has one):
+    then its structural changes are its revisions, each with its reason."""
+    return StrategyMap.objects.filter(organization_id=current.organization_id, year=current.compared_year).exists()
+
+
+def revision_of_edit(
+    *,
+    current: StrategyMap,
+    level: str,
+    objective_code: str,
+    old: tuple[str, str] | None,
+    new: tuple[str, str] | None,
+    reason: str,
+) -> Revision | None:
+    """The revision an editor's change of an objective, KPI or action plan makes, when the map revises a previous
+    year's (:func:`revises_a_year`): added (``old`` None), deleted (``new`` None), its code changed, or renamed;
+    ``old`` and ``new`` are its (code, name) before and after. It feeds the revisions page and its count table
+    as the revise page's do. Such a change needs its reason (a ValidationError on ``reason``, nothing written);
+    another change (a KSF, a unit) is not a revision, and a map of a first year has none."""
+    if old == new or not revises_a_year(current):
+        return None
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("This map revises last year's: adding, deleting, renaming or renumbering needs its reason.")}
+        )
+    if old is None:
+        assert new is not None
+        action, code, old_name, new_name = Revision.Action.ADD, new[0], "", new[1]
+    elif new is None:
+        action, code, old_name, new_name = Revision.Action.DELETE, old[0], old[1], ""
+    elif old[0] != new[0]:
+        action, code, old_name, new_name = Revision.Action.CHANGE, f"{old[0]} → {new[0]}", old[1], new[1]
+    else:
+        action, code, old_name, new_name = Revision.Action.RENAME, new[0], old[1], new[1]
+    revision = Revision(
+        map=current,
+        order=current.revisions.count(),
+        level=level,
+        action=action,
+        objective_code=objective_code,
+        code=code,
+        old_name=old_name,
+        new_name=new_name,
+        reason=reason.strip(),
+    )
+    save_checked(revision, {"reason": "reason"})
+    if current.revisions_compared_to is None:
+        current.revisions_compared_to = current.compared_year
+        current.save(update_fields=["revisions_compared_to"])
+    return revision

@@ -24,12 +24,16 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from stratmap.access import Access, access_for, get_map_for_user
 from stratmap.core.models import Organization
 from stratmap.core.names import local_text, translations_of
 from stratmap.core.years import YearError, to_ad_year
+from stratmap.revisions.selectors import map_diff
+from stratmap.revisions.services import edition_publish, edition_start
+from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, PolicyThrust, StrategyMap, Theme, TowsEntry
 from stratmap.strategy.selectors import MapStructure
 from stratmap.strategy.services import (
@@ -47,6 +51,7 @@ from stratmap.strategy.services import (
     map_texts_update,
     objective_delete,
     objective_save,
+    revises_a_year,
     thrust_delete,
     thrust_save,
     tows_entry_delete,
@@ -56,6 +61,7 @@ from stratmap.web.editor_forms import (
     BandActionForm,
     BandForm,
     DeleteForm,
+    EditionForm,
     EditorForm,
     LinkForm,
     LinkRemoveForm,
@@ -69,10 +75,47 @@ from stratmap.web.editor_forms import (
 from stratmap.web.views import map_context, map_svg
 
 BANDS: dict[str, type[Perspective] | type[Theme]] = {"perspective": Perspective, "theme": Theme}
+#: The reason's help on a map that revises last year's, where adding, deleting, renaming or renumbering is a revision.
+REVISION_HINT = gettext_lazy(
+    "Needed to add, delete, rename or renumber: this map revises last year's, and such a change is one of its "
+    "revisions, shown on the revisions page with this reason."
+)
+
+
+def _integer(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _in_force(smap: StrategyMap) -> StrategyMap | None:
+    """The edition in force of ``smap``'s year (``smap`` itself, or the one a draft would replace)."""
+    return StrategyMap.objects.filter(organization_id=smap.organization_id, year=smap.year, in_force=True).first()
+
+
+def _edition_key(org: str, year: int) -> str:
+    return f"stratmap-edition-{org}-{int(year)}"
+
+
+def edited_map(request: HttpRequest, org: str, year: int) -> StrategyMap:
+    """The map the editors work on: the draft edition of the year this person chose to work on (kept in their
+    session, so that every editor's page and form works on it unchanged), else the map in force. A draft
+    published or removed meanwhile is forgotten."""
+    chosen = request.session.get(_edition_key(org, year))
+    if isinstance(chosen, int):
+        try:
+            draft = get_map_for_user(request, org, year, edition=chosen)
+        except Http404:
+            draft = None
+        if draft is not None and not draft.in_force:
+            return draft
+        request.session.pop(_edition_key(org, year), None)
+    return get_map_for_user(request, org, year)
 
 
 def _editable(request: HttpRequest, org: str, year: int) -> tuple[StrategyMap, Access]:
-    smap = get_map_for_user(request, org, year)
+    smap = edited_map(request, org, year)
     access = access_for(request)
     if not access.revises(smap):
         raise Http404
@@ -244,6 +287,7 @@ def _page(request: HttpRequest, smap: StrategyMap, forms: dict[str, Form], confl
         bands=bands,
         grid=_grid(structure),
         links=_links(structure, own),
+        cycles=[", ".join(group) for group in diagram.cycles(structure.links)],
         conflict=conflict,
     )
     return render(request, "web/editor.html", context, status=status)
@@ -325,6 +369,8 @@ def objective(request: HttpRequest, org: str, year: int, code: str | None = None
     else:
         preset = {key: request.GET.get(key, "") for key in ("theme", "perspective")}
         form = shape(initial={**preset, "version": smap.version})
+    if revises_a_year(smap):
+        form.fields["reason"].help_text = REVISION_HINT
     status = 409 if conflict else 400 if request.method == "POST" else 200
     context = map_context(smap, form=form, item=item, conflict=conflict, editor=_edit_url(smap, "objectives"))
     return render(request, "web/editor_objective.html", context, status=status)
@@ -473,6 +519,7 @@ def _tows_page(
     context = map_context(
         smap,
         quadrants=quadrants,
+        objective_choices=objectives,
         thrusts=thrusts,
         new_thrust=new_thrust,
         refused=refused,
@@ -491,15 +538,54 @@ def steps(request: HttpRequest, org: str, year: int) -> HttpResponse:
     """How a map is built, as the bureau document's STEP 1 to 5 (policy thrusts, TOWS, mission, vision and values,
     taking over the city's strategy, the map), each with what is done and where to do it; and publishing."""
     smap, access = _editable(request, org, year)
-    form = EditorForm(request.POST or None, initial={"version": smap.version})
+    here = reverse("web:edit-steps", args=[smap.organization.code, smap.url_year])
+    form = EditorForm(initial={"version": smap.version})
+    edition_form = EditionForm(initial={"version": smap.version})
     conflict: StaleMap | None = None
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        done, conflict = write(form, partial(map_publish, access=access, smap=smap, version=d["version"],
-                                              reason=d["reason"]))  # fmt: skip
-        if done:
-            messages.success(request, _("Published: the public sees the map now."))
-            return redirect(reverse("web:edit-steps", args=[smap.organization.code, smap.url_year]))
+    if request.method == "POST":
+        do = request.POST.get("do", "publish")
+        if do == "edition-work":  # work on a draft edition of the year, from now on, in every editor
+            draft = get_map_for_user(request, org, year, edition=_integer(request.POST.get("edition")))
+            if draft.in_force:
+                raise Http404
+            request.session[_edition_key(org, year)] = draft.pk
+            return redirect(_edit_url(draft))
+        if do == "edition-leave":
+            request.session.pop(_edition_key(org, year), None)
+            return redirect(here)
+        made: list[StrategyMap] = []
+        if do == "edition-start":
+            edition_form = EditionForm(request.POST)
+            if edition_form.is_valid():
+                d = edition_form.cleaned_data
+                start = partial(edition_start, access=access, smap=smap, version=d["version"], label=d["label"],
+                                reason=d["reason"])  # fmt: skip
+                done, conflict = write(edition_form, lambda: made.append(start()))
+                if done:
+                    request.session[_edition_key(org, year)] = made[0].pk
+                    messages.success(request, _("The draft edition is ready: the editors work on it now."))
+                    return redirect(here)
+        elif do in ("publish", "edition-publish"):
+            form = EditorForm(request.POST)
+            if form.is_valid():
+                d = form.cleaned_data
+                publish = edition_publish if do == "edition-publish" else map_publish
+                done, conflict = write(form, partial(publish, access=access, smap=smap, version=d["version"],
+                                                     reason=d["reason"]))  # fmt: skip
+                if done:
+                    request.session.pop(_edition_key(org, year), None)
+                    messages.success(request, _("Published: the public sees the map now."))
+                    return redirect(here)
+        else:
+            raise Http404
+    editions = list(
+        StrategyMap.objects.filter(organization=smap.organization, year=smap.year).order_by(
+            "-in_force", "version_label"
+        )
+    )
+    # A draft is compared with the edition in force; the edition in force with the last one it replaced.
+    replaced = [e for e in editions if not e.in_force and e.published]
+    compared = _in_force(smap) if not smap.in_force else max(replaced, key=lambda e: e.pk, default=None)
     city = city_map_of(smap)
     themes = list(smap.themes.order_by("order"))
     taken: dict[str, list[Theme]] = {}
@@ -535,6 +621,10 @@ def steps(request: HttpRequest, org: str, year: int) -> HttpResponse:
         city=city,
         city_items=city_items,
         taken_any=bool(taken),
+        edition_form=edition_form,
+        editions=editions,
+        compared=compared,
+        diff=map_diff(after=smap, before=compared, access=access) if compared is not None else None,
         form=form,
         conflict=conflict,
         editor=_edit_url(smap),

@@ -193,3 +193,10 @@ class DeleteForm(EditorForm):
 
     entry = forms.IntegerField(required=False, widget=forms.HiddenInput)
     thrust = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class EditionForm(EditorForm):
+    """A new draft edition of the year's map: its name (unique among the year's editions)."""
+
+    label = forms.CharField(label=_("name of the new edition"), max_length=200)
+    field_order = ["label", "reason", "version"]

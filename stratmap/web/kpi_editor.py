@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from stratmap.access import access_for, get_map_for_user
+from stratmap.access import access_for
 from stratmap.core.names import local_name, local_text, translations_of
 from stratmap.core.years import YearError, YearStyle
 from stratmap.kpis.models import Kpi, KpiTarget, period_of
@@ -29,7 +30,7 @@ from stratmap.kpis.selectors import KpiEditorPage, kpi_editor_page
 from stratmap.kpis.services import TARGET_FIELDS, kpi_delete, kpi_save
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
-from stratmap.web.editor import write
+from stratmap.web.editor import edited_map, write
 from stratmap.web.editor_forms import EditorForm
 from stratmap.web.kpi_editor_forms import KpiForm, TargetFormSet, TargetRowForm
 
@@ -95,16 +96,19 @@ def _see_other(url: str) -> HttpResponse:
     return response
 
 
-def _editor_base(request: HttpRequest) -> str:
-    """The map editor's address (/<org>/<year>/edit/), from this page's: the plan editor's pages are under it."""
-    return request.path[: request.path.index("/edit/") + len("/edit/")]
+def _plan_urls(smap: StrategyMap, kpi: Kpi | None, plans: list) -> tuple[list[tuple[Any, str]], str]:
+    """Each of the KPI's action plans with its editor's address, and the address that adds one to the KPI."""
+    args = [smap.organization.code, smap.url_year]
+    edited = [(plan, reverse("web:edit-plan", args=[*args, plan.code])) for plan in plans]
+    new = f"{reverse('web:edit-plan-new', args=args)}?{urlencode({'kpi': kpi.code})}" if kpi is not None else ""
+    return edited, new
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_kpi(request: HttpRequest, org: str, year: int, code: str | None = None) -> HttpResponse:
     """Edit a KPI's definition and targets (``code`` None: add one, to the objective ``?objective=``)."""
-    smap = get_map_for_user(request, org, year)
+    smap = edited_map(request, org, year)  # the draft edition this administrator works on, else the map in force
     access = access_for(request)
     if not access.revises(smap):
         raise Http404
@@ -164,7 +168,7 @@ def edit_kpi(request: HttpRequest, org: str, year: int, code: str | None = None)
     for row in formset.forms:
         row.heading = _heading(row, style)  # type: ignore[attr-defined]
         row.is_shown = row["shown"].value() in (True, "True", "true", "on")  # type: ignore[attr-defined]
-    base = _editor_base(request)
+    plans, new_plan_url = _plan_urls(smap, kpi, page.plans)
     translated = [f"name_{lang}" for lang, _name in form.other_languages]
     groups = [
         (title, [form[name] for name in names])
@@ -191,9 +195,9 @@ def edit_kpi(request: HttpRequest, org: str, year: int, code: str | None = None)
             "delete_form": delete_form,
             "conflict": conflict,
             "data_language": organization.language,
-            "plans": [(plan, f"{base}plans/{plan.code}/") for plan in page.plans],
-            "new_plan_url": f"{base}plans/new/?kpi={kpi.code}" if kpi is not None else "",
-            "editor_url": base,
+            "plans": plans,
+            "new_plan_url": new_plan_url,
+            "editor_url": reverse("web:edit", args=[organization.code, smap.url_year]),
         },
         status=status,
     )

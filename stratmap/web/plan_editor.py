@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from stratmap.access import Access, access_for, get_map_for_user
+from stratmap.access import Access, access_for
 from stratmap.core.names import translations_of
 from stratmap.kpis.presenters import month_columns
 from stratmap.plans.models import ActionPlan
@@ -29,7 +29,7 @@ from stratmap.plans.selectors import PlanEditing, plan_for_editing
 from stratmap.plans.services import OutcomeSpec, TaskSpec, plan_delete, plan_save
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
-from stratmap.web.editor import write
+from stratmap.web.editor import edited_map, write
 from stratmap.web.editor_forms import EditorForm
 from stratmap.web.plan_editor_forms import (
     OutcomeFormSet,
@@ -43,7 +43,7 @@ from stratmap.web.views import map_context
 
 
 def _editable(request: HttpRequest, org: str, year: int, code: str | None) -> tuple[StrategyMap, Access, PlanEditing]:
-    smap = get_map_for_user(request, org, year)
+    smap = edited_map(request, org, year)  # the draft edition this administrator works on, else the map in force
     access = access_for(request)
     if not access.revises(smap):
         raise Http404

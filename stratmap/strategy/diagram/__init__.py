@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .geometry import BoxText, Corner, Header, Layout, Panel, Rect, RowHead, ThemeHead
 from .placement import BOX_PAD_X, NAME_SIZE, layout
-from .spec import LightStyle, MapSpec, ObjectiveBox, sub_map
+from .spec import LightStyle, MapSpec, ObjectiveBox, cycles, sub_map
 from .svg import ARROW, NEUTRAL, render_svg
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Rect",
     "RowHead",
     "ThemeHead",
+    "cycles",
     "layout",
     "render_svg",
     "sub_map",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_LABELS", "LightStyle", "MapSpec", "ObjectiveBox", "label", "sub_map"]
+__all__ = ["DEFAULT_LABELS", "LightStyle", "MapSpec", "ObjectiveBox", "cycles", "label", "sub_map"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,53 @@ def sub_map(spec: MapSpec, theme: str, title: str | None = None) -> MapSpec:
         langs=spec.langs,
         language=spec.language,
     )
+
+
+def cycles(links: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The groups of objectives whose cause-and-effect links go round in a cycle (each a strongly connected set
+    of more than one, in the order the links first name them). Strategy maps may have them: the editor and the
+    dataset allow them, the consistency report and the editor name them."""
+    pairs = list(links)
+    order = list(dict.fromkeys(code for pair in pairs for code in pair))
+    after: dict[str, list[str]] = {code: [] for code in order}
+    for source, target in pairs:
+        after[source].append(target)
+    # Tarjan's algorithm, without recursion (a map may hold hundreds of objectives).
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in order:
+        if root in index:
+            continue
+        work = [(root, iter(after[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(after[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group, key=order.index))
+    return sorted(found, key=lambda group: order.index(group[0]))
