@@ -30,7 +30,14 @@ from stratmap.exchange.schema import MapFile
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult
 from stratmap.plans.models import ActionPlan, PlanProgress
 from stratmap.strategy.models import Objective, Revision, StrategyMap
-from stratmap.strategy.services import map_at_version, map_edited, map_for_edit, save_checked, valid_code
+from stratmap.strategy.services import (
+    map_at_version,
+    map_edited,
+    map_for_edit,
+    revision_add,
+    save_checked,
+    valid_code,
+)
 
 
 def rolled_title(*, title: str, year: int, style: YearStyle = TAIPEI_YEARS) -> str:
@@ -257,9 +264,8 @@ def map_revise(
     objective_code = _objective_code(item)
     if action == Revision.Action.DELETE:
         item.delete()
-    revision = Revision(
-        map=smap,
-        order=smap.revisions.count(),
+    revision = revision_add(
+        current=current,
         level=level,
         action=action,
         objective_code=objective_code,
@@ -267,10 +273,8 @@ def map_revise(
         old_name=old_name,
         new_name=new_name,
         reason=reason,
+        code_field="new_code" if action == Revision.Action.CHANGE else "code",
     )
-    save_checked(revision, {"code": "new_code" if action == Revision.Action.CHANGE else "code", "reason": "reason"})
-    if current.revisions_compared_to is None:
-        current.revisions_compared_to = current.year - 1
     current.version += 1
     current.full_clean()
     current.save(update_fields=["revisions_compared_to", "version"])

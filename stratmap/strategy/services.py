@@ -645,6 +645,25 @@ def revision_of_edit(
         action, code, old_name, new_name = Revision.Action.CHANGE, f"{old[0]} → {new[0]}", old[1], new[1]
     else:
         action, code, old_name, new_name = Revision.Action.RENAME, new[0], old[1], new[1]
+    found = {"level": level, "action": action, "objective_code": objective_code, "code": code}
+    return revision_add(current=current, **found, old_name=old_name, new_name=new_name, reason=reason.strip())
+
+
+def revision_add(
+    *,
+    current: StrategyMap,
+    level: str,
+    action: str,
+    objective_code: str,
+    code: str,
+    old_name: str,
+    new_name: str,
+    reason: str,
+    code_field: str = "code",
+) -> Revision:
+    """A revision row of ``current`` (the map locked by :func:`map_for_edit` or :func:`map_at_version`), last in its
+    list, and the year it is compared with set if it had none; errors on the form fields ``code_field`` and
+    ``reason``. The caller bumps the map's version and records the map's audit event."""
     revision = Revision(
         map=current,
         order=current.revisions.count(),
@@ -654,9 +673,9 @@ def revision_of_edit(
         code=code,
         old_name=old_name,
         new_name=new_name,
-        reason=reason.strip(),
+        reason=reason,
     )
-    save_checked(revision, {"reason": "reason"})
+    save_checked(revision, {"code": code_field, "reason": "reason"})
     if current.revisions_compared_to is None:
         current.revisions_compared_to = current.compared_year
         current.save(update_fields=["revisions_compared_to"])
