@@ -10,6 +10,7 @@ someone else's revision is refused (:class:`~stratmap.strategy.services.StaleMap
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal, TypeAlias, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,6 +79,24 @@ def _link_lineages(smap: StrategyMap) -> int:
     return len(orphans)
 
 
+def _kpis_of(data: dict) -> Iterator[dict]:
+    """The KPI blocks of a map's dataset document, under its objectives across the themes and its themes'."""
+    holders = [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]
+    for holder in holders:
+        yield from holder.get("kpis", [])
+
+
+def _written(data: dict) -> StrategyMap:
+    """A map's dataset document (a copy of a map) written as a map, or a ValidationError saying what the dataset
+    format no longer accepts in it, nothing written."""
+    try:
+        return write_map(MapFile.model_validate(data))
+    except DatasetInvalid as invalid:
+        raise ValidationError([str(e) for e in invalid.errors]) from None
+    except PydanticError as invalid:
+        raise ValidationError([f"{format_location(e['loc'])}: {e['msg']}" for e in invalid.errors()]) from None
+
+
 @transaction.atomic
 def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int | None = None) -> StrategyMap:
     """Next year's map from this one: structure, KPIs, later-year targets and action plans; no results.
@@ -117,21 +136,14 @@ def map_roll_over(*, access: Access, smap: StrategyMap, version: int, year: int 
     data["title"] = rolled_title(title=data.get("title") or "", year=smap.year, style=style)
     data["version"] = {"label": "", "in_force": True, "published": False}
     data.pop("revisions", None)
-    for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
-        for kpi in holder.get("kpis", []):
-            kpi.pop("results", None)
-            # A period's key starts with its year: 113-Q3.
-            kpi["targets"] = {
-                y: v for y, v in kpi.get("targets", {}).items() if to_ad_year(str(y).partition("-")[0]) >= year
-            }
+    for kpi in _kpis_of(data):
+        kpi.pop("results", None)
+        # A period's key starts with its year: 113-Q3.
+        kpi["targets"] = {
+            y: v for y, v in kpi.get("targets", {}).items() if to_ad_year(str(y).partition("-")[0]) >= year
+        }
     data["revisions"] = {"compared_to": to_roc_year(smap.year), "theme": smap.revisions_theme or None}
-    try:
-        new = write_map(MapFile.model_validate(data))
-    except DatasetInvalid as invalid:
-        # The map holds something the dataset format no longer accepts: say what, write nothing.
-        raise ValidationError([str(e) for e in invalid.errors]) from None
-    except PydanticError as invalid:
-        raise ValidationError([f"{format_location(e['loc'])}: {e['msg']}" for e in invalid.errors()]) from None
+    new = _written(data)
     record(
         user=access.user,
         obj=new,
@@ -344,15 +356,9 @@ def edition_start(*, access: Access, smap: StrategyMap, version: int, label: str
             "label": label}})  # fmt: skip
     data = map_document(smap, access=access)
     data["version"] = {"label": label, "in_force": False, "published": False, "source": ""}
-    for holder in [*data.get("objectives", []), *(o for t in data.get("themes", []) for o in t.get("objectives", []))]:
-        for kpi in holder.get("kpis", []):
-            kpi.pop("results", None)
-    try:
-        new = write_map(MapFile.model_validate(data))
-    except DatasetInvalid as invalid:
-        raise ValidationError([str(e) for e in invalid.errors]) from None
-    except PydanticError as invalid:
-        raise ValidationError([f"{format_location(e['loc'])}: {e['msg']}" for e in invalid.errors()]) from None
+    for kpi in _kpis_of(data):
+        kpi.pop("results", None)
+    new = _written(data)
     record(user=access.user, obj=new, action="edition", changes={"edition of": ("", str(smap))}, reason=reason)
     return new
 

@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -139,12 +139,20 @@ def write(form: Form, call: Callable[[], object]) -> tuple[bool, StaleMap | None
     return True, None
 
 
+def see_other(url: str) -> HttpResponse:
+    """The redirect after a write: 303, so that the browser GETs the next page and a reload writes nothing again."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
 def _edit_url(smap: StrategyMap, anchor: str = "") -> str:
     url = reverse("web:edit", args=[smap.organization.code, smap.url_year])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _choices(items: list[Any], original: str) -> list[tuple[str, str]]:
+def code_choices(items: list[Any], original: str) -> list[tuple[str, str]]:
+    """Items (objectives, themes, KPIs …) as a list's choices: their code, and the code with the name."""
     return [(item.code, f"{item.code} {local_text(item, 'name', original=original)}") for item in items]
 
 
@@ -201,7 +209,7 @@ def _band_action(data: QueryDict, smap: StrategyMap, access: Access) -> Posted:
 
 
 def _link(data: QueryDict, smap: StrategyMap, access: Access) -> Posted:
-    objectives = _choices(list(smap.objectives.order_by("order")), str(smap.organization.language))
+    objectives = code_choices(list(smap.objectives.order_by("order")), str(smap.organization.language))
     form = LinkForm(data, objectives=objectives)
     if not form.is_valid():
         return "link", form, "links", None
@@ -254,7 +262,7 @@ def edit(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def _page(request: HttpRequest, smap: StrategyMap, forms: dict[str, Form], conflict: StaleMap | None) -> HttpResponse:
     own = str(smap.organization.language)
     svg, _card, structure = map_svg(request, smap)
-    objectives = _choices(structure.objectives, own)
+    objectives = code_choices(structure.objectives, own)
     forms.setdefault("texts", MapTextsForm.of(smap))
     city = _city_choices(smap)
     preset = request.GET.get("takes_over", "")
@@ -330,8 +338,8 @@ def objective(request: HttpRequest, org: str, year: int, code: str | None = None
     smap, access = _editable(request, org, year)
     own = str(smap.organization.language)
     item = get_object_or_404(Objective, map=smap, code=code) if code is not None else None
-    themes = _choices(list(smap.themes.order_by("order")), own)
-    perspectives = _choices(list(smap.perspectives.order_by("order")), own)
+    themes = code_choices(list(smap.themes.order_by("order")), own)
+    perspectives = code_choices(list(smap.perspectives.order_by("order")), own)
     shape = partial(ObjectiveForm, themes=themes, perspectives=perspectives, own_language=own)
     conflict: StaleMap | None = None
     if request.method == "POST":
@@ -417,7 +425,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
     objectives it becomes) and its policy thrusts: STEP 1 and 2 of building a bureau's map."""
     smap, access = _editable(request, org, year)
     own = str(smap.organization.language)
-    objectives = _choices(list(smap.objectives.order_by("order")), own)
+    objectives = code_choices(list(smap.objectives.order_by("order")), own)
     posted: Form | None = None
     conflict: StaleMap | None = None
     if request.method == "POST":

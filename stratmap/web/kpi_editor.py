@@ -16,21 +16,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from stratmap.access import access_for
-from stratmap.core.names import local_name, local_text, translations_of
+from stratmap.core.names import local_name, translations_of
 from stratmap.core.years import YearError, YearStyle
 from stratmap.kpis.models import Kpi, KpiTarget, period_of
 from stratmap.kpis.selectors import KpiEditorPage, kpi_editor_page
 from stratmap.kpis.services import TARGET_FIELDS, kpi_delete, kpi_save
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
-from stratmap.web.editor import edited_map, write
+from stratmap.web.editor import code_choices, edited_map, see_other, write
 from stratmap.web.editor_forms import EditorForm
 from stratmap.web.kpi_editor_forms import KpiForm, TargetFormSet, TargetRowForm
 
@@ -39,13 +39,10 @@ YEARS_SHOWN = 3
 
 
 def _choices(page: KpiEditorPage, original: str) -> dict[str, list[tuple[str, str]]]:
-    def named(items: list[Any]) -> list[tuple[str, str]]:
-        return [(item.code, f"{item.code} {local_text(item, 'name', original=original)}") for item in items]
-
     return {
-        "objectives": named(page.objectives),
+        "objectives": code_choices(page.objectives, original),
         "agencies": [(org.code, local_name(org)) for org in page.agencies],
-        "previous": named(page.previous_kpis),
+        "previous": code_choices(page.previous_kpis, original),
     }
 
 
@@ -89,13 +86,6 @@ def _heading(form: TargetRowForm, style: YearStyle) -> str:
         return f"{year} {period}".strip()
 
 
-def _see_other(url: str) -> HttpResponse:
-    """The redirect after a save: 303, so that the browser GETs the page again."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 def _plan_urls(smap: StrategyMap, kpi: Kpi | None, plans: list) -> tuple[list[tuple[Any, str]], str]:
     """Each of the KPI's action plans with its editor's address, and the address that adds one to the KPI."""
     args = [smap.organization.code, smap.url_year]
@@ -134,7 +124,7 @@ def edit_kpi(request: HttpRequest, org: str, year: int, code: str | None = None)
                                                                **delete_form.cleaned_data))  # fmt: skip
                 if deleted:
                     messages.success(request, _("KPI %(code)s deleted.") % {"code": kpi.code})
-                    return _see_other(reverse("web:map", args=[organization.code, smap.url_year]))
+                    return see_other(reverse("web:map", args=[organization.code, smap.url_year]))
         elif form.is_valid() and formset.is_valid():
             given = [f for f in formset.forms if f.has_changed() or f.cleaned_data.get("shown")]
             row_forms = [f for f in given if f.given()]
@@ -152,7 +142,7 @@ def edit_kpi(request: HttpRequest, org: str, year: int, code: str | None = None)
             else:
                 messages.success(request, _("KPI %(code)s saved.") % {"code": saved.code})
                 url = reverse("web:edit-kpi", args=[organization.code, smap.url_year, saved.code])
-                return _see_other(url)
+                return see_other(url)
         status = 409 if conflict else 400
     else:
         initial: dict[str, object] = {"version": smap.version}

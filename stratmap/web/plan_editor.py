@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseFormSet, Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from stratmap.plans.selectors import PlanEditing, plan_for_editing
 from stratmap.plans.services import OutcomeSpec, TaskSpec, plan_delete, plan_save
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
-from stratmap.web.editor import edited_map, write
+from stratmap.web.editor import edited_map, see_other, write
 from stratmap.web.editor_forms import EditorForm
 from stratmap.web.plan_editor_forms import (
     OutcomeFormSet,
@@ -51,13 +51,6 @@ def _editable(request: HttpRequest, org: str, year: int, code: str | None) -> tu
         return smap, access, plan_for_editing(smap=smap, code=code, access=access)
     except ActionPlan.DoesNotExist:
         raise Http404 from None
-
-
-def _see_other(url: str) -> HttpResponse:
-    """After a write: the next page, fetched with a GET (303), so that reloading it writes nothing again."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _kept(formset: BaseFormSet) -> list[tuple[int, dict[str, Any]]]:
@@ -118,7 +111,7 @@ def plan(request: HttpRequest, org: str, year: int, code: str | None = None) -> 
                                                                **delete_form.cleaned_data))  # fmt: skip
                 if deleted:
                     messages.success(request, _("The action plan %(code)s was deleted.") % {"code": found.plan.code})
-                    return _see_other(reverse("web:plans", args=[org, smap.url_year]))
+                    return see_other(reverse("web:plans", args=[org, smap.url_year]))
         else:
             form = PlanForm(request.POST, initial=initial, **choices)
             tasks = TaskFormSet(request.POST, initial=tasks_initial, **task_options)
@@ -156,7 +149,7 @@ def plan(request: HttpRequest, org: str, year: int, code: str | None = None) -> 
                     _put_errors(error, form, places)
                 else:
                     messages.success(request, _("The action plan %(code)s was saved.") % {"code": saved.code})
-                    return _see_other(reverse("web:edit-plan", args=[org, smap.url_year, saved.code]))
+                    return see_other(reverse("web:edit-plan", args=[org, smap.url_year, saved.code]))
         status = 409 if conflict else 400
     kpi = next((k for k in editing.kpis if found is not None and k.pk == found.plan.kpi_id), None)
     if kpi is None:
