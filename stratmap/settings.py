@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "stratmap.strategy",
     "stratmap.kpis",
     "stratmap.plans",
+    "stratmap.notices",
     "stratmap.exchange",
     "stratmap.web",
     "stratmap.reports",
@@ -124,6 +125,12 @@ AXES_RESET_ON_SUCCESS = False
 # The client's address: REMOTE_ADDR, or behind STRATMAP_TRUSTED_PROXY_COUNT reverse proxies the
 # address the outermost of them saw (X-Forwarded-For); see docs/deploy.md.
 TRUSTED_PROXY_COUNT = _whole_number("STRATMAP_TRUSTED_PROXY_COUNT", 0)
+# The address of the site as people reach it, for the links in the emails `stratmap remind` sends.
+STRATMAP_SITE_URL = os.environ.get("STRATMAP_SITE_URL", "http://localhost:8000")
+# The day of the week (0 Monday … 6 Sunday) `stratmap remind` sends each person the digest of their week.
+STRATMAP_DIGEST_WEEKDAY = _whole_number("STRATMAP_DIGEST_WEEKDAY", 0)
+if STRATMAP_DIGEST_WEEKDAY > 6:
+    raise ImproperlyConfigured(f"STRATMAP_DIGEST_WEEKDAY={STRATMAP_DIGEST_WEEKDAY} is not a day of the week (0–6)")
 AXES_CLIENT_IP_CALLABLE = "stratmap.web.addresses.client_address"
 
 LOGIN_URL = "login"
@@ -147,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stratmap.web.presenters.lights_context",
+                "stratmap.web.presenters.notices_context",
             ],
         },
     },
@@ -220,6 +228,13 @@ CACHES = {
         "LOCATION": "stratmap-summaries",
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
+    # The public's pages of maps, kept by each process under the data's version (web.pagecache): a few
+    # hundred pages of tens to hundreds of kilobytes.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "stratmap-pages",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 # Made report files; a cache that `stratmap worker` refills, so not in backups.
 REPORTS_DIR = VAR_DIR / "reports"
@@ -273,7 +288,8 @@ if EMAIL_CONFIGURED:
     EMAIL_USE_TLS = os.environ.get("STRATMAP_EMAIL_TLS", "1") == "1"
     DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("STRATMAP_EMAIL_FROM", "stratmap@localhost")
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    # Without SMTP (the demo), the emails `stratmap remind` sends are written to the terminal.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 def _admins(value: str) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ def _no_summaries_kept_from_another_test():
     from django.core.cache import caches
 
     caches["summaries"].clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,10 @@ ROUTE_MAPS = [("taipei", 2020), ("taipei-doed", 2021)]
 ROUTES: dict[str, str] = {
     "home": "/",
     "due": "/due/",
+    "at-risk": "/at-risk/",
+    "notifications": "/notifications/",
+    "notifications-read": "/notifications/read/",
+    "notification-preferences": "/notifications/preferences/",
     "map": f"{MAP}/",
     "map-svg": f"{MAP}/map.svg",
     "theme": f"{MAP}/themes/D/",
@@ -41,6 +45,8 @@ ROUTES: dict[str, str] = {
     "tows": "/taipei-doed/110/tows/",
     "cascade": f"{MAP}/cascade/",
     "revisions": f"{MAP}/revisions/",
+    "calendar": f"{MAP}/calendar/",
+    "calendar-ics": f"{MAP}/calendar.ics",
     "report-pptx": f"{MAP}/report.pptx",
     "report-pdf": f"{MAP}/report.pdf",
     "result": f"{MAP}/kpis/DP5.1/result/",
@@ -51,6 +57,7 @@ ROUTES: dict[str, str] = {
     "result-period-preview": f"{MAP}/kpis/DP5.1/results/Q2/preview/",
     "result-period-action": f"{MAP}/kpis/DP5.1/results/Q2/approve/",
     "plan-progress": f"{MAP}/plans/DC1.2.1/progress/",
+    "plan-progress-step": f"{MAP}/plans/DC1.2.1/progress/step/",
     "revise": f"{MAP}/revise/",
     "workbook": f"{MAP}/workbook.xlsx?agency=taipei-dol",
     "workbook-upload": f"{MAP}/workbook/",
@@ -65,6 +72,13 @@ ROUTES: dict[str, str] = {
     "edit-kpi-new": f"{MAP}/edit/kpis/new/?objective=DP5",
     "edit-plan": f"{MAP}/edit/plans/DC1.2.1/",
     "edit-plan-new": f"{MAP}/edit/plans/new/?kpi=DP5.1",
+    # the review chain (issue 16 item 4): a map's reviewers' page, and the bulk moves (POST only)
+    "review": f"{MAP}/review/",
+    "review-bulk": "/due/bulk/",
+    # the completion board (issue 16 item 3): those who read the map's unpublished data
+    "completion": f"{MAP}/completion/",
+    "completion-csv": f"{MAP}/completion.csv",
+    "completion-xlsx": f"{MAP}/completion.xlsx",
 }
 
 #: The same routes on the invented council's 2024/25 map (stratmap/data/ashcombe): no theme groups, one
@@ -86,6 +100,7 @@ COUNCIL_ROUTES: dict[str, str] = {
     "result-period-preview": f"{COUNCIL_MAP}/kpis/H2.1/results/M05/preview/",
     "result-period-action": f"{COUNCIL_MAP}/kpis/H2.1/results/M05/approve/",
     "plan-progress": f"{COUNCIL_MAP}/plans/H1.1.1/progress/",
+    "plan-progress-step": f"{COUNCIL_MAP}/plans/H1.1.1/progress/step/",
     "workbook": f"{COUNCIL_MAP}/workbook.xlsx?agency=ashcombe-place",
     "map-new": "/ashcombe/maps/new/",
     "edit-objective": f"{COUNCIL_MAP}/edit/objectives/H1/",
@@ -100,7 +115,8 @@ COUNCIL_ROUTES: dict[str, str] = {
 EDITORS = [name for name in ROUTES if name == "map-new" or name.startswith("edit")]
 
 #: Routes that take POST only (a GET is answered 405).
-POST_ONLY = {"result-preview", "result-action", "result-period-preview", "result-period-action"}
+POST_ONLY = {"result-preview", "result-action", "result-period-preview", "result-period-action", "review-bulk"}
+POST_ONLY |= {"notifications-read", "notification-preferences", "plan-progress-step"}
 #: Routes of which Taipei's demo has no page (its KPIs are reported yearly): ROUTES names one that is a
 #: 404 for everyone; COUNCIL_ROUTES names a page of them.
 NONE_IN_TAIPEI = {"result-period"}
@@ -111,6 +127,11 @@ def every_url() -> dict[str, list[str]]:
     urls: dict[str, list[str]] = {name: [] for name in url_names()}
     urls["home"].append("/")
     urls["due"].append("/due/")
+    urls["review-bulk"].append("/due/bulk/")
+    urls["at-risk"].append("/at-risk/")
+    urls["notifications"].append("/notifications/")
+    urls["notifications-read"].append("/notifications/read/")
+    urls["notification-preferences"].append("/notifications/preferences/")
     maps = StrategyMap.objects.filter(in_force=True).select_related("organization").order_by("organization", "year")
     for smap in maps:
         # The page's own address (a Chinese one), not a redirect to it: its content is what is checked.
@@ -123,7 +144,9 @@ def every_url() -> dict[str, list[str]]:
             ("workbook-upload", "/workbook/"), ("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf"),
             ("edit", "/edit/"), ("edit-tows", "/edit/tows/"), ("edit-steps", "/edit/steps/"),
             ("edit-objective-new", "/edit/objectives/new/"), ("edit-kpi-new", "/edit/kpis/new/"),
-            ("edit-plan-new", "/edit/plans/new/"),
+            ("edit-plan-new", "/edit/plans/new/"), ("calendar", "/calendar/"), ("calendar-ics", "/calendar.ics"),
+            ("review", "/review/"), ("completion", "/completion/"), ("completion-csv", "/completion.csv"),
+            ("completion-xlsx", "/completion.xlsx"),
         ]:  # fmt: skip
             urls[name].append(base + tail)
         urls["map-new"].append(f"/{smap.organization.code}/maps/new/")
@@ -155,5 +178,6 @@ def every_url() -> dict[str, list[str]]:
                 urls["result-period-action"].append(f"{base}/kpis/{code}/results/{period}/approve/")
         for code in ActionPlan.objects.filter(kpi__objective__map=smap).values_list("code", flat=True):
             urls["plan-progress"].append(f"{base}/plans/{code}/progress/")
+            urls["plan-progress-step"].append(f"{base}/plans/{code}/progress/step/")
             urls["edit-plan"].append(f"{base}/edit/plans/{code}/")
     return urls

@@ -44,7 +44,7 @@ def test_each_list_and_add_page_opens_in_both_languages(demo, staff, language, m
     views = ["changelist", "add"]
     if model._meta.label == "core.AuditEvent":
         views = ["changelist"]  # the trail is read only: nobody adds to it by hand
-    if model._meta.label == "plans.PlanProgress":
+    if model._meta.label == "plans.TaskProgress":
         views = ["changelist"]  # read only: progress is recorded on the plan's page, through the service
     if model._meta.label == "kpis.LightLevel":
         views = ["changelist"]  # read only: a level is changed on its light set's page, checked as one set

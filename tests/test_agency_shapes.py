@@ -223,7 +223,10 @@ def test_the_councils_progress_form_lists_its_months_from_april(council_people, 
     html = response.content.decode()
     rows = [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in re.findall(r'<th scope="row">(.*?)</th>', html)]
     assert rows[:2] == ["Apr 2024", "May"] and rows[9] == "Jan 2025" and rows[11] == "Mar"
-    assert re.findall(r'name="planned-(\d+)"', html) == [str(m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    # Progress is per task since issue 16: each task's months, in the council's order.
+    cells = re.findall(r'name="planned-(\d+)-(\d+)"', html)
+    first = cells[0][0]
+    assert [m for t, m in cells if t == first] == [str(m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
     chinese = client.get("/ashcombe/2024/plans/H1.1.1/progress/").content.decode()
     assert "4月" in re.findall(r'<th scope="row">(.*?)</th>', chinese)[0]
 
@@ -232,12 +235,15 @@ def test_the_councils_progress_saved_in_march_stays_in_march(council_people, cli
     client.force_login(council_people["council-place"])
     url = "/en/ashcombe/2024/plans/H1.1.1/progress/"
     html = client.get(url).content.decode()
-    version = re.search(r'name="version" value="(\d+)"', html).group(1)
-    response = client.post(url, {"version": version, "done-3": "on", "note-3": "on site", "reason": "test"})
+    task = re.search(r'name="version-(\d+)-3" value="(\d+)"', html)
+    cell = f"{task.group(1)}-3"
+    response = client.post(
+        url, {f"version-{cell}": task.group(2), f"done-{cell}": "done", f"note-{cell}": "on site", "reason": "test"}
+    )
     assert response.status_code == 302
     html = client.get(url).content.decode()
-    assert re.search(r'name="done-3" id="done-3" checked', html)
-    assert html.index('name="done-3"') > html.index('name="done-12"')
+    assert re.search(rf'name="note-{cell}" value="on site"', html)
+    assert html.index(f'name="done-{cell}"') > html.index(f'name="done-{task.group(1)}-12"')
 
 
 # --- 5. a range target reads unambiguously -----------------------------------------------------------

@@ -81,13 +81,16 @@ def test_ten_racing_saves_of_one_result_save_once_a_round_and_refuse_the_rest(pe
 def test_ten_racing_first_records_of_a_plans_progress_save_once_and_refuse_the_rest(people):
     clients = logged_in(people["dol"])
     plan = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020)
-    assert not plan.progress.exists() and plan.progress_version == 1
+    task = plan.tasks.order_by("order").first()  # progress is per task and month since issue 16
+    assert not task.progress.exists()
+    cell = f"{task.pk}-1"
     for round_ in range(ROUNDS):
-        version = ActionPlan.objects.get(pk=plan.pk).progress_version
+        found = task.progress.filter(month=1).first()
+        version = found.version if found else 0
         notes = [f"第 {round_} 輪 第 {i} 位" for i in range(CLIENTS)]
-        payloads = [{"version": version, "planned-1": "on", "note-1": note} for note in notes]
+        payloads = [{f"version-{cell}": version, f"planned-{cell}": "on", f"note-{cell}": note} for note in notes]
         outcomes = race(clients, PROGRESS, payloads)
         assert sorted(outcomes, key=str) == [302] + [409] * (CLIENTS - 1), f"round {round_}: {outcomes}"
-        plan.refresh_from_db()
-        assert plan.progress_version == version + 1
-        assert plan.progress.get(month=1).note == notes[outcomes.index(302)]
+        row = task.progress.get(month=1)
+        assert row.version == version + 1
+        assert row.note == notes[outcomes.index(302)]

@@ -233,25 +233,43 @@ def test_deploy_check_is_clean_with_the_production_settings(tmp_path):
 PROGRESS = "/taipei/109/plans/DP5.1.1/progress/"
 
 
-def test_an_editor_records_monthly_progress_and_everyone_sees_it_on_the_plans(people, client):
+def first_cell(month: int) -> str:
+    """The form fields' suffix of DP5.1.1's first task's ``month`` (progress is per task since issue 16)."""
     from stratmap.plans.models import ActionPlan
+
+    plan = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020)
+    return f"{plan.tasks.order_by('order').first().pk}-{month}"
+
+
+def test_an_editor_records_monthly_progress_and_everyone_sees_it_on_the_plans_once_published(people, client):
+    from stratmap.access import Access
+    from stratmap.plans.models import TaskProgress
+    from stratmap.plans.services import plan_month_transition
 
     editor = as_user(client, people["dol"])
     assert editor.get(PROGRESS).status_code == 200
-    version = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020).progress_version
-    data = {"version": version, "planned-1": "on", "done-1": "on", "note-1": "工地觀摩", "planned-2": "on"}
+    one, two = first_cell(1), first_cell(2)
+    data = {f"version-{one}": 0, f"planned-{one}": "on", f"done-{one}": "done", f"note-{one}": "一月觀摩已辦",
+            f"version-{two}": 0, f"planned-{two}": "on"}  # fmt: skip
     assert editor.post(PROGRESS, data).status_code == 302
-    assert AuditEvent.objects.filter(action="progress", field="1月 done", new="True").exists()
+    assert AuditEvent.objects.filter(action="progress", field="1月 done", new="done").exists()
     client.logout()
+    assert "一月觀摩已辦" not in client.get("/taipei/109/plans/").content.decode()  # not reviewed yet
+    row = TaskProgress.objects.get(note="一月觀摩已辦")
+    for who, action in [("dol", "submit"), ("coord", "approve"), ("admin", "publish")]:
+        row.refresh_from_db()
+        plan_month_transition(access=Access(people[who]), plan=row.task.plan, month=1, action=action,
+                              versions={row.pk: row.version})  # fmt: skip
     plans = client.get("/taipei/109/plans/").content.decode()
-    assert "✓" in plans and "○" in plans
+    assert "✓" in plans and "一月觀摩已辦" in plans
 
 
 def test_a_stale_progress_save_is_refused_and_writes_nothing(people, client):
     editor = as_user(client, people["dol"])
-    editor.post(PROGRESS, {"version": 1, "done-3": "on"})
+    c = first_cell(3)
+    editor.post(PROGRESS, {f"version-{c}": 0, f"done-{c}": "done"})
     before = row_counts()
-    response = editor.post(PROGRESS, {"version": 1, "done-4": "on"})  # read before the first save
+    response = editor.post(PROGRESS, {f"version-{c}": 0, f"done-{c}": "under_way"})  # read before the first save
     assert response.status_code == 409
     assert row_counts() == before
 
@@ -262,8 +280,10 @@ def test_only_the_plans_agency_records_its_progress(people, client, who):
         client.force_login(people[who])
     before = row_counts()
     refusal = "404" if who else "login"
-    assert answer(client.post(PROGRESS, {"version": 1, "done-1": "on"})) == refusal
-    assert answer(client.get(PROGRESS)) == refusal
+    c = first_cell(1)
+    assert answer(client.post(PROGRESS, {f"version-{c}": 0, f"done-{c}": "done"})) == refusal
+    # The theme's coordinator opens the page to review it (issue 16), without entering anything.
+    assert answer(client.get(PROGRESS)) == ("200" if who == "coord" else refusal)
     assert row_counts() == before
 
 

@@ -19,6 +19,10 @@ WHO = ["anonymous", "outsider", "admin", "dol", "doed", "coord", "viewer"]
 PUBLISHED = {
     "home": "200 200 200 200 200 200 200",
     "due": "login 200 200 200 200 200 200",
+    "at-risk": "login 200 200 200 200 200 200",
+    "notifications": "login 200 200 200 200 200 200",
+    "notifications-read": "login 405 405 405 405 405 405",
+    "notification-preferences": "login 405 405 405 405 405 405",
     "map": "200 200 200 200 200 200 200",
     "map-svg": "200 200 200 200 200 200 200",
     "theme": "200 200 200 200 200 200 200",
@@ -30,6 +34,8 @@ PUBLISHED = {
     "tows": "200 200 200 200 200 200 200",
     "cascade": "200 200 200 200 200 200 200",
     "revisions": "200 200 200 200 200 200 200",
+    "calendar": "200 200 200 200 200 200 200",
+    "calendar-ics": "200 200 200 200 200 200 200",
     "report-pptx": "200 200 200 200 200 200 200",
     "report-pdf": "200 200 200 200 200 200 200",
     # 勞動局's KPI: its editor enters it, theme D's coordinator reviews it, the administrator both.
@@ -40,20 +46,27 @@ PUBLISHED = {
     "result-period": "login 404 404 404 404 404 404",
     "result-period-preview": "login 405 405 405 405 405 405",
     "result-period-action": "login 405 405 405 405 405 405",
-    "plan-progress": "login 404 200 200 404 404 404",
+    # 勞動局's editor enters it, group D's coordinator reviews it (issue 16: progress is reviewed), the admin publishes.
+    "plan-progress": "login 404 200 200 404 200 404",
+    "plan-progress-step": "login 405 405 405 405 405 405",
     "revise": "login 404 200 404 404 404 404",
     "workbook": "login 404 200 200 404 404 404",
     # The upload page lists the agencies one enters for: 產業局's editor has KPIs on the map too.
     "workbook-upload": "login 404 200 200 200 404 404",
     # The editors: the map's organization's administrators alone, as revise.
     **dict.fromkeys(EDITORS, "login 404 200 404 404 404 404"),
+    # The review page: the map's reviewers (theme D's coordinator, the administrators); bulk moves are POSTs.
+    "review": "login 404 200 404 404 200 404",
+    "review-bulk": "login 405 405 405 405 405 405",
+    # The completion board: whoever reads the map's unpublished data (its editors too), as its exports.
+    **dict.fromkeys(["completion", "completion-csv", "completion-xlsx"], "login 404 200 200 200 200 200"),
 }
 
 #: The same with the maps unpublished: the public and the outsider get 404 on every page of them;
 #: insiders read them as before (the TOWS are 產業局's, whose map the city's viewer and administrator
 #: read, and 勞動局 and group D do not).
 MAP_PAGES = ["map", "map-svg", "theme", "scorecard", "scorecard-csv", "scorecard-xlsx", "kpi", "plans", "cascade"]
-MAP_PAGES += ["revisions", "report-pptx", "report-pdf"]
+MAP_PAGES += ["revisions", "report-pptx", "report-pdf", "calendar", "calendar-ics"]
 UNPUBLISHED = {
     **PUBLISHED,
     **dict.fromkeys(MAP_PAGES, "404 404 200 200 200 200 200"),
@@ -110,6 +123,10 @@ COUNCIL_WHO += ["council-viewer"]
 COUNCIL_PUBLISHED = {
     **dict.fromkeys(ROUTES, "200 200 200 200 200 200 200"),
     "due": "login 200 200 200 200 200 200",
+    "at-risk": "login 200 200 200 200 200 200",
+    "notifications": "login 200 200 200 200 200 200",
+    "notifications-read": "login 405 405 405 405 405 405",
+    "notification-preferences": "login 405 405 405 405 405 405",
     "result": "login 404 404 200 200 404 404",
     "result-preview": "login 405 405 405 405 405 405",
     "result-action": "login 405 405 405 405 405 405",
@@ -118,11 +135,17 @@ COUNCIL_PUBLISHED = {
     "result-period-preview": "login 405 405 405 405 405 405",
     "result-period-action": "login 405 405 405 405 405 405",
     "plan-progress": "login 404 404 200 200 404 404",
+    "plan-progress-step": "login 405 405 405 405 405 405",
     "revise": "login 404 404 200 404 404 404",
     "workbook": "login 404 404 200 200 404 404",
     # The upload page lists the agencies one enters for.
     "workbook-upload": "login 404 404 200 200 200 404",
     **dict.fromkeys(EDITORS, "login 404 404 200 404 404 404"),
+    # No theme groups: the council's administrators review its results.
+    "review": "login 404 404 200 404 404 404",
+    "review-bulk": "login 405 405 405 405 405 405",
+    # The completion board: the council's insiders alone.
+    **dict.fromkeys(["completion", "completion-csv", "completion-xlsx"], "login 404 404 200 200 200 200"),
 }
 #: Unpublished, the council's pages are its insiders' alone: Taipei's administrator is told nothing.
 COUNCIL_UNPUBLISHED = {

@@ -16,7 +16,7 @@ from stratmap.core.models import AuditEvent, Membership, Organization
 from stratmap.exchange.dumper import dump_map
 from stratmap.exchange.loader import load_paths
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.plans.models import ActionPlan, PlanProgress
+from stratmap.plans.models import ActionPlan, TaskProgress
 from stratmap.revisions.services import map_revise
 from stratmap.strategy.models import Revision, StrategyMap
 from tests.conftest import row_counts
@@ -163,27 +163,35 @@ def test_a_reload_that_changes_the_map_bumps_its_version_and_a_revise_opened_bef
 # --- plan progress ------------------------------------------------------------------------------------
 
 
+def cell_of(month: int) -> str:
+    """The form fields' suffix of DP5.1.1's first task's ``month`` (progress is per task since issue 16)."""
+    plan = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020)
+    return f"{plan.tasks.order_by('order').first().pk}-{month}"
+
+
 def test_a_stale_progress_save_lists_what_changed_meanwhile_month_field_values_who_and_why(people):
     mine = logged_in(people["dol"])
     theirs = logged_in(second(people, "dol2", "taipei-dol", Membership.Role.EDITOR))
-    my_version, their_version = opened(mine, PROGRESS), opened(theirs, PROGRESS)
+    c = cell_of(3)
     saved = theirs.post(
-        PROGRESS, {"version": their_version, "planned-3": "on", "done-3": "on", "reason": "三月查核完成"}
+        PROGRESS, {f"version-{c}": 0, f"planned-{c}": "on", f"done-{c}": "done", "reason": "三月查核完成"}
     )
     assert saved.status_code == 302
     before = row_counts()
 
-    response = mine.post(PROGRESS, {"version": my_version, "planned-4": "on", "reason": "補登四月"})
+    # Mine was opened before their save: the month had no progress then.
+    response = mine.post(PROGRESS, {f"version-{c}": 0, f"planned-{c}": "on", "reason": "補登三月"})
 
     assert response.status_code == 409
     notice = conflict_of(response.content.decode())
     assert "您開啟後已有他人儲存此計畫進度，本次未儲存任何資料。" in notice
     assert "dol2" in notice and "三月查核完成" in notice
-    assert "3月 完成 “否” → “是”" in notice and "3月 預定 “否” → “是”" in notice
+    assert "3月 完成" in notice and "3月 預定 “” → “是”" in notice
     assert row_counts() == before
     plan = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020)
-    assert not PlanProgress.objects.filter(plan=plan, month=4).exists()
-    assert AuditEvent.objects.filter(object_type="plans.actionplan", object_id=plan.pk, object_version=2).count() == 2
+    row = TaskProgress.objects.get(task__plan=plan, month=3)
+    assert row.note == "" and row.version == 1
+    assert AuditEvent.objects.filter(object_type="plans.taskprogress", object_id=row.pk, object_version=1).count() == 2
 
 
 # --- reasons the audit trail keeps ----------------------------------------------------------------------
@@ -209,13 +217,12 @@ def test_a_reason_the_audit_trail_cannot_keep_is_refused_under_the_reason_field(
 
 def test_a_progress_reason_with_a_control_character_is_refused_and_nothing_is_saved(people):
     editor = logged_in(people["dol"])
-    version = opened(editor, PROGRESS)
+    c = cell_of(5)
     before = row_counts()
-    response = editor.post(PROGRESS, {"version": version, "done-5": "on", "reason": "五月\x00完成"})
-    assert response.status_code == 200
+    response = editor.post(PROGRESS, {f"version-{c}": 0, f"done-{c}": "done", "reason": "五月\x00完成"})
+    assert response.status_code == 400
     assert "理由含有控制字元 U+0000（第 3 個字元），請移除。" in response.content.decode()
     assert row_counts() == before
-    assert ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020).progress_version == int(version)
 
 
 def test_the_service_refuses_a_reason_with_a_control_character_whoever_calls_it(people):

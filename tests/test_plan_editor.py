@@ -17,7 +17,7 @@ from stratmap.core.models import AuditEvent, Organization
 from stratmap.core.years import YearStyle
 from stratmap.exchange.dumper import map_document
 from stratmap.kpis.models import Kpi
-from stratmap.plans.models import ActionPlan, PlanProgress
+from stratmap.plans.models import ActionPlan, TaskProgress
 from stratmap.plans.services import plan_save
 from stratmap.strategy.models import Objective, StrategyMap
 from stratmap.web.plan_editor_forms import parse_months
@@ -212,7 +212,7 @@ def test_two_plans_with_monthly_schedules_are_made_for_a_new_kpi_on_taipeis_map(
     page = client.get(url("web:plans", TAIPEI)).content.decode()
     article = re.search(r'<article class="plan" id="plan-NEW1.1.1">.*?</article>', page, re.S).group(0)
     row = re.search(r"<tr><th scope=\"row\">結訓</th>(.*?)</tr>", article, re.S).group(1)
-    assert [cell.startswith('<td class="month on"') for cell in re.findall(r"<td[^>]*>", row)] == [
+    assert [cell.startswith('<td class="month on"') for cell in re.findall(r'<td class="month[^>]*>', row)] == [
         m in (10, 11, 12) for m in range(1, 13)
     ]
     dumped = plans_of(map_document(the_map(*TAIPEI), access=SYSTEM))
@@ -407,8 +407,9 @@ def test_the_service_refuses_a_month_outside_1_to_12_at_the_tasks_months(people,
 def test_a_plan_with_recorded_progress_is_not_deleted_and_one_without_is(client, people, taipei_kpi):
     smap = the_map(*TAIPEI)
     kept = ActionPlan.objects.create(kpi=taipei_kpi, code="NEW1.1.1", name="有進度", order=1)
-    PlanProgress.objects.create(plan=kept, month=3, planned=True, done=True)
-    PlanProgress.objects.create(plan=kept, month=4, note="延後")
+    task = kept.tasks.create(name="工作", months=[3, 4], order=0)
+    TaskProgress.objects.create(task=task, month=3, planned=True, done="done")
+    TaskProgress.objects.create(task=task, month=4, note="延後")
     gone = ActionPlan.objects.create(kpi=taipei_kpi, code="NEW1.1.2", name="無進度", order=2)
     gone.tasks.create(name="工作", months=[1], order=0)
     client.force_login(people["admin"])
@@ -457,9 +458,9 @@ def test_the_editor_page_reads_in_a_fixed_number_of_queries(client, people, taip
     small.tasks.create(name="工作", months=[1], order=0)
     big = ActionPlan.objects.create(kpi=taipei_kpi, code="NEW.B", name="大", order=2)
     for i in range(40):
-        big.tasks.create(name=f"工作{i}", months=[1 + i % 12], order=i)
+        task = big.tasks.create(name=f"工作{i}", months=[1 + i % 12], order=i)
         big.outcomes.create(objective=taipei_kpi.objective, text=f"成果{i}", quantity=i, order=i)
-        PlanProgress.objects.create(plan=big, month=1 + i % 12, planned=True) if i < 12 else None
+        TaskProgress.objects.create(task=task, month=1 + i % 12, planned=True) if i < 12 else None
     big.agencies.set(Organization.objects.filter(parent__code="taipei")[:5])
     for i in range(20):
         new_kpi(smap, f"NEW.K{i}")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from stratmap.core.models import AuditEvent, Organization
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import NEW
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
 from stratmap.strategy.models import StrategyMap, Theme
 from tests.conftest import row_counts
 from tests.helpers import (
@@ -66,15 +66,17 @@ def test_a_monthly_note_too_long_is_refused_naming_its_month_not_cut_short(peopl
         kpi__objective__map__organization__code="taipei", kpi__objective__map__year=2020, code="DC1.2.1"
     )
     client.force_login(people["dol"])
+    task = plan.tasks.order_by("order").first()  # progress is per task since issue 16
+    cell = f"{task.pk}-5"
 
     page = client.post(
         f"/taipei/109/plans/{plan.code}/progress/",
-        {"version": plan.progress_version, "planned-5": "on", "note-5": "長" * 501, "reason": "補登"},
+        {f"version-{cell}": 0, f"planned-{cell}": "on", f"note-{cell}": "長" * 501, "reason": "補登"},
     )
 
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "5月 備註：" in page.content.decode()
-    assert not PlanProgress.objects.filter(plan=plan).exists()
+    assert not TaskProgress.objects.filter(task__plan=plan).exists()
 
 
 def test_a_name_with_a_character_xml_cannot_hold_is_refused_in_a_dataset_and_in_the_admin(demo, client, tmp_path):

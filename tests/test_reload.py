@@ -21,8 +21,9 @@ from stratmap.exchange.dumper import dump_map, dump_organizations, to_yaml
 from stratmap.exchange.loader import LoadWouldLose, load_paths
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import NEW, kpi_result_record
-from stratmap.plans.models import ActionPlan, PlanProgress
-from stratmap.plans.services import plan_progress_record
+from stratmap.plans.models import ActionPlan, TaskProgress
+from stratmap.plans.services import NEW as NO_PROGRESS
+from stratmap.plans.services import Cell, task_progress_save
 from stratmap.strategy.models import StrategyMap
 from tests.conftest import row_counts
 
@@ -49,12 +50,14 @@ def enter(user, code: str, actual: str) -> KpiResult:
 
 def progress(user, code: str) -> ActionPlan:
     plan = ActionPlan.objects.filter(kpi=kpi(code)).first()
-    return plan_progress_record(
+    task = plan.tasks.order_by("order").first()
+    task_progress_save(
         access=access_for(user),
         plan=plan,
-        months={1: {"planned": True, "done": True, "note": "已完成"}, 2: {"planned": True}},
-        version=plan.progress_version,
+        cells={(task.pk, 1): Cell(True, "done", "已完成"), (task.pk, 2): Cell(True, "under_way")},
+        versions={(task.pk, 1): NO_PROGRESS, (task.pk, 2): NO_PROGRESS},
     )
+    return plan
 
 
 @pytest.fixture
@@ -83,8 +86,10 @@ def state() -> dict:
     return {
         "events": list(AuditEvent.objects.order_by("pk").values_list("pk", "kpi_id", "object_id")),
         "results": list(KpiResult.objects.order_by("pk").values_list("pk", "kpi_id", "year", "version", "actual")),
-        "progress": list(PlanProgress.objects.order_by("pk").values_list("pk", "plan_id", "month", "done", "note")),
-        "plans": list(ActionPlan.objects.order_by("pk").values_list("pk", "code", "progress_version")),
+        "progress": list(
+            TaskProgress.objects.order_by("pk").values_list("pk", "task_id", "month", "done", "note", "version")
+        ),
+        "plans": list(ActionPlan.objects.order_by("pk").values_list("pk", "code")),
         "kpis": list(Kpi.objects.order_by("pk").values_list("pk", "code")),
         "rows": row_counts(),
     }
@@ -133,7 +138,7 @@ def test_a_file_without_a_kpi_is_refused_naming_it_and_what_would_go_with_it(web
     assert not Kpi.objects.filter(objective__map__year=YEAR, code="DP5.1").exists()
     assert any("removed KPI DP5.1" in line for line in report.removed)
     removed = AuditEvent.objects.filter(action="delete", reason=f"replaced by loading {path}")
-    assert {"kpis.kpi", "kpis.kpiresult", "plans.actionplan", "plans.planprogress"} <= set(
+    assert {"kpis.kpi", "kpis.kpiresult", "plans.actionplan", "plans.taskprogress"} <= set(
         removed.values_list("object_type", flat=True)
     )
     assert removed.filter(object_type="kpis.kpiresult", field="actual", old="5.2").exists()

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from stratmap.core.models import Organization
 from stratmap.kpis.models import Kpi, KpiResult, KpiTarget
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
 
 
 @contextmanager
@@ -57,9 +57,9 @@ def add_plans(kpi: Kpi, count: int) -> list[str]:
     for n in range(count):
         plan = ActionPlan.objects.create(kpi=kpi, code=f"{kpi.code}.{90 + n}", name=f"Added plan {n}", order=90 + n)
         for order, months in enumerate(([1, 2], [3], None)):
-            PlanTask.objects.create(plan=plan, name=f"Task {order}", months=months, order=order)
+            task = PlanTask.objects.create(plan=plan, name=f"Task {order}", months=months, order=order)
         Outcome.objects.create(objective=kpi.objective, plan=plan, text="An outcome", order=1)
-        PlanProgress.objects.create(plan=plan, month=2, done=True, note="on time")
+        TaskProgress.objects.create(task=task, month=2, done="done", note="on time", status="published")
         codes.append(plan.code)
     return codes
 
@@ -126,6 +126,7 @@ def test_the_kpi_page_reads_its_targets_and_results_once_for_its_score_and_its_h
         response = client.get("/taipei/109/kpis/DP5.1/")
     assert response.status_code == 200
     assert "DP5.1" in response.content.decode()
-    reads = [q["sql"] for q in queries.captured_queries]
+    # (not the data's version, which asks each table for its highest id: web.pagecache)
+    reads = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT (SELECT MAX(")]
     assert sum(bool(re.search(r'FROM "kpis_kpitarget"', sql)) for sql in reads) == 1
     assert sum(bool(re.search(r'FROM "kpis_kpiresult"', sql)) for sql in reads) == 1

@@ -227,12 +227,21 @@ def test_the_pdf_embeds_the_map_and_the_charts_as_svg_images(demo):
 
     html = report_html(report_content("taipei", 2019, "D", access=SYSTEM))
     assert html.count('class="map" src="data:image/svg+xml;base64,') == 2  # 108 and 109
-    assert html.count('class="chart" src="data:image/svg+xml;base64,') >= 10
+    chart = '<div class="chart"><p class="title">歷年目標值與達成值</p><img src="data:image/svg+xml;base64,'
+    assert html.count(chart) >= 10
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def charts(content: ReportContent, pdf: PdfReader) -> dict[str, tuple[list[float], list[float]]]:
     """Each history chart of the PDF by its KPI's code: the values it plots, and the labels of its value
-    axis as the page's text gives them (the numbers between the chart's title and its first year)."""
+    axis as the page's text gives them."""
     found = {}
     for shown, printed in zip(pages(content), pdf.pages, strict=True):
         kpis = list(shown.kpis) if isinstance(shown, KpiPairPage) else [shown] if isinstance(shown, KpiPage) else []
@@ -241,8 +250,10 @@ def charts(content: ReportContent, pdf: PdfReader) -> dict[str, tuple[list[float
         for kpi, below in zip(drawn, printed.extract_text().split("歷年目標值與達成值\n")[1:], strict=True):
             history = content.histories[kpi.row.kpi.pk]
             values = [float(v) for point in history for v in (point.target, point.actual) if v is not None]
+            # the title, the years and the legend are the page's text; the axis's labels are the image's, after them
             lines = below.splitlines()
-            axis = [float(label) for label in itertools.takewhile(lambda line: not line.endswith("年"), lines)]
+            after_legend = lines[next(i for i, line in enumerate(lines) if line.startswith("●")) + 1 :]
+            axis = [float(label) for label in itertools.takewhile(is_number, after_legend)]
             found[kpi.row.kpi.code] = (values, axis)
     return found
 

@@ -167,19 +167,20 @@ def test_the_109_action_plan_sheet_lists_bravo_with_its_tasks_and_unstated_month
 
 
 def test_months_and_progress_become_marks(demo):
-    from stratmap.plans.models import ActionPlan, PlanProgress
+    from stratmap.plans.models import ActionPlan, TaskProgress
 
     plan = ActionPlan.objects.get(code="DC1.2.1", kpi__objective__map__year=2020)
     task = plan.tasks.order_by("order").first()
     task.months = [3, 4]
     task.save()
-    PlanProgress.objects.create(plan=plan, month=3, planned=True, done=True)
-    PlanProgress.objects.create(plan=plan, month=4, planned=True)
     ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM, language="zh-hant"))["行動計畫"]
     start = next(r for r in range(HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 1).value == "DC1.2.1")
     assert [ws.cell(start, 4 + m).value for m in range(1, 13)] == [None, None, "■", "■", *([None] * 8)]
-    progress = next(r for r in range(start, ws.max_row + 1) if ws.cell(r, 4).value == "執行進度")
-    assert (ws.cell(progress, 7).value, ws.cell(progress, 8).value) == ("✓", "○")
+    # Progress is per task (issue 16): its marks go in the task's own row.
+    TaskProgress.objects.create(task=task, month=3, planned=True, done="done")
+    TaskProgress.objects.create(task=task, month=4, planned=True)
+    ws = reopened(scorecard_workbook("taipei", 2020, access=SYSTEM, language="zh-hant"))["行動計畫"]
+    assert (ws.cell(start, 7).value, ws.cell(start, 8).value) == ("✓", "○")
 
 
 def test_a_map_without_kpis_still_gives_a_workbook(demo):

@@ -15,7 +15,7 @@ from stratmap.access import Access
 from stratmap.core.models import AuditEvent
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.services import NEW, StaleEdit, kpi_result_transition
-from stratmap.plans.models import ActionPlan, PlanProgress
+from stratmap.plans.models import ActionPlan, TaskProgress
 from tests.conftest import row_counts
 from tests.helpers import ENTRY, admin_url, enter, form_data
 
@@ -302,13 +302,8 @@ def test_plan_progress_cannot_be_written_in_the_admin(demo, staff):
     plan = ActionPlan.objects.get(code="DP5.1.1", kpi__objective__map__year=2020)
     url = admin_url("admin:plans_actionplan_change", plan.pk)
     data = form_data(staff.get(url))
-    data.update(
-        {"progress-TOTAL_FORMS": "1", "progress-0-month": "3", "progress-0-done": "on", "progress-0-plan": str(plan.pk)}
-    )
     assert staff.post(url, data).status_code == 302  # the plan's own form was accepted
-    assert not PlanProgress.objects.filter(plan=plan).exists()
-    add = admin_url("admin:plans_planprogress_add")
-    assert staff.post(add, {"plan": plan.pk, "month": 4, "done": "on"}).status_code == 403
-    assert not PlanProgress.objects.filter(plan=plan).exists()
-    plan.refresh_from_db()
-    assert plan.progress_version == 1
+    task = plan.tasks.order_by("order").first()
+    add = admin_url("admin:plans_taskprogress_add")
+    assert staff.post(add, {"task": task.pk, "month": 4, "done": "done"}).status_code == 403
+    assert not TaskProgress.objects.filter(task__plan=plan).exists()

@@ -86,5 +86,5 @@ def test_the_storm_benchmark_is_bounded(too_much):
     parser = load_command_class(get_commands()["benchmark-storm"], "benchmark-storm").create_parser(
         "stratmap", "benchmark-storm"
     )
-    with pytest.raises(CommandError, match="is not a number from"):
+    with pytest.raises(CommandError, match="is not a whole number from"):
         parser.parse_args(too_much)

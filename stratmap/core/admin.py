@@ -26,9 +26,16 @@ from django.urls import path
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
-from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
+from stratmap.core.admin_audit import ADMINISTRATOR, AuditedAdmin, ReadOnlyAdmin, ScopedInline
 from stratmap.core.forms import PlainNumberInput
-from stratmap.core.models import AuditEvent, Membership, Organization
+from stratmap.core.models import (
+    AuditEvent,
+    CalendarDay,
+    HolidayCalendar,
+    Membership,
+    Organization,
+    ReportingCalendar,
+)
 from stratmap.core.names import local_name
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import TAIPEI_YEARS, YearError, YearLabel, YearStyle, format_year
@@ -419,7 +426,7 @@ class StratmapUserAdmin(AuditedAdmin, UserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail: read only, by superusers (it spans every organization); exported as CSV."""
 
     superusers_only = True
@@ -429,15 +436,6 @@ class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["username", "object_repr", "field", "old", "new", "reason"]
     date_hierarchy = "at"
     actions = ["export_csv"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         export = path("export.csv", self.admin_site.admin_view(self.export_view), name="core_auditevent_export")
@@ -467,3 +465,72 @@ def audit_csv(events) -> HttpResponse:
              e.reason]
         )  # fmt: skip
     return response
+
+
+# --- The reporting calendar (issue 16 item 1) -------------------------------------------------------------
+
+
+class CalendarDayInline(ScopedInline, admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    fields = ["date", "kind", "name"]
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Holiday calendars and their days: a national one (no organization) is the superusers' (loaded with
+    ``stratmap calendar load``); an organization's own, its administrators'."""
+
+    organization_path = "organization"
+    list_display = ["code", "name", "language", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["code", "name"]
+    fieldsets = [(None, {"fields": ["code", "name", "language", "organization", "source"]})]
+    inlines = [CalendarDayInline]
+
+
+@admin.register(ReportingCalendar)
+class ReportingCalendarAdmin(AuditedAdmin, admin.ModelAdmin):
+    """When an organization's results are due and when reminders and escalations go out: its administrators'."""
+
+    organization_path = "organization"
+    list_display = ["organization", "holidays", "period_days", "period_day_kind", "year_days", "year_day_kind"]
+    list_select_related = ["organization", "holidays"]
+    fieldsets = [
+        (None, {"fields": ["organization", "holidays"]}),
+        (_("Due dates"), {"fields": [("period_days", "period_day_kind"), ("year_days", "year_day_kind")]}),
+        (
+            _("Reminders and escalation"),
+            {"fields": ["remind_before", "escalate_coordinator_after", "escalate_office_after"]},
+        ),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The holiday calendars offered: the national ones and those of the person's organizations."""
+        if db_field.name == "holidays" and not request.user.is_superuser:
+            mine = self.access(request).organizations(ADMINISTRATOR)
+            kwargs["queryset"] = HolidayCalendar.objects.filter(
+                models.Q(organization__isnull=True) | models.Q(organization__in=mine)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdmin, admin.ModelAdmin):
+    """The days of the holiday calendars, listed and filtered (edited on their calendar's page too): those of
+    a national calendar are the superusers', those of an organization's own calendar its administrators'."""
+
+    organization_path = "calendar__organization"
+    list_display = ["date", "kind", "name", "calendar"]
+    list_filter = ["kind", ("calendar", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["calendar"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    fieldsets = [(None, {"fields": ["calendar", "date", "kind", "name"]})]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A day is added to the person's own organizations' calendars (a national one: superusers)."""
+        if db_field.name == "calendar" and not request.user.is_superuser:
+            mine = self.access(request).organizations(ADMINISTRATOR)
+            kwargs["queryset"] = HolidayCalendar.objects.filter(organization__in=mine)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -229,6 +229,19 @@ def with_translations(
     return result
 
 
+class ReadOnlyAdmin(ScopedAdmin):
+    """A record nobody changes in the administration (the audit trail, the notifications sent): listed only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TranslationsBeside:
     """For an admin page or inline: each translated field's translations (name_en) beside it."""
 

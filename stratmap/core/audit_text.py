@@ -38,8 +38,9 @@ AUDIT_ACTIONS = {
     "progress": gettext_lazy("saved the progress"),
     "load": gettext_lazy("loaded"),
 }
-#: How the services name what they change besides a result's fields: a month of a plan's progress
-#: (plans.services: 「3月 done」) and an item of a map's revision (revisions.services: 「kpi DC1.1」).
+#: How the services name what they change besides a result's fields: a month of a task's progress
+#: (plans.services: 「3月 done」; a plan's, before issue 16, the same) and an item of a map's revision
+#: (revisions.services: 「kpi DC1.1」).
 PROGRESS_FIELD = re.compile(r"(\d{1,2})月 (planned|done|note)")
 REVISED_ITEM = re.compile(r"(objective|kpi|action_plan) (\S.*)")
 
@@ -53,7 +54,7 @@ def audit_field(value: str) -> str:
     progress, the item a revision changed; anything else as recorded."""
     if found := PROGRESS_FIELD.fullmatch(value):
         month, name = found.groups()
-        label = _field(apps.get_model("plans", "PlanProgress"), name).verbose_name
+        label = _field(apps.get_model("plans", "TaskProgress"), name).verbose_name
         return f"{gettext('month %(month)s') % {'month': month}} {label}"
     if found := REVISED_ITEM.fullmatch(value):
         level, code = found.groups()
@@ -71,4 +72,7 @@ def audit_value(value: str, field: str) -> str:
         return statuses[value]
     if value in ("True", "False") and (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) != "note":
         return gettext("yes") if value == "True" else gettext("no")
+    if (found := PROGRESS_FIELD.fullmatch(field)) and found.group(2) == "done":  # a task's state of its month
+        states = dict(_field(apps.get_model("plans", "TaskProgress"), "done").flatchoices)
+        return str(states.get(value, value))
     return value

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
@@ -16,6 +17,17 @@ from stratmap.core.years import Period, YearError, period_in_year, to_ad_year
 
 if TYPE_CHECKING:
     import rich.progress
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An option's type: a whole number from ``low`` to ``high``, else argparse's refusal naming the value."""
+
+    def parse(value: str) -> int:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+        return int(value)
+
+    return parse
 
 
 def org_and_year(org: str, year: str) -> int:

@@ -4,6 +4,7 @@ in them, and the audit trail."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -171,3 +172,171 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr} {self.field}"
+
+
+# --- the reporting calendar (issue 16 item 1) -------------------------------------------------------
+
+
+class HolidayCalendar(Translatable):
+    """A named list of days off and make-up working days (``CalendarDay``), e.g. Taiwan's government
+    office calendar (``tw``: 行政院人事行政總處's 政府行政機關辦公日曆表) or England's bank holidays.
+
+    A national calendar belongs to no organization (``organization`` empty: the superusers keep it, by
+    ``stratmap calendar load``); an organization may keep its own (its city's typhoon days off), which its
+    administrators edit. Its days' names are written in ``language``.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Short name used in commands."))
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language the names of its days are written in."),
+    )
+    source = models.CharField(
+        _("source"), max_length=500, blank=True, validators=TEXT, help_text=_("Where its days were taken from.")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holiday_calendars",
+        verbose_name=_("organization"),
+        help_text=_("Empty for a national calendar, which only superusers change."),
+    )
+    i18n = Translations(fields=("name",))
+
+    class Meta:
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(Translatable):
+    """One day of a holiday calendar that differs from its weekend: a day off on a weekday (a holiday,
+    a bridge day) or a worked day of the weekend (Taiwan's 補行上班). A named holiday that falls on a
+    weekend may be listed as a day off too, for the calendar page."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("day off")
+        WORKING = "working", _("make-up working day")
+
+    LANGUAGE_FROM = ("calendar",)
+
+    calendar = models.ForeignKey(
+        HolidayCalendar, models.CASCADE, related_name="days", verbose_name=_("holiday calendar")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=200, blank=True, validators=TEXT)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    i18n = Translations(fields=("name",))
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="unique_calendar_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}".strip()
+
+
+#: Sane maxima of a reporting calendar's numbers of days (a deadline more than a year after a period
+#: ends, or a reminder months ahead, is a typing mistake).
+MAX_DUE_DAYS = 366
+MAX_REMIND_DAYS = 90
+MAX_ESCALATE_DAYS = 180
+
+
+def _days(maximum: int) -> list:
+    return [MinValueValidator(0), MaxValueValidator(maximum)]
+
+
+class ReportingCalendar(models.Model):
+    """When an organization's results are due, and when the notifications remind and escalate.
+
+    Set by its evaluation office; an organization without one uses the defaults of the fields
+    (periods 15 calendar days after they end, the year 30 calendar days after it ends, reminders 7 days
+    before, escalation to the theme coordinator 7 days after and to the evaluation office 14 days
+    after). A date that falls on a day off of ``holidays`` (or a weekend) moves on to the next working
+    day. A map's own ``StrategyMap.results_due`` overrides the year's rule for that map.
+    """
+
+    class DayKind(models.TextChoices):
+        CALENDAR = "calendar", _("calendar days")
+        WORKING = "working", _("working days")
+
+    organization = models.OneToOneField(
+        Organization, models.CASCADE, related_name="reporting_calendar", verbose_name=_("organization")
+    )
+    holidays = models.ForeignKey(
+        HolidayCalendar,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("holiday calendar"),
+        help_text=_("Its days off and make-up working days; empty: Saturdays and Sundays only."),
+    )
+    period_days = models.PositiveSmallIntegerField(
+        _("a period's results due after (days)"),
+        default=15,
+        validators=_days(MAX_DUE_DAYS),
+        help_text=_("Days after a month, quarter or half ends."),
+    )
+    period_day_kind = models.CharField(
+        _("counted in"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR
+    )
+    year_days = models.PositiveSmallIntegerField(
+        _("the year's results due after (days)"),
+        default=30,
+        validators=_days(MAX_DUE_DAYS),
+        help_text=_("Days after the year ends; a map's own results-due date overrides it."),
+    )
+    year_day_kind = models.CharField(_("counted in"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR)
+    remind_before = models.PositiveSmallIntegerField(
+        _("remind before (days)"), default=7, validators=_days(MAX_REMIND_DAYS)
+    )
+    escalate_coordinator_after = models.PositiveSmallIntegerField(
+        _("escalate to the theme coordinator after (days)"),
+        default=7,
+        validators=_days(MAX_ESCALATE_DAYS),
+    )
+    escalate_office_after = models.PositiveSmallIntegerField(
+        _("escalate to the evaluation office after (days)"),
+        default=14,
+        validators=_days(MAX_ESCALATE_DAYS),
+    )
+
+    class Meta:
+        verbose_name = _("reporting calendar")
+        verbose_name_plural = _("reporting calendars")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.escalate_office_after is not None
+            and self.escalate_coordinator_after is not None
+            and self.escalate_office_after < self.escalate_coordinator_after
+        ):
+            raise ValidationError(
+                {
+                    "escalate_office_after": _(
+                        "The evaluation office is told after the theme coordinator: give at least %(days)d days."
+                    )
+                    % {"days": self.escalate_coordinator_after}
+                }
+            )
+        if self.holidays is not None and self.organization_id is not None:
+            owner = self.holidays.organization_id
+            if owner is not None and owner != self.organization_id:
+                raise ValidationError({"holidays": _("That holiday calendar belongs to another organization.")})

@@ -29,6 +29,7 @@ from stratmap.exchange.schema import (
     MapFile,
     OrganizationsFile,
     RatingPolicyIn,
+    ReportingIn,
     TargetIn,
     translation_key,
 )
@@ -85,8 +86,8 @@ def to_yaml(data: dict) -> str:
 
 def dump_organizations(codes: list[str] | None = None) -> str:
     orgs = (
-        Organization.objects.select_related("parent", "lead", "report_settings")
-        .prefetch_related("members")
+        Organization.objects.select_related("parent", "lead", "report_settings", "reporting_calendar__holidays")
+        .prefetch_related("members", "review_steps")
         .order_by("pk")
     )
     if codes:
@@ -110,6 +111,8 @@ def dump_organizations(codes: list[str] | None = None) -> str:
                     "light_sets": [_light_set(x) for x in o.light_sets.all()],
                     "rating_policies": [rating_block(x) for x in o.rating_policies.all()],
                     **_report_settings(o),
+                    **_review_steps(o),
+                    **_reporting(o),
                 }
                 for o in orgs.prefetch_related("light_sets__levels", "rating_policies")
             ],
@@ -133,6 +136,28 @@ def _report_settings(organization: Organization) -> dict[str, Any]:
     fields = ("cover_title", "cover_revisions", "closing")
     block = {name: getattr(wording, name) for name in fields if getattr(wording, name)}
     return {"report": {**block, **_i18n(wording, organization.language)}}
+
+
+def _review_steps(organization: Organization) -> dict[str, Any]:
+    """The organization's review chain as its ``review_steps:`` (none configured: no key, so that loading the
+    dump keeps whatever the organization has then)."""
+    steps = sorted(organization.review_steps.all(), key=lambda step: step.order)
+    if not steps:
+        return {}
+    blocks = [{"name": s.name, **_i18n(s, organization.language), "role": s.role} for s in steps]
+    return {"review_steps": blocks}
+
+
+def _reporting(organization: Organization) -> dict[str, Any]:
+    """The organization's reporting calendar as its ``reporting:`` (none: no key; its values at the defaults
+    are left out by the dump)."""
+    try:
+        calendar = organization.reporting_calendar
+    except ObjectDoesNotExist:
+        return {}
+    names = [name for name in ReportingIn.model_fields if name != "holidays"]
+    block = {name: getattr(calendar, name) for name in names}
+    return {"reporting": {**block, "holidays": calendar.holidays.code if calendar.holidays else None}}
 
 
 def _light_set(light_set: LightSet) -> dict:

@@ -61,7 +61,7 @@ from django.db.models import Max, Q
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
 from stratmap.core.audit import as_text, record
-from stratmap.core.models import AuditEvent, Organization
+from stratmap.core.models import AuditEvent, HolidayCalendar, Organization, ReportingCalendar
 from stratmap.core.years import YearStyle
 from stratmap.exchange import consistency
 from stratmap.exchange.dumper import rating_block
@@ -86,7 +86,9 @@ from stratmap.exchange.schema import (
     ObjectiveIn,
     OrganizationsFile,
     OutcomeIn,
+    ReportingIn,
     ReportSettingsIn,
+    ReviewStepIn,
     ScoringIn,
     TargetIn,
 )
@@ -98,12 +100,13 @@ from stratmap.kpis.models import (
     LightLevel,
     LightSet,
     RatingPolicy,
+    ReviewStep,
     ScoringPolicy,
     Tag,
     owners,
     period_code,
 )
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
 from stratmap.strategy.models import (
     Objective,
     ObjectiveLink,
@@ -346,6 +349,7 @@ class _Streamed:
         self.errors += [error for f in organizations for error in _unknown_organizations(f, self.known)]
         self.ratings = known_ratings(organizations)  # before the files' own are written, as validate_references
         self.errors += check_ratings(organizations, self.ratings)
+        self.errors += reporting_errors(documents)
         if not self.write:
             styles = {org.code: org.year_style for org in Organization.objects.all()}
             self.consistency = consistency.Report(self.ratings, styles)
@@ -534,7 +538,98 @@ def _load_organizations(doc: OrganizationsFile, source: str) -> int:
             org.members.set(members)
         if item.report is not None:
             _load_report_settings(org, item.report, source)
+        if item.review_steps is not None:
+            _load_review_steps(org, item.review_steps, source)
+        if item.reporting is not None:
+            _load_reporting(org, item.reporting, source)
     return len(doc.organizations)
+
+
+def _reporting_values(item: ReportingIn) -> dict[str, Any]:
+    """The values of a ``reporting:`` block as its row's, ``holidays`` as the calendar's code."""
+    return item.model_dump()
+
+
+def reporting_errors(documents: list[tuple[str, OrganizationsFile]]) -> list[DatasetError]:
+    """The organizations' ``reporting:`` blocks checked as their rows would be (core.models.ReportingCalendar:
+    the limits of each number of days, the evaluation office told after the coordinator), and each holiday
+    calendar they name against the database: one there, and no other organization's. No query when no block
+    names a holiday calendar."""
+    blocks = [
+        (file, f"organizations[{i}].reporting", org, org.reporting)
+        for file, doc in documents
+        for i, org in enumerate(doc.organizations)
+        if org.reporting is not None
+    ]
+    wanted = {block.holidays for *_, block in blocks if block.holidays}
+    calendars = (
+        dict(HolidayCalendar.objects.filter(code__in=wanted).values_list("code", "organization__code"))
+        if wanted
+        else {}
+    )
+    errors = []
+    for file, path, org, block in blocks:
+        values = _reporting_values(block)
+        code = values.pop("holidays")
+        if code is not None and code not in calendars:
+            expected = "the code of a holiday calendar in the database (stratmap calendar load), or left out"
+            errors.append(DatasetError(file, f"{path}.holidays", code, expected))
+        elif code is not None and calendars[code] not in (None, org.code):
+            expected = f"a national calendar or {org.code}'s own: {code} is {calendars[code]}'s"
+            errors.append(DatasetError(file, f"{path}.holidays", code, expected))
+        try:
+            row = ReportingCalendar(**values)
+            row.clean_fields(exclude=["organization", "holidays"])
+            row.clean()
+        except ValidationError as exc:
+            for name, problems in exc.message_dict.items():
+                errors.append(DatasetError(file, f"{path}.{name}", values.get(name), "; ".join(problems)))
+    return errors
+
+
+def _load_reporting(org: Organization, item: ReportingIn, source: str) -> None:
+    """An organization's ``reporting:`` as its reporting calendar, created or updated (audited: the
+    calendar decides when people are reminded and escalated to)."""
+    values = _reporting_values(item)
+    code = values.pop("holidays")
+    values["holidays"] = HolidayCalendar.objects.get(code=code) if code else None
+    row = ReportingCalendar.objects.select_related("holidays").filter(organization=org).first()
+    if row is not None:
+        _update(row, values, source)
+        return
+    row = ReportingCalendar(organization=org, **values)
+    _clean(row, source)
+    row.save()
+    defaults = ReportingCalendar(organization=org)
+    changes: Changes = {k: (getattr(defaults, k), v) for k, v in values.items() if getattr(defaults, k) != v}
+    record(user=None, obj=row, action=LOAD, changes=changes, reason=f"loaded from {source}")
+
+
+def _step_text(order: int, name: str, role: str, i18n: dict[str, Any] | None) -> str:
+    translations = "".join(f", {key}: {value}" for key, value in sorted((_translations(i18n) or {}).items()))
+    return f"{order}. {name} ({role}{translations})"
+
+
+def _load_review_steps(org: Organization, items: list[ReviewStepIn], source: str) -> None:
+    """An organization's ``review_steps:`` as its review chain: its steps replaced by the file's, in their
+    order (a step of the same place updated in place, those beyond the file's removed); audited as one
+    change of the organization's ``review_steps``, old chain and new, when anything differs. A result
+    waiting at a removed step waits at the new last one (kpis.models.step_of)."""
+    have = list(ReviewStep.objects.filter(organization=org).order_by("order"))
+    old = [_step_text(row.order, row.name, row.role, row.i18n) for row in have]
+    new = [_step_text(order, item.name, item.role, item.i18n()) for order, item in enumerate(items, 1)]
+    if old == new:
+        return
+    by_order = {row.order: row for row in have}
+    ReviewStep.objects.filter(organization=org, order__gt=len(items)).delete()
+    for order, item in enumerate(items, 1):
+        row = by_order.get(order) or ReviewStep(organization=org, order=order)
+        row.name, row.role = item.name, item.role
+        cast(Any, row).i18n = item.i18n() or {}  # the column holds the block's translation keys as they are
+        _clean(row, source)
+        row.save()
+    changes: Changes = {"review_steps": ("\n".join(old), "\n".join(new))}
+    record(user=None, obj=org, action=LOAD, changes=changes, reason=f"loaded from {source}")
 
 
 def _load_report_settings(org: Organization, item: ReportSettingsIn, source: str) -> None:
@@ -1547,8 +1642,11 @@ class _MapWriter:
         for result in doomed_results.select_related("kpi"):
             gone: Changes = {name: (getattr(result, name), None) for name in ("actual", "status")}
             record(user=None, obj=result, action=REMOVE, changes=gone, reason=reason)
-        progress = PlanProgress.objects.filter(plan__in=[x.obj.pk for x in self.lost if isinstance(x.obj, ActionPlan)])
-        for month in progress.select_related("plan"):
+        progress = TaskProgress.objects.filter(
+            Q(task__plan__in=[x.obj.pk for x in self.lost if isinstance(x.obj, ActionPlan)])
+            | Q(task__in=[x.obj.pk for x in self.lost if isinstance(x.obj, PlanTask)])
+        )
+        for month in progress.select_related("task"):
             gone = {"planned": (month.planned, None), "done": (month.done, None), "note": (month.note, None)}
             record(user=None, obj=month, action=REMOVE, changes=gone, reason=reason)
         for x in self.lost:
@@ -1569,7 +1667,12 @@ class _MapWriter:
         kpis = [pk for model, pk in lost if model is Kpi]
         plans = [pk for model, pk in lost if model is ActionPlan]
         results = Counter(KpiResult.objects.filter(kpi__in=kpis).values_list("kpi_id", flat=True))
-        progress = Counter(PlanProgress.objects.filter(plan__in=plans).values_list("plan_id", flat=True))
+        progress = Counter(TaskProgress.objects.filter(task__plan__in=plans).values_list("task__plan_id", flat=True))
+        tasks = [pk for model, pk in lost if model is PlanTask]
+        # A task that goes without its plan (the file lists fewer): its months (with its plan, they count there).
+        of_tasks = Counter(
+            TaskProgress.objects.filter(task__in=tasks).exclude(task__plan__in=plans).values_list("task_id", flat=True)
+        )
         # Per row listed on its own: how many of each kind go with it, by the kind's name.
         counts: dict[_Id, Counter[str]] = defaultdict(Counter)
         for key, x in lost.items():
@@ -1580,7 +1683,10 @@ class _MapWriter:
             if top_key != key and type(x.obj) in _GOES_WITH:
                 counts[top_key][_GOES_WITH[type(x.obj)]] += 1
             counts[top_key]["result(s)"] += results[x.obj.pk] if isinstance(x.obj, Kpi) else 0
-            counts[top_key]["month(s) of plan progress"] += progress[x.obj.pk] if isinstance(x.obj, ActionPlan) else 0
+            if isinstance(x.obj, ActionPlan):
+                counts[top_key]["month(s) of plan progress"] += progress[x.obj.pk]
+            elif isinstance(x.obj, PlanTask):
+                counts[top_key]["month(s) of plan progress"] += of_tasks[x.obj.pk]
         out = {}
         for key, counted in counts.items():
             parts = [f"{counted[kind]} {kind}" for kind in [*_GOES_WITH.values(), *_CASCADED] if counted[kind]]

@@ -39,6 +39,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from stratmap.core.years import TAIPEI_YEARS, Unit, YearError, to_ad_year
 from stratmap.exchange.schema import (
     SMALL_MAX,
+    EarlyWarningIn,
     KpiIn,
     LightSetIn,
     MapFile,
@@ -330,6 +331,16 @@ def policy_errors(item: RatingPolicyIn, lights: LightSet, path: str, file: str) 
     return errors
 
 
+def early_warning_errors(item: RatingPolicyIn, path: str, file: str) -> list[DatasetError]:
+    """A rating policy's early-warning limits outside 0–100 or out of order (RiskLimits.problems), each at
+    its key in the block."""
+    errors = []
+    for where, why in item.early_warning.engine().problems():
+        key = f"early_warning.{EarlyWarningIn.PATHS[where]}"
+        errors.append(DatasetError(file, f"{path}.{key}", _at(item, key), str(why)))
+    return errors
+
+
 def light_reported_errors(doc: MapFile, lights: LightSet, file: str) -> list[DatasetError]:
     """A published light that is not a level of the map's light set."""
     keys = [level.key for level in lights]
@@ -473,6 +484,7 @@ def check_ratings(files: list[ParsedFile], ratings: Ratings) -> list[DatasetErro
         if kind != "policy":
             continue
         policy = ratings.policies[owner, key]
+        errors += early_warning_errors(policy, path, file)
         found = ratings.light_set(owner, policy.lights)
         if found is None:
             expected = (

@@ -35,6 +35,7 @@ from stratmap.kpis.scoring import (
     names,
     thresholds_for,
 )
+from stratmap.kpis.scoring.forecast import DEFAULT_RISK_LIMITS, RiskLimits
 
 FORMAT = "stratmap/1"
 #: The largest count a PositiveSmallIntegerField holds on every database (PostgreSQL's smallint).
@@ -285,6 +286,22 @@ class WeightsIn(Strict):
     contribution: Weight = DEFAULT_POLICY.contribution_weight
 
 
+class EarlyWarningIn(Strict):
+    """A rating policy's limits of the early warning's risk, in percent of the target a KPI's projected year
+    reaches (kpis.models.RatingPolicy.risk_high_below, risk_medium_below; docs/early-warning.md)."""
+
+    #: High risk below this share of the target.
+    high_risk_below: PolicyNumber = DEFAULT_RISK_LIMITS.high_below
+    #: Medium risk below this share (and at or above the high-risk limit), low risk from it.
+    medium_risk_below: PolicyNumber = DEFAULT_RISK_LIMITS.medium_below
+
+    #: The engine's name of each limit (RiskLimits.problems names them so) → its key in the block.
+    PATHS: ClassVar[dict[str, str]] = {"high_below": "high_risk_below", "medium_below": "medium_risk_below"}
+
+    def engine(self) -> RiskLimits:
+        return RiskLimits(self.high_risk_below, self.medium_risk_below)
+
+
 class RatingPolicyIn(Strict):
     """A named rating policy (kpis.models.RatingPolicy); docs/scoring.md gives each method."""
 
@@ -303,6 +320,8 @@ class RatingPolicyIn(Strict):
     tolerance: Tolerance = Tolerance.PERCENT
     flag_tolerance: PolicyNumber = DEFAULT_POLICY.flag_tolerance
     objective_rule: ObjectiveRule = ObjectiveRule.WORST
+    #: The early warning's limits of risk (docs/early-warning.md).
+    early_warning: EarlyWarningIn = EarlyWarningIn()
 
     #: The engine's name of each value (Policy.problems names them so) → its path in the block.
     PATHS: ClassVar[dict[str, str]] = {
@@ -347,6 +366,8 @@ class RatingPolicyIn(Strict):
             "tolerance": self.tolerance,
             "flag_tolerance": self.flag_tolerance,
             "objective_rule": self.objective_rule,
+            "risk_high_below": self.early_warning.high_risk_below,
+            "risk_medium_below": self.early_warning.medium_risk_below,
         }
 
     @classmethod
@@ -371,6 +392,10 @@ class RatingPolicyIn(Strict):
                 "tolerance": values["tolerance"],
                 "flag_tolerance": values["flag_tolerance"],
                 "objective_rule": values["objective_rule"],
+                "early_warning": {
+                    "high_risk_below": values["risk_high_below"],
+                    "medium_risk_below": values["risk_medium_below"],
+                },
             }
         )
 
@@ -413,6 +438,39 @@ class ReportSettingsIn(Strict):
     _translated(locals(), "cover_title", "cover_revisions", "closing")
 
 
+class ReviewStepIn(Strict):
+    """A step of an organization's review chain (kpis.models.ReviewStep), in the order results pass them."""
+
+    #: The step's name (初核, Second review), in the organization's language.
+    name: Text100
+    _translated(locals(), "name")
+    #: Who approves or returns a result at this step: the theme ``coordinator`` or the evaluation ``office``.
+    role: Literal["coordinator", "office"]
+
+
+#: How a reporting calendar counts days (core.models.ReportingCalendar.DayKind).
+DayKindIn = Literal["calendar", "working"]
+#: A number of days (the model's own limits are checked with the organization: core.models.MAX_DUE_DAYS …).
+Days = Annotated[int, Field(strict=True, ge=0, le=SMALL_MAX)]
+
+
+class ReportingIn(Strict):
+    """An organization's reporting calendar (core.models.ReportingCalendar): when results are due, when the
+    notifications remind and escalate. What is left out takes the model's default (kept equal by a test)."""
+
+    #: Days after a month, quarter or half ends that its results are due.
+    period_days: Days = 15
+    period_day_kind: DayKindIn = "calendar"
+    #: Days after the year ends that the year's results are due (a map's own results_due overrides it).
+    year_days: Days = 30
+    year_day_kind: DayKindIn = "calendar"
+    remind_before: Days = 7
+    escalate_coordinator_after: Days = 7
+    escalate_office_after: Days = 14
+    #: The code of a holiday calendar in the database (``stratmap calendar load``); left out: weekends only.
+    holidays: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=40)] | None = None
+
+
 class OrganizationIn(Strict):
     code: OrgCode
     name: Text200
@@ -434,6 +492,11 @@ class OrganizationIn(Strict):
     #: The organization's own light sets and rating policies, for its maps and those of the organizations below it.
     light_sets: list[LightSetIn] = []
     rating_policies: list[RatingPolicyIn] = []
+    #: Its review chain, in order; left out, the steps it has are kept ([]: none, the chain of the
+    #: organization above it or the default one).
+    review_steps: list[ReviewStepIn] | None = None
+    #: Its reporting calendar; left out, the one it has (or the defaults) is kept.
+    reporting: ReportingIn | None = None
 
 
 class OrganizationsFile(Strict):

@@ -52,6 +52,7 @@ from stratmap.kpis.models import (
     LightLevel,
     LightSet,
     RatingPolicy,
+    ReviewStep,
     ScoringPolicy,
     Tag,
     period_of,
@@ -885,6 +886,7 @@ class RatingPolicyAdmin(SharedRowsAdmin, admin.ModelAdmin):
             },
         ),
         (_("Achievement bands"), {"fields": ["bands", "tolerance"]}),
+        (_("Early warning"), {"fields": ["risk_high_below", "risk_medium_below"]}),
     ]
 
     def get_queryset(self, request):
@@ -893,3 +895,20 @@ class RatingPolicyAdmin(SharedRowsAdmin, admin.ModelAdmin):
     @admin.display(description=_("maps rated with it"), ordering="map_count")
     def map_count(self, obj):
         return obj.map_count
+
+
+# --- the review chain (issue 16 item 4) --------------------------------------------------------------------
+
+
+@admin.register(ReviewStep)
+class ReviewStepAdmin(AuditedAdmin, admin.ModelAdmin):
+    """An organization's review chain, step by step, changed by its administrators (the evaluation office):
+    each change audited with its reason. An organization without steps reviews as before (one step, the
+    theme coordinator's); a bureau without its own follows the city's."""
+
+    organization_path = "organization"
+    list_display = ["organization", "order", "name", "role"]
+    list_select_related = ["organization"]
+    list_filter = [("organization", admin.RelatedOnlyFieldListFilter), "role"]
+    ordering = ["organization__code", "order"]
+    fields = ["organization", "order", "name", "role"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -35,6 +35,7 @@ from stratmap.kpis.scoring import (
 )
 from stratmap.kpis.scoring import lights as lights_engine
 from stratmap.kpis.scoring import policy as policy_engine
+from stratmap.kpis.scoring.forecast import DEFAULT_RISK_LIMITS, LIMIT_RANGE, LIMITS_ORDER, RiskLimits
 
 
 class DecimalShape(TypedDict):
@@ -324,6 +325,16 @@ class KpiTarget(models.Model):
         return f"{self.kpi.code} {year_and_period(self)}: {self.value}"
 
 
+class ReviewStatus(models.TextChoices):
+    """Where a result (and a month of a task's progress, plans.TaskProgress) stands in its review."""
+
+    DRAFT = "draft", pgettext_lazy("result status", "draft")
+    SUBMITTED = "submitted", pgettext_lazy("result status", "submitted")
+    RETURNED = "returned", pgettext_lazy("result status", "returned")
+    APPROVED = "approved", pgettext_lazy("result status", "approved")
+    PUBLISHED = "published", pgettext_lazy("result status", "published")
+
+
 class KpiResult(models.Model):
     """What a KPI achieved in a year, with the self-assessment as published.
 
@@ -332,12 +343,7 @@ class KpiResult(models.Model):
     published totals cannot all be reproduced by one formula.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", pgettext_lazy("result status", "draft")
-        SUBMITTED = "submitted", pgettext_lazy("result status", "submitted")
-        RETURNED = "returned", pgettext_lazy("result status", "returned")
-        APPROVED = "approved", pgettext_lazy("result status", "approved")
-        PUBLISHED = "published", pgettext_lazy("result status", "published")
+    Status = ReviewStatus
 
     class UnknownKind(models.TextChoices):
         NOT_RELEASED = "not_released", _("data not yet released")
@@ -371,6 +377,9 @@ class KpiResult(models.Model):
     note = models.TextField(_("note"), blank=True, validators=LONG)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     review_comment = models.TextField(_("review comment"), blank=True, validators=LONG)
+    #: The step of its map's review chain (:func:`review_chains`) a submitted result waits at, 1 the first;
+    #: 1 whenever it is not submitted (a return sends it back to the start, the editor).
+    review_step = models.PositiveSmallIntegerField(_("review step"), default=1, validators=[MinValueValidator(1)])
     #: Bumped by every save through the services, so a save based on an older read is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -456,6 +465,13 @@ PROBLEMS = {
     policy_engine.ONLY_LAST_OPEN: _("only the last band may take whatever is left"),
     policy_engine.BANDS_ORDER: _("the levels must be in the light set's order, best first, each once"),
     policy_engine.BANDS_REACH: _("each band must reach further than the one before (got %(given)s)"),
+}
+
+
+#: The early warning's objections to a policy's risk limits (stratmap.kpis.scoring.forecast), written out.
+RISK_LIMIT_TEXT = {
+    LIMIT_RANGE: _("must be between 0 and 100 (got %(value)s)"),
+    LIMITS_ORDER: _("the high-risk limit must not be above the medium-risk limit (got %(high)s and %(medium)s)"),
 }
 
 
@@ -744,6 +760,23 @@ class RatingPolicy(models.Model):
     objective_rule = models.CharField(
         _("an objective's light"), max_length=10, choices=OBJECTIVE_RULES, default=ObjectiveRule.WORST.value
     )
+    # Early warning (docs/early-warning.md): the bands of the risk of missing the target, in percent of the
+    # target that a KPI's projected year reaches.
+    risk_high_below = models.DecimalField(
+        _("high risk below (%)"),
+        default=DEFAULT_RISK_LIMITS.high_below,
+        help_text=_("Early warning: a KPI projected to reach less than this share of its target is at high risk."),
+        **SCORE,
+    )
+    risk_medium_below = models.DecimalField(
+        _("medium risk below (%)"),
+        default=DEFAULT_RISK_LIMITS.medium_below,
+        help_text=_(
+            "Early warning: a KPI projected short of its target but at or above the high-risk limit is at medium "
+            "risk below this share, at low risk from it; 100: any shortfall is at least medium."
+        ),
+        **SCORE,
+    )
 
     #: The light set :meth:`light_set` found, for the organization and key it was found for.
     _resolved: tuple[tuple[int | None, str], scoring.LightSet] | None = None
@@ -793,6 +826,10 @@ class RatingPolicy(models.Model):
             key=self.key,
         )
 
+    def risk_limits(self) -> RiskLimits:
+        """The early warning's bands of risk (docs/early-warning.md)."""
+        return RiskLimits(self.risk_high_below, self.risk_medium_below)
+
     def light_set(self) -> scoring.LightSet:
         """The light set :attr:`lights` names for the policy's organization (kept on the row once found:
         ``kpis.selectors.policies_of`` finds those of many rows at once)."""
@@ -833,6 +870,9 @@ class RatingPolicy(models.Model):
             raise ValidationError({"lights": no_light_set(self.lights)})
         for where, why in self.policy(found).problems():
             errors.setdefault(_problem_field(where), []).append(problem_text(where, why))
+        if self.risk_high_below is not None and self.risk_medium_below is not None:
+            for where, why in self.risk_limits().problems():
+                errors.setdefault(f"risk_{where}", []).append(str(RISK_LIMIT_TEXT[why.template]) % why.values)
         if self.pk is not None:
             parents = _parents()  # once for every map that uses the policy
             for used in ScoringPolicy.objects.filter(rating_policy=self).select_related("map__organization"):
@@ -930,3 +970,96 @@ class ScoringPolicy(models.Model):
         if problems:
             field_of = {"weights": "achievement_weight", "thresholds": "excellent"}
             raise ValidationError({field_of.get(name, name): problem_text("", why) for name, why in problems})
+
+
+# --- the review chain (issue 16 item 4): who reviews a submitted result, in which steps, as data -------------
+
+
+class ReviewStep(Translatable):
+    """One step of an organization's review chain (審查流程), e.g. 初核 by the theme coordinator, then 複核 by
+    the evaluation office.
+
+    A submitted result of a map waits at the chain's steps in ``order``: whoever acts at its step (``role``)
+    approves it, on to the next step (at the last, the result is approved), or returns it to its editor with
+    a comment. The agency's self-assessment is the editor's submit, before the first step; publication, the
+    administrators', comes after the last. A map's chain is its organization's steps, else those of the
+    nearest organization above it that has steps (a city's chain serves its bureaus' maps), else
+    :data:`DEFAULT_CHAIN`: one step, the theme coordinator's, the review as it was before chains existed.
+    """
+
+    class Actor(models.TextChoices):
+        #: The coordinator of the KPI's theme, as ``Access.reviews`` says (the map's administrators too).
+        COORDINATOR = "coordinator", _("theme coordinator")
+        #: The evaluation office: the administrators of the map's organization (or of one above it).
+        OFFICE = "office", _("evaluation office")
+
+    LANGUAGE_FROM = ("organization",)
+
+    organization = models.ForeignKey(
+        "core.Organization", models.CASCADE, related_name="review_steps", verbose_name=_("organization")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("name"), max_length=100, validators=TEXT)
+    role = models.CharField(
+        _("who acts"),
+        max_length=20,
+        choices=Actor.choices,
+        help_text=_("Who approves or returns a result at this step."),
+    )
+    i18n = Translations(fields=("name",))
+
+    class Meta:
+        verbose_name = _("review step")
+        verbose_name_plural = _("review chain")
+        ordering = ["organization_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["organization", "order"], name="unique_review_step")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class ChainStep(NamedTuple):
+    """A step of a map's review chain as the cycle reads it: its place (1 the first), who acts at it, and
+    its row (None for the default chain's one step, named by :data:`DEFAULT_STEP_NAME`)."""
+
+    number: int
+    role: str
+    row: ReviewStep | None = None
+
+    @property
+    def name(self) -> str:
+        """The step's name in its organization's language (the audit trail's), or the default's."""
+        return self.row.name if self.row is not None else str(DEFAULT_STEP_NAME)
+
+
+DEFAULT_STEP_NAME = pgettext_lazy("review step", "review")
+#: The chain of an organization that has configured none (nor has any above it): one review by the theme coordinator.
+DEFAULT_CHAIN = (ChainStep(1, ReviewStep.Actor.COORDINATOR),)
+
+
+def review_chains(organizations: Iterable[int]) -> dict[int, tuple[ChainStep, ...]]:
+    """Each organization's review chain (of its maps' results): its own steps, else the nearest organization
+    above it with steps, else :data:`DEFAULT_CHAIN`. One query where no organization has configured a chain,
+    two otherwise, whatever the number asked."""
+    asked = set(organizations)
+    rows = list(ReviewStep.objects.select_related("organization").order_by("organization_id", "order", "pk"))
+    by_owner: dict[int, list[ReviewStep]] = {}
+    for row in rows:
+        by_owner.setdefault(row.organization_id, []).append(row)
+    if not by_owner:
+        return dict.fromkeys(asked, DEFAULT_CHAIN)
+    parents = _parents()
+    chains: dict[int, tuple[ChainStep, ...]] = {}
+    for organization in asked:
+        owner = next((o for o in _chain(organization, parents) if o in by_owner), None)
+        steps = by_owner.get(owner) if owner is not None else None
+        chains[organization] = (
+            tuple(ChainStep(i, row.role, row) for i, row in enumerate(steps, 1)) if steps else DEFAULT_CHAIN
+        )
+    return chains
+
+
+def step_of(result: KpiResult, chain: tuple[ChainStep, ...]) -> ChainStep:
+    """The step of ``chain`` a submitted ``result`` waits at; the last one if the chain has been shortened
+    since it got there (nobody is left without a reviewer)."""
+    return chain[min(max(result.review_step, 1), len(chain)) - 1]

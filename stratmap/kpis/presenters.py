@@ -15,7 +15,9 @@ from stratmap.access import Access
 from stratmap.core.names import Shown, local_name, original_language, reader_language, shown
 from stratmap.core.years import TAIPEI_YEARS, Period, Unit, YearStyle, format_year
 from stratmap.kpis import scoring
+from stratmap.kpis.models import TARGET_TYPE_LABELS
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet, Rollup
+from stratmap.kpis.scoring import forecast as forecast_engine
 from stratmap.kpis.selectors import map_scorecard
 from stratmap.strategy import diagram
 from stratmap.strategy.diagram import LightStyle
@@ -285,3 +287,86 @@ def _objective_href(smap: StrategyMap, objective, structure) -> str | None:
         return None
     url = reverse("web:theme", args=[smap.organization.code, smap.url_year, theme.code])
     return f"{url}#objective-{objective.code}"
+
+
+# --- early warning (docs/early-warning.md) ----------------------------------------------------------------------
+
+#: A risk as the reader reads it, with a symbol, so that it never rests on colour alone.
+RISK_LABELS = {
+    forecast_engine.Risk.HIGH: gettext_lazy("high risk"),
+    forecast_engine.Risk.MEDIUM: gettext_lazy("medium risk"),
+    forecast_engine.Risk.LOW: gettext_lazy("low risk"),
+}
+RISK_SYMBOLS = {forecast_engine.Risk.HIGH: "▼▼", forecast_engine.Risk.MEDIUM: "▼", forecast_engine.Risk.LOW: "●"}
+#: How a projection was made.
+FORECAST_METHODS = {
+    forecast_engine.ForecastMethod.COMPLETE: gettext_lazy("every period is in: the year's value"),
+    forecast_engine.ForecastMethod.PLAN: gettext_lazy("on the profile of this year's period targets"),
+    forecast_engine.ForecastMethod.SEASONAL: gettext_lazy("on last year's profile"),
+    forecast_engine.ForecastMethod.LINEAR: gettext_lazy("linear on the year to date"),
+}
+# The engine's reasons, each written out for the translation catalogue (a test holds this to the engine's
+# own list, forecast.FORECAST_REASONS); the values are the engine's, numbers already written.
+FORECAST_REASONS = {
+    forecast_engine.WHOLE_YEARS: gettext_lazy("a KPI of whole years has no periods to project from"),
+    forecast_engine.NOT_PROJECTED: gettext_lazy(
+        "not projected for a target of type %(type)s: it is a stage reached or a window, not a trend"
+    ),
+    forecast_engine.NO_RULE: gettext_lazy("no aggregation rule for the KPI's periods"),
+    forecast_engine.NOTHING_IN: gettext_lazy("no period of the year is in yet"),
+    forecast_engine.NO_TARGET_TO_MEET: gettext_lazy(
+        "projected at %(projected)s; there is no target to measure it against"
+    ),
+    forecast_engine.NOT_RATED: gettext_lazy("projected at %(projected)s; a data-only KPI is not rated"),
+    forecast_engine.SECURED: gettext_lazy(
+        "the year to date, %(actual)s, already meets the year's target of %(target)s"
+    ),
+    forecast_engine.RULED_OUT: gettext_lazy(
+        "the year to date, %(actual)s, already misses the year's target of %(target)s: the periods to come cannot "
+        "undo it"
+    ),
+    forecast_engine.ON_TRACK: gettext_lazy("projected at %(projected)s, meeting the target of %(target)s"),
+    forecast_engine.WITHIN_MARGIN: gettext_lazy(
+        "projected at %(projected)s, %(percent)s %% of the target of %(target)s: short, but not below the "
+        "%(limit)s %% tolerated"
+    ),
+    forecast_engine.SHORT: gettext_lazy(
+        "projected at %(projected)s, %(percent)s %% of the target of %(target)s: short, above the high-risk limit "
+        "of %(limit)s %%"
+    ),
+    forecast_engine.FAR_SHORT: gettext_lazy(
+        "projected at %(projected)s, %(percent)s %% of the target of %(target)s: below the high-risk limit of "
+        "%(limit)s %%"
+    ),
+    forecast_engine.MISSING: gettext_lazy("projected at %(projected)s, missing the target of %(target)s"),
+}
+
+
+def risk_label(risk: str) -> str:
+    """「▼▼ 高風險」/ "▼▼ high risk"; "" for no risk told."""
+    if not risk:
+        return ""
+    return f"{RISK_SYMBOLS[forecast_engine.Risk(risk)]} {RISK_LABELS[forecast_engine.Risk(risk)]}"
+
+
+def forecast_method_text(method: str) -> str:
+    """How the projection was made, in the reader's language; "" for none."""
+    return str(FORECAST_METHODS[forecast_engine.ForecastMethod(method)]) if method else ""
+
+
+def forecast_reason(made: forecast_engine.Forecast) -> str:
+    """Why the KPI is (or is not) at risk, or why it has no projection, in the reader's language."""
+    reason = made.reason
+    values = dict(reason.values)
+    if "type" in values:
+        kind = next((label for kind, label in TARGET_TYPE_LABELS.items() if kind == values["type"]), values["type"])
+        values["type"] = str(kind)
+    template = FORECAST_REASONS.get(reason.template)
+    return str(template) % values if template is not None else str(reason)
+
+
+def projection_text(value: Decimal | None) -> str:
+    """A projected value as people write it: at most two decimals, none when whole (206, 104.33, 1,234.5)."""
+    if value is None:
+        return ""
+    return number(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize())

@@ -13,37 +13,49 @@ results); the scoring itself is pure arithmetic in :mod:`stratmap.kpis.scoring`.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Case, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext
 
 from stratmap.access import Access
-from stratmap.core.models import AuditEvent, Organization
-from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit
+from stratmap.core.audit import data_version
+from stratmap.core.models import (
+    AuditEvent,
+    CalendarDay,
+    HolidayCalendar,
+    Membership,
+    Organization,
+    ReportingCalendar,
+)
+from stratmap.core.workdays import PLAIN, DayKind, DueRule, WorkCalendar, due_after, month_end
+from stratmap.core.years import MONTHS_IN, PER_YEAR, Period, Unit, YearStyle
 from stratmap.kpis.models import (
     EDITABLE,
     FREQUENCY_UNIT,
+    ChainStep,
     Kpi,
     KpiResult,
     KpiTarget,
     RatingPolicy,
+    ReviewStep,
     ScoringPolicy,
     Tag,
     no_light_set,
     period_code,
     period_of,
+    period_order,
     resolve_light_sets,
+    review_chains,
+    step_of,
 )
 from stratmap.kpis.scoring import (
     DEFAULT_POLICY,
@@ -52,8 +64,10 @@ from stratmap.kpis.scoring import (
     NO_YTD_TARGET,
     KpiInput,
     KpiScore,
+    Level,
     LightSet,
     LightSetError,
+    Method,
     Policy,
     Rollup,
     aggregate,
@@ -63,7 +77,8 @@ from stratmap.kpis.scoring import (
     summarize,
     year_to_date,
 )
-from stratmap.kpis.services import agency_choices, city_map_of, previous_map_of
+from stratmap.kpis.scoring.forecast import DEFAULT_RISK_LIMITS, Forecast, ForecastInput, Risk, RiskLimits, forecast
+from stratmap.kpis.services import acts_at, agency_choices, city_map_of, previous_map_of
 from stratmap.strategy.models import Objective, StrategyMap, Theme
 from stratmap.strategy.selectors import MapStructure
 
@@ -575,20 +590,9 @@ SCORED_FIELDS = (
 
 
 def summaries_version() -> str:
-    """The version of the data the maps' headline counts are made of, in one query of index lookups: the last
-    audit event (every edit, publication or removal records one; its time tells one made after a restore
-    apart from the one it replaced) and the highest ids of the rows a load creates without one."""
-    quote = connection.ops.quote_name
-    audit = quote(AuditEvent._meta.db_table)
-    tables = [quote(m._meta.db_table) for m in (StrategyMap, Objective, Kpi, KpiTarget, KpiResult)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {audit}), "
-            f"(SELECT MAX(at) FROM {audit} WHERE id = (SELECT MAX(id) FROM {audit})), "
-            + ", ".join(f"(SELECT MAX(id) FROM {table})" for table in tables)
-        )
-        found = ":".join(map(str, cursor.fetchone()))
-    return hashlib.sha1(found.encode(), usedforsecurity=False).hexdigest()  # a key any cache takes
+    """The version of the data the maps' headline counts are made of (:func:`~stratmap.core.audit.data_version`
+    of the maps, objectives, KPIs, targets and results)."""
+    return data_version((StrategyMap, Objective, Kpi, KpiTarget, KpiResult))
 
 
 def map_summaries(*, maps: list[StrategyMap], access: Access) -> dict[int, Rollup]:
@@ -828,6 +832,246 @@ def cascade(*, city: StrategyMap, bureaus: list[StrategyMap], access: Access) ->
     )
 
 
+# --- the reporting calendar (issue 16 item 1) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportingRules:
+    """An organization's reporting calendar (``core.models.ReportingCalendar``, its nearest ancestor's, or
+    the defaults) as values: its working days, the due-date rules of periods and of the year, and the
+    notifications' days (reminder before, escalation to the theme coordinator and then to the evaluation
+    office after a due date)."""
+
+    work: WorkCalendar
+    period: DueRule
+    year: DueRule
+    remind_before: int
+    escalate_coordinator_after: int
+    escalate_office_after: int
+    #: The holiday calendar's id (None: weekends only), to list its days off.
+    holidays_id: int | None = None
+
+
+def _rules(row: ReportingCalendar | None, work: WorkCalendar) -> ReportingRules:
+    row = row or ReportingCalendar()  # the defaults of its fields
+    return ReportingRules(
+        work=work,
+        period=DueRule(row.period_days, DayKind(row.period_day_kind)),
+        year=DueRule(row.year_days, DayKind(row.year_day_kind)),
+        remind_before=row.remind_before,
+        escalate_coordinator_after=row.escalate_coordinator_after,
+        escalate_office_after=row.escalate_office_after,
+        holidays_id=row.holidays_id,
+    )
+
+
+def period_end(smap: StrategyMap, period: str) -> datetime.date:
+    """The last day of the period ``period`` ("" the year, "Q3", "M05") of ``smap``'s year, in its
+    organization's years (the council's Q4 of 2024 ends on 31 March 2025)."""
+    style = smap.organization.year_style
+    year, month = style.months_of(period_of(smap.year, period, style))[-1]
+    return month_end(year, month)
+
+
+@dataclass
+class ReportingDates:
+    """The reporting calendars of a set of maps' organizations, read once (:func:`reporting_dates`);
+    due dates are then worked out in Python, no query more."""
+
+    #: Each organization's rules, by organization id.
+    rules_of: dict[int, ReportingRules]
+
+    def rules(self, smap: StrategyMap) -> ReportingRules:
+        return self.rules_of[smap.organization_id]
+
+    def due(self, smap: StrategyMap, period: str) -> datetime.date:
+        """When the results of ``period`` ("" the year) of ``smap`` are due: the year's is the map's own
+        ``results_due`` when it has one, else the year's rule; a period's is the period's rule. Always a
+        working day of the organization's calendar (a map's own date is taken as it is)."""
+        rules = self.rules(smap)
+        if period == "" and smap.results_due is not None:
+            return smap.results_due
+        return due_after(period_end(smap, period), rules.year if period == "" else rules.period, rules.work)
+
+
+def reporting_dates(*, maps: Iterable[StrategyMap]) -> ReportingDates:
+    """The reporting calendars of ``maps``' organizations (each map fetched with its organization): an
+    organization without a reporting calendar takes its nearest ancestor's (a bureau its city's), else the
+    defaults. Three queries whatever the number of maps: the organizations' parents, the reporting
+    calendars, and the days of their holiday calendars over the maps' years (and the year after, where
+    the last deadlines fall)."""
+    maps = list(maps)
+    if not maps:
+        return ReportingDates({})
+    parents = dict(Organization.objects.values_list("pk", "parent_id"))
+    rows = {row.organization_id: row for row in ReportingCalendar.objects.all()}
+    chosen: dict[int, ReportingCalendar | None] = {}
+    for smap in maps:
+        organization: int | None = smap.organization_id
+        seen: set[int] = set()
+        while organization is not None and organization not in rows and organization not in seen:
+            seen.add(organization)  # a cycle of parents is refused elsewhere; never loop on one here
+            organization = parents.get(organization)
+        chosen[smap.organization_id] = rows.get(organization) if organization is not None else None
+    calendars = {row.holidays_id for row in chosen.values() if row is not None and row.holidays_id is not None}
+    first = min(datetime.date(m.year, m.organization.year_start_month, 1) for m in maps)
+    last = datetime.date(max(m.year for m in maps) + 3, 1, 1)
+    days: dict[int, tuple[set[datetime.date], set[datetime.date]]] = {c: (set(), set()) for c in calendars}
+    for calendar_id, date, kind in CalendarDay.objects.filter(
+        calendar_id__in=calendars, date__gte=first, date__lt=last
+    ).values_list("calendar_id", "date", "kind"):
+        days[calendar_id][kind == CalendarDay.Kind.WORKING].add(date)
+    works = {c: WorkCalendar.of(holidays=off, working=on) for c, (off, on) in days.items()}
+    return ReportingDates(
+        {
+            organization: _rules(row, works[row.holidays_id] if row and row.holidays_id else PLAIN)
+            for organization, row in chosen.items()
+        }
+    )
+
+
+def due_dates(*, access: Access, maps: Iterable[StrategyMap]) -> dict[tuple[int, str], datetime.date]:
+    """The due date of every result of ``maps`` (each fetched with its organization), by (KPI id,
+    period): "" the year, and each period of the KPI's frequency in its map's year (the map's year is the
+    KPI's, so the key needs none). For the notifications, over a whole city at once: four queries whatever
+    the number of maps and KPIs (:func:`reporting_dates`' three and the KPIs'); a (map, period)'s date is
+    worked out once for all its KPIs. Maps ``access`` may not read are refused (Http404)."""
+    maps = list(maps)
+    access.require(*maps)
+    dates = reporting_dates(maps=maps)
+    by_pk = {m.pk: m for m in maps}
+    found: dict[tuple[int, str], datetime.date] = {}
+    per_map: dict[tuple[int, str], datetime.date] = {}
+    codes: dict[tuple[int, str], list[str]] = {}
+
+    def due(smap: StrategyMap, period: str) -> datetime.date:
+        key = (smap.pk, period)
+        if key not in per_map:
+            per_map[key] = dates.due(smap, period)
+        return per_map[key]
+
+    for kpi_id, frequency, map_id in Kpi.objects.filter(objective__map__in=list(by_pk)).values_list(
+        "pk", "frequency", "objective__map_id"
+    ):
+        smap = by_pk[map_id]
+        found[(kpi_id, "")] = due(smap, "")
+        unit = FREQUENCY_UNIT.get(frequency)
+        if unit is None:
+            continue
+        if (map_id, unit) not in codes:
+            style = smap.organization.year_style
+            codes[(map_id, unit)] = [period_code(p, style) for p in style.periods(smap.year, unit)]
+        for code in codes[(map_id, unit)]:
+            found[(kpi_id, code)] = due(smap, code)
+    return found
+
+
+@dataclass
+class PeriodDue:
+    """One period of a map's year on its calendar page: its row code ("Q3", "M05"), the period, its last
+    day, when its results are due, and the map's KPIs reported by it (each with its data-release text)."""
+
+    code: str
+    period: Period
+    end: datetime.date
+    due: datetime.date
+    kpis: list[Kpi]
+    style: YearStyle
+
+    @property
+    def label(self) -> str:
+        """The period as people read it (2024/25 Q3, 113年第3季), in the active language."""
+        return self.style.period_label(self.period)
+
+
+@dataclass
+class CalendarMonth:
+    """One month of a map's year on its calendar page: its days off and make-up working days (from the
+    organization's holiday calendar; weekends are not listed) and the periods that end in it."""
+
+    year: int
+    month: int
+    days: list[CalendarDay]
+    periods: list[PeriodDue]
+
+    @property
+    def first(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+
+@dataclass
+class CalendarPage:
+    """What a map's calendar page shows (:func:`calendar_page`)."""
+
+    rules: ReportingRules
+    #: The year's last day, when its results are due, and whether that date is the map's own.
+    year_end: datetime.date
+    year_due: datetime.date
+    map_date: bool
+    months: list[CalendarMonth]
+    #: The KPIs reported once a year (no periods), with their data-release texts.
+    yearly: list[Kpi]
+    #: The holiday calendar used (None: weekends only).
+    holidays: HolidayCalendar | None
+
+
+def calendar_page(*, smap: StrategyMap, access: Access) -> CalendarPage:
+    """The reporting calendar of ``smap``'s year (the map fetched with its organization), for whoever reads
+    the map: each month of the organization's year (April–March for the council) with its days off and the
+    periods of the map's KPIs that end in it, their due dates and the KPIs' data-release texts. Six
+    queries whatever the map's size."""
+    access.require(smap)
+    dates = reporting_dates(maps=[smap])
+    rules = dates.rules(smap)
+    style = smap.organization.year_style
+    months = style.months(smap.year)
+    first = datetime.date(*months[0], 1)
+    year_end = month_end(*months[-1])
+    calendar = None
+    days: dict[tuple[int, int], list[CalendarDay]] = defaultdict(list)
+    if rules.holidays_id is not None:
+        calendar = HolidayCalendar.objects.filter(pk=rules.holidays_id).first()
+        for day in CalendarDay.objects.filter(
+            calendar_id=rules.holidays_id, date__gte=first, date__lte=year_end
+        ).select_related("calendar"):
+            days[(day.date.year, day.date.month)].append(day)
+    fields = ("code", "name", "i18n", "frequency", "release", "objective__order", "order", "objective__map_id")
+    kpis = list(
+        Kpi.objects.filter(objective__map=smap)
+        .select_related("objective")
+        .only(*fields)
+        .order_by("objective__order", "order")
+    )
+    by_period: dict[tuple[Unit, str], list[Kpi]] = defaultdict(list)
+    yearly = []
+    for kpi in kpis:
+        kpi.objective.map = smap
+        unit = FREQUENCY_UNIT.get(kpi.frequency)
+        if unit is None:
+            yearly.append(kpi)
+            continue
+        for period in style.periods(smap.year, unit):
+            by_period[(unit, period_code(period, style))].append(kpi)
+    ends: dict[tuple[int, int], list[PeriodDue]] = defaultdict(list)
+    for unit in (Unit.MONTH, Unit.QUARTER, Unit.HALF):
+        for period in style.periods(smap.year, unit):
+            code = period_code(period, style)
+            if (unit, code) in by_period:
+                last = style.months_of(period)[-1]
+                ends[last].append(
+                    PeriodDue(code, period, month_end(*last), dates.due(smap, code), by_period[(unit, code)], style)
+                )
+    return CalendarPage(
+        rules=rules,
+        year_end=year_end,
+        year_due=dates.due(smap, ""),
+        map_date=smap.results_due is not None,
+        months=[CalendarMonth(y, m, days[(y, m)], ends[(y, m)]) for y, m in months],
+        yearly=yearly,
+        holidays=calendar,
+    )
+
+
 #: A deadline this close (or closer) is flagged on the "what's due" page.
 DUE_SOON = datetime.timedelta(days=14)
 
@@ -835,9 +1079,9 @@ DUE_SOON = datetime.timedelta(days=14)
 @dataclass
 class DueRow:
     """One result someone has to act on: a KPI's result of the map's year, of its ``period`` ("" the whole
-    year, "Q3", "M05"), its status (``None``: not entered) and the map's deadline for results, flagged
-    ``late`` when past and ``soon`` when within ``DUE_SOON``. The deadline is the year's: a period's row
-    has none (the map gives no date for its periods)."""
+    year, "Q3", "M05"), its status (``None``: not entered) and when it is due (:meth:`ReportingDates.due`:
+    the organization's reporting calendar, a map's own results-due date for its year), flagged ``late``
+    when past and ``soon`` when within ``DUE_SOON``."""
 
     kpi: Kpi
     status: str | None
@@ -870,10 +1114,15 @@ def cycle_maps(*, access: Access, today: datetime.date) -> list[StrategyMap]:
     organization, its latest map in force whose year has started by ``today`` (an April–March year
     stored as 2024 starts in April 2024), and the map in force before it, newest first, by
     organization's code. One query whatever the number of organizations and years."""
+    return current_cycle(maps=access.own_maps(), today=today)
+
+
+def current_cycle(*, maps: QuerySet[StrategyMap], today: datetime.date) -> list[StrategyMap]:
+    """Of ``maps``, the current cycle's (see :func:`cycle_maps`): per organization, its latest map in force
+    whose year has started by ``today`` and the one before it. One query."""
     started = Q(year__lt=today.year) | Q(year=today.year, organization__year_start_month__lte=today.month)
     return list(
-        access.own_maps()
-        .filter(started, in_force=True)
+        maps.filter(started, in_force=True)
         .annotate(rank=Window(RowNumber(), partition_by=[F("organization_id")], order_by=F("year").desc()))
         .filter(rank__lte=2)
         .select_related("organization")
@@ -916,7 +1165,7 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
         kpi__objective__map__in=list(by_pk), year=F("kpi__objective__map__year")
     ).values_list("kpi_id", "period", "status"):
         statuses[kpi_id][period] = stored
-    deadlines = {m.pk: m.results_due for m in maps}
+    dates = reporting_dates(maps=maps)
     # An organization's earlier map is done once every one of this person's results of it is published.
     latest: dict[int, int] = {}
     for m in maps:  # newest first
@@ -929,10 +1178,15 @@ def due_work(*, access: Access, today: datetime.date) -> Due:
     maps = [m for m in maps if m.pk in unfinished]
     kpis = [k for k in kpis if k.objective.map_id in unfinished]
 
+    deadlines: dict[tuple[int, str], datetime.date] = {}
+
     def row(kpi: Kpi, status: str | None, period: str) -> DueRow:
-        deadline = None if period else deadlines.get(kpi.objective.map_id)
-        late = deadline is not None and deadline < today
-        soon = deadline is not None and not late and deadline <= today + DUE_SOON
+        key = (kpi.objective.map_id, period)
+        if key not in deadlines:  # once per map and period, for all its KPIs
+            deadlines[key] = dates.due(kpi.objective.map, period)
+        deadline = deadlines[key]
+        late = deadline < today
+        soon = not late and deadline <= today + DUE_SOON
         return DueRow(kpi, status, deadline, late, soon, period)
 
     due = Due([], [], [], [])
@@ -1046,3 +1300,604 @@ def _plans_of_kpi() -> QuerySet:
     plan = Kpi._meta.get_field("action_plans").related_model
     assert isinstance(plan, type) and issubclass(plan, Model)
     return plan._default_manager.only("pk", "code", "name", "i18n", "kpi_id", "order")
+
+
+# --- the review chain (issue 16 item 4): who acts on a result now, and what a reviewer has to review ----------
+
+
+def reviewers_of(*, results: Iterable[KpiResult]) -> dict[int, list[Any]]:
+    """The people who act on each of ``results`` now, by result id, for notices and escalation:
+
+    - a draft or returned result: its editors (of its KPI's agencies, or of an organization above one);
+    - a submitted one: those who act at the step of its map's review chain where it waits (the theme
+      coordinators of its KPI's theme, that is of the theme's group or of the group's lead, or of an
+      organization above them; or, at the evaluation office's step, the administrators of the map's
+      organization or of one above it); at a coordinator's step that nobody holds, the administrators,
+      so that no result waits for nobody;
+    - an approved one: the administrators, who publish it;
+    - a published one: nobody.
+
+    Active users holding the role through a membership, each once, by user name; superusers act
+    everywhere but are nobody's reviewer unless they hold a role. Six queries at most, whatever the
+    number of results (the results, their agencies, the chains, the organizations, the memberships).
+    """
+    ids = [result.pk for result in results]
+    if not ids:
+        return {}
+    S = KpiResult.Status
+    rows = list(
+        KpiResult.objects.filter(pk__in=ids).values_list(
+            "pk",
+            "status",
+            "review_step",
+            "kpi_id",
+            "kpi__objective__map__organization_id",
+            "kpi__objective__theme__group_id",
+            "kpi__objective__theme__group__lead_id",
+        )
+    )
+    agencies: dict[int, set[int]] = defaultdict(set)
+    for kpi_id, organization in Kpi.agencies.through.objects.filter(kpi_id__in={r[3] for r in rows}).values_list(
+        "kpi_id", "organization_id"
+    ):
+        agencies[kpi_id].add(organization)
+    chains = review_chains({r[4] for r in rows})
+    above = organizations_above()
+    Role = Membership.Role
+    wanted: dict[int, list[tuple[str, set[int]]]] = {}  # result → [(role, organizations)], the first found wins
+    for pk, status, review_step, kpi_id, owner, group, lead in rows:
+        office = (Role.ADMINISTRATOR, above([owner]))
+        if status in EDITABLE:
+            wanted[pk] = [(Role.EDITOR, above(agencies[kpi_id]))]
+        elif status == S.SUBMITTED:
+            chain = chains[owner]
+            step = chain[min(max(review_step, 1), len(chain)) - 1]
+            if step.role == ReviewStep.Actor.OFFICE:
+                wanted[pk] = [office]
+            else:
+                wanted[pk] = [(Role.COORDINATOR, above([group, lead]) if group is not None else set()), office]
+        elif status == S.APPROVED:
+            wanted[pk] = [office]
+        else:
+            wanted[pk] = []
+    found = people_holding(wanted)
+    return {pk: found.get(pk, []) for pk in ids}
+
+
+K = TypeVar("K")
+
+
+def organizations_above() -> Callable[[Iterable[int | None]], set[int]]:
+    """A function giving organizations and those above them (a role held on any of these acts on them),
+    from one query of every organization's parent."""
+    parents = dict(Organization.objects.values_list("pk", "parent_id"))
+
+    def above(organizations: Iterable[int | None]) -> set[int]:
+        found: set[int] = set()
+        for organization in organizations:
+            while organization is not None and organization not in found:
+                found.add(organization)
+                organization = parents.get(organization)
+        return found
+
+    return above
+
+
+def people_holding(wanted: Mapping[K, list[tuple[str, set[int]]]]) -> dict[K, list[Any]]:
+    """For each key, the active people holding a role (through a membership) in one of its organizations:
+    ``wanted[key]`` lists (role, organizations) in order of preference, and the first that anybody holds
+    wins (a coordinator's step nobody holds falls to the administrators). Each person once, by user name;
+    one query whatever the number of keys."""
+    organizations = {o for asks in wanted.values() for _role, orgs in asks for o in orgs}
+    holders: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for membership in (
+        Membership.objects.filter(organization__in=organizations, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        holders[membership.role, membership.organization_id].append(membership.user)
+    found: dict[K, list[Any]] = {}
+    for key, asks in wanted.items():
+        people: dict[int, Any] = {}
+        for role, orgs in asks:
+            for organization in orgs:
+                people.update((user.pk, user) for user in holders[role, organization])
+            if people:
+                break
+        found[key] = sorted(people.values(), key=lambda user: user.get_username())
+    return found
+
+
+@dataclass
+class FieldChange:
+    """A field of a result as it was when a reviewer last sent it back, and as it is now."""
+
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class ReviewItem:
+    """A submitted result waiting at a step its reader acts on, with what changed since it last went back
+    to its editor (``changes`` None: its first submission, nothing to compare with: all of it is new)."""
+
+    result: KpiResult
+    step: ChainStep
+    changes: list[FieldChange] | None
+
+
+@dataclass
+class ReviewQueue:
+    """What a reviewer has to review on a map: the chain, the results waiting for them, and the agencies of
+    the map's submitted results that wait for them (to narrow the list to one)."""
+
+    smap: StrategyMap
+    chain: tuple[ChainStep, ...]
+    items: list[ReviewItem]
+    agencies: list[Organization]
+
+
+def review_queue(*, smap: StrategyMap, access: Access, agency: str = "") -> ReviewQueue:
+    """The submitted results of ``smap``'s year (of every period) waiting at a step of its review chain that
+    ``access`` acts on (:func:`~stratmap.kpis.services.acts_at`): a theme coordinator's step lists its
+    themes' KPIs, the evaluation office's step every KPI. With ``agency`` (an organization's code), only
+    its KPIs' results. Each comes with its values and the fields changed since the last time a reviewer
+    sent it back to its editor (a return or a reopening: an approval leaves nothing changed behind it),
+    from the audit trail. Six queries whatever the number of results."""
+    access.require(smap)
+    chain = review_chains([smap.organization_id])[smap.organization_id]
+    found = (
+        KpiResult.objects.filter(kpi__objective__map=smap, year=smap.year, status=KpiResult.Status.SUBMITTED)
+        .select_related("kpi__objective__theme__group", "kpi__objective__map__organization")
+        .prefetch_related("kpi__agencies")
+        .order_by("kpi__objective__order", "kpi__order", "kpi__code", "period")
+    )
+    results = []
+    agencies: dict[int, Organization] = {}
+    for result in found:
+        if acts_at(access=access, kpi=result.kpi, step=step_of(result, chain)):
+            results.append(result)
+            agencies.update((a.pk, a) for a in result.kpi.agencies.all())
+    if agency:
+        results = [r for r in results if any(a.code == agency for a in r.kpi.agencies.all())]
+    events = (
+        AuditEvent.objects.filter(object_type="kpis.kpiresult", object_id__in=[r.pk for r in results])
+        .exclude(field="")
+        .order_by("at", "pk")
+        .values_list("object_id", "action", "field", "old", "new", "object_version")
+    )
+    returned: dict[int, int] = {}
+    edits: dict[int, list[tuple[str, str, str, int]]] = defaultdict(list)
+    for object_id, action, name, old, new, version in events:
+        if name == "status" and new == KpiResult.Status.RETURNED:
+            returned[object_id] = max(returned.get(object_id, 0), version or 0)
+        elif action in ("create", "update"):
+            edits[object_id].append((name, old, new, version or 0))
+    items = []
+    for result in results:
+        changes = None
+        if result.pk in returned:
+            since: dict[str, FieldChange] = {}
+            for name, old, new, version in edits[result.pk]:
+                if version > returned[result.pk]:
+                    since.setdefault(name, FieldChange(name, old, new)).new = new
+            changes = [change for change in since.values() if change.old != change.new]
+        items.append(ReviewItem(result, step_of(result, chain), changes))
+    return ReviewQueue(smap, chain, items, sorted(agencies.values(), key=lambda a: a.code))
+
+
+# --- early warning (issue 16 item 5) -------------------------------------------------------------------------
+
+
+def risk_limits_of(*, smap: StrategyMap) -> RiskLimits:
+    """The early warning's bands of risk of the map: its named rating policy's, else the default
+    (docs/early-warning.md). Reads ``smap.scoring_policy.rating_policy``: no query after :func:`policy_of`."""
+    try:
+        row = smap.scoring_policy
+    except ScoringPolicy.DoesNotExist:
+        return DEFAULT_RISK_LIMITS
+    rating = row.rating_policy if row.rating_policy_id is not None else None
+    return rating.risk_limits() if rating is not None else DEFAULT_RISK_LIMITS
+
+
+def kpi_forecast(
+    *,
+    kpi: Kpi,
+    year: int,
+    targets: Mapping[str, KpiTarget],
+    results: Mapping[str, KpiResult],
+    last_year: Mapping[str, Decimal | None],
+    policy: Policy,
+    limits: RiskLimits = DEFAULT_RISK_LIMITS,
+) -> Forecast:
+    """The projection of ``kpi``'s ``year`` and its risk (:func:`stratmap.kpis.scoring.forecast.forecast`), from
+    the rows read already: its ``targets`` and the ``results`` the reader may see of that year and last year's
+    period values (period code → row or value; "" is the year's). No query (``kpi.objective.map.organization``
+    loaded). A KPI of whole years gets the engine's "no periods" answer."""
+    codes = list(kpi.periods(year, kpi.objective.map.organization.year_style))
+    if not codes:
+        return forecast(ForecastInput((), kpi.aggregation or None))
+    year_target = targets.get("")
+    values = tuple(r.actual if (r := results.get(code)) is not None else None for code in codes)
+    period_targets = tuple(t.value if (t := targets.get(code)) is not None else None for code in codes)
+    before = tuple(last_year.get(code) for code in codes)
+    given = ForecastInput(
+        values,
+        kpi.aggregation or None,
+        year_target=year_target.value if year_target is not None else None,
+        period_targets=period_targets,
+        last_year=before if all(v is not None for v in before) else (),
+        polarity=kpi.polarity,
+        target_type=kpi.target_type,
+        baseline=kpi.baseline,
+        rated=(kpi.method or policy.method) != Method.DATA_ONLY,
+    )
+    return forecast(given, limits)
+
+
+@dataclass
+class KpiWarning:
+    """One KPI of a map of the current cycle: its projection and risk, its latest result (the year's when entered,
+    else its latest period's; None when none is entered) and its score as the scorecard gives it there: the
+    year's, or the year to date at that latest period."""
+
+    kpi: Kpi
+    forecast: Forecast
+    score: KpiScore
+    latest: KpiResult | None
+
+    #: The worst rated level of the map's light set (╳差 for Taipei, Red for the council).
+    worst: Level | None = None
+
+    @property
+    def red(self) -> bool:
+        """Rated the worst level of its map's light set."""
+        return self.score.rated and self.score.light == self.worst
+
+
+@dataclass
+class Warnings:
+    """What :func:`at_risk` finds: every KPI read (with periods or not), those at risk (high, then medium, in
+    map order), and those rated red whose latest result has no countermeasures entered."""
+
+    kpis: list[KpiWarning]
+    at_risk: list[KpiWarning]
+    red_without_countermeasures: list[KpiWarning]
+    #: Each map's light set (map id → set), for a page's key.
+    lights: dict[int, LightSet] = field(default_factory=dict)
+
+
+def at_risk(*, access: Access, maps: Iterable[StrategyMap], kpis: QuerySet[Kpi] | None = None) -> Warnings:
+    """Early warning for the KPIs of ``maps`` that ``access`` reads (of ``kpis`` only, when given: the page
+    passes the person's own), each map's year: the projection of its year-end value and the risk of missing
+    the target (:func:`kpi_forecast`, under the map's :func:`risk_limits_of`), and the KPIs rated red whose
+    latest result has no countermeasures text.
+
+    Set-based: at most nine queries whatever the number of maps and KPIs (the maps with their policies, the
+    light sets of their named policies, the KPIs, the year's targets and results, last year's period results).
+    Last year's period values are the KPI's own results of the year before, else those of the KPI of the same
+    lineage in the organization's map of that year; only those ``access`` may see count.
+    """
+    wanted = [m.pk for m in maps]
+    if not wanted:
+        return Warnings([], [], [])
+    read = access.maps().filter(pk__in=wanted).select_related("organization", "scoring_policy__rating_policy")
+    by_pk = {m.pk: m for m in read}
+    policies = policies_of(maps=list(by_pk.values()))
+    limits = {pk: risk_limits_of(smap=m) for pk, m in by_pk.items()}
+    found = Kpi.objects.filter(objective__map__in=list(by_pk)).select_related(
+        "objective__theme", "objective__perspective"
+    )
+    if kpis is not None:
+        found = found.filter(pk__in=kpis.values("pk"))
+    order = {pk: i for i, pk in enumerate(wanted)}
+    of_maps = sorted(found, key=lambda k: (order[k.objective.map_id], k.objective.order, k.order))
+    for kpi in of_maps:
+        kpi.objective.map = by_pk[kpi.objective.map_id]
+    if not of_maps:
+        return Warnings([], [], [])
+    targets, results = _year_rows(of_maps, access)
+    before = _last_years(of_maps, access)
+    out: list[KpiWarning] = []
+    for kpi in of_maps:
+        smap = kpi.objective.map
+        entered = results[kpi.pk]
+        made = kpi_forecast(
+            kpi=kpi,
+            year=smap.year,
+            targets=targets[kpi.pk],
+            results=entered,
+            last_year=before.get(kpi.pk, {}),
+            policy=policies[smap.pk],
+            limits=limits[smap.pk],
+        )
+        style = smap.organization.year_style
+        codes = ["", *reversed(list(kpi.periods(smap.year, style)))]
+        latest = next((entered[code] for code in codes if code in entered), None)
+        # Rated as the scorecard rates it at the latest period in (the year to date against its target): a sum's
+        # half year against the whole year's target would read red every spring.
+        upto = period_of(smap.year, latest.period, style) if latest is not None and latest.period else None
+        scored = _scored(kpi, targets[kpi.pk], entered, policies[smap.pk], upto, ())
+        out.append(KpiWarning(kpi, made, scored.score, latest, policies[smap.pk].lights.rated[-1]))
+    rank = {Risk.HIGH: 0, Risk.MEDIUM: 1}
+    risky = sorted((w for w in out if w.forecast.at_risk), key=lambda w: rank[Risk(w.forecast.risk)])
+    red = [w for w in out if w.red and w.latest is not None and not w.latest.countermeasures.strip()]
+    return Warnings(out, risky, red, {pk: policy.lights for pk, policy in policies.items()})
+
+
+def _last_years(kpis: list[Kpi], access: Access) -> dict[int, dict[str, Decimal | None]]:
+    """KPI id → period code → last year's value (the year before its map's): its own row's results of that year,
+    else its lineage's in the organization's map of that year (in force). One query, by maps not KPIs."""
+    maps = sorted({k.objective.map_id for k in kpis})
+    lineages = {k.lineage_id for k in kpis if k.lineage_id}
+    years = {k.objective.map.year - 1 for k in kpis}
+    organizations = {k.objective.map.organization_id for k in kpis}
+    own = Q(kpi__objective__map__in=maps, year=F("kpi__objective__map__year") - 1)
+    shared = Q(
+        kpi__lineage_id__in=lineages,
+        kpi__objective__map__in_force=True,
+        kpi__objective__map__year__in=years,
+        kpi__objective__map__organization_id__in=organizations,
+        year=F("kpi__objective__map__year"),
+    )
+    rows = access.results(KpiResult.objects.filter(own | shared if lineages else own).exclude(period=""))
+    mine: defaultdict[int, dict[str, Decimal | None]] = defaultdict(dict)
+    lineage: defaultdict[tuple[int, int, int], dict[str, Decimal | None]] = defaultdict(dict)
+    map_year = {k.pk: k.objective.map.year for k in kpis}
+    for kpi_id, lineage_id, organization, of_map, year, period, actual in rows.values_list(
+        "kpi_id",
+        "kpi__lineage_id",
+        "kpi__objective__map__organization_id",
+        "kpi__objective__map__year",
+        "year",
+        "period",
+        "actual",
+    ):
+        if kpi_id in map_year and year == map_year[kpi_id] - 1:
+            mine[kpi_id][period] = actual
+        if lineage_id is not None and year == of_map:
+            lineage[organization, lineage_id, year][period] = actual
+    out: dict[int, dict[str, Decimal | None]] = {}
+    for k in kpis:
+        smap = k.objective.map
+        found = mine.get(k.pk) or (
+            lineage.get((smap.organization_id, k.lineage_id, smap.year - 1)) if k.lineage_id else None
+        )
+        if found:
+            out[k.pk] = found
+    return out
+
+
+def detail_forecast(*, kpi: Kpi, own: Kpi, lineage: list[Kpi], smap: StrategyMap) -> Forecast:
+    """The forecast of the KPI page (``plans.selectors.kpi_detail``), from the rows it read already: ``own``'s
+    prefetched targets and visible results (every year's), last year's period values from them, else from the
+    member of ``lineage`` in the map of the year before. No query after :func:`policy_of` (``smap``'s)."""
+    year = smap.year
+    targets = {t.period: t for t in own.targets.all() if t.year == year}
+    results = {r.period: r for r in own.results.all() if r.year == year}
+    before: dict[str, Decimal | None] = {
+        r.period: r.actual for r in own.results.all() if r.year == year - 1 and r.period
+    }
+    if not before:
+        for member in lineage:
+            if member.objective.map.year == year - 1 and member.objective.map.organization_id == smap.organization_id:
+                before = {r.period: r.actual for r in member.results.all() if r.year == year - 1 and r.period}
+    return kpi_forecast(
+        kpi=kpi,
+        year=year,
+        targets=targets,
+        results=results,
+        last_year=before,
+        policy=policy_of(smap=smap),
+        limits=risk_limits_of(smap=smap),
+    )
+
+
+# --- the completion board (issue 16 item 3) -----------------------------------------------------------------
+
+#: The statuses the completion board counts, in the cycle's order: "" is a result not entered.
+NOT_ENTERED = ""
+BOARD_STATUSES = (
+    NOT_ENTERED,
+    KpiResult.Status.DRAFT,
+    KpiResult.Status.SUBMITTED,
+    KpiResult.Status.RETURNED,
+    KpiResult.Status.APPROVED,
+    KpiResult.Status.PUBLISHED,
+)
+#: The statuses of a result handed in: submitted, or further on in the cycle.
+HANDED_IN = frozenset({KpiResult.Status.SUBMITTED, KpiResult.Status.APPROVED, KpiResult.Status.PUBLISHED})
+
+
+@dataclass
+class BoardCounts:
+    """How many results a group of a map's KPIs owes (``expected``), by status (``""``: not entered), how many
+    of the submitted wait at each step of the review chain (step number → count), and how many are late
+    (due date passed, not yet handed in)."""
+
+    expected: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BOARD_STATUSES, 0))
+    steps: dict[int, int] = field(default_factory=dict)
+    late: int = 0
+
+    def add(self, row: BoardRow) -> None:
+        self.expected += 1
+        self.statuses[row.status] += 1
+        if row.step is not None:
+            self.steps[row.step.number] = self.steps.get(row.step.number, 0) + 1
+        self.late += row.late
+
+    @property
+    def handed_in(self) -> int:
+        """Submitted, approved or published."""
+        return sum(self.statuses[s] for s in HANDED_IN)
+
+    @property
+    def percent(self) -> int:
+        """The share handed in, in whole percent (rounded down: 100 only when every one is); 0 of nothing."""
+        return self.handed_in * 100 // self.expected if self.expected else 0
+
+
+@dataclass
+class BoardRow:
+    """One result a KPI of the map owes: its ``period`` ("" the year), its status (``""``: not entered), the
+    step of the review chain it waits at (submitted only; None otherwise), when it is due (the reporting
+    calendar's date) and whether it is late (due before ``today`` and not handed in). ``kpi`` comes with its
+    objective's theme; ``agencies`` are the KPI's responsible agencies, by code."""
+
+    kpi: Kpi
+    period: str
+    status: str
+    step: ChainStep | None
+    due: datetime.date
+    late: bool
+    agencies: list[Organization]
+
+    @property
+    def period_label(self) -> str:
+        """The period as people read it (2024/25 Q3, 113年第3季; the year's label for the year), in the active
+        language (``kpi.objective.map`` is the board's map, set by :func:`completion_board`)."""
+        smap = self.kpi.objective.map
+        style = smap.organization.year_style
+        return style.period_label(period_of(smap.year, self.period, style))
+
+
+@dataclass
+class BoardGroup:
+    """The counts of one theme or one agency (``owner`` None: the KPIs without a theme, or without an agency),
+    ``key`` its code ("" for none), as the board's filters name it."""
+
+    key: str
+    owner: Theme | Organization | None
+    counts: BoardCounts
+
+
+@dataclass
+class Board:
+    """What :func:`completion_board` finds for a map: its review chain, the periods it may be narrowed to, the
+    counts by theme and by agency and in total, and the rows down to the KPIs."""
+
+    smap: StrategyMap
+    today: datetime.date
+    #: The period asked for (None: every result owed so far; "" the year's only).
+    period: str | None
+    #: The period codes results are owed for so far, in the year's order ("" the year first when owed).
+    periods: list[str]
+    chain: tuple[ChainStep, ...]
+    themes: list[BoardGroup]
+    agencies: list[BoardGroup]
+    total: BoardCounts
+    rows: list[BoardRow]
+
+    def period_label(self, code: str) -> str:
+        """A period code as people read it (2024/25 Q3, 113年第3季; the year's label for ""), in the active language."""
+        style = self.smap.organization.year_style
+        return style.period_label(period_of(self.smap.year, code, style))
+
+    def matching(
+        self, *, theme: str | None = None, agency: str | None = None, status: str | None = None
+    ) -> list[BoardRow]:
+        """The rows of one theme and/or agency (their codes, "" for none), and of one status (a result
+        status, ``"not_entered"``, ``"late"``, or ``"expected"`` / None for every row)."""
+        found = self.rows
+        if theme is not None:
+            found = [r for r in found if (r.kpi.objective.theme.code if r.kpi.objective.theme else "") == theme]
+        if agency is not None:
+            found = [r for r in found if agency in {a.code for a in r.agencies} or (agency == "" and not r.agencies)]
+        if status == "late":
+            found = [r for r in found if r.late]
+        elif status == "not_entered":
+            found = [r for r in found if r.status == NOT_ENTERED]
+        elif status not in (None, "", "expected"):
+            found = [r for r in found if r.status == status]
+        return found
+
+
+def completion_board(*, smap: StrategyMap, access: Access, today: datetime.date, period: str | None = None) -> Board:
+    """The completion board of ``smap`` (fetched with its organization) for its year, as of ``today``: every
+    result its KPIs owe so far, as /due/ asks for them (:func:`due_work`) but for every KPI of the map: the
+    year's (a KPI without periods, or whose year is not made of its periods, or whose year is started), and
+    each of its own periods that has ended by ``today`` or is started, unless the year's result is approved
+    or published (the year is closed). Each with its status (not entered, draft, submitted and at which step
+    of the organization's review chain, returned, approved, published), its due date from the reporting
+    calendar (:func:`reporting_dates`) and ``late`` when that date is before ``today`` and it is not handed in
+    (submitted or further on).
+
+    Counted per theme (the objective's; a theme without KPIs counts nothing), per responsible agency (a KPI of
+    two agencies counts under each, so the agencies' counts may add up to more than the total; a KPI of none
+    under "no agency"), and in total. With ``period`` ("" the year, "Q3", "M05"), that period's results only.
+
+    Only what ``access`` sees: a result it may not see counts as not entered (the board is meant for those who
+    read the map's unpublished data, who see them all). Nine queries at most whatever the map's size.
+    """
+    access.require(smap)
+    style = smap.organization.year_style
+    kpis = list(
+        Kpi.objects.filter(objective__map=smap)
+        .select_related("objective__theme")
+        .prefetch_related(Prefetch("agencies", queryset=Organization.objects.order_by("code")))
+        .order_by("objective__order", "order", "code")
+    )
+    found: dict[int, dict[str, KpiResult]] = defaultdict(dict)
+    for row_read in access.results(KpiResult.objects.filter(kpi__objective__map=smap, year=smap.year)).only(
+        "pk", "kpi_id", "period", "status", "review_step"
+    ):
+        found[row_read.kpi_id][row_read.period] = row_read
+    themes = list(smap.themes.order_by("order", "code"))
+    dates = reporting_dates(maps=[smap])
+    chain = review_chains([smap.organization_id])[smap.organization_id]
+    deadlines: dict[str, datetime.date] = {}
+    rows: list[BoardRow] = []
+    owed: set[str] = set()
+    for kpi in kpis:
+        kpi.objective.map = smap
+        results = found.get(kpi.pk, {})
+        periods = kpi.periods(smap.year, style)
+        ended = {code for code, p in periods.items() if style.months_of(p)[-1] < (today.year, today.month)}
+        closed = results.get("") is not None and results[""].status in (
+            KpiResult.Status.APPROVED,
+            KpiResult.Status.PUBLISHED,
+        )
+        agencies = list(kpi.agencies.all())
+        for code in ["", *periods]:
+            result = results.get(code)
+            if code == "":
+                wanted = result is not None or not periods or not kpi.aggregation
+            else:
+                wanted = result is not None or (code in ended and not closed)
+            if not wanted:
+                continue
+            owed.add(code)
+            if period is not None and code != period:
+                continue
+            if code not in deadlines:
+                deadlines[code] = dates.due(smap, code)
+            status = result.status if result is not None else NOT_ENTERED
+            step = step_of(result, chain) if result is not None and status == KpiResult.Status.SUBMITTED else None
+            late = deadlines[code] < today and status not in HANDED_IN
+            rows.append(BoardRow(kpi, code, status, step, deadlines[code], late, agencies))
+    total = BoardCounts()
+    by_theme: dict[str, BoardGroup] = {t.code: BoardGroup(t.code, t, BoardCounts()) for t in themes}
+    by_agency: dict[str, BoardGroup] = {}
+    for row in rows:
+        total.add(row)
+        theme = row.kpi.objective.theme
+        key = theme.code if theme is not None else ""
+        by_theme.setdefault(key, BoardGroup(key, theme, BoardCounts())).counts.add(row)
+        owners: list[Organization | None] = list(row.agencies) or [None]
+        for agency in owners:
+            key = agency.code if agency is not None else ""
+            by_agency.setdefault(key, BoardGroup(key, agency, BoardCounts())).counts.add(row)
+    order = {code: i for i, code in enumerate(t.code for t in themes)}
+    return Board(
+        smap=smap,
+        today=today,
+        period=period,
+        periods=sorted(owed, key=lambda code: period_order(code, style)),
+        chain=chain,
+        themes=sorted(by_theme.values(), key=lambda g: (g.key == "", order.get(g.key, len(order)))),
+        agencies=sorted(by_agency.values(), key=lambda g: (g.key == "", g.key)),
+        total=total,
+        rows=rows,
+    )

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stratmap.access import Access
 from stratmap.core.audit import Stale, record
@@ -36,12 +37,17 @@ from stratmap.core.years import YearError, YearStyle
 from stratmap.kpis.models import (
     EDITABLE,
     FREQUENCY_UNIT,
+    ChainStep,
     Kpi,
     KpiLineage,
     KpiResult,
     KpiTarget,
+    ReviewStep,
     Tag,
     period_of,
+    review_chains,
+    step_of,
+    year_and_period,
 )
 from stratmap.kpis.scoring import Polarity, TargetType, achievement_rate
 from stratmap.strategy.models import Objective, Revision, StrategyMap
@@ -284,7 +290,13 @@ def kpi_result_delete(*, access: Access, result: KpiResult, version: int, reason
 
 @dataclass(frozen=True)
 class Transition:
-    """A step of the review cycle: from which states, to which, who may take it, what it needs."""
+    """A move of the review cycle: from which states, to which, who may take it, what it needs.
+
+    ``who`` is "editor" (the KPI's agencies' editors), "reviewer" (whoever acts at the step of its map's
+    review chain the result waits at, :func:`acts_at`) or "publisher" (the map's administrators). An
+    approval at a step before the chain's last leaves the result submitted, at the next step: its
+    ``target`` is where the last step's approval takes it.
+    """
 
     source: frozenset[str]
     target: str
@@ -300,57 +312,192 @@ TRANSITIONS = {
     "publish": Transition(frozenset({S.APPROVED}), S.PUBLISHED, "publisher"),
     "reopen": Transition(frozenset({S.APPROVED, S.PUBLISHED}), S.RETURNED, "publisher", needs_text=True),
 }
+Chain = tuple[ChainStep, ...]
 
 
-def allowed_actions(*, access: Access, result: KpiResult) -> list[str]:
-    """The cycle's steps this person may take on this result now."""
+def chain_of(*, kpi: Kpi) -> Chain:
+    """The review chain of ``kpi``'s results: its map's organization's (:func:`~stratmap.kpis.models.review_chains`)."""
+    organization = kpi.objective.map.organization_id
+    return review_chains([organization])[organization]
+
+
+def acts_at(*, access: Access, kpi: Kpi, step: ChainStep) -> bool:
+    """Whether this person approves or returns ``kpi``'s results waiting at ``step``: a theme coordinator's
+    step is the KPI's theme coordinators' (and the map's administrators', as :meth:`Access.reviews` says);
+    the evaluation office's is the administrators' of the map's organization."""
+    if step.role == ReviewStep.Actor.OFFICE:
+        return access.is_administrator(kpi)
+    return access.reviews(kpi)
+
+
+def waiting_at(*, result: KpiResult, chain: Chain) -> ChainStep | None:
+    """The step of ``chain`` where ``result`` waits; None when it is not submitted."""
+    return step_of(result, chain) if result.status == KpiResult.Status.SUBMITTED else None
+
+
+def allowed_actions(*, access: Access, result: KpiResult, chain: Chain | None = None) -> list[str]:
+    """The cycle's moves this person may make on this result now; who reviews depends on the step of the
+    chain (``chain``: its map's, read when not given) the result waits at."""
+
+    def reviewer() -> bool:
+        if result.status != KpiResult.Status.SUBMITTED:
+            return False
+        return acts_at(access=access, kpi=result.kpi, step=step_of(result, chain or chain_of(kpi=result.kpi)))
+
     may = {
-        "editor": access.edits(result.kpi),
-        "reviewer": access.reviews(result.kpi),
-        "publisher": access.publishes(result),
+        "editor": lambda: access.edits(result.kpi),
+        "reviewer": reviewer,
+        "publisher": lambda: access.publishes(result),
     }
-    return [name for name, t in TRANSITIONS.items() if result.status in t.source and may[t.who]]
+    return [name for name, t in TRANSITIONS.items() if result.status in t.source and may[t.who]()]
 
 
 @transaction.atomic
 def kpi_result_transition(*, access: Access, result: KpiResult, action: str, version: int, text: str = "") -> KpiResult:
     """Move a result through the cycle: submit, return (with a comment), approve, publish, reopen (with a reason).
 
+    A submitted result waits at each step of its map's review chain in turn: an approval at a step takes
+    it to the next one, at the last it is approved; a return (at any step) sends it back to its editor
+    with the comment, and its next submission starts again at the first step. ``text`` is kept in the
+    audit trail as the reason of the move (an approval's comment is optional), and the step that acted
+    is recorded as the change of ``review_step`` (from its name to the next one's, or to nothing) on a
+    configured chain (the default chain's one step is not named, so its trail reads as before chains).
     ``version`` is the version the person read; a stale one is refused (:class:`StaleEdit`).
     """
-    step = TRANSITIONS.get(action)
-    if step is None or action not in allowed_actions(access=access, result=result):
+    return _transition(access=access, result=result, action=action, version=version, text=text, chain=None)
+
+
+def _transition(
+    *, access: Access, result: KpiResult, action: str, version: int, text: str, chain: Chain | None
+) -> KpiResult:
+    move = TRANSITIONS.get(action)
+    if move is None:
         raise PermissionDenied
-    if step.needs_text and not text.strip():
+    if move.who == "reviewer" and chain is None:
+        chain = chain_of(kpi=result.kpi)
+    if action not in allowed_actions(access=access, result=result, chain=chain):
+        raise PermissionDenied
+    if move.needs_text and not text.strip():
         raise ValidationError({"text": _("Say why.")})
-    current = _current(result.kpi, result.year, version, result.period)
-    if current is None:
-        raise StaleEdit(None, [])
-    if current.status not in step.source:
-        raise ValidationError(_("This result is %(status)s now.") % {"status": current.get_status_display()})
-    if action == "submit":
-        validate_entry(
-            kpi=current.kpi,
-            year=current.year,
-            data={f: getattr(current, f) for f in ENTRY_FIELDS},
-            period=current.period,
-        )
-    old = current.status
-    current.status = step.target
-    if action in ("return", "reopen"):
-        current.review_comment = text
-    current.version += 1
-    current.full_clean()
-    current.save(update_fields=["status", "review_comment", "version"])
-    record(
-        user=access.user,
-        obj=current,
-        action="status",
-        changes={"status": (old, current.status)},
-        reason=text,
-        kpi=current.kpi,
-    )
+    with transaction.atomic():
+        current = _current(result.kpi, result.year, version, result.period)
+        if current is None:
+            raise StaleEdit(None, [])
+        if current.status not in move.source:
+            raise ValidationError(_("This result is %(status)s now.") % {"status": current.get_status_display()})
+        if move.who == "reviewer" and action not in allowed_actions(access=access, result=current, chain=chain):
+            raise PermissionDenied  # who reviews is the stored step's, whatever the object given said
+        if action == "submit":
+            validate_entry(
+                kpi=current.kpi,
+                year=current.year,
+                data={f: getattr(current, f) for f in ENTRY_FIELDS},
+                period=current.period,
+            )
+            if chain is None:
+                chain = chain_of(kpi=current.kpi)
+        old = current.status
+        acting = step_of(current, chain) if chain is not None and action in ("approve", "return") else None
+        steps: tuple[str, str] | None = None
+        current.status, current.review_step = move.target, 1
+        if action == "submit":
+            assert chain is not None
+            steps = ("", chain[0].name)
+        elif acting is not None:
+            assert chain is not None
+            following = chain[acting.number] if action == "approve" and acting.number < len(chain) else None
+            if following is not None:
+                current.status, current.review_step = KpiResult.Status.SUBMITTED, following.number
+            steps = (acting.name, following.name if following is not None else "")
+        if action in ("return", "reopen"):
+            current.review_comment = text
+        current.version += 1
+        current.full_clean()
+        current.save(update_fields=["status", "review_step", "review_comment", "version"])
+        changes: dict[str, tuple[object, object]] = {"status": (old, current.status)}
+        # The default chain's one step needs no naming: its trail stays as it was before chains.
+        if steps is not None and chain is not None and chain[0].row is not None:
+            changes["review_step"] = steps
+        record(user=access.user, obj=current, action="status", changes=changes, reason=text, kpi=current.kpi)
     return current
+
+
+class BulkProblem(NamedTuple):
+    """Why one result of a bulk move was refused: ``label`` names it (its KPI's code, its year and period),
+    ``stale`` when someone changed it after the person read it."""
+
+    result: KpiResult
+    label: str
+    why: str
+    stale: bool = False
+
+
+class BulkRefused(Exception):
+    """A bulk move refused as a whole: nothing was written. ``problems`` name each result refused and why;
+    ``stale`` when any was changed by someone else after the person read it (a 409)."""
+
+    def __init__(self, problems: list[BulkProblem]):
+        self.problems = problems
+        self.stale = any(p.stale for p in problems)
+        super().__init__("; ".join(f"{p.label}: {p.why}" for p in problems))
+
+
+@transaction.atomic
+def kpi_results_bulk_transition(
+    *, access: Access, items: Sequence[tuple[KpiResult, int]], action: str, text: str = ""
+) -> list[KpiResult]:
+    """Make one move (approve, publish …) on many results at once, all or nothing: each ``(result,
+    version)`` as :func:`kpi_result_transition` would, with the same permission, step, version check and
+    audit; if any one is refused (stale, not this person's to move at its step, not in a state the move
+    starts from), nothing is written and :class:`BulkRefused` names every refused one and why.
+
+    The chains are read once per organization; each result costs what a single move costs.
+    """
+    if not items:
+        raise ValidationError(_("Choose at least one result."))
+    if action not in TRANSITIONS:
+        raise PermissionDenied
+    organizations = {result.kpi.objective.map.organization_id for result, _version in items}
+    chains = review_chains(organizations)
+    moved, problems = [], []
+    for result, version in items:
+        label = f"{result.kpi.code} {year_and_period(result)}"
+        chain = chains[result.kpi.objective.map.organization_id]
+        if version != result.version:  # read again by the caller: checked before the rights it may have lost
+            problems.append(BulkProblem(result, label, _("changed by someone else after you opened it"), True))
+            continue
+        try:
+            moved.append(
+                _transition(access=access, result=result, action=action, version=version, text=text, chain=chain)
+            )
+        except StaleEdit:
+            problems.append(BulkProblem(result, label, _("changed by someone else after you opened it"), True))
+        except PermissionDenied:
+            step = waiting_at(result=result, chain=chain)
+            why = (
+                _("you do not act at its step, %(step)s") % {"step": step.name}
+                if step is not None and TRANSITIONS[action].who == "reviewer"
+                else _("it is %(status)s: you cannot %(action)s it") % {
+                    "status": result.get_status_display(), "action": action_name(action)}
+            )  # fmt: skip
+            problems.append(BulkProblem(result, label, why))
+        except ValidationError as error:
+            problems.append(BulkProblem(result, label, " ".join(error.messages)))
+    if problems:
+        raise BulkRefused(problems)
+    return moved
+
+
+def action_name(action: str) -> str:
+    """A move of the cycle as a verb, in the reader's language."""
+    names = {
+        "submit": pgettext("review action", "submit"),
+        "return": pgettext("review action", "return"),
+        "approve": pgettext("review action", "approve"),
+        "publish": pgettext("review action", "publish"),
+        "reopen": pgettext("review action", "reopen"),
+    }
+    return names.get(action, action)
 
 
 # --- the KPI editor (issue 15 item 2): a KPI's definition and targets, written on its map -----------------

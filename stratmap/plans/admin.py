@@ -1,8 +1,8 @@
 """Admin for action plans, their tasks and expected outcomes.
 
-Monthly progress is shown here read only: it is recorded on the plan's progress page,
-through :func:`stratmap.plans.services.plan_progress_record`, which checks the version
-the editor read and audits every change; a write here would do neither.
+Each task's monthly progress is shown here read only: it is recorded and reviewed on the plan's progress
+page, through :func:`stratmap.plans.services.task_progress_save` and the review steps, which check the
+version the person read and audit every change; a write here would do neither.
 
 Plans, their tasks and outcomes save through :class:`stratmap.core.admin_audit.AuditedAdmin`:
 audited with a reason, checked against and bumping the map's version, scoped to the maps a person
@@ -30,7 +30,7 @@ from stratmap.core.admin import (
     short,
 )
 from stratmap.core.admin_audit import AuditedAdmin, ScopedAdmin, ScopedInline
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
 
 
 def months_display(months) -> str:
@@ -94,24 +94,14 @@ def progress_link(plan: ActionPlan) -> str:
     return format_html('<a href="{}">{}</a>', url, gettext("Record the monthly progress on the plan's page"))
 
 
-class PlanProgressInline(ReadOnlyProgress, ScopedInline, admin.TabularInline):
-    """The plan's months, read only."""
-
-    model = PlanProgress
-    fields = ["month", "planned", "done", "note"]
-    extra = 0
-    max_num = 12
-
-
-@admin.register(PlanProgress)
-class PlanProgressAdmin(ReadOnlyProgress, ScopedAdmin, admin.ModelAdmin):
-    map_path = "plan__kpi__objective__map"
+@admin.register(TaskProgress)
+class TaskProgressAdmin(ReadOnlyProgress, ScopedAdmin, admin.ModelAdmin):
+    map_path = "task__plan__kpi__objective__map"
     map_organization, map_year = map_columns(map_path)
-    list_display = ["plan", "month", "planned", "done", "note", "map_organization", "map_year"]
-    list_filter = ["planned", "done", map_year_filter("plan__kpi__objective__map__year")]
-    list_select_related = ["plan__kpi__objective__map__organization"]
-    search_fields = ["plan__code", "plan__name", "note"]
-    autocomplete_fields = ["plan"]
+    list_display = ["task", "month", "planned", "done", "status", "note", "map_organization", "map_year"]
+    list_filter = ["planned", "done", "status", map_year_filter("task__plan__kpi__objective__map__year")]
+    list_select_related = ["task__plan__kpi__objective__map__organization"]
+    search_fields = ["task__plan__code", "task__name", "note"]
 
 
 @admin.register(ActionPlan)
@@ -133,14 +123,14 @@ class ActionPlanAdmin(AuditedAdmin, admin.ModelAdmin):
     ]
     autocomplete_fields = ["kpi"]
     filter_horizontal = ["agencies"]
-    inlines = [PlanTaskInline, OutcomeInline, PlanProgressInline]
+    inlines = [PlanTaskInline, OutcomeInline]
     fieldsets = [
         (None, {"fields": ["kpi", "order", "code", "printed_code", "also_printed_as", "name"]}),
         (_("Agencies"), {"fields": ["agencies", "agencies_printed"]}),
         (None, {"fields": ["note"]}),
-        (_("monthly progress"), {"fields": ["progress_version", "progress_page"]}),
+        (_("monthly progress"), {"fields": ["progress_page"]}),
     ]
-    readonly_fields = ["progress_version", "progress_page"]
+    readonly_fields = ["progress_page"]
 
     @admin.display(description=_("KPI"), ordering="kpi__code")
     def kpi_code(self, obj):

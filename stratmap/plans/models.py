@@ -1,13 +1,14 @@
-"""Action plans (行動計畫): their tasks, monthly schedules and expected outcomes."""
+"""Action plans (行動計畫): their tasks, monthly schedules, expected outcomes and each task's monthly progress."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stratmap.core.fields import CODE, EXACT, JSON_TEXT, LONG, TEXT, Translatable, Translations
-from stratmap.kpis.models import NUMBER
+from stratmap.kpis.models import NUMBER, ReviewStatus
 
 
 class ActionPlan(Translatable):
@@ -24,8 +25,6 @@ class ActionPlan(Translatable):
     agencies_printed = models.CharField(_("agencies, as printed"), max_length=200, blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(_("order"))
     note = models.TextField(_("note"), blank=True, validators=LONG)
-    #: Bumped by every progress save, so two people's saves never overwrite each other silently.
-    progress_version = models.PositiveIntegerField(_("progress version"), default=1)
     i18n = Translations(fields=("name", "note"))
     LANGUAGE_FROM = ("kpi", "objective", "map", "organization")
 
@@ -109,23 +108,49 @@ class Outcome(Translatable):
         return self.text[:60]
 
 
-class PlanProgress(models.Model):
-    """One month of an action plan's year: whether work was planned, whether it was done, and a note."""
+class TaskProgress(models.Model):
+    """One month of a task: whether work was planned, how far it got, a note, and where it is in its review.
 
-    plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="progress", verbose_name=_("action plan"))
+    ``planned`` starts from the task's schedule (the month is in ``PlanTask.months``) and people may change it
+    (work moved to another month). ``done`` is the state people report: not started, under way or done; a
+    percentage was not chosen because the plans state months and tasks, not quantities of work.
+
+    Reviewed like a KPI's results, one step: the KPI's agency editors enter and submit, its reviewers
+    (``Access.reviews``) approve or return it with a comment, the map's administrators (``Access.publishes``)
+    publish it or reopen it. The public sees published progress only. ``version`` is bumped by every write
+    through the services, so a write based on an older read is refused with what changed.
+    """
+
+    class Done(models.TextChoices):
+        NOT_STARTED = "not_started", pgettext_lazy("task progress", "not started")
+        UNDER_WAY = "under_way", pgettext_lazy("task progress", "under way")
+        DONE = "done", pgettext_lazy("task progress", "done")
+
+    Status = ReviewStatus  # the same states (and words) as a KPI result's review
+
+    task = models.ForeignKey(PlanTask, models.CASCADE, related_name="progress", verbose_name=_("task"))
     month = models.PositiveSmallIntegerField(_("month"))
     planned = models.BooleanField(_("planned"), default=False)
-    done = models.BooleanField(_("done"), default=False)
+    done = models.CharField(_("done"), max_length=12, choices=Done.choices, default=Done.NOT_STARTED)
     note = models.CharField(_("note"), max_length=500, blank=True, validators=TEXT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField(_("review comment"), blank=True, validators=LONG)
+    #: Bumped by every save through the services, so a save based on an older read is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
-        verbose_name = _("monthly progress")
-        verbose_name_plural = _("monthly progress")
-        ordering = ["plan_id", "month"]
+        verbose_name = _("task progress")
+        verbose_name_plural = _("task progress")
+        ordering = ["task_id", "month"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "month"], name="unique_progress_month"),
-            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="progress_month_1_12"),
+            models.UniqueConstraint(fields=["task", "month"], name="unique_task_progress_month"),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="task_progress_month_1_12"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan.code} {self.month}"
+        return f"{self.task} {self.month}"
+
+    @property
+    def recorded(self) -> bool:
+        """Holds something people entered: work done or under way, or a note."""
+        return self.done != self.Done.NOT_STARTED or bool(self.note)

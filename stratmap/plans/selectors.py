@@ -6,44 +6,99 @@ Every read takes the reader's :class:`~stratmap.access.Access` (keyword ``access
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from stratmap.access import Access
 from stratmap.core.models import Organization
+from stratmap.core.years import Period, Unit
 from stratmap.kpis.models import Kpi, KpiResult
-from stratmap.kpis.selectors import ScoredKpi, YearPoint, lineage_history, policy_of, score_rows
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
+from stratmap.kpis.scoring.forecast import Forecast
+from stratmap.kpis.selectors import (
+    ScoredKpi,
+    YearPoint,
+    cycle_maps,
+    detail_forecast,
+    lineage_history,
+    policy_of,
+    score_rows,
+)
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
 from stratmap.strategy.models import Objective, Revision, StrategyMap
 
 
-def plans_in_full() -> QuerySet[ActionPlan]:
-    """Action plans with their agencies, tasks, outcomes and monthly progress (four prefetches)."""
-    return ActionPlan.objects.prefetch_related("agencies", "tasks", "outcomes", "progress").order_by("order")
+def visible_progress(*, smap: StrategyMap, access: Access) -> QuerySet[TaskProgress]:
+    """The task progress of ``smap``'s plans ``access`` may see (as a condition on any task progress): all of it
+    for those who read the map's unpublished data (its organizations' people, those who enter or review its
+    KPIs), the published months only for everyone else, the public among them."""
+    rows = TaskProgress.objects.all()
+    if access.reads_unpublished(smap):
+        return rows
+    return rows.filter(status=TaskProgress.Status.PUBLISHED)
+
+
+def plans_in_full(progress: QuerySet[TaskProgress] | None = None) -> QuerySet[ActionPlan]:
+    """Action plans with their agencies, tasks and outcomes, and, given ``progress`` (what the reader may see:
+    :func:`visible_progress`), each task's months of it (three or four prefetches)."""
+    lookups: list[str | Prefetch] = ["agencies", "tasks", "outcomes"]
+    if progress is not None:
+        lookups.append(Prefetch("tasks__progress", queryset=progress.order_by("month")))
+    return ActionPlan.objects.prefetch_related(*lookups).order_by("order")
+
+
+def months_to_date(*, smap: StrategyMap, today: datetime.date | None = None) -> set[int]:
+    """The calendar months of ``smap``'s year (April to March for a council) that have begun by ``today``."""
+    today = today or timezone.localdate()
+    now = (today.year, today.month)
+    return {month for year, month in smap.organization.year_style.months(smap.year) if (year, month) <= now}
+
+
+@dataclass(frozen=True)
+class TaskToDate:
+    """A task's progress to date: of the months begun that were planned, how many are done."""
+
+    done: int
+    planned: int
+
+
+def task_to_date(task: PlanTask, rows: list[TaskProgress], begun: set[int]) -> TaskToDate:
+    """``task``'s months begun (``begun``: :func:`months_to_date`) that are planned (a month's own ``planned``
+    where it has a row the reader sees, else its schedule) and how many of them are done."""
+    by_month = {r.month: r for r in rows}
+    planned = done = 0
+    for month in begun:
+        row = by_month.get(month)
+        if row.planned if row is not None else month in (task.months or ()):
+            planned += 1
+            done += row is not None and row.done == TaskProgress.Done.DONE
+    return TaskToDate(done, planned)
 
 
 @dataclass(frozen=True)
 class PlanInFull:
-    """An action plan with its responsible agencies, tasks, expected outcomes and monthly progress, each in
-    order, as lists."""
+    """An action plan with its responsible agencies, tasks, expected outcomes and the months of its tasks'
+    progress the reader sees (by task id), each in order, as lists."""
 
     plan: ActionPlan
     agencies: list[Organization]
     tasks: list[PlanTask]
     outcomes: list[Outcome]
-    progress: list[PlanProgress]
+    progress: dict[int, list[TaskProgress]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, plan: ActionPlan) -> PlanInFull:
-        """A plan of :func:`plans_in_full` (its rows prefetched)."""
+    def of(cls, plan: ActionPlan, *, with_progress: bool = False) -> PlanInFull:
+        """A plan of :func:`plans_in_full` (its rows prefetched; its progress too ``with_progress``)."""
+        tasks = list(plan.tasks.all())
         return cls(
             plan,
             list(plan.agencies.all()),
-            list(plan.tasks.all()),
+            tasks,
             list(plan.outcomes.all()),
-            list(plan.progress.all()),
+            {t.pk: list(t.progress.all()) for t in tasks} if with_progress else {},
         )
 
 
@@ -53,10 +108,15 @@ class KpiPlans:
     plans: list[PlanInFull]
 
 
+#: What the pages show of a month of a task's progress (the plans page reads only these).
+PROGRESS_SHOWN = ("task", "month", "planned", "done", "note", "status")
+
+
 def kpis_with_plans(*, smap: StrategyMap, access: Access) -> list[KpiPlans]:
-    """Every KPI of a map with its plans in full: six queries, each of the map's rows (joins from the map, no
-    list of ids). The rows are gathered here rather than prefetched: Django builds a queryset a plan and
-    relation for a prefetch, which cost a city's plans page (thousands of plans' rows) more than their SQL.
+    """Every KPI of a map with its plans in full, their tasks' progress as ``access`` may see it: six queries,
+    each of the map's rows (joins from the map, no list of ids). The rows are gathered here rather than
+    prefetched: Django builds a queryset a plan and relation for a prefetch, which cost a city's plans page
+    (thousands of plans' rows) more than their SQL.
 
     Joins, not nested ``IN (SELECT …)`` subqueries: PostgreSQL planned a task query of two nested subqueries
     over freshly loaded (not yet analysed) tables as a scan of minutes; a join from the map's objectives
@@ -82,13 +142,15 @@ def kpis_with_plans(*, smap: StrategyMap, access: Access) -> list[KpiPlans]:
     for outcome in Outcome.objects.filter(plan__kpi__objective__map=smap).order_by("plan_id", "order"):
         assert outcome.plan_id is not None  # of a plan, by the filter
         outcomes[outcome.plan_id].append(outcome)
-    progress: defaultdict[int, list[PlanProgress]] = defaultdict(list)
-    for month in PlanProgress.objects.filter(plan__kpi__objective__map=smap).order_by("plan_id", "month"):
-        progress[month.plan_id].append(month)
+    progress: defaultdict[int, defaultdict[int, list[TaskProgress]]] = defaultdict(lambda: defaultdict(list))
+    visible = visible_progress(smap=smap, access=access).filter(task__plan__kpi__objective__map=smap)
+    plan_of = {task.pk: plan for plan, listed in tasks.items() for task in listed}
+    for month in visible.only(*PROGRESS_SHOWN).order_by("task_id", "month"):
+        progress[plan_of[month.task_id]][month.task_id].append(month)
     of_kpi: defaultdict[int, list[PlanInFull]] = defaultdict(list)
     for plan in plans.order_by("kpi_id", "order"):
         pk = plan.pk
-        of_kpi[plan.kpi_id].append(PlanInFull(plan, agencies[pk], tasks[pk], outcomes[pk], progress[pk]))
+        of_kpi[plan.kpi_id].append(PlanInFull(plan, agencies[pk], tasks[pk], outcomes[pk], dict(progress[pk])))
     return [KpiPlans(kpi, of_kpi[kpi.pk]) for kpi in kpis]
 
 
@@ -113,6 +175,8 @@ class KpiDetail:
     cites: Kpi | None  # the city KPI this KPI supports
     supported_by: list[Kpi]  # bureau KPIs that cite this one
     revisions: list
+    #: The projection of the KPI's year and its risk (docs/early-warning.md).
+    forecast: Forecast | None = None
 
 
 def _lineages(kpis: list[Kpi], access: Access, readable: Q) -> QuerySet[Kpi]:
@@ -145,7 +209,7 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
         .prefetch_related(
             Prefetch("agencies", queryset=Organization.objects.order_by("code")),
             "tags",
-            Prefetch("action_plans", queryset=plans_in_full()),
+            Prefetch("action_plans", queryset=plans_in_full(visible_progress(smap=smap, access=access))),
         )
         .get(objective__map=smap, code=code)
     )
@@ -204,7 +268,8 @@ def kpi_detail(*, smap: StrategyMap, code: str, access: Access) -> KpiDetail:
             revised_year = revision.map.compared_year
         if codes.get(revised_year) == revision.code:
             revisions.append(revision)
-    return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions)
+    forecast = detail_forecast(kpi=kpi, own=own, lineage=lineage, smap=smap)
+    return KpiDetail(kpi, scored, history, lineage, cites, supported_by, revisions, forecast)
 
 
 # --- the action plan editor (issue 15 item 3) -------------------------------------------------------------
@@ -233,9 +298,9 @@ class PlanEditing:
     recorded_months: int
 
 
-def recorded(progress: list[PlanProgress]) -> int:
-    """How many of a plan's months hold recorded progress (planned, done or a note)."""
-    return sum(1 for month in progress if month.planned or month.done or month.note)
+def recorded(progress: list[TaskProgress]) -> int:
+    """How many of these months of tasks hold recorded progress (work under way or done, or a note)."""
+    return sum(1 for month in progress if month.recorded)
 
 
 def plan_for_editing(*, smap: StrategyMap, code: str | None, access: Access) -> PlanEditing:
@@ -250,11 +315,11 @@ def plan_for_editing(*, smap: StrategyMap, code: str | None, access: Access) -> 
                 "agencies",
                 Prefetch("tasks", queryset=PlanTask.objects.order_by("order")),
                 Prefetch("outcomes", queryset=Outcome.objects.order_by("order")),
-                "progress",
+                Prefetch("tasks__progress", queryset=TaskProgress.objects.order_by("month")),
             )
             .get(kpi__objective__map=smap, code=code)
         )
-        found = PlanInFull.of(plan)
+        found = PlanInFull.of(plan, with_progress=True)
     kpis = list(
         Kpi.objects.filter(objective__map=smap)
         .select_related("objective")
@@ -265,5 +330,178 @@ def plan_for_editing(*, smap: StrategyMap, code: str | None, access: Access) -> 
         plan=found,
         kpis=kpis,
         agencies=list(plan_agencies(smap=smap)),
-        recorded_months=recorded(found.progress) if found else 0,
+        recorded_months=recorded([r for rows in found.progress.values() for r in rows]) if found else 0,
     )
+
+
+# --- each task's monthly progress and its review (issue 16 item 6) -----------------------------------------
+
+S = TaskProgress.Status
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the progress review: from which states, to which, who takes it, whether it needs a comment."""
+
+    source: frozenset[str]
+    target: str
+    who: str  # "editor" | "reviewer" | "publisher"
+    needs_text: bool = False
+
+
+#: The states in which a month's progress may be changed by its editors (then submitted again).
+WRITABLE = frozenset({S.DRAFT, S.RETURNED})
+#: The one-step review of a task's month, as a KPI result's: the KPI's agency editors submit, its reviewers
+#: (``Access.reviews``) approve or return with a comment, the map's administrators publish or reopen.
+STEPS = {
+    "submit": Step(WRITABLE, S.SUBMITTED, "editor"),
+    "return": Step(frozenset({S.SUBMITTED}), S.RETURNED, "reviewer", needs_text=True),
+    "approve": Step(frozenset({S.SUBMITTED}), S.APPROVED, "reviewer"),
+    "publish": Step(frozenset({S.APPROVED}), S.PUBLISHED, "publisher"),
+    "reopen": Step(frozenset({S.APPROVED, S.PUBLISHED}), S.RETURNED, "publisher", needs_text=True),
+}
+
+
+def roles(*, access: Access, kpi: Kpi) -> dict[str, bool]:
+    """Which parts of the review ``access`` plays on the progress of ``kpi``'s plans (its agencies, its theme's
+    group and its map loaded, so that no question is a query)."""
+    return {"editor": access.edits(kpi), "reviewer": access.reviews(kpi), "publisher": access.publishes(kpi)}
+
+
+def progress_actions(*, may: dict[str, bool], status: str) -> list[str]:
+    """The review steps open on a month in ``status`` to someone playing the parts ``may`` (:func:`roles`)."""
+    return [name for name, step in STEPS.items() if status in step.source and may[step.who]]
+
+
+@dataclass(frozen=True)
+class ProgressGrid:
+    """A plan's progress page: its tasks, each month's stored progress by (task id, month), the months begun,
+    what the reader may do (:func:`roles`) and, by calendar month, the review steps open on that month's
+    rows with the rows each would take (their ids and versions, for the form)."""
+
+    plan: ActionPlan
+    tasks: list[PlanTask]
+    cells: dict[tuple[int, int], TaskProgress]
+    begun: set[int]
+    may: dict[str, bool]
+    steps: dict[int, dict[str, dict[int, int]]]
+
+
+def plan_progress_grid(
+    *, smap: StrategyMap, code: str, access: Access, today: datetime.date | None = None
+) -> ProgressGrid:
+    """The progress page of the plan ``code`` of ``smap``, for those who enter, review or publish its KPI's
+    progress: four queries whatever the number of its tasks and months. Raises ActionPlan.DoesNotExist (also
+    to anyone else, so that a refusal says nothing of what exists)."""
+    access.require(smap)
+    plan = (
+        ActionPlan.objects.select_related("kpi__objective__theme__group")
+        .prefetch_related(
+            "kpi__agencies",
+            Prefetch("tasks", queryset=PlanTask.objects.order_by("order")),
+            Prefetch("tasks__progress", queryset=TaskProgress.objects.order_by("month")),
+        )
+        .get(kpi__objective__map=smap, code=code)
+    )
+    plan.kpi.objective.map = smap
+    may = roles(access=access, kpi=plan.kpi)
+    if not any(may.values()):
+        raise ActionPlan.DoesNotExist
+    tasks = list(plan.tasks.all())
+    cells = {(r.task_id, r.month): r for t in tasks for r in t.progress.all()}
+    steps: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for (_task, month), row in cells.items():
+        for action in progress_actions(may=may, status=row.status):
+            steps[month][action][row.pk] = row.version
+    return ProgressGrid(
+        plan, tasks, cells, months_to_date(smap=smap, today=today), may, {m: dict(a) for m, a in steps.items()}
+    )
+
+
+@dataclass(frozen=True)
+class ProgressDue:
+    """A plan's month on the "what's due" page: its tasks scheduled then without submitted progress (to enter),
+    or its months submitted (to review) or approved (to publish), how many."""
+
+    plan: ActionPlan
+    month: int
+    count: int
+
+    @property
+    def month_label(self) -> str:
+        """The month as people read it, in its organization's year (2024年5月, May 2024)."""
+        smap = self.plan.kpi.objective.map
+        style = smap.organization.year_style
+        index = [m for _y, m in style.months(smap.year)].index(self.month) + 1
+        return style.period_label(Period(smap.year, Unit.MONTH, index))
+
+
+@dataclass(frozen=True)
+class PlanProgressDue:
+    to_enter: list[ProgressDue]
+    to_review: list[ProgressDue]
+    to_publish: list[ProgressDue]
+
+
+def plan_progress_due(*, access: Access, today: datetime.date) -> PlanProgressDue:
+    """The plan progress ``access`` must attend to in the current cycle of its own organizations (the maps of
+    :func:`stratmap.kpis.selectors.cycle_maps`): this month's scheduled tasks of the KPIs it enters whose month
+    has no progress or progress not yet submitted (draft or returned), the months submitted on the KPIs it
+    reviews and those approved on the maps it publishes, by plan and month. Six queries whatever the number of
+    maps, plans and tasks."""
+    maps = {m.pk: m for m in cycle_maps(access=access, today=today)}
+    due = PlanProgressDue([], [], [])
+    if not maps:
+        return due
+    editable = set(access.editable_kpis().filter(objective__map__in=list(maps)).values_list("pk", flat=True))
+    reviewable = set(access.reviewable_kpis().filter(objective__map__in=list(maps)).values_list("pk", flat=True))
+    now = (today.year, today.month)
+    current = {pk for pk, m in maps.items() if now in m.organization.year_style.months(m.year)}
+    plans: dict[int, ActionPlan] = {}
+
+    def plan_of(task: PlanTask) -> ActionPlan:
+        plan = plans.setdefault(task.plan_id, task.plan)
+        plan.kpi.objective.map = maps[plan.kpi.objective.map_id]
+        return plan
+
+    rows = (
+        TaskProgress.objects.filter(task__plan__kpi__objective__map__in=list(maps))
+        .select_related("task__plan__kpi__objective")
+        .only("task", "month", "status", "task__months", *(f"task__{f}" for f in PLAN_DUE_FIELDS))
+        .order_by()
+    )
+    stored: dict[tuple[int, int], str] = {}
+    review: defaultdict[tuple[int, int], int] = defaultdict(int)
+    publish: defaultdict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        stored[(row.task_id, row.month)] = row.status
+        plan = plan_of(row.task)
+        if row.status == S.SUBMITTED and plan.kpi_id in reviewable:
+            review[(plan.pk, row.month)] += 1
+        elif row.status == S.APPROVED and access.publishes(plan.kpi.objective.map):
+            publish[(plan.pk, row.month)] += 1
+    enter: defaultdict[tuple[int, int], int] = defaultdict(int)
+    scheduled = (
+        PlanTask.objects.filter(plan__kpi__objective__map__in=list(current), plan__kpi__in=list(editable))
+        .select_related("plan__kpi__objective")
+        .only("months", "plan_id", *PLAN_DUE_FIELDS)
+        .order_by()
+    )
+    for task in scheduled:
+        if today.month in (task.months or ()) and stored.get((task.pk, today.month), S.DRAFT) in WRITABLE:
+            enter[(plan_of(task).pk, today.month)] += 1
+    order = {pk: i for i, pk in enumerate(maps)}
+
+    def listed(counts: dict[tuple[int, int], int]) -> list[ProgressDue]:
+        found = [ProgressDue(plans[plan], month, n) for (plan, month), n in counts.items()]
+        return sorted(found, key=lambda d: (order[d.plan.kpi.objective.map_id], d.plan.kpi.objective.order,
+                                            d.plan.kpi.order, d.plan.order, d.month))  # fmt: skip
+
+    return PlanProgressDue(listed(enter), listed(review), listed(publish))
+
+
+#: What the "what's due" page reads of a plan (its code and name, its KPI's and objective's order for sorting).
+PLAN_DUE_FIELDS = (
+    *("plan__code", "plan__name", "plan__i18n", "plan__order", "plan__kpi_id"),
+    *("plan__kpi__code", "plan__kpi__order", "plan__kpi__objective__map_id", "plan__kpi__objective__order"),
+)

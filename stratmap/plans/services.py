@@ -1,20 +1,24 @@
-"""Writes to action plans: monthly progress. Checked through the access choke-point, version-checked and audited.
+"""Writes to action plans: each task's monthly progress and its review, and the plan editor's writes. Checked
+through the access choke-point, version-checked and audited.
 
-A plan's progress has one version (``ActionPlan.progress_version``, 1 before anything is
-recorded), so the first record of a plan's months is checked like every later one.
-Concurrent savers wait on the plan's row lock (on SQLite, on the IMMEDIATE transaction).
+Each month of a task has its own version (``TaskProgress.version``; :data:`NEW`, 0, for a month not yet
+recorded), so the first record of a month is checked like every later one. Concurrent savers wait on the
+plan's row lock (on SQLite, on the IMMEDIATE transaction). The review is one step, as a KPI result's was
+(:data:`STEPS`); whole months of a plan take a step at once (:func:`plan_month_transition`).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stratmap.access import Access
@@ -24,26 +28,30 @@ from stratmap.core.models import AuditEvent
 from stratmap.core.names import set_translations
 from stratmap.core.validators import TextError, check_text
 from stratmap.kpis.models import Kpi
-from stratmap.plans.models import ActionPlan, Outcome, PlanProgress, PlanTask
-from stratmap.plans.selectors import plan_agencies, recorded
+from stratmap.plans.models import ActionPlan, Outcome, PlanTask, TaskProgress
+from stratmap.plans.selectors import STEPS, WRITABLE, plan_agencies, recorded, roles
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.strategy.services import map_edited, map_for_edit, revision_of_edit, save_checked, valid_code
 
+#: The version a form carries for a month of a task that had no progress row when it was opened.
+NEW = 0
+#: Of each field of a month, its value when nothing was entered (``planned`` comes from the schedule).
+FIELDS = ("planned", "done", "note")
 
-class MonthProgress(TypedDict, total=False):
-    """What is recorded of a plan's month (a key left out is False, or the empty note)."""
+
+@dataclass(frozen=True)
+class Cell:
+    """What people enter for a task's month: planned, how far the work got, a note."""
 
     planned: bool
-    done: bool
-    note: str
+    done: str = TaskProgress.Done.NOT_STARTED
+    note: str = ""
 
 
 class StaleProgress(Stale):
-    """Someone saved this plan's progress after this person read it; nothing was written.
+    """Someone changed a month of this plan's progress after this person read it; nothing was written.
 
-    ``meanwhile`` lists what they changed (month and field, old and new, who, why): each
-    progress event keeps the ``progress_version`` it reached.
-    """
+    ``meanwhile`` lists what they changed (month and field, old and new, who, why)."""
 
     def __init__(self, plan: ActionPlan, meanwhile: list[AuditEvent]):
         self.plan = plan
@@ -52,51 +60,197 @@ class StaleProgress(Stale):
         )
 
 
-@transaction.atomic
-def plan_progress_record(
-    *, access: Access, plan: ActionPlan, months: dict[int, MonthProgress], version: int, reason: str = ""
-) -> ActionPlan:
-    """Save the twelve months of a plan: ``months[m]`` is month m's :class:`MonthProgress` (a month left out:
-    nothing planned or done, no note).
+def _locked(plan: ActionPlan) -> ActionPlan:
+    """The plan, locked: its row is the lock of its tasks' progress (two first entries of a month must not both
+    find none), with what the access questions read."""
+    return (
+        ActionPlan.objects.select_for_update(of=("self",))
+        .select_related("kpi__objective__theme__group", "kpi__objective__map__organization")
+        .prefetch_related("kpi__agencies")
+        .get(pk=plan.pk)
+    )
 
-    ``version`` is the ``progress_version`` the person read; another one is refused
-    (:class:`StaleProgress`) and nothing is written.
-    """
-    if not access.edits(plan.kpi):
+
+def _stored(plan: ActionPlan) -> tuple[dict[int, PlanTask], dict[tuple[int, int], TaskProgress]]:
+    tasks = {t.pk: t for t in PlanTask.objects.filter(plan=plan)}
+    rows = {(r.task_id, r.month): r for r in TaskProgress.objects.select_for_update().filter(task__plan=plan)}
+    return tasks, rows
+
+
+def _began(plan: ActionPlan, month: int, today: datetime.date) -> bool:
+    """Whether the calendar month ``month`` of the plan's map's year has begun by ``today``."""
+    smap = plan.kpi.objective.map
+    when = next(ym for ym in smap.organization.year_style.months(smap.year) if ym[1] == month)
+    return when <= (today.year, today.month)
+
+
+def _audit(
+    access: Access, row: TaskProgress, plan: ActionPlan, changes: dict[str, tuple[object, object]], reason: str
+) -> None:
+    record(user=access.user, obj=row, action="progress", changes=changes, reason=reason, kpi=plan.kpi)
+
+
+@transaction.atomic
+def task_progress_save(
+    *,
+    access: Access,
+    plan: ActionPlan,
+    cells: Mapping[tuple[int, int], Cell],
+    versions: Mapping[tuple[int, int], int],
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> list[TaskProgress]:
+    """Record the months of a plan's tasks, all or nothing: ``cells[(task id, month)]`` is what a month of a
+    task should hold, ``versions[(task id, month)]`` the version the person read (:data:`NEW` where there
+    was no row). A month left as it is stored is not written; one whose version is another is refused
+    (:class:`StaleProgress`, with what changed); one submitted, approved or published is refused (a
+    ValidationError keyed ``cell-<task>-<month>``). A month with no row gets one when it differs from its
+    default (planned as scheduled, not started, no note), or when it is planned and has begun by ``today``
+    (so that "not started" can be reported and submitted). Each written month is audited with the KPI.
+    Returns the rows written."""
+    current = _locked(plan)
+    if not access.edits(current.kpi):
         raise PermissionDenied
-    current = ActionPlan.objects.select_for_update().get(pk=plan.pk)
-    if not isinstance(version, int) or current.progress_version != version:
-        raise StaleProgress(current, changes_since(current, version))
-    stored = {p.month: p for p in current.progress.all()}
-    changes: dict[str, tuple[object, object]] = {}
-    for month in range(1, 13):
-        wanted = months.get(month, {})
-        row = stored.get(month) or PlanProgress(plan=current, month=month)
-        for field in ("planned", "done", "note"):
-            old, new = getattr(row, field), wanted.get(field, False if field != "note" else "")
-            if old != new:
-                changes[f"{month}月 {field}"] = (old, new)
-                setattr(row, field, new)
-        if row.pk is not None or row.planned or row.done or row.note:
-            try:
-                row.full_clean(exclude=["plan"], validate_unique=False)  # one row a month: the plan's lock
-            except ValidationError as error:
-                raise ValidationError({f"{name}-{month}": msgs for name, msgs in error.message_dict.items()}) from None
-            row.save()
-    if changes:
-        current.progress_version += 1
-        current.full_clean()
-        current.save(update_fields=["progress_version"])
-        record(
-            user=access.user,
-            obj=current,
-            action="progress",
-            changes=changes,
-            reason=reason,
-            kpi=plan.kpi,
-            version=current.progress_version,
-        )
-    return current
+    today = today or timezone.localdate()
+    tasks, stored = _stored(current)
+    written: list[TaskProgress] = []
+    stale: list[AuditEvent] = []
+    refused = False
+    for (task_id, month), cell in cells.items():
+        task = tasks.get(task_id)
+        if task is None or not 1 <= month <= 12:
+            raise ValidationError(_("This plan has no such task or month."))
+        key = f"cell-{task_id}-{month}"
+        row = stored.get((task_id, month))
+        scheduled = bool(task.months) and month in (task.months or [])
+        wanted = {"planned": cell.planned, "done": cell.done, "note": cell.note.strip()}
+        if row is None:
+            default = {"planned": scheduled, "done": TaskProgress.Done.NOT_STARTED, "note": ""}
+            if wanted == default and not (cell.planned and _began(current, month, today)):
+                continue
+            row = TaskProgress(task=task, month=month, version=NEW)
+            # A new month records its planned state, and what else differs from nothing entered.
+            old: dict[str, object] = {"planned": None, "done": TaskProgress.Done.NOT_STARTED, "note": ""}
+        else:
+            old = {f: getattr(row, f) for f in FIELDS}
+            if old == wanted:
+                continue
+        seen = versions.get((task_id, month))
+        if seen != row.version:
+            refused = True
+            if row.pk is not None:
+                stale += changes_since(row, seen)
+            continue
+        if row.pk is not None and row.status not in WRITABLE:
+            raise ValidationError(
+                {
+                    key: _("This month's progress is %(status)s: it can no longer be changed.")
+                    % {"status": row.get_status_display()}
+                }
+            )
+        for field, value in wanted.items():
+            setattr(row, field, value)
+        row.version += 1
+        try:
+            row.full_clean(exclude=["task"], validate_unique=False)  # one row a month: the plan's lock
+        except ValidationError as error:
+            raise ValidationError({f"{key}-{name}": msgs for name, msgs in error.message_dict.items()}) from None
+        row.save()
+        changes = {f"{month}月 {f}": (old[f], wanted[f]) for f in FIELDS if old[f] != wanted[f]}
+        _audit(access, row, current, changes, reason)
+        written.append(row)
+    if refused:
+        raise StaleProgress(current, sorted(stale, key=lambda e: (e.at, e.pk)))
+    return written
+
+
+def task_progress_record(
+    *,
+    access: Access,
+    task: PlanTask,
+    month: int,
+    cell: Cell,
+    version: int,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> TaskProgress | None:
+    """Record one month of one task (:func:`task_progress_save` for one cell); None when nothing changed."""
+    written = task_progress_save(
+        access=access,
+        plan=task.plan,
+        cells={(task.pk, month): cell},
+        versions={(task.pk, month): version},
+        reason=reason,
+        today=today,
+    )
+    return written[0] if written else None
+
+
+@transaction.atomic
+def plan_month_transition(
+    *, access: Access, plan: ActionPlan, month: int, action: str, versions: Mapping[int, int], text: str = ""
+) -> list[TaskProgress]:
+    """Take the review step ``action`` (:data:`STEPS`) on every month ``month`` of the plan's tasks that is in
+    one of the step's states, all or nothing. ``versions`` is, by row id, the version the person read of each
+    such month: a month changed since, or one that came to the step's states since the page was shown, is
+    refused (:class:`StaleProgress`) and nothing is written. Each change is audited with the KPI."""
+    return _transition(access=access, plan=plan, months={month}, action=action, versions=versions, text=text)
+
+
+@transaction.atomic
+def task_progress_transition(
+    *, access: Access, progress: TaskProgress, action: str, version: int, text: str = ""
+) -> TaskProgress:
+    """Take the review step ``action`` on one month of one task, checked against ``version``."""
+    plan = progress.task.plan
+    rows = _transition(
+        access=access, plan=plan, months={progress.month}, action=action,
+        versions={progress.pk: version}, text=text, only={progress.pk},
+    )  # fmt: skip
+    return rows[0]
+
+
+def _transition(
+    *,
+    access: Access,
+    plan: ActionPlan,
+    months: set[int],
+    action: str,
+    versions: Mapping[int, int],
+    text: str,
+    only: set[int] | None = None,
+) -> list[TaskProgress]:
+    step = STEPS.get(action)
+    current = _locked(plan)
+    if step is None or not roles(access=access, kpi=current.kpi)[step.who]:
+        raise PermissionDenied
+    if step.needs_text and not text.strip():
+        raise ValidationError({"text": _("Say why.")})
+    _tasks, stored = _stored(current)
+    rows = [
+        r
+        for (_t, month), r in sorted(stored.items())
+        if month in months and (only is None or r.pk in only) and (r.status in step.source or r.pk in versions)
+    ]
+    stale = [r for r in rows if versions.get(r.pk) != r.version]
+    if stale or {r.pk for r in rows} != set(versions):
+        meanwhile = [e for r in stale for e in changes_since(r, versions.get(r.pk))]
+        raise StaleProgress(current, meanwhile)
+    if not rows:
+        raise ValidationError(_("Nothing here can take this step."))
+    for row in rows:
+        if row.status not in step.source:
+            raise ValidationError(_("This month's progress is %(status)s now.") % {"status": row.get_status_display()})
+        old = row.status
+        row.status = step.target
+        if action in ("return", "reopen"):
+            row.review_comment = text.strip()
+        row.version += 1
+        row.full_clean(exclude=["task"], validate_unique=False)
+        row.save(update_fields=["status", "review_comment", "version"])
+        record(user=access.user, obj=row, action="status", changes={"status": (old, row.status)}, reason=text,
+               kpi=current.kpi)  # fmt: skip
+    return rows
 
 
 # --- the action plan editor (issue 15 item 3) -------------------------------------------------------------
@@ -250,6 +404,10 @@ def plan_save(
         )
         save_checked(row, {"name": f"tasks-{i}-name", "months": f"tasks-{i}-months"})
     for i, row in enumerate(stored_tasks[len(task_rows) :], start=len(task_rows)):
+        if recorded(list(TaskProgress.objects.filter(task=row))):  # its agency's record of the work would go
+            raise ValidationError(
+                {f"tasks-{i}-name": _("This task has monthly progress recorded: it cannot be removed.")}
+            )
         changes[_key(f"{label} task {i + 1}")] = (f"{row.name} [{_months_text(row.months)}]", "—")
         row.delete()
 
@@ -296,7 +454,7 @@ def plan_delete(*, access: Access, smap: StrategyMap, version: int, plan: Action
     found = ActionPlan.objects.filter(pk=plan.pk, kpi__objective__map=current).first()
     if found is None:
         raise PermissionDenied
-    months = recorded(list(found.progress.all()))
+    months = recorded(list(TaskProgress.objects.filter(task__plan=found)))
     if months:
         raise ValidationError(
             _("%(code)s has monthly progress recorded for %(n)d months: it cannot be deleted.")

@@ -687,14 +687,11 @@ def plans_sheet(ws: Worksheet, smap: StrategyMap, *, access: Access) -> None:
                     for m in months or []:
                         if 1 <= int(m) <= 12:
                             ws.cell(r, column[int(m)], RUNS)
-                r += 1
-            progress = {p.month: p for p in item.progress}
-            if progress:
-                put(ws, r, 4, t("Progress"))
-                for month, p in progress.items():
-                    if 1 <= month <= 12 and (p.done or p.planned):
-                        ws.cell(r, column[month], DONE if p.done else PLANNED)
-                progress_rows.append(r)
+                # The task's progress the reader sees, in its months (issue 16: progress is per task).
+                for p in item.progress.get(task.pk, []) if task is not None else []:
+                    if 1 <= p.month <= 12 and (p.done == p.Done.DONE or p.planned):
+                        ws.cell(r, column[p.month], DONE if p.done == p.Done.DONE else PLANNED)
+                        progress_rows.append(r)
                 r += 1
             put(ws, start, 1, plan.code)
             put(ws, start, 2, name_of(plan))

@@ -29,7 +29,7 @@ from stratmap.exchange.loader import write_map
 from stratmap.exchange.parse import DatasetInvalid, format_location
 from stratmap.exchange.schema import MapFile
 from stratmap.kpis.models import Kpi, KpiLineage, KpiResult
-from stratmap.plans.models import ActionPlan, PlanProgress
+from stratmap.plans.models import ActionPlan, PlanTask, TaskProgress
 from stratmap.strategy.models import Objective, Revision, StrategyMap
 from stratmap.strategy.services import (
     map_at_version,
@@ -384,10 +384,18 @@ def edition_publish(*, access: Access, smap: StrategyMap, version: int, reason: 
             if code in kpis:
                 moved["results"] += KpiResult.objects.filter(kpi_id=old_kpi).update(kpi_id=kpis[code])
                 AuditEvent.objects.filter(kpi_id=old_kpi).update(kpi_id=kpis[code])  # its history goes with it
-        plans = dict(ActionPlan.objects.filter(kpi__objective__map=current).values_list("code", "pk"))
-        for code, old_plan in ActionPlan.objects.filter(kpi__objective__map=replaced).values_list("code", "pk"):
-            if code in plans:
-                moved["progress"] += PlanProgress.objects.filter(plan_id=old_plan).update(plan_id=plans[code])
+        # A task's months follow to the task of the same plan code and place (tasks are kept by place, as the
+        # dataset's loader keeps them); a task the draft no longer has keeps them on the replaced edition.
+        tasks = {
+            (code, order): pk
+            for code, order, pk in PlanTask.objects.filter(plan__kpi__objective__map=current)
+            .order_by("plan_id", "order")
+            .values_list("plan__code", "order", "pk")
+        }
+        old_tasks = PlanTask.objects.filter(plan__kpi__objective__map=replaced).values_list("plan__code", "order", "pk")
+        for code, order, old_task in old_tasks:
+            if (code, order) in tasks:
+                moved["progress"] += TaskProgress.objects.filter(task_id=old_task).update(task_id=tasks[(code, order)])
         replaced.in_force = False
         replaced.save(update_fields=["in_force"])
         record(user=access.user, obj=replaced, action="edition", changes={"in_force": (True, False)}, reason=reason)

@@ -14,40 +14,41 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
-from django.db.models import Max
+from django.db.models import F, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stratmap.access import access_for, get_map_for_user
+from stratmap.access import Access, access_for, get_map_for_user
 from stratmap.core.models import AuditEvent
 from stratmap.core.names import original_language
 from stratmap.core.years import YearLabel, YearStyle
-from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, period_of
-from stratmap.kpis.presenters import light_style, month_columns
+from stratmap.kpis.models import EDITABLE, Kpi, KpiResult, KpiTarget, ReviewStep, period_of, review_chains, step_of
+from stratmap.kpis.presenters import light_style
 from stratmap.kpis.scoring import KpiInput, score_kpi
-from stratmap.kpis.selectors import due_work, policy_of, result_periods
+from stratmap.kpis.selectors import DueRow, due_work, policy_of, result_periods
 from stratmap.kpis.services import (
     SCORES,
     SELF_ASSESSMENT,
     StaleEdit,
     allowed_actions,
+    chain_of,
     check_period,
     kpi_result_record,
     kpi_result_transition,
     missed_target,
+    waiting_at,
 )
-from stratmap.plans.models import ActionPlan, PlanProgress
-from stratmap.plans.services import MonthProgress, StaleProgress, plan_progress_record
+from stratmap.plans.selectors import plan_progress_due
 from stratmap.revisions.services import map_revise, map_roll_over
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
 from stratmap.web.forms import CycleForm, PeriodResultForm, ResultForm, ReviseForm, RollOverForm
+from stratmap.web.review import shown_step, step_name
 
 
 def _kpi_for(request: HttpRequest, org: str, year: int, code: str, period: str = "") -> tuple[StrategyMap, Kpi]:
@@ -194,7 +195,8 @@ def result(request: HttpRequest, org: str, year: int, code: str, period: str = "
         events = events.exclude(object_type="kpis.kpiresult", object_id__in=period_results)
     history = events.select_related("user").order_by("-at", "-pk")[:200]
     reviewer = access.reviews(kpi) or access.publishes(kpi)
-    actions = allowed_actions(access=access, result=existing) if existing else []
+    chain = chain_of(kpi=kpi) if existing is not None and existing.status == KpiResult.Status.SUBMITTED else None
+    actions = allowed_actions(access=access, result=existing, chain=chain) if existing else []
     # The KPI's periods, each with its status and page; the year as the scorecard makes it of them.
     kpi_year = result_periods(smap=smap, code=kpi.code, access=access)
     return render(
@@ -220,6 +222,7 @@ def result(request: HttpRequest, org: str, year: int, code: str, period: str = "
             "preview_url": _result_url(smap, kpi.code, period, "preview"),
             "year_url": _result_url(smap, kpi.code, ""),
             "history": history,
+            "step": shown_step(waiting_at(result=existing, chain=chain)) if existing and chain else "",
             "since": _since_last_review(request.user, existing) if reviewer and existing else None,
             **_preview(kpi, smap, target, values, period),
         },
@@ -279,12 +282,18 @@ def result_action(request: HttpRequest, org: str, year: int, code: str, action: 
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done_message(action, moved, smap.organization.year_style))
+    # The review page's forms come back to it (web.review.queue); any other only to this site.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect(_result_url(smap, code, period))
 
 
 def done_message(action: str, result: KpiResult, style: YearStyle) -> str:
     """What just happened to which result: 「DP5.1 職業災害死亡百萬人率 109年成果已送審。」; of a period,
     「H1.1 Affordable homes delivered 2024/25年第3季成果已儲存。」, "Result 2024/25 Q3 of H1.1 … saved."."""
+    if action == "approve" and result.status == KpiResult.Status.SUBMITTED:
+        return _forwarded_message(result, style)
     if result.period:
         return _period_done_message(action, result, style)
     templates = {
@@ -313,6 +322,16 @@ def _period_done_message(action: str, result: KpiResult, style: YearStyle) -> st
     # The period as a heading names it (2024/25 Q3, 113年第3季, Apr 2024): in Chinese it carries its 年.
     period = style.period_label(period_of(result.year, result.period, style))
     return templates[action] % {"period": period, "code": result.kpi.code, "name": result.kpi.name}
+
+
+def _forwarded_message(result: KpiResult, style: YearStyle) -> str:
+    """An approval at a step before the chain's last: where the result goes next."""
+    step = waiting_at(result=result, chain=chain_of(kpi=result.kpi))
+    return _("%(code)s %(period)s approved at this step; it goes on to %(step)s.") % {
+        "code": result.kpi.code,
+        "period": style.period_label(period_of(result.year, result.period, style)),
+        "step": step_name(step),
+    }
 
 
 def _since_last_review(user, result: KpiResult) -> dict:
@@ -347,91 +366,65 @@ def due(request: HttpRequest) -> HttpResponse:
     """What this person must do: results to enter, to review, to publish, with deadlines and release dates."""
     access = access_for(request)
     due = due_work(access=access, today=timezone.localdate())
+    to_review, to_publish = _with_results(access, due.to_review, due.to_publish)
+    progress_due = plan_progress_due(access=access, today=timezone.localdate())
     # Each list is paged on its own (?enter=2&review=1): a long list to enter does not push the others away.
     return render(
         request,
         "web/due.html",
         {
             "to_enter": Paginator(due.to_enter, DUE_PER_PAGE).get_page(request.GET.get("enter")),
-            "to_review": Paginator(due.to_review, DUE_PER_PAGE).get_page(request.GET.get("review")),
-            "to_publish": Paginator(due.to_publish, DUE_PER_PAGE).get_page(request.GET.get("publish")),
+            "to_review": Paginator(to_review, DUE_PER_PAGE).get_page(request.GET.get("review")),
+            "to_publish": Paginator(to_publish, DUE_PER_PAGE).get_page(request.GET.get("publish")),
+            # The maps with results waiting for this person's review, for their review pages.
+            "review_maps": list({row.kpi.objective.map.pk: row.kpi.objective.map for row in to_review}.values()),
             "workbooks": due.workbooks,
+            "progress_due": progress_due,
             "no_organization": access.is_superuser and not access.memberships,
         },
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan_progress(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
-    """An editor's monthly progress of one action plan: planned, done, a note per month."""
-    smap = get_map_for_user(request, org, year)
-    plan = (
-        ActionPlan.objects.select_related("kpi__objective")
-        .prefetch_related("kpi__agencies", "progress", "tasks")
-        .filter(kpi__objective__map=smap, code=code)
-        .first()
-    )
-    access = access_for(request)
-    if plan is None or not access.edits(plan.kpi):
-        raise Http404
-    conflict, problems = None, []
-    if request.method == "POST":
-        months: dict[int, MonthProgress] = {
-            m: {
-                "planned": request.POST.get(f"planned-{m}") == "on",
-                "done": request.POST.get(f"done-{m}") == "on",
-                "note": request.POST.get(f"note-{m}", "").strip(),
-            }
-            for m in range(1, 13)
-        }
-        # A form without a version has seen none (versions start at 1): refused as stale.
-        raw_version = request.POST.get("version", "")
-        version = int(raw_version) if raw_version.isdigit() else 0
-        try:
-            plan_progress_record(
-                access=access, plan=plan, months=months, version=version, reason=request.POST.get("reason", "")
-            )
-        except StaleProgress as stale:
-            conflict = stale
-        except ValidationError as error:
-            problems = _progress_problems(error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("web:plan-progress", org=org, year=smap.url_year, code=code)
-    stored = {p.month: p for p in plan.progress.all()}
-    # In the organization's year (April to March for a council), each month's row named for the reader.
-    rows = [(m, stored.get(m.month)) for m in month_columns(smap.organization.year_style, smap.year)]
-    return render(
-        request,
-        "web/progress.html",
-        {
-            "map": smap,
-            "org": smap.organization,
-            "year": smap.year,
-            "plan": plan,
-            "rows": rows,
-            "conflict": conflict,
-            "problems": problems,
-        },
-        status=409 if conflict else 200,
-    )
+def _with_results(access: Access, to_review: list[DueRow], to_publish: list[DueRow]) -> tuple[list, list]:
+    """The rows to review and to publish with their results (``row.result``, whose version a bulk form
+    carries, and ``row.step``, the name of the step a submitted one waits at), to review only those
+    waiting at a step of their map's chain this person acts on. Two queries, whatever the rows' number."""
+    rows = [*to_review, *to_publish]
+    if not rows:
+        return to_review, to_publish
+    found = {
+        (r.kpi_id, r.period): r
+        for r in KpiResult.objects.filter(
+            kpi__in={row.kpi.pk for row in rows},
+            year=F("kpi__objective__map__year"),
+            status__in=[KpiResult.Status.SUBMITTED, KpiResult.Status.APPROVED],
+        ).only("pk", "kpi_id", "year", "period", "status", "review_step", "version")
+    }
+    chains = review_chains({row.kpi.objective.map.organization_id for row in rows})
+    marked = []
+    for row in rows:
+        result = found.get((row.kpi.pk, row.period))
+        step = ""
+        if result is not None and result.status == KpiResult.Status.SUBMITTED:
+            at = step_of(result, chains[row.kpi.objective.map.organization_id])
+            # due_work lists the KPIs a person reviews (Access.reviews: coordinators and administrators); the
+            # evaluation office's step is the administrators' alone.
+            if at.role == ReviewStep.Actor.OFFICE and not access.is_administrator(row.kpi.objective.map):
+                result = None
+            step = shown_step(at)
+        marked.append(Marked(row, result, step))
+    reviewing = [m for m in marked[: len(to_review)] if m.result is not None]
+    return reviewing, [m for m in marked[len(to_review) :] if m.result is not None]
 
 
-def _progress_problems(error: ValidationError) -> list[str]:
-    """The service's refusals, each naming its month and field (「5月 備註：…」): the page shows twelve of each."""
-    if not hasattr(error, "error_dict"):
-        return error.messages
-    problems = []
-    for key, texts in error.message_dict.items():
-        name, _dash, month = key.rpartition("-")
-        where = key
-        if month.isdigit() and name in ("planned", "done", "note"):
-            field = PlanProgress._meta.get_field(name)
-            assert isinstance(field, models.Field)  # planned, done, note: the row's own columns
-            where = f"{_('month %(month)s') % {'month': month}} {field.verbose_name}"
-        problems += [f"{where}{pgettext('after a label', ': ')}{text}" if where != "reason" else text for text in texts]
-    return problems
+class Marked:
+    """A row of /due/ with its result and the name of the step it waits at, read as the row itself is."""
+
+    def __init__(self, row: DueRow, result: KpiResult | None, step: str):
+        self.row, self.result, self.step = row, result, step
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.row, name)
 
 
 @login_required

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from stratmap.core.names import local_name
 from stratmap.kpis.presenters import light_style, light_styles
 from stratmap.kpis.scoring import LightSet
 from stratmap.kpis.selectors import policy_of
+from stratmap.notices.selectors import unread_count
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import StrategyMap
 
@@ -63,6 +65,11 @@ def legends(used: Iterable[tuple[LightSet, Organization]]) -> list[Legend]:
 def map_legend(smap: StrategyMap) -> list[LightStyle]:
     """The legend of a page of a map: its own light set (its rating policy's)."""
     return light_styles(policy_of(smap=smap).lights)
+
+
+def notices_context(request) -> dict:
+    """The bell's count of unread notifications, asked only when a page shows it (a logged-in person's)."""
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=request.user))}
 
 
 def lights_context(request) -> dict:

@@ -34,7 +34,8 @@ from stratmap.kpis.presenters import (
 )
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.kpis.selectors import Cascade, ScoredKpi
-from stratmap.plans.selectors import KpiPlans, PlanInFull
+from stratmap.plans.models import TaskProgress
+from stratmap.plans.selectors import KpiPlans, PlanInFull, months_to_date, task_to_date
 from stratmap.strategy.models import Objective, StrategyMap
 
 
@@ -245,8 +246,9 @@ TASK_ROW = '<tr><th scope="row">{name}</th>\n      {cells}\n    </tr>'
 
 class PlanArticles:
     """Action plans as their pages show them: each its agencies, its tasks against the months of the map's
-    year (``■`` and, for screen readers, "runs", in the months a task runs), its progress (``✓`` done,
-    ``○`` planned, titled with their notes), the link to update it for those who may (a plan of a KPI in
+    year (``■`` and, for screen readers, "runs", in the months a task runs), each task's progress the reader
+    sees (``✓`` done, ``◐`` under way, ``○`` planned, titled with their notes) and its months done of those
+    planned to date, the link to update it for those who may (a plan of a KPI in
     ``editable``) and its expected outcomes. Made once a page (its words, its months), then called with
     each KPI's plans."""
 
@@ -254,15 +256,33 @@ class PlanArticles:
         self.smap, self.months, self.editable = smap, months, editable
         self.original, self.language = original_language(smap.organization), reader_language()
         self.progress_address = addresses("web:plan-progress")
-        self.headers = "".join(f'<th scope="col" class="month">{escape(m.label)}</th>' for m in months)
+        self.headers = "".join(f'<th scope="col" class="month">{escape(m.label)}</th>' for m in months) + (
+            f'<th scope="col" class="to-date">{escape(gettext("done / planned to date"))}</th>'
+        )
+        self.begun = months_to_date(smap=smap)
+        self.states = {value: escape(str(label)) for value, label in TaskProgress.Done.choices}
         self.task, self.progress_label = escape(gettext("task")), escape(gettext("progress"))
         self.runs = f'<td class="month on"><span class="visually-hidden">{escape(gettext("runs"))}</span>■</td>'
         self.unscheduled = (
-            f'<td colspan="12" class="unscheduled">{escape(gettext("schedule not given in the source"))}</td>\n      '
+            f'<td colspan="{len(months)}" class="unscheduled">'
+            f"{escape(gettext('schedule not given in the source'))}</td>\n      "
         )
         self.done, self.planned = escape(gettext("done")), escape(gettext("planned"))
         self.also, self.update = escape(gettext("also printed as")), escape(gettext("Update the monthly progress"))
         self.outcomes_title = escape(gettext("Expected outcomes"))
+
+    def _mark(self, p: TaskProgress) -> str:
+        """A month's progress as a mark (✓ done, ◐ under way, ○ planned), titled with its state and note."""
+        if p.done == TaskProgress.Done.DONE:
+            symbol = "✓"
+        elif p.done == TaskProgress.Done.UNDER_WAY:
+            symbol = "◐"
+        elif p.planned:
+            symbol = "○"
+        else:
+            return ""
+        title = self.states[p.done] + (f" {escape(p.note)}" if p.note else "")
+        return f'<span class="progress-mark" title="{title}">{symbol}</span>'
 
     def __call__(self, plans: list[PlanInFull]) -> SafeString:
         return mark_safe("".join(self.article(item) for item in plans))  # every value in it escaped
@@ -275,28 +295,27 @@ class PlanArticles:
         if plan.also_printed_as:
             meta += f" · {self.also} {', '.join(escape(str(code)) for code in plan.also_printed_as)}"
         grid = ""
-        if item.tasks or item.progress:
+        if item.tasks:
             rows = []
             for t in item.tasks:
                 on = t.months
+                marks = {p.month: self._mark(p) for p in item.progress.get(t.pk, ())}
                 cells = (
                     self.unscheduled
-                    if on is None
-                    else "".join(self.runs if m.month in on else '<td class="month"></td>' for m in months)
+                    if on is None and not marks
+                    else "".join(
+                        (self.runs if on and m.month in on else '<td class="month">').replace("</td>", "")
+                        + marks.get(m.month, "")
+                        + "</td>"
+                        for m in months
+                    )
                 )
+                to_date = task_to_date(t, item.progress.get(t.pk, []), self.begun)
+                cells += f'<td class="to-date">{to_date.done}/{to_date.planned}</td>'
                 rows.append(
                     TASK_ROW.format(name=shown_html(t, original=self.original, language=self.language), cells=cells)
                 )
-            progress = ""
-            if item.progress:
-                marks: dict[int, list[str]] = {}
-                for p in item.progress:
-                    if p.done or p.planned:
-                        title, symbol = (self.done, "✓") if p.done else (self.planned, "○")
-                        marks.setdefault(p.month, []).append(f'<span title="{title} {escape(p.note)}">{symbol}</span>')
-                cells = "".join(f'<td class="month">{"".join(marks.get(m.month, ()))}</td>' for m in months)
-                progress = f'<tr class="progress"><th scope="row">{self.progress_label}</th>{cells}</tr>'
-            grid = PLAN_GRID.format(task=self.task, months=self.headers, rows="".join(rows), progress=progress)
+            grid = PLAN_GRID.format(task=self.task, months=self.headers, rows="".join(rows), progress="")
         link = ""
         if plan.kpi_id in self.editable:
             link = f'<p><a href="{escape(self.progress_address(self.smap, plan.code))}">{self.update}</a></p>'

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import include, path, register_converter
 
 from stratmap.core.years import YearError, to_ad_year
-from stratmap.web import entry, report_views, views
+from stratmap.web import calendar, entry, notices, progress, report_views, views, warning
 
 
 class AddressYear(int):
@@ -76,6 +76,8 @@ urlpatterns = [
     path("<slug:org>/<year:year>/tows/", views.tows, name="tows"),
     path("<slug:org>/<year:year>/cascade/", views.cascade_view, name="cascade"),
     path("<slug:org>/<year:year>/revisions/", views.revisions, name="revisions"),
+    path("<slug:org>/<year:year>/calendar/", calendar.calendar, name="calendar"),
+    path("<slug:org>/<year:year>/calendar.ics", calendar.calendar_ics, name="calendar-ics"),
     path("<slug:org>/<year:year>/report.pptx", report_views.deck, {"kind": "pptx"}, name="report-pptx"),
     path("<slug:org>/<year:year>/report.pdf", report_views.deck, {"kind": "pdf"}, name="report-pdf"),
     path("<slug:org>/<year:year>/scorecard.xlsx", report_views.scorecard_xlsx, name="scorecard-xlsx"),
@@ -93,9 +95,18 @@ urlpatterns = [
         entry.result_action,
         name="result-period-action",
     ),
-    path("<slug:org>/<year:year>/plans/<str:code>/progress/", entry.plan_progress, name="plan-progress"),
+    path("<slug:org>/<year:year>/plans/<str:code>/progress/", progress.plan_progress, name="plan-progress"),
+    path(
+        "<slug:org>/<year:year>/plans/<str:code>/progress/step/", progress.plan_progress_step, name="plan-progress-step"
+    ),
     path("<slug:org>/<year:year>/revise/", entry.revise, name="revise"),
     path("due/", entry.due, name="due"),
+    path("at-risk/", warning.at_risk_page, name="at-risk"),
+    path("notifications/", notices.notifications, name="notifications"),
+    path("notifications/read/", notices.notifications_mark_read, name="notifications-read"),
+    path("notifications/preferences/", notices.notification_preferences, name="notification-preferences"),
     path("", include("stratmap.web.workbook_urls")),
     path("", include("stratmap.web.editor_urls")),
+    path("", include("stratmap.web.review_urls")),
+    path("", include("stratmap.web.board_urls")),
 ]

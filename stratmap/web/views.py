@@ -35,6 +35,7 @@ from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
 from stratmap.strategy.selectors import MapStructure, map_structure
+from stratmap.web.pagecache import kept_for_the_public
 from stratmap.web.presenters import legend, legends
 from stratmap.web.rows import PlanArticles, cascade_links, plans_lines, scorecard_lines
 
@@ -76,6 +77,7 @@ def map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, Ma
 
 
 @require_safe
+@kept_for_the_public
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     svg, card, structure = map_svg(request, smap)
@@ -93,6 +95,7 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept_for_the_public
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     structure = map_structure(smap=smap, access=access_for(request))
@@ -180,6 +183,7 @@ def _weighted_sections(card: Scorecard) -> list[WeightedSection]:
 
 
 @require_safe
+@kept_for_the_public
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     found, filters, sort = _filtered_scorecard(request, smap)
@@ -256,6 +260,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept_for_the_public
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     try:
@@ -306,7 +311,7 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
                 smap=smap,
                 months=month_columns(smap.organization.year_style, smap.year),
                 editable=set(),  # the plans page links to the progress of the plans one may update
-            )([PlanInFull.of(plan) for plan in detail.kpi.action_plans.all()]),
+            )([PlanInFull.of(plan, with_progress=True) for plan in detail.kpi.action_plans.all()]),
         ),
     )
 
@@ -317,9 +322,13 @@ def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
 
 
 @require_safe
+@kept_for_the_public
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    editable = set(access_for(request).editable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
+    access = access_for(request)
+    # The plans whose progress page one may open: to enter it, or to review or publish it.
+    editable = set(access.editable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
+    editable |= set(access.reviewable_kpis().filter(objective__map=smap).values_list("pk", flat=True))
     months = month_columns(smap.organization.year_style, smap.year)
     found = kpis_with_plans(smap=smap, access=access_for(request))
     return render(
@@ -349,6 +358,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept_for_the_public
 def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     organization = smap.organization

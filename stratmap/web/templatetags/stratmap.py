@@ -18,10 +18,14 @@ from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.kpis.presenters import (
     REASONS,
     derived_text,
+    forecast_method_text,
+    forecast_reason,
     html_lang,
     period_short,
     points_text,
+    projection_text,
     reason_text,
+    risk_label,
     same_language,
 )
 from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
@@ -261,6 +265,12 @@ def colon() -> str:
 
 #: A group's weighted points against what it could earn: ``{{ rollup|points }}`` → "21 of 30".
 register.filter("points", points_text)
+# Early warning (docs/early-warning.md): ``{{ forecast.risk|risk }}`` → "▼▼ high risk", the method, the reason,
+# a projected value.
+register.filter("risk", risk_label)
+register.filter("forecast_method", forecast_method_text)
+register.filter("forecast_reason", forecast_reason)
+register.filter("projection", projection_text)
 
 
 @register.simple_tag(takes_context=True)

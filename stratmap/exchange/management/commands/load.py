@@ -21,6 +21,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from stratmap.access import SYSTEM
+from stratmap.core.calendars import CalendarFileInvalid, load_demo_calendars
 from stratmap.exchange.loader import DEMO_PATHS, LoadRefused, LoadWouldLose, load_paths
 from stratmap.exchange.parse import DatasetInvalid, dataset_files
 
@@ -128,6 +130,15 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.errors)} error(s); nothing was written") from None
         except LoadRefused as exc:
             raise CommandError(str(exc)) from None
+        if demo:  # the demo's holiday calendars and its organizations' reporting calendars (issue 16)
+            try:
+                calendars = load_demo_calendars(access=SYSTEM)
+            except CalendarFileInvalid as exc:
+                raise CommandError("; ".join(exc.errors)) from None
+            self.stdout.write(
+                "holiday calendars: "
+                + ", ".join(f"{c.calendar.code} ({c.calendar.days.count()} days)" for c in calendars)
+            )
         elapsed = time.perf_counter() - started
         for label in report.updated:
             self.stdout.write(f"merged into {label}")

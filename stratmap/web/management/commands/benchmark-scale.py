@@ -7,9 +7,11 @@ does, and prints the load's wall and CPU time and the process's peak memory. The
 as the public, an administrator of the first city or an editor of its first bureau, it asks Django's
 test client for the page (once to warm up, then ``--runs`` times) and prints the median server time, the
 query count, the peak memory Python allocated during the request (tracemalloc, on a run of its own since
-tracing slows it) and the time the same SELECTs take alone (captured, then executed again with a cursor,
-their rows fetched: median of ``--runs``), with the ratio of the page to them: what rendering costs above
-fetching. A page that fails is a row of the table ("500: …"), not the end of the run.
+tracing slows it) and the time the SELECTs of the first request take alone (captured, then executed again
+with a cursor, their rows fetched: median of ``--runs``): the SQL of the rows the page shows, as the request
+that renders it asks for them (the public's later requests may be given the page kept for them,
+:mod:`stratmap.web.pagecache`), with the ratio of the page to them: what a page costs above fetching.
+A page that fails is a row of the table ("500: …"), not the end of the run.
 
 The synthetic data stays in the database: the command refuses one that holds organizations already
 unless ``--force``; ``--loaded`` writes and loads nothing and times the pages of the cities an earlier run
@@ -28,7 +30,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import translation
 
+from stratmap.core.commands import bounded
 from stratmap.core.models import Membership, Organization
 from stratmap.exchange.synthetic import Shape, bureau_code, city_code, write
 from stratmap.kpis.models import Kpi
@@ -65,15 +67,6 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 PAGES = tuple(ROLES)
 USERS = {"admin": "benchmark-scale-admin", "editor": "benchmark-scale-editor"}
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        if not value.isdigit() or not low <= int(value) <= high:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
-        return int(value)
-
-    return parse
 
 
 def page_names(value: str) -> list[str]:
@@ -345,9 +338,23 @@ class Command(BaseCommand):
 
     @staticmethod
     def _measure(client: Client, row: Row, runs: int) -> None:
+        statements: list[tuple[str, Any, bool]] = []
+
+        def capture(execute, sql, params, many, context):
+            statements.append((sql, params, many))
+            return execute(sql, params, many, context)
+
+        # The first request warms templates and caches (shown apart) and renders the page: its SELECTs fetch
+        # the rows the page shows, whether later requests are given the page kept for the public or not.
         started = time.perf_counter()
-        response = _get(client, row.url)  # the first request warms templates and caches: shown apart
+        with connection.execute_wrapper(capture):
+            response = _get(client, row.url)
         row.first_ms = (time.perf_counter() - started) * 1000
+        selects = [
+            (sql, params)
+            for sql, params, many in statements
+            if not many and sql.lstrip()[:6].upper() in ("SELECT", "WITH")
+        ]
         if response.status_code != 200:
             row.status = _status(response)
             return
@@ -361,20 +368,10 @@ class Command(BaseCommand):
                 return
         row.median_ms = statistics.median(timings)
 
-        statements: list[tuple[str, Any, bool]] = []
-
-        def capture(execute, sql, params, many, context):
-            statements.append((sql, params, many))
-            return execute(sql, params, many, context)
-
+        statements.clear()
         with connection.execute_wrapper(capture):
             _get(client, row.url)
         row.queries = len(statements)
-        selects = [
-            (sql, params)
-            for sql, params, many in statements
-            if not many and sql.lstrip()[:6].upper() in ("SELECT", "WITH")
-        ]
 
         tracemalloc.start()
         try:
@@ -396,8 +393,9 @@ class Command(BaseCommand):
         w("")
         w(
             f"median of {runs} run(s) after one to warm up (first ms); peak MB: what Python allocated during "
-            "the request (tracemalloc); raw SQL ms: the page's SELECTs executed again with a cursor and "
-            "their rows fetched (median)"
+            "the request (tracemalloc); raw SQL ms: the SELECTs of the page's first request (which renders it: "
+            "the public's later ones may be given the page kept, see web.pagecache) executed again with a "
+            "cursor and their rows fetched (median)"
         )
         header = (
             f"{'page':<15} {'as':<7} {'status':<7} {'first ms':>9} {'median ms':>10} {'queries':>8} "

@@ -10,7 +10,6 @@ times out; the server and the worker are stopped at the end, whatever happens.
 
 from __future__ import annotations
 
-import argparse
 import http.cookiejar
 import os
 import re
@@ -30,17 +29,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from stratmap.core.commands import bounded
+
 PAGES = ["/", "/taipei/108/", "/taipei/108/scorecard/", "/taipei/108/themes/D/", "/taipei/108/kpis/DP5.1/"]
 TIMEOUT = 60  # seconds a request may take
-
-
-def bounded(low: int, high: int):
-    def parse(value: str) -> int:
-        if not value.isdigit() or not low <= int(value) <= high:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a number from {low} to {high}")
-        return int(value)
-
-    return parse
 
 
 def free_port() -> int:
