@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # gettext compiles the catalogues; Pango and the Noto CJK fonts let WeasyPrint print the PDF report.
 APT_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+# LibreOffice's Calc and Impress, without their windows, make the .ods and .odp files (reports/odf.py); any
+# LibreOffice already installed does (the windowed one conflicts with these: apt would remove it).
+OFFICE_PACKAGES := libreoffice-calc-nogui libreoffice-impress-nogui
 # The browser tests need Debian's chromium; pdftoppm (poppler-utils) turns the PDF report into PNG pages.
 TEST_APT_PACKAGES := chromium poppler-utils
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
@@ -13,6 +16,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/var/stratmap.sqlite3
 # Install Debian packages, only those missing.
 system-packages:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+	@command -v soffice >/dev/null 2>&1 || $(MAKE) --no-print-directory apt PACKAGES="$(OFFICE_PACKAGES)"
 
 test-packages:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT_PACKAGES)"

@@ -14,6 +14,7 @@ docs/deploy.md lists every variable read here (tests/test_docs.py checks that it
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from email.utils import parseaddr
 from pathlib import Path
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "stratmap.exchange",
     "stratmap.web",
     "stratmap.reports",
+    # The REST API's tokens (the API itself, /api/v1/, is django-ninja: stratmap/api).
+    "stratmap.api",
+    # django-ninja's templates and static files: its Swagger UI from our own server, not a CDN.
+    "ninja",
     # Translated data: one JSON column (i18n) per model, the translations of its text fields (core.names).
     "modeltrans",
     "django.contrib.admin",
@@ -265,6 +270,24 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+
+def _frame_ancestors(value: str) -> list[str]:
+    """``https://a.gov.tw https://*.gov.taipei`` → the origins that may frame the embeddable views; each
+    a scheme and host (a leading ``*.`` and a port allowed), so that nothing else gets into the header."""
+    origins = value.replace(",", " ").split()
+    for origin in origins:
+        if not re.fullmatch(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise ImproperlyConfigured(
+                f"STRATMAP_FRAME_ANCESTORS: {origin!r} is not an origin; expected e.g. https://www.gov.taipei "
+                "or https://*.gov.tw, separated by spaces or commas (see docs/deploy.md)"
+            )
+    return origins
+
+
+# The sites that may show the embeddable map and scorecard (web.embed) in a frame, besides this one; every
+# other page may be framed by none (frame-ancestors 'none' above, X-Frame-Options: DENY).
+STRATMAP_FRAME_ANCESTORS = _frame_ancestors(os.environ.get("STRATMAP_FRAME_ANCESTORS", ""))
 # The pages use none of the browser's devices or sensors.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []

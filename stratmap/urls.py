@@ -51,6 +51,8 @@ def favicon(request: HttpRequest) -> HttpResponseBase:
 urlpatterns = [
     path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The REST API, outside the language prefix: its answers are data, not pages (docs/api.md).
+    path("api/v1/", include("stratmap.api.urls")),
     *i18n_patterns(
         path("admin/", admin.site.urls),
         path("accounts/", include(accounts)),

@@ -34,6 +34,9 @@ ROUTES: dict[str, str] = {
     "notifications": "/notifications/",
     "notifications-read": "/notifications/read/",
     "notification-preferences": "/notifications/preferences/",
+    # a person's API tokens (issue 17 item 1): their own, logged in; revoking is a POST
+    "api-tokens": "/api-tokens/",
+    "api-token-revoke": "/api-tokens/1/revoke/",
     "map": f"{MAP}/",
     "map-svg": f"{MAP}/map.svg",
     "theme": f"{MAP}/themes/D/",
@@ -49,6 +52,9 @@ ROUTES: dict[str, str] = {
     "calendar-ics": f"{MAP}/calendar.ics",
     "report-pptx": f"{MAP}/report.pptx",
     "report-pdf": f"{MAP}/report.pdf",
+    # The OpenDocument copies (issue 17 item 3): made by the worker, so GET is the page that prepares them.
+    "report-odp": f"{MAP}/report.odp",
+    "scorecard-ods": f"{MAP}/scorecard.ods",
     "result": f"{MAP}/kpis/DP5.1/result/",
     "result-preview": f"{MAP}/kpis/DP5.1/result/preview/",
     "result-action": f"{MAP}/kpis/DP5.1/result/approve/",
@@ -60,6 +66,7 @@ ROUTES: dict[str, str] = {
     "plan-progress-step": f"{MAP}/plans/DC1.2.1/progress/step/",
     "revise": f"{MAP}/revise/",
     "workbook": f"{MAP}/workbook.xlsx?agency=taipei-dol",
+    "workbook-ods": f"{MAP}/workbook.ods?agency=taipei-dol",
     "workbook-upload": f"{MAP}/workbook/",
     # the editors (issue 15): the map's administrators only
     "map-new": "/taipei/maps/new/",
@@ -79,6 +86,15 @@ ROUTES: dict[str, str] = {
     "completion": f"{MAP}/completion/",
     "completion-csv": f"{MAP}/completion.csv",
     "completion-xlsx": f"{MAP}/completion.xlsx",
+    # open data and embedding (issue 17 items 2, 6, 7): what the scorecard page shows, to whoever reads it
+    "open-data": f"{MAP}/open-data/",
+    "open-data-csv": f"{MAP}/open-data/scorecard.csv",
+    "open-data-json": f"{MAP}/open-data/scorecard.json",
+    "open-data-metadata": f"{MAP}/open-data/metadata.json",
+    "kpi-dashboard": "/taipei/kpis/DP5.1/dashboard.json",
+    "dataset-schema": "/schema/dataset/v1.json",
+    "embed-map": f"{MAP}/embed/map/",
+    "embed-scorecard": f"{MAP}/embed/scorecard/",
 }
 
 #: The same routes on the invented council's 2024/25 map (stratmap/data/ashcombe): no theme groups, one
@@ -102,6 +118,7 @@ COUNCIL_ROUTES: dict[str, str] = {
     "plan-progress": f"{COUNCIL_MAP}/plans/H1.1.1/progress/",
     "plan-progress-step": f"{COUNCIL_MAP}/plans/H1.1.1/progress/step/",
     "workbook": f"{COUNCIL_MAP}/workbook.xlsx?agency=ashcombe-place",
+    "workbook-ods": f"{COUNCIL_MAP}/workbook.ods?agency=ashcombe-place",
     "map-new": "/ashcombe/maps/new/",
     "edit-objective": f"{COUNCIL_MAP}/edit/objectives/H1/",
     "edit-objective-new": f"{COUNCIL_MAP}/edit/objectives/new/?theme=H",
@@ -109,6 +126,7 @@ COUNCIL_ROUTES: dict[str, str] = {
     "edit-kpi-new": f"{COUNCIL_MAP}/edit/kpis/new/?objective=H1",
     "edit-plan": f"{COUNCIL_MAP}/edit/plans/H1.1.1/",
     "edit-plan-new": f"{COUNCIL_MAP}/edit/plans/new/?kpi=H1.1",
+    "kpi-dashboard": "/ashcombe/kpis/H1.1/dashboard.json",
 }
 
 #: The editors' routes (issue 15): a page of them for the map's organization's administrators, nobody else.
@@ -117,6 +135,7 @@ EDITORS = [name for name in ROUTES if name == "map-new" or name.startswith("edit
 #: Routes that take POST only (a GET is answered 405).
 POST_ONLY = {"result-preview", "result-action", "result-period-preview", "result-period-action", "review-bulk"}
 POST_ONLY |= {"notifications-read", "notification-preferences", "plan-progress-step"}
+POST_ONLY |= {"api-token-revoke"}
 #: Routes of which Taipei's demo has no page (its KPIs are reported yearly): ROUTES names one that is a
 #: 404 for everyone; COUNCIL_ROUTES names a page of them.
 NONE_IN_TAIPEI = {"result-period"}
@@ -131,7 +150,10 @@ def every_url() -> dict[str, list[str]]:
     urls["at-risk"].append("/at-risk/")
     urls["notifications"].append("/notifications/")
     urls["notifications-read"].append("/notifications/read/")
+    urls["api-tokens"].append("/api-tokens/")
+    urls["api-token-revoke"].append("/api-tokens/1/revoke/")
     urls["notification-preferences"].append("/notifications/preferences/")
+    urls["dataset-schema"].append("/schema/dataset/v1.json")
     maps = StrategyMap.objects.filter(in_force=True).select_related("organization").order_by("organization", "year")
     for smap in maps:
         # The page's own address (a Chinese one), not a redirect to it: its content is what is checked.
@@ -146,13 +168,24 @@ def every_url() -> dict[str, list[str]]:
             ("edit-objective-new", "/edit/objectives/new/"), ("edit-kpi-new", "/edit/kpis/new/"),
             ("edit-plan-new", "/edit/plans/new/"), ("calendar", "/calendar/"), ("calendar-ics", "/calendar.ics"),
             ("review", "/review/"), ("completion", "/completion/"), ("completion-csv", "/completion.csv"),
-            ("completion-xlsx", "/completion.xlsx"),
+            ("completion-xlsx", "/completion.xlsx"), ("report-odp", "/report.odp"), ("scorecard-ods", "/scorecard.ods"),
+            ("workbook-ods", "/workbook.ods"),
         ]:  # fmt: skip
             urls[name].append(base + tail)
         urls["map-new"].append(f"/{smap.organization.code}/maps/new/")
+        for name, tail in [
+            ("open-data", "/open-data/"), ("open-data-csv", "/open-data/scorecard.csv"),
+            ("open-data-json", "/open-data/scorecard.json"), ("open-data-metadata", "/open-data/metadata.json"),
+            ("embed-map", "/embed/map/"), ("embed-scorecard", "/embed/scorecard/"),
+        ]:  # fmt: skip
+            urls[name].append(base + tail)
         for code in smap.objectives.values_list("code", flat=True):
             urls["edit-objective"].append(f"{base}/edit/objectives/{code}/")
-        for name, tail in [("report-pptx", "/report.pptx"), ("report-pdf", "/report.pdf")]:
+        for name, tail in [
+            ("report-pptx", "/report.pptx"),
+            ("report-pdf", "/report.pdf"),
+            ("report-odp", "/report.odp"),
+        ]:
             urls[name].append(f"{base}{tail}?period=Q3")  # the year to date at a period: the same access
         for theme in themes:
             urls["theme"].append(f"{base}/themes/{theme}/")
@@ -161,10 +194,12 @@ def every_url() -> dict[str, list[str]]:
             urls["revisions"].append(f"{base}/revisions/?theme={theme}")
             urls["report-pptx"].append(f"{base}/report.pptx?theme={theme}")
             urls["report-pdf"].append(f"{base}/report.pdf?theme={theme}")
+            urls["report-odp"].append(f"{base}/report.odp?theme={theme}")
         style = smap.organization.year_style
         kpis = Kpi.objects.filter(objective__map=smap).order_by("code").values_list("code", "frequency")
         for code, frequency in kpis:
             urls["kpi"].append(f"{base}/kpis/{code}/")
+            urls["kpi-dashboard"].append(f"/{smap.organization.code}/kpis/{code}/dashboard.json")
             urls["edit-kpi"].append(f"{base}/edit/kpis/{code}/")
             urls["result"].append(f"{base}/kpis/{code}/result/")
             urls["result-preview"].append(f"{base}/kpis/{code}/result/preview/")

@@ -14,6 +14,8 @@ from tests.helpers import answer
 from tests.routes import COUNCIL_ROUTE_MAPS, COUNCIL_ROUTES, EDITORS, ROUTE_MAPS, ROUTES, url_names
 
 WHO = ["anonymous", "outsider", "admin", "dol", "doed", "coord", "viewer"]
+#: The open-data files and page and the embeddable views of a map (issue 17 items 2 and 6).
+OPEN = ["open-data", "open-data-csv", "open-data-json", "open-data-metadata", "embed-map", "embed-scorecard"]
 
 #: route → what each of WHO is answered, on the demo as it is (the 109 and 110 maps published).
 PUBLISHED = {
@@ -23,6 +25,9 @@ PUBLISHED = {
     "notifications": "login 200 200 200 200 200 200",
     "notifications-read": "login 405 405 405 405 405 405",
     "notification-preferences": "login 405 405 405 405 405 405",
+    # API tokens: everyone logged in has a page of their own; revoking is a POST
+    "api-tokens": "login 200 200 200 200 200 200",
+    "api-token-revoke": "login 405 405 405 405 405 405",
     "map": "200 200 200 200 200 200 200",
     "map-svg": "200 200 200 200 200 200 200",
     "theme": "200 200 200 200 200 200 200",
@@ -38,6 +43,8 @@ PUBLISHED = {
     "calendar-ics": "200 200 200 200 200 200 200",
     "report-pptx": "200 200 200 200 200 200 200",
     "report-pdf": "200 200 200 200 200 200 200",
+    "report-odp": "200 200 200 200 200 200 200",
+    "scorecard-ods": "200 200 200 200 200 200 200",
     # 勞動局's KPI: its editor enters it, theme D's coordinator reviews it, the administrator both.
     "result": "login 404 200 200 404 200 404",
     "result-preview": "login 405 405 405 405 405 405",
@@ -51,6 +58,7 @@ PUBLISHED = {
     "plan-progress-step": "login 405 405 405 405 405 405",
     "revise": "login 404 200 404 404 404 404",
     "workbook": "login 404 200 200 404 404 404",
+    "workbook-ods": "login 404 200 200 404 404 404",
     # The upload page lists the agencies one enters for: 產業局's editor has KPIs on the map too.
     "workbook-upload": "login 404 200 200 200 404 404",
     # The editors: the map's organization's administrators alone, as revise.
@@ -60,13 +68,18 @@ PUBLISHED = {
     "review-bulk": "login 405 405 405 405 405 405",
     # The completion board: whoever reads the map's unpublished data (its editors too), as its exports.
     **dict.fromkeys(["completion", "completion-csv", "completion-xlsx"], "login 404 200 200 200 200 200"),
+    # Open data, its dictionary, the embeddable views and the dataset's schema: anyone's, as the scorecard.
+    **dict.fromkeys(OPEN, "200 200 200 200 200 200 200"),
+    "kpi-dashboard": "200 200 200 200 200 200 200",
+    "dataset-schema": "200 200 200 200 200 200 200",
 }
 
 #: The same with the maps unpublished: the public and the outsider get 404 on every page of them;
 #: insiders read them as before (the TOWS are 產業局's, whose map the city's viewer and administrator
 #: read, and 勞動局 and group D do not).
 MAP_PAGES = ["map", "map-svg", "theme", "scorecard", "scorecard-csv", "scorecard-xlsx", "kpi", "plans", "cascade"]
-MAP_PAGES += ["revisions", "report-pptx", "report-pdf", "calendar", "calendar-ics"]
+MAP_PAGES += ["revisions", "report-pptx", "report-pdf", "calendar", "calendar-ics", "report-odp", "scorecard-ods"]
+MAP_PAGES += OPEN
 UNPUBLISHED = {
     **PUBLISHED,
     **dict.fromkeys(MAP_PAGES, "404 404 200 200 200 200 200"),
@@ -127,6 +140,9 @@ COUNCIL_PUBLISHED = {
     "notifications": "login 200 200 200 200 200 200",
     "notifications-read": "login 405 405 405 405 405 405",
     "notification-preferences": "login 405 405 405 405 405 405",
+    # API tokens: everyone logged in has a page of their own; revoking is a POST
+    "api-tokens": "login 200 200 200 200 200 200",
+    "api-token-revoke": "login 405 405 405 405 405 405",
     "result": "login 404 404 200 200 404 404",
     "result-preview": "login 405 405 405 405 405 405",
     "result-action": "login 405 405 405 405 405 405",
@@ -138,6 +154,7 @@ COUNCIL_PUBLISHED = {
     "plan-progress-step": "login 405 405 405 405 405 405",
     "revise": "login 404 404 200 404 404 404",
     "workbook": "login 404 404 200 200 404 404",
+    "workbook-ods": "login 404 404 200 200 404 404",
     # The upload page lists the agencies one enters for.
     "workbook-upload": "login 404 404 200 200 200 404",
     **dict.fromkeys(EDITORS, "login 404 404 200 404 404 404"),

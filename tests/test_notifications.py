@@ -62,6 +62,11 @@ def test_a_quarter_reminds_its_editor_before_on_and_after_the_due_date_then_esca
     assert mails(admin)[-1] == "[stratmap] Overdue 14 days: H1.1 Affordable homes delivered, 2024/25 Q1"
     assert len(mails(place)) == 3  # each step once, however often remind ran
     assert mails("council-resources@example.org") == []  # not theirs
+    # a link to the result's page, in the recipient's language (the council's English)
+    body = next(
+        m.body for m in mail.outbox if m.to == [place] and "H1.1 Affordable homes delivered, 2024/25 Q1" in m.subject
+    )
+    assert "http://localhost:8000/en/ashcombe/2024/kpis/H1.1/results/Q1/" in body
 
 
 def test_run_twice_the_same_day_remind_makes_and_sends_nothing_again(quarter):
@@ -187,3 +192,5 @@ def test_a_taipei_editor_is_reminded_in_chinese_of_a_yearly_result(people):
     remind(today=datetime.date(2020, 1, 31))
     subjects = [m.subject for m in mail.outbox if m.to == ["dol@example.org"] and "DC1.1" in m.subject]
     assert len(subjects) == 1 and "失業率" in subjects[0] and "108" in subjects[0]
+    body = next(m.body for m in mail.outbox if m.to == ["dol@example.org"] and "DC1.1" in m.subject)
+    assert "http://localhost:8000/taipei/108/kpis/DC1.1/result/" in body  # a Chinese page, its ROC year

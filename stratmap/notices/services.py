@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -83,7 +83,7 @@ class Told:
     kind: str
     key: str
     kpi: Kpi | None
-    url: str
+    url: Callable[[], str]  # the page's address, made in the recipient's language (/en/… and its years)
     values: dict[str, Any]
     audiences: list[Audience] = field(default_factory=list)
     people: list[Any] = field(default_factory=list)
@@ -175,6 +175,11 @@ def _url(name: str, *args: Any) -> str:
         return ""
 
 
+def _map_url(name: str, smap: StrategyMap, *args: Any) -> Callable[[], str]:
+    """The address of a page of ``smap``, made when called: in the active language, with its years."""
+    return lambda: _url(name, smap.organization.code, smap.url_year, *args)
+
+
 class _Context:
     """What a run reads once: the cycle's maps, their KPIs (with what their people are found by) and the
     organizations above each organization."""
@@ -264,13 +269,7 @@ def _due(context: _Context) -> list[Told]:
         if not reached:
             continue
         smap = kpi.objective.map
-        url = _url(
-            "web:result-period" if period else "web:result",
-            smap.organization.code,
-            smap.url_year,
-            kpi.code,
-            *([period] if period else []),
-        )
+        url = _map_url("web:result-period" if period else "web:result", smap, kpi.code, *([period] if period else []))
         for kind, _when, who in reached:
             values = {"due": date.isoformat(), "days": (today - date).days, "period_code": period}
             found.append(Told(kind, f"r{kpi_id}:{smap.year}:{period}", kpi, url, values, [who(kpi)]))
@@ -311,7 +310,7 @@ def _moves(context: _Context) -> list[Told]:
         people = acting.get(result_id, []) if kind == Kind.TO_REVIEW else editors.get(result_id, [])
         people = [p for p in people if p.pk != user_id]
         smap = result.kpi.objective.map
-        url = _url("web:kpi", smap.organization.code, smap.url_year, result.kpi.code)
+        url = _map_url("web:kpi", smap, result.kpi.code)
         values = {"who": username or _("someone"), "comment": reason, "period_code": result.period}
         found.append(Told(kind, f"a{pk}", result.kpi, url, values, people=people))
     return found
@@ -334,7 +333,7 @@ def _warnings(context: _Context) -> list[Told]:
         made = warning.forecast
         # said in each recipient's language (remind evaluates them there)
         values = {"risk": partial(risk_label, made.risk), "reason": partial(forecast_reason, made), "period_code": ""}
-        url = _url("web:kpi", smap.organization.code, smap.url_year, kpi.code)
+        url = _map_url("web:kpi", smap, kpi.code)
         key = f"k{kpi.pk}:{smap.year}:{warning.forecast.risk}"
         found.append(Told(Kind.AT_RISK, key, kpi, url, values, [context.editors(kpi), context.coordinators(kpi)]))
     for warning in warnings.red_without_countermeasures:
@@ -346,7 +345,7 @@ def _warnings(context: _Context) -> list[Told]:
             "light": warning.score.light.label if warning.score.light else "",
             "period_code": warning.latest.period,
         }
-        url = _url("web:kpi", smap.organization.code, smap.url_year, kpi.code)
+        url = _map_url("web:kpi", smap, kpi.code)
         key = f"c{kpi.pk}:{smap.year}:{warning.latest.period}"
         found.append(Told(Kind.RED_NO_COUNTERMEASURES, key, kpi, url, values, [context.editors(kpi)]))
     return found
@@ -390,10 +389,11 @@ def _digests(today: datetime.date, languages_of: Any) -> list[Notification]:
             text = "\n".join(f"{'• ' if new else '  '}{subject}" for subject, new in lines)
             header = _("%(unread)s of them unread (•).") % {"unread": unread}
             subject, body = _subject_and_body(Kind.DIGEST, {"count": len(lines), "lines": f"{header}\n\n{text}"})
+            link = _url("web:notifications")
         made.append(
             Notification(
                 recipient=users[user_id], kind=Kind.DIGEST, key=f"w{year}-{number:02d}", subject=subject,
-                body=body, url=_url("web:notifications"),
+                body=body, url=link,
             )
         )  # fmt: skip
     return made
@@ -440,7 +440,7 @@ def remind(*, today: datetime.date, send: bool = True) -> RemindReport:
     languages = _languages({p.pk: p for people in recipients for p in people}.values())
     rows: list[Notification] = []
     for t, people in zip(told, recipients, strict=True):
-        by_language: dict[str, tuple[str, str]] = {}
+        by_language: dict[str, tuple[str, str, str]] = {}
         for person in people:
             language = languages[person.pk]
             if language not in by_language:
@@ -448,10 +448,10 @@ def remind(*, today: datetime.date, send: bool = True) -> RemindReport:
                     values = {name: value() if callable(value) else value for name, value in t.values.items()}
                     if t.kpi is not None:
                         values |= context.values(t.kpi, t.values.get("period_code", ""), language)
-                    by_language[language] = _subject_and_body(t.kind, values)
-            subject, body = by_language[language]
+                    by_language[language] = (*_subject_and_body(t.kind, values), t.url())
+            subject, body, url = by_language[language]
             rows.append(
-                Notification(recipient=person, kind=t.kind, key=t.key, subject=subject, body=body, url=t.url, kpi=t.kpi)
+                Notification(recipient=person, kind=t.kind, key=t.key, subject=subject, body=body, url=url, kpi=t.kpi)
             )
     report = RemindReport()
     with transaction.atomic():

@@ -53,6 +53,9 @@ STALE_AFTER = timedelta(minutes=15)
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "scorecard.ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "workbook.ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 
 
@@ -108,6 +111,8 @@ class ReportKey:
     language: str
     scope: str
     data_version: str
+    #: The agency of a results workbook (its code); "" for every other kind.
+    agency: str = ""
 
     def family(self) -> dict:
         """The fields of every version of this file."""
@@ -117,13 +122,21 @@ class ReportKey:
 
 
 def report_key(
-    smap: StrategyMap, kind: str, theme: str, access: Access, period: Period | None = None, *, language: str
+    smap: StrategyMap,
+    kind: str,
+    theme: str,
+    access: Access,
+    period: Period | None = None,
+    *,
+    language: str,
+    agency: str = "",
 ) -> ReportKey:
     """The key of the deck of ``smap`` as ``access`` sees it, of the year or of the year to date at ``period``,
-    in ``language`` (the page's): a deck in English is another file than the one in Chinese."""
+    in ``language`` (the page's): a deck in English is another file than the one in Chinese. ``agency``: the
+    agency of a results workbook."""
     code = period_code(period, smap.organization.year_style) if period is not None else ""
     language = report_language(language, smap.organization)
-    return ReportKey(smap.pk, kind, theme, code, language, scope_of(access, smap), data_version())
+    return ReportKey(smap.pk, kind, theme, code, language, scope_of(access, smap), data_version(), agency)
 
 
 def file_path(job: ReportFile) -> Path:
@@ -132,10 +145,13 @@ def file_path(job: ReportFile) -> Path:
 
 def download_name(job: ReportFile) -> str:
     smap = job.map
+    if job.kind == ReportFile.Kind.WORKBOOK_ODS:  # as the .xlsx is named, which people upload back
+        year = smap.organization.year_style.typed(smap.year)
+        return f"{smap.organization.code}-{year}-{job.agency}-results.ods"
     # The language too, but the organization's own: two files of one deck in two languages keep apart.
     own = job.language == report_language(None, smap.organization)
-    parts = [smap.organization.code, str(smap.year), job.theme, job.period, "" if own else job.language,
-             f"report.{job.kind}"]  # fmt: skip
+    name = f"{job.kind}" if "." in job.kind else f"report.{job.kind}"
+    parts = [smap.organization.code, str(smap.year), job.theme, job.period, "" if own else job.language, name]
     return "-".join(part for part in parts if part)
 
 
@@ -236,6 +252,8 @@ def _render(job: ReportFile, access: Access) -> bytes:
 
     smap = job.map
     period = period_of(smap.year, job.period, smap.organization.year_style) if job.period else None
+    if job.kind in (ReportFile.Kind.ODP, ReportFile.Kind.SCORECARD_ODS, ReportFile.Kind.WORKBOOK_ODS):
+        return _render_odf(job, access, period)
     content = report_content(
         smap.organization.code, smap.year, job.theme or None, access=access, period=period, language=job.language
     )
@@ -250,6 +268,49 @@ def _render(job: ReportFile, access: Access) -> bytes:
     buffer = io.BytesIO()
     render_deck(content, progress=_progress(job)).save(buffer)
     return buffer.getvalue()
+
+
+def _render_odf(job: ReportFile, access: Access, period: Period | None) -> bytes:
+    """An OpenDocument file: the .pptx or .xlsx stratmap makes, converted by LibreOffice (reports.odf)."""
+    import io
+
+    from stratmap.reports.odf import convert
+
+    smap = job.map
+    progress = _progress(job)
+    progress(0, 2)
+    if job.kind == ReportFile.Kind.WORKBOOK_ODS:
+        from stratmap.exchange.workbook.download import build_workbook
+
+        agency = next((a for a in access.workbook_agencies(smap) if a.code == job.agency), None)
+        if agency is None:
+            raise ReportJobError(f"the person who asked for it has no workbook of the agency {job.agency!r}")
+        source, data = (
+            "xlsx",
+            build_workbook(access=access, smap=smap, agency=agency, user=job.requested_by, language=job.language),
+        )
+    elif job.kind == ReportFile.Kind.SCORECARD_ODS:
+        from stratmap.reports.xlsx import scorecard_workbook
+
+        buffer = io.BytesIO()
+        scorecard_workbook(
+            smap.organization.code, smap.year, smap, access=access, period=period, language=job.language
+        ).save(buffer)
+        source, data = "xlsx", buffer.getvalue()
+    else:
+        from stratmap.reports.content import report_content
+        from stratmap.reports.deck import render_deck
+
+        content = report_content(
+            smap.organization.code, smap.year, job.theme or None, access=access, period=period, language=job.language
+        )
+        buffer = io.BytesIO()
+        render_deck(content).save(buffer)
+        source, data = "pptx", buffer.getvalue()
+    progress(1, 2)
+    converted = convert(data, source, job.kind.rsplit(".", 1)[-1])
+    progress(2, 2)
+    return converted
 
 
 def _write(job: ReportFile, data: bytes) -> str:
@@ -295,7 +356,9 @@ def render_report(report_id: int) -> str:
 
 def _finish(job: ReportFile, version: str, name: str) -> None:
     """Mark ``job`` ready under the version it was rendered at, dropping what it makes obsolete."""
-    family = ReportKey(job.map_id, job.kind, job.theme, job.period, job.language, job.scope, version).family()
+    family = ReportKey(
+        job.map_id, job.kind, job.theme, job.period, job.language, job.scope, version, job.agency
+    ).family()
     with transaction.atomic():
         same = ReportFile.objects.filter(**family, data_version=version).exclude(pk=job.pk).first()
         if same is not None and same.status == Status.READY:

@@ -14,7 +14,8 @@ from stratmap.core.fields import TEXT, Translatable, Translations
 
 
 class ReportFile(models.Model):
-    """One deck (PDF or PowerPoint) of a map, as one access scope sees it at one data version.
+    """One deck (PDF, PowerPoint or OpenDocument) of a map, or its scorecard or an agency's results workbook as
+    OpenDocument, as one access scope sees it at one data version.
 
     A cache entry and its job at once: requested (``queued``), taken by the worker
     (``rendering``), then ``ready`` (the file is under ``REPORTS_DIR``) or ``failed``. Every
@@ -25,6 +26,10 @@ class ReportFile(models.Model):
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
         PPTX = "pptx", "PowerPoint"
+        # The OpenDocument files (Taiwan's rule for editable downloads), converted from the .pptx and .xlsx.
+        ODP = "odp", "OpenDocument presentation"
+        SCORECARD_ODS = "scorecard.ods", "OpenDocument scorecard"
+        WORKBOOK_ODS = "workbook.ods", "OpenDocument results workbook"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -33,8 +38,10 @@ class ReportFile(models.Model):
         FAILED = "failed", _("failed")
 
     map = models.ForeignKey("strategy.StrategyMap", models.CASCADE, related_name="report_files", verbose_name=_("map"))
-    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     theme = models.CharField(_("theme"), max_length=10, blank=True)
+    # The agency of a results workbook (its code); "" for every other kind.
+    agency = models.CharField(_("agency"), max_length=60, blank=True, default="")
     # The period of the map's year the deck is of, the year to date at its end ("Q3", "H1", "M05", as the
     # rows' period column); "" for the whole year.
     period = models.CharField(_("period"), max_length=10, blank=True, default="")
@@ -68,13 +75,14 @@ class ReportFile(models.Model):
         verbose_name_plural = _("report files")
         constraints = [
             models.UniqueConstraint(
-                fields=["map", "kind", "theme", "period", "language", "scope", "data_version"],
-                name="unique_report_file_period",
+                fields=["map", "kind", "theme", "agency", "period", "language", "scope", "data_version"],
+                name="unique_report_file_agency",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.map_id} {self.kind} {self.theme or '-'} {self.period or '-'} {self.language} {self.status}"
+        return (f"{self.map_id} {self.kind} {self.theme or '-'} {self.agency or '-'} {self.period or '-'} "
+                f"{self.language} {self.status}")  # fmt: skip
 
 
 class ReportSettings(Translatable):

@@ -1,4 +1,5 @@
-"""Report downloads: the leadership-camp deck (PowerPoint or PDF) and the Excel scorecard.
+"""Report downloads: the leadership-camp deck (PowerPoint, PDF or OpenDocument) and the scorecard (Excel or
+OpenDocument).
 
 The map is resolved through the access choke-point like every page, and the reports are
 built with the person's access, so the public's files hold published results only.
@@ -7,7 +8,8 @@ A deck takes seconds of CPU, so it is never made in the request (stratmap.report
 shows a page that offers to prepare it (a POST), follows the job while the worker makes it, and
 serves the file once it is ready; the same file serves everyone who sees the same data. What is
 left to ask for is rate-limited by client address. The Excel scorecard takes as long as a page
-(about 50 ms for the city's map) and is made in the request.
+(about 50 ms for the city's map) and is made in the request; its OpenDocument copy is LibreOffice's
+conversion of it (seconds), so it is made by the worker like a deck.
 """
 
 from __future__ import annotations
@@ -97,13 +99,24 @@ def asked_period(request: HttpRequest, smap: StrategyMap) -> Period | None:
     return None if period.unit is Unit.YEAR else period  # the whole year, as without a period
 
 
+def _title(kind: str) -> str:
+    return {
+        "pdf": _("Report deck (PDF)"),
+        "pptx": _("Report deck (PowerPoint)"),
+        "odp": _("Report deck (OpenDocument, .odp)"),
+        "scorecard.ods": _("Scorecard (OpenDocument, .ods)"),
+        "workbook.ods": _("Results workbook (OpenDocument, .ods)"),
+    }[kind]
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse | FileResponse:
-    """``report.pptx`` or ``report.pdf``, of the whole map or of ``?theme=D``, of the year or of the year to
-    date at ``?period=Q3``: the file when it is ready, else the page that prepares it (POST) and follows
-    its progress. A period that is none of the map's year is a 400 naming it, asked or prepared."""
+    """``report.pptx``, ``report.pdf`` or ``report.odp``, of the whole map or of ``?theme=D``, of the year or of
+    the year to date at ``?period=Q3``, or ``scorecard.ods`` (of the year or of ``?period=``): the file when it is
+    ready, else the page that prepares it (POST) and follows its progress. A period that is none of the map's
+    year is a 400 naming it, asked or prepared."""
     smap = get_map_for_user(request, org, year)
-    theme = request.GET.get("theme") or ""
+    theme = (request.GET.get("theme") or "") if kind != "scorecard.ods" else ""  # a scorecard is of the whole map
     if theme and not smap.themes.filter(code=theme).exists():
         raise Http404
     try:
@@ -112,11 +125,19 @@ def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse |
         return bad.response()
     # In the page's language: /en/…/report.pdf is the English deck, a file of its own.
     key = jobs.report_key(smap, kind, theme, access_for(request), period, language=request.LANGUAGE_CODE)
+    return prepared(request, smap, key, period=period)
+
+
+def prepared(request: HttpRequest, smap: StrategyMap, key: jobs.ReportKey, *, period: Period | None = None
+             ) -> HttpResponse | FileResponse:  # fmt: skip
+    """The file of ``key`` when it is ready, else the page that prepares it (POST) and follows its progress."""
+    kind, theme = key.kind, key.theme
     context = {
         "map": smap,
         "org": smap.organization,
         "year": smap.year,
         "kind": kind,
+        "title": _title(kind),
         "theme": theme,
         "period": smap.organization.year_style.period_label(period) if period else "",
     }
@@ -133,12 +154,15 @@ def deck(request: HttpRequest, org: str, year: int, kind: str) -> HttpResponse |
     job = jobs.find(key)
     polled = bool(request.headers.get("HX-Request"))
     if jobs.usable(job, key) and not polled:
-        return FileResponse(
+        served = FileResponse(
             jobs.file_path(job).open("rb"),
             as_attachment=True,
             filename=jobs.download_name(job),
             content_type=jobs.MEDIA_TYPES[kind],
         )
+        if key.scope != "public":
+            served["Cache-Control"] = "private, no-store"  # it holds unpublished results
+        return served
     context.update(job=job, state=_state(job))
     return render(request, "web/_report_status.html" if polled else "web/report.html", context)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import include, path, register_converter
 
 from stratmap.core.years import YearError, to_ad_year
-from stratmap.web import calendar, entry, notices, progress, report_views, views, warning
+from stratmap.web import calendar, embed, entry, notices, opendata, progress, report_views, views, warning
 
 
 class AddressYear(int):
@@ -81,6 +81,9 @@ urlpatterns = [
     path("<slug:org>/<year:year>/report.pptx", report_views.deck, {"kind": "pptx"}, name="report-pptx"),
     path("<slug:org>/<year:year>/report.pdf", report_views.deck, {"kind": "pdf"}, name="report-pdf"),
     path("<slug:org>/<year:year>/scorecard.xlsx", report_views.scorecard_xlsx, name="scorecard-xlsx"),
+    # The OpenDocument copies (Taiwan's rule for editable downloads), made by the worker like the decks.
+    path("<slug:org>/<year:year>/report.odp", report_views.deck, {"kind": "odp"}, name="report-odp"),
+    path("<slug:org>/<year:year>/scorecard.ods", report_views.deck, {"kind": "scorecard.ods"}, name="scorecard-ods"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/", entry.result, name="result"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/preview/", entry.result_preview, name="result-preview"),
     path("<slug:org>/<year:year>/kpis/<str:code>/result/<slug:action>/", entry.result_action, name="result-action"),
@@ -100,11 +103,23 @@ urlpatterns = [
         "<slug:org>/<year:year>/plans/<str:code>/progress/step/", progress.plan_progress_step, name="plan-progress-step"
     ),
     path("<slug:org>/<year:year>/revise/", entry.revise, name="revise"),
+    # Open data (docs/open-data.md): columns that never change with the page's language.
+    path("<slug:org>/<year:year>/open-data/", opendata.open_data, name="open-data"),
+    path("<slug:org>/<year:year>/open-data/scorecard.csv", opendata.scorecard_csv, name="open-data-csv"),
+    path("<slug:org>/<year:year>/open-data/scorecard.json", opendata.scorecard_json, name="open-data-json"),
+    path("<slug:org>/<year:year>/open-data/metadata.json", opendata.metadata_json, name="open-data-metadata"),
+    path("<slug:org>/kpis/<str:code>/dashboard.json", opendata.kpi_dashboard, name="kpi-dashboard"),
+    path("schema/dataset/v1.json", opendata.dataset_schema, name="dataset-schema"),
+    # Embeddable, read-only views that other sites may frame (settings.STRATMAP_FRAME_ANCESTORS).
+    path("<slug:org>/<year:year>/embed/map/", embed.embed_map, name="embed-map"),
+    path("<slug:org>/<year:year>/embed/scorecard/", embed.embed_scorecard, name="embed-scorecard"),
     path("due/", entry.due, name="due"),
     path("at-risk/", warning.at_risk_page, name="at-risk"),
     path("notifications/", notices.notifications, name="notifications"),
     path("notifications/read/", notices.notifications_mark_read, name="notifications-read"),
     path("notifications/preferences/", notices.notification_preferences, name="notification-preferences"),
+    # A person's API tokens (stratmap.api: the page lives with the API it opens).
+    path("api-tokens/", include("stratmap.api.pages")),
     path("", include("stratmap.web.workbook_urls")),
     path("", include("stratmap.web.editor_urls")),
     path("", include("stratmap.web.review_urls")),

@@ -6,5 +6,6 @@ from stratmap.web import workbook_views
 
 urlpatterns: list = [
     path("<slug:org>/<year:year>/workbook.xlsx", workbook_views.download, name="workbook"),
+    path("<slug:org>/<year:year>/workbook.ods", workbook_views.download_ods, name="workbook-ods"),
     path("<slug:org>/<year:year>/workbook/", workbook_views.page, name="workbook-upload"),
 ]

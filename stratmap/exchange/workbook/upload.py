@@ -15,7 +15,8 @@ Workbooks of format 1, from before periods had rows, are read by their own colum
 row a year's (see :mod:`~stratmap.exchange.workbook.columns`).
 
 The file is untrusted: its size, what it unpacks to, its rows and texts are limited, and its
-XML is parsed with defusedxml before openpyxl sees it.
+XML is parsed with defusedxml before openpyxl sees it. The same workbook saved as OpenDocument (.ods)
+is read into the same rows by :mod:`~stratmap.exchange.workbook.ods` and checked the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from stratmap.access import Access
 from stratmap.core.models import AuditEvent
 from stratmap.core.years import Period, to_ad_year
+from stratmap.exchange.workbook import ods
 from stratmap.exchange.workbook.columns import (
     ABOUT,
     ABOUT_ROWS,
@@ -381,24 +383,37 @@ class _Check:
         )
 
     def run(self, content: bytes) -> None:
+        opendocument = False
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
                     self.problem("", _("a workbook of at most %(n)d MB unpacked") % {"n": MAX_UNPACKED // 2**20})
                     return
                 unsafe = _unsafe_xml(archive)
+                opendocument = ods.is_ods(archive)
             if unsafe is not None:
                 self.outcome.problems.append(unsafe)
                 return
             # Everything openpyxl reads, it reads here: in read-only mode a sheet's XML is parsed only as
-            # its rows are iterated, so the rows are taken out of the file inside this try.
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            # its rows are iterated, so the rows are taken out of the file inside this try. An .ods file is
+            # read into the same rows (stratmap.exchange.workbook.ods).
+            book = (
+                ods.load(content)
+                if opendocument
+                else openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            )
             try:
                 read = _read(book)
             finally:
                 book.close()
-        except Exception:  # openpyxl and zipfile raise many kinds of error for a file that is not a workbook
-            self.problem("", _("an Excel workbook (.xlsx) downloaded from this page"))
+        except ods.OdsError as error:
+            self.problem("", str(error))
+            return
+        except Exception:  # openpyxl, odfpy and zipfile raise many kinds of error for a file that is not a workbook
+            if opendocument:
+                self.problem("", _("an OpenDocument spreadsheet (.ods) saved from the workbook downloaded here"))
+            else:
+                self.problem("", _("an Excel workbook (.xlsx) downloaded from this page"))
             return
         if read.rows is None:
             self.problem(

@@ -33,6 +33,17 @@ PAGES = [
     "/taipei/110/cascade/",
     "/taipei/109/revisions/",
     "/en/taipei/2019/",
+    # The API's lists and details (stratmap/api), as the public reads them.
+    "/api/v1/organizations",
+    "/api/v1/maps",
+    "/api/v1/maps/taipei/108",
+    "/api/v1/maps/taipei/108/kpis",
+    "/api/v1/maps/taipei/108/kpis/DP5.1",
+    "/api/v1/maps/taipei/108/results",
+    "/api/v1/maps/taipei/109/plans",
+    "/api/v1/maps/taipei/109/plans/DC1.2.1",
+    "/api/v1/maps/taipei-doed/110/tows",
+    "/api/v1/maps/taipei/109/revisions",
 ]
 
 
@@ -57,7 +68,7 @@ class Command(BaseCommand):
 
     def run(self, repeat: int) -> None:
         client = Client()
-        self.stdout.write(f"{'page':32} {'median ms':>10} {'max ms':>8} {'queries':>8}")
+        self.stdout.write(f"{'page':40} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         for path in PAGES:
             client.get(path)  # warm up templates and caches
             timings = []
@@ -68,7 +79,7 @@ class Command(BaseCommand):
             assert response.status_code == 200, (path, response.status_code)
             with CaptureQueriesContext(connection) as queries:
                 client.get(path)
-            self.stdout.write(f"{path:32} {statistics.median(timings):10.1f} {max(timings):8.1f} {len(queries):8d}")
+            self.stdout.write(f"{path:40} {statistics.median(timings):10.1f} {max(timings):8.1f} {len(queries):8d}")
         smap = StrategyMap.objects.select_related("organization").get(organization__code="taipei", year=2019)
         spec = map_spec(smap, access=SYSTEM)
         timings = []
