@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The API's answers in the language its client asks for (Accept-Language; see the module).
+    "stratmap.api.middleware.ApiLanguage",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -288,6 +290,9 @@ def _frame_ancestors(value: str) -> list[str]:
 # The sites that may show the embeddable map and scorecard (web.embed) in a frame, besides this one; every
 # other page may be framed by none (frame-ancestors 'none' above, X-Frame-Options: DENY).
 STRATMAP_FRAME_ANCESTORS = _frame_ancestors(os.environ.get("STRATMAP_FRAME_ANCESTORS", ""))
+# Whom the accessibility statement (/accessibility/) tells readers to write to about a barrier: an e-mail
+# address, or any text (a unit's name and telephone); empty, it says to contact the site's administrators.
+STRATMAP_ACCESSIBILITY_CONTACT = os.environ.get("STRATMAP_ACCESSIBILITY_CONTACT", "").strip()
 # The pages use none of the browser's devices or sensors.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []

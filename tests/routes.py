@@ -29,6 +29,8 @@ MAP = "/taipei/109"
 ROUTE_MAPS = [("taipei", 2020), ("taipei-doed", 2021)]
 ROUTES: dict[str, str] = {
     "home": "/",
+    # the accessibility statement (issue 17 item 5): everyone's, about no map
+    "accessibility": "/accessibility/",
     "due": "/due/",
     "at-risk": "/at-risk/",
     "notifications": "/notifications/",
@@ -148,6 +150,7 @@ def every_url() -> dict[str, list[str]]:
     urls["due"].append("/due/")
     urls["review-bulk"].append("/due/bulk/")
     urls["at-risk"].append("/at-risk/")
+    urls["accessibility"].append("/accessibility/")
     urls["notifications"].append("/notifications/")
     urls["notifications-read"].append("/notifications/read/")
     urls["api-tokens"].append("/api-tokens/")

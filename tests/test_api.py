@@ -45,7 +45,8 @@ def token_of(user, *, write: bool = False, days: int = 30) -> str:
 
 
 def get(client, url: str, secret: str | None = None, **params):
-    response = client.get(url, params, **(bearer(secret) if secret else {}))
+    # in English: the API answers in the language its client asks for
+    response = client.get(url, params, HTTP_ACCEPT_LANGUAGE="en", **(bearer(secret) if secret else {}))
     return response
 
 
@@ -287,7 +288,7 @@ def test_an_unknown_expired_or_revoked_token_is_a_401_saying_which(people, clien
         field = "expires" if header == "expired" else "revoked"
         ApiToken.objects.filter(pk=made.token.pk).update(**{field: timezone.now() - datetime.timedelta(minutes=1)})
         header = f"Bearer {made.secret}"
-    response = client.get(TAIPEI, HTTP_AUTHORIZATION=header)
+    response = client.get(TAIPEI, HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert says in response.json()["detail"]
     assert response["WWW-Authenticate"].startswith("Bearer")
@@ -519,3 +520,10 @@ def test_the_apis_lists_and_details_run_the_same_queries_at_ten_times_the_data(c
     assert after == before
     page = get(client, f"{COUNCIL}/kpis", secret).json()
     assert page["count"] > 100 and len(page["items"]) == 50
+
+
+def test_the_api_answers_in_the_language_its_client_asks_for(demo, client):
+    english = client.get(TAIPEI, HTTP_AUTHORIZATION="Bearer smt_nothing", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get(TAIPEI, HTTP_AUTHORIZATION="Bearer smt_nothing", HTTP_ACCEPT_LANGUAGE="zh-TW")
+    assert "not known" in english.json()["detail"] and english["Content-Language"] == "en"
+    assert "not known" not in chinese.json()["detail"] and chinese["Content-Language"] == "zh-hant"

@@ -428,7 +428,17 @@ def _deflate(stream) -> None:
     stream.compress = False
 
 
-def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) -> bytes | None:
+def pdf_language(language: str) -> str:
+    """The PDF's ``/Lang`` for a report in ``language`` (Django's code): BCP 47 as a reader of PDFs expects it,
+    Traditional Chinese as written in Taiwan (``zh-Hant-TW``), which a screen reader picks its voice by."""
+    code = language.lower()
+    if code in ("zh-hant", "zh-tw", "zh-hant-tw"):
+        return "zh-Hant-TW"
+    parts = code.split("-")
+    return "-".join([parts[0], *(p.title() if len(p) == 4 else p.upper() for p in parts[1:])])
+
+
+def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *, tagged: bool = True) -> bytes | None:
     """The PDF of ``content``, each batch of pages painted into it as soon as laid out and then freed; None if
     this WeasyPrint's PDF writer is not the one this follows.
 
@@ -437,9 +447,15 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
     peak. This is WeasyPrint's own writer (``weasyprint.pdf.generate_pdf``, 70.0, with its default options,
     as ``Document.write_pdf`` calls it) with its loop over the pages taken into the batches: the same PDF,
     byte for byte; a city's peak 290 MB. What the report never has (form fields, attachments, colour
-    profiles, PDF variants and tags) it leaves out. The batches' garbage, which holds cycles, is collected
+    profiles, PDF variants) it leaves out. The batches' garbage, which holds cycles, is collected
     after each: Python's objects of before are frozen meanwhile, so that a collection walks only the batch's.
-    """
+
+    ``tagged`` (issue 17, item 4): a tagged PDF, as ``write_pdf(pdf_tags=True)`` writes it (its structure tree,
+    ``/MarkInfo``, ``/Lang``, the title shown), for screen readers. WeasyPrint builds the tree once every page is
+    painted, from every page's boxes (``weasyprint.pdf.tags.add_tags``); here each page's part of the tree is built
+    as soon as the page is painted, while its boxes are still there, with the same steps (``_build_box_tree``),
+    so that the batches are freed as before. The report has no links; were it to have some, their annotations
+    would be added after the tree of their page, and so be outside it."""
     try:
         import pydyf
         from tinycss2.color5 import D50, D65  # type: ignore[import-untyped]
@@ -449,6 +465,7 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
         from weasyprint.pdf.anchors import add_links, add_outlines, resolve_links  # type: ignore[import-untyped]
         from weasyprint.pdf.fonts import build_fonts_dictionary  # type: ignore[import-untyped]
         from weasyprint.pdf.stream import Stream  # type: ignore[import-untyped]
+        from weasyprint.pdf.tags import _build_box_tree  # type: ignore[import-untyped]  # noqa: F401  (_tag_page's)
         from weasyprint.text.fonts import FontConfiguration
     except ImportError:
         return None
@@ -480,9 +497,22 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
         }
     )
     pdf.add_object(resources)
+    if tagged:
+        # The structure tree's root, as add_tags makes it (PDF 1.7: no namespace).
+        parent_tree = pydyf.Dictionary({"Nums": pydyf.Array()})
+        pdf.add_object(parent_tree)
+        structure_root = pydyf.Dictionary({"Type": "/StructTreeRoot", "ParentTree": parent_tree.reference})
+        pdf.add_object(structure_root)
+        structure_document = pydyf.Dictionary(
+            {"Type": "/StructElem", "S": "/Document", "K": pydyf.Array(), "P": structure_root.reference}
+        )
+        pdf.add_object(structure_document)
+        structure_root["K"] = pydyf.Array([structure_document.reference])
+        pdf.catalog["StructTreeRoot"] = structure_root.reference
+        annotations: list[tuple[object, object]] = []
     first = None
     painted: list[_Painted] = []
-    pdf_pages = []
+    pdf_pages: list[object] = []
     if progress is not None:
         progress(0, len(pages))
     gc.freeze()
@@ -497,8 +527,9 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
                     right = left + scale * (page.width + page.bleed["left"] + page.bleed["right"])
                     bottom = top + scale * (page.height + page.bleed["top"] + page.bleed["bottom"])
                     rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
+                    tags: dict[object, object] | None = {} if tagged else None  # the page's marked contents
                     stream = Stream(
-                        first.fonts, rectangle, resources, images, None, {}, first.output_intent, compress=True
+                        first.fonts, rectangle, resources, images, tags, {}, first.output_intent, compress=True
                     )
                     stream.transform(d=-1, f=(page.height * scale))
                     pdf.add_object(stream)
@@ -511,9 +542,14 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
                             "Resources": resources.reference,
                         }
                     )
+                    if tagged:
+                        pdf_page["Tabs"] = "/S"
+                        pdf_page["StructParents"] = len(pdf_pages)
                     pdf.add_page(pdf_page)
                     page.paint(stream, scale)
                     _deflate(stream)
+                    if tagged:
+                        _tag_page(pdf, page, len(pdf_pages), tags, structure_document, parent_tree, annotations)
                     # The trim box is the page less its bleed, the bleed box at most 10 points beyond it.
                     bleed = {key: value * 0.75 for key, value in page.bleed.items()}
                     trim = (left + bleed["left"], top + bleed["top"], right - bleed["right"], bottom - bleed["bottom"])
@@ -555,6 +591,13 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
             pdf.info[key] = pydyf.String(value)
     if metadata.lang:
         pdf.catalog["Lang"] = pydyf.String(metadata.lang)
+    if tagged:
+        pdf.catalog["Lang"] = pydyf.String(pdf_language(content.language))
+        for number, (reference, annotation) in enumerate(annotations, start=len(pdf_pages)):
+            parent_tree["Nums"].extend([number, reference])
+            annotation["StructParent"] = number  # type: ignore[index]
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+        pdf.catalog["MarkInfo"] = pydyf.Dictionary({"Marked": "true"})
     pdf_fonts = build_fonts_dictionary(pdf, document.fonts, True, True, DEFAULT_OPTIONS)
     pdf.add_object(pdf_fonts)
     resources["Font"] = pdf_fonts.reference
@@ -569,17 +612,36 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None) ->
     return output.getvalue()
 
 
-def render_pdf(content: c.ReportContent, *, progress: c.Progress | None = None) -> bytes:
-    """The PDF of ``content``; ``progress`` as :func:`pdf_document` tells it."""
-    data = _paint_as_laid_out(content, progress)
+def _tag_page(pdf, page, number: int, tags, structure_document, parent_tree, annotations: list) -> None:
+    """Page ``number``'s part of the structure tree, from its boxes and the marked contents its painting recorded
+    in ``tags`` (each mapped once, as add_tags of WeasyPrint 70 maps them)."""
+    import pydyf
+    from weasyprint.pdf.tags import _build_box_tree
+
+    nums: dict[int, object] = {}
+    for element in _build_box_tree(page._page_box, structure_document, pdf, number, nums, annotations, tags):
+        structure_document["K"].append(element.reference)
+    assert not tags, "every marked content of the page is in the tree"
+    parent_tree["Nums"].extend([number, pydyf.Array([reference for _, reference in sorted(nums.items())])])
+
+
+def render_pdf(content: c.ReportContent, *, progress: c.Progress | None = None, tagged: bool = True) -> bytes:
+    """The PDF of ``content``; ``progress`` as :func:`pdf_document` tells it; ``tagged``: with its structure tree
+    for screen readers (``pdf_tags``), ``False`` giving WeasyPrint's ``write_pdf()`` byte for byte."""
+    data = _paint_as_laid_out(content, progress, tagged=tagged)
     if data is not None:
         return data
     # Another WeasyPrint: its own writer, which paints the pages once all are laid out.
     with rare_collections():
         laid_out = pdf_document(content, progress=progress)
-        document = laid_out.copy([_PaintedOnce(page) for page in laid_out.pages])
-        del laid_out  # its list of pages would keep every page's boxes to the end
-        return document.write_pdf()
+        if not tagged:
+            document = laid_out.copy([_PaintedOnce(page) for page in laid_out.pages])
+            del laid_out  # its list of pages would keep every page's boxes to the end
+            return document.write_pdf()
+        # Tagged, as the batches are: WeasyPrint's tagging reads every page's boxes once all are painted, so they
+        # are kept to the end (_PaintedOnce's saving is lost on this path; the tags are worth more).
+        laid_out.metadata.lang = pdf_language(content.language)
+        return laid_out.write_pdf(pdf_tags=True)
 
 
 def build_pdf(

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_safe
 
 from stratmap.access import access_for, get_map_for_user
 from stratmap.kpis.selectors import scorecard_rows
+from stratmap.strategy import diagram
 from stratmap.web.rows import scorecard_lines
-from stratmap.web.views import map_context, map_svg
+from stratmap.web.views import map_context, map_drawn
 
 
 def frameable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -45,9 +46,12 @@ def frameable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 @frameable
 def embed_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, card, _structure = map_svg(request, smap)
+    spec, card, _structure = map_drawn(request, smap)
     (summary,) = card.rollups["organization"].values()
-    return render(request, "web/embed_map.html", map_context(smap, svg=svg, summary=summary))
+    # As on the map page: the drawing for the eye, the same map in words for the ear and the keyboard.
+    svg = diagram.render_svg(spec, decorative=True)
+    context = map_context(smap, svg=svg, outline=diagram.outline(spec), summary=summary)
+    return render(request, "web/embed_map.html", context)
 
 
 @require_safe

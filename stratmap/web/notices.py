@@ -3,6 +3,8 @@ to be told. Everyone sees only their own; the public is sent to log in."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,10 +17,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from stratmap.core.audit import Stale
+from stratmap.kpis.presenters import html_lang
 from stratmap.notices.selectors import notifications_of, preference_of, unread_count
 from stratmap.notices.services import notifications_read, preference_save
 
 PAGE_SIZE = 50
+
+
+class LanguageSelect(forms.Select):
+    """Each language named in itself (繁體中文, English), its option saying which language that is (WCAG 3.1.2)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        value = option["value"]
+        if value:
+            option["attrs"]["lang"] = html_lang(str(value))
+        return option
 
 
 class PreferenceForm(forms.Form):
@@ -27,6 +41,7 @@ class PreferenceForm(forms.Form):
     language = forms.ChoiceField(
         label=gettext_lazy("Language of my notifications"),
         choices=[("", gettext_lazy("my organization's")), *settings.LANGUAGES],
+        widget=LanguageSelect,
         required=False,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

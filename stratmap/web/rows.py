@@ -8,6 +8,7 @@ target or a light reads as is still :mod:`stratmap.kpis.presenters`' (the templa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -18,14 +19,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from stratmap.core.names import Shown, local_name, original_language, reader_language, shown
 from stratmap.core.years import YearStyle
 from stratmap.kpis.models import Kpi
 from stratmap.kpis.presenters import (
+    REASONS,
     MonthColumn,
     derived_text,
+    html_lang,
     light_style,
     number,
     other_lang,
@@ -68,9 +71,32 @@ def target(value, upper=None) -> str:
 
 def marked(text: Shown, language: str | None = None) -> str:
     """``text`` as HTML, escaped, in a ``<span lang>`` when it is not in the page's ``language`` (the reader's,
-    the active one by default): an untranslated name is then read in its own language by a screen reader."""
+    the active one by default): an untranslated name is then read in its own language by a screen reader.
+    A text in the page's language quoting the other (「(一)」 in an English theme's name) has the quote marked."""
     lang = other_lang(text, language)
-    return f'<span lang="{escape(lang)}">{escape(text.text)}</span>' if lang else escape(text.text)
+    return f'<span lang="{escape(lang)}">{escape(text.text)}</span>' if lang else mark_scripts(text.text, language)
+
+
+#: Chinese in a text (its characters and full-width punctuation, with what runs between them), and English in
+#: one (two words or more: a code such as DP5.1, a number or a single name reads alike in either language).
+CHINESE_RUN = re.compile(
+    r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+    r"(?:[\s\d.,:;%/()\-]*[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+)*"
+)
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’&-]*(?:[ ,]+&?\s*[A-Za-z][A-Za-z'’&-]*)+")
+
+
+def mark_scripts(text: str, language: str | None = None) -> str:
+    """``text`` as HTML, escaped, with what is written in the other language than the page's in a
+    ``<span lang>``: Chinese on a page in another language, English words on a Chinese page. For the texts
+    whose language the data does not say (notes on the source, typed reasons) and mixed ones (WCAG 3.1.2)."""
+    chinese_page = reader_language(language).lower().startswith("zh")
+    run, lang = (ENGLISH_RUN, "en") if chinese_page else (CHINESE_RUN, html_lang("zh-hant"))
+    parts, last = [], 0
+    for found in run.finditer(text):
+        parts += [escape(text[last : found.start()]), f'<span lang="{lang}">{escape(found.group())}</span>']
+        last = found.end()
+    return "".join(parts) + escape(text[last:])
 
 
 def shown_html(obj: object, field: str = "name", *, original: str | None = None, language: str | None = None) -> str:
@@ -87,16 +113,22 @@ def light_badge(value: Level | str | None, reason: str = "", lights: LightSet = 
     if not value:
         return mark_safe("")
     style = light_style(lights.get(value) if isinstance(value, str) else value)
-    title = format_html(' title="{}"', reason_text(reason)) if reason else ""
+    # Why a light is unknown, in words beside it (not in a tooltip only, which neither a keyboard nor a
+    # touch screen opens).
+    # A reason typed in the data is in its organization's language: marked where it is not the page's.
+    why = ""
+    if reason:
+        text = reason_text(reason) if reason in REASONS else mark_safe(mark_scripts(reason))
+        why = format_html(' <small class="reason">({})</small>', text)
     # A name the light set has only in another language (a council's Green on a Chinese page) says which.
     label = format_html('<span lang="{}">{}</span>', style.lang, style.label) if style.lang else style.label
     return format_html(
-        '<span class="light light-{}" style="color: {}"{}><span aria-hidden="true">{}</span> {}</span>',
+        '<span class="light light-{}" style="color: {}"><span aria-hidden="true">{}</span> {}</span>{}',
         style.key,
         style.colour,
-        title,
         style.symbol,
         label,
+        why,
     )
 
 
@@ -177,6 +209,7 @@ def scorecard_lines(
     yes = escape(gettext("yes"))
     missed = f'<strong class="missed">{escape(gettext("not met"))}</strong>'
     differs = escape(gettext("the published total differs from the computed one"))
+    computed, colon = escape(gettext("computed")), escape(pgettext("after a label", ": "))
     # A page holds a few perspectives and lights: each named once (the language is looked up at each).
     named: dict[int | None, str] = {}
     badges: dict[tuple[Level, str], str] = {}
@@ -191,7 +224,14 @@ def scorecard_lines(
         badge = (s.light, s.unknown_reason or "")
         if badge not in badges:
             badges[badge] = light_badge(*badge)
-        flag = f' <span class="flag" title="{differs} ({num(s.score_computed, 2)})">⚑</span>' if s.flag else ""
+        # In words, not in a tooltip only: "⚑ computed 84.57", the sentence for screen readers.
+        flag = (
+            f' <span class="flag"><span aria-hidden="true">⚑</span>'
+            f'<span class="visually-hidden">{differs}{colon}</span>'
+            f" <small>{computed} {num(s.score_computed, 2)}</small></span>"
+            if s.flag
+            else ""
+        )
         scores = (
             SCORECARD_SCORES.format(
                 innovation=num(given.innovation), challenge=num(given.challenge), contribution=num(given.contribution)
@@ -282,7 +322,11 @@ class PlanArticles:
         else:
             return ""
         title = self.states[p.done] + (f" {escape(p.note)}" if p.note else "")
-        return f'<span class="progress-mark" title="{title}">{symbol}</span>'
+        # The state in words for screen readers (the symbols' key is on the page), the note too.
+        return (
+            f'<span class="progress-mark" title="{title}"><span aria-hidden="true">{symbol}</span>'
+            f'<span class="visually-hidden">{title}</span></span>'
+        )
 
     def __call__(self, plans: list[PlanInFull]) -> SafeString:
         return mark_safe("".join(self.article(item) for item in plans))  # every value in it escaped
@@ -291,7 +335,7 @@ class PlanArticles:
         plan, months = item.plan, self.months
         meta = "、".join(escape(local_name(a)) for a in item.agencies)
         if plan.agencies_printed:
-            meta += f" ({escape(plan.agencies_printed)})"
+            meta += f" ({mark_scripts(plan.agencies_printed)})"
         if plan.also_printed_as:
             meta += f" · {self.also} {', '.join(escape(str(code)) for code in plan.also_printed_as)}"
         grid = ""

@@ -10,7 +10,18 @@ from __future__ import annotations
 from django.urls import include, path, register_converter
 
 from stratmap.core.years import YearError, to_ad_year
-from stratmap.web import calendar, embed, entry, notices, opendata, progress, report_views, views, warning
+from stratmap.web import (
+    accessibility,
+    calendar,
+    embed,
+    entry,
+    notices,
+    opendata,
+    progress,
+    report_views,
+    views,
+    warning,
+)
 
 
 class AddressYear(int):
@@ -66,6 +77,7 @@ register_converter(PeriodConverter, "period")
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility/", accessibility.statement, name="accessibility"),
     path("<slug:org>/<year:year>/", views.strategy_map, name="map"),
     path("<slug:org>/<year:year>/map.svg", views.strategy_map_svg, name="map-svg"),
     path("<slug:org>/<year:year>/themes/<str:code>/", views.theme, name="theme"),

@@ -69,20 +69,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-def map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, MapStructure]:
+def map_drawn(request: HttpRequest, smap: StrategyMap) -> tuple[diagram.MapSpec, Scorecard, MapStructure]:
     access = access_for(request)
     card = map_scorecard(smap=smap, access=access)
     structure = map_structure(smap=smap, access=access)
-    return diagram.render_svg(map_spec(smap, card, access=access, structure=structure)), card, structure
+    return map_spec(smap, card, access=access, structure=structure), card, structure
+
+
+def map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, MapStructure]:
+    spec, card, structure = map_drawn(request, smap)
+    return diagram.render_svg(spec), card, structure
 
 
 @require_safe
 @kept_for_the_public
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
-    svg, card, structure = map_svg(request, smap)
+    spec, card, structure = map_drawn(request, smap)
     (summary,) = card.rollups["organization"].values()
-    return render(request, "web/map.html", map_context(smap, svg=svg, summary=summary, themes=structure.themes))
+    # The drawing is for the eye; the same map in words (web/_map_words.html) is for the ear and the keyboard.
+    svg = diagram.render_svg(spec, decorative=True)
+    context = map_context(smap, svg=svg, outline=diagram.outline(spec), summary=summary, themes=structure.themes)
+    return render(request, "web/map.html", context)
 
 
 @require_safe
@@ -114,6 +122,8 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     sentence = summary_sentence(rollup, smap.year, code, style=smap.organization.year_style) if rollup else ""
     # The 關聯圖: the theme's part of the strategy map, drawn by the same engine, with its cause-and-effect links.
     spec = diagram.sub_map(map_spec(smap, card, access=access_for(request), structure=structure), code, title="")
+    # Decorative: the theme's objectives are the page's own cards below, its links are listed in words beside it.
+    outline = diagram.outline(spec)
     return render(
         request,
         "web/theme.html",
@@ -124,7 +134,8 @@ def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
             rollup=rollup,
             sentence=sentence,
             card=card,
-            svg=diagram.render_svg(spec) if spec.links else "",
+            svg=diagram.render_svg(spec, decorative=True) if spec.links else "",
+            outline=outline,
         ),
     )
 

@@ -5,7 +5,8 @@ Pure Python, no Django: the web layer turns one map version into a :class:`MapSp
 :func:`render_svg` and the deck's map slide draw from that one layout. Text is measured
 with :mod:`stratmap.text`, as everywhere else.
 
-- :mod:`.spec` — what to draw (the input) and :func:`sub_map`, a theme's part of a map;
+- :mod:`.spec` — what to draw (the input), :func:`sub_map`, a theme's part of a map, and :func:`outline`, the
+  map in words (its lists of objectives and links, which a page gives beside the drawing);
 - :mod:`.geometry` — the :class:`Layout` and its parts (the output);
 - :mod:`.placement` — measuring boxes and headers and placing them on the grid;
 - :mod:`.routing` — the arrows' routes, ports and lanes through the gutters between the boxes;
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from .geometry import BoxText, Corner, Header, Layout, Panel, Rect, RowHead, ThemeHead
 from .placement import BOX_PAD_X, NAME_SIZE, layout
-from .spec import LightStyle, MapSpec, ObjectiveBox, cycles, sub_map
+from .spec import LightStyle, MapSpec, ObjectiveBox, Outline, OutlinePerspective, OutlineTheme, cycles, outline, sub_map
 from .svg import ARROW, NEUTRAL, render_svg
 
 __all__ = [
@@ -33,12 +34,16 @@ __all__ = [
     "LightStyle",
     "MapSpec",
     "ObjectiveBox",
+    "Outline",
+    "OutlinePerspective",
+    "OutlineTheme",
     "Panel",
     "Rect",
     "RowHead",
     "ThemeHead",
     "cycles",
     "layout",
+    "outline",
     "render_svg",
     "sub_map",
 ]

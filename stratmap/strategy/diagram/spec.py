@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_LABELS", "LightStyle", "MapSpec", "ObjectiveBox", "cycles", "label", "sub_map"]
+__all__ = [
+    "DEFAULT_LABELS",
+    "LightStyle",
+    "MapSpec",
+    "ObjectiveBox",
+    "Outline",
+    "OutlinePerspective",
+    "OutlineTheme",
+    "cycles",
+    "label",
+    "outline",
+    "sub_map",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,56 @@ class MapSpec:
     langs: dict[str, str] = field(default_factory=dict)
     #: The drawing's own language (BCP 47), marked on the SVG so that a file saved alone still says it.
     language: str = ""
+
+
+@dataclass(frozen=True)
+class OutlineTheme:
+    """The objectives of one theme in one perspective (``code`` "" and ``name`` "": those of no theme)."""
+
+    code: str
+    name: str
+    lang: str
+    objectives: list[ObjectiveBox]
+
+
+@dataclass(frozen=True)
+class OutlinePerspective:
+    """One perspective's objectives, by theme (``code`` "" and ``name`` "": those of no perspective)."""
+
+    code: str
+    name: str
+    lang: str
+    themes: list[OutlineTheme]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The map in words, for those who cannot see the drawing: its objectives by perspective and theme, in the
+    drawing's order, and its cause-and-effect links as pairs of objectives."""
+
+    perspectives: list[OutlinePerspective]
+    links: list[tuple[ObjectiveBox, ObjectiveBox]]
+
+
+def outline(spec: MapSpec) -> Outline:
+    """What ``spec`` draws, as lists (see :class:`Outline`): perspectives top to bottom, themes left to right,
+    the objectives of no perspective or no theme last; links between objectives the spec has, in its order."""
+    by_code = {o.code: o for o in spec.objectives}
+    perspectives = [*spec.perspectives, ("", "")]
+    themes = [*spec.themes, ("", "")]
+    groups = []
+    for p_code, p_name in perspectives:
+        in_row = [o for o in spec.objectives if (o.perspective or "") == p_code]
+        parts = [
+            OutlineTheme(t_code, t_name, spec.langs.get(f"theme:{t_code}", "") if t_code else "", found)
+            for t_code, t_name in themes
+            if (found := [o for o in in_row if (o.theme or "") == t_code])
+        ]
+        if parts:
+            lang = spec.langs.get(f"perspective:{p_code}", "") if p_code else ""
+            groups.append(OutlinePerspective(p_code, p_name, lang, parts))
+    links = [(by_code[s], by_code[t]) for s, t in spec.links if s in by_code and t in by_code]
+    return Outline(groups, links)
 
 
 DEFAULT_LABELS = {

@@ -85,7 +85,9 @@ def _style() -> str:
         f"{s} .objective .name{{font-size:{NAME_SIZE}px}}"
         f"{s} .objective .light{{font-size:{LIGHT_SIZE}px}}"
         f"{s} .objective .frame{{stroke-width:2}}"
-        f"{s} a:hover .frame,{s} a:focus .frame{{stroke-width:3.5}}"
+        f"{s} a:hover .frame{{stroke-width:3.5}}"
+        # A keyboard's focus in ink, not in the light's colour (a pale yellow frame on white is not 3:1).
+        f"{s} a:focus .frame{{stroke:{INK};stroke-width:4}}"
         f"{s} a:focus{{outline:none}}"
         f"{s} .link{{fill:none;stroke:{ARROW};stroke-width:1.4;stroke-linejoin:round}}"
     )
@@ -96,15 +98,25 @@ def _lang(language: str) -> str:
     return f" lang={quoteattr(language)}" if language else ""
 
 
-def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
-    """The map as a standalone SVG document (``layout`` defaults to :func:`.placement.layout` of ``spec``)."""
+def render_svg(spec: MapSpec, layout: Layout | None = None, *, decorative: bool = False) -> str:
+    """The map as a standalone SVG document (``layout`` defaults to :func:`.placement.layout` of ``spec``).
+
+    ``decorative``: for a page that gives the map in words beside the drawing (objectives, lights and links as
+    lists): the drawing is hidden from assistive technology, and its boxes stay links for the mouse only (out of
+    the tab order), so that nothing focusable is hidden; an image (``role="img"``) with links inside is one that a
+    screen reader can neither read as an image nor walk (axe: nested-interactive). Otherwise (the file saved
+    alone, the deck's and the PDF's picture) the drawing is an image named by its title, as it was."""
     lay = layout if layout is not None else _layout(spec)
     out: list[str] = []
     w, h = lay.width, lay.height
+    if decorative:
+        semantics = ' aria-hidden="true" focusable="false"'
+    else:
+        semantics = f' role="img" aria-label={quoteattr(spec.title)}'
     out.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'class="strategy-map" width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}" '
-        f'role="img" aria-label={quoteattr(spec.title)}{_lang(spec.language)}>'
+        f'class="strategy-map" width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}"'
+        f"{semantics}{_lang(spec.language)}>"
     )
     out.append(f"<title>{escape(spec.title)}</title>")
     out.append(f"<style>{_style()}</style>")
@@ -119,7 +131,7 @@ def render_svg(spec: MapSpec, layout: Layout | None = None) -> str:
     for ob in spec.objectives:
         rect = lay.boxes.get(ob.code)
         if rect is not None:
-            _render_box(out, ob, rect, lay.texts[ob.code])
+            _render_box(out, ob, rect, lay.texts[ob.code], decorative=decorative)
     out.append('<g class="links">')
     for s, t, pts in lay.arrows:
         d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in pts)
@@ -252,13 +264,20 @@ def _render_rows(out: list[str], spec: MapSpec, lay: Layout) -> None:
         )
 
 
-def _render_box(out: list[str], ob: ObjectiveBox, r: Rect, bt: BoxText) -> None:
+def _href(ob: ObjectiveBox) -> str | None:
+    return ob.href if ob.href and not _BAD_SCHEME.match(ob.href) else None
+
+
+def _render_box(out: list[str], ob: ObjectiveBox, r: Rect, bt: BoxText, *, decorative: bool = False) -> None:
     colour = _colour(ob.light.colour) if ob.light else NEUTRAL
     fill = _pale(colour) if ob.light else "#f6f8fa"
     tip = f"{ob.code} {ob.name}" + (f" — {ob.light.symbol} {ob.light.label}" if ob.light else "")
-    href = ob.href if ob.href and not _BAD_SCHEME.match(ob.href) else None
+    href = _href(ob)
     if href:
-        out.append(f"<a href={quoteattr(href)} xlink:href={quoteattr(href)}>")
+        # Hidden from assistive technology, a link must not be reached with the keyboard either: the page's list
+        # of the objectives is the way there.
+        extra = ' tabindex="-1"' if decorative else ""
+        out.append(f"<a href={quoteattr(href)} xlink:href={quoteattr(href)}{extra}>")
     key = ob.light.key if ob.light else "none"
     out.append(f'<g class="objective" data-code={quoteattr(ob.code)} data-light={quoteattr(key)}>')
     out.append(f"<title>{escape(tip)}</title>")

@@ -34,7 +34,7 @@ from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
 from stratmap.web.middleware import page_address
 from stratmap.web.presenters import Legend, map_legend
-from stratmap.web.rows import light_badge, marked, num, shown_html, target
+from stratmap.web.rows import light_badge, mark_scripts, marked, num, shown_html, target
 
 register = template.Library()
 
@@ -251,6 +251,13 @@ def local(obj, full: str = "") -> str:
     """An organization's, theme's or perspective's name in the reader's language (see ``core.names``);
     ``|local:"full"`` for an organization's full name rather than its short one."""
     return local_name(obj, full=bool(full))
+
+
+@register.filter
+def scripts(text: object) -> SafeString:
+    """``{{ note|scripts|linebreaksbr }}``: a text whose language the data does not say (notes on the source,
+    printed words), with what is in the other language than the page's marked (``rows.mark_scripts``)."""
+    return mark_safe(mark_scripts(str(text or "")))  # escaped there
 
 
 #: What follows a label: 「狀態：草稿」 in Chinese (full-width, no space), "status: draft" in English.

@@ -8,9 +8,23 @@
   if (data.years.length === 0) { holder.hidden = true; return; }
   var chart = echarts.init(holder, null, { renderer: "svg" });
   var unit = data.unit ? " (" + data.unit + ")" : "";
+  // What a screen reader says of the chart, in the page's language and with the numbers as the tables beside it
+  // give them: ECharts' own description is in Simplified Chinese whatever the page, and says "NaN" for a period
+  // without a value. The words come from the page (translated there), the numbers from the chart's data.
+  var lang = document.documentElement.lang || "zh-Hant";
+  var words = holder.dataset;
+  function spoken(value) {
+    return value === null || value === undefined || isNaN(value) ? words.none : Number(value).toLocaleString(lang);
+  }
+  var periods = data.years.map(function (year, i) {
+    return year + words.colon + data.labels.target + " " + spoken(data.target[i]) + words.comma +
+      data.labels.actual + " " + spoken(data.actual[i]);
+  });
+  var description = holder.getAttribute("aria-label") + (data.unit ? " (" + data.unit + ")" : "") + words.colon +
+    periods.join(words.semicolon) + words.stop;
   chart.setOption({
     animation: false,
-    aria: { enabled: true },
+    aria: { enabled: true, label: { enabled: true, description: description } },
     tooltip: { trigger: "axis" },
     legend: { data: [data.labels.target, data.labels.actual], top: 0 },
     grid: { left: 56, right: 24, top: 36, bottom: 32 },
