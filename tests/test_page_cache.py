@@ -78,3 +78,21 @@ def test_a_page_in_the_other_language_is_kept_apart(demo):
     english = Client().get("/en/taipei/2019/scorecard/").content.decode()
     assert "計分卡" in chinese and "Scorecard" in english
     assert "Scorecard" not in Client().get(SCORECARD).content.decode().split("<main", 1)[1][:400]
+
+
+def test_a_page_holding_a_csrf_token_is_never_given_to_another_visitor(demo, rf):
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    from stratmap.web.pagecache import kept_for_the_public
+
+    rendered = []
+
+    @kept_for_the_public
+    def form_page(request):
+        rendered.append(get_token(request))  # a form that posts: this visitor's token
+        return HttpResponse(f'<form method="post"><input name="csrfmiddlewaretoken" value="{rendered[-1]}"></form>')
+
+    first, second = form_page(rf.get("/a-form/")), form_page(rf.get("/a-form/"))
+    assert len(rendered) == 2 and rendered[0] not in second.content.decode()
+    assert rendered[0] in first.content.decode()

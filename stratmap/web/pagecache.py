@@ -73,7 +73,9 @@ def kept_for_the_public(view: Callable[..., HttpResponse]) -> Callable[..., Http
                 body = body.replace(PLACEHOLDER, str(request.csp_nonce))  # type: ignore[attr-defined]
             return HttpResponse(body, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and len(response.content) <= LARGEST:
+        # A page that holds a CSRF token (it asked for one: a form that posts) is this visitor's alone.
+        keep = not request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and response.status_code == 200
+        if keep and not response.streaming and len(response.content) <= LARGEST:
             body = response.content.decode(response.charset)
             nonce = getattr(request, "_csp_nonce", None)  # only if the page used one
             if nonce:
