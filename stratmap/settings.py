@@ -13,6 +13,7 @@ docs/deploy.md lists every variable read here (tests/test_docs.py checks that it
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -293,6 +294,93 @@ STRATMAP_FRAME_ANCESTORS = _frame_ancestors(os.environ.get("STRATMAP_FRAME_ANCES
 # Whom the accessibility statement (/accessibility/) tells readers to write to about a barrier: an e-mail
 # address, or any text (a unit's name and telephone); empty, it says to contact the site's administrators.
 STRATMAP_ACCESSIBILITY_CONTACT = os.environ.get("STRATMAP_ACCESSIBILITY_CONTACT", "").strip()
+
+
+def _accessibility_mark(image: str, url: str, level: str) -> dict[str, str] | None:
+    """The accessibility mark (無障礙標章) the agency was granted by the Ministry of Digital Affairs after its
+    inspection: the mark's image (an https address or a path on this site), the address of its certificate, and
+    its level. None when the agency has none: the software cannot grant itself one."""
+    if not image and not url:
+        return None
+    if not image or not url:
+        missing = "STRATMAP_ACCESSIBILITY_MARK_IMAGE" if not image else "STRATMAP_ACCESSIBILITY_MARK_URL"
+        raise ImproperlyConfigured(
+            f"{missing} is not set: the accessibility mark needs both its image and the address of its "
+            "certificate (see docs/deploy.md)"
+        )
+    if not re.fullmatch(r"(https://|/)\S+", image):
+        raise ImproperlyConfigured(
+            f"STRATMAP_ACCESSIBILITY_MARK_IMAGE: {image!r} is not an https address or a path starting with /"
+        )
+    if not re.fullmatch(r"https?://\S+", url):
+        raise ImproperlyConfigured(f"STRATMAP_ACCESSIBILITY_MARK_URL: {url!r} is not an http(s) address")
+    if level not in {"A", "AA", "AAA"}:
+        raise ImproperlyConfigured(f"STRATMAP_ACCESSIBILITY_MARK_LEVEL: {level!r} is not A, AA or AAA")
+    return {"image": image, "url": url, "level": level}
+
+
+STRATMAP_ACCESSIBILITY_MARK = _accessibility_mark(
+    os.environ.get("STRATMAP_ACCESSIBILITY_MARK_IMAGE", "").strip(),
+    os.environ.get("STRATMAP_ACCESSIBILITY_MARK_URL", "").strip(),
+    os.environ.get("STRATMAP_ACCESSIBILITY_MARK_LEVEL", "AA").strip().upper(),
+)
+if STRATMAP_ACCESSIBILITY_MARK and STRATMAP_ACCESSIBILITY_MARK["image"].startswith("https://"):
+    # A mark shown from another site (the Ministry's): its origin, and no other, may give the pages an image.
+    _mark_origin = "/".join(STRATMAP_ACCESSIBILITY_MARK["image"].split("/")[:3])
+    _directives: dict[str, list[str]] = CONTENT_SECURITY_POLICY["DIRECTIVES"]  # type: ignore[assignment]
+    _directives["img-src"].append(_mark_origin)
+
+
+#: The open data's licence (metadata.json, the open-data page): the Open Government Data License, version 1.0
+#: (data.gov.tw's and data.taipei's) unless STRATMAP_OPEN_DATA_LICENCE gives another.
+OPEN_GOVERNMENT_DATA_LICENSE = {
+    "name": "政府資料開放授權條款－第1版",
+    "name_en": "Open Government Data License, version 1.0",
+    "url": "https://data.gov.tw/license",
+}
+
+
+def _licence(value: str) -> dict[str, str]:
+    """``{"name": …, "name_en": …, "url": …}`` (JSON; name_en optional) → the licence; empty: the default."""
+    if not value.strip():
+        return dict(OPEN_GOVERNMENT_DATA_LICENSE)
+    expected = 'expected JSON like {"name": "Open Government Licence v3.0", "url": "https://…"} (see docs/deploy.md)'
+    try:
+        found = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"STRATMAP_OPEN_DATA_LICENCE={value!r} is not JSON; {expected}") from None
+    if (
+        not isinstance(found, dict)
+        or not all(isinstance(found.get(key), str) and found[key].strip() for key in ("name", "url"))
+        or not all(isinstance(v, str) for v in found.values())
+        or set(found) - {"name", "name_en", "url"}
+    ):
+        raise ImproperlyConfigured(
+            f"STRATMAP_OPEN_DATA_LICENCE={value!r} is not a licence: name and url are required, name_en optional, "
+            f"all text and nothing else; {expected}"
+        )
+    return {"name_en": "", **found}
+
+
+def _time_zones(value: str) -> dict[str, str]:
+    """``ashcombe=Europe/London other=Asia/Taipei`` → {organization code: IANA time zone name}, separated by
+    spaces or commas. Whether each name is a time zone is checked at start (stratmap.web.checks)."""
+    zones = {}
+    for entry in value.replace(",", " ").split():
+        code, equals, name = entry.partition("=")
+        if not (code and equals and name):
+            raise ImproperlyConfigured(
+                f"STRATMAP_TIME_ZONES: {entry!r} is not <organization code>=<time zone>; expected e.g. "
+                "ashcombe=Europe/London, separated by spaces or commas (see docs/deploy.md)"
+            )
+        zones[code] = name
+    return zones
+
+
+STRATMAP_OPEN_DATA_LICENCE = _licence(os.environ.get("STRATMAP_OPEN_DATA_LICENCE", ""))
+# The time zone of an organization's open data (the City Dashboard series' moments) by its code; the others'
+# is TIME_ZONE.
+STRATMAP_TIME_ZONES = _time_zones(os.environ.get("STRATMAP_TIME_ZONES", ""))
 # The pages use none of the browser's devices or sensors.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []

@@ -145,6 +145,23 @@ CHROMIUM_ARGS = [
 ]
 # pytest-django's live server and Playwright's sync API share the thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+#: The password of the browser tests' administrator (``site``), typed into the login form.
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The demo served to a browser, with the city's administrator (the evaluation office) ``rdec-admin``, whose
+    password is :data:`PASSWORD`: the live server's address. A module that needs another site defines its own."""
+    from tests.helpers import SHOTS
+
+    load_paths(DEMO_PATHS)
+    user = get_user_model().objects.create_user("rdec-admin", password=PASSWORD)
+    Membership.objects.create(
+        user=user, organization=Organization.objects.get(code="taipei"), role=Membership.Role.ADMINISTRATOR
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return live_server.url
 
 
 @pytest.fixture(scope="session")

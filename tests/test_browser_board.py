@@ -6,26 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from stratmap.core.models import Membership, Organization
-from stratmap.exchange.loader import DEMO_PATHS, load_paths
+from tests.conftest import PASSWORD
 from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    load_paths(DEMO_PATHS)
-    user = get_user_model().objects.create_user("rdec-admin", password=PASSWORD)
-    Membership.objects.create(
-        user=user, organization=Organization.objects.get(code="taipei"), role=Membership.Role.ADMINISTRATOR
-    )
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return live_server.url
 
 
 def test_an_administrator_opens_the_board_reads_the_counts_and_follows_one_to_its_kpis(site, page):

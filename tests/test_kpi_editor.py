@@ -290,7 +290,9 @@ def test_a_quarterly_council_kpi_gets_a_row_per_quarter_and_a_period_outside_its
         page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "name (繁體中文)" in html  # the translation asked for is into the other language of the site
+    # the translation asked for is into the other language of the site, named in the page's (issue 17: no Chinese
+    # word unmarked on an English page)
+    assert "name (Traditional Chinese)" in html
     # the map's year, then its four quarters (April–June is Q1 of 2024/25)
     for row, period in enumerate(["Q1", "Q2", "Q3", "Q4"], start=1):
         assert f'name="targets-{row}-period" value="{period}"' in html

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import Field, Schema
 
 from stratmap.access import Access
-from stratmap.core.models import Organization
+from stratmap.core.models import Membership, Organization
 from stratmap.core.names import translations_of
 from stratmap.core.years import YearError, YearStyle, to_roc_year
 from stratmap.kpis.models import PERIOD_CODES, Kpi, KpiResult, KpiTarget
@@ -58,10 +58,11 @@ class Converted(Generic[R]):
 
 
 class BadParameter(Exception):
-    """A parameter the API cannot take: a 400 naming it and its value."""
+    """A parameter the API cannot take: a 400 naming it and its value (``status`` 404 for a value naming
+    nothing the caller reads, as an edition)."""
 
-    def __init__(self, field: str, value: object, message: str):
-        self.field, self.value = field, value
+    def __init__(self, field: str, value: object, message: str, *, status: int = 400):
+        self.field, self.value, self.status = field, value, status
         super().__init__(message)
 
 
@@ -85,21 +86,41 @@ def ad_year(style: YearStyle, value: str, field: str = "path.year") -> int:
         raise BadParameter(field, value, str(error)) from None
 
 
-def map_of(access: Access, org: str, year: str) -> StrategyMap:
+def editions(access: Access, maps: QuerySet[StrategyMap]) -> QuerySet[StrategyMap]:
+    """The editions among ``maps`` (the reader's: ``access.maps()``) the API gives the reader: an edition not
+    in force only to a superuser or an administrator of its organization, who revise it, as the pages show a
+    draft or a replaced edition in the editors only. So the public gets the published edition in force."""
+    if access.is_superuser:
+        return maps
+    return maps.filter(Q(in_force=True) | Q(organization__in=access.organizations(Membership.Role.ADMINISTRATOR)))
+
+
+def map_of(access: Access, org: str, year: str, edition: int | None = None) -> StrategyMap:
     """The map in force of ``org`` for ``year`` (AD or ROC) that the reader reads, with its organization;
-    404 otherwise (as the pages: :func:`stratmap.access.get_map_for_user`)."""
+    404 otherwise (as the pages: :func:`stratmap.access.get_map_for_user`). With ``edition`` (a map's ``id``,
+    as ``/maps`` lists them), that edition of the year instead, if the reader is given it (:func:`editions`):
+    else a 404 naming the parameter and its value, the same whether the edition is hidden or not there."""
     organization = Organization.objects.filter(code=org).first()
     if organization is None:
         raise Http404
     ad = ad_year(organization.year_style, year)
     found = (
-        access.maps()
-        .select_related("organization", "organization__parent")
-        .filter(organization=organization, year=ad, in_force=True)
+        access.maps().select_related("organization", "organization__parent").filter(organization=organization, year=ad)
     )
-    smap = found.first()
-    if smap is None:
-        raise Http404
+    if edition is None:
+        smap = found.filter(in_force=True).first()
+        if smap is None:
+            raise Http404
+    else:
+        smap = editions(access, found).filter(pk=edition).first()
+        if smap is None:
+            raise BadParameter(
+                "query.edition",
+                edition,
+                _("%(org)s %(year)s has no edition %(value)s that you may read; GET /api/v1/maps?organization="
+                  "%(org)s&year=%(year)s lists those you may.") % {"org": org, "year": year, "value": edition},
+                status=404,
+            )  # fmt: skip
     access.require(smap)
     return smap
 

@@ -7,24 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
 from stratmap.api import out, schemas
 from stratmap.api.auth import caller_of
-from stratmap.core.models import Membership, Organization
+from stratmap.core.models import Organization
 from stratmap.core.years import YearStyle
 from stratmap.kpis.models import Kpi, KpiResult
 from stratmap.plans.selectors import plans_in_full, visible_progress
 from stratmap.strategy.selectors import map_structure
 
 router = Router(tags=["read"])
-Role = Membership.Role
 ERRORS: dict[int, Any] = {400: schemas.Error, 401: schemas.Error, 403: schemas.Error, 404: schemas.Error}
 MAP = "/maps/{org}/{year}"
 YEAR_HELP = "The year: AD (2020) or ROC (109), or as the organization names it (FY2025)."
+EDITION_HELP = (
+    "An edition of the year's map: its `id` as /maps lists it. Without it, the edition in force (the one the "
+    "pages show). An edition not in force is given only to those who revise the map; the public gets the "
+    "published edition in force."
+)
 
 
 @router.get("/organizations", response={200: list[schemas.Organization], **ERRORS}, summary="Organizations")
@@ -58,8 +62,7 @@ def maps(
     its organization see (as on the pages: a draft edition in the editors)."""
     access = caller_of(request).access
     rows = access.maps().select_related("organization").order_by("organization__code", "year", "pk")
-    if not access.is_superuser:  # as the pages: an edition not in force only to those who revise its maps
-        rows = rows.filter(Q(in_force=True) | Q(organization__in=access.organizations(Role.ADMINISTRATOR)))
+    rows = out.editions(access, rows)  # as the pages: an edition not in force only to those who revise its maps
     style = YearStyle()  # AD or ROC numbers, when no organization says how it names its years
     if organization is not None:
         found = Organization.objects.filter(code=organization).first()
@@ -73,11 +76,16 @@ def maps(
     return out.Converted(rows, out.map_summary)
 
 
-@router.get(MAP, response={200: schemas.MapDetail, **ERRORS}, summary="A map in force, with its structure")
-def map_detail(request: HttpRequest, org: str, year: str) -> dict[str, Any]:
-    """The map in force of ``org`` for ``year``: its texts, perspectives, themes, objectives and links."""
+@router.get(
+    MAP, response={200: schemas.MapDetail, **ERRORS}, summary="A map (the edition in force), with its structure"
+)
+def map_detail(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> dict[str, Any]:
+    """The map in force of ``org`` for ``year`` (or the edition ``edition``): its texts, perspectives, themes,
+    objectives and links."""
     access = caller_of(request).access
-    smap = out.map_of(access, org, year)
+    smap = out.map_of(access, org, year, edition)
     structure = map_structure(smap=smap, access=access)
     perspectives = {p.pk: p.code for p in structure.perspectives}
     themes = {t.pk: t.code for t in structure.themes}
@@ -97,31 +105,39 @@ def map_detail(request: HttpRequest, org: str, year: str) -> dict[str, Any]:
 
 
 @router.get(f"{MAP}/perspectives", response={200: list[schemas.Perspective], **ERRORS}, summary="Perspectives")
-def perspectives(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
+def perspectives(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
     access = caller_of(request).access
-    structure = map_structure(smap=out.map_of(access, org, year), access=access)
+    structure = map_structure(smap=out.map_of(access, org, year, edition), access=access)
     return [out.perspective(p) for p in structure.perspectives]
 
 
 @router.get(f"{MAP}/themes", response={200: list[schemas.Theme], **ERRORS}, summary="Themes")
-def themes(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
+def themes(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
     access = caller_of(request).access
-    structure = map_structure(smap=out.map_of(access, org, year), access=access)
+    structure = map_structure(smap=out.map_of(access, org, year, edition), access=access)
     return [out.theme(t) for t in structure.themes]
 
 
 @router.get(f"{MAP}/objectives", response={200: list[schemas.Objective], **ERRORS}, summary="Objectives")
-def objectives(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
+def objectives(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
     access = caller_of(request).access
-    structure = map_structure(smap=out.map_of(access, org, year), access=access)
+    structure = map_structure(smap=out.map_of(access, org, year, edition), access=access)
     perspectives = {p.pk: p.code for p in structure.perspectives}
     themes = {t.pk: t.code for t in structure.themes}
     return [out.objective(o, perspectives, themes) for o in structure.objectives]
 
 
 @router.get(f"{MAP}/links", response={200: list[schemas.Link], **ERRORS}, summary="Cause-and-effect links")
-def links(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
-    smap = out.map_of(caller_of(request).access, org, year)
+def links(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
+    smap = out.map_of(caller_of(request).access, org, year, edition)
     rows = smap.links.order_by("pk").values_list("source__code", "target__code", "note")
     return [{"source": s, "target": t, "note": note} for s, t, note in rows]
 
@@ -141,9 +157,10 @@ def kpis(
     request: HttpRequest,
     org: str,
     year: str,
+    edition: int | None = Query(None, ge=1, description=EDITION_HELP),
     objective: str | None = Query(None, description="An objective's code."),
 ) -> out.Converted[dict[str, Any]]:
-    smap = out.map_of(caller_of(request).access, org, year)
+    smap = out.map_of(caller_of(request).access, org, year, edition)
     rows = _kpis(smap)
     if objective is not None:
         rows = rows.filter(objective__code=objective)
@@ -151,10 +168,16 @@ def kpis(
 
 
 @router.get(f"{MAP}/kpis/{{code}}", response={200: schemas.KpiDetail, **ERRORS}, summary="A KPI with its results")
-def kpi_detail(request: HttpRequest, org: str, year: str, code: str) -> dict[str, Any]:
+def kpi_detail(
+    request: HttpRequest,
+    org: str,
+    year: str,
+    code: str,
+    edition: int | None = Query(None, ge=1, description=EDITION_HELP),
+) -> dict[str, Any]:
     """A KPI, its targets and the results the caller sees of it (the public: the published ones)."""
     access = caller_of(request).access
-    smap = out.map_of(access, org, year)
+    smap = out.map_of(access, org, year, edition)
     found = _kpis(smap).filter(code=code).first()
     if found is None:
         raise Http404
@@ -168,13 +191,14 @@ def results(
     request: HttpRequest,
     org: str,
     year: str,
+    edition: int | None = Query(None, ge=1, description=EDITION_HELP),
     period: str | None = Query(None, description='"year" (the whole year\'s), or a period: Q3, H1, M05.'),
     kpi: str | None = Query(None, description="A KPI's code."),
 ) -> out.Converted[dict[str, Any]]:
     """The results of the map's KPIs the caller sees: the public, the published results of a published map;
     the map's people, every result (drafts included), as on the pages."""
     access = caller_of(request).access
-    smap = out.map_of(access, org, year)
+    smap = out.map_of(access, org, year, edition)
     rows = access.results(KpiResult.objects.filter(kpi__objective__map=smap)).select_related("kpi")
     wanted = out.period_of(period)
     if wanted is not None:
@@ -191,12 +215,13 @@ def plans(
     request: HttpRequest,
     org: str,
     year: str,
+    edition: int | None = Query(None, ge=1, description=EDITION_HELP),
     kpi: str | None = Query(None, description="A KPI's code."),
 ) -> out.Converted[dict[str, Any]]:
     """The action plans of the map's KPIs with their tasks and each task's monthly progress the caller sees
     (the public: the published months)."""
     access = caller_of(request).access
-    smap = out.map_of(access, org, year)
+    smap = out.map_of(access, org, year, edition)
     rows = plans_in_full(visible_progress(smap=smap, access=access)).filter(kpi__objective__map=smap)
     if kpi is not None:
         rows = rows.filter(kpi__code=kpi)
@@ -205,9 +230,15 @@ def plans(
 
 
 @router.get(f"{MAP}/plans/{{code}}", response={200: schemas.Plan, **ERRORS}, summary="An action plan")
-def plan_detail(request: HttpRequest, org: str, year: str, code: str) -> dict[str, Any]:
+def plan_detail(
+    request: HttpRequest,
+    org: str,
+    year: str,
+    code: str,
+    edition: int | None = Query(None, ge=1, description=EDITION_HELP),
+) -> dict[str, Any]:
     access = caller_of(request).access
-    smap = out.map_of(access, org, year)
+    smap = out.map_of(access, org, year, edition)
     found = (
         plans_in_full(visible_progress(smap=smap, access=access))
         .filter(kpi__objective__map=smap, code=code)
@@ -220,14 +251,18 @@ def plan_detail(request: HttpRequest, org: str, year: str, code: str) -> dict[st
 
 
 @router.get(f"{MAP}/revisions", response={200: list[schemas.Revision], **ERRORS}, summary="Revisions")
-def revisions(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
+def revisions(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
     """What changed from the year before, as the revisions page lists it."""
-    smap = out.map_of(caller_of(request).access, org, year)
+    smap = out.map_of(caller_of(request).access, org, year, edition)
     return [out.revision(r) for r in smap.revisions.order_by("order", "pk")]
 
 
 @router.get(f"{MAP}/tows", response={200: list[schemas.TowsEntry], **ERRORS}, summary="TOWS analysis")
-def tows(request: HttpRequest, org: str, year: str) -> list[dict[str, Any]]:
-    smap = out.map_of(caller_of(request).access, org, year)
+def tows(
+    request: HttpRequest, org: str, year: str, edition: int | None = Query(None, ge=1, description=EDITION_HELP)
+) -> list[dict[str, Any]]:
+    smap = out.map_of(caller_of(request).access, org, year, edition)
     rows = smap.tows_entries.order_by("kind", "order", "pk").prefetch_related("objectives")
     return [out.tows(e) for e in rows]

@@ -71,10 +71,31 @@ def token_revoke(*, owner: User, pk: int) -> ApiToken:
     token = ApiToken.objects.select_for_update().filter(pk=pk, owner_id=owner.pk).first()
     if token is None or not owner.is_authenticated:
         raise PermissionDenied
+    return _revoked(token, by=owner)
+
+
+@transaction.atomic
+def token_revoke_by_superuser(*, access: Access, pk: int, reason: str) -> ApiToken:
+    """Revoke anyone's token ``pk`` as a superuser (the administration's "revoke selected tokens": a lost
+    laptop, a person who left), audited with the superuser and ``reason``. The row is locked and read again
+    here, so a token revoked meanwhile by its owner is left as it is (nothing recorded twice); PermissionDenied
+    for anyone but an active superuser, or a token that is not there."""
+    if not (access.is_superuser and getattr(access.user, "is_active", False)):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why: every change is kept in the audit trail with its reason.")})
+    token = ApiToken.objects.select_for_update().filter(pk=pk).first()
+    if token is None:
+        raise PermissionDenied
+    return _revoked(token, by=access.user, reason=reason.strip())
+
+
+def _revoked(token: ApiToken, *, by: object, reason: str = "") -> ApiToken:
+    """``token`` (locked by the caller) revoked now and audited with ``by``; already revoked, unchanged."""
     if token.revoked is None:
         token.revoked = timezone.now()
         token.save(update_fields=["revoked"])
-        record(user=owner, obj=token, action="revoke", changes={"revoked": (None, token.revoked)})
+        record(user=by, obj=token, action="revoke", changes={"revoked": (None, token.revoked)}, reason=reason)
     return token
 
 

@@ -97,7 +97,7 @@ def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(BadParameter)
 def bad_parameter(request: HttpRequest, exc: BadParameter) -> HttpResponse:
     errors = [{"field": exc.field, "value": str(exc.value), "messages": [str(exc)]}]
-    return _error(request, 400, f"{exc.field}: {exc}", errors=errors)
+    return _error(request, exc.status, f"{exc.field}: {exc}", errors=errors)
 
 
 def _sent(request: HttpRequest, loc: tuple[str, ...]) -> object:

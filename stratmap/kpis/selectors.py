@@ -778,6 +778,58 @@ def histories(*, kpis: list[Kpi], access: Access) -> dict[int, list[YearPoint]]:
     }
 
 
+@dataclass(frozen=True)
+class KpiLineage:
+    """A KPI across the years: ``latest``, the one of its code on the latest map in force the reader reads,
+    and ``members``, every KPI of its lineage on the maps in force the reader reads, oldest map first (each
+    with its map and organization, its targets and the results the reader may see, ordered by year and
+    period)."""
+
+    latest: Kpi
+    members: list[Kpi]
+
+
+def kpi_lineage(*, access: Access, organization: str, code: str) -> KpiLineage:
+    """The KPI ``code`` of ``organization`` (its code) across its lineage, as ``access`` reads it (the public:
+    published maps and published results): four queries, whatever the years and the results. 404 when the
+    reader reads no such KPI."""
+    readable = access.on_readable_maps("objective__map")
+    latest = (
+        Kpi.objects.filter(
+            readable, objective__map__organization__code=organization, objective__map__in_force=True, code=code
+        )
+        .select_related("objective__map__organization")
+        .order_by("-objective__map__year")
+        .first()
+    )
+    if latest is None:
+        raise Http404
+    members = Kpi.objects.filter(readable, objective__map__in_force=True)
+    members = members.filter(lineage_id=latest.lineage_id) if latest.lineage_id else members.filter(pk=latest.pk)
+    lineage = list(
+        members.select_related("objective__map__organization")
+        .prefetch_related(
+            Prefetch("targets", queryset=KpiTarget.objects.order_by("year", "period")),
+            Prefetch("results", queryset=access.results(KpiResult.objects.order_by("year", "period"))),
+        )
+        .order_by("objective__map__year")
+    )
+    return KpiLineage(latest=latest, members=lineage)
+
+
+def map_frequencies(*, access: Access, smap: StrategyMap) -> set[str]:
+    """The reporting frequencies of ``smap``'s KPIs (``Kpi.frequency`` values), in one query."""
+    access.require(smap)
+    return set(Kpi.objects.filter(objective__map=smap).values_list("frequency", flat=True).distinct())
+
+
+def first_kpi_codes(*, access: Access, smap: StrategyMap, count: int) -> list[str]:
+    """The codes of ``smap``'s first ``count`` KPIs in the map's order (examples for a page), in one query."""
+    access.require(smap)
+    rows = Kpi.objects.filter(objective__map=smap).order_by("objective__order", "order")
+    return list(rows.values_list("code", flat=True)[:count])
+
+
 @dataclass
 class CascadeRow:
     """A city objective and what the bureaus take over of it."""

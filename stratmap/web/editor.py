@@ -14,7 +14,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +22,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -71,7 +71,9 @@ from stratmap.web.editor_forms import (
     ThrustForm,
     TowsEntryForm,
     lines,
+    other_languages,
 )
+from stratmap.web.rows import shown_html
 from stratmap.web.views import map_context, map_svg
 
 BANDS: dict[str, type[Perspective] | type[Theme]] = {"perspective": Perspective, "theme": Theme}
@@ -279,7 +281,7 @@ def _page(request: HttpRequest, smap: StrategyMap, forms: dict[str, Form], confl
     if isinstance(posted, BandForm) and not posted.data.get("band") and posted.data.get("kind") in new_band:
         new_band[posted.data["kind"]] = posted  # an addition refused: its form again, as typed, with the errors
     forms.setdefault("link", LinkForm(initial={"version": smap.version}, objectives=objectives))
-    others = [(code, name) for code, name in settings.LANGUAGES if code != own]
+    others = other_languages(own)
     bands = [
         (kind, heading, new_band[kind], [_band_row(b, others) for b in items], city if kind == "theme" else [])
         for kind, heading, items in (
@@ -326,7 +328,9 @@ def _grid(structure: MapStructure) -> dict[str, Any]:
 
 
 def _links(structure: MapStructure, own: str) -> list[tuple[str, str, str, str]]:
-    names = {o.code: local_text(o, "name", original=own) for o in structure.objectives}
+    """The map's links: each source's and target's code and name, the name as HTML marked with its language where
+    it is not the page's (``rows.shown_html``, escaped there)."""
+    names = {o.code: mark_safe(shown_html(o, "name", original=own)) for o in structure.objectives}
     return [(source, names.get(source, ""), target, names.get(target, "")) for source, target in structure.links]
 
 

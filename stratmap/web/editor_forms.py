@@ -7,8 +7,11 @@ languages than the organization's own ("name (English)" on Taipei's map, "name (
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.forms import map_version_field
@@ -27,14 +30,30 @@ def _reason() -> forms.CharField:
     )
 
 
+def other_languages(own_language: str) -> list[tuple[str, str]]:
+    """The site's languages but ``own_language``, each named in the page's language ("Traditional Chinese" on an
+    English page, in Chinese on a Chinese one), not in itself: a label's words are then all in the page's language."""
+    return [
+        (code, str(get_language_info(code)["name_translated"]))
+        for code, _name in settings.LANGUAGES
+        if code != own_language
+    ]
+
+
 def lines(text: str) -> list[str]:
     """The non-empty lines of a textarea: a list typed a line each."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class EditorForm(forms.Form):
-    """The version the page showed and the reason; the subclasses add what they edit."""
+    """The version the page showed and the reason; the subclasses add what they edit.
 
+    ``data_fields`` hold the organization's texts, in its language (the page marks them with it where it is not
+    the page's: ``{% field_lang %}``, web/_field.html); ``notes`` are free notes whose language the data does not
+    say (``lang=""``); a name's translations (``name_en``) are in their own language."""
+
+    data_fields: ClassVar[tuple[str, ...]] = ()
+    notes: ClassVar[tuple[str, ...]] = ()
     version = map_version_field()
     reason = _reason()
 
@@ -44,7 +63,7 @@ class TranslatedNameForm(EditorForm):
 
     def __init__(self, *args, own_language: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.other_languages = [(code, name) for code, name in settings.LANGUAGES if code != own_language]
+        self.other_languages = other_languages(own_language)
         for code, name in self.other_languages:
             self.fields[f"name_{code}"] = forms.CharField(
                 label=_("name (%(language)s)") % {"language": name}, required=False, max_length=300
@@ -65,6 +84,7 @@ class MapTextsForm(EditorForm):
     vision = forms.CharField(label=_("vision"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     values = forms.CharField(label=_("core values"), required=False, widget=LINES, help_text=_("One a line."))
     field_order = ["title", "mission", "vision", "values", "reason", "version"]
+    data_fields = ("title", "mission", "vision", "values")
 
     @classmethod
     def of(cls, smap: StrategyMap) -> MapTextsForm:
@@ -91,6 +111,7 @@ class BandForm(TranslatedNameForm):
     band = forms.CharField(required=False, widget=forms.HiddenInput)
     code = forms.CharField(label=_("code"), max_length=40, widget=CODE_INPUT)
     name = forms.CharField(label=_("name"), max_length=200)
+    data_fields = ("name",)
 
     def __init__(self, *args, city: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,6 +142,8 @@ class ObjectiveForm(TranslatedNameForm):
     goal = forms.CharField(label=_("vision goal"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     key_works = forms.CharField(label=_("key works"), required=False, widget=LINES, help_text=_("One a line."))
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    data_fields = ("name", "ksf", "goal", "key_works")
+    notes = ("note",)
 
     def __init__(self, *args, themes: list[tuple[str, str]], perspectives: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +160,7 @@ class LinkForm(EditorForm):
     source = forms.ChoiceField(label=_("from (cause)"))
     target = forms.ChoiceField(label=_("to (effect)"))
     note = forms.CharField(label=_("note"), required=False, max_length=500)
+    notes = ("note",)
 
     def __init__(self, *args, objectives: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,6 +194,7 @@ class TowsEntryForm(EditorForm):
         label=_("objectives it becomes"), required=False, widget=forms.CheckboxSelectMultiple
     )
     field_order = ["code", "text", "heading", "objectives", "reason", "version"]
+    data_fields = ("text", "heading")
 
     def __init__(self, *args, objectives: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,6 +211,7 @@ class ThrustForm(EditorForm):
     name = forms.CharField(label=_("name"), max_length=200)
     strategies = forms.CharField(label=_("strategies"), required=False, widget=LINES, help_text=_("One a line."))
     field_order = ["code", "name", "strategies", "reason", "version"]
+    data_fields = ("name", "strategies")
 
 
 class DeleteForm(EditorForm):

@@ -113,6 +113,11 @@ class KpiForm(TranslatedNameForm):
     evaluation = _text("evaluation", long=True)
     deadline = forms.DateField(label=_label("deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     note = _text("note", long=True)
+    data_fields = (
+        "name", "unit", "data_source", "release", "agencies_printed", "cites_printed", "numerator", "denominator",
+        "evaluation",
+    )  # fmt: skip
+    notes = ("note",)
 
     def __init__(
         self,

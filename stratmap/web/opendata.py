@@ -28,8 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -45,9 +44,16 @@ from stratmap.core.models import Organization
 from stratmap.core.names import translations_of
 from stratmap.core.spreadsheet import SafeWriter
 from stratmap.core.years import PER_YEAR, Period, Unit, YearError, YearLabel, YearStyle, period_in_year, to_roc_year
-from stratmap.kpis.models import FREQUENCY_UNIT, Kpi, KpiResult, KpiTarget, period_of
+from stratmap.kpis.models import FREQUENCY_UNIT, KpiResult, period_of
 from stratmap.kpis.presenters import number
-from stratmap.kpis.selectors import ScoredKpi, lineage_history, scorecard_rows
+from stratmap.kpis.selectors import (
+    ScoredKpi,
+    first_kpi_codes,
+    kpi_lineage,
+    lineage_history,
+    map_frequencies,
+    scorecard_rows,
+)
 from stratmap.strategy.models import StrategyMap
 from stratmap.web.views import map_context
 
@@ -136,14 +142,6 @@ FIELDS: tuple[OpenField, ...] = (
 )
 FIELD_NAMES = [f.name for f in FIELDS]
 
-#: Open Government Data License, version 1.0 (data.gov.tw's and data.taipei's); a deployment sets its own
-#: as ``STRATMAP_OPEN_DATA_LICENCE`` in its settings (docs/open-data.md).
-DEFAULT_LICENCE = {
-    "name": "政府資料開放授權條款－第1版",
-    "name_en": "Open Government Data License, version 1.0",
-    "url": "https://data.gov.tw/license",
-}
-
 #: data.gov.tw's update frequencies, by the shortest period a map's KPIs report in.
 FREQUENCY_LABELS = {
     Unit.MONTH: ("monthly", gettext_lazy("every month")),
@@ -156,15 +154,17 @@ SCHEMA_FILE = Path(stratmap.__file__).parent / "exchange" / "dataset.schema.json
 
 
 def licence() -> dict[str, str]:
-    """The open data's licence: ``settings.STRATMAP_OPEN_DATA_LICENCE`` (name, name_en, url), else
-    :data:`DEFAULT_LICENCE`."""
-    return dict(getattr(settings, "STRATMAP_OPEN_DATA_LICENCE", None) or DEFAULT_LICENCE)
+    """The open data's licence (name, name_en, url): ``settings.STRATMAP_OPEN_DATA_LICENCE``, from the
+    environment variable of that name, the Open Government Data License 1.0 by default (stratmap/settings.py)."""
+    return dict(settings.STRATMAP_OPEN_DATA_LICENCE)
 
 
 def time_zone(organization: Organization) -> ZoneInfo:
     """The time zone of ``organization``'s dates: ``settings.STRATMAP_TIME_ZONES[<its code>]`` (an IANA
-    name, e.g. Europe/London for a council), else the site's ``TIME_ZONE`` (Asia/Taipei)."""
-    name = (getattr(settings, "STRATMAP_TIME_ZONES", None) or {}).get(organization.code) or settings.TIME_ZONE
+    name, e.g. Europe/London for a council, from the environment variable of that name), else the site's
+    ``TIME_ZONE`` (Asia/Taipei). A bad name stops the start (stratmap.web.checks); the error here is for a
+    setting changed after it."""
+    name = settings.STRATMAP_TIME_ZONES.get(organization.code) or settings.TIME_ZONE
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -295,9 +295,9 @@ def scorecard_json(request: HttpRequest, org: str, year: int) -> HttpResponse:
     return response
 
 
-def _update_frequency(smap: StrategyMap) -> Unit:
+def _update_frequency(request: HttpRequest, smap: StrategyMap) -> Unit:
     """The shortest period the map's KPIs report in (a year when none reports by period)."""
-    frequencies = set(Kpi.objects.filter(objective__map=smap).values_list("frequency", flat=True).distinct())
+    frequencies = map_frequencies(access=access_for(request), smap=smap)
     units = [FREQUENCY_UNIT[f] for f in frequencies if f in FREQUENCY_UNIT] or [Unit.YEAR]
     return max(units, key=lambda unit: PER_YEAR[unit])
 
@@ -307,7 +307,7 @@ def metadata(request: HttpRequest, smap: StrategyMap) -> dict[str, Any]:
     organization = smap.organization
     language = organization.language.lower()
     year_label = organization.year_style.label(smap.year, language)
-    unit = _update_frequency(smap)
+    unit = _update_frequency(request, smap)
     frequency, frequency_label = FREQUENCY_LABELS[unit]
     files = {
         kind: request.build_absolute_uri(reverse(f"web:open-data-{kind}", args=[organization.code, smap.url_year]))
@@ -353,8 +353,7 @@ def metadata_json(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def open_data(request: HttpRequest, org: str, year: int) -> HttpResponse:
     """The page listing the map's open-data files, with the data dictionary."""
     smap = get_map_for_user(request, org, year)
-    examples = Kpi.objects.filter(objective__map=smap).order_by("objective__order", "order")
-    kpis = list(examples.values_list("code", flat=True)[:3])
+    kpis = first_kpi_codes(access=access_for(request), smap=smap, count=3)
     return render(
         request,
         "web/open_data.html",
@@ -371,36 +370,10 @@ def _start(style: YearStyle, period: Period, zone: ZoneInfo) -> str:
     return datetime.datetime(year, month, 1, tzinfo=zone).isoformat()
 
 
-def _lineage(request: HttpRequest, org: str, code: str) -> tuple[Kpi, list[Kpi]]:
-    """The KPI ``code`` of the latest map in force of ``org`` the reader reads, and every KPI of its lineage on
-    the maps in force the reader reads (oldest first), with the targets and the results the reader may see:
-    four queries, whatever the years. 404 when the reader reads no such KPI."""
-    access = access_for(request)
-    readable = access.on_readable_maps("objective__map")
-    latest = (
-        Kpi.objects.filter(readable, objective__map__organization__code=org, objective__map__in_force=True, code=code)
-        .select_related("objective__map__organization")
-        .order_by("-objective__map__year")
-        .first()
-    )
-    if latest is None:
-        raise Http404
-    members = Kpi.objects.filter(readable, objective__map__in_force=True)
-    members = members.filter(lineage_id=latest.lineage_id) if latest.lineage_id else members.filter(pk=latest.pk)
-    lineage = list(
-        members.select_related("objective__map__organization")
-        .prefetch_related(
-            Prefetch("targets", queryset=KpiTarget.objects.order_by("year", "period")),
-            Prefetch("results", queryset=access.results(KpiResult.objects.order_by("year", "period"))),
-        )
-        .order_by("objective__map__year")
-    )
-    return latest, lineage
-
-
 def kpi_series(request: HttpRequest, org: str, code: str) -> dict[str, Any]:
     """The KPI's targets and actuals by year, or by period for a KPI reported by period, across its lineage."""
-    latest, lineage = _lineage(request, org, code)
+    found = kpi_lineage(access=access_for(request), organization=org, code=code)
+    latest, lineage = found.latest, found.members
     organization = latest.objective.map.organization
     style, zone = organization.year_style, time_zone(organization)
     targets: dict[Period, Decimal | None] = {}

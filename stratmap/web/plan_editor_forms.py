@@ -109,6 +109,8 @@ class PlanForm(TranslatedNameForm):
         label=_("responsible agencies"), required=False, widget=forms.CheckboxSelectMultiple
     )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    data_fields = ("kpi", "name", "agencies")  # the KPIs and agencies by their names as written
+    notes = ("note",)
 
     def __init__(self, *args, kpis: list[Kpi], agencies: list[Organization], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ target or a light reads as is still :mod:`stratmap.kpis.presenters`' (the templa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import TypedDict
@@ -83,7 +83,27 @@ CHINESE_RUN = re.compile(
     r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+"
     r"(?:[\s\d.,:;%/()\-]*[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+)*"
 )
-ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’&-]*(?:[ ,]+&?\s*[A-Za-z][A-Za-z'’&-]*)+")
+#: A stretch of text with no Chinese in it, and an English word in one (letters only: DP5 is a code).
+NOT_CHINESE = re.compile(r"[^\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z'’&-]*(?![A-Za-z0-9_])")
+#: What opens and closes an English run along with its words: brackets, quotes, the full stop.
+OPENING, CLOSING = '([<`"“‘', ')]>`"”’.,;:'
+
+
+def english_runs(text: str) -> Iterator[tuple[int, int]]:
+    """Where English runs in ``text``: each stretch without Chinese holding two English words or more, from its
+    first word to its last with the brackets and quotes around them (`links`, "(months: null)."), so that a
+    sentence is one run, whatever codes and numbers it holds."""
+    for stretch in NOT_CHINESE.finditer(text):
+        words = list(ENGLISH_WORD.finditer(text, stretch.start(), stretch.end()))
+        if len(words) < 2:
+            continue
+        start, end = words[0].start(), words[-1].end()
+        while start > stretch.start() and text[start - 1] in OPENING:
+            start -= 1
+        while end < stretch.end() and text[end] in CLOSING:
+            end += 1
+        yield start, end
 
 
 def mark_scripts(text: str, language: str | None = None) -> str:
@@ -91,11 +111,14 @@ def mark_scripts(text: str, language: str | None = None) -> str:
     ``<span lang>``: Chinese on a page in another language, English words on a Chinese page. For the texts
     whose language the data does not say (notes on the source, typed reasons) and mixed ones (WCAG 3.1.2)."""
     chinese_page = reader_language(language).lower().startswith("zh")
-    run, lang = (ENGLISH_RUN, "en") if chinese_page else (CHINESE_RUN, html_lang("zh-hant"))
+    if chinese_page:
+        runs, lang = english_runs(text), "en"
+    else:
+        runs, lang = ((found.start(), found.end()) for found in CHINESE_RUN.finditer(text)), html_lang("zh-hant")
     parts, last = [], 0
-    for found in run.finditer(text):
-        parts += [escape(text[last : found.start()]), f'<span lang="{lang}">{escape(found.group())}</span>']
-        last = found.end()
+    for start, end in runs:
+        parts += [escape(text[last:start]), f'<span lang="{lang}">{escape(text[start:end])}</span>']
+        last = end
     return "".join(parts) + escape(text[last:])
 
 
@@ -287,8 +310,8 @@ TASK_ROW = '<tr><th scope="row">{name}</th>\n      {cells}\n    </tr>'
 class PlanArticles:
     """Action plans as their pages show them: each its agencies, its tasks against the months of the map's
     year (``■`` and, for screen readers, "runs", in the months a task runs), each task's progress the reader
-    sees (``✓`` done, ``◐`` under way, ``○`` planned, titled with their notes) and its months done of those
-    planned to date, the link to update it for those who may (a plan of a KPI in
+    sees (``✓`` done, ``◐`` under way, ``○`` planned, their notes numbered under the grid) and its months done
+    of those planned to date, the link to update it for those who may (a plan of a KPI in
     ``editable``) and its expected outcomes. Made once a page (its words, its months), then called with
     each KPI's plans."""
 
@@ -310,9 +333,16 @@ class PlanArticles:
         self.done, self.planned = escape(gettext("done")), escape(gettext("planned"))
         self.also, self.update = escape(gettext("also printed as")), escape(gettext("Update the monthly progress"))
         self.outcomes_title = escape(gettext("Expected outcomes"))
+        self.month_labels = {m.month: escape(m.label) for m in months}
+        self.note_word, self.notes_title = escape(gettext("note")), escape(gettext("Progress notes"))
+        self.colon = escape(pgettext("after a label", ": "))
+        self.comma = escape(pgettext("a progress note: between its task and its month", ", "))
 
-    def _mark(self, p: TaskProgress) -> str:
-        """A month's progress as a mark (✓ done, ◐ under way, ○ planned), titled with its state and note."""
+    def _mark(self, p: TaskProgress, notes: list[str], plan_code: str, task_name: str) -> str:
+        """A month's progress as a mark (✓ done, ◐ under way, ○ planned), its state in words for screen readers
+        (the symbols' key is on the page); a note is a numbered link to it under the grid, appended to ``notes``.
+        Not a tooltip (``title``): neither a keyboard, a touch screen nor most screen readers open one, and a
+        footnote keeps a month's cell narrow where a disclosure inside it would widen the whole grid when open."""
         if p.done == TaskProgress.Done.DONE:
             symbol = "✓"
         elif p.done == TaskProgress.Done.UNDER_WAY:
@@ -321,11 +351,21 @@ class PlanArticles:
             symbol = "○"
         else:
             return ""
-        title = self.states[p.done] + (f" {escape(p.note)}" if p.note else "")
-        # The state in words for screen readers (the symbols' key is on the page), the note too.
+        state, reference = self.states[p.done], ""
+        if p.note:
+            number, anchor = len(notes) + 1, f"note-{escape(plan_code)}-{len(notes) + 1}"
+            month = self.month_labels.get(p.month, str(p.month))
+            text = marked(Shown(p.note, self.original), self.language)  # the agency's words, in its language
+            # Focusable from its link (tabindex -1), so that the keyboard's next Tab goes on from the note.
+            said = f"{task_name}{self.comma}{month}{self.colon}{state}{self.colon}{text}"
+            notes.append(f'<li id="{anchor}" tabindex="-1">{said}</li>')
+            reference = (
+                f'<a class="note-ref" href="#{anchor}"><span class="visually-hidden">{self.note_word} </span>'
+                f"{number}</a>"
+            )
         return (
-            f'<span class="progress-mark" title="{title}"><span aria-hidden="true">{symbol}</span>'
-            f'<span class="visually-hidden">{title}</span></span>'
+            f'<span class="progress-mark"><span aria-hidden="true">{symbol}</span>'
+            f'<span class="visually-hidden">{state}</span></span>{reference}'
         )
 
     def __call__(self, plans: list[PlanInFull]) -> SafeString:
@@ -340,10 +380,12 @@ class PlanArticles:
             meta += f" · {self.also} {', '.join(escape(str(code)) for code in plan.also_printed_as)}"
         grid = ""
         if item.tasks:
-            rows = []
+            rows: list[str] = []
+            notes: list[str] = []
             for t in item.tasks:
                 on = t.months
-                marks = {p.month: self._mark(p) for p in item.progress.get(t.pk, ())}
+                task_name = shown_html(t, original=self.original, language=self.language)
+                marks = {p.month: self._mark(p, notes, plan.code, task_name) for p in item.progress.get(t.pk, ())}
                 cells = (
                     self.unscheduled
                     if on is None and not marks
@@ -356,10 +398,12 @@ class PlanArticles:
                 )
                 to_date = task_to_date(t, item.progress.get(t.pk, []), self.begun)
                 cells += f'<td class="to-date">{to_date.done}/{to_date.planned}</td>'
-                rows.append(
-                    TASK_ROW.format(name=shown_html(t, original=self.original, language=self.language), cells=cells)
-                )
+                rows.append(TASK_ROW.format(name=task_name, cells=cells))
             grid = PLAN_GRID.format(task=self.task, months=self.headers, rows="".join(rows), progress="")
+            if notes:
+                grid += (
+                    f'<p class="outcomes-title">{self.notes_title}</p><ol class="progress-notes">{"".join(notes)}</ol>'
+                )
         link = ""
         if plan.kpi_id in self.editable:
             link = f'<p><a href="{escape(self.progress_address(self.smap, plan.code))}">{self.update}</a></p>'

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from stratmap.access import access_for, get_map_for_user, visible_maps
@@ -285,6 +286,9 @@ def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
         "labels": {"target": _("target"), "actual": _("actual")},
         "unit": local_text(detail.kpi, "unit", original=original_language(smap.organization)),
     }
+    # The unit in brackets after the chart's title as the page's language writes them: 「（人）」 full-width in
+    # Chinese, " (people)" in English.
+    chart["unit_shown"] = pgettext("a chart's unit", " (%(unit)s)") % {"unit": chart["unit"]} if chart["unit"] else ""
     may_work = _may_work(request, detail.kpi)
     periods = detail.scored.periods
     if periods:

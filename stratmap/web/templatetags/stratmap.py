@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.core.paginator import Page
 from django.db import models
+from django.forms import BoundField
 from django.urls import translate_url
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +23,7 @@ from stratmap.kpis.presenters import (
     forecast_method_text,
     forecast_reason,
     html_lang,
+    other_lang,
     period_short,
     points_text,
     projection_text,
@@ -32,11 +35,14 @@ from stratmap.kpis.scoring import TAIPEI_LIGHTS, Level, LightSet
 from stratmap.strategy.diagram import LightStyle
 from stratmap.strategy.models import Revision, StrategyMap
 from stratmap.text import FONT_STACK
+from stratmap.web.accessibility import Mark, accessibility_mark
 from stratmap.web.middleware import page_address
 from stratmap.web.presenters import Legend, map_legend
 from stratmap.web.rows import light_badge, mark_scripts, marked, num, shown_html, target
 
 register = template.Library()
+#: The site's languages' codes: a name's translation is the form's field ``name_<code>`` (name_en, name_zh-hant).
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
 def year_style(owner: object) -> YearStyle:
@@ -211,6 +217,39 @@ def tr_text(context, obj: object, field: str = "name", organization: object = No
     and for the notes on the source, whose language the data does not say (Taipei's are its transcribers'
     English, not the city's Chinese): marking them with the organization's would be wrong."""
     return local_text(obj, field, original=data_language(context, organization))
+
+
+@register.simple_tag(takes_context=True)
+def data_lang(context) -> str:
+    """``{% data_lang as lang %}``: the page's data's language as HTML's ``lang`` writes it where it is not the page's
+    (a council's English map on a Chinese page: "en"), else empty: for a block of the data, such as a drawing."""
+    language = data_language(context)
+    return other_lang(Shown("-", language)) if language else ""
+
+
+@register.simple_tag(takes_context=True)
+def field_lang(context, field: BoundField) -> str | None:
+    """``{% field_lang field as lang %}``: the ``lang`` of what a form's field holds where it is not the page's
+    language: a name's translation (``name_en``) its own, the organization's texts (the form's ``data_fields``)
+    the data's, a free note of no stated language (its ``notes``) "" (HTML: unknown); None to mark nothing."""
+    form, name = field.form, field.name
+    if name in getattr(form, "notes", ()):
+        return ""
+    prefix, _sep, code = name.partition("_")
+    if prefix == "name" and code in LANGUAGE_CODES:
+        language: str | None = code
+    elif name in getattr(form, "data_fields", ()):
+        language = data_language(context)
+    else:
+        return None
+    return (other_lang(Shown("-", language)) or None) if language else None
+
+
+@register.simple_tag(name="accessibility_mark")
+def accessibility_mark_tag() -> Mark | None:
+    """``{% accessibility_mark as mark %}``: the site's accessibility mark (``STRATMAP_ACCESSIBILITY_MARK_*``), its
+    image, certificate and alternative text in the page's language; None where the agency has none."""
+    return accessibility_mark()
 
 
 @register.simple_tag

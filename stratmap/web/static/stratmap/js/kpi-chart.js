@@ -7,7 +7,8 @@
   var data = JSON.parse(source.textContent);
   if (data.years.length === 0) { holder.hidden = true; return; }
   var chart = echarts.init(holder, null, { renderer: "svg" });
-  var unit = data.unit ? " (" + data.unit + ")" : "";
+  // The unit in its brackets as the page's language writes them (full-width in Chinese), made by the page.
+  var unit = data.unit_shown || "";
   // What a screen reader says of the chart, in the page's language and with the numbers as the tables beside it
   // give them: ECharts' own description is in Simplified Chinese whatever the page, and says "NaN" for a period
   // without a value. The words come from the page (translated there), the numbers from the chart's data.
@@ -20,7 +21,7 @@
     return year + words.colon + data.labels.target + " " + spoken(data.target[i]) + words.comma +
       data.labels.actual + " " + spoken(data.actual[i]);
   });
-  var description = holder.getAttribute("aria-label") + (data.unit ? " (" + data.unit + ")" : "") + words.colon +
+  var description = holder.getAttribute("aria-label") + unit + words.colon +
     periods.join(words.semicolon) + words.stop;
   chart.setOption({
     animation: false,
