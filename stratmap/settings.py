@@ -236,8 +236,8 @@ CACHES = {
         "LOCATION": "stratmap-summaries",
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
-    # The public's pages of maps, kept by each process under the data's version (web.pagecache): a few
-    # hundred pages of tens to hundreds of kilobytes.
+    # Pages of maps, the public's and each person's, kept by each process under the data's version
+    # (web.pagecache): a few hundred pages of tens to hundreds of kilobytes, the least recently used let go.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "stratmap-pages",

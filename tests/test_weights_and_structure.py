@@ -224,7 +224,7 @@ def test_weights_cost_the_scorecard_no_query(flatshire, client):
     from django.test.utils import CaptureQueriesContext
 
     def queries() -> int:
-        caches["pages"].clear()  # the page itself, not the public's kept copy (web.pagecache)
+        caches["pages"].clear()  # the page itself, not a kept copy (web.pagecache)
         with CaptureQueriesContext(connection) as seen:
             page(client, "web:scorecard", ["flatshire", 2024], "en")
         return len(seen)

@@ -43,13 +43,22 @@ from stratmap.kpis.scoring.lights import Level
 from stratmap.kpis.selectors import ScoredKpi, YearPoint
 from stratmap.reports import content as c
 from stratmap.strategy import diagram
-from stratmap.text import FONT
+from stratmap.text import FONT, text_width
 
 #: The chart's plot in its own units (the SVG's): the values' labels left of ``left``, the years (the page's
 #: text) under it; report.html places the years on the plot's width with the same figures.
 CHART_W, CHART_H = 360, 186
 PLOT = (52, CHART_W - 12, 8, CHART_H - 8)  # left, right, top, bottom
 TARGET_COLOUR, ACTUAL_COLOUR = "#2f5597", "#c00000"
+#: A chart's width (mm) and its words' size (pt) where a page puts it (report.html's rules are made from these):
+#: on a KPI's page beside its texts, alone there, in half a page (a pair of KPIs) beside its texts, alone there.
+CHART_PLACES: dict[tuple[bool, bool], tuple[float, float]] = {
+    (False, False): (92, 8),
+    (False, True): (150, 8),
+    (True, False): (62, 7.5),
+    (True, True): (110, 7.5),
+}
+MM_PER_PT = 25.4 / 72
 #: Pages laid out in one WeasyPrint document: its cascade and layout hold one batch's elements at a time,
 #: and a batch is large enough that what each costs once (the style sheet, the document) does not count.
 BATCH_PAGES = 40
@@ -116,18 +125,35 @@ def history_svg(history: list[YearPoint]) -> str:
         if line and len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        out += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"/>' for px, py in points]
+        if points:
+            # Every point of the series one path of zero-length strokes with round ends, each painted as a
+            # dot 7 wide (the PDF specification's own rule for such a stroke): an SVG element is a drawing
+            # of its own for WeasyPrint, and 24 circles a chart cost a city's report half a second.
+            dots = "".join(f"M{px:.1f},{py:.1f}h0" for px, py in points)
+            out.append(f'<path d="{dots}" stroke="{colour}" stroke-width="7" stroke-linecap="round"/>')
     out.append("</svg>")
     return "".join(out)
 
 
-def history_chart(history: list[YearPoint], year_text: Callable[[int], str] = c.roc) -> Chart:
+def year_labels(years: list[str], width: float, size: float) -> list[str]:
+    """The years under a chart ``width`` mm wide, its words ``size`` pt: each in its part of the plot's width,
+    or, when they would run into each other (a dozen years in half a page), every second or third, counted back
+    from the last (the report's own year is always named); the others blank."""
+    part = width * (PLOT[1] - PLOT[0]) / CHART_W / len(years)
+    widest = (max(text_width(year, size) for year in years) + size) * MM_PER_PT  # a space of a letter between two
+    every = max(1, math.ceil(widest / part))
+    return [year if (len(years) - 1 - i) % every == 0 else "" for i, year in enumerate(years)]
+
+
+def history_chart(
+    history: list[YearPoint], year_text: Callable[[int], str] = c.roc, *, pair: bool = False, alone: bool = False
+) -> Chart:
     """The chart of ``history``, each year as ``year_text`` writes it (the report's
     :meth:`~c.ReportContent.year_text`; Taipei's 「108年」 by default), its words in the report's language
-    (drawn while it renders: report_html)."""
+    (drawn while it renders: report_html); its years as many as fit where it is put (:data:`CHART_PLACES`)."""
     return Chart(
         image=svg_image(history_svg(history)),
-        years=[year_text(p.year) for p in history],
+        years=year_labels([year_text(p.year) for p in history], *CHART_PLACES[pair, alone]),
         title=c.t("Targets and actuals over the years"),
         target=c.t("Target"),
         actual=c.t("Actual"),
@@ -188,6 +214,21 @@ RULE = 0.6 * 96 / 72
 GRID_SCALE = 8
 
 
+def _month_geometry() -> tuple[float, float]:
+    """(first column, one month) of the month grid's table in CSS pixels: the columns' share of the page's
+    width (:data:`c.WIDTHS`) less the spacing between the cells."""
+    widths = c.WIDTHS["grid"]
+    columns = len(widths)
+    first = TEXT_WIDTH * widths[0] / sum(widths)
+    return first, (TEXT_WIDTH - (columns + 1) * RULE - first) / (columns - 1)
+
+
+def _png(image: Image.Image) -> str:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
 @functools.cache
 def grid_lines() -> str:
     """The month grid's vertical lines as an image for its rows' background (a ``data:`` URL): where a row's
@@ -196,34 +237,61 @@ def grid_lines() -> str:
 
     A PNG one pixel high, stretched to each row: a raster image is written into the PDF once and each row
     shows it again, where an SVG is drawn again for every row (a whole city's deck has over a thousand)."""
-    widths = c.WIDTHS["grid"]
-    columns = len(widths)
-    first = TEXT_WIDTH * widths[0] / sum(widths)
-    month = (TEXT_WIDTH - (columns + 1) * RULE - first) / (columns - 1)
+    first, month = _month_geometry()
     row = TEXT_WIDTH - 2 * RULE
     image = Image.new("RGBA", (round(row * GRID_SCALE), 1), (0, 0, 0, 0))  # the row's own colour between
-    for k in range(columns - 1):
+    for k in range(len(c.WIDTHS["grid"]) - 1):
         left = round((first + k * (month + RULE)) * GRID_SCALE)
-        image.paste((0xB4, 0xC6, 0xE7, 0xFF), (left, 0, left + round(RULE * GRID_SCALE), 1))
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+        image.paste(GRID_RULE, (left, 0, left + round(RULE * GRID_SCALE), 1))
+    return _png(image)
+
+
+#: The colours of the month grid's lines and of its marked months (report.html's table background and .mark).
+GRID_RULE, GRID_MARK = (0xB4, 0xC6, 0xE7, 0xFF), (0xDE, 0xEB, 0xF7, 0xFF)
+#: The marks' size: report.html's ``.small td``, 9 pt in CSS pixels.
+MARK_SIZE = 9 * 96 / 72
+
+
+@functools.cache
+def marked_months(months: int) -> str:
+    """The style of a cell across ``months`` marked months side by side (:func:`_month_runs`): each month's
+    colour and the lines between them as its background (a PNG one pixel high, stretched to the cell), and
+    its marks, one ■ a month, each in the middle of its month: the letters as far apart as the months are.
+    One cell, one line of text, where each month was a cell and a line of its own (a city's grids: 4,000)."""
+    _first, month = _month_geometry()
+    image = Image.new("RGBA", (round((months * month + (months - 1) * RULE) * GRID_SCALE), 1), GRID_MARK)
+    for k in range(1, months):
+        left = round((k * month + (k - 1) * RULE) * GRID_SCALE)
+        image.paste(GRID_RULE, (left, 0, left + round(RULE * GRID_SCALE), 1))
+    mark = text_width(MARK, MARK_SIZE)
+    return (
+        f"background: url({_png(image)}) no-repeat 0 0 / 100% 100%; padding-left: {(month - mark) / 2:.3f}px; "
+        f"padding-right: 0; letter-spacing: {month + RULE - mark:.3f}px; text-align: left; white-space: nowrap;"
+    )
+
+
+#: A marked month's sign, as the documents' grids have it.
+MARK = "■"
 
 
 def _month_runs(marks: list[bool]) -> list[tuple[bool, int]]:
-    """(marked, months) of a grid row: each marked month alone, the unmarked ones side by side together (one
-    cell across them, the lines between the months drawn by the row's background)."""
+    """(marked, months) of a grid row: the months side by side that are all marked or all unmarked together,
+    one cell across them (the unmarked ones' lines drawn by the row's background, the marked ones' by their
+    own: :func:`marked_months`)."""
     runs: list[tuple[bool, int]] = []
     for marked in marks:
-        if not marked and runs and not runs[-1][0]:
-            runs[-1] = (False, runs[-1][1] + 1)
+        if runs and runs[-1][0] == marked:
+            runs[-1] = (marked, runs[-1][1] + 1)
         else:
             runs.append((marked, 1))
     return runs
 
 
-def _page_context(content: c.ReportContent, page: c.ReportPage, lights: LightClasses) -> dict[str, object]:
-    """What the template needs beyond the page itself: pictures and the rows worked out in Python."""
+def _page_context(
+    content: c.ReportContent, page: c.ReportPage, lights: LightClasses, *, pair: bool = False
+) -> dict[str, object]:
+    """What the template needs beyond the page itself: pictures and the rows worked out in Python; ``pair``:
+    a KPI's page as half of a pair's."""
     classes = _column_classes(page.kind, c.widths(content, page.kind))
     extra: dict[str, object] = {
         # The header cells carry the widths (a fixed table takes them from its first row): a <col> per column
@@ -235,16 +303,21 @@ def _page_context(content: c.ReportContent, page: c.ReportPage, lights: LightCla
             extra["image"] = svg_image(diagram.render_svg(spec))
         case c.KpiPage(row=row):
             history = content.histories.get(row.kpi.pk, [])
+            narratives = c.narratives(row, content.assessed)
             extra.update(
                 values=c.figures(row, content.assessed),
                 light=lights.of(row.score.light),
                 notes=c.kpi_notes(row),
-                narratives=c.narratives(row, content.assessed),
-                chart=history_chart(history, content.year_text) if len(history) > 1 else None,
+                narratives=narratives,
+                chart=(
+                    history_chart(history, content.year_text, pair=pair, alone=not narratives)
+                    if len(history) > 1
+                    else None
+                ),
                 periods=c.period_table(content, row),
             )
-        case c.KpiPairPage(kpis=pair):  # each as its own page, one above the other
-            extra["kpis"] = [(kpi, _page_context(content, kpi, lights)) for kpi in pair]
+        case c.KpiPairPage(kpis=halves):  # each as its own page, one above the other
+            extra["kpis"] = [(kpi, _page_context(content, kpi, lights, pair=True)) for kpi in halves]
         case c.MissedPage(row=row):
             said = c.explanation(row)
             extra.update(
@@ -267,7 +340,13 @@ def _page_context(content: c.ReportContent, page: c.ReportPage, lights: LightCla
             ]
             extra["no_perspective"] = c.NO_PERSPECTIVE
         case c.GridPage(lines=lines):
-            extra["lines"] = [(line, _month_runs(line.marks())) for line in lines]
+            extra["lines"] = [
+                (
+                    line,
+                    [(marked, months, MARK * months if marked else "") for marked, months in _month_runs(line.marks())],
+                )
+                for line in lines
+            ]
         case _:
             pass  # the other pages show their own fields, as the template reads them
     return extra
@@ -293,9 +372,14 @@ def report_html(
                 "count_note": c.COUNT_NOTE,
                 "font": FONT,
                 "grid_lines": grid_lines(),
+                "marked_months": [(months, marked_months(months)) for months in range(1, 13)],
                 # The years under a chart's plot: as far from the left and as wide as the plot in the image.
                 "plot_left": f"{100 * PLOT[0] / CHART_W:.2f}%",
                 "plot_width": f"{100 * (PLOT[1] - PLOT[0]) / CHART_W:.2f}%",
+                "chart_places": [
+                    (".kpi-pair " * pair + ".alone " * alone + ".chart", width, size)
+                    for (pair, alone), (width, size) in CHART_PLACES.items()
+                ],
                 "target_colour": TARGET_COLOUR,
                 "actual_colour": ACTUAL_COLOUR,
                 "no_months": c.NO_MONTHS,
@@ -566,6 +650,9 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *,
                     painted.append(_Painted(page))
                 del document, page
                 gc.collect()
+                # What the batch left alive (its painted pages, the PDF's objects) frozen in turn: each
+                # collection walks one batch's objects, not every batch's before it again.
+                gc.freeze()
                 if progress is not None:
                     progress(start + len(batch), len(pages))
     finally:
@@ -612,6 +699,25 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *,
     return output.getvalue()
 
 
+class _PageReferences:
+    """``pdf`` as ``_build_box_tree`` uses it, with page ``number``'s reference kept: pydyf 0.13's
+    ``PDF.page_references`` makes the tuple of every page's reference anew at each call, and the tree asks it
+    once per element, so that tagging a city's report (≈ 250 pages, 68,000 elements) spent 17 million steps
+    there, a quarter of its time; only this page's reference is ever asked for."""
+
+    def __init__(self, pdf, number: int) -> None:
+        self._pdf = pdf
+        self._number = number
+        self._reference = pdf.page_references[number]
+
+    @property
+    def page_references(self) -> dict[int, bytes]:
+        return {self._number: self._reference}
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._pdf, name)
+
+
 def _tag_page(pdf, page, number: int, tags, structure_document, parent_tree, annotations: list) -> None:
     """Page ``number``'s part of the structure tree, from its boxes and the marked contents its painting recorded
     in ``tags`` (each mapped once, as add_tags of WeasyPrint 70 maps them)."""
@@ -619,10 +725,35 @@ def _tag_page(pdf, page, number: int, tags, structure_document, parent_tree, ann
     from weasyprint.pdf.tags import _build_box_tree
 
     nums: dict[int, object] = {}
-    for element in _build_box_tree(page._page_box, structure_document, pdf, number, nums, annotations, tags):
+    first = len(pdf.objects)
+    the_pdf = _PageReferences(pdf, number)
+    for element in _build_box_tree(page._page_box, structure_document, the_pdf, number, nums, annotations, tags):
         structure_document["K"].append(element.reference)
     assert not tags, "every marked content of the page is in the tree"
     parent_tree["Nums"].extend([number, pydyf.Array([reference for _, reference in sorted(nums.items())])])
+    # The page's elements are final (each refers to its parent, its page and its kids only): kept as the bytes
+    # they will be written as, not as dictionaries of arrays until the file is written (a city's report: 68,000
+    # elements, 100 MB).
+    pdf.objects[first:] = [_Written(element) for element in pdf.objects[first:]]
+
+
+class _Written:
+    """A PDF object (``pydyf.Object``) whose contents are final, as pydyf's writer reads it: its number, its
+    bytes, where it was written."""
+
+    __slots__ = ("compressible", "data", "free", "generation", "number", "offset")
+
+    def __init__(self, element) -> None:
+        self.number, self.data, self.offset = element.number, element.data, element.offset
+        self.generation, self.free, self.compressible = element.generation, element.free, element.compressible
+
+    @property
+    def reference(self) -> bytes:
+        return f"{self.number} {self.generation} R".encode()
+
+    @property
+    def indirect(self) -> bytes:
+        return f"{self.number} {self.generation} obj\n".encode() + self.data + b"\nendobj"
 
 
 def render_pdf(content: c.ReportContent, *, progress: c.Progress | None = None, tagged: bool = True) -> bytes:

@@ -1,13 +1,23 @@
-"""The public's pages kept by each process under the data's version (issue 13: a page far above the SQL of
-its rows).
+"""Pages of maps kept by each process under the data's version (issue 13: a page far above the SQL of its
+rows).
 
-Most readers of a published scorecard are the public, and they all see the same page: the published maps
-and results, in their language. A page of a map asked for by a visitor with no session (so no login, no
-messages waiting) is rendered once per version of the data (:func:`stratmap.core.audit.data_version` over
-every data table: any recorded change, any load) and given again while that version holds; everyone else
-(a logged-in person, whose page depends on their rights) gets it rendered for them. The page's CSP nonce
-is the only part of it that must differ per response: it is kept as a placeholder and replaced by the
-request's own.
+A page of a map (its drawing, a theme, the scorecard, a KPI, the plans, the cascade) costs far more to render
+than its rows cost to fetch, and it is asked for again and again while nothing changes: by the public, who
+all see the same page, and by a person going back and forth between the scorecard and its KPIs. A GET of
+such a page is rendered once and given again while all of this holds, which is the key it is kept under:
+
+- the address and the page's language;
+- the data's version (:func:`stratmap.core.audit.data_version` over every table of core, strategy, kpis,
+  plans and the memberships: any recorded change, any load) and the day (what is late or due soon);
+- whose page it is: the public's (a visitor with no session and no messages waiting: everyone's) or one
+  person's, with everything their page depends on beyond the data: their rights (the organizations and roles
+  :class:`stratmap.access.Access` found for them, their flags), their name and their count of unread
+  notifications (the header's bell). Each person's pages are theirs alone; a person with messages waiting
+  gets their page rendered.
+
+Two parts of a page must differ per response and are kept as placeholders, replaced by the request's own:
+the CSP nonce, and the CSRF token of the page's forms (any token made from the visitor's secret is good,
+and the visitor's secret is the one :func:`django.middleware.csrf.get_token` uses for this request).
 
 Memory is bounded: the cache is a process's own (``settings.CACHES["pages"]``, a number of entries), and a
 page larger than :data:`LARGEST` is not kept.
@@ -17,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -26,17 +37,25 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import get_language
 
+from stratmap.access import access_for
 from stratmap.core.audit import data_version
+from stratmap.notices.selectors import unread_count
 
-#: The apps whose rows a page of a map may show; memberships and people are not on the public's pages.
+#: The apps whose rows a page of a map may show.
 DATA_APPS = ("core", "strategy", "kpis", "plans")
-NOT_SHOWN = {"core.membership", "core.auditevent"}
+NOT_SHOWN = {"core.auditevent"}
 #: A page kept is at most this many bytes (a whole city's scorecard is a few hundred kilobytes).
 LARGEST = 2 * 2**20
-#: What the page's nonce is while it is kept; random per process, so no page can carry it by chance.
+#: What the page's nonce and its forms' CSRF token are while it is kept; random per process, so that no page
+#: can carry them by chance.
 PLACEHOLDER = f"nonce-{secrets.token_hex(16)}"
+TOKEN = f"token-{secrets.token_hex(16)}"
+#: A form's token as ``{% csrf_token %}`` writes it (the only way the templates give one).
+FORM_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
 @functools.cache
@@ -49,38 +68,50 @@ def _tables() -> tuple[type[models.Model], ...]:
     )
 
 
-def _anonymous(request: HttpRequest) -> bool:
-    """A visitor without a session or waiting messages: nobody's page but the public's."""
-    cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+def _whose(request: HttpRequest) -> str | None:
+    """Whose page this request is given: "public", a person's signature, or None to render it (messages are
+    waiting, or a session without a login)."""
+    if "messages" in request.COOKIES:
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return "public"
+    user = request.user
+    if not user.is_authenticated or request.session.get("_messages"):
+        return None
+    unread = request._stratmap_unread = unread_count(user=user)  # type: ignore[attr-defined]  # the bell's
+    held = access_for(request)._held  # the person's organizations and roles (one query, the page's own)
+    person = (user.pk, user.get_username(), user.is_active, user.is_staff, user.is_superuser, held, unread)
+    return hashlib.sha1(repr(person).encode(), usedforsecurity=False).hexdigest()
 
 
-def kept_for_the_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """``view``'s pages kept for the public (see the module): a GET of a visitor without a session is
-    answered from the process's cache when the data has not changed since the page was rendered."""
+def kept(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view``'s pages kept (see the module): a GET is answered from the process's cache when neither the
+    data nor anything else the page shows has changed since it was rendered for the same reader."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "GET" or not _anonymous(request):
+        whose = _whose(request) if request.method == "GET" else None
+        if whose is None:
             return view(request, *args, **kwargs)
         address = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-        key = f"page:{get_language()}:{address}:{data_version(_tables())}"
-        kept = caches["pages"]
-        found = kept.get(key)
+        version = data_version(_tables())
+        key = f"page:{get_language()}:{address}:{version}:{timezone.localdate()}:{whose}"
+        store = caches["pages"]
+        found = store.get(key)
         if found is not None:
             content_type, body = found
             if PLACEHOLDER in body:
                 body = body.replace(PLACEHOLDER, str(request.csp_nonce))  # type: ignore[attr-defined]
+            if TOKEN in body:
+                body = body.replace(TOKEN, get_token(request))
             return HttpResponse(body, content_type=content_type)
         response = view(request, *args, **kwargs)
-        # A page that holds a CSRF token (it asked for one: a form that posts) is this visitor's alone.
-        keep = not request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and response.status_code == 200
-        if keep and not response.streaming and len(response.content) <= LARGEST:
+        if response.status_code == 200 and not response.streaming and len(response.content) <= LARGEST:
             body = response.content.decode(response.charset)
             nonce = getattr(request, "_csp_nonce", None)  # only if the page used one
             if nonce:
                 body = body.replace(nonce, PLACEHOLDER)
-            kept.set(key, (response["Content-Type"], body))
+            store.set(key, (response["Content-Type"], FORM_TOKEN.sub(rf"\g<1>{TOKEN}\g<2>", body)))
         return response
 
     return wrapper

@@ -68,7 +68,11 @@ def map_legend(smap: StrategyMap) -> list[LightStyle]:
 
 
 def notices_context(request) -> dict:
-    """The bell's count of unread notifications, asked only when a page shows it (a logged-in person's)."""
+    """The bell's count of unread notifications, asked only when a page shows it (a logged-in person's), once:
+    a page kept for its person (web.pagecache) counted them already."""
+    counted = getattr(request, "_stratmap_unread", None)
+    if counted is not None:
+        return {"unread_notifications": counted}
     return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=request.user))}
 
 

@@ -36,7 +36,7 @@ from stratmap.revisions.selectors import map_diff
 from stratmap.strategy import diagram
 from stratmap.strategy.models import Objective, Perspective, StrategyMap, Theme
 from stratmap.strategy.selectors import MapStructure, map_structure
-from stratmap.web.pagecache import kept_for_the_public
+from stratmap.web.pagecache import kept
 from stratmap.web.presenters import legend, legends
 from stratmap.web.rows import PlanArticles, cascade_links, plans_lines, scorecard_lines
 
@@ -83,7 +83,7 @@ def map_svg(request: HttpRequest, smap: StrategyMap) -> tuple[str, Scorecard, Ma
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def strategy_map(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     spec, card, structure = map_drawn(request, smap)
@@ -104,7 +104,7 @@ def strategy_map_svg(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def theme(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     structure = map_structure(smap=smap, access=access_for(request))
@@ -195,7 +195,7 @@ def _weighted_sections(card: Scorecard) -> list[WeightedSection]:
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def scorecard(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     found, filters, sort = _filtered_scorecard(request, smap)
@@ -272,7 +272,7 @@ def scorecard_csv(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def kpi(request: HttpRequest, org: str, year: int, code: str) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     try:
@@ -337,7 +337,7 @@ def _may_work(request: HttpRequest, kpi: Kpi) -> bool:
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def plans(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     access = access_for(request)
@@ -373,7 +373,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 
 @require_safe
-@kept_for_the_public
+@kept
 def cascade_view(request: HttpRequest, org: str, year: int) -> HttpResponse:
     smap = get_map_for_user(request, org, year)
     organization = smap.organization

@@ -9,7 +9,7 @@ test client for the page (once to warm up, then ``--runs`` times) and prints the
 query count, the peak memory Python allocated during the request (tracemalloc, on a run of its own since
 tracing slows it) and the time the SELECTs of the first request take alone (captured, then executed again
 with a cursor, their rows fetched: median of ``--runs``): the SQL of the rows the page shows, as the request
-that renders it asks for them (the public's later requests may be given the page kept for them,
+that renders it asks for them (the later requests may be given the page kept for their reader,
 :mod:`stratmap.web.pagecache`), with the ratio of the page to them: what a page costs above fetching.
 A page that fails is a row of the table ("500: …"), not the end of the run.
 
@@ -345,7 +345,7 @@ class Command(BaseCommand):
             return execute(sql, params, many, context)
 
         # The first request warms templates and caches (shown apart) and renders the page: its SELECTs fetch
-        # the rows the page shows, whether later requests are given the page kept for the public or not.
+        # the rows the page shows, whether later requests are given the page kept for their reader or not.
         started = time.perf_counter()
         with connection.execute_wrapper(capture):
             response = _get(client, row.url)
@@ -394,7 +394,7 @@ class Command(BaseCommand):
         w(
             f"median of {runs} run(s) after one to warm up (first ms); peak MB: what Python allocated during "
             "the request (tracemalloc); raw SQL ms: the SELECTs of the page's first request (which renders it: "
-            "the public's later ones may be given the page kept, see web.pagecache) executed again with a "
+            "the later ones may be given the page kept for their reader, see web.pagecache) executed again with a "
             "cursor and their rows fetched (median)"
         )
         header = (
