@@ -95,3 +95,14 @@ def test_each_years_value_is_a_point_of_the_chart():
         for path, colour in re.findall(r'<path d="([^"]*)" stroke="([^"]+)"', svg)
     }
     assert dots == {pdf.TARGET_COLOUR: 5, pdf.ACTUAL_COLOUR: 4}
+
+
+@pytest.mark.parametrize(("org", "year", "language"), [("taipei", 2019, "zh-hant"), ("ashcombe", 2024, "en")])
+def test_the_reports_html_is_well_formed_so_that_it_is_read_in_a_quarter_of_the_time(demo, org, year, language):
+    from xml.etree import ElementTree
+
+    from stratmap.reports.content import report_content
+
+    content = report_content(org, year, None, access=SYSTEM, language=language)
+    root = ElementTree.fromstring(pdf.report_html(content))  # as pdf.ReportHTML reads it, else the slow parser
+    assert root.tag == "html" and len(root.findall(".//section")) > 10

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from stratmap.access import Access, access_for, get_map_for_user
 from stratmap.core.models import Organization
-from stratmap.core.names import local_text, translations_of
+from stratmap.core.names import Shown, shown, translations_of
 from stratmap.core.years import YearError, to_ad_year
 from stratmap.revisions.selectors import map_diff
 from stratmap.revisions.services import edition_publish, edition_start
@@ -60,6 +60,7 @@ from stratmap.strategy.services import (
 from stratmap.web.editor_forms import (
     BandActionForm,
     BandForm,
+    Choices,
     DeleteForm,
     EditionForm,
     EditorForm,
@@ -74,7 +75,7 @@ from stratmap.web.editor_forms import (
     other_languages,
 )
 from stratmap.web.rows import shown_html
-from stratmap.web.views import map_context, map_svg
+from stratmap.web.views import map_context, map_drawn
 
 BANDS: dict[str, type[Perspective] | type[Theme]] = {"perspective": Perspective, "theme": Theme}
 #: The reason's help on a map that revises last year's, where adding, deleting, renaming or renumbering is a revision.
@@ -153,9 +154,15 @@ def _edit_url(smap: StrategyMap, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def code_choices(items: list[Any], original: str) -> list[tuple[str, str]]:
-    """Items (objectives, themes, KPIs …) as a list's choices: their code, and the code with the name."""
-    return [(item.code, f"{item.code} {local_text(item, 'name', original=original)}") for item in items]
+def code_choices(items: list[Any], original: str) -> list[tuple[str, Shown]]:
+    """Items (objectives, themes, KPIs …) as a list's choices: their code, and the code with the name in the
+    reader's language where translated, else in the data's ``original``, each labelled with the language it is in
+    (a list of a council's objectives on a Chinese page mixes both): ``editor_forms.MarkedSelect`` marks it."""
+    choices = []
+    for item in items:
+        name = shown(item, "name", original=original)
+        choices.append((item.code, Shown(f"{item.code} {name.text}", name.language)))
+    return choices
 
 
 #: What a form of the editor's page posts: the form (by the key the page shows it under), the section it is
@@ -263,7 +270,11 @@ def edit(request: HttpRequest, org: str, year: int) -> HttpResponse:
 
 def _page(request: HttpRequest, smap: StrategyMap, forms: dict[str, Form], conflict: StaleMap | None) -> HttpResponse:
     own = str(smap.organization.language)
-    svg, _card, structure = map_svg(request, smap)
+    spec, _card, structure = map_drawn(request, smap)
+    # The drawing is for the eye and the mouse (a click picks a link's cause and effect): the page gives the map
+    # in words (the objectives' grid, the links' list and form), as the map's page does, so it is hidden from
+    # assistive technology, and its title (a council's English one on a Chinese page) is not said unmarked.
+    svg = diagram.render_svg(spec, decorative=True)
     objectives = code_choices(structure.objectives, own)
     forms.setdefault("texts", MapTextsForm.of(smap))
     city = _city_choices(smap)
@@ -477,7 +488,7 @@ def tows(request: HttpRequest, org: str, year: int) -> HttpResponse:
 def _tows_page(
     request: HttpRequest,
     smap: StrategyMap,
-    objectives: list[tuple[str, str]],
+    objectives: Choices,
     posted: Form | None,
     conflict: StaleMap | None,
 ) -> HttpResponse:

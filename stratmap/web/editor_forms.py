@@ -7,18 +7,41 @@ languages than the organization's own ("name (English)" on Taipei's map, "name (
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from stratmap.core.forms import map_version_field
+from stratmap.core.names import Shown
+from stratmap.kpis.presenters import other_lang
 from stratmap.strategy.models import StrategyMap, TowsEntry
 
 CODE_INPUT = forms.TextInput(attrs={"size": 10, "autocapitalize": "characters", "spellcheck": "false"})
 LINES = forms.Textarea(attrs={"rows": 4})
+
+#: A list's choices: the value, and its label: the interface's words (a str, or lazily translated), or the data's
+#: with the language it is in (a :class:`Shown`, as :func:`stratmap.web.editor.code_choices` labels them).
+Choices = Sequence[tuple[str, str | Promise | Shown]]
+
+
+class MarkedSelect(forms.Select):
+    """A list whose options each say their language where it is not the page's (WCAG 3.1.2): a council's objective
+    named in English on a Chinese page is read in English, one translated into Chinese in Chinese. An option holds
+    text only (no ``<span lang>``), so its own ``lang`` is the one way; the value posted is the same."""
+
+    def create_option(
+        self, name: str, value: Any, label: Any, selected: Any, index: int, subindex: Any = None, attrs: Any = None
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        lang = other_lang(label) if isinstance(label, Shown) else ""
+        if lang:
+            option["attrs"] = {**option["attrs"], "lang": lang}
+        return option
 
 
 def _reason() -> forms.CharField:
@@ -136,8 +159,8 @@ class ObjectiveForm(TranslatedNameForm):
 
     code = forms.CharField(label=_("code"), max_length=40, widget=CODE_INPUT)
     name = forms.CharField(label=_("name"), max_length=300)
-    theme = forms.ChoiceField(label=_("theme"), required=False)
-    perspective = forms.ChoiceField(label=_("perspective"), required=False)
+    theme = forms.ChoiceField(label=_("theme"), required=False, widget=MarkedSelect)
+    perspective = forms.ChoiceField(label=_("perspective"), required=False, widget=MarkedSelect)
     ksf = forms.CharField(label=_("key success factor"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     goal = forms.CharField(label=_("vision goal"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     key_works = forms.CharField(label=_("key works"), required=False, widget=LINES, help_text=_("One a line."))
@@ -145,7 +168,7 @@ class ObjectiveForm(TranslatedNameForm):
     data_fields = ("name", "ksf", "goal", "key_works")
     notes = ("note",)
 
-    def __init__(self, *args, themes: list[tuple[str, str]], perspectives: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, themes: Choices, perspectives: Choices, **kwargs):
         super().__init__(*args, **kwargs)
         theme_field = self.fields["theme"]
         perspective_field = self.fields["perspective"]
@@ -157,12 +180,12 @@ class ObjectiveForm(TranslatedNameForm):
 class LinkForm(EditorForm):
     """A cause-and-effect link to add (or, with ``remove``, to remove): from the cause to the effect."""
 
-    source = forms.ChoiceField(label=_("from (cause)"))
-    target = forms.ChoiceField(label=_("to (effect)"))
+    source = forms.ChoiceField(label=_("from (cause)"), widget=MarkedSelect)
+    target = forms.ChoiceField(label=_("to (effect)"), widget=MarkedSelect)
     note = forms.CharField(label=_("note"), required=False, max_length=500)
     notes = ("note",)
 
-    def __init__(self, *args, objectives: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, objectives: Choices, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("source", "target"):
             field = self.fields[name]
@@ -196,7 +219,7 @@ class TowsEntryForm(EditorForm):
     field_order = ["code", "text", "heading", "objectives", "reason", "version"]
     data_fields = ("text", "heading")
 
-    def __init__(self, *args, objectives: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, objectives: Choices, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["objectives"]
         assert isinstance(field, forms.MultipleChoiceField)

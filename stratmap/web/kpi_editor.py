@@ -31,14 +31,14 @@ from stratmap.kpis.services import TARGET_FIELDS, kpi_delete, kpi_save
 from stratmap.strategy.models import StrategyMap
 from stratmap.strategy.services import StaleMap
 from stratmap.web.editor import code_choices, edited_map, see_other, write
-from stratmap.web.editor_forms import EditorForm
+from stratmap.web.editor_forms import Choices, EditorForm
 from stratmap.web.kpi_editor_forms import KpiForm, TargetFormSet, TargetRowForm
 
 #: How many years from the map's the targets table shows, whether the KPI has targets for them or not.
 YEARS_SHOWN = 3
 
 
-def _choices(page: KpiEditorPage, original: str) -> dict[str, list[tuple[str, str]]]:
+def _choices(page: KpiEditorPage, original: str) -> dict[str, Choices]:
     return {
         "objectives": code_choices(page.objectives, original),
         "agencies": [(org.code, local_name(org)) for org in page.agencies],

@@ -20,7 +20,7 @@ from stratmap.core.forms import PlainNumberInput
 from stratmap.core.years import YearError, YearStyle
 from stratmap.kpis.models import AGGREGATIONS, KPI_METHODS, NUMBER, PERIODS, POLARITIES, TARGET_TYPES, Kpi
 from stratmap.kpis.services import TARGET_FIELDS, TargetRow
-from stratmap.web.editor_forms import CODE_INPUT, TranslatedNameForm, lines
+from stratmap.web.editor_forms import CODE_INPUT, Choices, MarkedSelect, TranslatedNameForm, lines
 
 _TEXT = forms.Textarea(attrs={"rows": 2})
 
@@ -66,7 +66,7 @@ class KpiForm(TranslatedNameForm):
     """A KPI's whole definition. ``objectives``, ``agencies`` and ``previous`` are the page's choices:
     (code, label) pairs of the map's objectives, the organizations it may name, last year's KPIs."""
 
-    objective = forms.ChoiceField(label=_label("objective"))
+    objective = forms.ChoiceField(label=_label("objective"), widget=MarkedSelect)
     code = forms.CharField(label=_label("code"), max_length=40, widget=CODE_INPUT)
     printed_code = _text("printed_code")
     name = forms.CharField(label=_label("name"), max_length=300)
@@ -106,6 +106,7 @@ class KpiForm(TranslatedNameForm):
     lineage = forms.ChoiceField(
         label=_("continues last year's KPI"),
         required=False,
+        widget=MarkedSelect,
         help_text=_("The organization's KPI of the year before that this one continues: their results chart together."),
     )
     numerator = _text("numerator", long=True)
@@ -122,9 +123,9 @@ class KpiForm(TranslatedNameForm):
     def __init__(
         self,
         *args,
-        objectives: list[tuple[str, str]],
-        agencies: list[tuple[str, str]],
-        previous: list[tuple[str, str]],
+        objectives: Choices,
+        agencies: Choices,
+        previous: Choices,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)

@@ -292,6 +292,13 @@ def local(obj, full: str = "") -> str:
     return local_name(obj, full=bool(full))
 
 
+@register.filter(name="marked")
+def marked_filter(text: object) -> SafeString:
+    """``{{ label|marked }}``: a text with the language it is in (a :class:`Shown`, as ``editor.code_choices``
+    labels a choice) in a ``<span lang>`` where that is not the page's; any other text escaped."""
+    return mark_safe(marked(text)) if isinstance(text, Shown) else escape(text)  # escaped there
+
+
 @register.filter
 def scripts(text: object) -> SafeString:
     """``{{ note|scripts|linebreaksbr }}``: a text whose language the data does not say (notes on the source,
