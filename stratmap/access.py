@@ -141,6 +141,13 @@ class Access:
             cursor.execute(sql, [user.pk])
             return tuple((pk, role, code, bool(held)) for pk, role, code, held in cursor.fetchall())
 
+    @property
+    def scope(self) -> tuple[tuple[int, str, str, bool], ...]:
+        """Everything this person's rights rest on, in order: (organization id, role, code, held there) of each
+        organization where they act in a role, descendants included; equal scopes, equal rights (what a page
+        kept for a person is kept under, web.pagecache)."""
+        return tuple(sorted(self._held))
+
     @cached_property
     def memberships(self) -> frozenset[tuple[int, str]]:
         """(organization id, role) of each role this person holds."""

@@ -79,8 +79,8 @@ def _whose(request: HttpRequest) -> str | None:
     if not user.is_authenticated or request.session.get("_messages"):
         return None
     unread = request._stratmap_unread = unread_count(user=user)  # type: ignore[attr-defined]  # the bell's
-    held = access_for(request)._held  # the person's organizations and roles (one query, the page's own)
-    person = (user.pk, user.get_username(), user.is_active, user.is_staff, user.is_superuser, held, unread)
+    scope = access_for(request).scope  # the person's organizations and roles (one query, the page's own)
+    person = (user.pk, user.get_username(), user.is_active, user.is_staff, user.is_superuser, scope, unread)
     return hashlib.sha1(repr(person).encode(), usedforsecurity=False).hexdigest()
 
 
