@@ -223,7 +223,13 @@ def _month_geometry() -> tuple[float, float]:
     return first, (TEXT_WIDTH - (columns + 1) * RULE - first) / (columns - 1)
 
 
-def _png(image: Image.Image) -> str:
+def _ruled(width: float, lefts: Iterable[float], background: tuple[int, int, int, int]) -> str:
+    """A PNG one pixel high (a ``data:`` URL) of ``width`` CSS pixels of ``background``, with a rule of the
+    grid's (:data:`RULE` wide) at each of ``lefts``; drawn :data:`GRID_SCALE` times finer, stretched where used."""
+    image = Image.new("RGBA", (round(width * GRID_SCALE), 1), background)
+    for left in lefts:
+        x = round(left * GRID_SCALE)
+        image.paste(GRID_RULE, (x, 0, x + round(RULE * GRID_SCALE), 1))
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
@@ -238,12 +244,8 @@ def grid_lines() -> str:
     A PNG one pixel high, stretched to each row: a raster image is written into the PDF once and each row
     shows it again, where an SVG is drawn again for every row (a whole city's deck has over a thousand)."""
     first, month = _month_geometry()
-    row = TEXT_WIDTH - 2 * RULE
-    image = Image.new("RGBA", (round(row * GRID_SCALE), 1), (0, 0, 0, 0))  # the row's own colour between
-    for k in range(len(c.WIDTHS["grid"]) - 1):
-        left = round((first + k * (month + RULE)) * GRID_SCALE)
-        image.paste(GRID_RULE, (left, 0, left + round(RULE * GRID_SCALE), 1))
-    return _png(image)
+    lefts = (first + k * (month + RULE) for k in range(len(c.WIDTHS["grid"]) - 1))
+    return _ruled(TEXT_WIDTH - 2 * RULE, lefts, (0, 0, 0, 0))  # the row's own colour between the lines
 
 
 #: The colours of the month grid's lines and of its marked months (report.html's table background and .mark).
@@ -259,13 +261,12 @@ def marked_months(months: int) -> str:
     its marks, one ■ a month, each in the middle of its month: the letters as far apart as the months are.
     One cell, one line of text, where each month was a cell and a line of its own (a city's grids: 4,000)."""
     _first, month = _month_geometry()
-    image = Image.new("RGBA", (round((months * month + (months - 1) * RULE) * GRID_SCALE), 1), GRID_MARK)
-    for k in range(1, months):
-        left = round((k * month + (k - 1) * RULE) * GRID_SCALE)
-        image.paste(GRID_RULE, (left, 0, left + round(RULE * GRID_SCALE), 1))
+    lines = _ruled(
+        months * month + (months - 1) * RULE, (k * month + (k - 1) * RULE for k in range(1, months)), GRID_MARK
+    )
     mark = text_width(MARK, MARK_SIZE)
     return (
-        f"background: url({_png(image)}) no-repeat 0 0 / 100% 100%; padding-left: {(month - mark) / 2:.3f}px; "
+        f"background: url({lines}) no-repeat 0 0 / 100% 100%; padding-left: {(month - mark) / 2:.3f}px; "
         f"padding-right: 0; letter-spacing: {month + RULE - mark:.3f}px; text-align: left; white-space: nowrap;"
     )
 
@@ -715,12 +716,7 @@ class _PageReferences:
 
     def __init__(self, pdf, number: int) -> None:
         self._pdf = pdf
-        self._number = number
-        self._reference = pdf.page_references[number]
-
-    @property
-    def page_references(self) -> dict[int, bytes]:
-        return {self._number: self._reference}
+        self.page_references = {number: pdf.page_references[number]}
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._pdf, name)
