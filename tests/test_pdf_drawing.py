@@ -82,6 +82,57 @@ def test_the_years_named_under_a_chart_never_run_into_each_other(pair, alone, ye
         assert room >= widest, (years, a, b)
 
 
+@needs_pdftotext
+@pytest.mark.parametrize(("kind", "years"), [("kpi-pair", 12), ("kpi-pair", 3), ("kpi", 12), ("kpi", 7)])
+def test_each_year_named_under_a_chart_is_centred_on_its_point(demo, tmp_path, kind, years):
+    from stratmap.reports.content import narratives, pages, report_content
+
+    content = report_content("taipei", 2019, None, access=SYSTEM)
+    page = next(page for page in pages(content) if page.kind == kind and not getattr(page, "said_apart", False))
+    halves = getattr(page, "kpis", [page])
+    for half in halves:  # the years up to the report's, 108年
+        content.histories[half.row.kpi.pk] = [
+            YearPoint(2019 - years + 1 + i, "X1.1", Decimal(100 + i), Decimal(99 + i)) for i in range(years)
+        ]
+    data = pdf._report_html_class()(string=pdf.report_html(content, [page])).write_pdf()
+    (found,) = words(data, tmp_path)
+    titles = [w for w in found if w[0] == pdf.c.t("Targets and actuals over the years")]
+    assert len(titles) == len(halves)
+    for title, half in zip(titles, halves, strict=True):
+        width = pdf.CHART_PLACES[kind == "kpi-pair", not narratives(half.row, content.assessed)][0] / pdf.MM_PER_PT
+        left = (title[1] + title[3]) / 2 - width / 2  # the title is centred over the chart (in points)
+        named = [w for w in found if re.fullmatch(r"\d+年", w[0]) and 0 < w[2] - title[4] < width]  # under it
+        assert named and named[-1][0] == "108年"
+        for word in named:
+            i = int(word[0][:-1]) - (108 - years + 1)
+            point = left + width * (pdf.PLOT[0] + (pdf.PLOT[1] - pdf.PLOT[0]) * (i + 0.5) / years) / pdf.CHART_W
+            assert abs((word[1] + word[3]) / 2 - point) < 0.5, (word, point)
+
+
+def test_the_pdfs_outline_names_its_pages_and_kpis_not_each_columns_label(demo):
+    import io
+    from xml.etree import ElementTree
+
+    from pypdf import PdfReader
+
+    from stratmap.reports.content import report_content
+
+    content = report_content("taipei", 2019, "D", access=SYSTEM)
+    root = ElementTree.fromstring(pdf.report_html(content))
+    headings = {"".join(h.itertext()) for h in root.iter("h1")}
+    kpis = {"".join(h.itertext()) for h in root.iter("h2") if h.get("class") == "kpi-name"}
+    columns = [div for div in root.iter("div") if div.get("class") == "columns"]
+    labels = {"".join(h.itertext()) for div in columns for h in div.iter("h2")}
+    assert labels and kpis and not labels & (headings | kpis)
+
+    def titles(items: list) -> list[str]:
+        return [t for item in items for t in (titles(item) if isinstance(item, list) else [item.title])]
+
+    outline = titles(PdfReader(io.BytesIO(pdf.render_pdf(content))).outline)
+    assert headings <= set(outline) and kpis <= set(outline)
+    assert not labels & set(outline)  # 創新度, 挑戰度 … were each an entry, a thousand and more for a city
+
+
 def test_a_few_years_are_all_named():
     assert all(pdf.history_chart(history(4), pair=True).years)
     assert all(pdf.history_chart(history(6)).years)
@@ -92,7 +143,7 @@ def test_each_years_value_is_a_point_of_the_chart():
     svg = pdf.history_svg(points)
     dots = {
         colour: len(re.findall(r"M[\d.]+,[\d.]+h0", path))
-        for path, colour in re.findall(r'<path d="([^"]*)" stroke="([^"]+)"', svg)
+        for path, colour in re.findall(r'<path d="([^"]*)" stroke="([^"]+)" stroke-width="7"', svg)
     }
     assert dots == {pdf.TARGET_COLOUR: 5, pdf.ACTUAL_COLOUR: 4}
 
