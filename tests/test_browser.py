@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from stratmap.exchange.loader import DEMO_PATHS, load_paths
 from tests.helpers import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -61,13 +60,6 @@ CHARTS = {
         "en": [f"2024/25 Q{n}" for n in range(1, 5)],
     }
 }
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    load_paths(DEMO_PATHS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return live_server.url
 
 
 @pytest.fixture

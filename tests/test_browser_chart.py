@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stratmap.exchange.loader import DEMO_PATHS, load_paths
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    load_paths(DEMO_PATHS)
-    return live_server.url
 
 
 def spoken(page) -> str:

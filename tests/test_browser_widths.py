@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from stratmap.exchange.loader import DEMO_PATHS, load_paths
 from stratmap.strategy.models import StrategyMap
 from tests.helpers import SHOTS
 
@@ -27,13 +26,6 @@ PAGES = [
     ("council-scorecard", "/ashcombe/2024/scorecard/?period=Q2"),
     ("council-kpi", "/ashcombe/2024/kpis/H1.1/"),
 ]
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    load_paths(DEMO_PATHS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return live_server.url
 
 
 def page_width(page) -> int:

@@ -77,6 +77,11 @@ def test_a_superuser_revokes_a_token_by_the_action_which_asks_why_and_the_audit_
     chosen = {"action": "revoke_selected", "_selected_action": [token.pk], "index": 0}
     asked = client.post(CHANGELIST, chosen)
     assert asked.status_code == 200 and "reason for the change" in asked.content.decode()
+    # the admin's one reason field (as a deletion's), saying what this reason is kept for
+    assert (
+        "the revocation is kept in the audit trail" in asked.content.decode()
+        and "deletion" not in asked.content.decode()
+    )
     assert ApiToken.objects.get(pk=token.pk).revoked is None
     confirmed = {"action": "revoke_selected", "_selected_action": [token.pk], "confirm": "yes"}
     unexplained = client.post(CHANGELIST, {**confirmed, "change_reason": " "})
