@@ -168,6 +168,7 @@ def test_deleting_an_objective_in_the_admin_is_audited_with_its_reason(demo, roo
     page = url("admin:strategy_objective_delete", objective.pk)
     confirmation = root.get(page).content.decode()
     assert 'name="change_reason"' in confirmation and 'name="map_version" value="1"' in confirmation
+    assert "必填：刪除會連同理由記入稽核紀錄。" in confirmation  # what the reason is kept for
     root.post(page, {"post": "yes", "map_version": "1"})  # without a reason
     assert Objective.objects.filter(pk=objective.pk).exists()
     assert root.post(page, {"post": "yes", "map_version": "1", "change_reason": "併入 DP5"}).status_code == 302
