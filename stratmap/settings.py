@@ -135,6 +135,8 @@ AXES_RESET_ON_SUCCESS = False
 TRUSTED_PROXY_COUNT = _whole_number("STRATMAP_TRUSTED_PROXY_COUNT", 0)
 # The address of the site as people reach it, for the links in the emails `stratmap remind` sends.
 STRATMAP_SITE_URL = os.environ.get("STRATMAP_SITE_URL", "http://localhost:8000")
+# How many processes lay out a long PDF report at once; 0: the cores the worker may use, at most 2 (docs/deploy.md).
+STRATMAP_REPORT_PROCESSES = _whole_number("STRATMAP_REPORT_PROCESSES", 0)
 # The day of the week (0 Monday … 6 Sunday) `stratmap remind` sends each person the digest of their week.
 STRATMAP_DIGEST_WEEKDAY = _whole_number("STRATMAP_DIGEST_WEEKDAY", 0)
 if STRATMAP_DIGEST_WEEKDAY > 6:

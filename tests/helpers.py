@@ -398,3 +398,18 @@ def runs(shapes):
         for frame in frames:
             for paragraph in frame.paragraphs:
                 yield from paragraph.runs
+
+
+def pdf_outline(reader) -> list[tuple[int, str, int]]:
+    """(depth, title, page) of each bookmark of a PDF (a ``pypdf.PdfReader``), in their order."""
+
+    def walk(items: list, depth: int) -> list[tuple[int, str, int]]:
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+        return out
+
+    return walk(reader.outline, 0)

@@ -53,12 +53,14 @@ def test_the_report_pdf_is_tagged_with_its_language_title_and_bookmarks(demo, or
     assert tree["/Document"] == 1 and tree["/P"] > 10 and tree["/Table"] >= 1 and tree["/Figure"] >= 1
 
 
-def test_the_batched_painter_tags_the_report_as_weasyprint_s_own_tagged_writer_does(demo):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_batched_painter_tags_the_report_as_weasyprint_s_own_tagged_writer_does(demo, processes):
     # The tree is built page by page as each batch is painted: it holds the same elements as the one WeasyPrint
-    # builds of the whole document at the end (here over two batches of 40 pages).
+    # builds of the whole document at the end (here over four batches of 20 pages, in one process or shared out
+    # between two, whose trees are merged).
     content = report_content("taipei", 2019, None, access=SYSTEM, language="zh-hant")
-    assert len(pages(content)) > pdf.BATCH_PAGES
-    ours = PdfReader(io.BytesIO(pdf.render_pdf(content)))
+    assert len(pages(content)) > 3 * pdf.BATCH_PAGES
+    ours = PdfReader(io.BytesIO(pdf.render_pdf(content, processes=processes)))
     document = pdf.pdf_document(content)
     document.metadata.lang = "zh-Hant-TW"
     theirs = PdfReader(io.BytesIO(document.write_pdf(pdf_tags=True)))
@@ -68,10 +70,10 @@ def test_the_batched_painter_tags_the_report_as_weasyprint_s_own_tagged_writer_d
 
 def test_untagged_the_batched_painter_still_writes_weasyprint_s_own_file(demo, monkeypatch):
     content = report_content("ashcombe", 2024, None, access=SYSTEM, language="en")
-    ours = pdf.render_pdf(content, tagged=False)
+    ours = pdf.render_pdf(content, tagged=False, processes=1)
     monkeypatch.setattr(pdf, "DEFLATE_LEVEL", 9)  # pydyf's: byte for byte WeasyPrint's own file
     theirs = pdf.pdf_document(content).write_pdf()
-    assert pdf.render_pdf(content, tagged=False) == theirs
+    assert pdf.render_pdf(content, tagged=False, processes=1) == theirs
     # deflated less hard, the same file read back: the same pages and words
     assert [page.extract_text() for page in PdfReader(io.BytesIO(ours)).pages] == [
         page.extract_text() for page in PdfReader(io.BytesIO(theirs)).pages

@@ -17,6 +17,7 @@ from django.urls import reverse
 from stratmap.access import SYSTEM
 from stratmap.reports import pdf
 from stratmap.reports.content import pages, report_content
+from tests.helpers import pdf_outline
 
 PDF = reverse("web:report-pdf", args=["taipei", "108"]) + "?theme=D"
 
@@ -79,19 +80,7 @@ def test_the_pdf_reads_the_same_with_the_reports_trimmed_user_agent_sheet_as_wit
     assert page_texts(trimmed, tmp_path, "trimmed") == page_texts(own, tmp_path, "own")
 
     def outline(data: bytes) -> list[tuple[int, str, int]]:
-        """(depth, title, page) of each bookmark."""
-        reader = pypdf.PdfReader(io.BytesIO(data))
-
-        def walk(items: list, depth: int) -> list[tuple[int, str, int]]:
-            out = []
-            for item in items:
-                if isinstance(item, list):
-                    out += walk(item, depth + 1)
-                else:
-                    out.append((depth, item.title, reader.get_destination_page_number(item)))
-            return out
-
-        return walk(reader.outline, 0)
+        return pdf_outline(pypdf.PdfReader(io.BytesIO(data)))
 
     assert outline(trimmed) == outline(own) and len(outline(own)) > 60
 
@@ -100,24 +89,25 @@ def test_the_pdf_painted_as_its_batches_are_laid_out_is_byte_for_byte_the_pdf_we
     demo, monkeypatch
 ):
     # render_pdf follows WeasyPrint's own PDF writer to paint each batch as soon as it is laid out: were that
-    # writer to change under it, the files would differ. At pydyf's level of deflating (ours is lower).
+    # writer to change under it, the files would differ. At pydyf's level of deflating (ours is lower), in one
+    # process (shared out between several, each embeds its own subsets of the fonts).
     monkeypatch.setattr(pdf, "DEFLATE_LEVEL", 9)
     for org, year in (("taipei", 2019), ("ashcombe", 2024)):
         content = report_content(org, year, None, access=SYSTEM)
-        assert pdf.render_pdf(content, tagged=False) == pdf.pdf_document(content).write_pdf(), (org, year)
+        assert pdf.render_pdf(content, tagged=False, processes=1) == pdf.pdf_document(content).write_pdf(), (org, year)
 
 
 def test_the_memory_a_pdf_takes_grows_with_its_batches_of_pages_not_with_all_its_pages(demo, monkeypatch):
     import tracemalloc
 
     content = report_content("taipei", 2019, None, access=SYSTEM)  # 65 pages
-    pdf.render_pdf(content)  # what is loaded once (modules, caches) is not counted below
+    pdf.render_pdf(content, processes=1)  # what is loaded once (modules, caches) is not counted below
 
     def peak(batch_pages: int) -> int:
         monkeypatch.setattr(pdf, "BATCH_PAGES", batch_pages)
         tracemalloc.start()
         try:
-            pdf.render_pdf(content)
+            pdf.render_pdf(content, processes=1)  # this process's memory only
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -172,17 +162,17 @@ def test_the_page_following_a_deck_being_made_says_how_many_of_its_pages_are_mad
             status = Client().get(address, HTTP_HX_REQUEST="true").content.decode()
             polled[content.language].append(" ".join(status.split()))
 
-        return rendered(content, progress=told)
+        return rendered(content, progress=told, processes=1)  # one batch after another
 
     monkeypatch.setattr(pdf, "render_pdf", watched)
     assert Client().post(PDF).status_code == 303  # made at once in tests, while the page is polled
     assert Client().post(english_pdf).status_code == 303
     english, chinese = polled["en"], polled["zh-hant"]
-    # Once the data are read, after the first 40 pages, after the last 13: the English file has 53 pages, the
-    # Chinese 48 (English's longer texts cut the linkage map and part 2's tables into more pages at 12 pt).
-    assert len(english) == len(chinese) == 3
+    # Once the data are read, after each batch of 20 pages: the English file has 53 pages, the Chinese 48
+    # (English's longer texts cut the linkage map and part 2's tables into more pages at 12 pt).
+    assert len(english) == len(chinese) == 4
     assert "page 0 of 53 made." in english[0] and '<progress max="53" value="0">' in english[0]
-    assert "page 40 of 53 made." in english[1] and '<progress max="53" value="40">' in english[1]
-    assert "all 53 pages made; the file is being written." in english[2]
-    assert "已完成第40頁，共48頁" in chinese[1] and "48頁已全部完成，正在寫入檔案" in chinese[2]
+    assert "page 40 of 53 made." in english[2] and '<progress max="53" value="40">' in english[2]
+    assert "all 53 pages made; the file is being written." in english[3]
+    assert "已完成第20頁，共48頁" in chinese[1] and "48頁已全部完成，正在寫入檔案" in chinese[3]
     assert b"".join(Client().get(PDF).streaming_content)[:5] == b"%PDF-"

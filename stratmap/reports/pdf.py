@@ -14,25 +14,39 @@ are tables rather than flexible boxes, which WeasyPrint lays out several times o
 in batches of :data:`BATCH_PAGES`, each its own HTML document laid out with one font configuration, and each
 batch is painted into the one PDF as soon as laid out, then freed (:func:`_paint_as_laid_out`): a whole map's
 cascade and boxes are never in memory at once. Python's cycle collector runs rarely meanwhile
-(:func:`stratmap.reports.content.rare_collections`): of the three, what saves the most time.
+(:func:`stratmap.reports.content.rare_collections`): of the three, what saves the most time. A long report's
+batches are shared out between processes (:func:`report_processes`, two on two cores), each painting its own into
+a PDF of its own, then merged into one file (:class:`_Share`, :class:`_Merged`): laying out is WeasyPrint's, on
+one core, and most of the time.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import copy
 import functools
 import gc
+import hashlib
 import io
 import itertools
 import math
+import multiprocessing
+import os
 import re
+import signal
+import threading
+import traceback
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
+from django.conf import settings
+from django.db import connections
 from django.template.loader import render_to_string
 from django.utils import translation
 from PIL import Image
@@ -60,8 +74,10 @@ CHART_PLACES: dict[tuple[bool, bool], tuple[float, float]] = {
 }
 MM_PER_PT = 25.4 / 72
 #: Pages laid out in one WeasyPrint document: its cascade and layout hold one batch's elements at a time,
-#: and a batch is large enough that what each costs once (the style sheet, the document) does not count.
-BATCH_PAGES = 40
+#: and a batch is large enough that what each costs once (the style sheet, the document) does not count. Small
+#: enough that the batches shared out between two processes (every other one) take them about as long: a city's
+#: report in 13.2 s at 20 pages a batch, 14.4 s at 40 (medians of 5 runs); in one process 20.9 s and 20.4 s.
+BATCH_PAGES = 20
 
 
 def svg_image(svg: str) -> str:
@@ -564,7 +580,390 @@ def pdf_language(language: str) -> str:
     return "-".join([parts[0], *(p.title() if len(p) == 4 else p.upper() for p in parts[1:])])
 
 
-def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *, tagged: bool = True) -> bytes | None:
+def report_processes() -> int:
+    """How many processes lay out and paint a long report at once: ``STRATMAP_REPORT_PROCESSES``, or when it is
+    0 (the default) the cores this process may run on, at most two (each holds a batch's boxes of its own: a
+    city's report takes 50 MB more in two). One where a process cannot be forked, and while another thread runs
+    in this one: a forked process has the forking thread only, and a lock another held at that moment (a
+    stream's, while it wrote a progress bar) would stay held in it for ever."""
+    if (
+        "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon  # which may not start processes
+        or threading.active_count() > 1
+    ):
+        return 1
+    chosen = int(getattr(settings, "STRATMAP_REPORT_PROCESSES", 0))
+    return chosen or min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+@dataclass
+class _PageRecord:
+    """A page as its share (:class:`_Share`) painted it: what the file's page tree, structure tree and outline
+    need of it, by object number."""
+
+    #: The page's place in the report, from 0.
+    number: int
+    #: Its dictionary's object number.
+    reference: int
+    painted: _Painted
+    #: The structure elements at the top of its part of the tree.
+    elements: list[int]
+    #: The element of each of its marked contents, by their numbers (its entry of the parent tree).
+    marked: list[int]
+
+    def renumbered(self, numbers: dict[int, int]) -> _PageRecord:
+        return _PageRecord(
+            self.number,
+            numbers[self.reference],
+            self.painted,
+            [numbers[n] for n in self.elements],
+            [numbers[n] for n in self.marked],
+        )
+
+
+@dataclass
+class _Export:
+    """What a share painted in a process of its own, sent back to be merged into the report's file (:class:`_Merged`):
+    each object as (its number, its dictionary or whole self, its stream's bytes or None); its pages; the numbers
+    of the objects that stood in for the file's own there (``"pages"``, the page tree; ``"document"``, the
+    structure tree's document; ``"fonts"``, the first share's fonts); and, when its pages use the first share's
+    fonts, the glyphs they show of each (by Pango's key: their widths and text)."""
+
+    objects: list[tuple[int, bytes, bytes | None]]
+    pages: list[_PageRecord]
+    stand_ins: dict[int, str]
+    glyphs: dict[object, tuple[dict[int, int], dict[int, str]]] | None
+
+
+class _Share:
+    """Some of a report's batches of pages (every n-th, :func:`_paint_as_laid_out`) laid out and painted into
+    ``pdf``, with resources of their own (images, drawings, named in the pages' content streams): the pages of
+    a share refer to its resources only, so that shares painted in different processes are merged by numbering
+    their objects anew (:class:`_Merged`). A share forked from the first starts from its fonts and, as a rule, has
+    its glyphs added to the first's subsets (:meth:`finish`): each font is embedded once. A report made in one
+    process is one share."""
+
+    def __init__(
+        self, pdf, segment: int, content: c.ReportContent, pages: list[c.ReportPage], *, fonts_of: _Share | None = None
+    ) -> None:
+        """``fonts_of``: a share whose fonts this one starts from (:meth:`fonts_loaded`)."""
+        import pydyf
+        from tinycss2.color5 import D50, D65  # type: ignore[import-untyped]
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.pdf, self.segment, self.content, self.report_pages = pdf, segment, content, pages
+        self.lights = LightClasses(content.card.policy.lights)
+        # One font configuration for all the share's batches, and one set of fonts (WeasyPrint's ``Font``, by
+        # Pango's key): each font is embedded once, a subset of the glyphs its pages show.
+        self.font_config: Any = FontConfiguration() if fonts_of is None else fonts_of.font_config
+        self.fonts: dict[object, Any] = {} if fonts_of is None else fonts_of.fonts_loaded()
+        self.fonts_from = None if fonts_of is None else set(self.fonts)  # the keys of the fonts it started from
+        self.glyphs: dict[object, tuple[dict[int, int], dict[int, str]]] | None = None
+        self.fonts_dictionary: Any = None
+        #: The numbers of the objects that stand for the file's own in this share's PDF, and what they stand for.
+        self.stand_ins: dict[int, str] = {}
+        self.images: dict[str, object] = {}
+        self.first: Any = None  # the first batch's document: the report's metadata
+        self.pages: list[_PageRecord] = []
+        lab = {"Range": pydyf.Array((-125, 125, -125, 125))}
+        color_space = pydyf.Dictionary(
+            {
+                "lab-d50": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D50), **lab}))),
+                "lab-d65": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D65), **lab}))),
+            }
+        )
+        pdf.add_object(color_space)
+        self.resources = pydyf.Dictionary(
+            {
+                "ExtGState": pydyf.Dictionary(),
+                "XObject": pydyf.Dictionary(),
+                "Pattern": pydyf.Dictionary(),
+                "Shading": pydyf.Dictionary(),
+                "ColorSpace": color_space.reference,
+            }
+        )
+        pdf.add_object(self.resources)
+
+    def fonts_loaded(self) -> dict[object, Any]:
+        """The share's fonts, as a share forked from this process starts from: each font as loaded (its file read
+        by Pango, and by WeasyPrint into a copy of 20 MB for Noto Sans CJK, which the processes share as long as
+        neither writes it), none of its glyphs shown yet."""
+        fonts = {}
+        for key, font in self.fonts.items():
+            fonts[key] = unused = copy.copy(font)
+            unused.widths, unused.to_unicode, unused.missing, unused.used_in_forms = {}, {}, {}, False
+        return fonts
+
+    def render(self, batches: list[range], structure_document, told: Callable[[int], None]) -> None:
+        """Lay out and paint ``batches`` (ranges of the report's pages), each batch freed once painted; tagged when
+        a ``structure_document`` is given; ``told`` the number of pages of each batch once painted."""
+        import pydyf
+        from weasyprint.pdf.stream import Stream  # type: ignore[import-untyped]
+
+        scale = 0.75  # PDF points per CSS pixel, as write_pdf's zoom of 1 gives
+        HTML = _report_html_class()
+        content, pages, pdf = self.content, self.report_pages, self.pdf
+        gc.freeze()
+        try:
+            with c.rare_collections():
+                for batch in batches:
+                    html = report_html(content, pages[batch.start : batch.stop], self.lights)
+                    document = HTML(string=html).render(font_config=self.font_config)
+                    self.first = self.first or document.copy([])
+                    for number, page in zip(batch, document.pages, strict=True):
+                        left, top = -scale * page.bleed["left"], -scale * page.bleed["top"]
+                        right = left + scale * (page.width + page.bleed["left"] + page.bleed["right"])
+                        bottom = top + scale * (page.height + page.bleed["top"] + page.bleed["bottom"])
+                        rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
+                        tags: dict[object, object] | None = {} if structure_document is not None else None
+                        stream = Stream(
+                            self.fonts,
+                            rectangle,
+                            self.resources,
+                            self.images,
+                            tags,
+                            {},
+                            self.first.output_intent,
+                            compress=True,
+                        )
+                        stream.transform(d=-1, f=(page.height * scale))
+                        pdf.add_object(stream)
+                        pdf_page = pydyf.Dictionary(
+                            {
+                                "Type": "/Page",
+                                "Parent": pdf.pages.reference,
+                                "MediaBox": pydyf.Array([left, top, right, bottom]),
+                                "Contents": stream.reference,
+                                "Resources": self.resources.reference,
+                            }
+                        )
+                        if structure_document is not None:
+                            pdf_page["Tabs"] = "/S"
+                            pdf_page["StructParents"] = number
+                        pdf.add_page(pdf_page)
+                        page.paint(stream, scale)
+                        _deflate(stream)
+                        elements, marked = (
+                            _tag_page(pdf, page, pdf_page, tags, structure_document)
+                            if structure_document is not None
+                            else ([], [])
+                        )
+                        # The trim box is the page less its bleed, the bleed box at most 10 points beyond it.
+                        bleed = {key: value * 0.75 for key, value in page.bleed.items()}
+                        trim = (
+                            left + bleed["left"],
+                            top + bleed["top"],
+                            right - bleed["right"],
+                            bottom - bleed["bottom"],
+                        )
+                        pdf_page["TrimBox"] = pydyf.Array(trim)
+                        pdf_page["BleedBox"] = pydyf.Array(
+                            [
+                                trim[0] - min(10, bleed["left"]),
+                                trim[1] - min(10, bleed["top"]),
+                                trim[2] + min(10, bleed["right"]),
+                                trim[3] + min(10, bleed["bottom"]),
+                            ]
+                        )
+                        # The report has no links (a link's annotation would be its page's, in this share).
+                        assert not page.links, "a report's page has no links"
+                        self.pages.append(_PageRecord(number, pdf_page.number, _Painted(page), elements, marked))
+                    del document, page
+                    gc.collect()
+                    # What the batch left alive (its painted pages, the PDF's objects) frozen in turn: each
+                    # collection walks one batch's objects, not every batch's before it again.
+                    gc.freeze()
+                    told(len(batch))
+        finally:
+            gc.unfreeze()
+
+    def _glyphs_shown(self) -> dict[object, tuple[dict[int, int], dict[int, str]]] | None:
+        """The glyphs this share's pages show of each font, by Pango's key, when they are all fonts of the share it
+        started from and none drew a character the font lacks (WeasyPrint numbers such a glyph anew in each
+        process): that share's subsets can show them too. None otherwise."""
+        if self.fonts_from is None or any(
+            key not in self.fonts_from or font.missing for key, font in self.fonts.items()
+        ):
+            return None
+        return {key: (font.widths, font.to_unicode) for key, font in self.fonts.items()}
+
+    def take_glyphs(self, glyphs: dict[object, tuple[dict[int, int], dict[int, str]]]) -> None:
+        """The glyphs another share's pages show of this one's fonts added to their subsets; a glyph's text is
+        the first it was met for (a subset maps a glyph to one text: "•" and "·" are one glyph of Noto's)."""
+        for key, (widths, texts) in glyphs.items():
+            font = self.fonts[key]
+            font.widths = {**widths, **font.widths}
+            font.to_unicode = {**texts, **font.to_unicode}
+
+    def finish(self) -> None:
+        """The share's fonts, images and drawings written into its PDF, every stream deflated. A share started
+        from another's fonts (:meth:`fonts_loaded`) refers to that share's subsets when they can show its glyphs
+        (:meth:`_glyphs_shown`): it writes no font, its pages' fonts are the stand-in ``"fonts"``, its
+        glyphs are sent with it (:meth:`export`). Otherwise it embeds its own subsets, tagged apart."""
+        import pydyf
+        from weasyprint import DEFAULT_OPTIONS
+        from weasyprint.pdf import _use_references  # type: ignore[import-untyped]
+        from weasyprint.pdf.fonts import build_fonts_dictionary  # type: ignore[import-untyped]
+
+        assert self.first is not None, "a share has at least a batch"
+        self.glyphs = self._glyphs_shown()
+        if self.glyphs is not None:
+            self.fonts_dictionary = pydyf.Dictionary()  # stands for the first share's
+            self.pdf.add_object(self.fonts_dictionary)
+            self.stand_ins[self.fonts_dictionary.number] = "fonts"
+        else:
+            if self.segment:
+                # A subset's tag (the six letters before "+" in its name) is the subset's own: PDF readers may take
+                # two subsets of one tag for the same. The name in the pages' streams (the font's hash) stays.
+                for font in self.fonts.values():
+                    digest = hashlib.md5(f"{font.name!r}{self.segment}".encode(), usedforsecurity=False).digest()
+                    font.name = b"/" + bytes(65 + letter % 26 for letter in digest[:6]) + font.name[7:]
+            self.fonts_dictionary = build_fonts_dictionary(self.pdf, self.fonts, True, True, DEFAULT_OPTIONS)
+            self.pdf.add_object(self.fonts_dictionary)
+        self.resources["Font"] = self.fonts_dictionary.reference
+        _use_references(self.pdf, self.resources, self.images, {})
+        for stream in self.pdf.objects:  # the fonts and images, as the pages were
+            if isinstance(stream, pydyf.Stream):
+                _deflate(stream)
+
+    def export(self) -> _Export:
+        """The share's objects as bytes, but for the file's own ones (the catalog, and the stand-ins)."""
+        import pydyf
+
+        objects: list[tuple[int, bytes, bytes | None]] = []
+        for object_ in self.pdf.objects:
+            if object_.free == "f" or object_.number in self.stand_ins or object_ is self.pdf.catalog:
+                continue
+            if isinstance(object_, pydyf.Stream):
+                assert not object_.compress, "deflated by finish()"
+                body = b"\n".join(item if isinstance(item, bytes) else item.data for item in object_.stream)
+                objects.append((object_.number, pydyf.Dictionary({**object_.extra, "Length": len(body)}).data, body))
+            else:
+                objects.append((object_.number, object_.data, None))
+        return _Export(objects, self.pages, self.stand_ins, self.glyphs)
+
+
+#: A reference to an object ("12 0 R") in a PDF object's bytes as pydyf writes them, or a string, which is skipped
+#: (pydyf escapes a literal string's every parenthesis and backslash; another string is hexadecimal).
+_REFERENCE = re.compile(rb"\((?:[^\\()]|\\.)*\)|<[0-9A-Fa-f]*>|(?<![\w.])(\d+) 0 R(?!\w)", re.DOTALL)
+
+
+class _Merged:
+    """A share's objects (:class:`_Export`) added to ``pdf``, numbered after its own, and its pages as numbered
+    there; the objects' bytes are written by :meth:`write`, once every object that stood in for one of the file's
+    own has a number (the first share's fonts are written last)."""
+
+    def __init__(self, pdf, export: _Export) -> None:
+        self.export = export
+        self.numbers: dict[int, int] = {}
+        self.objects = []
+        for number, _data, stream in export.objects:
+            self.numbers[number] = len(pdf.objects)
+            self.objects.append(_Written(len(pdf.objects), b"", compressible=stream is None))
+            pdf.objects.append(self.objects[-1])
+        self.pages = [page.renumbered(self.numbers) for page in export.pages]
+
+    def write(self, stand_ins: dict[str, int]) -> None:
+        """The objects' bytes, their references to the stand-ins now to ``stand_ins`` (by name; an untagged file has
+        no structure tree's document, which nothing then refers to)."""
+        numbers = self.numbers | {n: stand_ins[name] for n, name in self.export.stand_ins.items() if name in stand_ins}
+
+        def renumbered(match: re.Match[bytes]) -> bytes:
+            return match[0] if match[1] is None else b"%d 0 R" % numbers[int(match[1])]
+
+        for written, (_number, data, stream) in zip(self.objects, self.export.objects, strict=True):
+            data = _REFERENCE.sub(renumbered, data)
+            written.data = data if stream is None else b"\n".join((data, b"stream", stream, b"endstream"))
+
+
+@contextlib.contextmanager
+def _without_queries() -> Iterator[None]:
+    """Any query refused: a share painted in a process of its own reads nothing from the database, whose
+    connection is its parent's (and, in a test, inside the test's transaction); the report's content is read
+    before the pages are printed."""
+
+    def refuse(*args: object) -> None:
+        raise RuntimeError("a report's pages read the database while printed: their content is read beforehand")
+
+    with contextlib.ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(refuse))
+        yield
+
+
+def _paint_share(connection, first: _Share, batches: list[range], segment: int, tagged: bool) -> None:
+    """A process's share (:class:`_Share`): its pages painted into a PDF of its own, with the fonts of the ``first``
+    share (forked: this process's copy), the number of pages of each batch sent as done, then its objects (an
+    :class:`_Export`), or what went wrong."""
+    import pydyf
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the process that started this one, which stops it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker's own handler is not this process's
+    try:
+        with _without_queries():
+            pdf = pydyf.PDF()
+            document = pydyf.Dictionary()  # stands for the structure tree's document, the file's own
+            pdf.add_object(document)
+            share = _Share(pdf, segment, first.content, first.report_pages, fonts_of=first)
+            share.stand_ins.update({pdf.pages.number: "pages", document.number: "document"})
+            share.render(batches, document if tagged else None, lambda done: connection.send(("pages", done)))
+            share.finish()
+            connection.send(("done", share.export()))
+    except BaseException:
+        connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+class _Process:
+    """A share painted in a process of its own, forked from this one (so it has the report's content and the code
+    loaded here): its progress read as it comes, its objects at the end."""
+
+    def __init__(self, *args: object) -> None:
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe(duplex=False)
+        self._process = context.Process(target=_paint_share, args=(theirs, *args), daemon=True)
+        self._process.start()
+        theirs.close()
+        self.export: _Export | None = None
+
+    def _receive(self, told: Callable[[int], None]) -> None:
+        try:
+            kind, value = self._connection.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(
+                f"a process printing part of the report stopped (exit code {self._process.exitcode})"
+            ) from None
+        if kind == "pages":
+            told(value)
+        elif kind == "error":
+            raise RuntimeError(f"a process printing part of the report failed:\n{value}")
+        else:
+            self.export = value
+
+    def read(self, told: Callable[[int], None]) -> None:
+        """What it has sent so far, without waiting."""
+        while self.export is None and self._connection.poll():
+            self._receive(told)
+
+    def wait(self, told: Callable[[int], None]) -> _Export:
+        """Its objects, once it has painted its share."""
+        while self.export is None:
+            self._receive(told)
+        self._process.join()
+        return self.export
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._connection.close()
+
+
+def _paint_as_laid_out(
+    content: c.ReportContent, progress: c.Progress | None, *, tagged: bool = True, processes: int | None = None
+) -> bytes | None:
     """The PDF of ``content``, each batch of pages painted into it as soon as laid out and then freed; None if
     this WeasyPrint's PDF writer is not the one this follows.
 
@@ -572,57 +971,52 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *,
     boxes in memory at once (and its fonts, read when the first page is painted, on top): 480 MB at the
     peak. This is WeasyPrint's own writer (``weasyprint.pdf.generate_pdf``, 70.0, with its default options,
     as ``Document.write_pdf`` calls it) with its loop over the pages taken into the batches: the same PDF,
-    byte for byte; a city's peak 290 MB. What the report never has (form fields, attachments, colour
-    profiles, PDF variants) it leaves out. The batches' garbage, which holds cycles, is collected
-    after each: Python's objects of before are frozen meanwhile, so that a collection walks only the batch's.
+    byte for byte, when one process makes it; a city's peak 290 MB. What the report never has (links, form
+    fields, attachments, colour profiles, PDF variants) it leaves out. The batches' garbage, which holds cycles,
+    is collected after each: Python's objects of before are frozen meanwhile, so that a collection walks only the
+    batch's.
+
+    ``processes`` (:func:`report_processes` when None): how many processes lay out and paint the batches at once,
+    each every n-th batch (its :class:`_Share`), this one the first; the others are forked, and their objects
+    merged into this one's file (:class:`_Merged`). Laying out is most of the time, and WeasyPrint's one core.
 
     ``tagged`` (issue 17, item 4): a tagged PDF, as ``write_pdf(pdf_tags=True)`` writes it (its structure tree,
     ``/MarkInfo``, ``/Lang``, the title shown), for screen readers. WeasyPrint builds the tree once every page is
     painted, from every page's boxes (``weasyprint.pdf.tags.add_tags``); here each page's part of the tree is built
     as soon as the page is painted, while its boxes are still there, with the same steps (``_build_box_tree``),
-    so that the batches are freed as before. The report has no links; were it to have some, their annotations
-    would be added after the tree of their page, and so be outside it."""
+    so that the batches are freed as before."""
     try:
         import pydyf
-        from tinycss2.color5 import D50, D65  # type: ignore[import-untyped]
-        from weasyprint import DEFAULT_OPTIONS, VERSION
+        from tinycss2.color5 import D50, D65  # noqa: F401  (_Share's)
+        from weasyprint import VERSION
         from weasyprint.matrix import Matrix  # type: ignore[import-untyped]
-        from weasyprint.pdf import _use_references  # type: ignore[import-untyped]
+        from weasyprint.pdf import _use_references  # noqa: F401  (_Share's)
         from weasyprint.pdf.anchors import add_links, add_outlines, resolve_links  # type: ignore[import-untyped]
-        from weasyprint.pdf.fonts import build_fonts_dictionary  # type: ignore[import-untyped]
-        from weasyprint.pdf.stream import Stream  # type: ignore[import-untyped]
+        from weasyprint.pdf.fonts import build_fonts_dictionary  # noqa: F401  (_Share's)
+        from weasyprint.pdf.stream import Stream  # noqa: F401  (_Share's)
         from weasyprint.pdf.tags import _build_box_tree  # type: ignore[import-untyped]  # noqa: F401  (_tag_page's)
-        from weasyprint.text.fonts import FontConfiguration
     except ImportError:
         return None
     if VERSION.split(".")[0] != "70":
         return None
 
     scale = 0.75  # PDF points per CSS pixel, as write_pdf's zoom of 1 gives
-    HTML = _report_html_class()
     pages = c.pages(content)
-    lights = LightClasses(content.card.policy.lights)
-    fonts_config = FontConfiguration()  # one for all the batches: each font is embedded once
+    batches = [range(start, min(start + BATCH_PAGES, len(pages))) for start in range(0, len(pages), BATCH_PAGES)]
+    # The first batch is laid out before the others are forked: a process more pays only from a third batch on.
+    count = max(1, min(len(batches) - 1, report_processes() if processes is None else processes))
+    done = 0
+
+    def told(pages_done: int) -> None:
+        nonlocal done
+        done += pages_done
+        if progress is not None:
+            progress(done, len(pages))
+
+    told(0)
     pdf = pydyf.PDF()
-    images: dict[str, object] = {}
-    lab = {"Range": pydyf.Array((-125, 125, -125, 125))}
-    color_space = pydyf.Dictionary(
-        {
-            "lab-d50": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D50), **lab}))),
-            "lab-d65": pydyf.Array(("/Lab", pydyf.Dictionary({"WhitePoint": pydyf.Array(D65), **lab}))),
-        }
-    )
-    pdf.add_object(color_space)
-    resources = pydyf.Dictionary(
-        {
-            "ExtGState": pydyf.Dictionary(),
-            "XObject": pydyf.Dictionary(),
-            "Pattern": pydyf.Dictionary(),
-            "Shading": pydyf.Dictionary(),
-            "ColorSpace": color_space.reference,
-        }
-    )
-    pdf.add_object(resources)
+    own = _Share(pdf, 0, content, pages)
+    structure_document = None
     if tagged:
         # The structure tree's root, as add_tags makes it (PDF 1.7: no namespace).
         parent_tree = pydyf.Dictionary({"Nums": pydyf.Array()})
@@ -635,77 +1029,40 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *,
         pdf.add_object(structure_document)
         structure_root["K"] = pydyf.Array([structure_document.reference])
         pdf.catalog["StructTreeRoot"] = structure_root.reference
-        annotations: list[tuple[object, object]] = []
-    first = None
-    painted: list[_Painted] = []
-    pdf_pages: list[object] = []
-    if progress is not None:
-        progress(0, len(pages))
-    gc.freeze()
+    # The first batch before the other processes are forked: they start with its fonts loaded (and their 40 MB
+    # shared), and the style sheet read.
+    mine = batches[::count]
+    own.render(mine[:1], structure_document, told)
+    others: list[_Process] = []
     try:
-        with c.rare_collections():
-            for start in range(0, len(pages), BATCH_PAGES):
-                batch = pages[start : start + BATCH_PAGES]
-                document = HTML(string=report_html(content, batch, lights)).render(font_config=fonts_config)
-                first = first or document.copy([])  # its metadata and the fonts of every batch
-                for page in document.pages:
-                    left, top = -scale * page.bleed["left"], -scale * page.bleed["top"]
-                    right = left + scale * (page.width + page.bleed["left"] + page.bleed["right"])
-                    bottom = top + scale * (page.height + page.bleed["top"] + page.bleed["bottom"])
-                    rectangle = (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
-                    tags: dict[object, object] | None = {} if tagged else None  # the page's marked contents
-                    stream = Stream(
-                        first.fonts, rectangle, resources, images, tags, {}, first.output_intent, compress=True
-                    )
-                    stream.transform(d=-1, f=(page.height * scale))
-                    pdf.add_object(stream)
-                    pdf_page = pydyf.Dictionary(
-                        {
-                            "Type": "/Page",
-                            "Parent": pdf.pages.reference,
-                            "MediaBox": pydyf.Array([left, top, right, bottom]),
-                            "Contents": stream.reference,
-                            "Resources": resources.reference,
-                        }
-                    )
-                    if tagged:
-                        pdf_page["Tabs"] = "/S"
-                        pdf_page["StructParents"] = len(pdf_pages)
-                    pdf.add_page(pdf_page)
-                    page.paint(stream, scale)
-                    _deflate(stream)
-                    if tagged:
-                        _tag_page(pdf, page, len(pdf_pages), tags, structure_document, parent_tree, annotations)
-                    # The trim box is the page less its bleed, the bleed box at most 10 points beyond it.
-                    bleed = {key: value * 0.75 for key, value in page.bleed.items()}
-                    trim = (left + bleed["left"], top + bleed["top"], right - bleed["right"], bottom - bleed["bottom"])
-                    pdf_page["TrimBox"] = pydyf.Array(trim)
-                    pdf_page["BleedBox"] = pydyf.Array(
-                        [
-                            trim[0] - min(10, bleed["left"]),
-                            trim[1] - min(10, bleed["top"]),
-                            trim[2] + min(10, bleed["right"]),
-                            trim[3] + min(10, bleed["bottom"]),
-                        ]
-                    )
-                    pdf_pages.append(pdf_page)
-                    painted.append(_Painted(page))
-                del document, page
-                gc.collect()
-                # What the batch left alive (its painted pages, the PDF's objects) frozen in turn: each
-                # collection walks one batch's objects, not every batch's before it again.
-                gc.freeze()
-                if progress is not None:
-                    progress(start + len(batch), len(pages))
+        others += [_Process(own, batches[k::count], k, tagged) for k in range(1, count)]
+
+        def told_too(pages_done: int) -> None:  # this process's batch, and what the others have done meanwhile
+            for other in others:
+                other.read(told)
+            told(pages_done)
+
+        own.render(mine[1:], structure_document, told_too)
+        merged = [_Merged(pdf, other.wait(told)) for other in others]
     finally:
-        gc.unfreeze()
-    assert first is not None, "a report has at least a cover"
-    document = first.copy(painted)
-    document.fonts = first.fonts
-    # Links (to anchors of any page, so once all are painted) and the outline of bookmarks.
+        for other in others:
+            other.stop()
+    records = own.pages + [page for share in merged for page in share.pages]
+    records.sort(key=lambda page: page.number)
+    pdf.pages["Kids"] = pydyf.Array(item for page in records for item in (page.reference, 0, "R"))
+    pdf.pages["Count"] = len(records)
+    if structure_document is not None:
+        structure_document["K"] = pydyf.Array(b"%d 0 R" % n for page in records for n in page.elements)
+        for page in records:
+            parent_tree["Nums"].extend([page.number, pydyf.Array(b"%d 0 R" % n for n in page.marked)])
+    assert own.first is not None, "a report has at least a cover"
+    painted = [page.painted for page in records]
+    document = own.first.copy(painted)
+    # Named destinations (of elements with an id, on any page: so once all are painted) and the outline.
     names: list[list[object]] = []
-    for page, pdf_page, links_and_anchors in zip(painted, pdf_pages, resolve_links(painted), strict=True):
-        add_links(links_and_anchors, Matrix(scale, 0, 0, -scale, 0, page.height * scale), pdf, pdf_page, names, None)
+    for page, links_and_anchors in zip(records, resolve_links(painted), strict=True):
+        matrix = Matrix(scale, 0, 0, -scale, 0, page.painted.height * scale)
+        add_links(links_and_anchors, matrix, pdf, pdf.objects[page.reference], names, None)
     add_outlines(pdf, document.make_bookmark_tree(scale, transform_pages=True))
     pdf.info["Producer"] = pydyf.String(f"WeasyPrint {VERSION}")
     metadata = document.metadata
@@ -722,23 +1079,25 @@ def _paint_as_laid_out(content: c.ReportContent, progress: c.Progress | None, *,
         pdf.catalog["Lang"] = pydyf.String(metadata.lang)
     if tagged:
         pdf.catalog["Lang"] = pydyf.String(pdf_language(content.language))
-        for number, (reference, annotation) in enumerate(annotations, start=len(pdf_pages)):
-            parent_tree["Nums"].extend([number, reference])
-            annotation["StructParent"] = number  # type: ignore[index]
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
         pdf.catalog["MarkInfo"] = pydyf.Dictionary({"Marked": "true"})
-    pdf_fonts = build_fonts_dictionary(pdf, document.fonts, True, True, DEFAULT_OPTIONS)
-    pdf.add_object(pdf_fonts)
-    resources["Font"] = pdf_fonts.reference
-    _use_references(pdf, resources, images, {})
+    for share in merged:
+        if share.export.glyphs is not None:
+            own.take_glyphs(share.export.glyphs)
+    own.finish()
+    assert own.fonts_dictionary is not None
+    stand_ins = {"pages": pdf.pages.number, "fonts": own.fonts_dictionary.number}
+    if structure_document is not None:
+        stand_ins["document"] = structure_document.number
+    for share in merged:
+        share.write(stand_ins)
     if names:
         dests = pydyf.Array()
         for name, destination in sorted(names):
             dests += [pydyf.String(name), destination]
         pdf.catalog["Names"] = pydyf.Dictionary({"Dests": pydyf.Dictionary({"Names": dests})})
-    for stream in pdf.objects:  # the fonts and images, as the pages were
-        if isinstance(stream, pydyf.Stream):
-            _deflate(stream)
+    from weasyprint import DEFAULT_OPTIONS
+
     assert not DEFAULT_OPTIONS["pdf_version"] and not DEFAULT_OPTIONS["pdf_identifier"], "as _file writes it"
     return _file(pdf)
 
@@ -823,36 +1182,40 @@ def _file(pdf) -> bytes:
 
 
 class _PageReferences:
-    """``pdf`` as ``_build_box_tree`` uses it, with page ``number``'s reference kept: pydyf 0.13's
+    """``pdf`` as ``_build_box_tree`` uses it, with the page's reference kept: pydyf 0.13's
     ``PDF.page_references`` makes the tuple of every page's reference anew at each call, and the tree asks it
     once per element, so that tagging a city's report (≈ 250 pages, 68,000 elements) spent 17 million steps
-    there, a quarter of its time; only this page's reference is ever asked for."""
+    there, a quarter of its time; only this page's reference is ever asked for (as page 0)."""
 
-    def __init__(self, pdf, number: int) -> None:
+    def __init__(self, pdf, reference: bytes) -> None:
         self._pdf = pdf
-        self.page_references = {number: pdf.page_references[number]}
+        self.page_references = {0: reference}
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._pdf, name)
 
 
-def _tag_page(pdf, page, number: int, tags, structure_document, parent_tree, annotations: list) -> None:
-    """Page ``number``'s part of the structure tree, from its boxes and the marked contents its painting recorded
-    in ``tags`` (each mapped once, as add_tags of WeasyPrint 70 maps them)."""
-    import pydyf
+def _tag_page(pdf, page, pdf_page, tags, structure_document) -> tuple[list[int], list[int]]:
+    """The page's part of the structure tree, from its boxes and the marked contents its painting recorded in
+    ``tags`` (each mapped once, as add_tags of WeasyPrint 70 maps them): (the numbers of its elements at the top,
+    the number of the element of each of its marked contents, in their order)."""
     from weasyprint.pdf.tags import _build_box_tree
 
-    nums: dict[int, object] = {}
+    nums: dict[int, bytes] = {}
+    annotations: list[object] = []
     first = len(pdf.objects)
-    the_pdf = _PageReferences(pdf, number)
-    for element in _build_box_tree(page._page_box, structure_document, the_pdf, number, nums, annotations, tags):
-        structure_document["K"].append(element.reference)
+    the_pdf = _PageReferences(pdf, pdf_page.reference)
+    elements = [
+        element.number
+        for element in _build_box_tree(page._page_box, structure_document, the_pdf, 0, nums, annotations, tags)
+    ]
     assert not tags, "every marked content of the page is in the tree"
-    parent_tree["Nums"].extend([number, pydyf.Array([reference for _, reference in sorted(nums.items())])])
+    assert not annotations, "a report's page has no links nor form fields"
     # The page's elements are final (each refers to its parent, its page and its kids only): kept as the bytes
     # they will be written as, not as dictionaries of arrays until the file is written (a city's report: 68,000
     # elements, 100 MB).
-    pdf.objects[first:] = [_Written(element) for element in pdf.objects[first:]]
+    pdf.objects[first:] = [_Written.of(element) for element in pdf.objects[first:]]
+    return elements, [int(reference.split()[0]) for _, reference in sorted(nums.items())]
 
 
 class _Written:
@@ -861,9 +1224,14 @@ class _Written:
 
     __slots__ = ("compressible", "data", "free", "generation", "number", "offset")
 
-    def __init__(self, element) -> None:
-        self.number, self.data, self.offset = element.number, element.data, element.offset
-        self.generation, self.free, self.compressible = element.generation, element.free, element.compressible
+    def __init__(self, number: int, data: bytes, *, compressible: bool = True) -> None:
+        self.number, self.data, self.compressible = number, data, compressible
+        self.offset, self.generation, self.free = 0, 0, "n"
+
+    @classmethod
+    def of(cls, element) -> _Written:
+        assert element.generation == 0 and element.free == "n" and not element.offset
+        return cls(element.number, element.data, compressible=element.compressible)
 
     @property
     def reference(self) -> bytes:
@@ -874,10 +1242,13 @@ class _Written:
         return f"{self.number} {self.generation} obj\n".encode() + self.data + b"\nendobj"
 
 
-def render_pdf(content: c.ReportContent, *, progress: c.Progress | None = None, tagged: bool = True) -> bytes:
+def render_pdf(
+    content: c.ReportContent, *, progress: c.Progress | None = None, tagged: bool = True, processes: int | None = None
+) -> bytes:
     """The PDF of ``content``; ``progress`` as :func:`pdf_document` tells it; ``tagged``: with its structure tree
-    for screen readers (``pdf_tags``), ``False`` giving WeasyPrint's ``write_pdf()`` byte for byte."""
-    data = _paint_as_laid_out(content, progress, tagged=tagged)
+    for screen readers (``pdf_tags``), ``False`` and in one process giving WeasyPrint's ``write_pdf()`` byte for
+    byte; ``processes``: how many lay it out at once (:func:`report_processes` when None)."""
+    data = _paint_as_laid_out(content, progress, tagged=tagged, processes=processes)
     if data is not None:
         return data
     # Another WeasyPrint: its own writer, which paints the pages once all are laid out.

@@ -2,7 +2,9 @@
 
 Each case runs several times, each time in a fresh child process (forked), so that its
 peak resident memory is its own: the figure is the child's maximum RSS, which includes
-the Python interpreter and Django already loaded (about 80 MB here). The time is the whole
+the Python interpreter and Django already loaded (about 80 MB here), plus the largest of its own
+children's (the processes a long PDF is laid out by, ``STRATMAP_REPORT_PROCESSES``): an upper bound,
+the pages they share counted in each. The time is the whole
 build: reading the database, laying out, and writing the file to memory; the libraries
 are loaded before the children are forked, as in a server that has made a report before. Goals: the
 theme-D deck in under 3 s, the whole-city deck in under 20 s. Needs the demo data
@@ -102,7 +104,11 @@ def _child(queue, org: str, year: int, theme: str | None, kind: str, language: s
                 load_paths(files, replace=True)  # the full city (other themes replaced), rolled back below
             seconds, pages, size = _build(org, year, theme, kind, language)
             transaction.set_rollback(True)
-        queue.put((seconds, pages, size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        # The PDF's other processes have stopped: their peak counts (the largest of them; one at most by default).
+        peak = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        )
+        queue.put((seconds, pages, size, peak))
     except Exception as exc:  # reported by the parent, which has the terminal
         queue.put(f"{type(exc).__name__}: {exc}")
 

@@ -69,7 +69,8 @@ class Command(BaseCommand):
         try:
             chosen = period_option(org, ad_year, period) if period else None
             if kind == "deck":
-                with progress(self.stderr, "reading the data") as steps:
+                # A PDF is laid out by processes forked from this one: no thread may draw the bar meanwhile.
+                with progress(self.stderr, "reading the data", thread=suffix != ".pdf") as steps:
                     if suffix == ".pdf":
                         told = pages(steps, "laying out pages", "writing the PDF")
                         content = report_content(org, ad_year, theme, access=SYSTEM, period=chosen, language=language)
