@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stratmap.strategy.diagram import MapSpec, ObjectiveBox, render_svg
@@ -217,9 +217,12 @@ def test_joining_the_lines_gives_the_text_back(tokens, max_w, size, bold):
 
 @PROPERTY
 @given(tokens=st.lists(TOKENS, min_size=1, max_size=30), max_w=WIDTHS, size=SIZES, bold=st.booleans())
+@example(tokens=[("", "促", "", ""), ("(", "Wic", "", "")], max_w=20.0, size=10.0, bold=False)  # found in CI
 def test_no_line_is_wider_than_the_width_unless_it_is_one_character(tokens, max_w, size, bold):
     for line in wrap(texts(tokens), size, max_w, bold):
-        assert text_width(line.rstrip(), size, bold) <= max_w + 0.01 or len(line.rstrip()) == 1, line
+        # wrap's own slack of 0.01, and a rounding's more: it adds its pieces' widths up ("(" then "Wic"), which
+        # may come to a hair less than the line's width measured whole (20.009999… against 20.010000000000005).
+        assert text_width(line.rstrip(), size, bold) <= max_w + 0.01 + 1e-9 or len(line.rstrip()) == 1, line
 
 
 @PROPERTY
