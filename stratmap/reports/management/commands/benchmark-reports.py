@@ -3,8 +3,8 @@
 Each case runs several times, each time in a fresh child process (forked), so that its
 peak resident memory is its own: the figure is the child's maximum RSS, which includes
 the Python interpreter and Django already loaded (about 80 MB here), plus the largest of its own
-children's (the processes a long PDF is laid out by, ``STRATMAP_REPORT_PROCESSES``): an upper bound,
-the pages they share counted in each. The time is the whole
+children's (the second process a long PDF is laid out by, ``STRATMAP_REPORT_PROCESSES``): with the
+default two, an upper bound of the two together, the pages they share counted in each. The time is the whole
 build: reading the database, laying out, and writing the file to memory; the libraries
 are loaded before the children are forked, as in a server that has made a report before. Goals: the
 theme-D deck in under 3 s, the whole-city deck in under 20 s. Needs the demo data
